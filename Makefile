@@ -1,0 +1,74 @@
+# seal: build, test, bench. See README.md.
+#   make            build/seal and build/libseal.a
+#   make test       install missing dependencies, build, run every test (unit, oracle, CLI)
+#   make test-asan  the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60 each)
+#   make bench      speed against the PyTorch anchor, measured in the same run
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2 -march=native
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Isrc -MMD -MP
+LDLIBS  += -ljansson -lpcre2-8 -lutf8proc -lm -lpthread
+
+LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps test test-unit test-asan fuzz bench clean
+all: $(BUILD)/seal $(BUILD)/libseal.a
+
+# Install what is missing (apt, npm) before the first build; see scripts/install-deps.sh.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh
+	@scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libseal.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/seal: $(CLI_OBJ) $(BUILD)/libseal.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libseal.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libseal.a tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libseal.a $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libseal.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libseal.a $(LDLIBS)
+
+test: all $(TEST_BIN)
+	@tests/run.sh $(BUILD)
+
+test-unit: $(TEST_BIN)
+	@tests/run.sh $(BUILD) unit
+
+# Unit tests again, under ASan+UBSan, in their own build folder.
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    build-asan/seal $(TEST_SRC:tests/unit/%.c=build-asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan unit
+
+FUZZ_SECONDS ?= 60
+fuzz: $(DEPS_STAMP)
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: all $(BENCH_BIN)
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

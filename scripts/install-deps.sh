@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install everything seal needs on a fresh Debian 12 machine, and nothing twice.
+#   build:   gcc, make, libjansson (JSON), libpcre2 (tokenizer regexes), libutf8proc (NFC)
+#   tests:   python3-torch + numpy (numeric oracle, called as /usr/bin/python3), clang + compiler-rt
+#            (libFuzzer), node + npm packages in tests/tokenizer (the HF tokenizers oracle)
+#   bench:   libopenblas0-openmp (the fair PyTorch anchor's BLAS)
+# Set SEAL_NO_INSTALL=1 to only report what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PKGS=(build-essential libjansson-dev libpcre2-dev libutf8proc-dev pkg-config
+          python3-torch python3-numpy clang libclang-rt-14-dev libopenblas0-openmp nodejs npm)
+
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodejs/npm may come from outside apt (e.g. nodesource or a preinstalled binary): accept those.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+pkgs=(); for p in "${missing[@]}"; do [ -n "$p" ] && pkgs+=("$p"); done
+
+if [ ${#pkgs[@]} -gt 0 ]; then
+  if [ "${SEAL_NO_INSTALL:-0}" = 1 ]; then echo "missing apt packages: ${pkgs[*]}"; exit 1; fi
+  echo "install-deps: installing ${pkgs[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+
+# npm test oracles (tokenizer ids), pinned in tests/tokenizer/package.json.
+if [ -f tests/tokenizer/package.json ] && [ ! -d tests/tokenizer/node_modules/@huggingface/tokenizers ]; then
+  if [ "${SEAL_NO_INSTALL:-0}" = 1 ]; then echo "missing npm packages in tests/tokenizer"; exit 1; fi
+  echo "install-deps: npm packages for the tokenizer oracle"
+  (cd tests/tokenizer && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "install-deps: npm install failed; tokenizer oracle tests will skip" >&2
+fi
+exit 0

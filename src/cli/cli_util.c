@@ -1,0 +1,53 @@
+#include "cli/cli_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "util/err.h"
+
+int cli_parse_ids(const char *s, int **ids, int *n) {
+    int cap = 64, count = 0;
+    int *out = seal_malloc(sizeof(int) * cap);
+    const char *p = s;
+    for (;;) {
+        while (*p && (isspace((unsigned char)*p) || *p == ',' || *p == '[' || *p == ']')) p++;
+        if (!*p) break;
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 0 || v > 0x7fffffff) {
+            free(out);
+            return seal_err("--ids: \"%.20s\" is not a token id (non-negative integer)", p);
+        }
+        if (count == cap) out = seal_realloc(out, sizeof(int) * (cap *= 2));
+        out[count++] = (int)v;
+        p = end;
+    }
+    *ids = out;
+    *n = count;
+    return 0;
+}
+
+int cli_fail(void) {
+    fprintf(stderr, "seal: %s\n", seal_errmsg());
+    return 1;
+}
+
+int cli_usage(const char *text, int is_error) {
+    fputs(text, is_error ? stderr : stdout);
+    return is_error ? 2 : 0;
+}
+
+int cli_threads(int from_flag) {
+    if (from_flag > 0) return from_flag;
+    const char *env = getenv("SEAL_THREADS");
+    return env ? atoi(env) : 0;
+}
+
+long long cli_peak_rss(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (long long)ru.ru_maxrss * 1024;
+}

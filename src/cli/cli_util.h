@@ -1,0 +1,24 @@
+/* cli_util.h: pieces shared by the CLI commands. */
+#ifndef SEAL_CLI_UTIL_H
+#define SEAL_CLI_UTIL_H
+
+#include <stdio.h>
+
+/* Parse whitespace- or comma-separated non-negative integers. Returns 0 and a
+ * malloc'd array, or -1 with seal_errmsg() naming the bad item. */
+int cli_parse_ids(const char *s, int **ids, int *n);
+
+/* Print "seal: <last error>" to stderr and return 1 (the command's exit code). */
+int cli_fail(void);
+
+/* Print a usage text to stdout (for --help, returns 0) or to stderr (for a
+ * usage error, returns 2). */
+int cli_usage(const char *text, int is_error);
+
+/* Number of threads from --threads or $SEAL_THREADS (0 = all CPUs). */
+int cli_threads(int from_flag);
+
+/* Peak resident set size of this process in bytes (getrusage). */
+long long cli_peak_rss(void);
+
+#endif

@@ -1,0 +1,14 @@
+/* commands.h: every `seal <command>` entry point. Each takes the arguments
+ * after the command name (argv[0] is the command name), prints its own --help,
+ * and returns the process exit code (0 success, 1 error, 2 usage error). */
+#ifndef SEAL_CLI_COMMANDS_H
+#define SEAL_CLI_COMMANDS_H
+
+int cmd_info(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_detokenize(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+
+#endif

@@ -1,0 +1,34 @@
+/* seal: one CLI for the whole engine. `seal <command> --help` for each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"info", cmd_info, "describe a Hugging Face model directory"},
+    {"score", cmd_score, "log-probabilities of a token sequence under a model"},
+    {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
+    {"tokenize", cmd_tokenize, "text on stdin to token ids"},
+    {"detokenize", cmd_detokenize, "token ids on stdin to text"},
+    {"synth", cmd_synth, "write a model with random weights (tests, benchmarks)"},
+};
+#define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: seal <command> [options]   (seal <command> --help for details)\n\ncommands:\n");
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { usage(stderr); return 2; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "seal: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

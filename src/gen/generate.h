@@ -1,0 +1,73 @@
+/* generate.h: batched generation.
+ *
+ * Several prompts, each with k samples, decode together: every prompt is
+ * prefilled once (all prompts batched into shared forward calls), its KV rows
+ * are copied to the slots of its other samples, then every unfinished sample
+ * advances one token per step in a single forward call (one pass over the
+ * weights per step for the whole batch). Sample i of a request draws from its
+ * own RNG seeded with request.seed + i, and the forward pass is bitwise
+ * independent of batching, so a sample's tokens are exactly those it would
+ * get generated alone with that seed.
+ *
+ * Memory is bounded up front: a KV cache of (total samples) x (longest
+ * prompt + max_new) positions, a forward scratch for `cap` tokens, and
+ * logits for one row per sample; gen_memory() reports it. */
+#ifndef SEAL_GEN_GENERATE_H
+#define SEAL_GEN_GENERATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gen/sampler.h"
+#include "model/model.h"
+#include "rt/threadpool.h"
+#include "tok/tokenizer.h"
+
+enum { GEN_EOS, GEN_STOP, GEN_LENGTH };
+const char *gen_finish_name(int finish); /* "eos", "stop", "length" */
+
+typedef struct {
+    const int *ids; /* prompt token ids (at least one) */
+    int n;
+    int n_samples;
+    uint64_t seed;  /* sample i uses seed + i */
+} gen_request;
+
+typedef struct {
+    int max_new;              /* new tokens at most per sample */
+    seal_sampling sampling;
+    const int *eos_ids;       /* stop when one of these is generated (kept in ids, not in text) */
+    int n_eos;
+    const char *const *stops; /* stop strings: the text is cut before the first one */
+    int n_stops;
+    const seal_tokenizer *tok; /* NULL: no text, no stop strings */
+    int prefill_cap;          /* tokens per prefill forward call (default 256 when 0) */
+} gen_params;
+
+typedef struct {
+    int *ids;       /* new tokens only, malloc'd */
+    int n;
+    char *text;     /* decoded new text (special tokens skipped), malloc'd; NULL without a tokenizer */
+    size_t text_len;
+    int finish;     /* GEN_EOS, GEN_STOP or GEN_LENGTH */
+} gen_sample;
+
+typedef struct {
+    size_t kv_bytes, scratch_bytes;
+    int prefill_tokens, decode_steps, generated_tokens;
+    double prefill_seconds, decode_seconds;
+} gen_stats;
+
+/* Called as text becomes available: (request index, sample index, bytes). */
+typedef void (*gen_stream_fn)(void *ctx, int request, int sample, const char *text, size_t len);
+
+/* Generate for every request; out receives sum(n_samples) samples in request
+ * order. stream may be NULL. 0, or -1 + seal_err (nothing is leaked). */
+int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
+             gen_sample *out, gen_stream_fn stream, void *stream_ctx, gen_stats *stats);
+void gen_sample_free(gen_sample *s);
+
+/* Bytes of KV cache and scratch a generate() call would allocate. */
+size_t gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads);
+
+#endif

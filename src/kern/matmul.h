@@ -1,0 +1,42 @@
+/* matmul.h: the engine's matrix products, f32 activations against weights in
+ * their file dtype (F32, BF16 or F16), read straight from the mapping.
+ *
+ * "Dot form", as nn.Linear: W is [rows = out][cols = in], row-major, and
+ *     y[t][o] = bias[o] + sum_k x[t][k] * W[o][k]     t < n, o < rows, k < cols
+ * Every output element is accumulated in one fixed order that depends only on
+ * cols (never on n, on the tiling, or on the thread count), so a token gives
+ * bit-identical results alone, in a batch, prefilled or decoded.
+ *
+ * matmul_ref() is the readable scalar oracle; matmul() is the tiled SIMD
+ * kernel run on the pool. Tests hold one against the other. */
+#ifndef SEAL_KERN_MATMUL_H
+#define SEAL_KERN_MATMUL_H
+
+#include <stdint.h>
+
+#include "rt/threadpool.h"
+#include "util/dtype.h"
+
+typedef struct {
+    const void *data; /* rows*cols elements of dtype, any alignment >= 2 */
+    seal_dtype dtype; /* SEAL_F32, SEAL_BF16 or SEAL_F16 */
+    int rows, cols;
+} seal_mat;
+
+/* y [n][w->rows] = x [n][w->cols] . W^T (+ bias [w->rows] if non-NULL). */
+void matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
+void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, int n);
+
+/* The kernel behind matmul(), for the dispatcher in matmul.c (not for
+ * callers): y rows [r0, r1) x tokens [t0, t1), strides w->rows and w->cols.
+ * matmul_avx2.c provides it (AVX2+FMA tiles, or a scalar loop without them);
+ * either way each element's summation order depends only on w->cols. */
+void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+                  int r0, int r1, int t0, int t1);
+
+/* Element (r, c) of W as f32 (for gathers such as the embedding lookup). */
+float seal_mat_at(const seal_mat *w, int r, int c);
+/* Row r of W converted to f32 into dst [w->cols]. */
+void seal_mat_row(const seal_mat *w, int r, float *dst);
+
+#endif

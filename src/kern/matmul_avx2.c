@@ -1,0 +1,148 @@
+/* matmul_avx2.c: the register-tiled kernel behind matmul().
+ *
+ * A tile computes R <= 4 rows of W against T <= 3 tokens: 12 ymm accumulators,
+ * 3 x vectors and one W vector, converted from bf16/f16 in register. Every
+ * output element y[t][o] is summed the same way in every tile shape:
+ *   acc[lane] = fma(x[t][k], W[o][k], acc[lane])  for k = lane, lane+8, ...
+ *   s = hsum(acc)            (a fixed tree, see hsum8)
+ *   s = fmaf(x[t][k], W[o][k], s)  for the cols % 8 tail, in k order
+ *   s = s + bias[o]
+ * so a token's result does not depend on the tile it lands in, on n, or on
+ * which thread computes it. */
+#include "kern/matmul.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#ifndef PREFETCH
+#define PREFETCH 0
+#endif
+
+/* 8 weights starting at p (any 2-byte alignment) as f32. The bf16 and f16
+ * conversions are exact, so they cannot perturb the result. */
+ALWAYS_INLINE __m256 load_w8(seal_dtype dt, const unsigned char *p) {
+    if (dt == SEAL_F32) return _mm256_loadu_ps((const void *)p);
+    __m128i h = _mm_loadu_si128((const void *)p);
+    if (dt == SEAL_F16) return _mm256_cvtph_ps(h);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+ALWAYS_INLINE float load_w1(seal_dtype dt, const unsigned char *p) {
+    if (dt == SEAL_F32) {
+        float f;
+        memcpy(&f, p, 4);
+        return f;
+    }
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return dt == SEAL_F16 ? _cvtsh_ss(h) : seal_bf16_to_f32(h);
+}
+
+/* The one horizontal-sum tree: (l0+l4 + l2+l6) + (l1+l5 + l3+l7). */
+ALWAYS_INLINE float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* y[t][r] for r < R, t < T. y points at the tile's first output (row stride
+ * ldy floats), x at its first token (stride ldx floats), w at its first
+ * W row (stride ldw bytes), bias at its first row's bias or NULL.
+ * R and T are compile-time constants at every call site. */
+ALWAYS_INLINE void tile(seal_dtype dt, int R, int T, float *y, size_t ldy, const float *x,
+                        size_t ldx, const unsigned char *w, size_t ldw, int cols, const float *bias) {
+    const size_t es = dt == SEAL_F32 ? 4 : 2;
+    const int cols8 = cols & ~7;
+    __m256 acc[4][3];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 3
+        for (int t = 0; t < T; t++) acc[r][t] = _mm256_setzero_ps();
+
+    for (int k = 0; k < cols8; k += 8) {
+        __m256 xv[3];
+#pragma GCC unroll 3
+        for (int t = 0; t < T; t++) {
+            xv[t] = _mm256_loadu_ps(x + t * ldx + k);
+            /* Keep x in registers: 7 loads per 12 FMAs rather than 16, which
+             * would saturate the load ports. */
+            __asm__("" : "+x"(xv[t]));
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) {
+            if (PREFETCH) _mm_prefetch((const char *)(w + r * ldw + (size_t)k * es) + PREFETCH, _MM_HINT_T0);
+            __m256 wv = load_w8(dt, w + r * ldw + (size_t)k * es);
+#pragma GCC unroll 3
+            for (int t = 0; t < T; t++) acc[r][t] = _mm256_fmadd_ps(xv[t], wv, acc[r][t]);
+        }
+    }
+
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 3
+        for (int t = 0; t < T; t++) {
+            float s = hsum8(acc[r][t]);
+            for (int k = cols8; k < cols; k++)
+                s = fmaf(x[t * ldx + k], load_w1(dt, w + r * ldw + (size_t)k * es), s);
+            if (bias) s += bias[r];
+            y[t * ldy + r] = s;
+        }
+}
+
+/* One instance per (R, T) so each tile's loops unroll into registers. */
+#define TILE_CASE(R, T) case (R) * 4 + (T): tile(dt, R, T, yt, ldy, xt, ldx, wr, ldw, cols, br); break;
+
+ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_mat *w,
+                            const float *bias, int r0, int r1, int t0, int t1) {
+    const size_t ldy = (size_t)w->rows, ldx = (size_t)w->cols;
+    const size_t es = dt == SEAL_F32 ? 4 : 2, ldw = ldx * es;
+    const int cols = w->cols;
+    /* Hold a panel of 4 W rows (in L1/L2) and sweep the block's tokens across it. */
+    for (int r = r0; r < r1; r += 4) {
+        const int nr = r1 - r < 4 ? r1 - r : 4;
+        const unsigned char *wr = (const unsigned char *)w->data + (size_t)r * ldw;
+        const float *br = bias ? bias + r : NULL;
+        for (int t = t0; t < t1; t += 3) {
+            const int nt = t1 - t < 3 ? t1 - t : 3;
+            float *yt = y + (size_t)t * ldy + r;
+            const float *xt = x + (size_t)t * ldx;
+            switch (nr * 4 + nt) {
+                TILE_CASE(4, 3) TILE_CASE(4, 2) TILE_CASE(4, 1)
+                TILE_CASE(3, 3) TILE_CASE(3, 2) TILE_CASE(3, 1)
+                TILE_CASE(2, 3) TILE_CASE(2, 2) TILE_CASE(2, 1)
+                TILE_CASE(1, 3) TILE_CASE(1, 2) TILE_CASE(1, 1)
+            }
+        }
+    }
+}
+
+void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+                  int r0, int r1, int t0, int t1) {
+    switch (w->dtype) {
+    case SEAL_F32: block_dt(SEAL_F32, y, x, w, bias, r0, r1, t0, t1); break;
+    case SEAL_BF16: block_dt(SEAL_BF16, y, x, w, bias, r0, r1, t0, t1); break;
+    case SEAL_F16: block_dt(SEAL_F16, y, x, w, bias, r0, r1, t0, t1); break;
+    default: break; /* matmul() rejects other dtypes before dispatch */
+    }
+}
+
+#else /* no AVX2+FMA: the reference loop, which is deterministic too */
+
+void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+                  int r0, int r1, int t0, int t1) {
+    for (int t = t0; t < t1; t++) {
+        const float *xt = x + (size_t)t * (size_t)w->cols;
+        for (int o = r0; o < r1; o++) {
+            float s = 0.0f;
+            for (int k = 0; k < w->cols; k++) s += xt[k] * seal_mat_at(w, o, k);
+            y[(size_t)t * (size_t)w->rows + o] = bias ? s + bias[o] : s;
+        }
+    }
+}
+
+#endif

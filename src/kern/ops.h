@@ -1,0 +1,30 @@
+/* ops.h: the small element-wise and row-wise kernels of the forward pass,
+ * over flat f32 buffers. Each has a fixed accumulation order, so results do
+ * not depend on batching or threading. */
+#ifndef SEAL_KERN_OPS_H
+#define SEAL_KERN_OPS_H
+
+/* sum_i a[i]*b[i], 8 lane partial sums, fixed reduction order. */
+float vec_dot(const float *a, const float *b, int n);
+/* y[i] += a * x[i] */
+void vec_axpy(float *y, float a, const float *x, int n);
+
+/* out [n][d] = x * rsqrt(mean(x^2) + eps) * w, per row (out may alias x). */
+void rmsnorm_forward(float *out, const float *x, const float *w, int n, int d, float eps);
+
+/* Rotate one head vector in place, HF "rotate_half" convention:
+ * (x1, x2) -> (x1*cos - x2*sin, x2*cos + x1*sin) with halves of length hd/2. */
+void rope_rotate(float *x, const float *cos, const float *sin, int hd);
+/* cos/sin [hd/2] for position pos from inv_freq [hd/2], computed in double. */
+void rope_angles(float *cos, float *sin, const double *inv_freq, int half, int pos);
+
+/* gate [n] = silu(gate) * up */
+void swiglu_forward(float *gate, const float *up, int n);
+
+/* In place: x = log_softmax(x)[target] for one row of logits; returns the
+ * log-probability of target (max-shifted, summed in double). */
+double log_softmax_at(const float *logits, int n, int target);
+/* Index of the largest logit (first on ties). */
+int argmax(const float *x, int n);
+
+#endif

@@ -1,0 +1,41 @@
+/* model.h: a loaded model: its config and its weights, pointing into the
+ * mmapped safetensors files in their file dtype (never expanded to f32 as a
+ * whole). Only the small vectors (norm weights, biases) are converted to f32
+ * at load, into one allocation owned by the model. */
+#ifndef SEAL_MODEL_MODEL_H
+#define SEAL_MODEL_MODEL_H
+
+#include "io/safetensors.h"
+#include "kern/matmul.h"
+#include "model/config.h"
+
+typedef struct {
+    float *attn_norm;              /* [hidden] */
+    seal_mat q, k, v, o;           /* [n_heads*hd][hidden], [kv*hd][hidden] x2, [hidden][n_heads*hd] */
+    float *q_bias, *k_bias, *v_bias, *o_bias; /* NULL when absent */
+    float *mlp_norm;               /* [hidden] */
+    seal_mat gate, up, down;       /* [ffn][hidden] x2, [hidden][ffn] */
+    float *gate_bias, *up_bias, *down_bias;
+} seal_layer;
+
+typedef struct {
+    seal_config cfg;
+    st_set weights;
+    seal_mat embed;   /* [vocab][hidden] */
+    seal_mat lm_head; /* [vocab][hidden]; == embed when tied */
+    float *final_norm; /* [hidden] */
+    seal_layer *layers;
+    float *small;      /* owns every f32 vector above */
+    seal_dtype dtype;  /* dtype of the big matrices (the first one found) */
+    long long n_params;
+    char *dir;
+} seal_model;
+
+/* Load DIR (config.json + safetensors). Every expected tensor must exist with
+ * the exact shape; tensors we would ignore (besides rotary buffers) are an
+ * error, since they would mean an architecture option we do not implement.
+ * -1 with a message naming the file and tensor. */
+int model_load(seal_model *m, const char *dir);
+void model_free(seal_model *m);
+
+#endif

@@ -1,0 +1,124 @@
+#include "model/synth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/safetensors.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rng.h"
+
+int synth_shape(seal_config *c, const char *name) {
+    memset(c, 0, sizeof *c);
+    c->bos_id = -1;
+    c->max_pos = 4096;
+    if (strcmp(name, "qwen2.5-0.5b") == 0) {
+        c->arch = ARCH_QWEN2;
+        c->hidden = 896; c->n_layers = 24; c->n_heads = 14; c->n_kv_heads = 2; c->ffn = 4864; c->vocab = 151936;
+        c->tie_embeddings = 1; c->qkv_bias = 1; c->rope_theta = 1e6; c->rms_eps = 1e-6; c->max_pos = 32768;
+        c->eos_ids[0] = 151643; c->n_eos = 1;
+    } else if (strcmp(name, "tiny") == 0 || strcmp(name, "micro") == 0) {
+        int micro = name[0] == 'm';
+        c->arch = ARCH_LLAMA;
+        c->hidden = micro ? 64 : 256; c->n_layers = micro ? 2 : 6; c->n_heads = micro ? 4 : 8; c->n_kv_heads = micro ? 2 : 4;
+        c->ffn = micro ? 160 : 704; c->vocab = micro ? 320 : 4096;
+        c->tie_embeddings = 1; c->rope_theta = 10000; c->rms_eps = 1e-5; c->bos_id = 1; c->eos_ids[0] = 2; c->n_eos = 1;
+    } else {
+        return seal_err("unknown model shape \"%s\" (known: qwen2.5-0.5b, tiny, micro)", name);
+    }
+    c->head_dim = c->hidden / c->n_heads;
+    snprintf(c->arch_name, sizeof c->arch_name, "%s", c->arch == ARCH_LLAMA ? "LlamaForCausalLM" : "Qwen2ForCausalLM");
+    snprintf(c->model_type, sizeof c->model_type, "%s", c->arch == ARCH_LLAMA ? "llama" : "qwen2");
+    return 0;
+}
+
+/* The tensors of a model, in HF order, with names and shapes; data filled later. */
+typedef struct {
+    char name[128];
+    int ndim;
+    int64_t shape[2];
+    int is_norm;
+} synth_tensor;
+
+static int add(synth_tensor *ts, int n, const char *name, int64_t d0, int64_t d1, int is_norm) {
+    snprintf(ts[n].name, sizeof ts[n].name, "%s", name);
+    ts[n].ndim = d1 ? 2 : 1;
+    ts[n].shape[0] = d0;
+    ts[n].shape[1] = d1;
+    ts[n].is_norm = is_norm;
+    return n + 1;
+}
+
+static int list_tensors(const seal_config *c, synth_tensor *ts) {
+    int n = 0, q = c->n_heads * c->head_dim, kv = c->n_kv_heads * c->head_dim;
+    char b[128];
+    n = add(ts, n, "model.embed_tokens.weight", c->vocab, c->hidden, 0);
+    for (int l = 0; l < c->n_layers; l++) {
+#define L(s) (snprintf(b, sizeof b, "model.layers.%d.%s", l, s), b)
+        n = add(ts, n, L("input_layernorm.weight"), c->hidden, 0, 1);
+        n = add(ts, n, L("self_attn.q_proj.weight"), q, c->hidden, 0);
+        n = add(ts, n, L("self_attn.k_proj.weight"), kv, c->hidden, 0);
+        n = add(ts, n, L("self_attn.v_proj.weight"), kv, c->hidden, 0);
+        n = add(ts, n, L("self_attn.o_proj.weight"), c->hidden, q, 0);
+        if (c->qkv_bias) {
+            n = add(ts, n, L("self_attn.q_proj.bias"), q, 0, 0);
+            n = add(ts, n, L("self_attn.k_proj.bias"), kv, 0, 0);
+            n = add(ts, n, L("self_attn.v_proj.bias"), kv, 0, 0);
+        }
+        if (c->o_bias) n = add(ts, n, L("self_attn.o_proj.bias"), c->hidden, 0, 0);
+        n = add(ts, n, L("post_attention_layernorm.weight"), c->hidden, 0, 1);
+        n = add(ts, n, L("mlp.gate_proj.weight"), c->ffn, c->hidden, 0);
+        n = add(ts, n, L("mlp.up_proj.weight"), c->ffn, c->hidden, 0);
+        n = add(ts, n, L("mlp.down_proj.weight"), c->hidden, c->ffn, 0);
+        if (c->mlp_bias) {
+            n = add(ts, n, L("mlp.gate_proj.bias"), c->ffn, 0, 0);
+            n = add(ts, n, L("mlp.up_proj.bias"), c->ffn, 0, 0);
+            n = add(ts, n, L("mlp.down_proj.bias"), c->hidden, 0, 0);
+        }
+#undef L
+    }
+    n = add(ts, n, "model.norm.weight", c->hidden, 0, 1);
+    if (!c->tie_embeddings) n = add(ts, n, "lm_head.weight", c->vocab, c->hidden, 0);
+    return n;
+}
+
+int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint64_t seed, float std) {
+    if (dtype != SEAL_F32 && dtype != SEAL_BF16 && dtype != SEAL_F16)
+        return seal_err("synthetic model: dtype %s not supported (F32, BF16, F16)", seal_dtype_name(dtype));
+    if (seal_mkdir_p(dir)) return -1;
+    seal_config c = *cfg;
+    snprintf(c.torch_dtype, sizeof c.torch_dtype, "%s", dtype == SEAL_F32 ? "float32" : dtype == SEAL_BF16 ? "bfloat16" : "float16");
+    if (config_save(&c, dir)) return -1;
+
+    int max_tensors = 3 + c.n_layers * 16;
+    synth_tensor *ts = seal_calloc((size_t)max_tensors, sizeof *ts);
+    st_write_tensor *wt = seal_calloc((size_t)max_tensors, sizeof *wt);
+    int n = list_tensors(&c, ts);
+    size_t esize = seal_dtype_size(dtype), chunk = 1 << 16;
+    float *tmp = seal_malloc(sizeof(float) * chunk);
+    seal_rng rng;
+    rng_seed(&rng, seed);
+    for (int i = 0; i < n; i++) {
+        size_t numel = (size_t)ts[i].shape[0] * (ts[i].ndim == 2 ? (size_t)ts[i].shape[1] : 1);
+        unsigned char *data = seal_malloc(numel * esize);
+        for (size_t off = 0; off < numel; off += chunk) {
+            size_t len = numel - off < chunk ? numel - off : chunk;
+            for (size_t j = 0; j < len; j++)
+                tmp[j] = ts[i].is_norm ? 1.0f + 0.1f * (float)rng_normal(&rng) : std * (float)rng_normal(&rng);
+            seal_from_f32(data + off * esize, dtype, tmp, len);
+        }
+        wt[i] = (st_write_tensor){.name = ts[i].name, .dtype = dtype, .ndim = ts[i].ndim, .data = data};
+        wt[i].shape[0] = ts[i].shape[0];
+        wt[i].shape[1] = ts[i].shape[1];
+    }
+    char *path = seal_path_join(dir, "model.safetensors");
+    const char *mk[] = {"format"}, *mv[] = {"pt"};
+    int rc = st_write(path, wt, n, mk, mv, 1);
+    for (int i = 0; i < n; i++) free((void *)wt[i].data);
+    free(path);
+    free(tmp);
+    free(wt);
+    free(ts);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/* synth.h: models with random weights, for tests and benchmarks.
+ * A synthetic model is a normal Hugging Face directory (config.json +
+ * model.safetensors) that any tool, seal or transformers, can load. */
+#ifndef SEAL_MODEL_SYNTH_H
+#define SEAL_MODEL_SYNTH_H
+
+#include <stdint.h>
+
+#include "model/config.h"
+#include "util/dtype.h"
+
+/* Fill cfg with a named shape: "qwen2.5-0.5b" (hidden 896, 24 layers, 14 heads,
+ * 2 KV heads, FFN 4864, vocab 151936, tied), "tiny" (Llama, hidden 256, 6
+ * layers, 8 heads, 4 KV heads, FFN 704, vocab 4096), "micro" (Llama, hidden
+ * 64, 2 layers, for unit tests). -1 for an unknown name. */
+int synth_shape(seal_config *cfg, const char *name);
+
+/* Write DIR/config.json and DIR/model.safetensors with weights drawn from
+ * N(0, std^2) (norm weights 1 + N(0, 0.1^2), biases N(0, std^2)), stored in
+ * dtype (F32, BF16 or F16). Deterministic for a seed. */
+int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint64_t seed, float std);
+
+#endif

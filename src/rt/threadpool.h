@@ -1,0 +1,26 @@
+/* threadpool.h: a persistent pool of worker threads for data-parallel kernels.
+ *
+ * One pool lives for the program; kernels hand it n_tasks independent tasks
+ * and it runs them on all threads (the caller included), handing tasks out
+ * through an atomic counter so uneven tasks balance. Workers spin briefly
+ * then sleep, so an idle pool costs no CPU and a busy one no syscalls. */
+#ifndef SEAL_RT_THREADPOOL_H
+#define SEAL_RT_THREADPOOL_H
+
+typedef struct seal_pool seal_pool;
+
+/* fn(ctx, task, thread): run task number `task` (0..n_tasks-1) on thread
+ * `thread` (0..n_threads-1; use it to pick per-thread scratch). */
+typedef void (*seal_pool_fn)(void *ctx, int task, int thread);
+
+/* Create a pool of n_threads threads in all (the caller counts as one);
+ * n_threads <= 0 means the number of online CPUs, or $SEAL_THREADS if set. */
+seal_pool *seal_pool_create(int n_threads);
+void seal_pool_destroy(seal_pool *pool);
+int seal_pool_threads(const seal_pool *pool);
+
+/* Run fn for every task and return when all are done. Calls must not nest.
+ * With pool == NULL the tasks run serially on the caller (thread 0). */
+void seal_pool_run(seal_pool *pool, int n_tasks, seal_pool_fn fn, void *ctx);
+
+#endif

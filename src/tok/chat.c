@@ -1,0 +1,131 @@
+#include "tok/chat.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/err.h"
+#include "util/fsutil.h"
+
+static const char *QWEN25_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+
+int chat_recognise(chat_template *t, const char *tpl, const char *bos, const char *path) {
+    memset(t, 0, sizeof *t);
+    if (strstr(tpl, "<|im_start|>")) {
+        t->family = CHAT_CHATML;
+        if (strstr(tpl, QWEN25_SYSTEM)) snprintf(t->default_system, sizeof t->default_system, "%s", QWEN25_SYSTEM);
+        return 0;
+    }
+    if (strstr(tpl, "<|start_header_id|>") && strstr(tpl, "<|eot_id|>")) {
+        t->family = CHAT_LLAMA3;
+        t->date_block = strstr(tpl, "Cutting Knowledge Date") != NULL;
+        t->date_today = strstr(tpl, "strftime_now") != NULL;
+        snprintf(t->bos, sizeof t->bos, "%s", bos ? bos : "<|begin_of_text|>");
+        return 0;
+    }
+    return seal_err("%s: chat_template is not one seal knows (ChatML, Llama 3); use plain completion", path);
+}
+
+static const char *token_text(json_t *v) { /* "<s>" or {"content": "<s>", ...} */
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_object(v) && json_is_string(json_object_get(v, "content"))) return json_string_value(json_object_get(v, "content"));
+    return NULL;
+}
+
+int chat_load(chat_template *t, const char *dir) {
+    char *path = seal_path_join(dir, "tokenizer_config.json");
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    int rc;
+    if (!root) rc = seal_err("%s: cannot read: %s", path, jerr.text);
+    else {
+        json_t *tpl = json_object_get(root, "chat_template");
+        if (json_is_array(tpl)) { /* [{"name": "default", "template": ...}, ...] */
+            size_t i;
+            json_t *e, *found = NULL;
+            json_array_foreach(tpl, i, e) if (json_is_string(json_object_get(e, "name")) &&
+                                              !strcmp(json_string_value(json_object_get(e, "name")), "default")) found = json_object_get(e, "template");
+            tpl = found;
+        }
+        if (!json_is_string(tpl)) rc = seal_err("%s: no chat_template (a base model: use plain completion)", path);
+        else rc = chat_recognise(t, json_string_value(tpl), token_text(json_object_get(root, "bos_token")), path);
+        json_decref(root);
+    }
+    free(path);
+    return rc;
+}
+
+typedef struct { char *s; size_t n, cap; } sbuf;
+
+static void put(sbuf *b, const char *s, size_t n) {
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->s = seal_realloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* Jinja's |trim: strip leading and trailing whitespace. */
+static void put_trimmed(sbuf *b, const char *s) {
+    const char *e = s + strlen(s);
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) e--;
+    put(b, s, (size_t)(e - s));
+}
+
+static void render_chatml(const chat_template *t, sbuf *b, const chat_msg *m, int n, int gen) {
+    int i = 0;
+    if (n > 0 && !strcmp(m[0].role, "system")) {
+        puts_(b, "<|im_start|>system\n"); puts_(b, m[0].content); puts_(b, "<|im_end|>\n");
+        i = 1;
+    } else if (t->default_system[0]) {
+        puts_(b, "<|im_start|>system\n"); puts_(b, t->default_system); puts_(b, "<|im_end|>\n");
+    }
+    for (; i < n; i++) {
+        puts_(b, "<|im_start|>"); puts_(b, m[i].role); puts_(b, "\n"); puts_(b, m[i].content); puts_(b, "<|im_end|>\n");
+    }
+    if (gen) puts_(b, "<|im_start|>assistant\n");
+}
+
+static void header(sbuf *b, const char *role) {
+    puts_(b, "<|start_header_id|>"); puts_(b, role); puts_(b, "<|end_header_id|>\n\n");
+}
+
+static void render_llama3(const chat_template *t, sbuf *b, const chat_msg *m, int n, int gen) {
+    puts_(b, t->bos);
+    int i = 0;
+    if (t->date_block) {
+        char date[32] = "26 Jul 2024";
+        if (t->date_today) {
+            time_t now = time(NULL);
+            struct tm tm;
+            gmtime_r(&now, &tm);
+            strftime(date, sizeof date, "%d %b %Y", &tm);
+        }
+        header(b, "system");
+        puts_(b, "Cutting Knowledge Date: December 2023\nToday Date: ");
+        puts_(b, date);
+        puts_(b, "\n\n");
+        if (n > 0 && !strcmp(m[0].role, "system")) { put_trimmed(b, m[0].content); i = 1; }
+        puts_(b, "<|eot_id|>");
+    }
+    for (; i < n; i++) {
+        header(b, m[i].role);
+        put_trimmed(b, m[i].content);
+        puts_(b, "<|eot_id|>");
+    }
+    if (gen) header(b, "assistant");
+}
+
+char *chat_render(const chat_template *t, const chat_msg *msgs, int n, int gen) {
+    sbuf b = {0};
+    puts_(&b, "");
+    if (t->family == CHAT_CHATML) render_chatml(t, &b, msgs, n, gen);
+    else render_llama3(t, &b, msgs, n, gen);
+    return b.s;
+}

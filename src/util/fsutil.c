@@ -1,0 +1,177 @@
+#include "util/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+
+char *seal_read_file(const char *path, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { seal_err("%s: cannot open: %s", path, strerror(errno)); return NULL; }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        seal_err("%s: cannot stat: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) { seal_err("%s: is a directory, expected a file", path); close(fd); return NULL; }
+    /* st_size is a hint only (pipes and /proc files report 0): grow as needed. */
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    char *buf = seal_malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) buf = seal_realloc(buf, cap *= 2);
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            seal_err("%s: read error: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return NULL;
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+char *seal_path_join(const char *dir, const char *name) {
+    size_t dn = strlen(dir), nn = strlen(name);
+    if (dn == 0) return seal_strdup(name);
+    int slash = dir[dn - 1] != '/';
+    char *p = seal_malloc(dn + slash + nn + 1);
+    memcpy(p, dir, dn);
+    if (slash) p[dn] = '/';
+    memcpy(p + dn + slash, name, nn + 1);
+    return p;
+}
+
+int seal_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int seal_is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int seal_mkdir_p(const char *path) {
+    if (!*path) return seal_err("mkdir: empty path");
+    char *p = seal_strdup(path);
+    /* Create each prefix ending before a '/', then the whole path. */
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0') continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            seal_err("%s: cannot create directory: %s", p, strerror(errno));
+            free(p);
+            return -1;
+        }
+        *s = c;
+        if (!c) break;
+    }
+    free(p);
+    if (!seal_is_dir(path)) return seal_err("%s: exists and is not a directory", path);
+    return 0;
+}
+
+/* The directory holding path ("." for a bare name), malloc'd. */
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return seal_strdup(".");
+    if (slash == path) return seal_strdup("/");
+    size_t n = (size_t)(slash - path);
+    char *d = seal_malloc(n + 1);
+    memcpy(d, path, n);
+    d[n] = '\0';
+    return d;
+}
+
+int seal_atomic_begin(seal_atomic_file *a, const char *path) {
+    char *dir = dir_of(path);
+    a->tmp_path = seal_path_join(dir, ".tmp-XXXXXX");
+    free(dir);
+    a->path = seal_strdup(path);
+    a->fd = mkostemp(a->tmp_path, O_CLOEXEC);
+    if (a->fd < 0) {
+        seal_err("%s: cannot create temp file %s: %s", path, a->tmp_path, strerror(errno));
+        free(a->tmp_path);
+        free(a->path);
+        a->tmp_path = a->path = NULL;
+        return -1;
+    }
+    /* mkstemp makes 0600; a written model should get the usual umask mode. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(a->fd, 0666 & ~mask);
+    return 0;
+}
+
+int seal_atomic_write(seal_atomic_file *a, const void *buf, size_t n) {
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(a->fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return seal_err("%s: write error: %s", a->tmp_path, strerror(errno));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+void seal_atomic_abort(seal_atomic_file *a) {
+    if (a->fd >= 0) close(a->fd);
+    if (a->tmp_path) unlink(a->tmp_path);
+    free(a->tmp_path);
+    free(a->path);
+    a->fd = -1;
+    a->tmp_path = a->path = NULL;
+}
+
+int seal_atomic_commit(seal_atomic_file *a) {
+    if (fsync(a->fd) != 0) {
+        seal_err("%s: fsync failed: %s", a->tmp_path, strerror(errno));
+        seal_atomic_abort(a);
+        return -1;
+    }
+    int rc = close(a->fd);
+    a->fd = -1;
+    if (rc != 0) {
+        seal_err("%s: close failed: %s", a->tmp_path, strerror(errno));
+        seal_atomic_abort(a);
+        return -1;
+    }
+    if (rename(a->tmp_path, a->path) != 0) {
+        seal_err("%s: cannot rename %s onto it: %s", a->path, a->tmp_path, strerror(errno));
+        seal_atomic_abort(a);
+        return -1;
+    }
+    /* Make the rename itself durable. Failure here is not worth reporting:
+     * the data are complete and some file systems refuse fsync on a dir. */
+    char *dir = dir_of(a->path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
+    free(dir);
+    free(a->tmp_path);
+    free(a->path);
+    a->tmp_path = a->path = NULL;
+    return 0;
+}
+
+int seal_write_file_atomic(const char *path, const void *data, size_t len) {
+    seal_atomic_file a;
+    if (seal_atomic_begin(&a, path)) return -1;
+    if (seal_atomic_write(&a, data, len)) { seal_atomic_abort(&a); return -1; }
+    return seal_atomic_commit(&a);
+}

@@ -1,0 +1,48 @@
+/* fsutil.h: small file-system helpers shared by the readers and writers.
+ * All return 0 / -1 (or NULL) after seal_err() with a message naming the path. */
+#ifndef SEAL_UTIL_FSUTIL_H
+#define SEAL_UTIL_FSUTIL_H
+
+#include <stddef.h>
+
+/* Read the whole file at path into a malloc'd buffer with a NUL appended (so
+ * text can be used as a C string; the file itself may contain NULs). *len, if
+ * not NULL, gets the byte count without the NUL. NULL on failure. */
+char *seal_read_file(const char *path, size_t *len);
+
+/* "dir/name" as a malloc'd string (no doubled '/' when dir ends with one;
+ * an empty dir gives name itself). Never fails. */
+char *seal_path_join(const char *dir, const char *name);
+
+/* 1 if path exists and is a directory (following links), else 0. */
+int seal_is_dir(const char *path);
+/* 1 if path exists and is a regular file (following links), else 0. */
+int seal_is_file(const char *path);
+
+/* Create path and any missing parents (like mkdir -p). An existing directory
+ * is success; an existing non-directory is an error. */
+int seal_mkdir_p(const char *path);
+
+/* Atomic replacement of a file: write to a temp file in the same directory,
+ * then fsync, rename onto path and fsync the directory, so that a crash leaves
+ * either the old file or the complete new one, never a half-written one.
+ *   seal_atomic_file a;
+ *   if (seal_atomic_begin(&a, path)) return -1;
+ *   if (seal_atomic_write(&a, buf, n)) { seal_atomic_abort(&a); return -1; }
+ *   return seal_atomic_commit(&a);   // aborts by itself on failure */
+typedef struct {
+    int fd;
+    char *path;     /* destination */
+    char *tmp_path; /* DIR/.tmp-XXXXXX */
+} seal_atomic_file;
+
+int seal_atomic_begin(seal_atomic_file *a, const char *path);
+int seal_atomic_write(seal_atomic_file *a, const void *buf, size_t n);
+int seal_atomic_commit(seal_atomic_file *a);
+/* Close and delete the temp file; path is untouched. Safe after commit/abort. */
+void seal_atomic_abort(seal_atomic_file *a);
+
+/* The whole of the above for a buffer already in memory. */
+int seal_write_file_atomic(const char *path, const void *data, size_t len);
+
+#endif

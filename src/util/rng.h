@@ -1,0 +1,20 @@
+/* rng.h: a small, fast, seedable random generator (xoshiro256**, seeded by
+ * splitmix64), so runs are reproducible from one 64-bit seed on any platform. */
+#ifndef SEAL_UTIL_RNG_H
+#define SEAL_UTIL_RNG_H
+
+#include <stdint.h>
+
+typedef struct { uint64_t s[4]; } seal_rng;
+
+void rng_seed(seal_rng *r, uint64_t seed);
+uint64_t rng_u64(seal_rng *r);
+/* Uniform in [0, 1) with 24 (float) or 53 (double) random bits. */
+float rng_float(seal_rng *r);
+double rng_double(seal_rng *r);
+/* Uniform integer in [0, n), n > 0, without modulo bias. */
+uint64_t rng_below(seal_rng *r, uint64_t n);
+/* Standard normal (Box-Muller). */
+double rng_normal(seal_rng *r);
+
+#endif

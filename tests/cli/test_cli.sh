@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The CLI's contract: --help everywhere, exit codes, JSON shapes, one-line errors.
+set -u
+[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails+1)); }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+"$SEAL" --help >/dev/null || fail "seal --help"
+"$SEAL" nosuchcommand 2>/dev/null; [ $? -eq 2 ] || fail "unknown command must exit 2"
+for c in $("$SEAL" --help | awk '/^  [a-z]/ {print $1}'); do
+  "$SEAL" "$c" --help >"$tmp/help" 2>&1 || fail "seal $c --help exits nonzero"
+  grep -q "usage: seal $c" "$tmp/help" || fail "seal $c --help prints no usage line"
+done
+
+"$SEAL" synth --shape micro --dtype f32 --out "$tmp/m" || fail "synth"
+out=$("$SEAL" score -m "$tmp/m" --ids "1 5 9 33 2" --json) || fail "score"
+/usr/bin/python3 - "$out" <<'PY' || fail "score --json shape"
+import json, sys
+o = json.loads(sys.argv[1])
+assert o["ids"] == [1, 5, 9, 33, 2], o
+assert len(o["logprobs"]) == 4 and all(x < 0 for x in o["logprobs"]), o
+assert abs(o["nll"] + sum(o["logprobs"])) < 1e-5, o
+PY
+info=$("$SEAL" info -m "$tmp/m" --json) || fail "info --json"
+echo "$info" | grep -q '"parameters":' || fail "info --json lacks parameters"
+
+# Errors: exit 1, one line on stderr, no crash.
+expect_err() { # needle, command...
+  local needle=$1; shift
+  "$@" >/dev/null 2>"$tmp/err"; local rc=$?
+  [ $rc -eq 1 ] || fail "exit $rc (want 1): $*"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "stderr is not one line: $* : $(cat "$tmp/err")"
+  grep -q -- "$needle" "$tmp/err" || fail "stderr lacks '$needle': $* : $(cat "$tmp/err")"
+}
+expect_err "not a token id" "$SEAL" score -m "$tmp/m" --ids "1 x 3"
+expect_err "at least 2" "$SEAL" score -m "$tmp/m" --ids "7"
+expect_err "out of range" "$SEAL" score -m "$tmp/m" --ids "1 99999"
+expect_err "shape" "$SEAL" synth --shape nosuch --out "$tmp/x"
+[ $fails -eq 0 ]
