@@ -83,7 +83,18 @@ static void read_bandwidth(seal_pool *pool) {
     free(j);
 }
 
-static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n) {
+static void nop_task(void *ctx, int task, int thread) { (void)ctx, (void)task, (void)thread; }
+
+/* Cost of one seal_pool_run with a task per thread and nothing to do: the
+ * floor under each of the ~170 dispatches of a decode step. */
+static void dispatch_cost(seal_pool *pool) {
+    int runs = 20000;
+    double t0 = now_s();
+    for (int i = 0; i < runs; i++) seal_pool_run(pool, seal_pool_threads(pool), nop_task, NULL);
+    printf("pool threads=%d %.2f us per empty run\n", seal_pool_threads(pool), (now_s() - t0) / runs * 1e6);
+}
+
+static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n, int transposed) {
     size_t wbytes = (size_t)rows * cols * seal_dtype_size(dt);
     int copies = n == 1 ? (int)((ROTATE_BYTES + wbytes - 1) / wbytes) : 1;
     unsigned char *wd = make_weights(dt, rows, cols, copies);
@@ -94,21 +105,28 @@ static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n) {
     for (int i = 0; i < rows; i++) bias[i] = frand();
 
     seal_mat w = {.data = wd, .dtype = dt, .rows = rows, .cols = cols};
-    matmul(pool, y, x, &w, bias, n); /* warm up */
+    if (transposed) { /* matmul_t reads dy [n][rows] and writes y [n][cols] */
+        free(x), free(y);
+        x = seal_aligned_alloc((size_t)n * rows * sizeof(float));
+        y = seal_aligned_alloc((size_t)n * cols * sizeof(float));
+        for (size_t i = 0; i < (size_t)n * rows; i++) x[i] = frand();
+    }
+#define RUN() (transposed ? matmul_t(pool, y, x, &w, n) : matmul(pool, y, x, &w, bias, n))
+    RUN(); /* warm up */
     /* The fastest call: other jobs on a shared machine only ever slow it. */
     int iters = 0;
     double start = now_s(), per = 1e9;
     do {
         w.data = wd + (size_t)(iters % copies) * wbytes;
         double t0 = now_s();
-        matmul(pool, y, x, &w, bias, n);
+        RUN();
         double t = now_s() - t0;
         per = t < per ? t : per;
         iters++;
     } while (now_s() - start < 0.4 || iters < 3);
     double gflops = 2.0 * n * rows * cols / per * 1e-9;
-    printf("%-4s threads=%d n=%-3d %6d x %-5d %8.1f us  %6.1f GB/s  %6.1f GFLOP/s\n",
-           seal_dtype_name(dt), seal_pool_threads(pool), n, rows, cols, per * 1e6,
+    printf("%-8s %-4s threads=%d n=%-3d %6d x %-5d %8.1f us  %6.1f GB/s  %6.1f GFLOP/s\n",
+           transposed ? "matmul_t" : "matmul", seal_dtype_name(dt), seal_pool_threads(pool), n, rows, cols, per * 1e6,
            wbytes / per * 1e-9, gflops);
     fflush(stdout);
     free(wd);
@@ -130,17 +148,19 @@ int main(int argc, char **argv) {
         if (!pool) { fprintf(stderr, "bench_matmul: %s\n", seal_errmsg()); return 1; }
         const char *only = getenv("BENCH_ONLY");
         if (!only || !strcmp(only, "decode")) {
+            dispatch_cost(pool);
             read_bandwidth(pool);
             for (size_t s = 0; s < sizeof decode / sizeof decode[0]; s++)
-                bench(pool, SEAL_BF16, decode[s][0], decode[s][1], 1);
-            bench(pool, SEAL_F32, 4864, 896, 1);
-            bench(pool, SEAL_F16, 4864, 896, 1);
+                bench(pool, SEAL_BF16, decode[s][0], decode[s][1], 1, 0);
+            bench(pool, SEAL_F32, 4864, 896, 1, 0);
+            bench(pool, SEAL_F16, 4864, 896, 1, 0);
         }
         if (only && strcmp(only, "prefill")) goto next;
-        bench(pool, SEAL_BF16, 4864, 896, 512);
-        bench(pool, SEAL_BF16, 896, 4864, 512);
-        bench(pool, SEAL_F32, 4864, 896, 512);
-        bench(pool, SEAL_F16, 4864, 896, 512);
+        bench(pool, SEAL_BF16, 4864, 896, 512, 0);
+        bench(pool, SEAL_BF16, 896, 4864, 512, 0);
+        bench(pool, SEAL_F32, 4864, 896, 512, 0);
+        bench(pool, SEAL_F16, 4864, 896, 512, 0);
+        bench(pool, SEAL_BF16, 4864, 896, 512, 1);
     next:
         seal_pool_destroy(pool);
     }

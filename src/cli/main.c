@@ -14,6 +14,7 @@ static const struct {
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},
     {"detokenize", cmd_detokenize, "token ids on stdin to text"},
+    {"chat-template", cmd_chat_template, "render messages with the model's chat template"},
     {"synth", cmd_synth, "write a model with random weights (tests, benchmarks)"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])

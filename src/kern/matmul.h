@@ -27,12 +27,23 @@ typedef struct {
 void matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
 void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, int n);
 
-/* The kernel behind matmul(), for the dispatcher in matmul.c (not for
- * callers): y rows [r0, r1) x tokens [t0, t1), strides w->rows and w->cols.
- * matmul_avx2.c provides it (AVX2+FMA tiles, or a scalar loop without them);
- * either way each element's summation order depends only on w->cols. */
+/* The transposed product, as backprop needs for dX = dY . W:
+ *     y[t][c] = sum_o dy[t][o] * W[o][c]          t < n, c < cols, o < rows
+ * y [n][w->cols], dy [n][w->rows]. Each element is one fma chain over o in
+ * increasing order starting from 0, whatever n, tile or thread count. */
+void matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
+void matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
+
+/* The kernels behind matmul() and matmul_t(), for the dispatcher in
+ * matmul.c (not for callers): outputs [o0, o1) (W rows for matmul_block,
+ * W columns for matmul_t_block) x tokens [t0, t1), over the full arrays.
+ * matmul_avx2.c provides them (AVX2+FMA tiles, or scalar loops without),
+ * with the summation order of each element fixed as stated above. */
 void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
-                  int r0, int r1, int t0, int t1);
+                  int o0, int o1, int t0, int t1);
+void matmul_t_block(float *y, const float *dy, const seal_mat *w, int o0, int o1, int t0, int t1);
+/* matmul_t_block sums W rows in passes of this many (continuing each chain). */
+#define MATMUL_T_ROW_BLOCK 256
 
 /* Element (r, c) of W as f32 (for gathers such as the embedding lookup). */
 float seal_mat_at(const seal_mat *w, int r, int c);

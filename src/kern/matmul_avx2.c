@@ -1,4 +1,5 @@
-/* matmul_avx2.c: the register-tiled kernel behind matmul().
+/* matmul_avx2.c: the register-tiled kernels behind matmul() (and, further
+ * down, matmul_t()).
  *
  * A tile computes R <= 4 rows of W against T <= 3 tokens: 12 ymm accumulators,
  * 3 x vectors and one W vector, converted from bf16/f16 in register. Every
@@ -18,9 +19,6 @@
 #include <immintrin.h>
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
-#ifndef PREFETCH
-#define PREFETCH 0
-#endif
 
 /* 8 weights starting at p (any 2-byte alignment) as f32. The bf16 and f16
  * conversions are exact, so they cannot perturb the result. */
@@ -52,10 +50,12 @@ ALWAYS_INLINE float hsum8(__m256 v) {
 
 /* y[t][r] for r < R, t < T. y points at the tile's first output (row stride
  * ldy floats), x at its first token (stride ldx floats), w at its first
- * W row (stride ldw bytes), bias at its first row's bias or NULL.
+ * W row (stride ldw bytes), bias at its first row's bias or NULL, and pf
+ * at the bytes to prefetch (the next panel, or this one when there is none).
  * R and T are compile-time constants at every call site. */
 ALWAYS_INLINE void tile(seal_dtype dt, int R, int T, float *y, size_t ldy, const float *x,
-                        size_t ldx, const unsigned char *w, size_t ldw, int cols, const float *bias) {
+                        size_t ldx, const unsigned char *w, size_t ldw, int cols, const float *bias,
+                        const unsigned char *pf) {
     const size_t es = dt == SEAL_F32 ? 4 : 2;
     const int cols8 = cols & ~7;
     __m256 acc[4][3];
@@ -65,6 +65,10 @@ ALWAYS_INLINE void tile(seal_dtype dt, int R, int T, float *y, size_t ldy, const
         for (int t = 0; t < T; t++) acc[r][t] = _mm256_setzero_ps();
 
     for (int k = 0; k < cols8; k += 8) {
+        /* Pull in the next panel (4*es*8 bytes of it per step) while this one
+         * computes: hides the L3/DRAM latency at each new panel. */
+        _mm_prefetch((const char *)pf + (size_t)k * es * 4, _MM_HINT_T0);
+        if (es == 4) _mm_prefetch((const char *)pf + (size_t)k * 16 + 64, _MM_HINT_T0);
         __m256 xv[3];
 #pragma GCC unroll 3
         for (int t = 0; t < T; t++) {
@@ -75,7 +79,6 @@ ALWAYS_INLINE void tile(seal_dtype dt, int R, int T, float *y, size_t ldy, const
         }
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++) {
-            if (PREFETCH) _mm_prefetch((const char *)(w + r * ldw + (size_t)k * es) + PREFETCH, _MM_HINT_T0);
             __m256 wv = load_w8(dt, w + r * ldw + (size_t)k * es);
 #pragma GCC unroll 3
             for (int t = 0; t < T; t++) acc[r][t] = _mm256_fmadd_ps(xv[t], wv, acc[r][t]);
@@ -95,7 +98,7 @@ ALWAYS_INLINE void tile(seal_dtype dt, int R, int T, float *y, size_t ldy, const
 }
 
 /* One instance per (R, T) so each tile's loops unroll into registers. */
-#define TILE_CASE(R, T) case (R) * 4 + (T): tile(dt, R, T, yt, ldy, xt, ldx, wr, ldw, cols, br); break;
+#define TILE_CASE(R, T) case (R) * 4 + (T): tile(dt, R, T, yt, ldy, xt, ldx, wr, ldw, cols, br, pf); break;
 
 ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_mat *w,
                             const float *bias, int r0, int r1, int t0, int t1) {
@@ -107,8 +110,10 @@ ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_
         const int nr = r1 - r < 4 ? r1 - r : 4;
         const unsigned char *wr = (const unsigned char *)w->data + (size_t)r * ldw;
         const float *br = bias ? bias + r : NULL;
+        const unsigned char *next = r + 8 <= w->rows ? wr + 4 * ldw : wr;
         for (int t = t0; t < t1; t += 3) {
             const int nt = t1 - t < 3 ? t1 - t : 3;
+            const unsigned char *pf = t == t0 ? next : wr;
             float *yt = y + (size_t)t * ldy + r;
             const float *xt = x + (size_t)t * ldx;
             switch (nr * 4 + nt) {
@@ -131,7 +136,98 @@ void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias
     }
 }
 
-#else /* no AVX2+FMA: the reference loop, which is deterministic too */
+/* matmul_t's tile: y[t][c .. c + 8V) for t < T, as V x T accumulators fed
+ * by one fma per W row o in increasing order, so each element is the chain
+ * fma(dy[t][o], W[o][c], .) from 0, the same in any tile. w points at W[0][c]. */
+ALWAYS_INLINE void tile_t(seal_dtype dt, int V, int T, float *y, size_t ldy, const float *dy,
+                          size_t lddy, const unsigned char *w, size_t ldw, int o0, int o1) {
+    const size_t es = dt == SEAL_F32 ? 4 : 2;
+    __m256 acc[4][3];
+    /* Rows [o0, o1) of the sum; a later block continues the chain from y. */
+#pragma GCC unroll 4
+    for (int v = 0; v < V; v++)
+#pragma GCC unroll 3
+        for (int t = 0; t < T; t++)
+            acc[v][t] = o0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y + t * ldy + v * 8);
+    for (int o = o0; o < o1; o++) {
+        const unsigned char *wo = w + (size_t)o * ldw;
+        __m256 dv[3];
+#pragma GCC unroll 3
+        for (int t = 0; t < T; t++) {
+            dv[t] = _mm256_broadcast_ss(dy + t * lddy + o);
+            __asm__("" : "+x"(dv[t]));
+        }
+#pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            __m256 wv = load_w8(dt, wo + (size_t)v * 8 * es);
+#pragma GCC unroll 3
+            for (int t = 0; t < T; t++) acc[v][t] = _mm256_fmadd_ps(dv[t], wv, acc[v][t]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < V; v++)
+#pragma GCC unroll 3
+        for (int t = 0; t < T; t++) _mm256_storeu_ps(y + t * ldy + v * 8, acc[v][t]);
+}
+
+#define TILE_T_CASE(V, T) case (V) * 4 + (T): tile_t(dt, V, T, yt, ldy, dyt, lddy, wc, ldw, o0, o1); break;
+
+/* One pass of matmul_t over W rows [o0, o1): 32-column panels (16 KiB of
+ * bf16 at 256 rows: L1, and few pages for the TLB), the block's tokens swept
+ * across each; y carries the partial sums from one pass to the next. */
+ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const seal_mat *w,
+                                int c0, int cv, int t0, int t1, int o0, int o1) {
+    const size_t ldy = (size_t)w->cols, lddy = (size_t)w->rows;
+    const size_t es = dt == SEAL_F32 ? 4 : 2, ldw = ldy * es;
+    const unsigned char *data = w->data;
+    for (int c = c0; c < cv; c += 32) {
+        const int nv = (cv - c) / 8 < 4 ? (cv - c) / 8 : 4;
+        const unsigned char *wc = data + (size_t)c * es;
+        for (int t = t0; t < t1; t += 3) {
+            const int nt = t1 - t < 3 ? t1 - t : 3;
+            float *yt = y + (size_t)t * ldy + c;
+            const float *dyt = dy + (size_t)t * lddy;
+            switch (nv * 4 + nt) {
+                TILE_T_CASE(4, 3) TILE_T_CASE(4, 2) TILE_T_CASE(4, 1)
+                TILE_T_CASE(3, 3) TILE_T_CASE(3, 2) TILE_T_CASE(3, 1)
+                TILE_T_CASE(2, 3) TILE_T_CASE(2, 2) TILE_T_CASE(2, 1)
+                TILE_T_CASE(1, 3) TILE_T_CASE(1, 2) TILE_T_CASE(1, 1)
+            }
+        }
+    }
+}
+
+ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const seal_mat *w,
+                              int c0, int c1, int t0, int t1) {
+    const size_t ldy = (size_t)w->cols, lddy = (size_t)w->rows;
+    const size_t es = dt == SEAL_F32 ? 4 : 2;
+    const int rows = w->rows;
+    const unsigned char *data = w->data;
+    int cv = c0 + (c1 - c0) / 8 * 8; /* columns [c0, cv) in whole vectors */
+    for (int o0 = 0; o0 < rows; o0 += MATMUL_T_ROW_BLOCK) {
+        const int o1 = rows - o0 < MATMUL_T_ROW_BLOCK ? rows : o0 + MATMUL_T_ROW_BLOCK;
+        block_t_pass(dt, y, dy, w, c0, cv, t0, t1, o0, o1);
+    }
+    /* The last cols % 8 columns: the same fma chain, one element at a time. */
+    for (int t = t0; t < t1; t++)
+        for (int c = cv; c < c1; c++) {
+            float s = 0.0f;
+            for (int o = 0; o < rows; o++)
+                s = fmaf(dy[t * lddy + o], load_w1(dt, data + ((size_t)o * ldy + c) * es), s);
+            y[t * ldy + c] = s;
+        }
+}
+
+void matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
+    switch (w->dtype) {
+    case SEAL_F32: block_t_dt(SEAL_F32, y, dy, w, c0, c1, t0, t1); break;
+    case SEAL_BF16: block_t_dt(SEAL_BF16, y, dy, w, c0, c1, t0, t1); break;
+    case SEAL_F16: block_t_dt(SEAL_F16, y, dy, w, c0, c1, t0, t1); break;
+    default: break;
+    }
+}
+
+#else /* no AVX2+FMA: the reference loops, deterministic too */
 
 void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
                   int r0, int r1, int t0, int t1) {
@@ -143,6 +239,16 @@ void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias
             y[(size_t)t * (size_t)w->rows + o] = bias ? s + bias[o] : s;
         }
     }
+}
+
+void matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
+    for (int t = t0; t < t1; t++)
+        for (int c = c0; c < c1; c++) {
+            float s = 0.0f;
+            for (int o = 0; o < w->rows; o++)
+                s = fmaf(dy[(size_t)t * (size_t)w->rows + o], seal_mat_at(w, o, c), s);
+            y[(size_t)t * (size_t)w->cols + c] = s;
+        }
 }
 
 #endif

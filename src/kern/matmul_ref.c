@@ -33,3 +33,13 @@ void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, 
         }
     }
 }
+
+/* y [n][cols] = dy [n][rows] . W, summing over o in increasing order. */
+void matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n) {
+    for (int t = 0; t < n; t++)
+        for (int c = 0; c < w->cols; c++) {
+            float s = 0.0f;
+            for (int o = 0; o < w->rows; o++) s += dy[(size_t)t * (size_t)w->rows + o] * seal_mat_at(w, o, c);
+            y[(size_t)t * (size_t)w->cols + c] = s;
+        }
+}

@@ -46,6 +46,30 @@ void rmsnorm_forward(float *out, const float *x, const float *w, int n, int d, f
     }
 }
 
+void rmsnorm_rstd(float *rstd, const float *x, int n, int d, float eps) {
+    for (int t = 0; t < n; t++) {
+        const float *xr = x + (long)t * d;
+        double ss = 0.0;
+        for (int i = 0; i < d; i++) ss += (double)xr[i] * xr[i];
+        rstd[t] = (float)(1.0 / sqrt(ss / d + eps));
+    }
+}
+
+/* y = x*r*w with r = (mean(x^2)+eps)^-1/2:
+ * dx = r*(w*dy) - x * r^3/d * sum(w*dy*x),  dw = sum_t dy*x*r. */
+void rmsnorm_backward(float *dx, float *dw, const float *dy, const float *x, const float *w, const float *rstd, int n, int d) {
+    for (int t = 0; t < n; t++) {
+        const float *xr = x + (long)t * d, *g = dy + (long)t * d;
+        float *o = dx + (long)t * d, r = rstd[t];
+        double dot = 0.0;
+        for (int i = 0; i < d; i++) dot += (double)g[i] * w[i] * xr[i];
+        float k = (float)(dot * r * r * r / d);
+        for (int i = 0; i < d; i++) o[i] += r * w[i] * g[i] - k * xr[i];
+        if (dw)
+            for (int i = 0; i < d; i++) dw[i] += g[i] * xr[i] * r;
+    }
+}
+
 void rope_angles(float *c, float *s, const double *inv_freq, int half, int pos) {
     for (int i = 0; i < half; i++) {
         double a = pos * inv_freq[i];
@@ -60,6 +84,23 @@ void rope_rotate(float *x, const float *c, const float *s, int hd) {
         float x1 = x[i], x2 = x[i + half];
         x[i] = x1 * c[i] - x2 * s[i];
         x[i + half] = x2 * c[i] + x1 * s[i];
+    }
+}
+
+void rope_rotate_back(float *x, const float *c, const float *s, int hd) {
+    int half = hd / 2;
+    for (int i = 0; i < half; i++) {
+        float x1 = x[i], x2 = x[i + half];
+        x[i] = x1 * c[i] + x2 * s[i];
+        x[i + half] = x2 * c[i] - x1 * s[i];
+    }
+}
+
+void swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u, int n) {
+    for (int i = 0; i < n; i++) {
+        float sig = 1.0f / (1.0f + expf(-g[i])), silu = g[i] * sig, d = dh[i];
+        du[i] = d * silu;
+        dg[i] = d * u[i] * sig * (1.0f + g[i] * (1.0f - sig));
     }
 }
 

@@ -21,6 +21,20 @@ void rope_angles(float *cos, float *sin, const double *inv_freq, int half, int p
 /* gate [n] = silu(gate) * up */
 void swiglu_forward(float *gate, const float *up, int n);
 
+/* Backward of rmsnorm_forward for one batch: given x [n][d], w [d], the saved
+ * rstd [n] (1/sqrt(mean(x^2)+eps)) and dy [n][d], accumulates dx [n][d] +=
+ * dL/dx and, if dw != NULL, dw [d] += dL/dw. */
+void rmsnorm_backward(float *dx, float *dw, const float *dy, const float *x, const float *w, const float *rstd, int n, int d);
+/* 1/sqrt(mean(x^2)+eps) per row (the value rmsnorm_forward used). */
+void rmsnorm_rstd(float *rstd, const float *x, int n, int d, float eps);
+
+/* Backward of rope_rotate (a rotation by -angle), in place on the gradient. */
+void rope_rotate_back(float *dx, const float *cos, const float *sin, int hd);
+
+/* Backward of swiglu_forward: from the pre-activation gate g and up u [n] and
+ * dh = dL/d(silu(g)*u), write dg and du (dg may alias dh). */
+void swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u, int n);
+
 /* In place: x = log_softmax(x)[target] for one row of logits; returns the
  * log-probability of target (max-shifted, summed in double). */
 double log_softmax_at(const float *logits, int n, int target);

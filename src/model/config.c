@@ -167,6 +167,7 @@ int config_parse(seal_config *c, const char *text, const char *path) {
 }
 
 int config_load(seal_config *c, const char *dir) {
+    if (!seal_is_dir(dir)) return seal_err("%s: no such model directory", dir);
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
     json_error_t jerr;

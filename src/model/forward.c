@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "kern/ops.h"
@@ -81,7 +82,70 @@ int fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max
 void fwd_free(seal_fwd *f) {
     free(f->x); free(f->xn); free(f->q); free(f->att); free(f->k); free(f->v);
     free(f->gate); free(f->up); free(f->rope_cos); free(f->rope_sin); free(f->scores); free(f->inv_freq);
+    free(f->lora_u); free(f->lora_y); free(f->lora_x);
     memset(f, 0, sizeof *f);
+}
+
+static int max_module_out(const seal_config *c) {
+    int q = c->n_heads * c->head_dim;
+    int m = c->hidden > c->ffn ? c->hidden : c->ffn;
+    return m > q ? m : q;
+}
+
+void fwd_set_adapter(seal_fwd *f, const seal_adapter *a) {
+    free(f->lora_u);
+    free(f->lora_y);
+    free(f->lora_x);
+    f->lora_u = f->lora_y = f->lora_x = NULL;
+    f->adapter = a;
+    if (!a) return;
+    f->lora_u = seal_aligned_alloc(sizeof(float) * (size_t)f->cap * a->rank);
+    f->lora_y = seal_aligned_alloc(sizeof(float) * (size_t)f->cap * max_module_out(&f->m->cfg));
+    if (a->dropout > 0) f->lora_x = seal_aligned_alloc(sizeof(float) * (size_t)f->cap * max_module_out(&f->m->cfg));
+}
+
+float lora_dropout_keep(unsigned long long seed, int l, int mod, int t, int c, float p) {
+    uint64_t z = seed ^ ((uint64_t)(l * MOD_COUNT + mod) << 48) ^ ((uint64_t)t << 24) ^ (uint64_t)c;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0) < p ? 0.0f : 1.0f / (1.0f - p);
+}
+
+static float *save_alloc(fwd_save *s, size_t floats) {
+    s->bytes += floats * sizeof(float);
+    return seal_aligned_alloc(sizeof(float) * (floats ? floats : 1));
+}
+
+void fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int cap, int recompute) {
+    memset(s, 0, sizeof *s);
+    s->cap = cap;
+    s->n_layers = c->n_layers;
+    s->recompute = recompute;
+    size_t L = recompute ? 1 : (size_t)c->n_layers, T = (size_t)cap, H = (size_t)c->hidden;
+    size_t Q = (size_t)c->n_heads * c->head_dim, F = (size_t)c->ffn;
+    s->x_in = save_alloc(s, (size_t)c->n_layers * T * H);
+    s->rstd1 = save_alloc(s, L * T);
+    s->rstd2 = save_alloc(s, L * T);
+    s->xn1 = save_alloc(s, L * T * H);
+    s->xn2 = save_alloc(s, L * T * H);
+    s->q = save_alloc(s, L * T * Q);
+    s->att = save_alloc(s, L * T * Q);
+    s->lse = save_alloc(s, L * T * c->n_heads);
+    s->x_mid = save_alloc(s, L * T * H);
+    s->gate = save_alloc(s, L * T * F);
+    s->up = save_alloc(s, L * T * F);
+    for (int m = 0; m < MOD_COUNT; m++)
+        if (a && (a->targets >> m & 1)) s->lora_u[m] = save_alloc(s, L * T * a->rank);
+    s->x_final = save_alloc(s, T * H);
+    s->rstd_final = save_alloc(s, T);
+}
+
+void fwd_save_free(fwd_save *s) {
+    free(s->x_in); free(s->rstd1); free(s->rstd2); free(s->xn1); free(s->xn2); free(s->q); free(s->att);
+    free(s->lse); free(s->x_mid); free(s->gate); free(s->up); free(s->x_final); free(s->rstd_final);
+    for (int m = 0; m < MOD_COUNT; m++) free(s->lora_u[m]);
+    memset(s, 0, sizeof *s);
 }
 
 /* ---- attention: one task per (token, kv head), covering its group of query heads ---- */
@@ -91,6 +155,7 @@ typedef struct {
     const seal_kvcache *kv;
     int layer;
     const int *seq, *pos;
+    float *lse; /* [n][n_heads] or NULL */
 } attn_job;
 
 static void attn_task(void *ctx, int task, int thread) {
@@ -116,6 +181,7 @@ static void attn_task(void *ctx, int task, int thread) {
         float sum = 0.0f;
         for (int j = 0; j < npos; j++) { scores[j] = expf(scores[j] - mx); sum += scores[j]; }
         float inv = 1.0f / sum;
+        if (J->lse) J->lse[(size_t)t * c->n_heads + h] = mx + logf(sum);
         memset(out, 0, sizeof(float) * hd);
         for (int j = 0; j < npos; j++) vec_axpy(out, scores[j] * inv, v0 + j * stride, hd);
     }
@@ -135,36 +201,99 @@ static void store_kv(seal_fwd *f, seal_kvcache *kv, int layer, int n, const int 
     }
 }
 
-static void layer_forward(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, const int *pos) {
+/* y [n][out] = x W^T + b, plus the adapter's scale * (x A^T) B^T when it
+ * targets this module; u_save [n][r] keeps x A^T for the backward pass. */
+static void linear(seal_fwd *f, int l, int mod, float *y, const float *x, const seal_mat *w, const float *b, int n,
+                   float *u_save) {
+    matmul(f->pool, y, x, w, b, n);
+    if (!f->adapter) return;
+    const lora_pair *p = adapter_pair(f->adapter, l, mod);
+    if (!p->A) return;
+    int r = f->adapter->rank;
+    seal_mat A = {p->A, SEAL_F32, r, p->in}, B = {p->B, SEAL_F32, p->out, r};
+    float *u = u_save ? u_save : f->lora_u;
+    if (f->save && f->dropout_seed && f->adapter->dropout > 0) { /* PEFT: B(A(dropout(x))) */
+        for (int t = 0; t < n; t++)
+            for (int c = 0; c < p->in; c++)
+                f->lora_x[(size_t)t * p->in + c] = x[(size_t)t * p->in + c] *
+                    lora_dropout_keep(f->dropout_seed, l, mod, t, c, f->adapter->dropout);
+        x = f->lora_x;
+    }
+    matmul(f->pool, u, x, &A, NULL, n);
+    matmul(f->pool, f->lora_y, u, &B, NULL, n);
+    vec_axpy(y, f->adapter->scale, f->lora_y, n * p->out);
+}
+
+/* Pointers to layer l's saved activations, or scratch when not saving. */
+typedef struct {
+    float *xn1, *q, *att, *lse, *x_mid, *xn2, *gate, *up, *rstd1, *rstd2, *u[MOD_COUNT];
+} layer_bufs;
+
+static layer_bufs bufs_for(seal_fwd *f, int l) {
+    const seal_config *c = &f->m->cfg;
+    layer_bufs b = {.xn1 = f->xn, .q = f->q, .att = f->att, .xn2 = f->xn, .gate = f->gate, .up = f->up};
+    fwd_save *s = f->save;
+    if (!s) return b;
+    size_t slot = fwd_save_slot(s, l), T = (size_t)s->cap, H = (size_t)c->hidden;
+    size_t Q = (size_t)c->n_heads * c->head_dim, F = (size_t)c->ffn;
+    b.xn1 = s->xn1 + slot * T * H;
+    b.xn2 = s->xn2 + slot * T * H;
+    b.x_mid = s->x_mid + slot * T * H;
+    b.q = s->q + slot * T * Q;
+    b.att = s->att + slot * T * Q;
+    b.lse = s->lse + slot * T * c->n_heads;
+    b.gate = s->gate + slot * T * F;
+    b.up = s->up + slot * T * F;
+    b.rstd1 = s->rstd1 + slot * T;
+    b.rstd2 = s->rstd2 + slot * T;
+    for (int m = 0; m < MOD_COUNT; m++)
+        if (s->lora_u[m]) b.u[m] = s->lora_u[m] + slot * T * f->adapter->rank;
+    return b;
+}
+
+static void rmsnorm_saving(float *out, float *rstd_save, const float *x, const float *w, int n, int d, float eps) {
+    rmsnorm_forward(out, x, w, n, d, eps);
+    if (rstd_save) rmsnorm_rstd(rstd_save, x, n, d, eps);
+}
+
+void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, const int *pos) {
     const seal_config *c = &f->m->cfg;
     const seal_layer *ly = &f->m->layers[l];
     int hd = c->head_dim, half = hd / 2;
     float eps = (float)c->rms_eps;
+    layer_bufs b = bufs_for(f, l);
+    if (f->save) memcpy(f->save->x_in + (size_t)l * f->save->cap * c->hidden, f->x, sizeof(float) * (size_t)n * c->hidden);
 
-    rmsnorm_forward(f->xn, f->x, ly->attn_norm, n, c->hidden, eps);
-    matmul(f->pool, f->q, f->xn, &ly->q, ly->q_bias, n);
-    matmul(f->pool, f->k, f->xn, &ly->k, ly->k_bias, n);
-    matmul(f->pool, f->v, f->xn, &ly->v, ly->v_bias, n);
+    rmsnorm_saving(b.xn1, b.rstd1, f->x, ly->attn_norm, n, c->hidden, eps);
+    linear(f, l, MOD_Q, b.q, b.xn1, &ly->q, ly->q_bias, n, b.u[MOD_Q]);
+    linear(f, l, MOD_K, f->k, b.xn1, &ly->k, ly->k_bias, n, b.u[MOD_K]);
+    linear(f, l, MOD_V, f->v, b.xn1, &ly->v, ly->v_bias, n, b.u[MOD_V]);
     for (int t = 0; t < n; t++) {
         const float *cs = f->rope_cos + (size_t)t * half, *sn = f->rope_sin + (size_t)t * half;
-        for (int h = 0; h < c->n_heads; h++) rope_rotate(f->q + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
+        for (int h = 0; h < c->n_heads; h++) rope_rotate(b.q + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
         for (int h = 0; h < c->n_kv_heads; h++) rope_rotate(f->k + ((size_t)t * c->n_kv_heads + h) * hd, cs, sn, hd);
     }
     store_kv(f, kv, l, n, seq, pos);
-    attn_job job = {f, kv, l, seq, pos};
+    float *q_keep = f->q, *att_keep = f->att;
+    f->q = b.q; f->att = b.att; /* the attention tasks read f->q and write f->att */
+    attn_job job = {f, kv, l, seq, pos, b.lse};
     seal_pool_run(f->pool, n * c->n_kv_heads, attn_task, &job);
-    matmul(f->pool, f->xn, f->att, &ly->o, ly->o_bias, n);
+    f->q = q_keep; f->att = att_keep;
+    linear(f, l, MOD_O, f->xn, b.att, &ly->o, ly->o_bias, n, b.u[MOD_O]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);
+    if (b.x_mid) memcpy(b.x_mid, f->x, sizeof(float) * (size_t)n * c->hidden);
 
-    rmsnorm_forward(f->xn, f->x, ly->mlp_norm, n, c->hidden, eps);
-    matmul(f->pool, f->gate, f->xn, &ly->gate, ly->gate_bias, n);
-    matmul(f->pool, f->up, f->xn, &ly->up, ly->up_bias, n);
-    swiglu_forward(f->gate, f->up, n * c->ffn);
-    matmul(f->pool, f->xn, f->gate, &ly->down, ly->down_bias, n);
+    rmsnorm_saving(b.xn2, b.rstd2, f->x, ly->mlp_norm, n, c->hidden, eps);
+    linear(f, l, MOD_GATE, b.gate, b.xn2, &ly->gate, ly->gate_bias, n, b.u[MOD_GATE]);
+    linear(f, l, MOD_UP, b.up, b.xn2, &ly->up, ly->up_bias, n, b.u[MOD_UP]);
+    float *h = f->gate; /* silu(gate)*up; the saved pre-activations stay intact */
+    if (h != b.gate) memcpy(h, b.gate, sizeof(float) * (size_t)n * c->ffn);
+    swiglu_forward(h, b.up, n * c->ffn);
+    linear(f, l, MOD_DOWN, f->xn, h, &ly->down, ly->down_bias, n, b.u[MOD_DOWN]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);
 }
 
-int fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *out) {
+int fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos) {
     const seal_config *c = &f->m->cfg;
     if (n <= 0 || n > f->cap) return seal_err("forward: batch of %d tokens (capacity %d)", n, f->cap);
     int half = c->head_dim / 2;
@@ -176,8 +305,22 @@ int fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *
         seal_mat_row(&f->m->embed, tok[t], f->x + (size_t)t * c->hidden);
         rope_angles(f->rope_cos + (size_t)t * half, f->rope_sin + (size_t)t * half, f->inv_freq, half, pos[t]);
     }
-    for (int l = 0; l < c->n_layers; l++) layer_forward(f, kv, l, n, seq, pos);
+    return 0;
+}
+
+void fwd_final(seal_fwd *f, int n, float *out) {
+    const seal_config *c = &f->m->cfg;
+    if (f->save) {
+        memcpy(f->save->x_final, f->x, sizeof(float) * (size_t)n * c->hidden);
+        rmsnorm_rstd(f->save->rstd_final, f->x, n, c->hidden, (float)c->rms_eps);
+    }
     rmsnorm_forward(out, f->x, f->m->final_norm, n, c->hidden, (float)c->rms_eps);
+}
+
+int fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *out) {
+    if (fwd_embed(f, kv, n, tok, seq, pos)) return -1;
+    for (int l = 0; l < f->m->cfg.n_layers; l++) fwd_layer(f, kv, l, n, seq, pos);
+    fwd_final(f, n, out);
     for (int t = 0; t < n; t++)
         if (kv->len[seq[t]] < pos[t] + 1) kv->len[seq[t]] = pos[t] + 1;
     return 0;

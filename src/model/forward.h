@@ -11,6 +11,7 @@
 #ifndef SEAL_MODEL_FORWARD_H
 #define SEAL_MODEL_FORWARD_H
 
+#include "model/adapter.h"
 #include "model/model.h"
 #include "rt/threadpool.h"
 
@@ -28,6 +29,23 @@ size_t kv_bytes(const seal_config *cfg, int n_seq, int max_len);
 /* Copy the first n positions of sequence src into dst (shared prompt prefill). */
 void kv_copy_seq(seal_kvcache *kv, int dst, int src, int n);
 
+/* Activations a training forward keeps for the backward pass, for up to cap
+ * tokens. With recompute, only x_in is kept per layer (the layer is run again
+ * during backward), and every other buffer holds one layer. */
+typedef struct {
+    int cap, n_layers, recompute;
+    float *x_in;               /* [L][cap][hidden] residual stream entering each layer */
+    float *rstd1, *rstd2;      /* [L'][cap] the two RMSNorms' 1/rms */
+    float *xn1, *xn2;          /* [L'][cap][hidden] normed inputs of attention and MLP */
+    float *q, *att;            /* [L'][cap][n_heads*hd] roped queries; attention output */
+    float *lse;                /* [L'][cap][n_heads] attention log-sum-exp per row */
+    float *x_mid;              /* [L'][cap][hidden] residual after attention */
+    float *gate, *up;          /* [L'][cap][ffn] MLP pre-activations */
+    float *lora_u[MOD_COUNT];  /* [L'][cap][rank] A x of each adapted module */
+    float *x_final, *rstd_final; /* [cap][hidden], [cap] */
+    size_t bytes;
+} fwd_save;
+
 /* Scratch for up to `cap` tokens per call; allocated once (no allocation per
  * token or per call). */
 typedef struct {
@@ -39,6 +57,11 @@ typedef struct {
     float *scores;                               /* [threads][max_len] */
     int scores_len;
     double *inv_freq;                            /* [head_dim/2] */
+    const seal_adapter *adapter;                 /* LoRA applied at run time, or NULL */
+    float *lora_u, *lora_y;                      /* [cap][rank], [cap][max out] */
+    float *lora_x;                               /* [cap][max in]: dropped-out input (training) */
+    unsigned long long dropout_seed;             /* LoRA dropout on when nonzero and saving */
+    fwd_save *save;                              /* training: keep activations, or NULL */
 } seal_fwd;
 
 int fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max_len);
@@ -50,6 +73,25 @@ size_t fwd_bytes(const seal_config *cfg, int cap, int max_len, int n_threads);
  * 0..pos[i]-1 of seq[i] must already be in the cache (from earlier calls or
  * earlier tokens of this batch). Returns -1 on a bad token id or position. */
 int fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *out);
+
+/* Attach (or detach with NULL) a LoRA adapter; allocates its scratch once. */
+/* LoRA dropout mask: 1/(1-p) or 0 for element (t, c) of module mod's input in
+ * layer l under seed; a hash, so the backward pass regenerates the same mask. */
+float lora_dropout_keep(unsigned long long seed, int l, int mod, int t, int c, float p);
+void fwd_set_adapter(seal_fwd *f, const seal_adapter *a);
+
+/* The steps of fwd_tokens, for the training code: embed n tokens into f->x
+ * (and their RoPE angles), run layer l in place on f->x (saving activations
+ * into f->save when set), and the final norm into out. */
+int fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos);
+void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, const int *pos);
+void fwd_final(seal_fwd *f, int n, float *out);
+
+/* Activation storage for training on up to cap tokens. */
+void fwd_save_init(fwd_save *s, const seal_config *cfg, const seal_adapter *a, int cap, int recompute);
+void fwd_save_free(fwd_save *s);
+/* Where layer l's saved activations live (layer 0's slot when recomputing). */
+static inline size_t fwd_save_slot(const fwd_save *s, int l) { return s->recompute ? 0 : (size_t)l; }
 
 /* logits [n][vocab] = h [n][hidden] . lm_head^T */
 void fwd_logits(seal_fwd *f, const float *h, int n, float *logits);

@@ -31,8 +31,13 @@ static const st_tensor *need(loader *L, const char *name, int ndim, int64_t d0, 
     if (!t) { seal_err("%s: missing tensor %s", L->dir, name); return NULL; }
     int ok = t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1);
     if (!ok) {
-        if (ndim == 1) seal_err("%s: tensor %s has shape %s, expected [%lld]", L->dir, name, t->ndim == 1 ? "[other]" : "of other rank", (long long)d0);
-        else seal_err("%s: tensor %s has the wrong shape, expected [%lld, %lld]", L->dir, name, (long long)d0, (long long)d1);
+        char got[128] = "[", want[64];
+        for (int i = 0; i < t->ndim; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+        snprintf(got + strlen(got), sizeof got - strlen(got), "]");
+        if (ndim == 1) snprintf(want, sizeof want, "[%lld]", (long long)d0);
+        else snprintf(want, sizeof want, "[%lld, %lld]", (long long)d0, (long long)d1);
+        seal_err("%s: tensor %s has shape %s, expected %s", L->dir, name, got, want);
         return NULL;
     }
     if (t->dtype != SEAL_F32 && t->dtype != SEAL_BF16 && t->dtype != SEAL_F16) {
@@ -147,8 +152,52 @@ int model_load(seal_model *m, const char *dir) {
     return rc;
 }
 
+void model_each_mat(seal_model *m, model_mat_fn fn, void *ctx) {
+    static const char *names[7] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                                   "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
+    char n[256];
+    fn(ctx, "model.embed_tokens.weight", &m->embed);
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        seal_layer *ly = &m->layers[l];
+        seal_mat *mats[7] = {&ly->q, &ly->k, &ly->v, &ly->o, &ly->gate, &ly->up, &ly->down};
+        for (int i = 0; i < 7; i++) {
+            snprintf(n, sizeof n, "model.layers.%d.%s.weight", l, names[i]);
+            fn(ctx, n, mats[i]);
+        }
+    }
+    if (!m->cfg.tie_embeddings) fn(ctx, "lm_head.weight", &m->lm_head);
+}
+
+typedef struct { float *cursor; size_t total; } f32_ctx;
+
+static void count_mat(void *ctx, const char *name, seal_mat *w) {
+    (void)name;
+    ((f32_ctx *)ctx)->total += (size_t)w->rows * w->cols;
+}
+
+static void copy_mat(void *ctx, const char *name, seal_mat *w) {
+    (void)name;
+    f32_ctx *c = ctx;
+    size_t n = (size_t)w->rows * w->cols;
+    seal_to_f32(c->cursor, w->data, w->dtype, n);
+    w->data = c->cursor;
+    w->dtype = SEAL_F32;
+    c->cursor += n;
+}
+
+void model_to_f32(seal_model *m) {
+    if (m->owned) return;
+    f32_ctx c = {0};
+    model_each_mat(m, count_mat, &c);
+    m->owned = seal_aligned_alloc(sizeof(float) * c.total);
+    c.cursor = m->owned;
+    model_each_mat(m, copy_mat, &c);
+    if (m->cfg.tie_embeddings) m->lm_head = m->embed;
+}
+
 void model_free(seal_model *m) {
     st_close_set(&m->weights);
+    free(m->owned);
     free(m->small);
     free(m->layers);
     free(m->dir);

@@ -29,6 +29,7 @@ typedef struct {
     seal_dtype dtype;  /* dtype of the big matrices (the first one found) */
     long long n_params;
     char *dir;
+    float *owned;      /* model_to_f32: all matrices as f32, owned */
 } seal_model;
 
 /* Load DIR (config.json + safetensors). Every expected tensor must exist with
@@ -37,5 +38,15 @@ typedef struct {
  * -1 with a message naming the file and tensor. */
 int model_load(seal_model *m, const char *dir);
 void model_free(seal_model *m);
+
+/* For full-parameter training: copy every matrix into one owned f32 buffer and
+ * point the model at it (norms and biases are f32 already). The mapping stays
+ * open but is no longer read. Costs 4 bytes per parameter. */
+void model_to_f32(seal_model *m);
+
+/* Apply f to every matrix of the model with its HF tensor name (embedding,
+ * per-layer projections, lm_head when untied), in file order. */
+typedef void (*model_mat_fn)(void *ctx, const char *name, seal_mat *w);
+void model_each_mat(seal_model *m, model_mat_fn fn, void *ctx);
 
 #endif

@@ -1,13 +1,16 @@
-/* threadpool.c: persistent workers woken by a generation counter.
+/* threadpool.c: persistent workers that join runs through one atomic word.
  *
- * A run publishes (fn, ctx, n_tasks), then bumps `gen`. Each worker notices
- * the new generation (spinning for a short while, otherwise asleep on a futex
- * on `gen`), takes tasks from the shared `next` counter until they run out,
- * and then increments `acked`. The caller takes tasks too, then waits until
- * every worker has acked this generation. Waiting for all acks (rather than
- * only for the tasks) means no worker can still be reading a finished run's
- * fn/ctx (ctx usually lives on the caller's stack) when the next run
- * overwrites them, and no worker can miss a generation. */
+ * `state` packs the run's generation (high 32 bits), a CLOSED bit, and the
+ * number of workers that joined the run (low bits). A run publishes
+ * (fn, ctx, n_tasks), opens a new generation, and works through the tasks
+ * itself. A worker that notices the new generation (spinning for a short
+ * while, otherwise asleep on a futex) joins by incrementing the count, but
+ * only while the run is open; it takes tasks from the shared counter until
+ * they run out, then leaves. When the caller runs out of tasks it waits for
+ * the joined workers to leave and closes the run in the same CAS, so no
+ * worker can touch a finished run's fn/ctx (ctx usually lives on the
+ * caller's stack), and a worker that was descheduled or asleep costs the
+ * caller nothing: it simply never joins that run. */
 #include "rt/threadpool.h"
 
 #include <errno.h>
@@ -40,20 +43,25 @@
 
 #define CACHE_LINE 64
 
+#define ACTIVE_MASK 0x7fffffffull
+#define CLOSED (1ull << 31)
+#define GEN(s) ((unsigned)((s) >> 32))
+
 struct seal_pool {
     int n_threads;
     pthread_t *threads; /* [n_threads - 1]: the workers; the caller is thread 0 */
 
-    /* The current run; written by the caller before it bumps gen. */
+    /* The current run; written by the caller before it opens the generation. */
     seal_pool_fn fn;
     void *ctx;
     int n_tasks;
+    unsigned gen; /* the caller's count of runs */
 
-    _Alignas(CACHE_LINE) atomic_uint gen;  /* futex word: bumped once per run */
-    atomic_int sleepers;                   /* workers in (or entering) futex wait */
+    _Alignas(CACHE_LINE) atomic_ullong state; /* gen << 32 | CLOSED | joined workers */
+    atomic_uint wake;                         /* futex word: bumped once per run */
+    atomic_int sleepers;                      /* workers in (or entering) futex wait */
     atomic_int stop;
-    _Alignas(CACHE_LINE) atomic_int next;  /* next task to hand out */
-    _Alignas(CACHE_LINE) atomic_int acked; /* workers done with this generation */
+    _Alignas(CACHE_LINE) atomic_int next;     /* next task to hand out */
 };
 
 typedef struct {
@@ -86,13 +94,11 @@ static void run_tasks(seal_pool *p, int thread) {
     }
 }
 
-/* Wait until gen differs from seen: spin for SPIN_NS, then sleep. */
-static unsigned wait_new_gen(seal_pool *p, unsigned seen) {
-    unsigned g;
+/* Wait until the generation differs from seen: spin for SPIN_NS, then sleep. */
+static void wait_new_gen(seal_pool *p, unsigned seen) {
     uint64_t t0 = 0;
     for (int i = 0;; i++) {
-        g = atomic_load_explicit(&p->gen, memory_order_acquire);
-        if (g != seen) return g;
+        if (GEN(atomic_load_explicit(&p->state, memory_order_relaxed)) != seen) return;
         if ((i & 63) == 63) { /* check the clock only now and then */
             uint64_t t = now_ns();
             if (!t0) t0 = t;
@@ -101,14 +107,31 @@ static unsigned wait_new_gen(seal_pool *p, unsigned seen) {
         cpu_relax();
     }
     for (;;) {
-        /* seq_cst pairs with the caller's bump-then-check: either we see the
-         * new gen here, or the caller sees sleepers > 0 and wakes us. */
+        /* seq_cst pairs with the caller's open, bump wake, check sleepers:
+         * either we see the new generation, or the caller sees us asleep. */
         atomic_fetch_add(&p->sleepers, 1);
-        g = atomic_load(&p->gen);
-        if (g == seen) futex_wait(&p->gen, seen);
+        unsigned w = atomic_load(&p->wake);
+        int same = GEN(atomic_load(&p->state)) == seen;
+        if (same) futex_wait(&p->wake, w);
         atomic_fetch_sub(&p->sleepers, 1);
-        g = atomic_load_explicit(&p->gen, memory_order_acquire);
-        if (g != seen) return g;
+        if (!same || GEN(atomic_load(&p->state)) != seen) return;
+    }
+}
+
+/* Join the run after `*seen` if it is still open; returns 1 if joined. */
+static int join_run(seal_pool *p, unsigned *seen) {
+    unsigned long long s = atomic_load_explicit(&p->state, memory_order_acquire);
+    for (;;) {
+        if (GEN(s) == *seen) return 0;
+        if (s & CLOSED) { /* over before we got here: skip it */
+            *seen = GEN(s);
+            return 0;
+        }
+        if (atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1, memory_order_acquire,
+                                                  memory_order_acquire)) {
+            *seen = GEN(s);
+            return 1;
+        }
     }
 }
 
@@ -118,14 +141,14 @@ static void *worker_main(void *arg) {
     seal_pool *p = wa.pool;
     unsigned seen = 0;
     for (;;) {
-        seen = wait_new_gen(p, seen);
-        if (atomic_load_explicit(&p->stop, memory_order_acquire)) break;
+        wait_new_gen(p, seen);
+        if (!join_run(p, &seen)) continue;
+        if (atomic_load_explicit(&p->stop, memory_order_relaxed)) break;
         run_tasks(p, wa.thread);
-        atomic_fetch_add_explicit(&p->acked, 1, memory_order_release);
+        atomic_fetch_sub_explicit(&p->state, 1, memory_order_release);
     }
     return NULL;
 }
-
 static int default_threads(void) {
     const char *env = getenv("SEAL_THREADS");
     if (env && *env) {
@@ -159,11 +182,18 @@ seal_pool *seal_pool_create(int n_threads) {
     return p;
 }
 
+/* Open the next generation (fields already written) and wake sleepers. */
+static void open_run(seal_pool *p) {
+    p->gen++;
+    atomic_store(&p->state, (unsigned long long)p->gen << 32); /* seq_cst: publishes */
+    atomic_fetch_add(&p->wake, 1);
+    if (atomic_load(&p->sleepers) > 0) futex_wake_all(&p->wake);
+}
+
 void seal_pool_destroy(seal_pool *p) {
     if (!p) return;
     atomic_store(&p->stop, 1);
-    atomic_fetch_add(&p->gen, 1);
-    futex_wake_all(&p->gen);
+    open_run(p); /* every worker joins it, sees stop, and exits */
     for (int i = 1; i < p->n_threads; i++) pthread_join(p->threads[i - 1], NULL);
     free(p->threads);
     free(p);
@@ -181,15 +211,19 @@ void seal_pool_run(seal_pool *p, int n_tasks, seal_pool_fn fn, void *ctx) {
     p->ctx = ctx;
     p->n_tasks = n_tasks;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->acked, 0, memory_order_relaxed);
-    atomic_fetch_add(&p->gen, 1); /* seq_cst: publishes the run */
-    if (atomic_load(&p->sleepers) > 0) futex_wake_all(&p->gen);
+    open_run(p);
 
     run_tasks(p, 0);
 
-    int workers = p->n_threads - 1;
-    for (int i = 0; atomic_load_explicit(&p->acked, memory_order_acquire) < workers; i++) {
+    /* Close the run once no joined worker is left inside it. */
+    unsigned long long s = atomic_load_explicit(&p->state, memory_order_acquire);
+    for (int i = 0;; i++) {
+        if (!(s & ACTIVE_MASK) &&
+            atomic_compare_exchange_weak_explicit(&p->state, &s, s | CLOSED, memory_order_acquire,
+                                                  memory_order_acquire))
+            break;
         if (i < 4096) cpu_relax();
-        else sched_yield(); /* a worker was descheduled: let it run */
+        else sched_yield(); /* a joined worker was descheduled mid-task */
+        s = atomic_load_explicit(&p->state, memory_order_acquire);
     }
 }

@@ -59,8 +59,8 @@ int bpe_parse(seal_tokenizer *t, json_t *model, const char *where) {
     size_t i;
     json_t *mg;
     json_array_foreach(merges, i, mg) {
-        const char *a, *b;
-        size_t al, bl;
+        const char *a = NULL, *b = NULL;
+        size_t al = 0, bl = 0;
         if (merge_part(mg, i, &a, &al, &b, &bl)) { free(cat.p); return -1; }
         cat.len = 0;
         tbuf_put(&cat, a, al);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tok/hashmap.h"
 #include "tok/tokenizer.h"
@@ -20,8 +21,9 @@ typedef struct { int *p; int n, cap; } ivec;
 
 void tbuf_reserve(tbuf *b, size_t extra);
 static inline void tbuf_put(tbuf *b, const void *p, size_t n) {
+    if (!n) return;
     if (b->len + n > b->cap) tbuf_reserve(b, n);
-    for (size_t i = 0; i < n; i++) b->p[b->len + i] = ((const char *)p)[i];
+    memcpy(b->p + b->len, p, n);
     b->len += n;
 }
 void ivec_reserve(ivec *v, int extra);
@@ -148,6 +150,8 @@ struct seal_tokenizer {
     normalizer *norm; int n_norm;
     pretok *pt; int n_pt;
     decstep *dec; int n_dec;
+    int dec_none;            /* no decoder: tokens joined with spaces */
+    size_t dec_growth;       /* how much Replace steps can grow a token */
     added_token *added; int n_added;
     strmap added_map;        /* content -> id */
     added_matcher match_raw, match_norm;

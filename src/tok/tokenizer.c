@@ -308,7 +308,7 @@ seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_js
         return NULL;
     }
     if (config_json) {
-        json_t *cfg = json_load_file(config_json, 0, &e);
+        json_t *cfg = json_load_file(config_json, JSON_DECODE_INT_AS_REAL, &e);
         if (!cfg) {
             seal_err("%s: line %d: %s", config_json, e.line, e.text);
             tok_free(t);

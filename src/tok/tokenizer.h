@@ -41,23 +41,27 @@ int tok_decode(const seal_tokenizer *tok, const int *ids, int n, int skip_specia
 
 /* Streaming decode: push ids one at a time, get back the bytes that are now
  * complete UTF-8 (a character split across tokens is held back until its last
- * byte arrives). Concatenating every push and the flush gives tok_decode's text. */
+ * byte arrives). Concatenating every push and the final flush gives exactly
+ * tok_decode's text. */
 typedef struct {
     const seal_tokenizer *tok;
     int skip_special;
-    int n_tokens;        /* tokens that reached the decoder so far */
-    int strip_left;      /* leading chars a post-Fuse Strip may still remove */
-    unsigned char pend[4];
-    int n_pend;          /* incomplete UTF-8 bytes held back */
-    char *scratch;       /* per-token work buffer (grows rarely) */
-    size_t scratch_cap;
+    int n_tokens;            /* tokens that reached the decoder so far */
+    int strip_left;          /* leading chars a post-Fuse Strip may still remove */
+    unsigned char pend[4];   /* incomplete UTF-8 sequence held back */
+    int n_pend, need;
+    char *buf[2];            /* per-token work buffers (grow rarely) */
+    size_t len[2], cap[2];
 } tok_stream;
 
+/* Start a stream (allocates nothing until the first push). */
 void tok_stream_init(tok_stream *s, const seal_tokenizer *tok, int skip_special);
+/* Release the stream's buffers (the struct itself is the caller's). */
 void tok_stream_free(tok_stream *s);
 /* Bytes one push or flush may write at most: size `out` with this. */
 size_t tok_stream_max_out(const seal_tokenizer *tok);
-/* Decode one id into out[0..cap), setting *out_len. 0, or -1 + seal_err. */
+/* Decode one id into out[0..cap), setting *out_len. 0, or -1 + seal_err
+ * (unknown id, or cap smaller than needed). */
 int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_len);
 /* Emit what is still held back (an incomplete sequence becomes U+FFFD). */
 int tok_stream_flush(tok_stream *s, char *out, size_t cap, size_t *out_len);

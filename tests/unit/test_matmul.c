@@ -1,4 +1,5 @@
-/* test_matmul: matmul() against matmul_ref() for F32/BF16/F16 weights (stored
+/* test_matmul: matmul() against matmul_ref() (and matmul_t() against
+ * matmul_t_ref()) for F32/BF16/F16 weights (stored
  * at a 2-byte-misaligned address) over awkward shapes, and the determinism
  * contract: a token's output is bit-identical alone or in any batch, and for
  * any thread count. */
@@ -98,6 +99,45 @@ static void test_shape(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int ro
     free_mat(&m);
 }
 
+/* matmul_t: the same checks for y [n][cols] = dy [n][rows] . W. */
+static void test_shape_t(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int rows, int cols,
+                         const int *ns, int n_ns) {
+    test_mat m = make_mat(dt, rows, cols);
+    float *dy = seal_malloc((size_t)MAX_N * rows * sizeof(float));
+    float *y = seal_malloc((size_t)MAX_N * cols * sizeof(float));
+    float *y2 = seal_malloc((size_t)MAX_N * cols * sizeof(float));
+    float *ref = seal_malloc((size_t)MAX_N * cols * sizeof(float));
+    float *alone = seal_malloc((size_t)MAX_N * cols * sizeof(float));
+    for (int i = 0; i < MAX_N * rows; i++) dy[i] = frand();
+    int max_n = 0;
+    for (int i = 0; i < n_ns; i++) max_n = ns[i] > max_n ? ns[i] : max_n;
+    for (int t = 0; t < max_n; t++)
+        matmul_t(pool2, alone + (size_t)t * cols, dy + (size_t)t * rows, &m.w, 1);
+    for (int i = 0; i < n_ns; i++) {
+        int n = ns[i], bad = 0;
+        matmul_t_ref(ref, dy, &m.w, n);
+        matmul_t(pool1, y, dy, &m.w, n);
+        for (int t = 0; t < n && !bad; t++)
+            for (int c = 0; c < cols && !bad; c++) {
+                double mag = 0;
+                for (int o = 0; o < rows; o++) mag += fabs(dy[t * rows + o] * m.wf[(size_t)o * cols + c]);
+                double err = fabs(y[t * cols + c] - ref[t * cols + c]);
+                if (!(err <= 1e-5 * mag + 1e-30)) {
+                    bad = 1;
+                    fprintf(stderr, "  t=%d c=%d: %.9g vs ref %.9g\n", t, c, y[t * cols + c], ref[t * cols + c]);
+                }
+            }
+        CHECK_MSG(!bad, "matmul_t %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
+        matmul_t(pool2, y2, dy, &m.w, n);
+        CHECK_MSG(!memcmp(y, y2, (size_t)n * cols * sizeof(float)),
+                  "matmul_t: thread count changed bits: %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
+        CHECK_MSG(!memcmp(y, alone, (size_t)n * cols * sizeof(float)),
+                  "matmul_t: batch changed bits: %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
+    }
+    free(dy), free(y), free(y2), free(ref), free(alone);
+    free_mat(&m);
+}
+
 /* Small integers make every sum exact, so matmul must equal ref exactly. */
 static void test_exact(seal_pool *pool) {
     const seal_dtype dts[] = {SEAL_F32, SEAL_BF16, SEAL_F16};
@@ -155,6 +195,16 @@ int main(void) {
      * n = 37 above already covers), with the ragged last block. */
     const int long_n[] = {64, 130};
     test_shape(pool1, pool2, SEAL_BF16, 40, 896, long_n, 2);
+
+    /* matmul_t: columns in whole 32-wide panels, ragged vectors and a scalar
+     * tail; rows (its reduction) odd; enough work to split across threads. */
+    const int t_big_n[] = {1, 7, 37, 130};
+    static const int shapes_t[][2] = {{1, 1}, {13, 5}, {172, 7}, {7, 172}, {96, 75}, {300, 200}};
+    for (int d = 0; d < 3; d++)
+        for (size_t s = 0; s < sizeof shapes_t / sizeof shapes_t[0]; s++)
+            test_shape_t(pool1, pool2, dts[d], shapes_t[s][0], shapes_t[s][1],
+                         shapes_t[s][0] * shapes_t[s][1] > 20000 ? t_big_n : all_n,
+                         shapes_t[s][0] * shapes_t[s][1] > 20000 ? 4 : 8);
 
     seal_pool_destroy(pool1);
     seal_pool_destroy(pool2);

@@ -1,0 +1,59 @@
+/* trainer.h: the supervised finetuning loop shared by `seal train`, the SEAL
+ * inner loop and the ReST-EM outer loop: epochs of micro-batches, gradient
+ * accumulation, clipping, AdamW with a schedule, per-step logging. LoRA mode
+ * trains an adapter over frozen base weights; full mode trains every weight of
+ * a model_to_f32'd model. */
+#ifndef SEAL_TRAIN_TRAINER_H
+#define SEAL_TRAIN_TRAINER_H
+
+#include <stdio.h>
+
+#include "train/backward.h"
+#include "train/optim.h"
+
+typedef struct {
+    double lr, weight_decay, beta1, beta2, eps, max_grad_norm;
+    sched_kind schedule;
+    long warmup_steps;   /* used when > 0, else warmup_ratio */
+    double warmup_ratio; /* of the total optimizer steps, rounded up (HF) */
+    int epochs, grad_accum;
+    long max_steps;      /* stop after this many optimizer steps (0 = no limit) */
+    unsigned long long seed; /* LoRA dropout masks */
+    int recompute;       /* per-layer activation recomputation */
+    FILE *log;           /* JSONL record of every optimizer step, or NULL */
+    int quiet;           /* no progress bar */
+} train_opts;
+
+/* HF TrainingArguments defaults: lr 5e-5, AdamW(0.9, 0.999, 1e-8), wd 0,
+ * max_grad_norm 1, linear schedule, no warmup, 3 epochs, grad_accum 1. */
+train_opts train_opts_defaults(void);
+
+/* Where micro-batches come from: batches(ctx) per epoch, next(ctx, epoch, i,
+ * &batch) fills micro-batch i of that epoch (label weights 1 or 0; the trainer
+ * normalizes by the label count of each accumulated step). */
+typedef struct {
+    void *ctx;
+    int (*batches)(void *ctx);
+    int (*next)(void *ctx, int epoch, int i, train_batch *b);
+    int max_tokens, max_seqs, max_len; /* largest micro-batch, for sizing buffers */
+} batch_source;
+
+typedef struct {
+    long steps;
+    double first_loss, last_loss, seconds, tokens_per_s;
+    long tokens;
+    size_t activation_bytes;
+    int stopped_nonfinite; /* a NaN/inf loss or gradient stopped the run; weights are the last good ones */
+} train_result;
+
+/* Train; the adapter a (LoRA) or the model's f32 weights (full, a == NULL) are
+ * updated in place. 0 on success; -1 + seal_err on bad input or a non-finite
+ * loss (then res->stopped_nonfinite = 1 and the weights are those before the
+ * bad step). */
+int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src, const train_opts *o,
+              train_result *res);
+
+/* Optimizer steps train_run will take. */
+long train_total_steps(const batch_source *src, const train_opts *o);
+
+#endif
