@@ -3,8 +3,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
+#include "tok/tokenizer.h"
 #include "util/err.h"
 
 int cli_parse_ids(const char *s, int **ids, int *n) {
@@ -50,4 +52,12 @@ long long cli_peak_rss(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (long long)ru.ru_maxrss * 1024;
+}
+
+int cli_encode_text(const char *dir, const char *text, int **ids, int *n) {
+    seal_tokenizer *tok = tok_load(dir);
+    if (!tok) return -1;
+    int rc = tok_encode(tok, text, strlen(text), 1, ids, n);
+    tok_free(tok);
+    return rc;
 }

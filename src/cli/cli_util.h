@@ -8,6 +8,10 @@
  * malloc'd array, or -1 with seal_errmsg() naming the bad item. */
 int cli_parse_ids(const char *s, int **ids, int *n);
 
+/* Tokenize text with DIR's tokenizer (special tokens added, as HF's
+ * tokenizer(text) does). 0 and a malloc'd array, or -1 + seal_err. */
+int cli_encode_text(const char *dir, const char *text, int **ids, int *n);
+
 /* Print "seal: <last error>" to stderr and return 1 (the command's exit code). */
 int cli_fail(void);
 

@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "gen/generate.h"
+#include "model/peft.h"
 #include "tok/chat.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -35,12 +36,13 @@ static const char *usage =
     "      --samples K          samples of the prompt, sharing one prefill (default 1)\n"
     "      --stop STR           stop string (repeatable); the text is cut before it\n"
     "      --ignore-eos         do not stop at EOS ids\n"
+    "      --adapter DIR        a PEFT LoRA adapter applied at run time\n"
     "      --no-generation-config   ignore generation_config.json's sampling defaults\n"
     "      --json               machine-readable output\n"
     "  -t, --threads N          worker threads (default: all CPUs, or $SEAL_THREADS)\n";
 
 typedef struct {
-    const char *dir, *prompt, *prompt_ids, *system;
+    const char *dir, *prompt, *prompt_ids, *system, *adapter;
     int chat, max_new, samples, as_json, threads, ignore_eos, use_gen_config;
     unsigned long long seed;
     double temperature, top_p, min_p, rep_penalty;
@@ -56,7 +58,7 @@ static int parse_opts(gen_opts *o, int argc, char **argv) {
         {"system", 1, 0, 'S'}, {"max-new", 1, 0, 'n'}, {"temperature", 1, 0, 'T'}, {"top-p", 1, 0, 'P'},
         {"top-k", 1, 0, 'K'}, {"min-p", 1, 0, 'M'}, {"repetition-penalty", 1, 0, 'R'}, {"seed", 1, 0, 's'},
         {"samples", 1, 0, 'k'}, {"stop", 1, 0, 'x'}, {"ignore-eos", 0, 0, 'E'}, {"no-generation-config", 0, 0, 'G'},
-        {"json", 0, 0, 'j'}, {"threads", 1, 0, 't'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"json", 0, 0, 'j'}, {"threads", 1, 0, 't'}, {"adapter", 1, 0, 'A'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     *o = (gen_opts){.max_new = 128, .samples = 1, .use_gen_config = 1, .temperature = 1.0, .top_p = 1.0, .rep_penalty = 1.0};
     int c;
     optind = 1;
@@ -82,6 +84,7 @@ static int parse_opts(gen_opts *o, int argc, char **argv) {
         case 'E': o->ignore_eos = 1; break;
         case 'G': o->use_gen_config = 0; break;
         case 'j': o->as_json = 1; break;
+        case 'A': o->adapter = optarg; break;
         case 't': o->threads = atoi(optarg); break;
         case 'h': return cli_usage(usage, 0), -1;
         default: return 2;
@@ -155,10 +158,12 @@ int cmd_generate(int argc, char **argv) {
     if (model_load(&m, o.dir)) return cli_fail();
     seal_gen_defaults d = {.do_sample = -1, .temperature = 1.0, .top_p = 1.0, .repetition_penalty = 1.0};
     seal_tokenizer *tok = NULL;
+    seal_adapter ad = {0};
     int *ids = NULL, n = 0, code = 1;
     char *tj = seal_path_join(o.dir, "tokenizer.json");
     if (o.use_gen_config ? config_load_generation(&m.cfg, o.dir, &d) : 0) goto done;
     if (seal_is_file(tj) && !(tok = tok_load(o.dir))) goto done;
+    if (o.adapter && peft_load(&ad, &m.cfg, o.adapter)) goto done;
     if (tok && tok_eos_id(tok) >= 0 && m.cfg.n_eos < 8) {
         int e = tok_eos_id(tok), seen = 0;
         for (int i = 0; i < m.cfg.n_eos; i++) seen |= m.cfg.eos_ids[i] == e;
@@ -167,7 +172,8 @@ int cmd_generate(int argc, char **argv) {
     if (prompt_tokens(&o, tok, &ids, &n)) goto done;
     if (n == 0) { seal_err("the prompt encodes to no tokens"); goto done; }
     gen_params p = {.max_new = o.max_new, .sampling = sampling_from(&o, &d), .eos_ids = o.ignore_eos ? NULL : m.cfg.eos_ids,
-                    .n_eos = o.ignore_eos ? 0 : m.cfg.n_eos, .stops = o.stops, .n_stops = o.n_stops, .tok = tok};
+                    .n_eos = o.ignore_eos ? 0 : m.cfg.n_eos, .stops = o.stops, .n_stops = o.n_stops, .tok = tok,
+                    .adapter = o.adapter ? &ad : NULL};
     gen_request req = {.ids = ids, .n = n, .n_samples = o.samples, .seed = o.seed};
     gen_sample *out = seal_calloc((size_t)o.samples, sizeof *out);
     gen_stats st;
@@ -196,6 +202,7 @@ done:
     free(ids);
     free(tj);
     if (tok) tok_free(tok);
+    if (ad.store) adapter_free(&ad);
     model_free(&m);
     return code;
 }

@@ -12,10 +12,12 @@ static const struct {
     {"info", cmd_info, "describe a Hugging Face model directory"},
     {"score", cmd_score, "log-probabilities of a token sequence under a model"},
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
+    {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},
     {"detokenize", cmd_detokenize, "token ids on stdin to text"},
     {"chat-template", cmd_chat_template, "render messages with the model's chat template"},
     {"synth", cmd_synth, "write a model with random weights (tests, benchmarks)"},
+    {"merge", cmd_merge, "merge a LoRA adapter into a full model directory"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

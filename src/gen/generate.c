@@ -294,6 +294,7 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     int threads = pool ? seal_pool_threads(pool) : 1, cap = prefill_cap(p, S);
     int rc = kv_init(&kv, &m->cfg, S, L);
     if (rc == 0) rc = fwd_init(&f, m, pool, cap, L);
+    if (rc == 0) fwd_set_adapter(&f, p->adapter);
     st->kv_bytes = kv_bytes(&m->cfg, S, L);
     st->scratch_bytes = fwd_bytes(&m->cfg, cap, L, threads);
     float *hidden = seal_aligned_alloc(sizeof(float) * (size_t)cap * m->cfg.hidden);

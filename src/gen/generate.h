@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "gen/sampler.h"
+#include "model/adapter.h"
 #include "model/model.h"
 #include "rt/threadpool.h"
 #include "tok/tokenizer.h"
@@ -42,6 +43,7 @@ typedef struct {
     int n_stops;
     const seal_tokenizer *tok; /* NULL: no text, no stop strings */
     int prefill_cap;          /* tokens per prefill forward call (default 256 when 0) */
+    const seal_adapter *adapter; /* LoRA applied at run time, or NULL */
 } gen_params;
 
 typedef struct {

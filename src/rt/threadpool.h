@@ -14,13 +14,17 @@ typedef struct seal_pool seal_pool;
 typedef void (*seal_pool_fn)(void *ctx, int task, int thread);
 
 /* Create a pool of n_threads threads in all (the caller counts as one);
- * n_threads <= 0 means the number of online CPUs, or $SEAL_THREADS if set. */
+ * n_threads <= 0 means $SEAL_THREADS if set to a positive number, else the
+ * number of online CPUs. Returns NULL (seal_err) if a thread cannot start. */
 seal_pool *seal_pool_create(int n_threads);
 void seal_pool_destroy(seal_pool *pool);
 int seal_pool_threads(const seal_pool *pool);
 
-/* Run fn for every task and return when all are done. Calls must not nest.
- * With pool == NULL the tasks run serially on the caller (thread 0). */
+/* Run fn for every task and return when all are done. Calls must not nest,
+ * and one thread at a time drives a pool. Tasks go out in no fixed order to
+ * whichever thread asks first (a worker that wakes late may get none), so
+ * results must not depend on the task-to-thread mapping. With pool == NULL,
+ * or a single task, the tasks run serially on the caller (thread 0). */
 void seal_pool_run(seal_pool *pool, int n_tasks, seal_pool_fn fn, void *ctx);
 
 #endif

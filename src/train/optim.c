@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/safetensors.h"
 #include "util/err.h"
 
-static void add_param(param_list *pl, int *cap, const char *name, float *w, float *g, size_t n, int decay) {
+static void add_param(param_list *pl, int *cap, const char *name, float *w, float *g, int rows, int cols, int decay) {
+    size_t n = (size_t)rows * (cols ? cols : 1);
     if (!w || !g || !n) return;
     if (pl->n == *cap) pl->p = seal_realloc(pl->p, sizeof(train_param) * (size_t)(*cap = *cap ? *cap * 2 : 64));
     train_param *p = &pl->p[pl->n++];
@@ -15,6 +17,8 @@ static void add_param(param_list *pl, int *cap, const char *name, float *w, floa
     p->w = w;
     p->g = g;
     p->n = n;
+    p->rows = rows;
+    p->cols = cols;
     p->decay = decay;
     pl->total += n;
 }
@@ -32,35 +36,35 @@ static void build_lora(param_list *pl, int *cap, seal_adapter *a, train_grads *g
             lora_pair *p = adapter_pair_mut(a, l, mod), *dp = adapter_pair_mut(&g->dlora, l, mod);
             if (!p->A) continue;
             snprintf(name, sizeof name, "base_model.model.model.layers.%d.%s.lora_A.weight", l, module_path(mod));
-            add_param(pl, cap, name, p->A, dp->A, (size_t)a->rank * p->in, 1);
+            add_param(pl, cap, name, p->A, dp->A, a->rank, p->in, 1);
             snprintf(name, sizeof name, "base_model.model.model.layers.%d.%s.lora_B.weight", l, module_path(mod));
-            add_param(pl, cap, name, p->B, dp->B, (size_t)p->out * a->rank, 1);
+            add_param(pl, cap, name, p->B, dp->B, p->out, a->rank, 1);
         }
 }
 
 static void build_full(param_list *pl, int *cap, seal_model *m, train_grads *g) {
     const seal_config *c = &m->cfg;
     char name[128];
-    add_param(pl, cap, "model.embed_tokens.weight", (float *)m->embed.data, g->d_embed, (size_t)c->vocab * c->hidden, 1);
+    add_param(pl, cap, "model.embed_tokens.weight", (float *)m->embed.data, g->d_embed, c->vocab, c->hidden, 1);
     for (int l = 0; l < c->n_layers; l++) {
         seal_layer *ly = &m->layers[l];
         seal_mat *mats[MOD_COUNT] = {&ly->q, &ly->k, &ly->v, &ly->o, &ly->gate, &ly->up, &ly->down};
         float *bias[MOD_COUNT] = {ly->q_bias, ly->k_bias, ly->v_bias, ly->o_bias, ly->gate_bias, ly->up_bias, ly->down_bias};
         snprintf(name, sizeof name, "model.layers.%d.input_layernorm.weight", l);
-        add_param(pl, cap, name, ly->attn_norm, g->d_attn_norm[l], (size_t)c->hidden, 0);
+        add_param(pl, cap, name, ly->attn_norm, g->d_attn_norm[l], c->hidden, 0, 0);
         for (int mod = 0; mod < MOD_COUNT; mod++) {
             snprintf(name, sizeof name, "model.layers.%d.%s.weight", l, module_path(mod));
-            add_param(pl, cap, name, (float *)mats[mod]->data, g->dW[l * MOD_COUNT + mod],
-                      (size_t)mats[mod]->rows * mats[mod]->cols, 1);
+            add_param(pl, cap, name, (float *)mats[mod]->data, g->dW[l * MOD_COUNT + mod], mats[mod]->rows,
+                      mats[mod]->cols, 1);
             snprintf(name, sizeof name, "model.layers.%d.%s.bias", l, module_path(mod));
-            add_param(pl, cap, name, bias[mod], g->db[l * MOD_COUNT + mod], (size_t)mats[mod]->rows, 0);
+            add_param(pl, cap, name, bias[mod], g->db[l * MOD_COUNT + mod], mats[mod]->rows, 0, 0);
         }
         snprintf(name, sizeof name, "model.layers.%d.post_attention_layernorm.weight", l);
-        add_param(pl, cap, name, ly->mlp_norm, g->d_mlp_norm[l], (size_t)c->hidden, 0);
+        add_param(pl, cap, name, ly->mlp_norm, g->d_mlp_norm[l], c->hidden, 0, 0);
     }
-    add_param(pl, cap, "model.norm.weight", m->final_norm, g->d_final_norm, (size_t)c->hidden, 0);
+    add_param(pl, cap, "model.norm.weight", m->final_norm, g->d_final_norm, c->hidden, 0, 0);
     if (!c->tie_embeddings)
-        add_param(pl, cap, "lm_head.weight", (float *)m->lm_head.data, g->d_lm_head, (size_t)c->vocab * c->hidden, 1);
+        add_param(pl, cap, "lm_head.weight", (float *)m->lm_head.data, g->d_lm_head, c->vocab, c->hidden, 1);
 }
 
 void params_build(param_list *pl, seal_model *m, seal_adapter *a, train_grads *g) {
@@ -133,6 +137,19 @@ double grad_norm(const param_list *pl) {
     for (int i = 0; i < pl->n; i++)
         for (size_t j = 0; j < pl->p[i].n; j++) ss += (double)pl->p[i].g[j] * pl->p[i].g[j];
     return sqrt(ss);
+}
+
+int params_write_grads(const param_list *pl, const char *path) {
+    st_write_tensor *t = seal_calloc((size_t)(pl->n ? pl->n : 1), sizeof *t);
+    for (int i = 0; i < pl->n; i++) {
+        const train_param *p = &pl->p[i];
+        t[i] = (st_write_tensor){.name = p->name, .dtype = SEAL_F32, .ndim = p->cols ? 2 : 1, .data = p->g};
+        t[i].shape[0] = p->rows;
+        t[i].shape[1] = p->cols;
+    }
+    int rc = st_write(path, t, pl->n, NULL, NULL, 0);
+    free(t);
+    return rc;
 }
 
 double clip_grad_norm(const param_list *pl, double max_norm) {

@@ -19,6 +19,7 @@ typedef struct {
     char name[128];
     float *w, *g;
     size_t n;
+    int rows, cols; /* shape: [rows][cols], or [rows] when cols == 0 */
     int decay;
 } train_param;
 
@@ -33,6 +34,9 @@ typedef struct {
  * adapted module, named as PEFT names them). */
 void params_build(param_list *pl, seal_model *m, seal_adapter *a, train_grads *g);
 void params_free(param_list *pl);
+/* Write every gradient as an F32 tensor named like its parameter (debugging
+ * and the gradient-parity tests). */
+int params_write_grads(const param_list *pl, const char *path);
 
 typedef enum { SCHED_CONSTANT, SCHED_LINEAR, SCHED_COSINE } sched_kind;
 int sched_parse(const char *name, sched_kind *k); /* "constant" | "linear" | "cosine" */

@@ -84,6 +84,7 @@ int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_sourc
             if (labels == 0) continue; /* nothing to learn in these micro-batches */
             scale_grads(&g, 1.0f / (float)labels);
             double loss = nll / labels;
+            if (step == 0 && o->dump_grads && params_write_grads(&pl, o->dump_grads)) { rc = -1; break; }
             double gnorm = clip_grad_norm(&pl, o->max_grad_norm);
             if (!isfinite(loss) || !isfinite(gnorm)) {
                 res->stopped_nonfinite = 1;

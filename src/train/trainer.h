@@ -22,6 +22,7 @@ typedef struct {
     int recompute;       /* per-layer activation recomputation */
     FILE *log;           /* JSONL record of every optimizer step, or NULL */
     int quiet;           /* no progress bar */
+    const char *dump_grads; /* write step 1's gradients (normalized, before clipping) here, or NULL */
 } train_opts;
 
 /* HF TrainingArguments defaults: lr 5e-5, AdamW(0.9, 0.999, 1e-8), wd 0,

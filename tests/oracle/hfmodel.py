@@ -299,14 +299,25 @@ def linear(x, w, b=None):
     return y if b is None else y + b
 
 
-def forward_logits(model, ids, dtype=None):
+def forward_logits(model, ids, dtype=None, lora=None):
     """log_softmax of the next-token logits at every position: [T, vocab] float64.
     dtype (e.g. torch.float32) runs the same forward in lower precision, to
-    gauge how far an engine computing in that precision may drift."""
+    gauge how far an engine computing in that precision may drift.
+    lora: {"model.layers.N.self_attn.q_proj": (A [r,in], B [out,r], scale)} adds
+    PEFT's scale * B(A x) to those projections. Differentiable (autograd) when
+    the weights or A/B require grad."""
     import torch
     c, w = model.cfg, model.w
     if dtype is not None:
         w = {k: v.to(dtype) for k, v in w.items()}
+    lora = lora or {}
+
+    def proj(x, name):
+        y = linear(x, w[name + ".weight"], w.get(name + ".bias"))
+        if name in lora:
+            A, B, scale = lora[name]
+            y = y + (x @ A.T) @ B.T * scale
+        return y
     H = c["hidden_size"]
     nh, nkv, hd = c["num_attention_heads"], c["num_key_value_heads"], head_dim_of(c)
     eps = float(c["rms_norm_eps"])
@@ -323,11 +334,10 @@ def forward_logits(model, ids, dtype=None):
 
     for l in range(c["num_hidden_layers"]):
         p = "model.layers.%d." % l
-        g = w.get
         h = rms_norm(x, w[p + "input_layernorm.weight"], eps)
-        q = linear(h, w[p + "self_attn.q_proj.weight"], g(p + "self_attn.q_proj.bias"))
-        k = linear(h, w[p + "self_attn.k_proj.weight"], g(p + "self_attn.k_proj.bias"))
-        v = linear(h, w[p + "self_attn.v_proj.weight"], g(p + "self_attn.v_proj.bias"))
+        q = proj(h, p + "self_attn.q_proj")
+        k = proj(h, p + "self_attn.k_proj")
+        v = proj(h, p + "self_attn.v_proj")
         q = q.view(T, nh, hd).transpose(0, 1)   # [nh, T, hd]
         k = k.view(T, nkv, hd).transpose(0, 1)  # [nkv, T, hd]
         v = v.view(T, nkv, hd).transpose(0, 1)
@@ -339,12 +349,12 @@ def forward_logits(model, ids, dtype=None):
         s = s.masked_fill(causal, float("-inf"))
         a = torch.softmax(s, dim=-1) @ v             # [nh, T, hd]
         a = a.transpose(0, 1).reshape(T, nh * hd)
-        x = x + linear(a, w[p + "self_attn.o_proj.weight"], g(p + "self_attn.o_proj.bias"))
+        x = x + proj(a, p + "self_attn.o_proj")
         h = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
-        gate = linear(h, w[p + "mlp.gate_proj.weight"], g(p + "mlp.gate_proj.bias"))
-        up = linear(h, w[p + "mlp.up_proj.weight"], g(p + "mlp.up_proj.bias"))
+        gate = proj(h, p + "mlp.gate_proj")
+        up = proj(h, p + "mlp.up_proj")
         act = gate * torch.sigmoid(gate)  # silu
-        x = x + linear(act * up, w[p + "mlp.down_proj.weight"], g(p + "mlp.down_proj.bias"))
+        x = x + proj(act * up, p + "mlp.down_proj")
 
     x = rms_norm(x, w["model.norm.weight"], eps)
     head = w.get("lm_head.weight")

@@ -1,0 +1,63 @@
+/* seal merge: fold a PEFT LoRA adapter into a copy of its base model. */
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "model/merge.h"
+#include "util/err.h"
+
+static const char *usage =
+    "usage: seal merge -m DIR --adapter ADIR --out OUT [--quiet]\n"
+    "\n"
+    "Write OUT as a full Hugging Face model directory: the base model DIR with the\n"
+    "PEFT LoRA adapter in ADIR (adapter_config.json + adapter_model.safetensors)\n"
+    "merged in, W' = W + scale * B A for every adapted projection (scale =\n"
+    "lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora). Merged matrices keep\n"
+    "the base model's dtype (computed in f32, rounded once: bf16/f16 round to\n"
+    "nearest even); every other tensor, the shard layout, config.json, the\n"
+    "generation config and the tokenizer files are copied unchanged.\n"
+    "\n"
+    "  -m, --model DIR     base model directory\n"
+    "      --adapter ADIR  PEFT LoRA adapter directory\n"
+    "      --out OUT       output directory (created; must not already hold a model)\n"
+    "  -q, --quiet         no progress on stderr\n";
+
+typedef struct { int quiet; struct timespec t0; } progress_ctx;
+
+static void on_progress(void *ctx, int done, int total, const char *name, int merged) {
+    progress_ctx *p = ctx;
+    if (p->quiet) return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double s = (double)(t.tv_sec - p->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - p->t0.tv_nsec);
+    fprintf(stderr, "\r[%d/%d] %6.1fs %-6s %-60.60s", done, total, s, merged ? "merge" : "copy", name);
+    if (done == total) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int cmd_merge(int argc, char **argv) {
+    static struct option opts[] = {{"model", 1, 0, 'm'}, {"adapter", 1, 0, 'a'}, {"out", 1, 0, 'o'},
+                                   {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const char *model = NULL, *adapter = NULL, *out = NULL;
+    progress_ctx pc = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:qh", opts, NULL)) != -1) {
+        if (c == 'm') model = optarg;
+        else if (c == 'a') adapter = optarg;
+        else if (c == 'o') out = optarg;
+        else if (c == 'q') pc.quiet = 1;
+        else if (c == 'h') return cli_usage(usage, 0);
+        else return cli_usage(usage, 1);
+    }
+    if (!model || !adapter || !out || optind != argc) return cli_usage(usage, 1);
+    clock_gettime(CLOCK_MONOTONIC, &pc.t0);
+    if (merge_adapter_progress(model, adapter, out, on_progress, &pc)) {
+        if (!pc.quiet) fputc('\n', stderr);
+        return cli_fail();
+    }
+    if (!pc.quiet) fprintf(stderr, "merged %s into %s -> %s\n", adapter, model, out);
+    return 0;
+}

@@ -1,0 +1,207 @@
+/* merge.c: see merge.h. Each output file is streamed: its header is laid
+ * out up front (the tensors keep their sizes), then the tensors follow in
+ * header order, copied straight from the base model's mapping or, for the
+ * adapted projections, merged one block of rows at a time. */
+#include "model/merge.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "model/peft.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+
+#define MERGE_BLOCK_BYTES (4u << 20) /* f32 rows merged per block */
+
+/* Files besides the weights that make a model directory usable, copied as is. */
+static const char *side_files[] = {"generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                                   "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
+                                   "chat_template.jinja"};
+
+/* The adapted (layer, module) a base tensor name is, or -1. */
+static int adapted_module(const seal_adapter *a, const char *name, int *layer) {
+    static const char *paths[MOD_COUNT] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                                           "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
+    const char *pre = "model.layers.";
+    size_t pl = strlen(pre);
+    if (strncmp(name, pre, pl) || name[pl] < '0' || name[pl] > '9') return -1;
+    long l = strtol(name + pl, NULL, 10);
+    if (l < 0 || l >= a->n_layers) return -1;
+    char buf[256];
+    for (int m = 0; m < MOD_COUNT; m++) {
+        if (!(a->targets >> m & 1)) continue;
+        snprintf(buf, sizeof buf, "model.layers.%ld.%s.weight", l, paths[m]);
+        if (!strcmp(buf, name)) { *layer = (int)l; return m; }
+    }
+    return -1;
+}
+
+/* The safetensors header for f's tensors, in f's order, data back to back,
+ * laid out as st_write does (compact JSON, "__metadata__" first, padded with
+ * spaces to 8 bytes). Returns the malloc'd 8-byte length + header. */
+static char *build_header(const st_file *f, size_t *len) {
+    json_t *root = json_object();
+    if (f->n_meta > 0) {
+        json_t *meta = json_object();
+        for (int i = 0; i < f->n_meta; i++) json_object_set_new(meta, f->meta_keys[i], json_string(f->meta_values[i]));
+        json_object_set_new(root, "__metadata__", meta);
+    }
+    uint64_t off = 0;
+    for (int i = 0; i < f->n_tensors; i++) {
+        const st_tensor *t = &f->tensors[i];
+        json_t *shape = json_array();
+        for (int d = 0; d < t->ndim; d++) json_array_append_new(shape, json_integer(t->shape[d]));
+        json_object_set_new(root, t->name,
+                            json_pack("{s:s, s:o, s:[I,I]}", "dtype", seal_dtype_name(t->dtype), "shape", shape,
+                                      "data_offsets", (json_int_t)off, (json_int_t)(off + t->nbytes)));
+        off += t->nbytes;
+    }
+    char *hdr = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (!hdr) { seal_err("%s: cannot serialize the header", f->path); return NULL; }
+    size_t n = strlen(hdr), padded = (n + 7) & ~(size_t)7;
+    char *out = seal_malloc(8 + padded);
+    for (int i = 0; i < 8; i++) out[i] = (char)((uint64_t)padded >> (8 * i));
+    memcpy(out + 8, hdr, n);
+    memset(out + 8 + n, ' ', padded - n);
+    free(hdr);
+    *len = 8 + padded;
+    return out;
+}
+
+/* Write W' = W + scale * B A for W = t [out][in] in t's dtype, a block of
+ * rows at a time: each row goes to f32, gets the delta (summed over r in
+ * double, so that cancellation between W and the delta loses nothing), and
+ * is rounded back once. */
+static int write_merged(seal_atomic_file *af, const st_tensor *t, const lora_pair *p, int rank, float scale) {
+    int out = p->out, in = p->in;
+    if (t->ndim != 2 || t->shape[0] != out || t->shape[1] != in)
+        return seal_err("%s: tensor %s: shape does not match the adapter", af->path, t->name);
+    if (t->dtype != SEAL_F32 && t->dtype != SEAL_BF16 && t->dtype != SEAL_F16)
+        return seal_err("%s: tensor %s: cannot merge into dtype %s", af->path, t->name, seal_dtype_name(t->dtype));
+    size_t es = seal_dtype_size(t->dtype);
+    int block = (int)(MERGE_BLOCK_BYTES / (sizeof(float) * (size_t)in));
+    if (block < 1) block = 1;
+    if (block > out) block = out;
+    float *w = seal_malloc(sizeof(float) * (size_t)block * in);
+    double *d = seal_malloc(sizeof(double) * (size_t)in);
+    unsigned char *bytes = seal_malloc(es * (size_t)block * in);
+    int rc = 0;
+    for (int o0 = 0; o0 < out && rc == 0; o0 += block) {
+        int nr = out - o0 < block ? out - o0 : block;
+        seal_to_f32(w, (const unsigned char *)t->data + (size_t)o0 * in * es, t->dtype, (size_t)nr * in);
+        for (int i = 0; i < nr; i++) {
+            const float *b = p->B + (size_t)(o0 + i) * rank;
+            memset(d, 0, sizeof(double) * (size_t)in);
+            for (int k = 0; k < rank; k++) {
+                const float *ak = p->A + (size_t)k * in;
+                double bk = b[k];
+                for (int c = 0; c < in; c++) d[c] += bk * ak[c];
+            }
+            float *wr = w + (size_t)i * in;
+            for (int c = 0; c < in; c++) wr[c] = (float)((double)wr[c] + (double)scale * d[c]);
+        }
+        seal_from_f32(bytes, t->dtype, w, (size_t)nr * in);
+        rc = seal_atomic_write(af, bytes, es * (size_t)nr * in);
+    }
+    free(w);
+    free(d);
+    free(bytes);
+    return rc;
+}
+
+typedef struct { merge_progress_fn fn; void *ctx; int done, total; } progress;
+
+static int write_file(const char *path, const st_file *f, const seal_adapter *a, progress *pr) {
+    size_t hlen;
+    char *hdr = build_header(f, &hlen);
+    if (!hdr) return -1;
+    seal_atomic_file af;
+    if (seal_atomic_begin(&af, path)) { free(hdr); return -1; }
+    int rc = seal_atomic_write(&af, hdr, hlen);
+    free(hdr);
+    for (int i = 0; i < f->n_tensors && rc == 0; i++) {
+        const st_tensor *t = &f->tensors[i];
+        int layer, mod = adapted_module(a, t->name, &layer);
+        if (mod >= 0) rc = write_merged(&af, t, adapter_pair(a, layer, mod), a->rank, a->scale);
+        else rc = seal_atomic_write(&af, t->data, t->nbytes);
+        if (rc == 0 && pr->fn) pr->fn(pr->ctx, ++pr->done, pr->total, t->name, mod >= 0);
+    }
+    if (rc) { seal_atomic_abort(&af); return -1; }
+    return seal_atomic_commit(&af);
+}
+
+static int copy_file(const char *from_dir, const char *to_dir, const char *name, int required) {
+    char *src = seal_path_join(from_dir, name), *dst = seal_path_join(to_dir, name);
+    int rc = 0;
+    if (seal_is_file(src) || required) {
+        size_t len;
+        char *buf = seal_read_file(src, &len);
+        rc = buf ? seal_write_file_atomic(dst, buf, len) : -1;
+        free(buf);
+    }
+    free(src);
+    free(dst);
+    return rc;
+}
+
+/* OUT must not be the model itself nor already hold a model (a stale shard
+ * or index there would mix with what we write). */
+static int check_out_dir(const char *model_dir, const char *out_dir) {
+    if (seal_is_dir(out_dir)) {
+        char *rm = realpath(model_dir, NULL), *ro = realpath(out_dir, NULL);
+        int same = rm && ro && !strcmp(rm, ro);
+        free(rm);
+        free(ro);
+        if (same) return seal_err("%s: the output directory is the base model's directory", out_dir);
+        static const char *model_files[] = {"config.json", "model.safetensors", "model.safetensors.index.json"};
+        for (size_t i = 0; i < sizeof model_files / sizeof model_files[0]; i++) {
+            char *p = seal_path_join(out_dir, model_files[i]);
+            int exists = seal_is_file(p);
+            free(p);
+            if (exists) return seal_err("%s: already holds a model (%s); give a new or empty directory", out_dir,
+                                        model_files[i]);
+        }
+    } else if (seal_mkdir_p(out_dir)) {
+        return -1;
+    }
+    return 0;
+}
+
+int merge_adapter_progress(const char *model_dir, const char *adapter_dir, const char *out_dir,
+                           merge_progress_fn fn, void *ctx) {
+    seal_model m;
+    if (model_load(&m, model_dir)) return -1;
+    seal_adapter a;
+    int rc = -1;
+    if (peft_load(&a, &m.cfg, adapter_dir)) { model_free(&m); return -1; }
+    if (check_out_dir(model_dir, out_dir)) goto done;
+    progress pr = {fn, ctx, 0, (int)m.weights.n_tensors};
+    for (int i = 0; i < m.weights.n_files; i++) {
+        const st_file *f = &m.weights.files[i];
+        const char *slash = strrchr(f->path, '/');
+        char *path = seal_path_join(out_dir, slash ? slash + 1 : f->path);
+        int bad = write_file(path, f, &a, &pr);
+        free(path);
+        if (bad) goto done;
+    }
+    /* The index (when the base is sharded) still holds: same names, shards and sizes. */
+    if (copy_file(model_dir, out_dir, "model.safetensors.index.json", 0)) goto done;
+    for (size_t i = 0; i < sizeof side_files / sizeof side_files[0]; i++)
+        if (copy_file(model_dir, out_dir, side_files[i], 0)) goto done;
+    /* config.json last: a directory left by a failed merge does not load as a model. */
+    if (copy_file(model_dir, out_dir, "config.json", 1)) goto done;
+    rc = 0;
+done:
+    adapter_free(&a);
+    model_free(&m);
+    return rc;
+}
+
+int merge_adapter(const char *model_dir, const char *adapter_dir, const char *out_dir) {
+    return merge_adapter_progress(model_dir, adapter_dir, out_dir, NULL, NULL);
+}

@@ -1,0 +1,17 @@
+/* save.h: write a loaded model back out as a Hugging Face model directory. */
+#ifndef SEAL_MODEL_SAVE_H
+#define SEAL_MODEL_SAVE_H
+
+#include "model/model.h"
+
+/* Write DIR/config.json and DIR/model.safetensors with every tensor of m (HF
+ * names, in dtype F32, BF16 or F16, rounding to nearest even), then copy the
+ * tokenizer and generation files from src_dir when present. Atomic per file. */
+int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const char *src_dir);
+
+/* Copy the side files of a model directory (generation_config.json,
+ * tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.json,
+ * merges.txt, chat_template.jinja) that exist in from_dir into to_dir. */
+int model_copy_side_files(const char *from_dir, const char *to_dir);
+
+#endif
