@@ -133,8 +133,9 @@ static int parse(train_args *a, int argc, char **argv) {
 /* batch_source over the dataset's iterator */
 static int src_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
 static int src_next(void *ctx, int epoch, int i, train_batch *b) {
-    (void)i;
-    if (!batch_iter_next(ctx, epoch, b, NULL)) return seal_err("training: batch %d of epoch %d is missing", i, epoch);
+    batch_iter *it = ctx;
+    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
+    if (!batch_iter_next(it, epoch, b, NULL)) return seal_err("training: batch %d of epoch %d is missing", i, epoch);
     return 0;
 }
 
@@ -188,7 +189,9 @@ int cmd_train(int argc, char **argv) {
     dopt.vocab = m.cfg.vocab;
     dopt.eos_id = m.cfg.n_eos ? m.cfg.eos_ids[0] : -1;
     if (dataset_load_jsonl(&ds, a.data, tok, &dopt)) goto done;
-    if (ds.warning[0]) fprintf(stderr, "seal: warning: %s\n", ds.warning);
+    if (ds.warning[0])
+        fprintf(stderr, "seal: warning: %ld prompt(s) do not tokenize as a prefix of prompt+completion; first: %s\n",
+                ds.stats.prompt_mismatch, ds.warning);
     if (ds.stats.truncated) fprintf(stderr, "seal: %ld of %ld examples truncated to %d tokens\n", ds.stats.truncated, ds.stats.examples, a.max_len);
     if (batch_iter_init(&it, &ds, a.batch, a.seed, !a.no_shuffle)) goto done;
     have_it = 1;

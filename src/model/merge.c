@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ static char *build_header(const st_file *f, size_t *len) {
  * rows at a time: each row goes to f32, gets the delta (summed over r in
  * double, so that cancellation between W and the delta loses nothing), and
  * is rounded back once. */
-static int write_merged(seal_atomic_file *af, const st_tensor *t, const lora_pair *p, int rank, float scale) {
+static int write_merged(seal_atomic_file *af, const st_tensor *t, const lora_pair *p, int rank, double scale) {
     int out = p->out, in = p->in;
     if (t->ndim != 2 || t->shape[0] != out || t->shape[1] != in)
         return seal_err("%s: tensor %s: shape does not match the adapter", af->path, t->name);
@@ -103,7 +104,7 @@ static int write_merged(seal_atomic_file *af, const st_tensor *t, const lora_pai
                 for (int c = 0; c < in; c++) d[c] += bk * ak[c];
             }
             float *wr = w + (size_t)i * in;
-            for (int c = 0; c < in; c++) wr[c] = (float)((double)wr[c] + (double)scale * d[c]);
+            for (int c = 0; c < in; c++) wr[c] = (float)((double)wr[c] + scale * d[c]);
         }
         seal_from_f32(bytes, t->dtype, w, (size_t)nr * in);
         rc = seal_atomic_write(af, bytes, es * (size_t)nr * in);
@@ -116,6 +117,13 @@ static int write_merged(seal_atomic_file *af, const st_tensor *t, const lora_pai
 
 typedef struct { merge_progress_fn fn; void *ctx; int done, total; } progress;
 
+/* The scale in double, as PEFT computes it (lora_alpha / r or / math.sqrt(r));
+ * a->scale is its f32 rounding, which would cost up to an ulp where W and the
+ * delta nearly cancel. */
+static double merge_scale(const seal_adapter *a) {
+    return a->use_rslora ? (double)a->alpha / sqrt((double)a->rank) : (double)a->alpha / a->rank;
+}
+
 static int write_file(const char *path, const st_file *f, const seal_adapter *a, progress *pr) {
     size_t hlen;
     char *hdr = build_header(f, &hlen);
@@ -127,7 +135,7 @@ static int write_file(const char *path, const st_file *f, const seal_adapter *a,
     for (int i = 0; i < f->n_tensors && rc == 0; i++) {
         const st_tensor *t = &f->tensors[i];
         int layer, mod = adapted_module(a, t->name, &layer);
-        if (mod >= 0) rc = write_merged(&af, t, adapter_pair(a, layer, mod), a->rank, a->scale);
+        if (mod >= 0) rc = write_merged(&af, t, adapter_pair(a, layer, mod), a->rank, merge_scale(a));
         else rc = seal_atomic_write(&af, t->data, t->nbytes);
         if (rc == 0 && pr->fn) pr->fn(pr->ctx, ++pr->done, pr->total, t->name, mod >= 0);
     }

@@ -344,13 +344,14 @@ static int parse_tensor_name(const char *name, int n_layers, int *layer, int *mo
     return -1;
 }
 
-static int load_tensors(seal_adapter *a, const seal_config *cfg, const char *path) {
-    st_file f;
-    if (st_open(&f, path)) return -1;
+/* Check every tensor of f against what p and cfg imply (names, shapes,
+ * dtypes, completeness) before anything is allocated, so that a hostile r
+ * never turns into a huge allocation. */
+static int check_tensors(const st_file *f, const seal_config *cfg, const peft_params *pp, const char *path) {
     int rc = -1;
     unsigned char *seen = seal_calloc((size_t)cfg->n_layers * MOD_COUNT * 2, 1);
-    for (int i = 0; i < f.n_tensors; i++) {
-        const st_tensor *t = &f.tensors[i];
+    for (int i = 0; i < f->n_tensors; i++) {
+        const st_tensor *t = &f->tensors[i];
         int l, m, b;
         if (parse_tensor_name(t->name, cfg->n_layers, &l, &m, &b)) {
             seal_err("%s: unexpected tensor \"" NAMEF "\": not the lora_A/lora_B of a q/k/v/o/gate/up/down "
@@ -363,20 +364,21 @@ static int load_tensors(seal_adapter *a, const seal_config *cfg, const char *pat
                      l, cfg->n_layers);
             goto done;
         }
-        if (!(a->targets >> m & 1)) {
+        if (!(pp->targets >> m & 1)) {
             seal_err("%s: tensor \"" NAMEF "\": module %s is not in target_modules of " PEFT_CONFIG_FILE, path,
                      t->name, adapter_module_name(m));
             goto done;
         }
-        lora_pair *p = adapter_pair_mut(a, l, m);
-        int64_t want0 = b ? p->out : a->rank, want1 = b ? a->rank : p->in;
+        int in, out;
+        adapter_module_shape(cfg, m, &in, &out);
+        int64_t want0 = b ? out : pp->rank, want1 = b ? pp->rank : in;
         if (t->ndim != 2 || t->shape[0] != want0 || t->shape[1] != want1) {
             char got[96] = "[";
             for (int d = 0; d < t->ndim && d < 4; d++)
                 snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? ", " : "", (long long)t->shape[d]);
             strcat(got, t->ndim > 4 ? ", ...]" : "]");
             seal_err("%s: tensor \"" NAMEF "\" has shape %s but this model and r=%d need [%lld, %lld]", path,
-                     t->name, got, a->rank, (long long)want0, (long long)want1);
+                     t->name, got, pp->rank, (long long)want0, (long long)want1);
             goto done;
         }
         if (t->dtype != SEAL_F32 && t->dtype != SEAL_BF16 && t->dtype != SEAL_F16) {
@@ -384,12 +386,11 @@ static int load_tensors(seal_adapter *a, const seal_config *cfg, const char *pat
                      seal_dtype_name(t->dtype));
             goto done;
         }
-        seal_to_f32(b ? p->B : p->A, t->data, t->dtype, (size_t)st_numel(t));
         seen[((size_t)l * MOD_COUNT + m) * 2 + b] = 1;
     }
     for (int l = 0; l < cfg->n_layers; l++)
         for (int m = 0; m < MOD_COUNT; m++)
-            for (int b = 0; b < 2 && (a->targets >> m & 1); b++)
+            for (int b = 0; b < 2 && (pp->targets >> m & 1); b++)
                 if (!seen[((size_t)l * MOD_COUNT + m) * 2 + b]) {
                     char name[160];
                     peft_tensor_name(name, sizeof name, l, m, b);
@@ -399,8 +400,18 @@ static int load_tensors(seal_adapter *a, const seal_config *cfg, const char *pat
     rc = 0;
 done:
     free(seen);
-    st_close(&f);
     return rc;
+}
+
+/* Copy the (checked) tensors of f into a. */
+static void copy_tensors(seal_adapter *a, const st_file *f, int n_layers) {
+    for (int i = 0; i < f->n_tensors; i++) {
+        const st_tensor *t = &f->tensors[i];
+        int l, m, b;
+        if (parse_tensor_name(t->name, n_layers, &l, &m, &b)) continue; /* not reached after check_tensors */
+        lora_pair *p = adapter_pair_mut(a, l, m);
+        seal_to_f32(b ? p->B : p->A, t->data, t->dtype, (size_t)st_numel(t));
+    }
 }
 
 int peft_load(seal_adapter *a, const seal_config *cfg, const char *dir) {
@@ -409,6 +420,7 @@ int peft_load(seal_adapter *a, const seal_config *cfg, const char *dir) {
     char *cpath = seal_path_join(dir, PEFT_CONFIG_FILE), *wpath = seal_path_join(dir, PEFT_WEIGHTS_FILE);
     int rc = -1;
     peft_params p = {0};
+    st_file f = {0};
     if (!seal_is_file(cpath)) { seal_err("%s: no " PEFT_CONFIG_FILE " (not a PEFT adapter directory)", dir); goto done; }
     if (!seal_is_file(wpath)) {
         char *bin = seal_path_join(dir, "adapter_model.bin");
@@ -419,13 +431,16 @@ int peft_load(seal_adapter *a, const seal_config *cfg, const char *dir) {
         goto done;
     }
     if (parse_config(cpath, &p)) goto done;
+    if (st_open(&f, wpath)) goto done;
+    if (check_tensors(&f, cfg, &p, wpath)) goto done;
     if (adapter_init(a, cfg, p.rank, (float)p.alpha, p.use_rslora, (float)p.dropout, p.targets, 0)) {
         seal_err_prefix("%s", cpath);
         goto done;
     }
-    if (load_tensors(a, cfg, wpath)) goto done;
+    copy_tensors(a, &f, cfg->n_layers);
     rc = 0;
 done:
+    st_close(&f);
     if (rc) adapter_free(a);
     free(cpath);
     free(wpath);

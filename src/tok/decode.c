@@ -165,6 +165,10 @@ static void replace_all(const char *s, size_t n, const char *pat, size_t pl, con
     }
 }
 
+static int hexval(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_len) {
     const seal_tokenizer *t = s->tok;
     outbuf o = {out, 0, cap, 0};
@@ -194,12 +198,10 @@ int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_le
             spare = spare == &wb[0] ? &wb[1] : &wb[0];
             break;
         case DEC_BYTEFALLBACK: {
-            unsigned v;
-            char tail;
-            if (len == 6 && !memcmp(cur, "<0x", 3) && cur[5] == '>' && sscanf(cur + 3, "%2x%c", &v, &tail) == 2 &&
-                tail == '>') {
+            int hi = len == 6 && !memcmp(cur, "<0x", 3) && cur[5] == '>' ? hexval(cur[3]) : -1, lo = hi >= 0 ? hexval(cur[4]) : -1;
+            if (lo >= 0) {
+                unsigned char byte = (unsigned char)(hi * 16 + lo);
                 spare->len = 0;
-                unsigned char byte = (unsigned char)v;
                 tbuf_put(spare, &byte, 1);
                 cur = spare->p; len = 1; is_byte = 1;
                 spare = spare == &wb[0] ? &wb[1] : &wb[0];

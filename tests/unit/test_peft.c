@@ -207,6 +207,10 @@ static void test_bad(const seal_config *cfg) {
         {"lora_alpha", "\"16\"", "lora_alpha"},
         {"target_modules", "[\"q_proj\"]", "module v_proj is not in target_modules"},
         {"target_modules", "[\"q_proj\", \"v_proj\", \"k_proj\"]", "missing tensor \"base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight\""},
+        {"target_modules", "\"all-linear\"", "missing tensor \"base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight\""},
+        {"r", "60000", "this model and r=60000 need [60000, 64]"}, /* refused before allocating */
+        {"lora_dropout", "1.0", "lora_dropout"},
+        {"trainable_token_indices", "[5, 7]", "trainable_token_indices"},
     };
     for (size_t i = 0; i < sizeof cfg_cases / sizeof cfg_cases[0]; i++) {
         char *d = bad_config(good, "bad_cfg", cfg_cases[i].key, cfg_cases[i].value, NULL);
@@ -324,6 +328,7 @@ static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double 
      * intermediate sits on a rounding boundary */
     if (q0 && q1) {
         const lora_pair *p = adapter_pair(&b, 1, MOD_Q);
+        double scale = b.use_rslora ? b.alpha / sqrt((double)b.rank) : (double)b.alpha / b.rank; /* as PEFT */
         int far = 0;
         for (int o = 0; o < p->out; o++)
             for (int c = 0; c < p->in; c++) {
@@ -333,7 +338,7 @@ static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double 
                 size_t at = (size_t)o * p->in + c, es = seal_dtype_size(dt);
                 seal_to_f32(&w0, (const char *)q0->data + at * es, dt, 1);
                 seal_to_f32(&w1, (const char *)q1->data + at * es, dt, 1);
-                float reff = (float)(w0 + (double)b.scale * ref);
+                float reff = (float)(w0 + scale * ref);
                 unsigned char raw[4];
                 seal_from_f32(raw, dt, &reff, 1);
                 seal_to_f32(&want, raw, dt, 1);
