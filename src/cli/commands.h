@@ -12,6 +12,7 @@ int cmd_synth(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_chat_template(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_pretrain(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 
 #endif

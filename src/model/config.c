@@ -276,3 +276,22 @@ int config_load_generation(seal_config *c, const char *dir, seal_gen_defaults *d
     free(path);
     return rc;
 }
+
+int config_save_generation(const seal_config *c, const char *dir) {
+    json_t *o = json_object();
+    if (c->bos_id >= 0) json_object_set_new(o, "bos_token_id", json_integer(c->bos_id));
+    if (c->n_eos == 1) json_object_set_new(o, "eos_token_id", json_integer(c->eos_ids[0]));
+    else if (c->n_eos > 1) {
+        json_t *a = json_array();
+        for (int i = 0; i < c->n_eos; i++) json_array_append_new(a, json_integer(c->eos_ids[i]));
+        json_object_set_new(o, "eos_token_id", a);
+    }
+    json_object_set_new(o, "transformers_version", json_string("4.52.4"));
+    char *path = seal_path_join(dir, "generation_config.json");
+    char *text = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    int rc = seal_write_file_atomic(path, text, strlen(text));
+    free(text);
+    free(path);
+    return rc;
+}

@@ -48,6 +48,9 @@ typedef struct {
 } seal_gen_defaults;
 int config_load_generation(seal_config *cfg, const char *dir, seal_gen_defaults *defaults);
 
+/* Write DIR/generation_config.json with cfg's bos/eos ids (no sampling defaults). */
+int config_save_generation(const seal_config *cfg, const char *dir);
+
 /* Write cfg as DIR/config.json in Hugging Face's layout (atomically). */
 int config_save(const seal_config *cfg, const char *dir);
 

@@ -125,6 +125,8 @@ int train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const se
     tc->tmp = seal_aligned_alloc(sizeof(float) * T * wide);
     tc->du = seal_aligned_alloc(sizeof(float) * T * (a ? (size_t)a->rank : 1));
     tc->logits = seal_aligned_alloc(sizeof(float) * LOGIT_ROWS * (size_t)c->vocab);
+    tc->head_h = seal_aligned_alloc(sizeof(float) * LOGIT_ROWS * H);
+    tc->head_d = seal_aligned_alloc(sizeof(float) * LOGIT_ROWS * H);
     return 0;
 }
 
@@ -143,6 +145,7 @@ void train_ctx_free(train_ctx *tc) {
     kv_free(&tc->kv);
     free(tc->dx); free(tc->dxn); free(tc->hidden); free(tc->dq); free(tc->datt); free(tc->dk); free(tc->dv);
     free(tc->dh); free(tc->dgate); free(tc->dup); free(tc->h); free(tc->tmp); free(tc->du); free(tc->logits);
+    free(tc->head_h); free(tc->head_d);
     memset(tc, 0, sizeof *tc);
 }
 
@@ -291,30 +294,43 @@ static void layer_backward(train_ctx *tc, train_grads *g, const train_batch *b, 
     rmsnorm_backward(tc->dx, g->full ? g->d_attn_norm[l] : NULL, tc->dxn, sv.x_in, ly->attn_norm, sv.rstd1, n, c->hidden);
 }
 
-/* LM head and cross-entropy, LOGIT_ROWS rows at a time: loss, and
- * dL/d(final normed hidden) into tc->dxn. */
-static void head_backward(train_ctx *tc, train_grads *g, const train_batch *b, double *loss, double *nll_sum) {
+/* LM head and cross-entropy over the weighted rows only (a masked prompt
+ * costs no logits), LOGIT_ROWS at a time: loss, and dL/d(final normed hidden)
+ * into tc->dxn (zero on unweighted rows). */
+static void head_rows(train_ctx *tc, train_grads *g, const train_batch *b, const int *rows, int k, double *loss,
+                      double *nll_sum) {
     const seal_config *c = &tc->m->cfg;
     int V = c->vocab, H = c->hidden;
-    for (int r0 = 0; r0 < b->n; r0 += LOGIT_ROWS) {
-        int rows = b->n - r0 < LOGIT_ROWS ? b->n - r0 : LOGIT_ROWS;
-        fwd_logits(&tc->f, tc->hidden + (size_t)r0 * H, rows, tc->logits);
-        for (int i = 0; i < rows; i++) {
-            int t = r0 + i;
-            float *row = tc->logits + (size_t)i * V, w = b->weight[t];
-            if (w == 0.0f) { memset(row, 0, sizeof(float) * V); continue; }
-            int target = b->tok[t + 1];
-            float mx = row[argmax(row, V)];
-            double sum = 0;
-            for (int v = 0; v < V; v++) sum += exp((double)row[v] - mx);
-            double lse = mx + log(sum), nll = lse - row[target];
-            *loss += w * nll;
-            *nll_sum += nll;
-            for (int v = 0; v < V; v++) row[v] = (float)(w * exp((double)row[v] - lse));
-            row[target] -= w;
+    float *hrows = tc->head_h, *drows = tc->head_d;
+    for (int i = 0; i < k; i++) memcpy(hrows + (size_t)i * H, tc->hidden + (size_t)rows[i] * H, sizeof(float) * H);
+    fwd_logits(&tc->f, hrows, k, tc->logits);
+    for (int i = 0; i < k; i++) {
+        float *row = tc->logits + (size_t)i * V, w = b->weight[rows[i]];
+        int target = b->tok[rows[i] + 1];
+        float mx = row[argmax(row, V)], tl = row[target];
+        double sum = 0;
+        for (int v = 0; v < V; v++) sum += (row[v] = expf(row[v] - mx)); /* one exp per logit */
+        double nll = mx + log(sum) - tl;
+        *loss += w * nll;
+        *nll_sum += nll;
+        float scale = (float)(w / sum);
+        for (int v = 0; v < V; v++) row[v] *= scale;
+        row[target] -= w;
+    }
+    matmul_t(tc->pool, drows, tc->logits, &tc->m->lm_head, k);
+    for (int i = 0; i < k; i++) memcpy(tc->dxn + (size_t)rows[i] * H, drows + (size_t)i * H, sizeof(float) * H);
+    if (g->full) wgrad(tc->pool, g->d_lm_head, tc->logits, hrows, k, V, H, 1.0f);
+}
+
+static void head_backward(train_ctx *tc, train_grads *g, const train_batch *b, double *loss, double *nll_sum) {
+    int rows[LOGIT_ROWS], k = 0;
+    memset(tc->dxn, 0, sizeof(float) * (size_t)b->n * tc->m->cfg.hidden);
+    for (int t = 0; t < b->n; t++) {
+        if (b->weight[t] != 0.0f) rows[k++] = t;
+        if (k == LOGIT_ROWS || (t == b->n - 1 && k > 0)) {
+            head_rows(tc, g, b, rows, k, loss, nll_sum);
+            k = 0;
         }
-        matmul_t(tc->pool, tc->dxn + (size_t)r0 * H, tc->logits, &tc->m->lm_head, rows);
-        if (g->full) wgrad(tc->pool, g->d_lm_head, tc->logits, tc->hidden + (size_t)r0 * H, rows, V, H, 1.0f);
     }
 }
 
@@ -358,5 +374,28 @@ int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsign
         for (int t = 0; t < b->n; t++)
             vec_axpy(g->d_embed + (size_t)b->tok[t] * c->hidden, 1.0f, tc->dx + (size_t)t * c->hidden, c->hidden);
     f->dropout_seed = 0;
+    return 0;
+}
+
+int train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, long *count) {
+    const seal_config *c = &tc->m->cfg;
+    if (check_batch(tc, b)) return -1;
+    seal_fwd *f = &tc->f;
+    f->dropout_seed = 0;
+    if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
+    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tc->kv, l, b->n, b->seq, b->pos);
+    fwd_final(f, b->n, tc->hidden);
+    int V = c->vocab, rows[LOGIT_ROWS], k = 0;
+    for (int t = 0; t < b->n; t++) {
+        if (b->weight[t] != 0.0f) rows[k++] = t;
+        if (k == LOGIT_ROWS || (t == b->n - 1 && k > 0)) {
+            for (int i = 0; i < k; i++)
+                memcpy(tc->head_h + (size_t)i * c->hidden, tc->hidden + (size_t)rows[i] * c->hidden, sizeof(float) * c->hidden);
+            fwd_logits(f, tc->head_h, k, tc->logits);
+            for (int i = 0; i < k; i++) *nll_sum -= log_softmax_at(tc->logits + (size_t)i * V, V, b->tok[rows[i] + 1]);
+            *count += k;
+            k = 0;
+        }
+    }
     return 0;
 }

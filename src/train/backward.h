@@ -58,6 +58,7 @@ typedef struct {
     int cap;
     float *dx, *dxn, *dq, *dk, *dv, *datt, *dh, *dgate, *dup, *h, *tmp, *du, *hidden; /* [cap][...] */
     float *logits;                                                  /* [rows][vocab] */
+    float *head_h, *head_d;                                         /* [rows][hidden] */
 } train_ctx;
 
 /* recompute: keep only each layer's input and run the layer again in backward. */
@@ -72,5 +73,8 @@ size_t train_ctx_bytes(const train_ctx *tc);
  * dropout_seed: LoRA dropout mask seed (0 = off). */
 int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dropout_seed,
                      double *loss, double *nll_sum);
+
+/* Forward only: sum of -log p over the weighted positions and their count. */
+int train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, long *count);
 
 #endif

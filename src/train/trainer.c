@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/safetensors.h"
 #include "util/err.h"
 #include "util/progress.h"
 
@@ -31,10 +32,6 @@ static int check_opts(const train_opts *o) {
     return 0;
 }
 
-static void scale_grads(train_grads *g, float s) {
-    for (size_t i = 0; i < g->n; i++) g->store[i] *= s;
-}
-
 static void log_step(const train_opts *o, long step, int epoch, double loss, double gnorm, double lr, long tokens,
                      double tok_s, double elapsed) {
     if (!o->log) return;
@@ -43,81 +40,194 @@ static void log_step(const train_opts *o, long step, int epoch, double loss, dou
     fflush(o->log);
 }
 
+int train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,
+                       const train_opts *o) {
+    memset(s, 0, sizeof *s);
+    if (check_opts(o)) return -1;
+    if (src->batches(src->ctx) <= 0) return seal_err("training: the dataset has no batches");
+    s->m = m;
+    s->a = a;
+    s->o = o;
+    s->total = train_total_steps(src, o);
+    s->warmup = warmup_of(o, s->total);
+    if (train_ctx_init(&s->tc, m, pool, a, src->max_tokens, src->max_seqs, src->max_len, o->recompute)) return -1;
+    grads_init(&s->g, m, a);
+    params_build(&s->pl, m, a, &s->g);
+    adamw_init(&s->opt, &s->pl, (adamw_hparams){o->lr, o->beta1, o->beta2, o->eps, o->weight_decay});
+    s->t0 = seal_now();
+    return 0;
+}
+
+void train_session_free(train_session *s) {
+    adamw_free(&s->opt);
+    params_free(&s->pl);
+    grads_free(&s->g);
+    train_ctx_free(&s->tc);
+    memset(s, 0, sizeof *s);
+}
+
+/* Gradients of the next grad_accum micro-batches, summed (unnormalized). */
+static int accumulate(train_session *s, const batch_source *src, double *nll, long *labels, long *tokens) {
+    int per_epoch = src->batches(src->ctx);
+    grads_zero(&s->g);
+    for (int micro = 0; micro < s->o->grad_accum; micro++) {
+        if (s->next_batch >= per_epoch) {
+            if (micro > 0) break; /* HF: an epoch's last step may have fewer micro-batches */
+            s->epoch++;
+            s->next_batch = 0;
+        }
+        train_batch b;
+        double nll_b, w_loss;
+        if (src->next(src->ctx, s->epoch, s->next_batch, &b)) return -1;
+        s->next_batch++;
+        for (int t = 0; t < b.n; t++) *labels += b.weight[t] != 0.0f;
+        *tokens += b.n;
+        unsigned long long dseed = s->o->seed ? s->o->seed * 1000003ull + (unsigned long long)s->step + 1 : 0;
+        if (train_step_grads(&s->tc, &b, &s->g, dseed, &w_loss, &nll_b)) return -1;
+        *nll += w_loss;
+        if (s->next_batch >= per_epoch) break;
+    }
+    return 0;
+}
+
+int train_session_step(train_session *s, const batch_source *src, double *loss, double *gnorm_out, double *lr_out) {
+    if (s->step >= s->total) return 0;
+    double nll = 0;
+    long labels = 0, tokens = 0;
+    do {
+        if (accumulate(s, src, &nll, &labels, &tokens)) return -1;
+    } while (labels == 0 && s->epoch < s->o->epochs); /* nothing to learn in these batches: take the next */
+    if (labels == 0) return seal_err("training: no label tokens left in the data");
+    for (size_t i = 0; i < s->g.n; i++) s->g.store[i] *= 1.0f / (float)labels;
+    *loss = nll / labels;
+    if (s->step == 0 && s->o->dump_grads && params_write_grads(&s->pl, s->o->dump_grads)) return -1;
+    double gnorm = clip_grad_norm(&s->pl, s->o->max_grad_norm);
+    if (!isfinite(*loss) || !isfinite(gnorm))
+        return seal_err("training stopped at step %ld: loss %g, gradient norm %g (not finite); the weights are those of step %ld",
+                        s->step + 1, *loss, gnorm, s->step);
+    double lr = s->o->lr * sched_factor(s->o->schedule, s->step, s->total, s->warmup);
+    adamw_step(&s->opt, &s->pl, lr);
+    s->step++;
+    s->tokens += tokens;
+    if (gnorm_out) *gnorm_out = gnorm;
+    if (lr_out) *lr_out = lr;
+    double el = seal_now() - s->t0;
+    log_step(s->o, s->step, s->epoch, *loss, gnorm, lr, tokens, s->tokens / (el > 0 ? el : 1e-9), el);
+    return 1;
+}
+
+int train_session_eval(train_session *s, const batch_source *src, double *mean_nll) {
+    double nll = 0;
+    long count = 0;
+    int n = src->batches(src->ctx);
+    for (int i = 0; i < n; i++) {
+        train_batch b;
+        if (src->next(src->ctx, 0, i, &b) || train_forward_loss(&s->tc, &b, &nll, &count)) return -1;
+    }
+    if (count == 0) return seal_err("evaluation: no label tokens");
+    *mean_nll = nll / count;
+    return 0;
+}
+
+int train_session_save_state(const train_session *s, const char *path) {
+    const param_list *pl = &s->pl;
+    st_write_tensor *t = seal_calloc((size_t)pl->n * 2 + 1, sizeof *t);
+    char **names = seal_calloc((size_t)pl->n * 2 + 1, sizeof(char *));
+    size_t off = 0;
+    for (int i = 0; i < pl->n; i++) {
+        for (int k = 0; k < 2; k++) {
+            char n[160];
+            snprintf(n, sizeof n, "%s.%s", pl->p[i].name, k ? "exp_avg_sq" : "exp_avg");
+            names[2 * i + k] = seal_strdup(n);
+            t[2 * i + k] = (st_write_tensor){.name = names[2 * i + k], .dtype = SEAL_F32, .ndim = 1,
+                                             .data = (k ? s->opt.v : s->opt.m) + off};
+            t[2 * i + k].shape[0] = (int64_t)pl->p[i].n;
+        }
+        off += pl->p[i].n;
+    }
+    char v[5][32];
+    snprintf(v[0], 32, "%ld", s->step);
+    snprintf(v[1], 32, "%d", s->epoch);
+    snprintf(v[2], 32, "%d", s->next_batch);
+    snprintf(v[3], 32, "%ld", s->tokens);
+    snprintf(v[4], 32, "%ld", s->opt.t);
+    const char *mk[5] = {"step", "epoch", "next_batch", "tokens", "adam_t"}, *mv[5] = {v[0], v[1], v[2], v[3], v[4]};
+    int rc = st_write(path, t, pl->n * 2, mk, mv, 5);
+    for (int i = 0; i < pl->n * 2; i++) free(names[i]);
+    free(names);
+    free(t);
+    return rc;
+}
+
+static long meta_long(const st_file *f, const char *key, int *ok) {
+    for (int i = 0; i < f->n_meta; i++)
+        if (!strcmp(f->meta_keys[i], key)) return atol(f->meta_values[i]);
+    *ok = 0;
+    return 0;
+}
+
+int train_session_load_state(train_session *s, const char *path) {
+    st_file f;
+    if (st_open(&f, path)) return -1;
+    int ok = 1, rc = 0;
+    long step = meta_long(&f, "step", &ok), epoch = meta_long(&f, "epoch", &ok), nb = meta_long(&f, "next_batch", &ok),
+         tokens = meta_long(&f, "tokens", &ok), adam_t = meta_long(&f, "adam_t", &ok);
+    if (!ok) rc = seal_err("%s: missing training-state metadata (step, epoch, next_batch, tokens, adam_t)", path);
+    size_t off = 0;
+    for (int i = 0; rc == 0 && i < s->pl.n; i++) {
+        for (int k = 0; rc == 0 && k < 2; k++) {
+            char n[160];
+            snprintf(n, sizeof n, "%s.%s", s->pl.p[i].name, k ? "exp_avg_sq" : "exp_avg");
+            const st_tensor *t = NULL;
+            for (int j = 0; j < f.n_tensors && !t; j++)
+                if (!strcmp(f.tensors[j].name, n)) t = &f.tensors[j];
+            if (!t || t->dtype != SEAL_F32 || (size_t)st_numel(t) != s->pl.p[i].n)
+                rc = seal_err("%s: tensor %s missing or of the wrong size (the run's parameters changed?)", path, n);
+            else memcpy((k ? s->opt.v : s->opt.m) + off, t->data, sizeof(float) * s->pl.p[i].n);
+        }
+        off += s->pl.p[i].n;
+    }
+    if (rc == 0) {
+        s->step = step;
+        s->epoch = (int)epoch;
+        s->next_batch = (int)nb;
+        s->tokens = tokens;
+        s->opt.t = adam_t;
+    }
+    st_close(&f);
+    return rc;
+}
+
 int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src, const train_opts *o,
               train_result *res) {
     memset(res, 0, sizeof *res);
-    if (check_opts(o)) return -1;
-    int per_epoch = src->batches(src->ctx);
-    if (per_epoch <= 0) return seal_err("training: the dataset has no batches");
-    long total = train_total_steps(src, o), warmup = warmup_of(o, total);
-    train_ctx tc;
-    train_grads g;
-    param_list pl;
-    adamw opt;
-    if (train_ctx_init(&tc, m, pool, a, src->max_tokens, src->max_seqs, src->max_len, o->recompute)) return -1;
-    res->activation_bytes = train_ctx_bytes(&tc);
-    grads_init(&g, m, a);
-    params_build(&pl, m, a, &g);
-    adamw_init(&opt, &pl, (adamw_hparams){o->lr, o->beta1, o->beta2, o->eps, o->weight_decay});
-
+    train_session s;
+    if (train_session_init(&s, m, pool, a, src, o)) return -1;
+    res->activation_bytes = train_ctx_bytes(&s.tc);
     seal_progress bar;
-    if (!o->quiet) progress_start(&bar, "train", total, "step");
-    double t0 = seal_now();
-    int rc = 0;
-    long step = 0;
-    for (int epoch = 0; epoch < o->epochs && step < total && rc == 0; epoch++) {
-        for (int i = 0; i < per_epoch && step < total && rc == 0;) {
-            grads_zero(&g);
-            double nll = 0;
-            long labels = 0, tokens = 0;
-            int micro = 0;
-            for (; micro < o->grad_accum && i < per_epoch && rc == 0; micro++, i++) {
-                train_batch b;
-                double nll_b, w_loss;
-                if (src->next(src->ctx, epoch, i, &b)) { rc = -1; break; }
-                for (int t = 0; t < b.n; t++) labels += b.weight[t] != 0.0f;
-                tokens += b.n;
-                rc = train_step_grads(&tc, &b, &g, o->seed ? o->seed * 1000003ull + (unsigned long long)step + 1 : 0, &w_loss, &nll_b);
-                nll += w_loss;
-            }
-            if (rc) break;
-            if (labels == 0) continue; /* nothing to learn in these micro-batches */
-            scale_grads(&g, 1.0f / (float)labels);
-            double loss = nll / labels;
-            if (step == 0 && o->dump_grads && params_write_grads(&pl, o->dump_grads)) { rc = -1; break; }
-            double gnorm = clip_grad_norm(&pl, o->max_grad_norm);
-            if (!isfinite(loss) || !isfinite(gnorm)) {
-                res->stopped_nonfinite = 1;
-                rc = seal_err("training stopped at step %ld: loss %g, gradient norm %g (not finite); the weights are those of step %ld",
-                              step + 1, loss, gnorm, step);
-                break;
-            }
-            double lr = o->lr * sched_factor(o->schedule, step, total, warmup);
-            adamw_step(&opt, &pl, lr);
-            step++;
-            res->tokens += tokens;
-            if (step == 1) res->first_loss = loss;
-            res->last_loss = loss;
-            double el = seal_now() - t0;
-            log_step(o, step, epoch, loss, gnorm, lr, tokens, res->tokens / (el > 0 ? el : 1e-9), el);
-            if (!o->quiet) {
-                char status[96];
-                snprintf(status, sizeof status, "loss %.4f lr %.2e %.0f tok/s", loss, lr, res->tokens / (el > 0 ? el : 1e-9));
-                progress_update(&bar, step, status);
-            }
+    if (!o->quiet) progress_start(&bar, "train", s.total, "step");
+    int rc;
+    double loss, gnorm, lr;
+    while ((rc = train_session_step(&s, src, &loss, &gnorm, &lr)) == 1) {
+        if (s.step == 1) res->first_loss = loss;
+        res->last_loss = loss;
+        if (!o->quiet) {
+            char status[96];
+            double el = seal_now() - s.t0;
+            snprintf(status, sizeof status, "loss %.4f lr %.2e %.0f tok/s", loss, lr, s.tokens / (el > 0 ? el : 1e-9));
+            progress_update(&bar, s.step, status);
         }
     }
-    res->steps = step;
-    res->seconds = seal_now() - t0;
+    res->stopped_nonfinite = rc < 0 && strstr(seal_errmsg(), "not finite") != NULL;
+    res->steps = s.step;
+    res->tokens = s.tokens;
+    res->seconds = seal_now() - s.t0;
     res->tokens_per_s = res->seconds > 0 ? res->tokens / res->seconds : 0;
     if (!o->quiet && rc == 0) {
         char status[96];
         snprintf(status, sizeof status, "loss %.4f, %.0f tok/s", res->last_loss, res->tokens_per_s);
-        progress_finish(&bar, step, status);
+        progress_finish(&bar, s.step, status);
     }
-    adamw_free(&opt);
-    params_free(&pl);
-    grads_free(&g);
-    train_ctx_free(&tc);
+    train_session_free(&s);
     return rc;
 }

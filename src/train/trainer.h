@@ -47,6 +47,36 @@ typedef struct {
     int stopped_nonfinite; /* a NaN/inf loss or gradient stopped the run; weights are the last good ones */
 } train_result;
 
+/* A training run that callers can drive step by step (pretraining with
+ * evaluation and checkpoints; the SEAL loops): everything train_run holds. */
+typedef struct {
+    seal_model *m;
+    seal_adapter *a;
+    const train_opts *o;
+    train_ctx tc;
+    train_grads g;
+    param_list pl;
+    adamw opt;
+    long step, total, warmup, tokens;
+    int epoch, next_batch;  /* where the data stream stands */
+    double t0;
+} train_session;
+
+int train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,
+                       const train_opts *o);
+void train_session_free(train_session *s);
+/* One optimizer step over the next grad_accum micro-batches (crossing into
+ * the next epoch when one ends). *loss: mean NLL over their label tokens.
+ * Returns 1 after a step, 0 when the run is complete (total steps reached),
+ * -1 on error (a non-finite loss or gradient: weights untouched by it). */
+int train_session_step(train_session *s, const batch_source *src, double *loss, double *grad_norm, double *lr);
+/* Mean NLL per label token over every batch of epoch 0 of src (forward only). */
+int train_session_eval(train_session *s, const batch_source *src, double *mean_nll);
+/* Optimizer state and data position to path (safetensors: m and v per
+ * parameter, metadata step/epoch/next_batch/tokens/adam_t); atomic. */
+int train_session_save_state(const train_session *s, const char *path);
+int train_session_load_state(train_session *s, const char *path);
+
 /* Train; the adapter a (LoRA) or the model's f32 weights (full, a == NULL) are
  * updated in place. 0 on success; -1 + seal_err on bad input or a non-finite
  * loss (then res->stopped_nonfinite = 1 and the weights are those before the

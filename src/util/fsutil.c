@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,40 @@ int seal_write_file_atomic(const char *path, const void *data, size_t len) {
     if (seal_atomic_begin(&a, path)) return -1;
     if (seal_atomic_write(&a, data, len)) { seal_atomic_abort(&a); return -1; }
     return seal_atomic_commit(&a);
+}
+
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+int seal_rm_rf(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return 0;
+    if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) return seal_err("%s: cannot remove: %s", path, strerror(errno));
+    return 0;
+}
+
+int seal_replace_dir(const char *tmp, const char *dir) {
+    size_t n = strlen(dir) + 8;
+    char *old = seal_malloc(n);
+    snprintf(old, n, "%s.old", dir);
+    int rc = 0;
+    if (seal_rm_rf(old)) rc = -1;
+    else if (seal_is_dir(dir) && rename(dir, old) != 0) rc = seal_err("%s: cannot rename to %s: %s", dir, old, strerror(errno));
+    else if (rename(tmp, dir) != 0) {
+        rc = seal_err("%s: cannot rename to %s: %s", tmp, dir, strerror(errno));
+        if (seal_is_dir(old)) rename(old, dir);
+    } else rc = seal_rm_rf(old);
+    free(old);
+    return rc;
+}
+
+void seal_replace_dir_recover(const char *dir) {
+    size_t n = strlen(dir) + 8;
+    char *old = seal_malloc(n);
+    snprintf(old, n, "%s.old", dir);
+    if (!seal_is_dir(dir) && seal_is_dir(old)) rename(old, dir);
+    free(old);
 }

@@ -42,6 +42,17 @@ int seal_atomic_commit(seal_atomic_file *a);
 /* Close and delete the temp file; path is untouched. Safe after commit/abort. */
 void seal_atomic_abort(seal_atomic_file *a);
 
+/* Remove path and everything under it (like rm -rf); a missing path is fine. */
+int seal_rm_rf(const char *path);
+
+/* Put the directory tmp in place of dir: dir (if any) is renamed aside,
+ * tmp renamed onto dir, then the old one removed. A crash leaves either the
+ * old or the new directory under dir (or, between the two renames, the old
+ * one under dir.old, which seal_replace_dir_recover() puts back). */
+int seal_replace_dir(const char *tmp, const char *dir);
+/* If dir is missing but dir.old exists (a crash mid-replace), rename it back. */
+void seal_replace_dir_recover(const char *dir);
+
 /* The whole of the above for a buffer already in memory. */
 int seal_write_file_atomic(const char *path, const void *data, size_t len);
 

@@ -1,0 +1,89 @@
+/* bpe_train.h: training a byte-level BPE tokenizer (GPT-2 / Qwen2 style) and
+ * writing it as a Hugging Face tokenizer.json + tokenizer_config.json that
+ * tok_load (tokenizer.h) and HF tokenizers load to the same ids.
+ *
+ * The written tokenizer: normalizer null; pre_tokenizer Sequence[Split(Qwen2's
+ * regex, Isolated), ByteLevel(add_prefix_space=false, use_regex=false)];
+ * model BPE (ids 0..255 the bytes in GPT-2's bytes_to_unicode order, then one
+ * id per new merge result; merges as ["a","b"] pairs; no unk, no byte
+ * fallback, ignore_merges false); decoder and post_processor ByteLevel;
+ * added_tokens: <|endoftext|> and any extra special tokens, right after the
+ * model vocab, special=true, normalized=false.
+ *
+ * Training is HF BpeTrainer's algorithm: count pre-tokenized words, then
+ * repeatedly merge the most frequent adjacent pair everywhere, with
+ * incremental pair counts, a lazy max-heap, and ties broken by the smaller
+ * (left id, right id) as HF does. Training text is split at special tokens
+ * first (as encode does), so specials never leak into merges.
+ *
+ * Use:
+ *   bpe_trainer *t = bpe_trainer_new(&opts);
+ *   bpe_trainer_add_file(t, path);        // or bpe_trainer_add_text, any number of times
+ *   bpe_trainer_train(t);
+ *   bpe_trainer_save(t, out_dir);
+ *   bpe_trainer_free(t); */
+#ifndef SEAL_TOK_BPE_TRAIN_H
+#define SEAL_TOK_BPE_TRAIN_H
+
+#include <stddef.h>
+
+/* The Split regex the trainer uses and writes (Qwen2's: digits one by one). */
+extern const char BPE_TRAIN_PATTERN[];
+#define BPE_TRAIN_EOS "<|endoftext|>"
+
+typedef struct {
+    int vocab_size;                 /* ids in all, special tokens included (>= 256 + specials) */
+    long long min_frequency;        /* stop when the best pair occurs fewer times (0 or 1: no limit) */
+    const char *const *special;     /* extra special tokens, after <|endoftext|> (which is always id V) */
+    int n_special;
+    long long model_max_length;     /* written to tokenizer_config.json (0: 2048) */
+} bpe_train_opts;
+
+typedef struct {
+    long long n_bytes;              /* text bytes read */
+    long long n_docs;               /* documents (JSONL rows; 1 per text file or add_text call) */
+    long long n_words;              /* pre-tokenized pieces */
+    int n_unique;                   /* distinct pieces */
+    int n_merges;                   /* merges learned */
+    int n_model;                    /* model vocab (bytes + merge results) */
+    int n_special;                  /* added special tokens (ids n_model ..) */
+} bpe_train_stats;
+
+typedef struct bpe_trainer bpe_trainer;
+
+/* A trainer for opts, or NULL + seal_err (vocab too small for the 256 bytes
+ * and the specials; an empty, invalid-UTF-8 or repeated special token). */
+bpe_trainer *bpe_trainer_new(const bpe_train_opts *opts);
+void bpe_trainer_free(bpe_trainer *t);
+
+/* Pre-tokenize one document text[0..len) and count its words. 0, or -1 +
+ * seal_err (not valid UTF-8; training already ran). */
+int bpe_trainer_add_text(bpe_trainer *t, const char *text, size_t len);
+
+/* Add the documents of a data file: JSONL (extension .jsonl, or first non-space
+ * character '{'; each non-blank row an object with a string "text") or plain
+ * text (the whole file is one document). 0, or -1 + seal_err naming the file
+ * (and line). An empty file, or one with no text, is an error. */
+int bpe_trainer_add_file(bpe_trainer *t, const char *path);
+
+/* Learn merges until the vocab reaches opts.vocab_size or no pair is frequent
+ * enough (the vocab is then smaller; see stats). 0, or -1 + seal_err (no text). */
+int bpe_trainer_train(bpe_trainer *t);
+
+void bpe_trainer_stats(const bpe_trainer *t, bpe_train_stats *s);
+
+/* tokenizer.json / tokenizer_config.json text (malloc'd, NUL-terminated; *len
+ * without the NUL). Same trainer state, same bytes. Call after train. */
+char *bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len);
+char *bpe_trainer_config_json(const bpe_trainer *t, size_t *len);
+
+/* Create dir (mkdir -p) and write both files atomically. 0, or -1 + seal_err. */
+int bpe_trainer_save(const bpe_trainer *t, const char *dir);
+
+/* Distinct training word i (0 <= i < stats.n_unique), in first-seen order:
+ * its raw bytes, its count and its current segmentation (model ids; after
+ * train, what encode gives that word). 0, or -1 when i is out of range. */
+int bpe_trainer_word(const bpe_trainer *t, int i, const char **bytes, size_t *len, long long *count, const int **ids,
+                     int *n_ids);
+
+#endif
