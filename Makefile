@@ -1,7 +1,7 @@
 # seal: build, test, bench. See README.md.
 #   make            build/seal and build/libseal.a
 #   make test       install missing dependencies, build, run every test (unit, oracle, CLI)
-#   make test-asan  the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-asan  every test again against an AddressSanitizer + UBSan build
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60 each)
 #   make bench      speed against the PyTorch anchor, measured in the same run
 CC      ?= cc
@@ -59,7 +59,7 @@ test-unit: $(TEST_BIN)
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    build-asan/seal $(TEST_SRC:tests/unit/%.c=build-asan/tests/%)
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan unit
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan
 
 FUZZ_SECONDS ?= 60
 fuzz: $(DEPS_STAMP)

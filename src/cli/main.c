@@ -16,9 +16,11 @@ static const struct {
     {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},
     {"detokenize", cmd_detokenize, "token ids on stdin to text"},
+    {"tokenizer", cmd_tokenizer, "train a byte-level BPE tokenizer (tokenizer train ...)"},
     {"chat-template", cmd_chat_template, "render messages with the model's chat template"},
     {"synth", cmd_synth, "write a model with random weights (tests, benchmarks)"},
     {"merge", cmd_merge, "merge a LoRA adapter into a full model directory"},
+    {"world", cmd_world, "generate the synthetic knowledge world (sandbox data)"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -52,7 +52,8 @@ typedef struct {
 typedef struct bpe_trainer bpe_trainer;
 
 /* A trainer for opts, or NULL + seal_err (vocab too small for the 256 bytes
- * and the specials; an empty, invalid-UTF-8 or repeated special token). */
+ * and the specials; an empty or invalid-UTF-8 special token). Repeated
+ * specials (e.g. <|endoftext|> given again) are kept once. */
 bpe_trainer *bpe_trainer_new(const bpe_train_opts *opts);
 void bpe_trainer_free(bpe_trainer *t);
 

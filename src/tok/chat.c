@@ -16,12 +16,14 @@ int chat_recognise(chat_template *t, const char *tpl, const char *bos, const cha
     if (strstr(tpl, "<|im_start|>")) {
         t->family = CHAT_CHATML;
         if (strstr(tpl, QWEN25_SYSTEM)) snprintf(t->default_system, sizeof t->default_system, "%s", QWEN25_SYSTEM);
+        t->think_tags = strstr(tpl, "</think>") != NULL;
         return 0;
     }
     if (strstr(tpl, "<|start_header_id|>") && strstr(tpl, "<|eot_id|>")) {
         t->family = CHAT_LLAMA3;
         t->date_block = strstr(tpl, "Cutting Knowledge Date") != NULL;
         t->date_today = strstr(tpl, "strftime_now") != NULL;
+        t->gen_always = strstr(tpl, "add_generation_prompt") == NULL;
         snprintf(t->bos, sizeof t->bos, "%s", bos ? bos : "<|begin_of_text|>");
         return 0;
     }
@@ -37,7 +39,7 @@ static const char *token_text(json_t *v) { /* "<s>" or {"content": "<s>", ...} *
 int chat_load(chat_template *t, const char *dir) {
     char *path = seal_path_join(dir, "tokenizer_config.json");
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr); /* model_max_length can be 1e30 */
     int rc;
     if (!root) rc = seal_err("%s: cannot read: %s", path, jerr.text);
     else {
@@ -78,8 +80,46 @@ static void put_trimmed(sbuf *b, const char *s) {
     put(b, s, (size_t)(e - s));
 }
 
+static void put_lstrip_nl(sbuf *b, const char *s) {
+    while (*s == '\n') s++;
+    puts_(b, s);
+}
+
+/* Qwen3's assistant turn: reasoning is the text before "</think>" (less a
+ * "<think>" prefix and surrounding newlines); only turns after the last user
+ * message keep it, inside <think></think>, and the final turn always gets the
+ * block (empty when there is no reasoning). */
+static void qwen3_assistant(sbuf *b, const char *content, int after_last_query, int is_last) {
+    const char *end = strstr(content, "</think>");
+    const char *answer = content, *r0 = "", *r1 = r0;
+    if (end) {
+        const char *last = end;
+        for (const char *p = end; (p = strstr(p + 1, "</think>"));) last = p;
+        answer = last + strlen("</think>");
+        r0 = content;
+        const char *open = strstr(content, "<think>");
+        if (open && open < end) r0 = open + strlen("<think>");
+        r1 = end;
+        while (r0 < r1 && *r0 == '\n') r0++;
+        while (r1 > r0 && r1[-1] == '\n') r1--;
+    }
+    while (*answer == '\n') answer++;
+    puts_(b, "<|im_start|>assistant\n");
+    if (after_last_query && (is_last || r1 > r0)) {
+        puts_(b, "<think>\n");
+        put(b, r0, (size_t)(r1 - r0));
+        puts_(b, "\n</think>\n\n");
+        put_lstrip_nl(b, answer);
+    } else {
+        puts_(b, answer);
+    }
+    puts_(b, "<|im_end|>\n");
+}
+
 static void render_chatml(const chat_template *t, sbuf *b, const chat_msg *m, int n, int gen) {
-    int i = 0;
+    int i = 0, last_query = n - 1;
+    for (int k = n - 1; k >= 0; k--)
+        if (!strcmp(m[k].role, "user")) { last_query = k; break; }
     if (n > 0 && !strcmp(m[0].role, "system")) {
         puts_(b, "<|im_start|>system\n"); puts_(b, m[0].content); puts_(b, "<|im_end|>\n");
         i = 1;
@@ -87,6 +127,10 @@ static void render_chatml(const chat_template *t, sbuf *b, const chat_msg *m, in
         puts_(b, "<|im_start|>system\n"); puts_(b, t->default_system); puts_(b, "<|im_end|>\n");
     }
     for (; i < n; i++) {
+        if (t->think_tags && !strcmp(m[i].role, "assistant")) {
+            qwen3_assistant(b, m[i].content, i > last_query, i == n - 1);
+            continue;
+        }
         puts_(b, "<|im_start|>"); puts_(b, m[i].role); puts_(b, "\n"); puts_(b, m[i].content); puts_(b, "<|im_end|>\n");
     }
     if (gen) puts_(b, "<|im_start|>assistant\n");
@@ -119,7 +163,7 @@ static void render_llama3(const chat_template *t, sbuf *b, const chat_msg *m, in
         put_trimmed(b, m[i].content);
         puts_(b, "<|eot_id|>");
     }
-    if (gen) header(b, "assistant");
+    if (gen || t->gen_always) header(b, "assistant");
 }
 
 char *chat_render(const chat_template *t, const chat_msg *msgs, int n, int gen) {

@@ -2,7 +2,8 @@
  *
  * seal has no Jinja engine. It recognises the template families it renders
  * exactly as transformers' apply_chat_template does (messages without tools):
- *   ChatML (Qwen2, Qwen2.5 with its default system prompt, Qwen3) and
+ *   ChatML (Qwen2, Qwen2.5 with its default system prompt, Qwen3 with its
+ *   <think> handling of assistant turns) and
  *   Llama 3 (3.0, and 3.1/3.2 with the "Cutting Knowledge Date" system block).
  * Any other template is an error naming the file, never a silent guess. */
 #ifndef SEAL_TOK_CHAT_H
@@ -13,7 +14,9 @@ typedef enum { CHAT_CHATML, CHAT_LLAMA3 } chat_family;
 typedef struct {
     chat_family family;
     char default_system[256]; /* ChatML: system prompt used when none is given ("" = none) */
+    int think_tags;           /* Qwen3: assistant turns after the last user turn carry <think></think> */
     int date_block;           /* Llama 3.1+: "Cutting Knowledge Date" block in the system turn */
+    int gen_always;           /* the template appends the assistant header whatever add_generation_prompt says */
     int date_today;           /* ... with today's date (strftime_now) rather than "26 Jul 2024" */
     char bos[64];             /* text of the BOS token the template emits ("" = none) */
 } chat_template;

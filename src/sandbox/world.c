@@ -1,0 +1,696 @@
+/* world.c: generating the knowledge world (people, passages) and writing its
+ * four files. The vocabularies and templates are in world_vocab.c, the judge
+ * and world_load in world_judge.c; docs/world.md gives the reasons. */
+#include "sandbox/world.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sandbox/world_internal.h"
+#include "seal/prompts.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rng.h"
+
+/* ---- small string builder ---- */
+
+typedef struct { char *p; size_t len, cap; } sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2 + 64;
+        b->p = seal_realloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+static void sb_clear(sbuf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
+
+/* ---- options ---- */
+
+void world_opts_default(world_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->n_pretrain = 4000;
+    o->n_train = 200;
+    o->n_eval = 100;
+    o->docs_per_person = 12;
+    o->qa_frac = 0.5;
+    o->background_docs = 12000;
+    o->min_facts = 5;
+    o->max_facts = 8;
+    o->pre_min_facts = 5;
+    /* Pretraining reads every style often enough to learn to resolve it;
+     * held-out passages lean on the indirect ones (reverse, hop). */
+    o->pre_style[STYLE_PLAIN] = 0.4, o->pre_style[STYLE_REVERSE] = 0.3, o->pre_style[STYLE_HOP] = 0.3;
+    o->held_style[STYLE_PLAIN] = 0.2, o->held_style[STYLE_REVERSE] = 0.35, o->held_style[STYLE_HOP] = 0.45;
+    o->doc_mix[DOC_PASSAGE] = 0.3, o->doc_mix[DOC_IMPLICATIONS] = 0.55, o->doc_mix[DOC_REWRITE] = 0.15;
+}
+
+static int check_weights(const double *w, int n, const char *what) {
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(w[i] >= 0)) return seal_err("world: %s: negative or NaN weight", what);
+        s += w[i];
+    }
+    return s > 0 ? 0 : seal_err("world: %s: weights sum to zero", what);
+}
+
+static int check_opts(const world_opts *o) {
+    if (o->n_pretrain < 1 || o->n_train < 0 || o->n_eval < 0)
+        return seal_err("world: --people must be >= 1, --train and --eval >= 0");
+    if ((long long)o->n_pretrain + o->n_train + o->n_eval > 200000)
+        return seal_err("world: at most 200000 people in all (the name space is limited)");
+    if (o->docs_per_person < 0 || o->background_docs < 0) return seal_err("world: document counts must be >= 0");
+    if (!(o->qa_frac >= 0 && o->qa_frac <= 1)) return seal_err("world: --qa-frac must be in [0, 1]");
+    if (o->min_facts < 1 || o->max_facts > WORLD_N_ATTR || o->min_facts > o->max_facts)
+        return seal_err("world: facts per held-out passage must satisfy 1 <= min <= max <= %d", WORLD_N_ATTR);
+    if (o->pre_min_facts < 1 || o->pre_min_facts > WORLD_N_ATTR)
+        return seal_err("world: --pretrain-min-facts must be in [1, %d]", WORLD_N_ATTR);
+    if (check_weights(o->pre_style, WORLD_N_STYLE, "--pretrain-style") ||
+        check_weights(o->held_style, WORLD_N_STYLE, "--heldout-style") ||
+        check_weights(o->doc_mix, WORLD_N_DOC, "--doc-mix"))
+        return -1;
+    return 0;
+}
+
+static int pick_weighted(seal_rng *r, const double *w, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += w[i];
+    double u = rng_double(r) * s;
+    for (int i = 0; i < n; i++) {
+        if (u < w[i]) return i;
+        u -= w[i];
+    }
+    return n - 1;
+}
+
+static void shuffle_ints(seal_rng *r, int *a, int n) {
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rng_below(r, (uint64_t)i + 1), t = a[i];
+        a[i] = a[j], a[j] = t;
+    }
+}
+
+/* ---- names ---- */
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+typedef struct { uint64_t *slot; size_t mask; } name_set;
+
+/* Insert; 0 if it was already there (or collides with an existing hash). */
+static int name_set_add(name_set *s, const char *name) {
+    uint64_t h = fnv1a(name);
+    for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+        if (s->slot[i] == h) return 0;
+        if (!s->slot[i]) { s->slot[i] = h; return 1; }
+    }
+}
+
+static int is_vocab_word(const char *w) {
+    for (int i = 0; i < N_CITY; i++) if (!strcasecmp(w, W_CITY[i])) return 1;
+    for (int i = 0; i < N_COUNTRY; i++) if (!strcasecmp(w, W_COUNTRY[i])) return 1;
+    for (int i = 0; i < N_ORG; i++) if (!strcasecmp(w, W_ORG[i])) return 1;
+    for (int i = 0; i < N_UNIV; i++)
+        if (!strncasecmp(w, W_UNIV[i], strlen(w)) && W_UNIV[i][strlen(w)] == ' ') return 1;
+    return 0;
+}
+
+/* A fresh full name (given, family) not yet in the set. */
+static void new_name(seal_rng *r, name_set *used, char *full, char *given, char *family) {
+    for (;;) {
+        snprintf(given, 16, "%s%s", W_G1[rng_below(r, W_NG1)], W_G2[rng_below(r, W_NG2)]);
+        snprintf(family, 24, "%s%s%s", W_F1[rng_below(r, W_NF1)], W_FM[rng_below(r, W_NFM)], W_F3[rng_below(r, W_NF3)]);
+        snprintf(full, 40, "%s %s", given, family);
+        if (is_vocab_word(given) || is_vocab_word(family)) continue;
+        if (name_set_add(used, full)) return;
+    }
+}
+
+/* ---- sentences ---- */
+
+enum { REF_FULL, REF_GIVEN, REF_PRONOUN };
+
+static const char *value_str(const world_person *p, world_attr a) {
+    if (a == ATTR_SPOUSE) return p->spouse;
+    int n;
+    return world_values(a, &n)[p->val[a]];
+}
+
+/* Append template t about p (person reference ref) with value phrase x. */
+static void render(sbuf *b, const wtemplate *t, const world_person *p, int ref, const char *x) {
+    size_t start = b->len;
+    for (const char *s = t->text; *s;) {
+        if (s[0] == '{' && s[1] && s[2] == '}') {
+            char k = s[1];
+            if (k == 'X') sb_puts(b, x);
+            else if (ref == REF_PRONOUN && k == 'S') sb_puts(b, p->female ? "she" : "he");
+            else if (ref == REF_PRONOUN && k == 'P') sb_puts(b, p->female ? "her" : "his");
+            else {
+                sb_puts(b, ref == REF_FULL ? p->name : p->given);
+                if (k == 'P') sb_puts(b, "'s");
+            }
+            s += 3;
+        } else {
+            sb_put(b, s, 1);
+            s++;
+        }
+    }
+    b->p[start] = (char)toupper((unsigned char)b->p[start]);
+}
+
+/* A random template of attribute a with the given direction (impl_only: the
+ * implications subset). Every attribute has both directions in both subsets. */
+static const wtemplate *pick_template(seal_rng *r, world_attr a, int rev, int impl_only) {
+    int idx[16], n = 0;
+    for (int i = 0; i < W_NTEMPLATES[a]; i++) {
+        const wtemplate *t = &W_TEMPLATES[a][i];
+        if (t->rev == rev && (!impl_only || t->impl)) idx[n++] = i;
+    }
+    return &W_TEMPLATES[a][idx[rng_below(r, (uint64_t)n)]];
+}
+
+/* A random hop kind that exists for p's value of a, or -1. */
+static int pick_hop(seal_rng *r, const world_person *p, world_attr a) {
+    int kinds[W_MAX_HOP], n = 0;
+    char tmp[96];
+    if (a == ATTR_SPOUSE) return -1;
+    for (int k = 0; k < W_MAX_HOP; k++)
+        if (hop_phrase(a, p->val[a], k, tmp, sizeof tmp)) kinds[n++] = k;
+    return n ? kinds[rng_below(r, (uint64_t)n)] : -1;
+}
+
+/* What a passage said about each attribute, so that implications can copy it. */
+typedef struct { int hop_kind[WORLD_N_ATTR]; } passage_info;
+
+/* Append a passage about p stating attrs[0..n) in that order: the first
+ * sentence names the person in full, later ones use a pronoun, the given name
+ * or the full name; each sentence's style is drawn from style[]. */
+static void gen_passage(sbuf *b, const world_person *p, const int *attrs, int n, const double *style, seal_rng *r,
+                        passage_info *info) {
+    static const double ref_w[3] = {0.2, 0.3, 0.5}; /* full, given, pronoun */
+    char x[96];
+    for (int a = 0; a < WORLD_N_ATTR; a++) info->hop_kind[a] = -1;
+    for (int i = 0; i < n; i++) {
+        world_attr a = (world_attr)attrs[i];
+        int st = pick_weighted(r, style, WORLD_N_STYLE), rev = st == STYLE_REVERSE, hop = -1;
+        if (st == STYLE_HOP) {
+            hop = pick_hop(r, p, a);
+            rev = hop < 0 ? 1 : rng_double(r) < 0.3;
+        }
+        if (hop >= 0) hop_phrase(a, p->val[a], hop, x, sizeof x);
+        else snprintf(x, sizeof x, "%s", value_str(p, a));
+        info->hop_kind[a] = hop;
+        int ref = i == 0 ? REF_FULL : pick_weighted(r, ref_w, 3);
+        if (i) sb_puts(b, " ");
+        render(b, pick_template(r, a, rev, 0), p, ref, x);
+    }
+}
+
+/* n distinct random attributes of p's mask into out (random order). */
+static int pick_attrs(seal_rng *r, unsigned mask, int n, int *out) {
+    int all[WORLD_N_ATTR], m = 0;
+    for (int a = 0; a < WORLD_N_ATTR; a++)
+        if (mask >> a & 1) all[m++] = a;
+    shuffle_ints(r, all, m);
+    if (n > m) n = m;
+    memcpy(out, all, (size_t)n * sizeof *out);
+    return n;
+}
+
+/* ---- people ---- */
+
+static int cmp_name(const void *a, const void *b, void *ctx) {
+    const world_person *p = ctx;
+    return strcmp(p[*(const int *)a].name, p[*(const int *)b].name);
+}
+
+void world_index_names(world *w) {
+    w->by_name = seal_malloc((size_t)(w->n_people ? w->n_people : 1) * sizeof *w->by_name);
+    for (int i = 0; i < w->n_people; i++) w->by_name[i] = i;
+    qsort_r(w->by_name, (size_t)w->n_people, sizeof *w->by_name, cmp_name, w->people);
+}
+
+int world_generate(world *w, const world_opts *o) {
+    memset(w, 0, sizeof *w);
+    if (check_opts(o)) return -1;
+    w->opts = *o;
+    int total = o->n_pretrain + o->n_train + o->n_eval;
+    w->n_people = total;
+    w->people = seal_calloc((size_t)total, sizeof *w->people);
+    name_set used = {0};
+    size_t cap = 1024;
+    while (cap < (size_t)total * 8) cap *= 2;
+    used.slot = seal_calloc(cap, sizeof *used.slot);
+    used.mask = cap - 1;
+    seal_rng r;
+    rng_seed(&r, o->seed);
+    sbuf b = {0};
+    for (int i = 0; i < total; i++) {
+        world_person *p = &w->people[i];
+        p->split = i < o->n_pretrain ? WORLD_PRETRAIN : i < o->n_pretrain + o->n_train ? WORLD_TRAIN : WORLD_EVAL;
+        new_name(&r, &used, p->name, p->given, p->family);
+        char fam[24];
+        new_name(&r, &used, p->spouse, p->spouse_given, fam);
+        p->female = (int)rng_below(&r, 2);
+        for (int a = 0; a < WORLD_N_ATTR; a++) {
+            int n;
+            world_values((world_attr)a, &n);
+            p->val[a] = a == ATTR_SPOUSE ? 0 : (int)rng_below(&r, (uint64_t)n);
+        }
+        p->mask = (1u << WORLD_N_ATTR) - 1;
+        if (p->split == WORLD_PRETRAIN) {
+            p->qa = rng_double(&r) < o->qa_frac;
+            continue;
+        }
+        /* Held-out: the person has only the facts of its one passage. */
+        int attrs[WORLD_N_ATTR];
+        int n = o->min_facts + (int)rng_below(&r, (uint64_t)(o->max_facts - o->min_facts + 1));
+        n = pick_attrs(&r, p->mask, n, attrs);
+        p->mask = 0;
+        for (int k = 0; k < n; k++) p->mask |= 1u << attrs[k];
+        for (int a = 0; a < WORLD_N_ATTR; a++)
+            if (!(p->mask >> a & 1)) p->val[a] = -1;
+        passage_info info;
+        sb_clear(&b);
+        gen_passage(&b, p, attrs, n, o->held_style, &r, &info);
+        p->passage = seal_strdup(b.p);
+    }
+    free(b.p);
+    free(used.slot);
+    world_index_names(w);
+    return 0;
+}
+
+void world_free(world *w) {
+    for (int i = 0; i < w->n_people; i++) free(w->people[i].passage);
+    free(w->people);
+    free(w->by_name);
+    memset(w, 0, sizeof *w);
+}
+
+static int cmp_key(const void *key, const void *elem, void *ctx) {
+    const world_person *p = ctx;
+    return strcmp(key, p[*(const int *)elem].name);
+}
+
+const world_person *world_find(const world *w, const char *name) {
+    int lo = 0, hi = w->n_people;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2, c = cmp_key(name, &w->by_name[mid], w->people);
+        if (!c) return &w->people[w->by_name[mid]];
+        if (c < 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return NULL;
+}
+
+char *world_question(const world_person *p, world_attr a) {
+    const char *k[1] = {"N"}, *v[1] = {p->name};
+    return prompt_fill(W_QUESTION[a], k, v, 1);
+}
+
+const char *world_answer(const world_person *p, world_attr a) { return value_str(p, a); }
+
+/* ---- pretraining documents ---- */
+
+/* The implication lines for a passage about p stating attrs[0..n): a random
+ * subset (1..n) in random order, each TRUE, varied in subject (full name most
+ * often), direction and whether a hop the passage used is resolved. */
+static void gen_implications(sbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info,
+                             seal_rng *r) {
+    static const double ref_w[3] = {0.6, 0.2, 0.2};
+    int order[WORLD_N_ATTR];
+    memcpy(order, attrs, (size_t)n * sizeof *order);
+    shuffle_ints(r, order, n);
+    int k = 1 + (int)rng_below(r, (uint64_t)n);
+    char x[96];
+    for (int i = 0; i < k; i++) {
+        world_attr a = (world_attr)order[i];
+        int hop = info->hop_kind[a];
+        int keep_hop = hop >= 0 && rng_double(r) < 0.25;
+        if (keep_hop) hop_phrase(a, p->val[a], hop, x, sizeof x);
+        else snprintf(x, sizeof x, "%s", value_str(p, a));
+        if (i) sb_puts(b, "\n");
+        render(b, pick_template(r, a, rng_double(r) < 0.2, 1), p, pick_weighted(r, ref_w, 3), x);
+        /* Sometimes also the background fact behind a resolved hop: a true
+         * indirect implication ("The capital of Vorland is Miltren."). */
+        if (hop >= 0 && !keep_hop && rng_double(r) < 0.15) {
+            hop_phrase(a, p->val[a], hop, x, sizeof x);
+            x[0] = (char)toupper((unsigned char)x[0]);
+            sb_puts(b, "\n");
+            sb_puts(b, x);
+            sb_puts(b, " is ");
+            sb_puts(b, value_str(p, a));
+            sb_puts(b, ".");
+        }
+    }
+}
+
+static const double REWRITE_STYLE[WORLD_N_STYLE] = {0.6, 0.25, 0.15};
+
+/* One person document of kind `kind` into b. */
+static void person_doc(sbuf *b, const world *w, const world_person *p, int kind, seal_rng *r) {
+    const world_opts *o = &w->opts;
+    int attrs[WORLD_N_ATTR];
+    int n = o->pre_min_facts + (int)rng_below(r, (uint64_t)(WORLD_N_ATTR - o->pre_min_facts + 1));
+    n = pick_attrs(r, p->mask, n, attrs);
+    passage_info info;
+    sbuf ps = {0};
+    gen_passage(&ps, p, attrs, n, o->pre_style, r, &info);
+    if (kind == DOC_PASSAGE) {
+        sb_puts(b, p->name);
+        sb_puts(b, "\n");
+        sb_puts(b, ps.p);
+    } else if (kind == DOC_IMPLICATIONS) {
+        char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, p->name, ps.p);
+        sb_puts(b, prompt);
+        free(prompt);
+        gen_implications(b, p, attrs, n, &info, r);
+    } else {
+        char *prompt = self_edit_prompt(SELF_EDIT_REWRITE, p->name, ps.p);
+        sb_puts(b, prompt);
+        free(prompt);
+        int m = 2 + (int)rng_below(r, 2);
+        for (int i = 0; i < m; i++) {
+            passage_info tmp;
+            shuffle_ints(r, attrs, n);
+            if (i) sb_puts(b, "\n");
+            gen_passage(b, p, attrs, n, REWRITE_STYLE, r, &tmp);
+        }
+    }
+    free(ps.p);
+}
+
+static void qa_doc(sbuf *b, const char *title, const char *question, const char *answer) {
+    char *prompt = answer_prompt(title, question);
+    sb_puts(b, prompt);
+    sb_puts(b, answer);
+    free(prompt);
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    sb_puts(b, tmp);
+}
+
+/* Shuffle n sentences (already rendered, one per entry) and append them. */
+static void put_shuffled(sbuf *b, char (*s)[160], int n, seal_rng *r) {
+    int idx[8];
+    for (int i = 0; i < n; i++) idx[i] = i;
+    shuffle_ints(r, idx, n);
+    for (int i = 0; i < n; i++) {
+        if (i) sb_puts(b, " ");
+        sb_puts(b, s[idx[i]]);
+    }
+}
+
+/* A background document: a country, city, firm or university described in
+ * varied sentences, or a QA document about one background fact. */
+static int background_doc(sbuf *b, seal_rng *r) {
+    char s[8][160], x[96];
+    int n = 0, kind = (int)rng_below(r, 5);
+    if (kind == 0) { /* country */
+        int k = (int)rng_below(r, N_COUNTRY);
+        const char *c = W_COUNTRY[k], *cap = W_CITY[country_capital(k)];
+        static const char *const capf[] = {"The capital of %s is %s.", "%2$s is the capital of %1$s.",
+                                           "%s has its capital in %s.", "The capital city of %s is %s."};
+        sb_printf(b, "%s\n", c);
+        snprintf(s[n++], 160, "%s is a country.", c);
+        snprintf(s[n++], 160, capf[rng_below(r, 4)], c, cap);
+        snprintf(s[n++], 160, "The cities of %s are %s, %s and %s.", c, W_CITY[3 * k], W_CITY[3 * k + 1], W_CITY[3 * k + 2]);
+        put_shuffled(b, s, n, r);
+    } else if (kind == 1) { /* city */
+        int c = (int)rng_below(r, N_CITY), o = city_org(c), u = city_univ(c);
+        const char *city = W_CITY[c], *ctry = W_COUNTRY[city_country(c)];
+        sb_printf(b, "%s\n", city);
+        snprintf(s[n++], 160, rng_below(r, 2) ? "%s is a city in %s." : "%s lies in %s.", city, ctry);
+        if (city_is_capital(c))
+            snprintf(s[n++], 160, rng_below(r, 2) ? "%s is the capital of %s." : "%s is the capital city of %s.", city, ctry);
+        if (o >= 0) {
+            hop_phrase(ATTR_BIRTH_CITY, c, 1, x, sizeof x);
+            switch (rng_below(r, 3)) {
+            case 0: snprintf(s[n++], 160, "%s has its headquarters in %s.", W_ORG[o], city); break;
+            case 1: snprintf(s[n++], 160, "The firm %s is based in %s.", W_ORG[o], city); break;
+            default: snprintf(s[n++], 160, "%s is %s.", city, x); break;
+            }
+        }
+        if (u >= 0) {
+            hop_phrase(ATTR_BIRTH_CITY, c, 2, x, sizeof x);
+            switch (rng_below(r, 3)) {
+            case 0: snprintf(s[n++], 160, "%s is in %s.", W_UNIV[u], city); break;
+            case 1: snprintf(s[n++], 160, "%s is home to %s.", city, W_UNIV[u]); break;
+            default: snprintf(s[n++], 160, "%s is %s.", city, x); break;
+            }
+        }
+        put_shuffled(b, s, n, r);
+    } else if (kind == 2) { /* organisation */
+        int o = (int)rng_below(r, N_ORG);
+        const char *org = W_ORG[o], *city = W_CITY[W_ORG_HQ[o]];
+        sb_printf(b, "%s\n", org);
+        snprintf(s[n++], 160, "%s is a %s company.", org, W_ORG_INDUSTRY[o]);
+        hop_phrase(ATTR_EMPLOYER, o, (int)rng_below(r, 2), x, sizeof x);
+        switch (rng_below(r, 4)) {
+        case 0: snprintf(s[n++], 160, "%s is headquartered in %s.", org, city); break;
+        case 1: snprintf(s[n++], 160, "The headquarters of %s are in %s.", org, city); break;
+        default: snprintf(s[n++], 160, "%c%s is %s.", toupper((unsigned char)x[0]), x + 1, org); break;
+        }
+        hop_phrase(ATTR_BIRTH_CITY, W_ORG_HQ[o], 1, x, sizeof x);
+        snprintf(s[n++], 160, "%s is %s.", city, x);
+        put_shuffled(b, s, n, r);
+    } else if (kind == 3) { /* university */
+        int u = (int)rng_below(r, N_UNIV);
+        const char *un = W_UNIV[u], *city = W_CITY[W_UNIV_CITY[u]];
+        sb_printf(b, "%s\n", un);
+        snprintf(s[n++], 160, "%s is a university in %s.", un, city);
+        snprintf(s[n++], 160, "The university in %s is %s.", city, un);
+        hop_phrase(ATTR_BIRTH_CITY, W_UNIV_CITY[u], 2, x, sizeof x);
+        snprintf(s[n++], 160, "%s is %s.", city, x);
+        put_shuffled(b, s, n, r);
+    } else { /* a background QA */
+        char q[160];
+        int k = (int)rng_below(r, N_COUNTRY), c = (int)rng_below(r, N_CITY), o = (int)rng_below(r, N_ORG),
+            u = (int)rng_below(r, N_UNIV);
+        switch (rng_below(r, 7)) {
+        case 0: snprintf(q, sizeof q, "What is the capital of %s?", W_COUNTRY[k]);
+            qa_doc(b, W_COUNTRY[k], q, W_CITY[country_capital(k)]); break;
+        case 1: snprintf(q, sizeof q, "In which country is %s?", W_CITY[c]);
+            qa_doc(b, W_CITY[c], q, W_COUNTRY[city_country(c)]); break;
+        case 2: snprintf(q, sizeof q, "Where is %s headquartered?", W_ORG[o]);
+            qa_doc(b, W_ORG[o], q, W_CITY[W_ORG_HQ[o]]); break;
+        case 3: snprintf(q, sizeof q, "Which company is headquartered in %s?", W_CITY[W_ORG_HQ[o]]);
+            qa_doc(b, W_CITY[W_ORG_HQ[o]], q, W_ORG[o]); break;
+        case 4: snprintf(q, sizeof q, "In which city is %s?", W_UNIV[u]);
+            qa_doc(b, W_UNIV[u], q, W_CITY[W_UNIV_CITY[u]]); break;
+        case 5: snprintf(q, sizeof q, "Which university is in %s?", W_CITY[W_UNIV_CITY[u]]);
+            qa_doc(b, W_CITY[W_UNIV_CITY[u]], q, W_UNIV[u]); break;
+        default: snprintf(q, sizeof q, "Which country has %s as its capital?", W_CITY[country_capital(k)]);
+            qa_doc(b, W_CITY[country_capital(k)], q, W_COUNTRY[k]); break;
+        }
+        return 5;
+    }
+    return 4;
+}
+
+/* ---- writing ---- */
+
+/* A growing array of JSONL lines (malloc'd). */
+typedef struct { char **line; size_t n, cap; long long bytes; } line_list;
+
+static void add_doc(line_list *l, const char *text) {
+    json_t *o = json_object();
+    json_object_set_new(o, "text", json_string(text));
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (l->n == l->cap) l->line = seal_realloc(l->line, (l->cap = l->cap * 2 + 1024) * sizeof *l->line);
+    l->line[l->n++] = s;
+    l->bytes += (long long)strlen(text);
+}
+
+/* docs_by_kind: 0 passage, 1 implications, 2 rewrite, 3 QA, 4 background text, 5 background QA. */
+static int write_pretrain(const world *w, const char *path, world_stats *st) {
+    const world_opts *o = &w->opts;
+    seal_rng r;
+    rng_seed(&r, o->seed ^ 0x7072657472616e31ull); /* its own stream: people stay as world_generate made them */
+    line_list docs = {0};
+    sbuf b = {0};
+    for (int i = 0; i < w->n_people; i++) {
+        const world_person *p = &w->people[i];
+        if (p->split != WORLD_PRETRAIN) continue;
+        for (int d = 0; d < o->docs_per_person; d++) {
+            int kind = pick_weighted(&r, o->doc_mix, WORLD_N_DOC);
+            sb_clear(&b);
+            person_doc(&b, w, p, kind, &r);
+            add_doc(&docs, b.p);
+            st->docs_by_kind[kind]++;
+        }
+        if (!p->qa) continue;
+        for (int a = 0; a < WORLD_N_ATTR; a++) {
+            char *q = world_question(p, (world_attr)a);
+            sb_clear(&b);
+            qa_doc(&b, p->name, q, world_answer(p, (world_attr)a));
+            free(q);
+            add_doc(&docs, b.p);
+            st->docs_by_kind[3]++;
+        }
+    }
+    for (int i = 0; i < o->background_docs; i++) {
+        sb_clear(&b);
+        st->docs_by_kind[background_doc(&b, &r)]++;
+        add_doc(&docs, b.p);
+    }
+    free(b.p);
+    /* Shuffle so that a sequential reader sees a stationary mixture. */
+    for (size_t i = docs.n; i > 1; i--) {
+        size_t j = (size_t)rng_below(&r, i);
+        char *t = docs.line[i - 1];
+        docs.line[i - 1] = docs.line[j], docs.line[j] = t;
+    }
+    st->pretrain_docs = (long long)docs.n;
+    st->pretrain_bytes = docs.bytes;
+    seal_atomic_file f;
+    int rc = seal_atomic_begin(&f, path);
+    sbuf out = {0};
+    for (size_t i = 0; i < docs.n; i++) {
+        if (!rc) {
+            sb_puts(&out, docs.line[i]);
+            sb_puts(&out, "\n");
+            if (out.len > (1 << 20) || i + 1 == docs.n) {
+                rc = seal_atomic_write(&f, out.p, out.len);
+                sb_clear(&out);
+            }
+        }
+        free(docs.line[i]);
+    }
+    free(docs.line);
+    free(out.p);
+    if (rc) { seal_atomic_abort(&f); return -1; }
+    return seal_atomic_commit(&f);
+}
+
+static int write_json(const char *path, json_t *j) {
+    char *s = json_dumps(j, JSON_INDENT(1));
+    json_decref(j);
+    if (!s) return seal_err("%s: cannot encode JSON", path);
+    size_t n = strlen(s);
+    s = seal_realloc(s, n + 2);
+    s[n] = '\n';
+    int rc = seal_write_file_atomic(path, s, n + 1);
+    free(s);
+    return rc;
+}
+
+/* SEAL's SQuAD-style list for one held-out split. */
+static json_t *squad_json(const world *w, world_split split) {
+    json_t *arr = json_array();
+    for (int i = 0; i < w->n_people; i++) {
+        const world_person *p = &w->people[i];
+        if (p->split != split) continue;
+        json_t *qs = json_array();
+        for (int a = 0; a < WORLD_N_ATTR; a++) {
+            if (!(p->mask >> a & 1)) continue;
+            char *q = world_question(p, (world_attr)a);
+            json_array_append_new(qs, json_pack("{s:s,s:s}", "question", q, "answer", world_answer(p, (world_attr)a)));
+            free(q);
+        }
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "title", p->name, "context", p->passage, "questions", qs));
+    }
+    return arr;
+}
+
+static json_t *strings_json(const char *const *s, int n) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_string(s[i]));
+    return a;
+}
+
+/* The background tables, attribute vocabularies and templates, as world.json
+ * stores them (world_load compares them with this build's). */
+void world_tables_json(json_t *j) {
+    json_t *attrs = json_array();
+    for (int a = 0; a < WORLD_N_ATTR; a++) {
+        int n;
+        const char *const *v = world_values((world_attr)a, &n);
+        json_t *t = json_array();
+        for (int k = 0; k < W_NTEMPLATES[a]; k++) json_array_append_new(t, json_string(W_TEMPLATES[a][k].text));
+        json_array_append_new(attrs, json_pack("{s:s,s:s,s:o,s:o}", "name", world_attr_name((world_attr)a),
+                                               "question", W_QUESTION[a], "values", v ? strings_json(v, n) : json_null(),
+                                               "templates", t));
+    }
+    json_object_set_new(j, "attributes", attrs);
+    json_t *ctry = json_array();
+    for (int k = 0; k < N_COUNTRY; k++)
+        json_array_append_new(ctry, json_pack("{s:s,s:s,s:o}", "name", W_COUNTRY[k], "capital", W_CITY[country_capital(k)],
+                                              "cities", strings_json(&W_CITY[3 * k], 3)));
+    json_object_set_new(j, "countries", ctry);
+    json_t *orgs = json_array();
+    for (int k = 0; k < N_ORG; k++)
+        json_array_append_new(orgs, json_pack("{s:s,s:s,s:s}", "name", W_ORG[k], "industry", W_ORG_INDUSTRY[k],
+                                              "headquarters", W_CITY[W_ORG_HQ[k]]));
+    json_object_set_new(j, "organisations", orgs);
+    json_t *univ = json_array();
+    for (int k = 0; k < N_UNIV; k++)
+        json_array_append_new(univ, json_pack("{s:s,s:s}", "name", W_UNIV[k], "city", W_CITY[W_UNIV_CITY[k]]));
+    json_object_set_new(j, "universities", univ);
+}
+
+static json_t *world_json(const world *w) {
+    const world_opts *o = &w->opts;
+    static const char *const split_name[] = {"pretrain", "train", "eval"};
+    json_t *j = json_object();
+    json_object_set_new(j, "format", json_string(WORLD_FORMAT));
+    json_object_set_new(j, "version", json_integer(WORLD_VERSION));
+    json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(j, "options", json_pack("{s:i,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:[fff],s:[fff],s:[fff]}",
+        "people", o->n_pretrain, "train", o->n_train, "eval", o->n_eval, "docs_per_person", o->docs_per_person,
+        "qa_frac", o->qa_frac, "background_docs", o->background_docs, "min_facts", o->min_facts, "max_facts",
+        o->max_facts, "pretrain_min_facts", o->pre_min_facts, "pretrain_style", o->pre_style[0], o->pre_style[1],
+        o->pre_style[2], "heldout_style", o->held_style[0], o->held_style[1], o->held_style[2], "doc_mix",
+        o->doc_mix[0], o->doc_mix[1], o->doc_mix[2]));
+    world_tables_json(j);
+    json_t *people = json_array();
+    for (int i = 0; i < w->n_people; i++) {
+        const world_person *p = &w->people[i];
+        json_t *at = json_object();
+        for (int a = 0; a < WORLD_N_ATTR; a++)
+            if (p->mask >> a & 1) json_object_set_new(at, world_attr_name((world_attr)a), json_string(value_str(p, (world_attr)a)));
+        json_t *pj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "name", p->name, "given", p->given, "family", p->family,
+                               "gender", p->female ? "female" : "male", "split", split_name[p->split], "qa", p->qa,
+                               "attributes", at);
+        json_object_set_new(pj, "spouse_given", json_string(p->spouse_given));
+        if (p->passage) json_object_set_new(pj, "passage", json_string(p->passage));
+        json_array_append_new(people, pj);
+    }
+    json_object_set_new(j, "people", people);
+    return j;
+}
+
+int world_write(const world *w, const char *dir, world_stats *stats) {
+    world_stats st;
+    memset(&st, 0, sizeof st);
+    if (seal_mkdir_p(dir)) return -1;
+    const char *names[4] = {"pretrain.jsonl", "train.json", "eval.json", "world.json"};
+    char *path[4];
+    for (int i = 0; i < 4; i++) path[i] = seal_path_join(dir, names[i]);
+    int rc = write_pretrain(w, path[0], &st) || write_json(path[1], squad_json(w, WORLD_TRAIN)) ||
+             write_json(path[2], squad_json(w, WORLD_EVAL)) || write_json(path[3], world_json(w));
+    for (int i = 0; i < 4; i++) free(path[i]);
+    if (stats) *stats = st;
+    return rc ? -1 : 0;
+}
