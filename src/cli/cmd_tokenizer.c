@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "tok/bpe_train.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
 static const char *usage =
     "usage: seal tokenizer train --data FILE --vocab-size N --out DIR\n"
@@ -21,7 +22,7 @@ static const char *usage =
     "DIR/tokenizer_config.json, loadable by seal and by Hugging Face tokenizers.\n"
     "\n"
     "  --data FILE           training text: plain text (one document), or JSONL with a\n"
-    "                        string \"text\" per row (.jsonl, or first character '{');\n"
+    "                        string \"text\" per row (.jsonl, or a first line {\"text\": ...});\n"
     "                        may be given more than once\n"
     "  --vocab-size N        ids in all: 256 bytes + merges + special tokens\n"
     "  --out DIR             output directory (created if missing; files replaced atomically)\n"
@@ -100,7 +101,9 @@ static int train(int argc, char **argv) {
         if (s.n_model + s.n_special < vocab)
             fprintf(stderr, "note: stopped below --vocab-size %lld: no pair left occurring at least %lld times\n", vocab,
                     min_freq > 1 ? min_freq : 1);
-        fprintf(stderr, "wrote %s/tokenizer.json and tokenizer_config.json (%.2fs in all)\n", out, now_s() - t0);
+        char *path = seal_path_join(out, "tokenizer.json");
+        fprintf(stderr, "wrote %s and tokenizer_config.json (%.2fs in all)\n", path, now_s() - t0);
+        free(path);
     }
     bpe_trainer_free(t);
     free(data);

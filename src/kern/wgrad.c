@@ -1,63 +1,46 @@
 #include "kern/wgrad.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define HAVE_AVX2 1
-#endif
+#include <stdlib.h>
 
-enum { ROWS_PER_TASK = 4, COLS_TILE = 16 };
+#include "kern/matmul.h"
+#include "util/err.h"
 
-typedef struct {
-    float *dW;
-    const float *dy, *x;
-    int n, rows, cols;
-    float scale;
-} wgrad_job;
 
-/* Rows [o0, o0+4) (fewer at the edge) of dW, all columns. A register tile of
- * 4 rows x 16 columns accumulates over every t before touching memory. */
-static void wgrad_rows(const wgrad_job *j, int o0) {
-    int o1 = o0 + ROWS_PER_TASK < j->rows ? o0 + ROWS_PER_TASK : j->rows, c = 0;
-#ifdef HAVE_AVX2
-    if (o1 - o0 == ROWS_PER_TASK) {
-        __m256 sc = _mm256_set1_ps(j->scale);
-        for (; c + COLS_TILE <= j->cols; c += COLS_TILE) {
-            __m256 acc[ROWS_PER_TASK][2];
-            for (int r = 0; r < ROWS_PER_TASK; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-            for (int t = 0; t < j->n; t++) {
-                const float *xr = j->x + (size_t)t * j->cols + c, *g = j->dy + (size_t)t * j->rows + o0;
-                __m256 x0 = _mm256_loadu_ps(xr), x1 = _mm256_loadu_ps(xr + 8);
-                for (int r = 0; r < ROWS_PER_TASK; r++) {
-                    __m256 gr = _mm256_set1_ps(g[r]);
-                    acc[r][0] = _mm256_fmadd_ps(gr, x0, acc[r][0]);
-                    acc[r][1] = _mm256_fmadd_ps(gr, x1, acc[r][1]);
-                }
-            }
-            for (int r = 0; r < ROWS_PER_TASK; r++) {
-                float *d = j->dW + (size_t)(o0 + r) * j->cols + c;
-                _mm256_storeu_ps(d, _mm256_fmadd_ps(sc, acc[r][0], _mm256_loadu_ps(d)));
-                _mm256_storeu_ps(d + 8, _mm256_fmadd_ps(sc, acc[r][1], _mm256_loadu_ps(d + 8)));
-            }
-        }
+/* dW = dy^T x reduces over tokens, which neither operand stores contiguously.
+ * Transposing both (O(T*(rows+cols)), cheap) turns it into the dot-form
+ * product the tuned matmul kernel computes:
+ *     tmp[o][c] = sum_t dyT[o][t] * xT[c][t] = matmul(x := dyT, W := xT),
+ * then dW += scale * tmp. The scratch grows to the largest shape seen and is
+ * then reused, so steady-state training allocates nothing. */
+static float *scratch;
+static size_t scratch_cap;
+
+static float *grow(size_t floats) {
+    if (floats > scratch_cap) {
+        free(scratch);
+        scratch = seal_aligned_alloc(sizeof(float) * floats);
+        scratch_cap = floats;
     }
-#endif
-    for (int o = o0; o < o1; o++)
-        for (int cc = c; cc < j->cols; cc++) {
-            float acc = 0.0f;
-            for (int t = 0; t < j->n; t++) acc += j->dy[(size_t)t * j->rows + o] * j->x[(size_t)t * j->cols + cc];
-            j->dW[(size_t)o * j->cols + cc] += j->scale * acc;
-        }
+    return scratch;
 }
 
-static void wgrad_task(void *ctx, int task, int thread) {
-    (void)thread;
-    wgrad_rows(ctx, task * ROWS_PER_TASK);
+static void transpose(float *dst, const float *src, int n, int m) { /* src [n][m] -> dst [m][n] */
+    enum { B = 32 };
+    for (int i0 = 0; i0 < n; i0 += B)
+        for (int j0 = 0; j0 < m; j0 += B)
+            for (int i = i0; i < n && i < i0 + B; i++)
+                for (int j = j0; j < m && j < j0 + B; j++) dst[(size_t)j * n + i] = src[(size_t)i * m + j];
 }
 
 void wgrad(seal_pool *pool, float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {
     if (n <= 0 || rows <= 0 || cols <= 0) return;
-    wgrad_job j = {dW, dy, x, n, rows, cols, scale};
-    seal_pool_run(pool, (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, wgrad_task, &j);
+    size_t a = (size_t)rows * n, b = (size_t)cols * n, c = (size_t)rows * cols;
+    float *buf = grow(a + b + c), *dyT = buf, *xT = buf + a, *tmp = buf + a + b;
+    transpose(dyT, dy, n, rows);
+    transpose(xT, x, n, cols);
+    seal_mat xm = {xT, SEAL_F32, cols, n};
+    matmul(pool, tmp, dyT, &xm, NULL, rows);
+    for (size_t i = 0; i < c; i++) dW[i] += scale * tmp[i];
 }
 
 void wgrad_ref(float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {

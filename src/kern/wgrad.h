@@ -1,7 +1,8 @@
 /* wgrad.h: weight gradients of a linear layer, f32.
  *     dW[o][c] += scale * sum_t dy[t][o] * x[t][c]      dW [rows][cols]
- * (the dW = dy^T x of y = x W^T). Parallel over row blocks; each element is
- * summed over t in order, so the result does not depend on the thread count.
+ * (the dW = dy^T x of y = x W^T), through the tuned matmul kernel (so each
+ * element has matmul's fixed summation order: the result does not depend on
+ * the thread count). Not reentrant: one caller thread at a time.
  * wgrad_ref is the scalar oracle. Also the bias gradient db[o] += sum_t dy[t][o]. */
 #ifndef SEAL_KERN_WGRAD_H
 #define SEAL_KERN_WGRAD_H

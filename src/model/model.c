@@ -195,6 +195,33 @@ void model_to_f32(seal_model *m) {
     if (m->cfg.tie_embeddings) m->lm_head = m->embed;
 }
 
+void model_clone_f32(seal_model *dst, const seal_model *src) {
+    memset(dst, 0, sizeof *dst);
+    dst->cfg = src->cfg;
+    dst->dtype = SEAL_F32;
+    dst->n_params = src->n_params;
+    dst->dir = seal_strdup(src->dir ? src->dir : "");
+    size_t nsmall = small_floats(&src->cfg);
+    dst->small = seal_aligned_alloc(sizeof(float) * nsmall);
+    memcpy(dst->small, src->small, sizeof(float) * nsmall);
+    dst->layers = seal_calloc((size_t)src->cfg.n_layers, sizeof *dst->layers);
+    memcpy(dst->layers, src->layers, sizeof *dst->layers * (size_t)src->cfg.n_layers);
+    dst->embed = src->embed;
+    dst->lm_head = src->lm_head;
+    /* re-point the small vectors into dst->small */
+#define REBASE(p) ((p) ? dst->small + ((p) - src->small) : NULL)
+    dst->final_norm = REBASE(src->final_norm);
+    for (int l = 0; l < src->cfg.n_layers; l++) {
+        seal_layer *d = &dst->layers[l];
+        const seal_layer *s = &src->layers[l];
+        d->attn_norm = REBASE(s->attn_norm); d->mlp_norm = REBASE(s->mlp_norm);
+        d->q_bias = REBASE(s->q_bias); d->k_bias = REBASE(s->k_bias); d->v_bias = REBASE(s->v_bias); d->o_bias = REBASE(s->o_bias);
+        d->gate_bias = REBASE(s->gate_bias); d->up_bias = REBASE(s->up_bias); d->down_bias = REBASE(s->down_bias);
+    }
+#undef REBASE
+    model_to_f32(dst); /* copies every matrix (from src's mapping or buffer) into dst->owned */
+}
+
 void model_free(seal_model *m) {
     st_close_set(&m->weights);
     free(m->owned);

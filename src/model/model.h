@@ -44,6 +44,11 @@ void model_free(seal_model *m);
  * open but is no longer read. Costs 4 bytes per parameter. */
 void model_to_f32(seal_model *m);
 
+/* dst = an independent f32 copy of src's weights (config, small vectors and
+ * matrices all owned by dst; no file mapping): a scratch model to train fully
+ * while src stays untouched. */
+void model_clone_f32(seal_model *dst, const seal_model *src);
+
 /* Apply f to every matrix of the model with its HF tensor name (embedding,
  * per-layer projections, lm_head when untied), in file order. */
 typedef void (*model_mat_fn)(void *ctx, const char *name, seal_mat *w);

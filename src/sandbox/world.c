@@ -66,8 +66,8 @@ static int check_weights(const double *w, int n, const char *what) {
 static int check_opts(const world_opts *o) {
     if (o->n_pretrain < 1 || o->n_train < 0 || o->n_eval < 0)
         return seal_err("world: --people must be >= 1, --train and --eval >= 0");
-    if ((long long)o->n_pretrain + o->n_train + o->n_eval > 200000)
-        return seal_err("world: at most 200000 people in all (the name space is limited)");
+    if ((long long)o->n_pretrain + o->n_train + o->n_eval > 100000)
+        return seal_err("world: at most 100000 people in all (the name space is limited)");
     if (o->docs_per_person < 0 || o->background_docs < 0) return seal_err("world: document counts must be >= 0");
     if (!(o->qa_frac >= 0 && o->qa_frac <= 1)) return seal_err("world: --qa-frac must be in [0, 1]");
     if (o->min_facts < 1 || o->max_facts > WORLD_N_ATTR || o->min_facts > o->max_facts)
@@ -282,6 +282,7 @@ int world_generate(world *w, const world_opts *o) {
         for (int k = 0; k < n; k++) p->mask |= 1u << attrs[k];
         for (int a = 0; a < WORLD_N_ATTR; a++)
             if (!(p->mask >> a & 1)) p->val[a] = -1;
+        if (!(p->mask >> ATTR_SPOUSE & 1)) p->spouse[0] = p->spouse_given[0] = '\0';
         passage_info info;
         sb_clear(&b);
         gen_passage(&b, p, attrs, n, o->held_style, &r, &info);
@@ -358,7 +359,9 @@ static void gen_implications(sbuf *b, const world_person *p, const int *attrs, i
     }
 }
 
-static const double REWRITE_STYLE[WORLD_N_STYLE] = {0.6, 0.25, 0.15};
+/* Rewrites restate what the passage says (plainly or reversed); they never
+ * introduce a hop the passage did not use. */
+static const double REWRITE_STYLE[WORLD_N_STYLE] = {0.7, 0.3, 0.0};
 
 /* One person document of kind `kind` into b. */
 static void person_doc(sbuf *b, const world *w, const world_person *p, int kind, seal_rng *r) {
@@ -673,7 +676,7 @@ static json_t *world_json(const world *w) {
         json_t *pj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "name", p->name, "given", p->given, "family", p->family,
                                "gender", p->female ? "female" : "male", "split", split_name[p->split], "qa", p->qa,
                                "attributes", at);
-        json_object_set_new(pj, "spouse_given", json_string(p->spouse_given));
+        if (p->mask >> ATTR_SPOUSE & 1) json_object_set_new(pj, "spouse_given", json_string(p->spouse_given));
         if (p->passage) json_object_set_new(pj, "passage", json_string(p->passage));
         json_array_append_new(people, pj);
     }

@@ -160,8 +160,7 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
     if (!json_is_object(pj)) return seal_err("%s: people[%d]: not an object", path, i);
     if (copy_str(p->name, sizeof p->name, json_object_get(pj, "name"), path, i, "name") ||
         copy_str(p->given, sizeof p->given, json_object_get(pj, "given"), path, i, "given") ||
-        copy_str(p->family, sizeof p->family, json_object_get(pj, "family"), path, i, "family") ||
-        copy_str(p->spouse_given, sizeof p->spouse_given, json_object_get(pj, "spouse_given"), path, i, "spouse_given"))
+        copy_str(p->family, sizeof p->family, json_object_get(pj, "family"), path, i, "family"))
         return -1;
     const char *g = json_string_value(json_object_get(pj, "gender"));
     const char *sp = json_string_value(json_object_get(pj, "split"));
@@ -183,7 +182,10 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
         if (!v) continue;
         p->mask |= 1u << a;
         if (a == ATTR_SPOUSE) {
-            if (copy_str(p->spouse, sizeof p->spouse, v, path, i, "attributes.spouse")) return -1;
+            if (copy_str(p->spouse, sizeof p->spouse, v, path, i, "attributes.spouse") ||
+                copy_str(p->spouse_given, sizeof p->spouse_given, json_object_get(pj, "spouse_given"), path, i,
+                         "spouse_given"))
+                return -1;
             p->val[a] = 0;
             continue;
         }

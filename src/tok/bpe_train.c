@@ -186,12 +186,19 @@ int bpe_trainer_add_text(bpe_trainer *t, const char *s, size_t n) {
     return 0;
 }
 
+/* JSONL by extension, or when the first non-blank line is an object with a
+ * string "text" (a text file that merely starts with '{', e.g. code, stays text). */
 static int is_jsonl(const char *path, const char *buf, size_t n) {
     size_t pl = strlen(path);
     if (pl >= 6 && !strcmp(path + pl - 6, ".jsonl")) return 1;
     size_t i = 0;
     while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r')) i++;
-    return i < n && buf[i] == '{';
+    if (i == n || buf[i] != '{') return 0;
+    const char *nl = memchr(buf + i, '\n', n - i);
+    json_t *row = json_loadb(buf + i, nl ? (size_t)(nl - buf) - i : n - i, JSON_ALLOW_NUL, NULL);
+    int yes = json_is_string(json_object_get(row, "text"));
+    json_decref(row);
+    return yes;
 }
 
 static int add_jsonl(bpe_trainer *t, const char *path, const char *buf, size_t n) {

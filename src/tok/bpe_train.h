@@ -61,8 +61,9 @@ void bpe_trainer_free(bpe_trainer *t);
  * seal_err (not valid UTF-8; training already ran). */
 int bpe_trainer_add_text(bpe_trainer *t, const char *text, size_t len);
 
-/* Add the documents of a data file: JSONL (extension .jsonl, or first non-space
- * character '{'; each non-blank row an object with a string "text") or plain
+/* Add the documents of a data file: JSONL (extension .jsonl, or a first
+ * non-blank line that is an object with a string "text"; each non-blank row
+ * must be such an object) or plain
  * text (the whole file is one document). 0, or -1 + seal_err naming the file
  * (and line). An empty file, or one with no text, is an error. */
 int bpe_trainer_add_file(bpe_trainer *t, const char *path);

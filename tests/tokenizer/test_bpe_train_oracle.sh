@@ -28,7 +28,7 @@ t0=$(date +%s.%N)
   { cat "$tmp/train.log"; echo "FAIL: seal tokenizer train"; exit 1; }
 t1=$(date +%s.%N)
 cat "$tmp/train.log"
-echo "trained in $(echo "$t1 - $t0" | bc) s on $(wc -c < "$tmp/train.jsonl") bytes"
+echo "trained in $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s on $(wc -c < "$tmp/train.jsonl") bytes"
 
 # Test strings: unseen generated text + edge cases, 100 training documents, gen_corpus.mjs edge cases.
 {

@@ -2,7 +2,8 @@
  * written here. The result is loaded with tok_load: vocab size and specials as
  * asked, lossless encode/decode on training and unseen unicode text, every
  * training word encodes to the trainer's own segmentation, special tokens are
- * cut out of the training text, same input -> byte-identical files, and the
+ * cut out of the training text, the merges equal a from-scratch BPE's, same
+ * input -> byte-identical files, and the
  * error paths (missing/empty/bad files, vocab too small). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,71 @@ static void test_train_and_load(void) {
     free(corpus);
 }
 
+/* The trainer against a from-scratch BPE on the same word counts: recount
+ * every pair each step, take the most frequent (smallest (left, right) id on
+ * ties), merge it everywhere. Same merges <=> same final segmentations. */
+#define NV 400
+static void test_against_naive(void) {
+    size_t n;
+    char *corpus = make_corpus(&n);
+    write_file("corpus.txt", corpus, n);
+    free(corpus);
+    bpe_trainer *t = train_file("corpus.txt", NV, 0);
+    CHECK(t != NULL);
+    if (!t) return;
+    bpe_train_stats st;
+    bpe_trainer_stats(t, &st);
+    int nw = st.n_unique, byte_id[256], id = 0;
+    for (int b = 0; b < 256; b++) if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174) byte_id[b] = id++;
+    for (int b = 0; b < 256; b++) if (!((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174)) byte_id[b] = id++;
+    char *tok_str[NV];
+    size_t tok_len[NV];
+    for (int b = 0; b < 256; b++) { tok_str[byte_id[b]] = malloc(1); tok_str[byte_id[b]][0] = (char)b; tok_len[byte_id[b]] = 1; }
+    int n_tok = 256, **sym = calloc((size_t)nw, sizeof *sym), *len = calloc((size_t)nw, sizeof *len);
+    long long *cnt = calloc((size_t)nw, sizeof *cnt), *pc = malloc(sizeof(long long) * NV * NV);
+    for (int w = 0; w < nw; w++) {
+        const char *bytes; size_t bl; const int *ids; int ni;
+        bpe_trainer_word(t, w, &bytes, &bl, &cnt[w], &ids, &ni);
+        sym[w] = malloc(bl * sizeof(int));
+        for (size_t k = 0; k < bl; k++) sym[w][k] = byte_id[(unsigned char)bytes[k]];
+        len[w] = (int)bl;
+    }
+    while (n_tok < NV - 1) {
+        memset(pc, 0, sizeof(long long) * NV * NV);
+        for (int w = 0; w < nw; w++) for (int k = 0; k + 1 < len[w]; k++) pc[sym[w][k] * NV + sym[w][k + 1]] += cnt[w];
+        int best = -1;
+        for (int q = 0; q < NV * NV; q++) if (pc[q] > 0 && (best < 0 || pc[q] > pc[best])) best = q;
+        if (best < 0) break;
+        int a = best / NV, b = best % NV, c = -1;
+        size_t cl = tok_len[a] + tok_len[b];
+        char *cs = malloc(cl);
+        memcpy(cs, tok_str[a], tok_len[a]);
+        memcpy(cs + tok_len[a], tok_str[b], tok_len[b]);
+        for (int i = 0; i < n_tok; i++) if (tok_len[i] == cl && !memcmp(tok_str[i], cs, cl)) c = i;
+        if (c < 0) { c = n_tok++; tok_str[c] = cs; tok_len[c] = cl; } else free(cs);
+        for (int w = 0; w < nw; w++) {
+            int o = 0;
+            for (int r = 0; r < len[w];) {
+                if (r + 1 < len[w] && sym[w][r] == a && sym[w][r + 1] == b) { sym[w][o++] = c; r += 2; }
+                else sym[w][o++] = sym[w][r++];
+            }
+            len[w] = o;
+        }
+    }
+    CHECK(n_tok == st.n_model);
+    int bad = 0;
+    for (int w = 0; w < nw; w++) {
+        const char *bytes; size_t bl; long long c; const int *ids; int ni;
+        bpe_trainer_word(t, w, &bytes, &bl, &c, &ids, &ni);
+        if (ni != len[w] || memcmp(ids, sym[w], (size_t)ni * sizeof(int))) bad++;
+        free(sym[w]);
+    }
+    CHECK_MSG(bad == 0, "%d of %d words segment differently from the naive trainer", bad, nw);
+    for (int i = 0; i < n_tok; i++) free(tok_str[i]);
+    free(sym); free(len); free(cnt); free(pc);
+    bpe_trainer_free(t);
+}
+
 static void test_jsonl_and_specials(void) {
     static const char rows[] =
         "{\"text\": \"hello world, hello there <|im_end|> 42\"}\n"
@@ -187,6 +253,13 @@ static void test_jsonl_and_specials(void) {
         CHECK(round_trip(tok, "hello world <|im_end|> new \xf0\x9f\xa4\x97", 31));
         tok_free(tok);
     }
+    bpe_trainer_free(t);
+
+    /* Text that merely starts with '{' stays text. */
+    write_file("code.txt", "{\n  int x = 1;\n}\n", 17);
+    t = bpe_trainer_new(&o);
+    CHECK(t && bpe_trainer_add_file(t, path_of("code.txt")) == 0);
+    if (t) { bpe_trainer_stats(t, &st); CHECK(st.n_docs == 1 && st.n_bytes == 17); }
     bpe_trainer_free(t);
 
     /* min_frequency above every pair count: no merges, bytes only, still lossless. */
@@ -254,6 +327,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "/tmp/seal_bpe_train_XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_train_and_load();
+    test_against_naive();
     test_jsonl_and_specials();
     test_errors();
     char cmd[128];

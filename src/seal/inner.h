@@ -1,0 +1,68 @@
+/* inner.h: SEAL's inner loop. A self-edit's training sequences are applied to
+ * the model by finetuning a fresh LoRA adapter (or, for tiny models, a full
+ * copy of the weights), then the passage's questions are answered greedily
+ * without the passage in context, and the answers graded. The base weights are
+ * never modified: the adapter lives beside them and is discarded.
+ *
+ * Reference defaults (seal-method.md §2.4): LoRA r=32, alpha=64, dropout 0 on
+ * q_proj and v_proj, 10 epochs, lr 1e-3, batch 1, linear decay to 0, no
+ * warmup, AdamW, max_grad_norm 1 (HF Trainer default), sequences up to 2048
+ * tokens; answers: the verbatim answer prompt with "Topic: {title}", greedy,
+ * 64 new tokens, stop at EOS. Padding: the reference pads every sequence to
+ * 2048 with EOS and leaves those labels unmasked; seal masks padding (there is
+ * none: sequences are laid end to end) and appends one EOS to each sequence,
+ * which keeps the "stop after the fact" signal without diluting the loss
+ * 2000-fold (see docs/seal.md). */
+#ifndef SEAL_SEAL_INNER_H
+#define SEAL_SEAL_INNER_H
+
+#include "gen/generate.h"
+#include "model/model.h"
+#include "seal/squad.h"
+#include "tok/tokenizer.h"
+#include "train/trainer.h"
+
+typedef enum { GRADE_EM, GRADE_F1, GRADE_JUDGE } grader_kind;
+
+typedef struct {
+    int full;            /* full finetune of an f32 copy instead of LoRA */
+    int rank;
+    float alpha, dropout;
+    unsigned targets;
+    double lr, weight_decay, max_grad_norm;
+    int epochs, batch_size, grad_accum, max_len;
+    sched_kind schedule;
+    int append_eos;
+    int max_new;         /* answer tokens */
+    grader_kind grader;
+    double f1_threshold; /* GRADE_F1: correct when F1 >= this */
+    const seal_model *judge; /* GRADE_JUDGE: a local model answering the grading prompt */
+    const seal_tokenizer *judge_tok;
+} inner_opts;
+
+/* The reference's defaults (LoRA r32/a64 on q,v; 10 epochs; lr 1e-3; ...), EM grading. */
+inner_opts inner_opts_defaults(void);
+
+typedef struct {
+    int n_q;
+    char **answers;   /* [n_q] stripped answers, malloc'd */
+    unsigned char *correct;
+    double accuracy;
+    double train_loss_first, train_loss_last;
+    long train_steps;
+    double seconds;
+} qa_result;
+
+void qa_result_free(qa_result *r);
+
+/* Answer the passage's questions greedily (adapter may be NULL: the frozen
+ * model) and grade them. All questions decode together in one batch. */
+int answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *adapter,
+                     const seal_passage *p, const inner_opts *o, qa_result *r);
+
+/* Finetune on seqs (a fresh adapter seeded with seed, or a full copy), then
+ * answer and grade. The model m is left bitwise unchanged. */
+int inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p,
+               char *const *seqs, int n_seqs, const inner_opts *o, unsigned long long seed, qa_result *r);
+
+#endif
