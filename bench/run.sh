@@ -71,7 +71,7 @@ fi
 
 # 3. seal: training (LoRA on the same bf16 model, full-parameter on tiny).
 if want train; then
-  phase train "seal: bench_train (lora_qv, lora_all: $TRAIN_REPS steps after a warm-up; tiny_full: $((TRAIN_REPS + 1)))"
+  phase train "seal: bench_train (a warm-up step, then timed steps: lora_qv and lora_all $TRAIN_REPS, tiny_full $((TRAIN_REPS + 1)))"
   ok=1
   for spec in "lora_qv,lora_all $TRAIN_REPS" "tiny_full $((TRAIN_REPS + 1))"; do
     set -- $spec

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -236,8 +237,11 @@ int cmd_pretrain(int argc, char **argv) {
     seal_progress bar;
     progress_start(&bar, "pretrain", s.total, "step");
     double loss = 0, gn, lr, ev_loss = NAN;
+    /* test hook: die like a SIGKILL right after this step (tests/cli/test_pretrain.sh) */
+    long abort_at = getenv("SEAL_TEST_KILL_AT_STEP") ? atol(getenv("SEAL_TEST_KILL_AT_STEP")) : -1;
     int rc;
     while ((rc = train_session_step(&s, &src, &loss, &gn, &lr)) == 1) {
+        if (s.step == abort_at) _exit(137);
         int last = s.step == s.total;
         if (have_eit && (s.step % p.eval_every == 0 || last)) {
             if (train_session_eval(&s, &esrc, &ev_loss)) { rc = -1; break; }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kern/attention.h"
 #include "kern/ops.h"
 #include "util/err.h"
 
@@ -117,7 +118,8 @@ static float *save_alloc(fwd_save *s, size_t floats) {
     return seal_aligned_alloc(sizeof(float) * (floats ? floats : 1));
 }
 
-void fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int cap, int recompute) {
+void fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int cap, int recompute, int max_len,
+                   int n_threads) {
     memset(s, 0, sizeof *s);
     s->cap = cap;
     s->n_layers = c->n_layers;
@@ -139,11 +141,14 @@ void fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int
         if (a && (a->targets >> m & 1)) s->lora_u[m] = save_alloc(s, L * T * a->rank);
     s->x_final = save_alloc(s, T * H);
     s->rstd_final = save_alloc(s, T);
+    s->attn_scratch_per_thread = attn_scratch_floats(max_len, c->head_dim);
+    s->attn_scratch = save_alloc(s, s->attn_scratch_per_thread * (size_t)(n_threads > 0 ? n_threads : 1));
 }
 
 void fwd_save_free(fwd_save *s) {
     free(s->x_in); free(s->rstd1); free(s->rstd2); free(s->xn1); free(s->xn2); free(s->q); free(s->att);
     free(s->lse); free(s->x_mid); free(s->gate); free(s->up); free(s->x_final); free(s->rstd_final);
+    free(s->attn_scratch);
     for (int m = 0; m < MOD_COUNT; m++) free(s->lora_u[m]);
     memset(s, 0, sizeof *s);
 }
@@ -185,6 +190,34 @@ static void attn_task(void *ctx, int task, int thread) {
         memset(out, 0, sizeof(float) * hd);
         for (int j = 0; j < npos; j++) vec_axpy(out, scores[j] * inv, v0 + j * stride, hd);
     }
+}
+
+/* Training layout: one task per (sequence, kv head), as matrix products. */
+typedef struct {
+    seal_fwd *f;
+    const seal_kvcache *kv;
+    int layer;
+    float *q, *att, *lse;
+} attn_seq_job;
+
+attn_view attn_view_for(const seal_fwd *f, const seal_kvcache *kv, int layer, int s, int kvh, float *q, float *att,
+                        float *lse) {
+    const seal_config *c = &f->m->cfg;
+    int hd = c->head_dim, group = c->n_heads / c->n_kv_heads;
+    size_t start = (size_t)f->seq_start[s];
+    attn_view v = {.L = f->seq_len[s], .hd = hd, .group = group, .scale = (float)(1.0 / sqrt((double)hd)),
+                   .q = q + (start * c->n_heads + (size_t)kvh * group) * hd, .q_stride = c->n_heads * hd,
+                   .k = kv_row(kv, kv->k, layer, s, 0) + (size_t)kvh * hd, .v = kv_row(kv, kv->v, layer, s, 0) + (size_t)kvh * hd,
+                   .kv_stride = kv->kv_dim, .out = att + (start * c->n_heads + (size_t)kvh * group) * hd,
+                   .lse = lse + start * c->n_heads + (size_t)kvh * group, .lse_stride = c->n_heads};
+    return v;
+}
+
+static void attn_seq_task(void *ctx, int task, int thread) {
+    attn_seq_job *J = ctx;
+    int nkv = J->f->m->cfg.n_kv_heads;
+    attn_view v = attn_view_for(J->f, J->kv, J->layer, task / nkv, task % nkv, J->q, J->att, J->lse);
+    attn_group_forward(&v, J->f->save->attn_scratch + (size_t)thread * J->f->save->attn_scratch_per_thread);
 }
 
 /* ---- one decoder layer ---- */
@@ -276,8 +309,13 @@ void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, cons
     store_kv(f, kv, l, n, seq, pos);
     float *q_keep = f->q, *att_keep = f->att;
     f->q = b.q; f->att = b.att; /* the attention tasks read f->q and write f->att */
-    attn_job job = {f, kv, l, seq, pos, b.lse};
-    seal_pool_run(f->pool, n * c->n_kv_heads, attn_task, &job);
+    if (f->save && f->seq_start) {
+        attn_seq_job job = {f, kv, l, b.q, b.att, b.lse};
+        seal_pool_run(f->pool, f->n_seq * c->n_kv_heads, attn_seq_task, &job);
+    } else {
+        attn_job job = {f, kv, l, seq, pos, b.lse};
+        seal_pool_run(f->pool, n * c->n_kv_heads, attn_task, &job);
+    }
     f->q = q_keep; f->att = att_keep;
     linear(f, l, MOD_O, f->xn, b.att, &ly->o, ly->o_bias, n, b.u[MOD_O]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);

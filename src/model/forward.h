@@ -11,6 +11,7 @@
 #ifndef SEAL_MODEL_FORWARD_H
 #define SEAL_MODEL_FORWARD_H
 
+#include "kern/attention.h"
 #include "model/adapter.h"
 #include "model/model.h"
 #include "rt/threadpool.h"
@@ -43,6 +44,8 @@ typedef struct {
     float *gate, *up;          /* [L'][cap][ffn] MLP pre-activations */
     float *lora_u[MOD_COUNT];  /* [L'][cap][rank] A x of each adapted module */
     float *x_final, *rstd_final; /* [cap][hidden], [cap] */
+    float *attn_scratch;       /* [threads][attn_scratch_floats(max_len, hd)] */
+    size_t attn_scratch_per_thread;
     size_t bytes;
 } fwd_save;
 
@@ -62,6 +65,11 @@ typedef struct {
     float *lora_x;                               /* [cap][max in]: dropped-out input (training) */
     unsigned long long dropout_seed;             /* LoRA dropout on when nonzero and saving */
     fwd_save *save;                              /* training: keep activations, or NULL */
+    /* Training batches lay each sequence's tokens end to end at positions
+     * 0..len-1: with this layout set, attention runs as per-sequence matrix
+     * products (kern/attention.h) instead of per-token rows. */
+    const int *seq_start, *seq_len;
+    int n_seq;
 } seal_fwd;
 
 int fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max_len);
@@ -88,10 +96,16 @@ void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, cons
 void fwd_final(seal_fwd *f, int n, float *out);
 
 /* Activation storage for training on up to cap tokens. */
-void fwd_save_init(fwd_save *s, const seal_config *cfg, const seal_adapter *a, int cap, int recompute);
+void fwd_save_init(fwd_save *s, const seal_config *cfg, const seal_adapter *a, int cap, int recompute, int max_len,
+                   int n_threads);
 void fwd_save_free(fwd_save *s);
 /* Where layer l's saved activations live (layer 0's slot when recomputing). */
 static inline size_t fwd_save_slot(const fwd_save *s, int l) { return s->recompute ? 0 : (size_t)l; }
+
+/* The attention view of (sequence s, kv head kvh) of a training batch, over
+ * the given q / attention-output / lse buffers (for the backward pass). */
+attn_view attn_view_for(const seal_fwd *f, const seal_kvcache *kv, int layer, int s, int kvh, float *q, float *att,
+                        float *lse);
 
 /* logits [n][vocab] = h [n][hidden] . lm_head^T */
 void fwd_logits(seal_fwd *f, const float *h, int n, float *logits);

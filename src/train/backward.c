@@ -106,7 +106,7 @@ int train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const se
     tc->cap = cap;
     if (fwd_init(&tc->f, m, pool, cap, max_len) || kv_init(&tc->kv, c, n_seq, max_len)) return -1;
     fwd_set_adapter(&tc->f, a);
-    fwd_save_init(&tc->save, c, a, cap, recompute);
+    fwd_save_init(&tc->save, c, a, cap, recompute, max_len, pool ? seal_pool_threads(pool) : 1);
     tc->f.save = &tc->save;
     size_t T = (size_t)cap, H = (size_t)c->hidden, Q = (size_t)c->n_heads * c->head_dim;
     size_t KV = (size_t)c->n_kv_heads * c->head_dim, F = (size_t)c->ffn;
@@ -194,51 +194,24 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
     add_rows(dx_out, tc->tmp, (size_t)n * in);
 }
 
-/* Attention backward for one (sequence, kv head): every query head of the
- * group, every token of the sequence. Scores are recomputed from q and K and
- * the saved log-sum-exp:  P = exp(s - lse), dP = dO.V, dS = P (dP - dO.O). */
+/* Attention backward, one task per (sequence, kv head): kern/attention.h
+ * recomputes the scores from q, K and the saved log-sum-exp. */
 typedef struct {
     train_ctx *tc;
-    const train_batch *b;
     int layer;
-    const float *q, *att, *lse;
+    float *q, *att, *lse;
 } attn_back_job;
 
 static void attn_back_task(void *ctx, int task, int thread) {
-    (void)thread;
     attn_back_job *J = ctx;
     train_ctx *tc = J->tc;
     const seal_config *c = &tc->m->cfg;
-    int nkv = c->n_kv_heads, hd = c->head_dim, group = c->n_heads / nkv;
-    int s = task / nkv, kvh = task % nkv, start = J->b->start[s], len = J->b->len[s];
-    float scale = (float)(1.0 / sqrt((double)hd));
-    const seal_kvcache *kv = &tc->kv;
-    size_t kvd = (size_t)kv->kv_dim, base = (((size_t)J->layer * kv->n_seq + s) * kv->max_len) * kvd + (size_t)kvh * hd;
-    const float *K = kv->k + base, *V = kv->v + base;
-    for (int i = 0; i < len; i++) {
-        float *dk = tc->dk + ((size_t)(start + i) * nkv + kvh) * hd, *dv = tc->dv + ((size_t)(start + i) * nkv + kvh) * hd;
-        memset(dk, 0, sizeof(float) * hd);
-        memset(dv, 0, sizeof(float) * hd);
-    }
-    for (int i = 0; i < len; i++) {
-        size_t t = (size_t)start + i;
-        for (int g = 0; g < group; g++) {
-            int h = kvh * group + g;
-            const float *q = J->q + (t * c->n_heads + h) * hd, *o = J->att + (t * c->n_heads + h) * hd;
-            const float *dO = tc->datt + (t * c->n_heads + h) * hd;
-            float *dq = tc->dq + (t * c->n_heads + h) * hd;
-            float lse = J->lse[t * c->n_heads + h], D = vec_dot(dO, o, hd);
-            memset(dq, 0, sizeof(float) * hd);
-            for (int j = 0; j <= i; j++) {
-                const float *kj = K + (size_t)j * kvd, *vj = V + (size_t)j * kvd;
-                float p = expf(vec_dot(q, kj, hd) * scale - lse);
-                float ds = p * (vec_dot(dO, vj, hd) - D) * scale;
-                vec_axpy(dq, ds, kj, hd);
-                vec_axpy(tc->dk + ((size_t)(start + j) * nkv + kvh) * hd, ds, q, hd);
-                vec_axpy(tc->dv + ((size_t)(start + j) * nkv + kvh) * hd, p, dO, hd);
-            }
-        }
-    }
+    int nkv = c->n_kv_heads, hd = c->head_dim, s = task / nkv, kvh = task % nkv;
+    attn_view v = attn_view_for(&tc->f, &tc->kv, J->layer, s, kvh, J->q, J->att, J->lse);
+    size_t start = (size_t)tc->f.seq_start[s], qoff = (start * c->n_heads + (size_t)kvh * v.group) * hd;
+    size_t kvoff = (start * nkv + (size_t)kvh) * hd;
+    attn_group_backward(&v, tc->datt + qoff, tc->dq + qoff, tc->dk + kvoff, tc->dv + kvoff, nkv * hd,
+                        tc->save.attn_scratch + (size_t)thread * tc->save.attn_scratch_per_thread);
 }
 
 /* ---------------------------------------------------------------- layers */
@@ -281,7 +254,7 @@ static void layer_backward(train_ctx *tc, train_grads *g, const train_batch *b, 
 
     /* attention: x_mid = x_in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))) */
     linear_back(tc, g, l, MOD_O, &ly->o, sv.att, sv.u[MOD_O], tc->dx, tc->datt, 0, n, dseed);
-    attn_back_job job = {tc, b, l, sv.q, sv.att, sv.lse};
+    attn_back_job job = {tc, l, (float *)sv.q, (float *)sv.att, (float *)sv.lse};
     seal_pool_run(tc->pool, b->n_seq * c->n_kv_heads, attn_back_task, &job);
     for (int t = 0; t < n; t++) {
         const float *cs = tc->f.rope_cos + (size_t)t * half, *sn = tc->f.rope_sin + (size_t)t * half;
@@ -355,6 +328,9 @@ int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsign
     *loss = *nll_sum = 0;
     seal_fwd *f = &tc->f;
     f->dropout_seed = dseed;
+    f->seq_start = b->start;
+    f->seq_len = b->len;
+    f->n_seq = b->n_seq;
     if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
     for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tc->kv, l, b->n, b->seq, b->pos);
     fwd_final(f, b->n, tc->hidden);
@@ -382,6 +358,9 @@ int train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, lon
     if (check_batch(tc, b)) return -1;
     seal_fwd *f = &tc->f;
     f->dropout_seed = 0;
+    f->seq_start = b->start;
+    f->seq_len = b->len;
+    f->n_seq = b->n_seq;
     if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
     for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tc->kv, l, b->n, b->seq, b->pos);
     fwd_final(f, b->n, tc->hidden);

@@ -1,0 +1,37 @@
+/* attention.h: causal attention of one sequence for one group of query heads
+ * sharing a KV head (GQA), written as matrix products so that training runs at
+ * GEMM speed:
+ *   forward   S = Q K^T * scale (L x L, causal), P = softmax(S), O = P V,
+ *             keeping lse = log sum exp of each row for the backward;
+ *   backward  P = exp(S - lse) recomputed, dP = dO V^T, D = rowsum(dO * O),
+ *             dS = P * (dP - D) * scale, dQ = dS K, dK += dS^T Q, dV += P^T dO.
+ * Strided views: head vectors are hd floats at a row stride (token-major
+ * layouts [L][heads][hd]). Scratch comes from attn_scratch_floats(L, hd) per
+ * calling thread. Inference decode uses the per-row path in model/forward.c. */
+#ifndef SEAL_KERN_ATTENTION_H
+#define SEAL_KERN_ATTENTION_H
+
+#include <stddef.h>
+
+typedef struct {
+    int L, hd, group;       /* sequence length, head dim, query heads per KV head */
+    float scale;            /* 1/sqrt(hd) */
+    const float *q;         /* query head 0 of the group at token 0; q + g*hd for head g */
+    int q_stride;           /* floats between tokens (n_heads*hd) */
+    const float *k, *v;     /* the KV head at position 0 */
+    int kv_stride;          /* floats between positions */
+    float *out;             /* attention output, same layout as q */
+    float *lse;             /* [L][lse_stride] per query head g at lse[t*lse_stride + g] */
+    int lse_stride;
+} attn_view;
+
+size_t attn_scratch_floats(int L, int hd);
+
+void attn_group_forward(const attn_view *v, float *scratch);
+
+/* dout: gradient of out (same layout as q); dq (same layout), dk/dv (KV layout
+ * with dkv_stride) are overwritten with the group's gradients. */
+void attn_group_backward(const attn_view *v, const float *dout, float *dq, float *dk, float *dvv, int dkv_stride,
+                         float *scratch);
+
+#endif
