@@ -1,0 +1,114 @@
+/* seal knowledge: SEAL knowledge incorporation (eval | rl). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "seal/knowledge.h"
+#include "util/err.h"
+
+static const char *usage =
+    "usage: seal knowledge eval|rl -m MODEL --eval FILE [--train FILE] --run DIR [options]\n"
+    "\n"
+    "SEAL knowledge incorporation. `eval` measures, on held-out passages, the frozen\n"
+    "model (base), finetuning on the passage alone (passage) and on the passage plus\n"
+    "the model's own self-edits (passage+self-edit). `rl` adds ReST-EM rounds: each\n"
+    "round samples k self-edits for new training passages, scores each by inner\n"
+    "loops, finetunes the generator on the best (outer LoRA SFT, merged), and\n"
+    "evaluates the new generator (seal-round-N). Passages: SEAL's JSON or official\n"
+    "SQuAD v1.1. DIR gets config.json, inner.jsonl (every inner loop), selfedits.jsonl,\n"
+    "round-N/ (SFT data, adapter, merged model, summary), results.json, results.md,\n"
+    "accuracy.svg. A killed run resumes from DIR without redoing finished inner loops.\n"
+    "\n"
+    "Data:     --eval-passages N (200)  --passages-per-round N (50)  --rounds N (2)\n"
+    "          --subset-seed S (42: Python random.seed, as the reference)\n"
+    "Self-edits: --prompt implications|implications-long|implications-very-long|rewrite|self-qa|none|implications-cot\n"
+    "          -k N (5)  --temperature T (1.0)  --top-p P (0.95)  --max-edit-tokens N (8192)\n"
+    "          --max-segments N (30; 0 = no cap)  --no-split-newlines\n"
+    "Inner loop: --inner-rank R (32) --inner-alpha A (64) --inner-targets LIST (q_proj,v_proj)\n"
+    "          --inner-lr X (1e-3) --inner-epochs N (10) --inner-batch N (1) --inner-full\n"
+    "          --reps N (3 per self-edit when ranking)  --eval-reps N (1)  --answer-tokens N (64)\n"
+    "Grading:  --grader em|f1 (em)  --f1-threshold X (0.5)\n"
+    "Outer SFT: --sft-rank R (64) --sft-alpha A (128) --sft-targets LIST (all) --sft-lr X (3e-4)\n"
+    "          --sft-epochs N (2) --sft-accum N (10)  --positive-gain (keep only self-edits that beat the base)\n"
+    "Other:    --seed S (1)  --workers N (inner loops in parallel; 1)  -t N (kernel threads)  --quiet\n";
+
+int cmd_knowledge(int argc, char **argv) {
+    if (argc < 2 || (strcmp(argv[1], "eval") && strcmp(argv[1], "rl")))
+        return cli_usage(usage, !(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))));
+    int rl = !strcmp(argv[1], "rl");
+    enum { O_EVAL = 256, O_TRAIN, O_RUN, O_EP, O_PPR, O_ROUNDS, O_SSEED, O_PROMPT, O_TEMP, O_TOPP, O_MAXE, O_MAXSEG,
+           O_NOSPLIT, O_IR, O_IA, O_IT, O_ILR, O_IE, O_IB, O_IF, O_REPS, O_EREPS, O_ANS, O_GRADER, O_F1, O_SR, O_SA, O_ST,
+           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET };
+    static struct option opts[] = {
+        {"model", 1, 0, 'm'}, {"eval", 1, 0, O_EVAL}, {"train", 1, 0, O_TRAIN}, {"run", 1, 0, O_RUN},
+        {"eval-passages", 1, 0, O_EP}, {"passages-per-round", 1, 0, O_PPR}, {"rounds", 1, 0, O_ROUNDS},
+        {"subset-seed", 1, 0, O_SSEED}, {"prompt", 1, 0, O_PROMPT}, {"temperature", 1, 0, O_TEMP}, {"top-p", 1, 0, O_TOPP},
+        {"max-edit-tokens", 1, 0, O_MAXE}, {"max-segments", 1, 0, O_MAXSEG}, {"no-split-newlines", 0, 0, O_NOSPLIT},
+        {"inner-rank", 1, 0, O_IR}, {"inner-alpha", 1, 0, O_IA}, {"inner-targets", 1, 0, O_IT}, {"inner-lr", 1, 0, O_ILR},
+        {"inner-epochs", 1, 0, O_IE}, {"inner-batch", 1, 0, O_IB}, {"inner-full", 0, 0, O_IF}, {"reps", 1, 0, O_REPS},
+        {"eval-reps", 1, 0, O_EREPS}, {"answer-tokens", 1, 0, O_ANS}, {"grader", 1, 0, O_GRADER}, {"f1-threshold", 1, 0, O_F1},
+        {"sft-rank", 1, 0, O_SR}, {"sft-alpha", 1, 0, O_SA}, {"sft-targets", 1, 0, O_ST}, {"sft-lr", 1, 0, O_SLR},
+        {"sft-epochs", 1, 0, O_SE}, {"sft-accum", 1, 0, O_SACC}, {"positive-gain", 0, 0, O_POS}, {"seed", 1, 0, O_SEED},
+        {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
+        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    knowledge_opts o = knowledge_opts_defaults();
+    if (!rl) o.rounds = 0;
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "m:k:t:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': o.model_dir = optarg; break;
+        case O_EVAL: o.eval_path = optarg; break;
+        case O_TRAIN: o.train_path = optarg; break;
+        case O_RUN: o.run_dir = optarg; break;
+        case O_EP: o.eval_passages = atoi(optarg); break;
+        case O_PPR: o.passages_per_round = atoi(optarg); break;
+        case O_ROUNDS: o.rounds = atoi(optarg); break;
+        case O_SSEED: o.subset_seed = strtoull(optarg, NULL, 10); break;
+        case O_PROMPT: if (self_edit_parse(optarg, &o.prompt)) return cli_fail(); break;
+        case O_TEMP: o.sampling.temperature = (float)atof(optarg); break;
+        case O_TOPP: o.sampling.top_p = (float)atof(optarg); break;
+        case O_MAXE: o.max_new_edit = atoi(optarg); break;
+        case O_MAXSEG: o.seq.max_segments = atoi(optarg); break;
+        case O_NOSPLIT: o.seq.split_newlines = 0; break;
+        case O_IR: o.inner.rank = atoi(optarg); break;
+        case O_IA: o.inner.alpha = (float)atof(optarg); break;
+        case O_IT: if (adapter_parse_targets(optarg, &o.inner.targets)) return cli_fail(); break;
+        case O_ILR: o.inner.lr = atof(optarg); break;
+        case O_IE: o.inner.epochs = atoi(optarg); break;
+        case O_IB: o.inner.batch_size = atoi(optarg); break;
+        case O_IF: o.inner.full = 1; break;
+        case O_REPS: o.reps = atoi(optarg); break;
+        case O_EREPS: o.eval_reps = atoi(optarg); break;
+        case O_ANS: o.inner.max_new = atoi(optarg); break;
+        case O_GRADER:
+            if (!strcmp(optarg, "em")) o.inner.grader = GRADE_EM;
+            else if (!strcmp(optarg, "f1")) o.inner.grader = GRADE_F1;
+            else { seal_err("--grader: \"%s\" (em or f1)", optarg); return cli_fail(); }
+            break;
+        case O_F1: o.inner.f1_threshold = atof(optarg); break;
+        case O_SR: o.sft_rank = atoi(optarg); break;
+        case O_SA: o.sft_alpha = (float)atof(optarg); break;
+        case O_ST: if (adapter_parse_targets(optarg, &o.sft_targets)) return cli_fail(); break;
+        case O_SLR: o.sft_lr = atof(optarg); break;
+        case O_SE: o.sft_epochs = atoi(optarg); break;
+        case O_SACC: o.sft_accum = atoi(optarg); break;
+        case O_POS: o.positive_gain_only = 1; break;
+        case O_SEED: o.seed = strtoull(optarg, NULL, 10); break;
+        case O_WORKERS: o.workers = atoi(optarg); break;
+        case O_QUIET: o.quiet = 1; break;
+        case 'k': o.k = atoi(optarg); break;
+        case 't': o.threads = atoi(optarg); break;
+        case 'h': return cli_usage(usage, 0);
+        default: return cli_usage(usage, 1);
+        }
+    }
+    if (!o.model_dir || !o.eval_path || !o.run_dir || optind != argc || (rl && o.rounds > 0 && !o.train_path))
+        return cli_usage(usage, 1);
+    o.threads = cli_threads(o.threads);
+    int rc = rl ? knowledge_rl(&o) : knowledge_eval(&o);
+    return rc ? cli_fail() : 0;
+}

@@ -1,0 +1,30 @@
+/* journal.h: an append-only JSONL record of finished work, so that a killed
+ * run resumes without redoing any of it. Every record has a unique "key";
+ * journal_put appends it and fsyncs before returning, so a record that was
+ * reported finished survives a SIGKILL. On open, existing records are indexed
+ * and a torn last line (a kill mid-write) is cut off. Thread-safe. */
+#ifndef SEAL_SEAL_JOURNAL_H
+#define SEAL_SEAL_JOURNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+
+typedef struct {
+    char *path;
+    FILE *f;
+    json_t *index; /* key -> record */
+    pthread_mutex_t mu;
+} journal;
+
+int journal_open(journal *j, const char *path);
+void journal_close(journal *j);
+/* The record stored under key (borrowed; valid until close), or NULL. */
+json_t *journal_get(journal *j, const char *key);
+/* Store record (the journal takes the reference) under key: appended, flushed
+ * and fsynced. A key already present is an error. */
+int journal_put(journal *j, const char *key, json_t *record);
+/* Number of records. */
+size_t journal_size(journal *j);
+
+#endif

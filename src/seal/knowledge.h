@@ -1,0 +1,70 @@
+/* knowledge.h: SEAL knowledge incorporation end to end (paper §3.1, the
+ * reference's knowledge-incorporation/ folder), as resumable runs.
+ *
+ * A run directory holds:
+ *   config.json        the options (a resumed run must be started with the same ones)
+ *   inner.jsonl        one record per finished inner loop (condition, passage,
+ *                      self-edit, sequences, answers, correctness, accuracy)
+ *   selfedits.jsonl    generated self-edits, per (generator, passage)
+ *   baseline.jsonl     the frozen model's answers per passage
+ *   round-N/           sft.jsonl (the ReST-EM dataset), adapter/ (outer LoRA),
+ *                      model/ (the merged generator), summary.json
+ *   results.json, results.md, accuracy.svg
+ * Everything finished is journaled before it counts, so a SIGKILL loses at
+ * most the inner loops in flight; rerunning the command resumes.
+ *
+ * Conditions on the evaluation passages (names as in results.json):
+ *   base               the frozen model, no finetuning
+ *   passage            finetuned on the passage alone
+ *   passage+self-edit  on the passage plus the base model's self-edits (mean over k)
+ *   seal-round-N       on the passage plus self-edits of the round-N generator
+ * The inner loop always finetunes the base model: across rounds only the
+ * generator of the self-edits changes (the reference's TTT server ran the base
+ * model for every condition: the baseline is the same in all its result files). */
+#ifndef SEAL_SEAL_KNOWLEDGE_H
+#define SEAL_SEAL_KNOWLEDGE_H
+
+#include "gen/sampler.h"
+#include "seal/inner.h"
+#include "seal/prompts.h"
+#include "seal/selfedit.h"
+
+typedef struct {
+    const char *model_dir;   /* base model: inner loops, baseline, round-0 generator */
+    const char *train_path;  /* passages for ReST-EM rounds (rl) */
+    const char *eval_path;   /* held-out passages */
+    const char *run_dir;
+    int rounds;              /* ReST-EM rounds (reference 2) */
+    int passages_per_round;  /* new training passages each round (reference 50) */
+    int k;                   /* self-edits per passage (reference 5) */
+    int reps;                /* inner loops per self-edit when ranking (reference 3) */
+    int eval_passages;       /* evaluation passages (reference 200) */
+    int eval_reps;           /* inner loops per self-edit in evaluation (reference 1) */
+    unsigned long long subset_seed; /* Python random.seed for passage selection (42) */
+    unsigned long long seed;        /* sampling and inner-loop seeds */
+    self_edit_kind prompt;
+    seal_sampling sampling;  /* reference: temperature 1.0, top-p 0.95 */
+    int max_new_edit;        /* self-edit token cap (reference 8192) */
+    int gen_batch;           /* passages per generation batch (bounds the KV cache) */
+    seq_opts seq;
+    inner_opts inner;
+    int sft_rank, sft_epochs, sft_batch, sft_accum; /* outer SFT (reference r64 a128 all, lr 3e-4, 2 ep, 1x10) */
+    float sft_alpha;
+    unsigned sft_targets;
+    double sft_lr;
+    int positive_gain_only;  /* keep the best self-edit only if it beats the baseline */
+    int workers;             /* inner loops run in parallel, one per worker */
+    int threads;             /* kernel threads when workers == 1 */
+    int quiet;
+} knowledge_opts;
+
+/* The reference's defaults (seal-method.md), grading by exact match. */
+knowledge_opts knowledge_opts_defaults(void);
+
+/* Evaluate base / passage / passage+self-edit, then run o->rounds ReST-EM
+ * rounds, evaluating each round's generator; write the results. Resumable. */
+int knowledge_rl(const knowledge_opts *o);
+/* The same without training: rounds = 0. */
+int knowledge_eval(const knowledge_opts *o);
+
+#endif
