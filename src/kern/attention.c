@@ -16,9 +16,12 @@ static void scatter(float *dst, int stride, const float *src, int L, int hd) {
     for (int t = 0; t < L; t++) memcpy(dst + (size_t)t * stride, src + (size_t)t * hd, sizeof(float) * hd);
 }
 
-static void transpose(float *dst, const float *src, int n, int m) { /* src [n][m] -> dst [m][n] */
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < m; j++) dst[(size_t)j * n + i] = src[(size_t)i * m + j];
+static void transpose(float *dst, const float *src, int n, int m) { /* src [n][m] -> dst [m][n], in tiles */
+    enum { B = 16 };
+    for (int i0 = 0; i0 < n; i0 += B)
+        for (int j0 = 0; j0 < m; j0 += B)
+            for (int j = j0; j < m && j < j0 + B; j++)
+                for (int i = i0; i < n && i < i0 + B; i++) dst[(size_t)j * n + i] = src[(size_t)i * m + j];
 }
 
 /* Row-wise causal softmax of S*scale in place (zeros above the diagonal). */

@@ -6,12 +6,11 @@
 #include "util/err.h"
 
 
-/* dW = dy^T x reduces over tokens, which neither operand stores contiguously.
- * Transposing both (O(T*(rows+cols)), cheap) turns it into the dot-form
- * product the tuned matmul kernel computes:
- *     tmp[o][c] = sum_t dyT[o][t] * xT[c][t] = matmul(x := dyT, W := xT),
- * then dW += scale * tmp. The scratch grows to the largest shape seen and is
- * then reused, so steady-state training allocates nothing. */
+/* dW = dy^T x reduces over tokens, the row index of both operands. With dy
+ * transposed (O(T*rows), cheap) it is exactly the product matmul_t computes,
+ * y[o][c] = sum_t dyT[o][t] * X[t][c] with X := x as a [T][cols] matrix, so
+ * the tuned kernel does the work. The scratch grows to the largest shape seen
+ * and is then reused: steady-state training allocates nothing. */
 static float *scratch;
 static size_t scratch_cap;
 
@@ -25,21 +24,20 @@ static float *grow(size_t floats) {
 }
 
 static void transpose(float *dst, const float *src, int n, int m) { /* src [n][m] -> dst [m][n] */
-    enum { B = 32 };
+    enum { B = 16 };
     for (int i0 = 0; i0 < n; i0 += B)
         for (int j0 = 0; j0 < m; j0 += B)
-            for (int i = i0; i < n && i < i0 + B; i++)
-                for (int j = j0; j < m && j < j0 + B; j++) dst[(size_t)j * n + i] = src[(size_t)i * m + j];
+            for (int j = j0; j < m && j < j0 + B; j++)
+                for (int i = i0; i < n && i < i0 + B; i++) dst[(size_t)j * n + i] = src[(size_t)i * m + j];
 }
 
 void wgrad(seal_pool *pool, float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {
     if (n <= 0 || rows <= 0 || cols <= 0) return;
-    size_t a = (size_t)rows * n, b = (size_t)cols * n, c = (size_t)rows * cols;
-    float *buf = grow(a + b + c), *dyT = buf, *xT = buf + a, *tmp = buf + a + b;
+    size_t a = (size_t)rows * n, c = (size_t)rows * cols;
+    float *buf = grow(a + c), *dyT = buf, *tmp = buf + a;
     transpose(dyT, dy, n, rows);
-    transpose(xT, x, n, cols);
-    seal_mat xm = {xT, SEAL_F32, cols, n};
-    matmul(pool, tmp, dyT, &xm, NULL, rows);
+    seal_mat xm = {x, SEAL_F32, n, cols};
+    matmul_t(pool, tmp, dyT, &xm, rows);
     for (size_t i = 0; i < c; i++) dW[i] += scale * tmp[i];
 }
 
