@@ -4,6 +4,8 @@
 #   make test-asan  every test again against an AddressSanitizer + UBSan build
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60 each)
 #   make bench      speed against the PyTorch anchor, measured in the same run
+#   make demo       the SEAL loop (ReST-EM) on the tiny sandbox model
+#   make tiny-models  rebuild models/tiny-knowledge/ from scratch
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -march=native
@@ -21,7 +23,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test test-unit test-asan fuzz bench clean
+.PHONY: all deps test test-unit test-asan fuzz bench demo tiny-models clean
 all: $(BUILD)/seal $(BUILD)/libseal.a
 
 # Install what is missing (apt, npm) before the first build; see scripts/install-deps.sh.
@@ -67,6 +69,14 @@ fuzz: $(DEPS_STAMP)
 
 bench: all $(BENCH_BIN)
 	@bench/run.sh $(BUILD)
+
+# The SEAL loop on the embedded tiny model (see scripts/demo.sh).
+demo: all
+	@scripts/demo.sh
+
+# Rebuild models/tiny-knowledge/ from scratch (world, tokenizer, pretraining).
+tiny-models: all
+	@scripts/tiny_models.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
