@@ -119,13 +119,6 @@ static int split(const train_dataset *all, double frac, train_dataset *tr, train
     return 0;
 }
 
-static int src_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
-static int src_next(void *ctx, int epoch, int i, train_batch *b) {
-    batch_iter *it = ctx;
-    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
-    return batch_iter_next(it, epoch, b, NULL) ? 0 : seal_err("pretrain: batch %d of epoch %d is missing", i, epoch);
-}
-
 static int save_checkpoint(const train_session *s, const seal_model *m, const char *out, const char *tok_dir, int keep) {
     char *tmp = seal_path_join(out, "checkpoint.tmp"), *dst = seal_path_join(out, "checkpoint");
     char *state = seal_path_join(tmp, "trainer_state.safetensors");
@@ -211,8 +204,8 @@ int cmd_pretrain(int argc, char **argv) {
     have_it = 1;
     if (ev.n && batch_iter_init(&eit, &ev, p.batch, p.seed, 0) == 0) have_eit = 1;
     if (seal_mkdir_p(out) || init_model(&m, &p, out, &resumed)) goto done;
-    batch_source src = {&it, src_batches, src_next, batch_iter_max_tokens(&it), batch_iter_max_seqs(&it), batch_iter_max_len(&it)};
-    batch_source esrc = {&eit, src_batches, src_next, 0, 0, 0};
+    batch_source src = batch_iter_source(&it);
+    batch_source esrc = batch_iter_source(&eit);
     long per_epoch = batch_iter_epoch_batches(&it);
     o.lr = p.lr; o.weight_decay = p.wd; o.beta1 = p.beta1; o.beta2 = p.beta2; o.max_grad_norm = p.clip;
     o.schedule = SCHED_COSINE; o.warmup_steps = (long)p.warmup; o.max_steps = p.steps;

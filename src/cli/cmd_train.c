@@ -131,14 +131,6 @@ static int parse(train_args *a, int argc, char **argv) {
 }
 
 /* batch_source over the dataset's iterator */
-static int src_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
-static int src_next(void *ctx, int epoch, int i, train_batch *b) {
-    batch_iter *it = ctx;
-    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
-    if (!batch_iter_next(it, epoch, b, NULL)) return seal_err("training: batch %d of epoch %d is missing", i, epoch);
-    return 0;
-}
-
 static int save_result(const train_args *a, const train_result *r, const dataset_stats *st, long long peak) {
     char buf[1024];
     int n = snprintf(buf, sizeof buf,
@@ -207,7 +199,7 @@ int cmd_train(int argc, char **argv) {
     free(log_path);
     a.o.log = log;
     a.o.quiet = a.as_json;
-    batch_source src = {&it, src_batches, src_next, batch_iter_max_tokens(&it), batch_iter_max_seqs(&it), batch_iter_max_len(&it)};
+    batch_source src = batch_iter_source(&it);
     seal_pool *pool = seal_pool_create(cli_threads(a.threads));
     train_result r;
     int rc = train_run(&m, pool, a.full ? NULL : &ad, &src, &a.o, &r);

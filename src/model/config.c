@@ -203,6 +203,17 @@ void config_rope_inv_freq(const seal_config *c, double *inv_freq) {
     }
 }
 
+/* bos_token_id, and eos_token_id as an integer or a list, as HF writes them. */
+static void set_token_ids(json_t *o, const seal_config *c) {
+    if (c->bos_id >= 0) json_object_set_new(o, "bos_token_id", json_integer(c->bos_id));
+    if (c->n_eos == 1) json_object_set_new(o, "eos_token_id", json_integer(c->eos_ids[0]));
+    else if (c->n_eos > 1) {
+        json_t *a = json_array();
+        for (int i = 0; i < c->n_eos; i++) json_array_append_new(a, json_integer(c->eos_ids[i]));
+        json_object_set_new(o, "eos_token_id", a);
+    }
+}
+
 int config_save(const seal_config *c, const char *dir) {
     json_t *o = json_object();
     json_object_set_new(o, "architectures", json_pack("[s]", c->arch_name));
@@ -231,13 +242,7 @@ int config_save(const seal_config *c, const char *dir) {
             "high_freq_factor", c->rope_high_freq_factor, "original_max_position_embeddings", c->rope_original_max_pos));
     else
         json_object_set_new(o, "rope_scaling", json_null());
-    if (c->bos_id >= 0) json_object_set_new(o, "bos_token_id", json_integer(c->bos_id));
-    if (c->n_eos == 1) json_object_set_new(o, "eos_token_id", json_integer(c->eos_ids[0]));
-    else if (c->n_eos > 1) {
-        json_t *a = json_array();
-        for (int i = 0; i < c->n_eos; i++) json_array_append_new(a, json_integer(c->eos_ids[i]));
-        json_object_set_new(o, "eos_token_id", a);
-    }
+    set_token_ids(o, c);
     if (c->torch_dtype[0]) json_object_set_new(o, "torch_dtype", json_string(c->torch_dtype));
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
@@ -279,13 +284,7 @@ int config_load_generation(seal_config *c, const char *dir, seal_gen_defaults *d
 
 int config_save_generation(const seal_config *c, const char *dir) {
     json_t *o = json_object();
-    if (c->bos_id >= 0) json_object_set_new(o, "bos_token_id", json_integer(c->bos_id));
-    if (c->n_eos == 1) json_object_set_new(o, "eos_token_id", json_integer(c->eos_ids[0]));
-    else if (c->n_eos > 1) {
-        json_t *a = json_array();
-        for (int i = 0; i < c->n_eos; i++) json_array_append_new(a, json_integer(c->eos_ids[i]));
-        json_object_set_new(o, "eos_token_id", a);
-    }
+    set_token_ids(o, c);
     json_object_set_new(o, "transformers_version", json_string("4.52.4"));
     char *path = seal_path_join(dir, "generation_config.json");
     char *text = json_dumps(o, JSON_INDENT(2));

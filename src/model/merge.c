@@ -13,15 +13,11 @@
 
 #include "model/model.h"
 #include "model/peft.h"
+#include "model/save.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 
 #define MERGE_BLOCK_BYTES (4u << 20) /* f32 rows merged per block */
-
-/* Files besides the weights that make a model directory usable, copied as is. */
-static const char *side_files[] = {"generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                                   "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
-                                   "chat_template.jinja"};
 
 /* The adapted (layer, module) a base tensor name is, or -1. */
 static int adapted_module(const seal_adapter *a, const char *name, int *layer) {
@@ -143,20 +139,6 @@ static int write_file(const char *path, const st_file *f, const seal_adapter *a,
     return seal_atomic_commit(&af);
 }
 
-static int copy_file(const char *from_dir, const char *to_dir, const char *name, int required) {
-    char *src = seal_path_join(from_dir, name), *dst = seal_path_join(to_dir, name);
-    int rc = 0;
-    if (seal_is_file(src) || required) {
-        size_t len;
-        char *buf = seal_read_file(src, &len);
-        rc = buf ? seal_write_file_atomic(dst, buf, len) : -1;
-        free(buf);
-    }
-    free(src);
-    free(dst);
-    return rc;
-}
-
 /* OUT must not be the model itself nor already hold a model (a stale shard
  * or index there would mix with what we write). */
 static int check_out_dir(const char *model_dir, const char *out_dir) {
@@ -198,11 +180,10 @@ int merge_adapter_progress(const char *model_dir, const char *adapter_dir, const
         if (bad) goto done;
     }
     /* The index (when the base is sharded) still holds: same names, shards and sizes. */
-    if (copy_file(model_dir, out_dir, "model.safetensors.index.json", 0)) goto done;
-    for (size_t i = 0; i < sizeof side_files / sizeof side_files[0]; i++)
-        if (copy_file(model_dir, out_dir, side_files[i], 0)) goto done;
+    if (model_copy_file(model_dir, out_dir, "model.safetensors.index.json", 0)) goto done;
+    if (model_copy_side_files(model_dir, out_dir)) goto done;
     /* config.json last: a directory left by a failed merge does not load as a model. */
-    if (copy_file(model_dir, out_dir, "config.json", 1)) goto done;
+    if (model_copy_file(model_dir, out_dir, "config.json", 1)) goto done;
     rc = 0;
 done:
     adapter_free(&a);

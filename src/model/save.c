@@ -8,23 +8,26 @@
 #include "util/fsutil.h"
 
 static const char *side_files[] = {"generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                                   "special_tokens_map.json", "vocab.json", "merges.txt", "chat_template.jinja"};
+                                   "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
+                                   "chat_template.jinja"};
+
+int model_copy_file(const char *from, const char *to, const char *name, int required) {
+    char *src = seal_path_join(from, name), *dst = seal_path_join(to, name);
+    int rc = 0;
+    if (seal_is_file(src) || required) {
+        size_t len;
+        char *data = seal_read_file(src, &len);
+        rc = data ? seal_write_file_atomic(dst, data, len) : -1;
+        free(data);
+    }
+    free(src);
+    free(dst);
+    return rc;
+}
 
 int model_copy_side_files(const char *from, const char *to) {
-    for (size_t i = 0; i < sizeof side_files / sizeof side_files[0]; i++) {
-        char *src = seal_path_join(from, side_files[i]);
-        int rc = 0;
-        if (seal_is_file(src)) {
-            size_t n;
-            char *data = seal_read_file(src, &n);
-            char *dst = seal_path_join(to, side_files[i]);
-            rc = data ? seal_write_file_atomic(dst, data, n) : -1;
-            free(dst);
-            free(data);
-        }
-        free(src);
-        if (rc) return -1;
-    }
+    for (size_t i = 0; i < sizeof side_files / sizeof side_files[0]; i++)
+        if (model_copy_file(from, to, side_files[i], 0)) return -1;
     return 0;
 }
 

@@ -11,7 +11,10 @@ int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const cha
 
 /* Copy the side files of a model directory (generation_config.json,
  * tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.json,
- * merges.txt, chat_template.jinja) that exist in from_dir into to_dir. */
+ * merges.txt, added_tokens.json, chat_template.jinja) that exist in from_dir
+ * into to_dir, byte for byte, atomically. */
 int model_copy_side_files(const char *from_dir, const char *to_dir);
+/* Copy from_dir/name to to_dir/name; a missing file is an error only if required. */
+int model_copy_file(const char *from_dir, const char *to_dir, const char *name, int required);
 
 #endif

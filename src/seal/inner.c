@@ -104,13 +104,6 @@ int answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer 
     return rc;
 }
 
-static int src_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
-static int src_next(void *ctx, int epoch, int i, train_batch *b) {
-    batch_iter *it = ctx;
-    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
-    return batch_iter_next(it, epoch, b, NULL) ? 0 : seal_err("inner loop: batch %d missing", i);
-}
-
 int inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p, char *const *seqs,
                int n_seqs, const inner_opts *o, unsigned long long seed, qa_result *r) {
     memset(r, 0, sizeof *r);
@@ -139,7 +132,7 @@ int inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const 
         train_opts to = train_opts_defaults();
         to.lr = o->lr; to.weight_decay = o->weight_decay; to.max_grad_norm = o->max_grad_norm;
         to.epochs = o->epochs; to.grad_accum = o->grad_accum; to.schedule = o->schedule; to.seed = seed; to.quiet = 1;
-        batch_source src = {&it, src_batches, src_next, batch_iter_max_tokens(&it), batch_iter_max_seqs(&it), batch_iter_max_len(&it)};
+        batch_source src = batch_iter_source(&it);
         train_result tr;
         rc = train_run(target, pool, o->full ? NULL : &a, &src, &to, &tr);
         r->train_loss_first = tr.first_loss;

@@ -291,13 +291,6 @@ static char *round_path(const knowledge_opts *o, int r, const char *leaf) {
     return seal_path_join(o->run_dir, rel);
 }
 
-static int src_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
-static int src_next(void *ctx, int epoch, int i, train_batch *b) {
-    batch_iter *it = ctx;
-    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
-    return batch_iter_next(it, epoch, b, NULL) ? 0 : seal_err("outer SFT: batch %d missing", i);
-}
-
 /* Outer SFT: a LoRA on (prompt, best self-edit) pairs, completion-only loss,
  * then merged into the generator: round-r/model. */
 static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
@@ -329,7 +322,7 @@ static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     if (rc == 0) {
         train_opts to = train_opts_defaults();
         to.lr = o->sft_lr; to.epochs = o->sft_epochs; to.grad_accum = o->sft_accum; to.quiet = o->quiet;
-        batch_source src = {&it, src_batches, src_next, batch_iter_max_tokens(&it), batch_iter_max_seqs(&it), batch_iter_max_len(&it)};
+        batch_source src = batch_iter_source(&it);
         train_result tr;
         rc = train_run(&g, rs->pool, &a, &src, &to, &tr);
         if (rc == 0) rc = peft_save(&a, adir, gen_dir, SEAL_F32);

@@ -441,3 +441,16 @@ long batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches) {
     for (long i = it->next; i < end; i++) sum += it->item_labels[it->order[i]];
     return sum;
 }
+
+static int source_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
+
+static int source_next(void *ctx, int epoch, int i, train_batch *b) {
+    batch_iter *it = ctx;
+    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
+    return batch_iter_next(it, epoch, b, NULL) ? 0 : seal_err("batch %d of epoch %d is missing", i, epoch);
+}
+
+batch_source batch_iter_source(batch_iter *it) {
+    return (batch_source){it, source_batches, source_next, batch_iter_max_tokens(it), batch_iter_max_seqs(it),
+                          batch_iter_max_len(it)};
+}

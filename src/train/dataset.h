@@ -45,6 +45,7 @@
 
 #include "tok/tokenizer.h"
 #include "train/backward.h"
+#include "train/trainer.h"
 
 typedef struct {
     int *ids;            /* [n] token ids, each in [0, vocab) */
@@ -152,5 +153,9 @@ void batch_iter_seek(batch_iter *it, long epoch, int batch);
  * current position, or from its start if that epoch is not the current one),
  * without consuming them: the denominator for gradient accumulation. */
 long batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches);
+
+/* The trainer's view of an iterator: micro-batch i of epoch e, seeking when
+ * asked out of order (a resumed run). The iterator must outlive the source. */
+batch_source batch_iter_source(batch_iter *it);
 
 #endif
