@@ -14,7 +14,7 @@
 #   BENCH_ONLY        comma list of the groups to run: infer,train,tokenizer (default all three)
 #   BENCH_NO_ANCHOR=1 seal only (no PyTorch, no JS)
 #   TORCH_ANCHOR      path of torch_anchor.py
-# Takes about 15 minutes on 2 cores (the first run also writes the ~1 GB model).
+# Takes 9-15 minutes on 2 cores (the first run also writes the ~1 GB model).
 set -uo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."

@@ -34,6 +34,18 @@ void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, 
 void matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
 void matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
 
+/* The same two products through OpenBLAS sgemm, about twice as fast as the
+ * kernels above on this class of machine, for training. They are NOT batch
+ * invariant (BLAS blocks by problem size), so inference, whose contract is
+ * bit-identical results in any batch, keeps the kernels above. Narrow weights
+ * are converted to f32 a block of rows at a time into per-thread scratch;
+ * the work is split across the pool, each thread calling single-threaded BLAS. */
+void matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
+void matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
+/* C [m][n] = alpha * op(A) op(B) + beta * C, row-major, single-threaded sgemm. */
+void sgemm_rm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+              int ldb, float beta, float *c, int ldc);
+
 /* The kernels behind matmul() and matmul_t(), for the dispatcher in
  * matmul.c (not for callers): outputs [o0, o1) (W rows for matmul_block,
  * W columns for matmul_t_block) x tokens [t0, t1), over the full arrays.

@@ -1,8 +1,7 @@
 /* wgrad.h: weight gradients of a linear layer, f32.
  *     dW[o][c] += scale * sum_t dy[t][o] * x[t][c]      dW [rows][cols]
- * (the dW = dy^T x of y = x W^T), through the tuned matmul kernel (so each
- * element has matmul's fixed summation order: the result does not depend on
- * the thread count). Not reentrant: one caller thread at a time.
+ * (the dW = dy^T x of y = x W^T), one OpenBLAS sgemm per pool thread (rows
+ * of dW split across threads). wgrad_ref is the readable oracle.
  * wgrad_ref is the scalar oracle. Also the bias gradient db[o] += sum_t dy[t][o]. */
 #ifndef SEAL_KERN_WGRAD_H
 #define SEAL_KERN_WGRAD_H

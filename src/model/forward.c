@@ -238,7 +238,9 @@ static void store_kv(seal_fwd *f, seal_kvcache *kv, int layer, int n, const int 
  * targets this module; u_save [n][r] keeps x A^T for the backward pass. */
 static void linear(seal_fwd *f, int l, int mod, float *y, const float *x, const seal_mat *w, const float *b, int n,
                    float *u_save) {
-    matmul(f->pool, y, x, w, b, n);
+    /* training (saving) takes the faster BLAS path; inference keeps the batch-invariant kernel */
+    void (*mm)(seal_pool *, float *, const float *, const seal_mat *, const float *, int) = f->save ? matmul_fast : matmul;
+    mm(f->pool, y, x, w, b, n);
     if (!f->adapter) return;
     const lora_pair *p = adapter_pair(f->adapter, l, mod);
     if (!p->A) return;
@@ -252,8 +254,8 @@ static void linear(seal_fwd *f, int l, int mod, float *y, const float *x, const 
                     lora_dropout_keep(f->dropout_seed, l, mod, t, c, f->adapter->dropout);
         x = f->lora_x;
     }
-    matmul(f->pool, u, x, &A, NULL, n);
-    matmul(f->pool, f->lora_y, u, &B, NULL, n);
+    mm(f->pool, u, x, &A, NULL, n);
+    mm(f->pool, f->lora_y, u, &B, NULL, n);
     vec_axpy(y, f->adapter->scale, f->lora_y, n * p->out);
 }
 

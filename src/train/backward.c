@@ -9,7 +9,9 @@
 #include "kern/wgrad.h"
 #include "util/err.h"
 
-enum { LOGIT_ROWS = 32 };
+/* Rows of logits alive at once in training: enough to amortize one pass over
+ * the LM head (the largest matrix) per block, 128 x vocab floats. */
+enum { LOGIT_ROWS = 128 };
 
 /* ---------------------------------------------------------------- gradients */
 
@@ -162,7 +164,7 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
                         unsigned long long dseed) {
     seal_pool *pool = tc->pool;
     int in = w->cols, out = w->rows;
-    matmul_t(pool, accumulate ? tc->tmp : dx_out, dy, w, n);
+    matmul_t_fast(pool, accumulate ? tc->tmp : dx_out, dy, w, n);
     if (accumulate) add_rows(dx_out, tc->tmp, (size_t)n * in);
     if (g->full) {
         wgrad(pool, g->dW[l * MOD_COUNT + mod], dy, x, n, out, in, 1.0f);
@@ -176,7 +178,7 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
     float s = a->scale;
     seal_mat A = {p->A, SEAL_F32, r, in}, B = {p->B, SEAL_F32, out, r};
     wgrad(pool, dp->B, dy, u_saved, n, out, r, s); /* dB += s dy^T u */
-    matmul_t(pool, tc->du, dy, &B, n);             /* du = s dy B */
+    matmul_t_fast(pool, tc->du, dy, &B, n);        /* du = s dy B */
     for (size_t i = 0; i < (size_t)n * r; i++) tc->du[i] *= s;
     int drop = dseed && a->dropout > 0;
     const float *xa = x;
@@ -187,7 +189,7 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
         xa = tc->tmp;
     }
     wgrad(pool, dp->A, tc->du, xa, n, r, in, 1.0f); /* dA += du^T drop(x) */
-    matmul_t(pool, tc->tmp, tc->du, &A, n);          /* d drop(x) = du A */
+    matmul_t_fast(pool, tc->tmp, tc->du, &A, n);     /* d drop(x) = du A */
     if (drop)
         for (int t = 0; t < n; t++)
             for (int c = 0; c < in; c++) tc->tmp[(size_t)t * in + c] *= lora_dropout_keep(dseed, l, mod, t, c, a->dropout);
@@ -276,7 +278,7 @@ static void head_rows(train_ctx *tc, train_grads *g, const train_batch *b, const
     int V = c->vocab, H = c->hidden;
     float *hrows = tc->head_h, *drows = tc->head_d;
     for (int i = 0; i < k; i++) memcpy(hrows + (size_t)i * H, tc->hidden + (size_t)rows[i] * H, sizeof(float) * H);
-    fwd_logits(&tc->f, hrows, k, tc->logits);
+    matmul_fast(tc->pool, tc->logits, hrows, &tc->m->lm_head, NULL, k);
     for (int i = 0; i < k; i++) {
         float *row = tc->logits + (size_t)i * V, w = b->weight[rows[i]];
         int target = b->tok[rows[i] + 1];
@@ -290,7 +292,7 @@ static void head_rows(train_ctx *tc, train_grads *g, const train_batch *b, const
         for (int v = 0; v < V; v++) row[v] *= scale;
         row[target] -= w;
     }
-    matmul_t(tc->pool, drows, tc->logits, &tc->m->lm_head, k);
+    matmul_t_fast(tc->pool, drows, tc->logits, &tc->m->lm_head, k);
     for (int i = 0; i < k; i++) memcpy(tc->dxn + (size_t)rows[i] * H, drows + (size_t)i * H, sizeof(float) * H);
     if (g->full) wgrad(tc->pool, g->d_lm_head, tc->logits, hrows, k, V, H, 1.0f);
 }
