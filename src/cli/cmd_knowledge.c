@@ -30,7 +30,9 @@ static const char *usage =
     "Inner loop: --inner-rank R (32) --inner-alpha A (64) --inner-targets LIST (q_proj,v_proj)\n"
     "          --inner-lr X (1e-3) --inner-epochs N (10) --inner-batch N (1) --inner-full\n"
     "          --reps N (3 per self-edit when ranking)  --eval-reps N (1)  --answer-tokens N (64)\n"
-    "Grading:  --grader em|f1 (em)  --f1-threshold X (0.5)\n"
+    "Grading:  --grader em|f1|judge (em)  --f1-threshold X (0.5)\n"
+    "          --judge-model DIR: a local model answers the reference's verbatim grading prompt\n"
+    "          (greedy, 8 tokens; correct iff the reply says \"yes\" and not \"no\")\n"
     "Outer SFT: --sft-rank R (64) --sft-alpha A (128) --sft-targets LIST (all) --sft-lr X (3e-4)\n"
     "          --sft-epochs N (2) --sft-accum N (10)  --positive-gain (keep only self-edits that beat the base)\n"
     "Other:    --seed S (1)  --workers N (inner loops in parallel; 1)  -t N (kernel threads)  --quiet\n";
@@ -41,7 +43,7 @@ int cmd_knowledge(int argc, char **argv) {
     int rl = !strcmp(argv[1], "rl");
     enum { O_EVAL = 256, O_TRAIN, O_RUN, O_EP, O_PPR, O_ROUNDS, O_SSEED, O_PROMPT, O_TEMP, O_TOPP, O_MAXE, O_MAXSEG,
            O_NOSPLIT, O_IR, O_IA, O_IT, O_ILR, O_IE, O_IB, O_IF, O_REPS, O_EREPS, O_ANS, O_GRADER, O_F1, O_SR, O_SA, O_ST,
-           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET };
+           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE };
     static struct option opts[] = {
         {"model", 1, 0, 'm'}, {"eval", 1, 0, O_EVAL}, {"train", 1, 0, O_TRAIN}, {"run", 1, 0, O_RUN},
         {"eval-passages", 1, 0, O_EP}, {"passages-per-round", 1, 0, O_PPR}, {"rounds", 1, 0, O_ROUNDS},
@@ -52,9 +54,10 @@ int cmd_knowledge(int argc, char **argv) {
         {"eval-reps", 1, 0, O_EREPS}, {"answer-tokens", 1, 0, O_ANS}, {"grader", 1, 0, O_GRADER}, {"f1-threshold", 1, 0, O_F1},
         {"sft-rank", 1, 0, O_SR}, {"sft-alpha", 1, 0, O_SA}, {"sft-targets", 1, 0, O_ST}, {"sft-lr", 1, 0, O_SLR},
         {"sft-epochs", 1, 0, O_SE}, {"sft-accum", 1, 0, O_SACC}, {"positive-gain", 0, 0, O_POS}, {"seed", 1, 0, O_SEED},
-        {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
+        {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"judge-model", 1, 0, O_JUDGE}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     knowledge_opts o = knowledge_opts_defaults();
+    const char *judge_dir = NULL;
     if (!rl) o.rounds = 0;
     int c;
     optind = 2;
@@ -87,7 +90,8 @@ int cmd_knowledge(int argc, char **argv) {
         case O_GRADER:
             if (!strcmp(optarg, "em")) o.inner.grader = GRADE_EM;
             else if (!strcmp(optarg, "f1")) o.inner.grader = GRADE_F1;
-            else { seal_err("--grader: \"%s\" (em or f1)", optarg); return cli_fail(); }
+            else if (!strcmp(optarg, "judge")) o.inner.grader = GRADE_JUDGE;
+            else { seal_err("--grader: \"%s\" (em, f1 or judge)", optarg); return cli_fail(); }
             break;
         case O_F1: o.inner.f1_threshold = atof(optarg); break;
         case O_SR: o.sft_rank = atoi(optarg); break;
@@ -100,6 +104,7 @@ int cmd_knowledge(int argc, char **argv) {
         case O_SEED: o.seed = strtoull(optarg, NULL, 10); break;
         case O_WORKERS: o.workers = atoi(optarg); break;
         case O_QUIET: o.quiet = 1; break;
+        case O_JUDGE: judge_dir = optarg; break;
         case 'k': o.k = atoi(optarg); break;
         case 't': o.threads = atoi(optarg); break;
         case 'h': return cli_usage(usage, 0);
@@ -108,7 +113,20 @@ int cmd_knowledge(int argc, char **argv) {
     }
     if (!o.model_dir || !o.eval_path || !o.run_dir || optind != argc || (rl && o.rounds > 0 && !o.train_path))
         return cli_usage(usage, 1);
+    if ((o.inner.grader == GRADE_JUDGE) != (judge_dir != NULL)) {
+        seal_err("--grader judge and --judge-model DIR go together");
+        return cli_fail();
+    }
     o.threads = cli_threads(o.threads);
+    seal_model judge;
+    seal_tokenizer *judge_tok = NULL;
+    if (judge_dir) {
+        if (model_load(&judge, judge_dir)) return cli_fail();
+        if (!(judge_tok = tok_load(judge_dir))) { model_free(&judge); return cli_fail(); }
+        o.inner.judge = &judge;
+        o.inner.judge_tok = judge_tok;
+    }
     int rc = rl ? knowledge_rl(&o) : knowledge_eval(&o);
+    if (judge_dir) { tok_free(judge_tok); model_free(&judge); }
     return rc ? cli_fail() : 0;
 }

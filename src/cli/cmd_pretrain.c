@@ -244,7 +244,9 @@ int cmd_pretrain(int argc, char **argv) {
             if (save_checkpoint(&s, &m, out, p.tokenizer, p.keep_checkpoints)) { rc = -1; break; }
         char status[128];
         double el = seal_now() - s.t0;
-        snprintf(status, sizeof status, "loss %.3f eval %.3f lr %.1e %.0f tok/s", loss, ev_loss, lr, s.tokens / (el > 0 ? el : 1));
+        char ev[24] = "-";
+        if (!isnan(ev_loss)) snprintf(ev, sizeof ev, "%.3f", ev_loss);
+        snprintf(status, sizeof status, "loss %.3f eval %s lr %.1e %.0f tok/s", loss, ev, lr, s.tokens / (el > 0 ? el : 1));
         progress_update(&bar, s.step, status);
     }
     seal_pool_destroy(pool);

@@ -492,6 +492,7 @@ static int write_config(const knowledge_opts *o) {
         "inner_rank", o->inner.rank, "inner_alpha", o->inner.alpha, "inner_lr", o->inner.lr, "inner_epochs", o->inner.epochs,
         "inner_full", o->inner.full, "sft_rank", o->sft_rank, "sft_epochs", o->sft_epochs, "sft_lr", o->sft_lr,
         "sft_alpha", o->sft_alpha, "grader", (int)o->inner.grader);
+    if (o->inner.judge) json_object_set_new(c, "judge_model", json_string(o->inner.judge->dir));
     char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(c);
     char *path = seal_path_join(o->run_dir, "config.json");

@@ -64,6 +64,15 @@ PY
 # another option set on the same run directory is refused
 "$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/a" --eval-passages 3 --quiet >/dev/null 2>"$tmp/err"
 grep -q "other options" "$tmp/err" || fail "changed options not refused: $(cat "$tmp/err")"
+# the LLM judge: a local model answers the verbatim grading prompt (here the same small model: the verdicts are
+# meaningless, the path must work and record every question)
+"$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/judge" --eval-passages 2 -k 1 --inner-epochs 1 \
+    --max-edit-tokens 16 --answer-tokens 8 --grader judge --judge-model "$tmp/m" --quiet >"$tmp/judge.out" 2>&1 ||
+  fail "judge grading: $(tail -3 "$tmp/judge.out")"
+grep -q '"judge_model"' "$tmp/judge/config.json" || fail "judge model not recorded in config.json"
+"$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/judge2" --grader judge --quiet 2>"$tmp/err" >/dev/null
+grep -q "judge-model" "$tmp/err" || fail "--grader judge without --judge-model not refused"
+# real SQuAD passages
 # real SQuAD passages
 squad=${SEAL_ROOT:-.}/../shared/data/squad/squad_val.json
 if [ -f "$squad" ]; then
