@@ -35,6 +35,9 @@ static const char *usage =
     "          (greedy, 8 tokens; correct iff the reply says \"yes\" and not \"no\")\n"
     "Outer SFT: --sft-rank R (64) --sft-alpha A (128) --sft-targets LIST (all) --sft-lr X (3e-4)\n"
     "          --sft-epochs N (2) --sft-accum N (10)  --positive-gain (keep only self-edits that beat the base)\n"
+    "Conditions: --conditions LIST (base,passage,passage+self-edit; default all)\n"
+    "          --given-self-edits FILE [--given-name NAME]: also evaluate fixed self-edits, a JSON\n"
+    "          object {title: text} (e.g. another model's, or an oracle's), as condition NAME\n"
     "Other:    --seed S (1)  --workers N (inner loops in parallel; 1)  -t N (kernel threads)  --quiet\n";
 
 int cmd_knowledge(int argc, char **argv) {
@@ -43,7 +46,7 @@ int cmd_knowledge(int argc, char **argv) {
     int rl = !strcmp(argv[1], "rl");
     enum { O_EVAL = 256, O_TRAIN, O_RUN, O_EP, O_PPR, O_ROUNDS, O_SSEED, O_PROMPT, O_TEMP, O_TOPP, O_MAXE, O_MAXSEG,
            O_NOSPLIT, O_IR, O_IA, O_IT, O_ILR, O_IE, O_IB, O_IF, O_REPS, O_EREPS, O_ANS, O_GRADER, O_F1, O_SR, O_SA, O_ST,
-           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE };
+           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE, O_COND, O_GIVEN, O_GNAME };
     static struct option opts[] = {
         {"model", 1, 0, 'm'}, {"eval", 1, 0, O_EVAL}, {"train", 1, 0, O_TRAIN}, {"run", 1, 0, O_RUN},
         {"eval-passages", 1, 0, O_EP}, {"passages-per-round", 1, 0, O_PPR}, {"rounds", 1, 0, O_ROUNDS},
@@ -54,7 +57,8 @@ int cmd_knowledge(int argc, char **argv) {
         {"eval-reps", 1, 0, O_EREPS}, {"answer-tokens", 1, 0, O_ANS}, {"grader", 1, 0, O_GRADER}, {"f1-threshold", 1, 0, O_F1},
         {"sft-rank", 1, 0, O_SR}, {"sft-alpha", 1, 0, O_SA}, {"sft-targets", 1, 0, O_ST}, {"sft-lr", 1, 0, O_SLR},
         {"sft-epochs", 1, 0, O_SE}, {"sft-accum", 1, 0, O_SACC}, {"positive-gain", 0, 0, O_POS}, {"seed", 1, 0, O_SEED},
-        {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"judge-model", 1, 0, O_JUDGE}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
+        {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"judge-model", 1, 0, O_JUDGE}, {"conditions", 1, 0, O_COND},
+        {"given-self-edits", 1, 0, O_GIVEN}, {"given-name", 1, 0, O_GNAME}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     knowledge_opts o = knowledge_opts_defaults();
     const char *judge_dir = NULL;
@@ -105,6 +109,9 @@ int cmd_knowledge(int argc, char **argv) {
         case O_WORKERS: o.workers = atoi(optarg); break;
         case O_QUIET: o.quiet = 1; break;
         case O_JUDGE: judge_dir = optarg; break;
+        case O_COND: o.conditions = optarg; break;
+        case O_GIVEN: o.given_path = optarg; break;
+        case O_GNAME: o.given_name = optarg; break;
         case 'k': o.k = atoi(optarg); break;
         case 't': o.threads = atoi(optarg); break;
         case 'h': return cli_usage(usage, 0);

@@ -12,6 +12,7 @@ static const struct {
     {"info", cmd_info, "describe a Hugging Face model directory"},
     {"score", cmd_score, "log-probabilities of a token sequence under a model"},
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
+    {"sandbox", cmd_sandbox, "measure the tiny-model sandbox: probe | oracle | faithfulness"},
     {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM)"},
     {"pretrain", cmd_pretrain, "train a Llama model from scratch (checkpoints, resume)"},
     {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},

@@ -324,6 +324,17 @@ char *world_question(const world_person *p, world_attr a) {
 
 const char *world_answer(const world_person *p, world_attr a) { return value_str(p, a); }
 
+char *world_fact_sentence(const world_person *p, world_attr a) {
+    sbuf b = {0};
+    sb_puts(&b, "");
+    for (int i = 0; i < W_NTEMPLATES[a]; i++)
+        if (!W_TEMPLATES[a][i].rev && W_TEMPLATES[a][i].impl) {
+            render(&b, &W_TEMPLATES[a][i], p, REF_FULL, value_str(p, a));
+            break;
+        }
+    return b.p;
+}
+
 /* ---- pretraining documents ---- */
 
 /* The implication lines for a passage about p stating attrs[0..n): a random

@@ -83,6 +83,10 @@ const char *const *world_values(world_attr a, int *n); /* NULL, 0 for ATTR_SPOUS
 /* The forward question for attribute a about person p (malloc'd), and its short answer. */
 char *world_question(const world_person *p, world_attr a);
 const char *world_answer(const world_person *p, world_attr a);
+/* The fact stated plainly, as an ideal self-edit line would: full name, the
+ * question's direction, the value itself (no hop), the first such template of
+ * the attribute (malloc'd). */
+char *world_fact_sentence(const world_person *p, world_attr a);
 
 /* Faithfulness of one self-edit line about the passage's entity. */
 typedef enum {

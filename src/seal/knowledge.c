@@ -90,7 +90,7 @@ static int self_edits(run_state *rs, const seal_model *g, const char *tag, const
                 }
                 char key[160];
                 snprintf(key, sizeof key, "gen/%s/%d", tag, which[i]);
-                rc = journal_put(&rs->edits, key, json_pack("{s:o}", "completions", arr));
+                rc = journal_put(&rs->edits, key, json_pack("{s:s, s:o}", "title", ps[which[i]]->title, "completions", arr));
             }
             for (int i = 0; i < todo * o->k; i++) gen_sample_free(&smp[i]);
             free(smp);
@@ -252,7 +252,8 @@ static int cond_base(run_state *rs, condition *c) {
 
 /* Inner loops on the evaluation passages with self-edits from generator g
  * (g NULL: passage only). tag names the condition in the journal keys. */
-static int cond_inner(run_state *rs, condition *c, const char *name, const char *tag, const seal_model *g) {
+static int cond_inner(run_state *rs, condition *c, const char *name, const char *tag, const seal_model *g,
+                      json_t *given) {
     const knowledge_opts *o = rs->o;
     int k = g ? o->k : 1, reps = o->eval_reps, n = rs->n_eval;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -260,6 +261,9 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
     for (int i = 0; i < n; i++) ps[i] = &rs->eval.p[rs->eval_idx[i]];
     json_t **edits = seal_calloc((size_t)n, sizeof *edits);
     int rc = g ? self_edits(rs, g, tag, ps, n, edits) : 0;
+    for (int i = 0; i < n && rc == 0 && given; i++)
+        if (!json_is_string(json_object_get(given, ps[i]->title)))
+            rc = seal_err("%s: no self-edit for passage \"%s\"", o->given_path, ps[i]->title);
     inner_job *jobs = seal_calloc((size_t)n * k * reps, sizeof *jobs);
     int nj = 0;
     for (int i = 0; i < n && rc == 0; i++)
@@ -267,7 +271,8 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
             for (int r = 0; r < reps; r++, nj++) {
                 snprintf(jobs[nj].key, sizeof jobs[nj].key, "%s/p%d/e%d/r%d", tag, i, j, r);
                 jobs[nj].p = ps[i];
-                jobs[nj].self_edit = g ? json_string_value(json_array_get(edits[i], (size_t)j)) : NULL;
+                jobs[nj].self_edit = g ? json_string_value(json_array_get(edits[i], (size_t)j))
+                                       : given ? json_string_value(json_object_get(given, ps[i]->title)) : NULL;
                 jobs[nj].seed = mix(o->seed, mix(mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
             }
     if (rc == 0) rc = run_jobs(rs, jobs, nj, name);
@@ -493,6 +498,8 @@ static int write_config(const knowledge_opts *o) {
         "inner_full", o->inner.full, "sft_rank", o->sft_rank, "sft_epochs", o->sft_epochs, "sft_lr", o->sft_lr,
         "sft_alpha", o->sft_alpha, "grader", (int)o->inner.grader);
     if (o->inner.judge) json_object_set_new(c, "judge_model", json_string(o->inner.judge->dir));
+    if (o->conditions) json_object_set_new(c, "conditions", json_string(o->conditions));
+    if (o->given_path) json_object_set_new(c, "given_self_edits", json_string(o->given_path));
     char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(c);
     char *path = seal_path_join(o->run_dir, "config.json");
@@ -542,6 +549,15 @@ static void close_run(run_state *rs) {
     model_free(&rs->base);
 }
 
+/* Is condition name among o->conditions (all when none are listed)? */
+static int wanted(const knowledge_opts *o, const char *name) {
+    if (!o->conditions) return 1;
+    size_t n = strlen(name);
+    for (const char *p = o->conditions; (p = strstr(p, name)); p += n)
+        if ((p == o->conditions || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')) return 1;
+    return 0;
+}
+
 int knowledge_rl(const knowledge_opts *o) {
     if (o->k <= 0 || o->k > 64 || o->reps <= 0 || o->eval_reps <= 0 || o->eval_passages <= 0 || o->rounds < 0 ||
         o->passages_per_round <= 0 || o->gen_batch <= 0 || o->gen_batch > 64 || o->workers <= 0)
@@ -549,9 +565,16 @@ int knowledge_rl(const knowledge_opts *o) {
     run_state rs;
     condition conds[16];
     int nc = 0, rc = open_run(&rs, o);
-    if (rc == 0) rc = cond_base(&rs, &conds[nc++]);
-    if (rc == 0) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL);
-    if (rc == 0) rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base);
+    if (rc == 0 && wanted(o, "base")) rc = cond_base(&rs, &conds[nc++]);
+    if (rc == 0 && wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
+    if (rc == 0 && o->given_path) {
+        json_error_t e;
+        json_t *given = json_load_file(o->given_path, 0, &e);
+        if (!json_is_object(given)) rc = seal_err("%s: expected a JSON object {title: self-edit} (line %d: %s)", o->given_path, e.line, e.text);
+        else rc = cond_inner(&rs, &conds[nc++], o->given_name ? o->given_name : "passage+given", "given", NULL, given);
+        json_decref(given);
+    }
+    if (rc == 0 && wanted(o, "passage+self-edit")) rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
     char *gen_dir = seal_strdup(o->model_dir);
     for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) {
         char *mdir = round_path(o, r, "model");
@@ -567,7 +590,7 @@ int knowledge_rl(const knowledge_opts *o) {
             char name[32], tag[16];
             snprintf(name, sizeof name, "seal-round-%d", r);
             snprintf(tag, sizeof tag, "eval%d", r);
-            rc = cond_inner(&rs, &conds[nc++], name, tag, &g);
+            rc = cond_inner(&rs, &conds[nc++], name, tag, &g, NULL);
             model_free(&g);
         }
         free(gen_dir);

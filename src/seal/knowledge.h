@@ -56,6 +56,9 @@ typedef struct {
     int workers;             /* inner loops run in parallel, one per worker */
     int threads;             /* kernel threads when workers == 1 */
     int quiet;
+    const char *conditions;  /* comma list of conditions to evaluate (NULL: all) */
+    const char *given_path;  /* JSON {title: self-edit text}: adds condition given_name */
+    const char *given_name;  /* e.g. "passage+oracle" */
 } knowledge_opts;
 
 /* The reference's defaults (seal-method.md), grading by exact match. */
