@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "kern/matmul.h"
 #include "kern/ops.h"
 #include "model/config.h"
@@ -42,28 +43,9 @@
 #define NEW_TOKENS 64
 #define MAX_BATCH 8
 #define SYNTH_SEED 1
-#define MAX_REPS 64
+#define MAX_REPS BENCH_MAX_REPS
 
 static int g_threads = 2;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of t[0..n) (sorts a copy). */
-static double median(const double *t, int n) {
-    double s[MAX_REPS];
-    memcpy(s, t, sizeof(double) * n);
-    qsort(s, n, sizeof(double), cmp_double);
-    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
 
 /* The anchor's JSON line: {"name", "shape", "value", "unit", then extra
  * fields}. extra is either "" or starts with ", ". */
@@ -116,7 +98,7 @@ static int ensure_model(const char *dir, const seal_config *cfg, const char *sha
     snprintf(tmp, sizeof tmp, "%s.tmp", dir);
     printf("# writing a random bf16 %s model to %s (once; reused by later runs)\n", shape, dir);
     fflush(stdout);
-    double t0 = now_s();
+    double t0 = seal_now();
     pid_t pid = fork();
     if (pid < 0) return seal_err("fork: cannot write the model");
     if (pid == 0) {
@@ -130,7 +112,7 @@ static int ensure_model(const char *dir, const seal_config *cfg, const char *sha
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return seal_err("writing the model to %s failed", tmp);
     if (rename(tmp, dir)) return seal_err("cannot rename %s to %s", tmp, dir);
-    printf("# model written in %.1f s\n", now_s() - t0);
+    printf("# model written in %.1f s\n", seal_now() - t0);
     return 0;
 }
 
@@ -168,11 +150,11 @@ static void bench_matmul(seal_pool *pool, const char *name, const char *shape, i
     double t[MAX_REPS];
     matmul(pool, y, x, &w, NULL, n); /* warm-up */
     for (int r = 0; r < reps; r++) {
-        double t0 = now_s();
+        double t0 = seal_now();
         matmul(pool, y, x, &w, NULL, n);
-        t[r] = now_s() - t0;
+        t[r] = seal_now() - t0;
     }
-    double med = median(t, reps);
+    double med = bench_median(t, reps);
     char extra[1024], rs[512];
     reps_field(rs, sizeof rs, "reps_s", t, reps);
     snprintf(extra, sizeof extra,
@@ -214,20 +196,20 @@ static void prefill_once(bench_ctx *b) {
 
 static void bench_prefill(bench_ctx *b, const char *shape, int reps) {
     for (int i = 0; i < PREFILL_LEN; i++) b->tok[i] = (int)(next_u32() % (unsigned)b->m->cfg.vocab);
-    double t[MAX_REPS], t_all = now_s();
+    double t[MAX_REPS], t_all = seal_now();
     prefill_once(b); /* warm-up: faults the weights in */
     for (int r = 0; r < reps; r++) {
-        double t0 = now_s();
+        double t0 = seal_now();
         prefill_once(b);
-        t[r] = now_s() - t0;
+        t[r] = seal_now() - t0;
     }
-    double med = median(t, reps);
+    double med = bench_median(t, reps);
     char extra[1024], rs[512];
     reps_field(rs, sizeof rs, "reps_s", t, reps);
     snprintf(extra, sizeof extra,
              ", \"seq\": %d, \"batch\": 1, \"logits\": \"last position only\", \"weights\": \"bf16\", "
              "\"median_s\": %.5g%s, \"gflops_effective\": %.5g, \"elapsed_s\": %.5g, \"rss_mb\": %.5g",
-             PREFILL_LEN, med, rs, forward_flops(&b->m->cfg, PREFILL_LEN, 1) / 1e9 / med, now_s() - t_all,
+             PREFILL_LEN, med, rs, forward_flops(&b->m->cfg, PREFILL_LEN, 1) / 1e9 / med, seal_now() - t_all,
              peak_rss_kb() / 1024.0);
     emit("prefill_bf16", shape, PREFILL_LEN / med, "tok/s", extra);
 }
@@ -237,7 +219,7 @@ static void bench_prefill(bench_ctx *b, const char *shape, int reps) {
  * sequence in one call. Stores prompt and decode seconds. */
 static void generate(bench_ctx *b, const int *prompt, int batch, int n_new, double *pre_s, double *dec_s) {
     int hid = b->m->cfg.hidden, vocab = b->m->cfg.vocab, cur[MAX_BATCH];
-    double t0 = now_s();
+    double t0 = seal_now();
     int n = batch * PROMPT_LEN;
     for (int i = 0; i < n; i++) {
         b->tok[i] = prompt[i];
@@ -249,7 +231,7 @@ static void generate(bench_ctx *b, const int *prompt, int batch, int n_new, doub
         memcpy(b->hlast + (size_t)s * hid, b->h + ((size_t)s * PROMPT_LEN + PROMPT_LEN - 1) * hid, sizeof(float) * hid);
     fwd_logits(b->f, b->hlast, batch, b->logits);
     for (int s = 0; s < batch; s++) cur[s] = argmax(b->logits + (size_t)s * vocab, vocab);
-    double t1 = now_s();
+    double t1 = seal_now();
     for (int i = 0; i < n_new; i++) {
         for (int s = 0; s < batch; s++) {
             b->tok[s] = cur[s];
@@ -261,24 +243,24 @@ static void generate(bench_ctx *b, const int *prompt, int batch, int n_new, doub
         for (int s = 0; s < batch; s++) cur[s] = argmax(b->logits + (size_t)s * vocab, vocab);
     }
     *pre_s = t1 - t0;
-    *dec_s = now_s() - t1;
+    *dec_s = seal_now() - t1;
 }
 
 /* Returns the median decode seconds for NEW_TOKENS steps. */
 static double bench_decode(bench_ctx *b, const char *shape, int batch, int reps) {
     int prompt[MAX_BATCH * PROMPT_LEN];
     for (int i = 0; i < batch * PROMPT_LEN; i++) prompt[i] = (int)(next_u32() % (unsigned)b->m->cfg.vocab);
-    double pre[MAX_REPS], dec[MAX_REPS], p, d, t_all = now_s();
+    double pre[MAX_REPS], dec[MAX_REPS], p, d, t_all = seal_now();
     generate(b, prompt, batch, 8, &p, &d); /* warm-up (short), as the anchor */
     for (int r = 0; r < reps; r++) generate(b, prompt, batch, NEW_TOKENS, &pre[r], &dec[r]);
-    double dm = median(dec, reps), pm = median(pre, reps);
+    double dm = bench_median(dec, reps), pm = bench_median(pre, reps);
     char extra[1024], rs[512], name[64];
     reps_field(rs, sizeof rs, "decode_reps_s", dec, reps);
     snprintf(extra, sizeof extra,
              ", \"batch\": %d, \"prompt\": %d, \"new_tokens\": %d, \"weights\": \"bf16\", \"ms_per_step\": %.5g, "
              "\"prompt_prefill_s\": %.5g, \"end_to_end_tok_s\": %.5g%s, \"elapsed_s\": %.5g",
              batch, PROMPT_LEN, NEW_TOKENS, 1000 * dm / NEW_TOKENS, pm, batch * NEW_TOKENS / (dm + pm), rs,
-             now_s() - t_all);
+             seal_now() - t_all);
     snprintf(name, sizeof name, "decode_bf16_b%d", batch);
     emit(name, shape, batch * NEW_TOKENS / dm, "tok/s", extra);
     return dm;
@@ -325,12 +307,12 @@ int main(int argc, char **argv) {
     must(ensure_model(dir, &cfg, shape), "model");
 
     seal_model m;
-    double t0 = now_s();
+    double t0 = seal_now();
     must(model_load(&m, dir), "model_load");
     seal_pool *pool = seal_pool_create(g_threads);
     if (!pool) seal_die("thread pool: %s", seal_errmsg());
     printf("# %s: %.1fM params, %s, loaded in %.2f s, %d threads\n", shape, m.n_params / 1e6,
-           seal_dtype_name(m.dtype), now_s() - t0, seal_pool_threads(pool));
+           seal_dtype_name(m.dtype), seal_now() - t0, seal_pool_threads(pool));
     fflush(stdout);
 
     bench_matmul(pool, "matmul_2048_bf16", "-", 2048, 2048, 2048, reps);

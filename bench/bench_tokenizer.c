@@ -17,22 +17,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "tok/tokenizer.h"
 #include "util/err.h"
 
-#define MAX_REPS 64
+#define MAX_REPS BENCH_MAX_REPS
 #define WARMUP_BYTES 10000
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -78,9 +68,9 @@ int main(int argc, char **argv) {
     size_t len;
     char *text = read_file(path, &len);
 
-    double t0 = now_s();
+    double t0 = seal_now();
     seal_tokenizer *tok = tok_load(dir);
-    double load_s = now_s() - t0;
+    double load_s = seal_now() - t0;
     if (!tok) seal_die("%s", seal_errmsg());
 
     int *ids, n;
@@ -88,13 +78,13 @@ int main(int argc, char **argv) {
     free(ids);
     double t[MAX_REPS];
     for (int r = 0; r < reps; r++) {
-        t0 = now_s();
+        t0 = seal_now();
         if (tok_encode(tok, text, len, 1, &ids, &n)) seal_die("%s: %s", path, seal_errmsg());
-        t[r] = now_s() - t0;
+        t[r] = seal_now() - t0;
         free(ids);
     }
     double first = t[0];
-    qsort(t, reps, sizeof(double), cmp_double);
+    qsort(t, reps, sizeof(double), bench_cmp_double);
     double med = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
 
     printf("{\"name\": \"tokenizer_load\", \"shape\": \"qwen3\", \"value\": %.5g, \"unit\": \"s\", \"engine\": \"seal\", "

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "model/adapter.h"
 #include "model/config.h"
 #include "model/model.h"
@@ -37,28 +38,10 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 
-#define MAX_REPS 64
+#define MAX_REPS BENCH_MAX_REPS
 #define SYNTH_SEED 1
 
 static int g_threads = 2;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *t, int n) {
-    double s[MAX_REPS];
-    memcpy(s, t, sizeof(double) * n);
-    qsort(s, n, sizeof(double), cmp_double);
-    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
 
 static double peak_rss_mb(void) {
     struct rusage ru;
@@ -178,7 +161,7 @@ static const train_item ITEMS[] = {
 
 /* Load the model, build the session, take 1 + reps steps; print the lines. */
 static void run_item(const train_item *it, const char *dir, int reps, double budget_s) {
-    double t_all = now_s();
+    double t_all = seal_now();
     seal_model m;
     must(model_load(&m, dir), "model_load");
     if (!it->rank) model_to_f32(&m);
@@ -209,9 +192,9 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
 
     double t[MAX_REPS], loss, gn, lr, first_loss = 0, warm;
     int done = 0;
-    double t0 = now_s();
+    double t0 = seal_now();
     if (train_session_step(&s, &src, &loss, &gn, &lr) != 1) seal_die("warm-up step: %s", seal_errmsg());
-    warm = now_s() - t0;
+    warm = seal_now() - t0;
     first_loss = loss;
     printf("# %s: warm-up step %.2f s, loss %.4f\n", it->item, warm, loss);
     fflush(stdout);
@@ -221,14 +204,14 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
         int fit = (int)((budget_s - warm) / warm);
         int n = reps < fit ? reps : fit < 1 ? 1 : fit;
         while (done < n) {
-            t0 = now_s();
+            t0 = seal_now();
             if (train_session_step(&s, &src, &loss, &gn, &lr) != 1) seal_die("step: %s", seal_errmsg());
-            t[done++] = now_s() - t0;
+            t[done++] = seal_now() - t0;
             printf("# %s: step %d %.2f s, loss %.4f\n", it->item, done, t[done - 1], loss);
             fflush(stdout);
         }
     }
-    double med = median(t, done), rss = peak_rss_mb();
+    double med = bench_median(t, done), rss = peak_rss_mb();
     long long trainable = ap ? (long long)a.n_params : m.n_params;
     char extra[2048], rs[512];
     size_t o2 = (size_t)snprintf(rs, sizeof rs, ", \"reps_s\": [");
@@ -242,14 +225,14 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
                  "\"last_loss\": %.5g, \"activation_mb\": %.5g, \"rss_after_load_mb\": %.5g, \"peak_rss_mb\": %.5g, "
                  "\"elapsed_s\": %.5g",
                  it->len, it->n_seq, it->rank, it->alpha, it->targets, seal_dtype_name(m.dtype), trainable, med, rs, warm,
-                 first_loss, loss, act / 1048576.0, rss_init, rss, now_s() - t_all);
+                 first_loss, loss, act / 1048576.0, rss_init, rss, seal_now() - t_all);
     else
         snprintf(extra, sizeof extra,
                  ", \"seq\": %d, \"batch\": %d, \"params\": %lld, \"mode\": \"f32 weights, gradients and AdamW\", "
                  "\"median_s\": %.5g%s, \"warmup_s\": %.5g, \"first_loss\": %.5g, \"last_loss\": %.5g, "
                  "\"activation_mb\": %.5g, \"peak_rss_mb\": %.5g, \"elapsed_s\": %.5g",
                  it->len, it->n_seq, trainable, med, rs, warm, first_loss, loss, act / 1048576.0, rss,
-                 now_s() - t_all);
+                 seal_now() - t_all);
     emit(it->name, it->shape, n_tok / med, "tok/s", extra);
     char name[96];
     snprintf(name, sizeof name, "peak_rss_%s", it->name);
