@@ -1,5 +1,6 @@
 /* matmul_blas.c: matmul_fast / matmul_t_fast on OpenBLAS (see matmul.h). */
 #include <cblas.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,17 +26,34 @@ void sgemm_rm(int ta, int tb, int m, int n, int k, float alpha, const float *a, 
                 b, ldb, beta, c, ldc);
 }
 
-/* Per-thread f32 scratch for converted weight blocks; grows, then is reused. */
-static _Thread_local float *scratch;
-static _Thread_local size_t scratch_cap;
+/* Per-thread f32 scratch for converted weight blocks; grows, then is reused.
+ * Held through a pthread key so that a pool thread's buffer is freed when the
+ * thread exits. */
+typedef struct { float *p; size_t cap; } scratch_buf;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *v) {
+    scratch_buf *b = v;
+    free(b->p);
+    free(b);
+}
+
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_free); }
 
 static float *thread_scratch(size_t floats) {
-    if (floats > scratch_cap) {
-        free(scratch);
-        scratch = seal_aligned_alloc(sizeof(float) * floats);
-        scratch_cap = floats;
+    pthread_once(&scratch_once, scratch_key_init);
+    scratch_buf *b = pthread_getspecific(scratch_key);
+    if (!b) {
+        b = seal_calloc(1, sizeof *b);
+        pthread_setspecific(scratch_key, b);
     }
-    return scratch;
+    if (floats > b->cap) {
+        free(b->p);
+        b->p = seal_aligned_alloc(sizeof(float) * floats);
+        b->cap = floats;
+    }
+    return b->p;
 }
 
 /* Rows [r0, r1) of W, columns [c0, c1), as f32 (a view when W is f32 and
