@@ -38,10 +38,8 @@ void vec_axpy(float *y, float a, const float *x, int n) {
 void rmsnorm_forward(float *out, const float *x, const float *w, int n, int d, float eps) {
     for (int t = 0; t < n; t++) {
         const float *xr = x + (long)t * d;
-        float *o = out + (long)t * d;
-        double ss = 0.0;
-        for (int i = 0; i < d; i++) ss += (double)xr[i] * xr[i];
-        float r = (float)(1.0 / sqrt(ss / d + eps));
+        float *o = out + (long)t * d, r;
+        rmsnorm_rstd(&r, xr, 1, d, eps);
         for (int i = 0; i < d; i++) o[i] = xr[i] * r * w[i];
     }
 }

@@ -38,9 +38,13 @@ static void draw(seal_progress *p, long done, const char *status, int final) {
     char bar[32];
     for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "%s%s [%s] %ld/%ld %.2f %s/s %s<%s%s%s%s", p->tty ? "\r\033[K" : "", p->label, bar, done, p->total,
-            rate, p->unit, elapsed, final ? elapsed : eta, status ? " " : "", status ? status : "",
-            p->tty && !final ? "" : "\n");
+    if (final) /* done: the elapsed time, no estimate */
+        fprintf(stderr, "%s%s [%s] %ld/%ld %.2f %s/s in %s%s%s\n", p->tty ? "\r\033[K" : "", p->label, bar, done,
+                p->total, rate, p->unit, elapsed, status ? " " : "", status ? status : "");
+    else
+        fprintf(stderr, "%s%s [%s] %ld/%ld %.2f %s/s %s elapsed, %s left%s%s%s", p->tty ? "\r\033[K" : "", p->label,
+                bar, done, p->total, rate, p->unit, elapsed, eta, status ? " " : "", status ? status : "",
+                p->tty ? "" : "\n");
     fflush(stderr);
     p->last_print = now;
     p->printed = 1;
