@@ -29,6 +29,8 @@ static const char *usage =
     "          --max-segments N (30; 0 = no cap)  --no-split-newlines\n"
     "Inner loop: --inner-rank R (32) --inner-alpha A (64) --inner-targets LIST (q_proj,v_proj)\n"
     "          --inner-lr X (1e-3) --inner-epochs N (10) --inner-batch N (1) --inner-full\n"
+    "          --distractors N (0): also train on N other passages of the same set, so that\n"
+    "          facts must be bound to their title (the sandbox's multi-passage setting)\n"
     "          --reps N (3 per self-edit when ranking)  --eval-reps N (1)  --answer-tokens N (64)\n"
     "Grading:  --grader em|f1|judge (em)  --f1-threshold X (0.5)\n"
     "          --judge-model DIR: a local model answers the reference's verbatim grading prompt\n"
@@ -46,7 +48,7 @@ int cmd_knowledge(int argc, char **argv) {
     int rl = !strcmp(argv[1], "rl");
     enum { O_EVAL = 256, O_TRAIN, O_RUN, O_EP, O_PPR, O_ROUNDS, O_SSEED, O_PROMPT, O_TEMP, O_TOPP, O_MAXE, O_MAXSEG,
            O_NOSPLIT, O_IR, O_IA, O_IT, O_ILR, O_IE, O_IB, O_IF, O_REPS, O_EREPS, O_ANS, O_GRADER, O_F1, O_SR, O_SA, O_ST,
-           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE, O_COND, O_GIVEN, O_GNAME };
+           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE, O_COND, O_GIVEN, O_GNAME, O_DISTRACT };
     static struct option opts[] = {
         {"model", 1, 0, 'm'}, {"eval", 1, 0, O_EVAL}, {"train", 1, 0, O_TRAIN}, {"run", 1, 0, O_RUN},
         {"eval-passages", 1, 0, O_EP}, {"passages-per-round", 1, 0, O_PPR}, {"rounds", 1, 0, O_ROUNDS},
@@ -58,7 +60,7 @@ int cmd_knowledge(int argc, char **argv) {
         {"sft-rank", 1, 0, O_SR}, {"sft-alpha", 1, 0, O_SA}, {"sft-targets", 1, 0, O_ST}, {"sft-lr", 1, 0, O_SLR},
         {"sft-epochs", 1, 0, O_SE}, {"sft-accum", 1, 0, O_SACC}, {"positive-gain", 0, 0, O_POS}, {"seed", 1, 0, O_SEED},
         {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"judge-model", 1, 0, O_JUDGE}, {"conditions", 1, 0, O_COND},
-        {"given-self-edits", 1, 0, O_GIVEN}, {"given-name", 1, 0, O_GNAME}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
+        {"given-self-edits", 1, 0, O_GIVEN}, {"given-name", 1, 0, O_GNAME}, {"distractors", 1, 0, O_DISTRACT}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     knowledge_opts o = knowledge_opts_defaults();
     const char *judge_dir = NULL;
@@ -112,6 +114,7 @@ int cmd_knowledge(int argc, char **argv) {
         case O_COND: o.conditions = optarg; break;
         case O_GIVEN: o.given_path = optarg; break;
         case O_GNAME: o.given_name = optarg; break;
+        case O_DISTRACT: o.distractors = atoi(optarg); break;
         case 'k': o.k = atoi(optarg); break;
         case 't': o.threads = atoi(optarg); break;
         case 'h': return cli_usage(usage, 0);

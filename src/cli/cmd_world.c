@@ -24,15 +24,20 @@ static const char *usage =
     "\n"
     "  --out DIR                output directory (created)\n"
     "  --seed S                 random seed (default 1)\n"
-    "  --people N               pretraining people (default 4000)\n"
+    "  --people N               pretraining people (default 400): the people whose\n"
+    "                           facts the model memorizes\n"
+    "  --drill N                drill people (default 24000): one implications or\n"
+    "                           rewrite document each, so that the model learns to\n"
+    "                           read a passage rather than recall it\n"
     "  --train N                held-out people for train.json (default 200)\n"
     "  --eval N                 held-out people for eval.json (default 100)\n"
     "  --docs-per-person K      passage/implications/rewrite documents per\n"
-    "                           pretraining person (default 12)\n"
+    "                           pretraining person (default 60)\n"
     "  --qa-frac F              fraction of pretraining people that also get one QA\n"
     "                           document per attribute (default 0.5)\n"
+    "  --qa-repeats N           copies of each such QA document (default 3)\n"
     "  --background-docs N      documents about countries, cities, firms and\n"
-    "                           universities, and QA about them (default 12000)\n"
+    "                           universities, and QA about them (default 8000)\n"
     "  --min-facts N            facts (= questions) per held-out passage, at least\n"
     "                           (default 5)\n"
     "  --max-facts N            ... at most (default 8; at most 10)\n"
@@ -41,7 +46,7 @@ static const char *usage =
     "                           pretraining passages (default 0.4,0.3,0.3)\n"
     "  --heldout-style P,R,H    the same for held-out passages (default 0.2,0.35,0.45)\n"
     "  --doc-mix P,I,R          weights of passage, implications and rewrite documents\n"
-    "                           (default 0.3,0.55,0.15)\n";
+    "                           (default 0.45,0.35,0.2)\n";
 
 static int parse_int(const char *s, const char *flag, int *out) {
     char *end;
@@ -71,13 +76,14 @@ static int parse_weights(const char *s, const char *flag, double *w, int n) {
 }
 
 static int world_knowledge(int argc, char **argv) {
-    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX };
+    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX, O_DRILL, O_QAREP };
     static struct option opts[] = {
         {"out", 1, 0, O_OUT},           {"seed", 1, 0, O_SEED},      {"people", 1, 0, O_PEOPLE},
         {"train", 1, 0, O_TRAIN},       {"eval", 1, 0, O_EVAL},      {"docs-per-person", 1, 0, O_DOCS},
         {"qa-frac", 1, 0, O_QA},        {"background-docs", 1, 0, O_BG}, {"min-facts", 1, 0, O_MIN},
         {"max-facts", 1, 0, O_MAX},     {"pretrain-min-facts", 1, 0, O_PMIN},
         {"pretrain-style", 1, 0, O_PSTYLE}, {"heldout-style", 1, 0, O_HSTYLE}, {"doc-mix", 1, 0, O_MIX},
+        {"drill", 1, 0, O_DRILL},       {"qa-repeats", 1, 0, O_QAREP},
         {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
     world_opts o;
     world_opts_default(&o);
@@ -96,6 +102,8 @@ static int world_knowledge(int argc, char **argv) {
         case O_PEOPLE: rc = parse_int(optarg, "--people", &o.n_pretrain); break;
         case O_TRAIN: rc = parse_int(optarg, "--train", &o.n_train); break;
         case O_EVAL: rc = parse_int(optarg, "--eval", &o.n_eval); break;
+        case O_DRILL: rc = parse_int(optarg, "--drill", &o.n_drill); break;
+        case O_QAREP: rc = parse_int(optarg, "--qa-repeats", &o.qa_repeats); break;
         case O_DOCS: rc = parse_int(optarg, "--docs-per-person", &o.docs_per_person); break;
         case O_QA: rc = parse_double(optarg, "--qa-frac", &o.qa_frac); break;
         case O_BG: rc = parse_int(optarg, "--background-docs", &o.background_docs); break;
@@ -121,10 +129,10 @@ static int world_knowledge(int argc, char **argv) {
     int heldout_q = 0, nqa = 0;
     for (int i = 0; i < w.n_people; i++) {
         nqa += w.people[i].qa;
-        if (w.people[i].split != WORLD_PRETRAIN) heldout_q += __builtin_popcount(w.people[i].mask);
+        if (w.people[i].split == WORLD_TRAIN || w.people[i].split == WORLD_EVAL) heldout_q += __builtin_popcount(w.people[i].mask);
     }
-    printf("world: seed %llu, %d pretraining people (%d with QA), %d train + %d eval passages (%d questions)\n",
-           (unsigned long long)o.seed, o.n_pretrain, nqa, o.n_train, o.n_eval, heldout_q);
+    printf("world: seed %llu, %d pretraining people (%d with QA), %d drill people, %d train + %d eval passages "
+           "(%d questions)\n", (unsigned long long)o.seed, o.n_pretrain, nqa, o.n_drill, o.n_train, o.n_eval, heldout_q);
     printf("pretrain.jsonl: %lld documents, %.1f M characters (passage %lld, implications %lld, rewrite %lld, "
            "QA %lld, background %lld, background QA %lld)\n",
            st.pretrain_docs, st.pretrain_bytes / 1e6, st.docs_by_kind[0], st.docs_by_kind[1], st.docs_by_kind[2],

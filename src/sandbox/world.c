@@ -38,12 +38,14 @@ static void sb_clear(sbuf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
 void world_opts_default(world_opts *o) {
     memset(o, 0, sizeof *o);
     o->seed = 1;
-    o->n_pretrain = 4000;
+    o->n_pretrain = 400;
     o->n_train = 200;
     o->n_eval = 100;
-    o->docs_per_person = 12;
+    o->n_drill = 24000;
+    o->docs_per_person = 60;
     o->qa_frac = 0.5;
-    o->background_docs = 12000;
+    o->qa_repeats = 3;
+    o->background_docs = 8000;
     o->min_facts = 5;
     o->max_facts = 8;
     o->pre_min_facts = 5;
@@ -51,7 +53,7 @@ void world_opts_default(world_opts *o) {
      * held-out passages lean on the indirect ones (reverse, hop). */
     o->pre_style[STYLE_PLAIN] = 0.4, o->pre_style[STYLE_REVERSE] = 0.3, o->pre_style[STYLE_HOP] = 0.3;
     o->held_style[STYLE_PLAIN] = 0.2, o->held_style[STYLE_REVERSE] = 0.35, o->held_style[STYLE_HOP] = 0.45;
-    o->doc_mix[DOC_PASSAGE] = 0.3, o->doc_mix[DOC_IMPLICATIONS] = 0.55, o->doc_mix[DOC_REWRITE] = 0.15;
+    o->doc_mix[DOC_PASSAGE] = 0.45, o->doc_mix[DOC_IMPLICATIONS] = 0.35, o->doc_mix[DOC_REWRITE] = 0.2;
 }
 
 static int check_weights(const double *w, int n, const char *what) {
@@ -64,9 +66,10 @@ static int check_weights(const double *w, int n, const char *what) {
 }
 
 static int check_opts(const world_opts *o) {
-    if (o->n_pretrain < 1 || o->n_train < 0 || o->n_eval < 0)
-        return seal_err("world: --people must be >= 1, --train and --eval >= 0");
-    if ((long long)o->n_pretrain + o->n_train + o->n_eval > 100000)
+    if (o->n_pretrain < 1 || o->n_train < 0 || o->n_eval < 0 || o->n_drill < 0)
+        return seal_err("world: --people must be >= 1, --train, --eval and --drill >= 0");
+    if (o->qa_repeats < 1) return seal_err("world: --qa-repeats must be >= 1");
+    if ((long long)o->n_pretrain + o->n_train + o->n_eval + o->n_drill > 100000)
         return seal_err("world: at most 100000 people in all (the name space is limited)");
     if (o->docs_per_person < 0 || o->background_docs < 0) return seal_err("world: document counts must be >= 0");
     if (!(o->qa_frac >= 0 && o->qa_frac <= 1)) return seal_err("world: --qa-frac must be in [0, 1]");
@@ -246,7 +249,7 @@ int world_generate(world *w, const world_opts *o) {
     memset(w, 0, sizeof *w);
     if (check_opts(o)) return -1;
     w->opts = *o;
-    int total = o->n_pretrain + o->n_train + o->n_eval;
+    int total = o->n_pretrain + o->n_train + o->n_eval + o->n_drill, heldout_end = o->n_pretrain + o->n_train + o->n_eval;
     w->n_people = total;
     w->people = seal_calloc((size_t)total, sizeof *w->people);
     name_set used = {0};
@@ -259,7 +262,8 @@ int world_generate(world *w, const world_opts *o) {
     sbuf b = {0};
     for (int i = 0; i < total; i++) {
         world_person *p = &w->people[i];
-        p->split = i < o->n_pretrain ? WORLD_PRETRAIN : i < o->n_pretrain + o->n_train ? WORLD_TRAIN : WORLD_EVAL;
+        p->split = i < o->n_pretrain ? WORLD_PRETRAIN : i < o->n_pretrain + o->n_train ? WORLD_TRAIN
+                 : i < heldout_end ? WORLD_EVAL : WORLD_DRILL;
         new_name(&r, &used, p->name, p->given, p->family);
         char fam[24];
         new_name(&r, &used, p->spouse, p->spouse_given, fam);
@@ -270,10 +274,8 @@ int world_generate(world *w, const world_opts *o) {
             p->val[a] = a == ATTR_SPOUSE ? 0 : (int)rng_below(&r, (uint64_t)n);
         }
         p->mask = (1u << WORLD_N_ATTR) - 1;
-        if (p->split == WORLD_PRETRAIN) {
-            p->qa = rng_double(&r) < o->qa_frac;
-            continue;
-        }
+        if (p->split == WORLD_PRETRAIN) p->qa = rng_double(&r) < o->qa_frac;
+        if (p->split == WORLD_PRETRAIN || p->split == WORLD_DRILL) continue;
         /* Held-out: the person has only the facts of its one passage. */
         int attrs[WORLD_N_ATTR];
         int n = o->min_facts + (int)rng_below(&r, (uint64_t)(o->max_facts - o->min_facts + 1));
@@ -337,28 +339,34 @@ char *world_fact_sentence(const world_person *p, world_attr a) {
 
 /* ---- pretraining documents ---- */
 
-/* The implication lines for a passage about p stating attrs[0..n): a random
- * subset (1..n) in random order, each TRUE, varied in subject (full name most
- * often), direction and whether a hop the passage used is resolved. */
+/* The implication lines for a passage about p stating attrs[0..n) (in that
+ * order): at least min(3, n) of its facts, in the passage's order, each TRUE,
+ * mostly plain (full name, forward, hop resolved) and sometimes less useful
+ * (given name, pronoun, reverse, hop copied). The passage's order makes
+ * reading one sentence after the other the learnable way to write them. */
 static void gen_implications(sbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info,
                              seal_rng *r) {
-    static const double ref_w[3] = {0.6, 0.2, 0.2};
-    int order[WORLD_N_ATTR];
-    memcpy(order, attrs, (size_t)n * sizeof *order);
-    shuffle_ints(r, order, n);
-    int k = 1 + (int)rng_below(r, (uint64_t)n);
+    static const double ref_w[3] = {0.75, 0.1, 0.15};
+    int lo = n < 3 ? n : 3, k = lo + (int)rng_below(r, (uint64_t)(n - lo + 1));
+    int keep[WORLD_N_ATTR] = {0}, idx[WORLD_N_ATTR];
+    for (int i = 0; i < n; i++) idx[i] = i;
+    shuffle_ints(r, idx, n);
+    for (int i = 0; i < k; i++) keep[idx[i]] = 1;
     char x[96];
-    for (int i = 0; i < k; i++) {
-        world_attr a = (world_attr)order[i];
+    int first = 1;
+    for (int i = 0; i < n; i++) {
+        if (!keep[i]) continue;
+        world_attr a = (world_attr)attrs[i];
         int hop = info->hop_kind[a];
-        int keep_hop = hop >= 0 && rng_double(r) < 0.25;
+        int keep_hop = hop >= 0 && rng_double(r) < 0.15;
         if (keep_hop) hop_phrase(a, p->val[a], hop, x, sizeof x);
         else snprintf(x, sizeof x, "%s", value_str(p, a));
-        if (i) sb_puts(b, "\n");
-        render(b, pick_template(r, a, rng_double(r) < 0.2, 1), p, pick_weighted(r, ref_w, 3), x);
+        if (!first) sb_puts(b, "\n");
+        first = 0;
+        render(b, pick_template(r, a, rng_double(r) < 0.1, 1), p, pick_weighted(r, ref_w, 3), x);
         /* Sometimes also the background fact behind a resolved hop: a true
          * indirect implication ("The capital of Vorland is Miltren."). */
-        if (hop >= 0 && !keep_hop && rng_double(r) < 0.15) {
+        if (hop >= 0 && !keep_hop && rng_double(r) < 0.1) {
             hop_phrase(a, p->val[a], hop, x, sizeof x);
             x[0] = (char)toupper((unsigned char)x[0]);
             sb_puts(b, "\n");
@@ -546,6 +554,14 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
     sbuf b = {0};
     for (int i = 0; i < w->n_people; i++) {
         const world_person *p = &w->people[i];
+        if (p->split == WORLD_DRILL) {
+            int kind = rng_double(&r) < 0.8 ? DOC_IMPLICATIONS : DOC_REWRITE;
+            sb_clear(&b);
+            person_doc(&b, w, p, kind, &r);
+            add_doc(&docs, b.p);
+            st->docs_by_kind[kind]++;
+            continue;
+        }
         if (p->split != WORLD_PRETRAIN) continue;
         for (int d = 0; d < o->docs_per_person; d++) {
             int kind = pick_weighted(&r, o->doc_mix, WORLD_N_DOC);
@@ -560,8 +576,8 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
             sb_clear(&b);
             qa_doc(&b, p->name, q, world_answer(p, (world_attr)a));
             free(q);
-            add_doc(&docs, b.p);
-            st->docs_by_kind[3]++;
+            for (int k = 0; k < o->qa_repeats; k++) add_doc(&docs, b.p);
+            st->docs_by_kind[3] += o->qa_repeats;
         }
     }
     for (int i = 0; i < o->background_docs; i++) {
@@ -666,14 +682,14 @@ void world_tables_json(json_t *j) {
 
 static json_t *world_json(const world *w) {
     const world_opts *o = &w->opts;
-    static const char *const split_name[] = {"pretrain", "train", "eval"};
+    static const char *const split_name[] = {"pretrain", "train", "eval", "drill"};
     json_t *j = json_object();
     json_object_set_new(j, "format", json_string(WORLD_FORMAT));
     json_object_set_new(j, "version", json_integer(WORLD_VERSION));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
-    json_object_set_new(j, "options", json_pack("{s:i,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:[fff],s:[fff],s:[fff]}",
-        "people", o->n_pretrain, "train", o->n_train, "eval", o->n_eval, "docs_per_person", o->docs_per_person,
-        "qa_frac", o->qa_frac, "background_docs", o->background_docs, "min_facts", o->min_facts, "max_facts",
+    json_object_set_new(j, "options", json_pack("{s:i,s:i,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:i,s:[fff],s:[fff],s:[fff]}",
+        "people", o->n_pretrain, "train", o->n_train, "eval", o->n_eval, "drill", o->n_drill, "docs_per_person",
+        o->docs_per_person, "qa_frac", o->qa_frac, "qa_repeats", o->qa_repeats, "background_docs", o->background_docs, "min_facts", o->min_facts, "max_facts",
         o->max_facts, "pretrain_min_facts", o->pre_min_facts, "pretrain_style", o->pre_style[0], o->pre_style[1],
         o->pre_style[2], "heldout_style", o->held_style[0], o->held_style[1], o->held_style[2], "doc_mix",
         o->doc_mix[0], o->doc_mix[1], o->doc_mix[2]));

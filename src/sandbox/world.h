@@ -21,7 +21,10 @@ typedef enum {
     ATTR_INSTRUMENT, ATTR_COLOUR, ATTR_PET, ATTR_SPORT, ATTR_SPOUSE, WORLD_N_ATTR
 } world_attr;
 
-typedef enum { WORLD_PRETRAIN, WORLD_TRAIN, WORLD_EVAL } world_split;
+/* WORLD_DRILL: extraction drills, people who appear in exactly one
+ * implications or rewrite document of pretrain.jsonl (never memorizable, so
+ * the only way to predict their lines is to read the passage). */
+typedef enum { WORLD_PRETRAIN, WORLD_TRAIN, WORLD_EVAL, WORLD_DRILL } world_split;
 
 /* Sentence styles, as weights: plain (forward, value stated), reverse (value
  * before the person), hop (value named through a background fact). */
@@ -32,8 +35,10 @@ enum { DOC_PASSAGE, DOC_IMPLICATIONS, DOC_REWRITE, WORLD_N_DOC };
 typedef struct {
     uint64_t seed;
     int n_pretrain, n_train, n_eval;   /* people per split */
+    int n_drill;                       /* drill people: one implications/rewrite document each */
     int docs_per_person;               /* passage/implications/rewrite docs per pretraining person */
     double qa_frac;                    /* pretraining people who also get QA docs (all attributes) */
+    int qa_repeats;                    /* copies of each QA document */
     int background_docs;               /* documents about countries, cities, firms, universities */
     int min_facts, max_facts;          /* facts per held-out passage (and its questions) */
     int pre_min_facts;                 /* facts per pretraining passage: pre_min_facts..WORLD_N_ATTR */
@@ -55,7 +60,7 @@ typedef struct {
 
 typedef struct {
     world_opts opts;
-    world_person *people;   /* pretraining first, then train, then eval */
+    world_person *people;   /* pretraining first, then train, eval, drill */
     int n_people;
     int *by_name;           /* person indices sorted by name (for lookups) */
 } world;

@@ -9,7 +9,7 @@
 #include "sandbox/world.h"
 
 #define WORLD_FORMAT "seal-world-knowledge"
-#define WORLD_VERSION 1
+#define WORLD_VERSION 2
 
 /* Background: countries (3 cities each, the first is the capital),
  * organisations (unique headquarters city), universities (unique city). */

@@ -171,7 +171,8 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
     if (!strcmp(sp, "pretrain")) p->split = WORLD_PRETRAIN;
     else if (!strcmp(sp, "train")) p->split = WORLD_TRAIN;
     else if (!strcmp(sp, "eval")) p->split = WORLD_EVAL;
-    else return seal_err("%s: people[%d].split: \"%s\" (expected pretrain, train or eval)", path, i, sp);
+    else if (!strcmp(sp, "drill")) p->split = WORLD_DRILL;
+    else return seal_err("%s: people[%d].split: \"%s\" (expected pretrain, train, eval or drill)", path, i, sp);
     p->qa = json_is_true(json_object_get(pj, "qa"));
     json_t *at = json_object_get(pj, "attributes");
     if (!json_is_object(at)) return seal_err("%s: people[%d].attributes: missing or not an object", path, i);

@@ -113,6 +113,8 @@ typedef struct {
     const seal_passage *p;
     const char *self_edit; /* NULL: passage only */
     unsigned long long seed;
+    const seal_passage *const *pool; /* the condition's passages: distractors come from here */
+    int n_pool, self_idx;
 } inner_job;
 
 typedef struct {
@@ -130,25 +132,47 @@ static json_t *str_array(char *const *s, int n) {
     return a;
 }
 
+/* Append the passage sequences of o->distractors other passages of the job's
+ * pool (the next ones in the pool's shuffled order) to *seqs, their titles to
+ * titles: the target's facts must then be bound to its title, not to "the
+ * passage that was trained on" (sandbox-feasibility.md, lesson 1). */
+static int add_distractors(const knowledge_opts *o, const inner_job *j, char ***seqs, int *n, json_t *titles) {
+    int d_n = o->distractors < j->n_pool ? o->distractors : j->n_pool - 1;
+    for (int d = 1; d <= d_n; d++) {
+        const seal_passage *q = j->pool[(j->self_idx + d) % j->n_pool];
+        char **extra;
+        int m;
+        if (selfedit_sequences(q->title, q->context, "", &o->seq, &extra, &m)) return -1;
+        *seqs = seal_realloc(*seqs, (size_t)(*n + m) * sizeof **seqs);
+        memcpy(*seqs + *n, extra, (size_t)m * sizeof *extra);
+        *n += m;
+        free(extra);
+        json_array_append_new(titles, json_string(q->title));
+    }
+    return 0;
+}
+
 static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
     const knowledge_opts *o = rs->o;
     char **seqs;
     int n;
     seq_stats st;
     if (selfedit_sequences_ex(j->p->title, j->p->context, j->self_edit ? j->self_edit : "", &o->seq, &seqs, &n, &st)) return -1;
+    json_t *distract = json_array();
+    if (add_distractors(o, j, &seqs, &n, distract)) { selfedit_free(seqs, n); json_decref(distract); return -1; }
     qa_result r;
     int rc = inner_loop(&rs->base, pool, rs->tok, j->p, seqs, n, &o->inner, j->seed, &r);
     if (rc == 0) {
         json_t *correct = json_array();
         for (int i = 0; i < r.n_q; i++) json_array_append_new(correct, json_boolean(r.correct[i]));
-        json_t *rec = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:f, s:f, s:f, s:I, s:f}", "title", j->p->title,
-                                "self_edit", j->self_edit, "sequences", str_array(seqs, n), "answers",
+        json_t *rec = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:I, s:f}", "title", j->p->title,
+                                "self_edit", j->self_edit, "sequences", str_array(seqs, n), "distractors", distract, "answers",
                                 str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy,
                                 "train_loss_first", r.train_loss_first, "train_loss_last", r.train_loss_last,
                                 "train_steps", (json_int_t)r.train_steps, "seconds", r.seconds);
         rc = journal_put(&rs->inner, j->key, rec);
         qa_result_free(&r);
-    }
+    } else json_decref(distract);
     selfedit_free(seqs, n);
     return rc;
 }
@@ -271,6 +295,7 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
             for (int r = 0; r < reps; r++, nj++) {
                 snprintf(jobs[nj].key, sizeof jobs[nj].key, "%s/p%d/e%d/r%d", tag, i, j, r);
                 jobs[nj].p = ps[i];
+                jobs[nj].pool = ps, jobs[nj].n_pool = n, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = g ? json_string_value(json_array_get(edits[i], (size_t)j))
                                        : given ? json_string_value(json_object_get(given, ps[i]->title)) : NULL;
                 jobs[nj].seed = mix(o->seed, mix(mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
@@ -361,6 +386,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
             for (int rep = 0; rep < o->reps; rep++, nj++) {
                 snprintf(jobs[nj].key, sizeof jobs[nj].key, "%s/p%d/e%d/r%d", tag, i, j, rep);
                 jobs[nj].p = ps[i];
+                jobs[nj].pool = ps, jobs[nj].n_pool = P, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = json_string_value(json_array_get(edits[i], (size_t)j));
                 jobs[nj].seed = mix(o->seed ^ 0xABCDEFull, mix(mix((unsigned long long)i + 1000u * r, (unsigned long long)j), (unsigned long long)rep));
             }
@@ -499,6 +525,8 @@ static int write_config(const knowledge_opts *o) {
         "sft_alpha", o->sft_alpha, "grader", (int)o->inner.grader);
     if (o->inner.judge) json_object_set_new(c, "judge_model", json_string(o->inner.judge->dir));
     if (o->conditions) json_object_set_new(c, "conditions", json_string(o->conditions));
+    if (o->distractors) json_object_set_new(c, "distractors", json_integer(o->distractors));
+    if (o->inner.batch_size != 1) json_object_set_new(c, "inner_batch", json_integer(o->inner.batch_size));
     if (o->given_path) json_object_set_new(c, "given_self_edits", json_string(o->given_path));
     char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(c);

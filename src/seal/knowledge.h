@@ -48,6 +48,7 @@ typedef struct {
     int gen_batch;           /* passages per generation batch (bounds the KV cache) */
     seq_opts seq;
     inner_opts inner;
+    int distractors;         /* other passages' sequences added to each inner loop (0, as the reference) */
     int sft_rank, sft_epochs, sft_batch, sft_accum; /* outer SFT (reference r64 a128 all, lr 3e-4, 2 ep, 1x10) */
     float sft_alpha;
     unsigned sft_targets;
