@@ -11,6 +11,9 @@
  *   lora_all   LoRA r=64 alpha=128 on all seven projections, same model
  *   tiny_full  full-parameter training of the "tiny" shape (f32, written to
  *              bench/out/tiny-f32 once), batch 8 x 256
+ *   tiny_pretrain  `seal pretrain`'s step on models/tiny-knowledge's shape
+ *              ("sandbox": 2.0M parameters, f32, bench/out/sandbox-f32), the
+ *              recipe's batch 16 x 256 (anchor: bench/torch_sandbox.py)
  * One optimizer step = forward + cross-entropy + backward + AdamW, through
  * train_session_step, on one fixed batch of random token ids, every position
  * labelled with the next token (511 labels per 512-token sequence, as the
@@ -156,6 +159,7 @@ static const train_item ITEMS[] = {
     {"lora_qv", "lora_r32_qv_bf16", "qwen2.5-0.5b", 32, 64, "q_proj,v_proj", 1, 512, 1e-4, 0.0},
     {"lora_all", "lora_r64_all7_bf16", "qwen2.5-0.5b", 64, 128, "all", 1, 512, 1e-4, 0.0},
     {"tiny_full", "train_full_tiny_f32", "tiny", 0, 0, NULL, 8, 256, 1e-3, 0.1},
+    {"tiny_pretrain", "pretrain_sandbox_f32", "sandbox", 0, 0, NULL, 16, 256, 3e-3, 0.1},
 };
 #define N_ITEMS ((int)(sizeof ITEMS / sizeof ITEMS[0]))
 
@@ -253,7 +257,7 @@ static const char *usage =
     "usage: bench_train [--model DIR] [--tiny DIR] [--items LIST] [--threads N] [--reps R] [--budget-s S]\n"
     "  --model DIR    bf16 Qwen2.5-0.5B-shape model (default bench/out/qwen2.5-0.5b-bf16; written if missing)\n"
     "  --tiny DIR     f32 tiny-shape model (default bench/out/tiny-f32; written if missing)\n"
-    "  --items LIST   comma list of lora_qv,lora_all,tiny_full (default all three)\n"
+    "  --items LIST   comma list of lora_qv,lora_all,tiny_full,tiny_pretrain (default the first three)\n"
     "  --threads N    threads (default 2)\n"
     "  --reps R       timed optimizer steps after one warm-up step (default 3)\n"
     "  --budget-s S   per item: fewer steps (at least 1) once the warm-up shows they would pass S (default 120)\n";
@@ -294,8 +298,8 @@ int main(int argc, char **argv) {
         const train_item *it = NULL;
         for (int k = 0; k < N_ITEMS; k++)
             if (!strcmp(ITEMS[k].item, name)) it = &ITEMS[k];
-        if (!it) seal_die("unknown item %s (lora_qv, lora_all, tiny_full)", name);
-        const char *mdir = it->rank ? dir : tiny;
+        if (!it) seal_die("unknown item %s (lora_qv, lora_all, tiny_full, tiny_pretrain)", name);
+        const char *mdir = it->rank ? dir : !strcmp(it->shape, "sandbox") ? "bench/out/sandbox-f32" : tiny;
         seal_config cfg;
         if (synth_shape(&cfg, it->shape)) seal_die("unknown shape %s", it->shape);
         if (it->rank ? ensure_model(mdir, &cfg, SEAL_BF16, "bfloat16") : ensure_model(mdir, &cfg, SEAL_F32, "float32"))

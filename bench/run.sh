@@ -73,7 +73,7 @@ fi
 if want train; then
   phase train "seal: bench_train (a warm-up step, then timed steps: lora_qv and lora_all $TRAIN_REPS, tiny_full $((TRAIN_REPS + 1)))"
   ok=1
-  for spec in "lora_qv,lora_all $TRAIN_REPS" "tiny_full $((TRAIN_REPS + 1))"; do
+  for spec in "lora_qv,lora_all $TRAIN_REPS" "tiny_full,tiny_pretrain $((TRAIN_REPS + 1))"; do
     set -- $spec
     "$BUILD/bench/bench_train" --model "$MODEL" --items "$1" --threads 2 --reps "$2" \
       --budget-s "$TRAIN_BUDGET" | tee "$tmp"
@@ -81,6 +81,25 @@ if want train; then
     keep_json seal <"$tmp"
   done
   [ $ok = 1 ] || notes+=("bench_train failed; some seal training figures are missing")
+fi
+
+# 3b. seal: one SEAL inner loop (8-line self-edit + passage, LoRA r32 q,v, 10
+#     epochs at batch 1, then 5 answers): the shipped tiny model and the 0.5B shape.
+if want train; then
+  phase inner "seal: bench_inner (one inner loop, reference defaults; tiny model and qwen2.5-0.5b shape)"
+  if [ -f models/tiny-knowledge/model.safetensors ]; then
+    "$BUILD/bench/bench_inner" --model models/tiny-knowledge --name tiny_knowledge --threads 2 --reps 3 | tee "$tmp"
+    keep_json seal <"$tmp"
+  else
+    notes+=("inner loop on the tiny model skipped: models/tiny-knowledge has no weights (make tiny-models)")
+  fi
+  if [ -f "$TOKDIR/tokenizer.json" ]; then
+    "$BUILD/bench/bench_inner" --model "$MODEL" --tokenizer "$TOKDIR" --name qwen2.5-0.5b --threads 2 --reps 1 | tee "$tmp"
+    [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench_inner on the 0.5B shape failed")
+    keep_json seal <"$tmp"
+  else
+    notes+=("inner loop on the 0.5B shape skipped: no tokenizer at $TOKDIR")
+  fi
 fi
 
 # 4. Tokenizer: seal's C encoder, then @huggingface/tokenizers in node, same text.
@@ -138,6 +157,12 @@ else
   if ! grep '"name": "env"' "$tmp" | grep -q openblas; then
     notes+=("WARNING: the anchor did not load OpenBLAS; its f32 figures are a strawman, do not quote them")
   fi
+  if want train; then
+    phase anchor-sandbox "PyTorch anchor, sandbox model pretraining step (bench/torch_sandbox.py)"
+    "$PY" bench/torch_sandbox.py "$ANCHOR" --reps "$((TRAIN_REPS + 1))" | tee "$tmp"
+    [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench/torch_sandbox.py failed; the sandbox pretraining anchor is missing")
+    keep_json torch <"$tmp"
+  fi
 fi
 for n in "${notes[@]}"; do echo "bench: $n"; done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -194,6 +219,9 @@ END {
   row("LoRA r=64 all 7: peak RSS (MB, lower is better)", ex, S["peak_rss_lora_r64_all7_bf16"], P["lora_r64_all7"], "", 1)
   row("full AdamW, tiny 5.5M, batch 8 x 256 (tok/s)", "f32", S["train_full_tiny_f32"], T["train_full_tiny"], "")
   row("full AdamW, tiny: peak RSS (MB, lower is better)", "f32", S["peak_rss_train_full_tiny_f32"], P["train_full_tiny"], "", 1)
+  row("pretraining step, sandbox model 2.0M, batch 16 x 256 (tok/s)", "f32", S["pretrain_sandbox_f32"], T["pretrain_sandbox"], "")
+  row("one inner loop, tiny-knowledge model (s, lower is better)", "LoRA r32 q,v", S["inner_loop_tiny_knowledge"], "", "", 1)
+  row("one inner loop, qwen2.5-0.5b shape (s, lower is better)", "LoRA r32 q,v", S["inner_loop_qwen2.5-0.5b"], "", "", 1)
   row(sprintf("tokenizer encode, qwen3, %.1f MB text (MB/s)", tbytes / 1e6), "1 thread", S["tokenizer_encode"], J["tokenizer_encode"], "")
   row("tokenizer load, qwen3 tokenizer.json (s, lower is better)", "1 thread", S["tokenizer_load"], J["tokenizer_load"], "", 1)
   print ""

@@ -33,6 +33,26 @@ gaps = [max(v.values()) - sum(v.values()) / len(v) for v in acc.values() if v]
 print("%.3f over %d passages" % (sum(gaps) / len(gaps), len(gaps)))
 PY
 )
+# Faithfulness across pretraining: every kept checkpoint, then the final model
+# (30 held-out passages x 5 samples each).
+curve=$OUT/faithfulness-curve.md
+{
+  echo "| step | held-out loss | lines correct | wrong value | unsupported | samples with >= 3 statements |"
+  echo "|---|---|---|---|---|---|"
+  for ck in $(ls -d "$MODEL"/checkpoints/step-* 2>/dev/null | sort -t- -k2 -n) "$MODEL"; do
+    step=${ck##*step-}; [ "$ck" = "$MODEL" ] && step=final
+    loss=$(grep -h "\"eval_loss\"" "$MODEL/pretrain_log.jsonl" 2>/dev/null | /usr/bin/python3 -c "
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+want = sys.argv[1]
+r = [x for x in rows if str(x['step']) == want] or (rows[-1:] if want == 'final' else [])
+print('%.3f' % r[0]['eval_loss'] if r else '-')" "$step")
+    $SEAL sandbox faithfulness --world "$WORLD" --model "$ck" --passages "$WORLD/eval.json" --n 30 -k 5 | /usr/bin/python3 -c "
+import json, sys
+f = json.loads(sys.stdin.read())
+print('| %s | %s | %.3f | %.3f | %.3f | %.3f |' % (sys.argv[1], sys.argv[2], f['correct'], f['wrong_value'], f['unsupported'], f['samples_with_3_statements']))" "$step" "$loss"
+  done
+} >"$curve"
 {
   echo "# Sandbox evaluation of $MODEL"
   echo
@@ -44,4 +64,8 @@ PY
   echo "- inner-loop options: ${*:-defaults}"
   echo
   cat "$OUT/heldout/results.md"
+  echo
+  echo "## Faithfulness during pretraining (30 held-out passages x 5 samples, temperature 1.0, top-p 0.95)"
+  echo
+  cat "$curve"
 } | tee "$OUT/summary.md"

@@ -1,6 +1,7 @@
 #include "kern/ops.h"
 
 #include <math.h>
+#include <string.h>
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -107,6 +108,36 @@ void swiglu_forward(float *gate, const float *up, int n) {
         float g = gate[i];
         gate[i] = g / (1.0f + expf(-g)) * up[i];
     }
+}
+
+/* Element-wise jobs split in chunks of SWIGLU_CHUNK (a chunk's result does
+ * not depend on which thread runs it). */
+enum { SWIGLU_CHUNK = 8192 };
+typedef struct { float *h, *dg, *du; const float *gate, *up, *dh; size_t n; } swiglu_job;
+
+static void swiglu_fwd_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const swiglu_job *j = ctx;
+    size_t lo = (size_t)task * SWIGLU_CHUNK, hi = lo + SWIGLU_CHUNK < j->n ? lo + SWIGLU_CHUNK : j->n;
+    if (j->h != j->gate) memcpy(j->h + lo, j->gate + lo, sizeof(float) * (hi - lo));
+    swiglu_forward(j->h + lo, j->up + lo, (int)(hi - lo));
+}
+
+static void swiglu_bwd_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const swiglu_job *j = ctx;
+    size_t lo = (size_t)task * SWIGLU_CHUNK, hi = lo + SWIGLU_CHUNK < j->n ? lo + SWIGLU_CHUNK : j->n;
+    swiglu_backward(j->dg + lo, j->du + lo, j->dh + lo, j->gate + lo, j->up + lo, (int)(hi - lo));
+}
+
+void swiglu_forward_pool(seal_pool *pool, float *h, const float *gate, const float *up, size_t n) {
+    swiglu_job j = {.h = h, .gate = gate, .up = up, .n = n};
+    seal_pool_run(pool, (int)((n + SWIGLU_CHUNK - 1) / SWIGLU_CHUNK), swiglu_fwd_task, &j);
+}
+
+void swiglu_backward_pool(seal_pool *pool, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n) {
+    swiglu_job j = {.dg = dg, .du = du, .dh = dh, .gate = g, .up = u, .n = n};
+    seal_pool_run(pool, (int)((n + SWIGLU_CHUNK - 1) / SWIGLU_CHUNK), swiglu_bwd_task, &j);
 }
 
 double log_softmax_at(const float *logits, int n, int target) {

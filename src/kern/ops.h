@@ -4,6 +4,10 @@
 #ifndef SEAL_KERN_OPS_H
 #define SEAL_KERN_OPS_H
 
+#include <stddef.h>
+
+#include "rt/threadpool.h"
+
 /* sum_i a[i]*b[i], 8 lane partial sums, fixed reduction order. */
 float vec_dot(const float *a, const float *b, int n);
 /* y[i] += a * x[i] */
@@ -20,6 +24,9 @@ void rope_angles(float *cos, float *sin, const double *inv_freq, int half, int p
 
 /* gate [n] = silu(gate) * up */
 void swiglu_forward(float *gate, const float *up, int n);
+/* h [n] = silu(gate) * up (h may alias gate), split over the pool's threads
+ * in fixed chunks: element for element what swiglu_forward computes. */
+void swiglu_forward_pool(seal_pool *pool, float *h, const float *gate, const float *up, size_t n);
 
 /* Backward of rmsnorm_forward for one batch: given x [n][d], w [d], the saved
  * rstd [n] (1/sqrt(mean(x^2)+eps)) and dy [n][d], accumulates dx [n][d] +=
@@ -34,6 +41,8 @@ void rope_rotate_back(float *dx, const float *cos, const float *sin, int hd);
 /* Backward of swiglu_forward: from the pre-activation gate g and up u [n] and
  * dh = dL/d(silu(g)*u), write dg and du (dg may alias dh). */
 void swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u, int n);
+/* swiglu_backward split over the pool's threads in fixed chunks. */
+void swiglu_backward_pool(seal_pool *pool, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n);
 
 /* In place: x = log_softmax(x)[target] for one row of logits; returns the
  * log-probability of target (max-shifted, summed in double). */

@@ -327,8 +327,7 @@ void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, cons
     linear(f, l, MOD_GATE, b.gate, b.xn2, &ly->gate, ly->gate_bias, n, b.u[MOD_GATE]);
     linear(f, l, MOD_UP, b.up, b.xn2, &ly->up, ly->up_bias, n, b.u[MOD_UP]);
     float *h = f->gate; /* silu(gate)*up; the saved pre-activations stay intact */
-    if (h != b.gate) memcpy(h, b.gate, sizeof(float) * (size_t)n * c->ffn);
-    swiglu_forward(h, b.up, n * c->ffn);
+    swiglu_forward_pool(f->pool, h, b.gate, b.up, (size_t)n * c->ffn);
     linear(f, l, MOD_DOWN, f->xn, h, &ly->down, ly->down_bias, n, b.u[MOD_DOWN]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);
 }

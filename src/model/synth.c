@@ -24,8 +24,13 @@ int synth_shape(seal_config *c, const char *name) {
         c->hidden = micro ? 64 : 256; c->n_layers = micro ? 2 : 6; c->n_heads = micro ? 4 : 8; c->n_kv_heads = micro ? 2 : 4;
         c->ffn = micro ? 160 : 704; c->vocab = micro ? 320 : 4096;
         c->tie_embeddings = 1; c->rope_theta = 10000; c->rms_eps = 1e-5; c->bos_id = 1; c->eos_ids[0] = 2; c->n_eos = 1;
+    } else if (strcmp(name, "sandbox") == 0) { /* models/tiny-knowledge's shape */
+        c->arch = ARCH_LLAMA;
+        c->hidden = 192; c->n_layers = 4; c->n_heads = 4; c->n_kv_heads = 2; c->ffn = 512; c->vocab = 2048;
+        c->tie_embeddings = 1; c->rope_theta = 10000; c->rms_eps = 1e-5; c->bos_id = -1; c->eos_ids[0] = 0; c->n_eos = 1;
+        c->max_pos = 1024;
     } else {
-        return seal_err("unknown model shape \"%s\" (known: qwen2.5-0.5b, tiny, micro)", name);
+        return seal_err("unknown model shape \"%s\" (known: qwen2.5-0.5b, tiny, micro, sandbox)", name);
     }
     c->head_dim = c->hidden / c->n_heads;
     snprintf(c->arch_name, sizeof c->arch_name, "%s", c->arch == ARCH_LLAMA ? "LlamaForCausalLM" : "Qwen2ForCausalLM");

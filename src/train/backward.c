@@ -246,10 +246,9 @@ static void layer_backward(train_ctx *tc, train_grads *g, const train_batch *b, 
     size_t F = (size_t)c->ffn;
 
     /* MLP: x_out = x_mid + down(silu(gate(xn2)) * up(xn2)) */
-    memcpy(tc->h, sv.gate, sizeof(float) * n * F);
-    swiglu_forward(tc->h, sv.up, (int)(n * F));
+    swiglu_forward_pool(tc->pool, tc->h, sv.gate, sv.up, n * F);
     linear_back(tc, g, l, MOD_DOWN, &ly->down, tc->h, sv.u[MOD_DOWN], tc->dx, tc->dh, 0, n, dseed);
-    swiglu_backward(tc->dgate, tc->dup, tc->dh, sv.gate, sv.up, (int)(n * F));
+    swiglu_backward_pool(tc->pool, tc->dgate, tc->dup, tc->dh, sv.gate, sv.up, n * F);
     linear_back(tc, g, l, MOD_GATE, &ly->gate, sv.xn2, sv.u[MOD_GATE], tc->dgate, tc->dxn, 0, n, dseed);
     linear_back(tc, g, l, MOD_UP, &ly->up, sv.xn2, sv.u[MOD_UP], tc->dup, tc->dxn, 1, n, dseed);
     rmsnorm_backward(tc->dx, g->full ? g->d_mlp_norm[l] : NULL, tc->dxn, sv.x_mid, ly->mlp_norm, sv.rstd2, n, c->hidden);
@@ -269,6 +268,24 @@ static void layer_backward(train_ctx *tc, train_grads *g, const train_batch *b, 
     rmsnorm_backward(tc->dx, g->full ? g->d_attn_norm[l] : NULL, tc->dxn, sv.x_in, ly->attn_norm, sv.rstd1, n, c->hidden);
 }
 
+/* Softmax cross-entropy of logit rows, one task per row: nll[i], and the
+ * row replaced by w * (softmax - onehot(target)) = dL/dlogits. */
+typedef struct { float *logits; const int *rows; const train_batch *b; int V; double *nll; } ce_job;
+
+static void ce_row_task(void *ctx, int i, int thread) {
+    (void)thread;
+    const ce_job *j = ctx;
+    float *row = j->logits + (size_t)i * j->V, w = j->b->weight[j->rows[i]];
+    int target = j->b->tok[j->rows[i] + 1], V = j->V;
+    float mx = row[argmax(row, V)], tl = row[target];
+    double sum = 0;
+    for (int v = 0; v < V; v++) sum += (row[v] = expf(row[v] - mx)); /* one exp per logit */
+    j->nll[i] = mx + log(sum) - tl;
+    float scale = (float)(w / sum);
+    for (int v = 0; v < V; v++) row[v] *= scale;
+    row[target] -= w;
+}
+
 /* LM head and cross-entropy over the weighted rows only (a masked prompt
  * costs no logits), LOGIT_ROWS at a time: loss, and dL/d(final normed hidden)
  * into tc->dxn (zero on unweighted rows). */
@@ -277,20 +294,14 @@ static void head_rows(train_ctx *tc, train_grads *g, const train_batch *b, const
     const seal_config *c = &tc->m->cfg;
     int V = c->vocab, H = c->hidden;
     float *hrows = tc->head_h, *drows = tc->head_d;
+    double nll[LOGIT_ROWS];
     for (int i = 0; i < k; i++) memcpy(hrows + (size_t)i * H, tc->hidden + (size_t)rows[i] * H, sizeof(float) * H);
     matmul_fast(tc->pool, tc->logits, hrows, &tc->m->lm_head, NULL, k);
-    for (int i = 0; i < k; i++) {
-        float *row = tc->logits + (size_t)i * V, w = b->weight[rows[i]];
-        int target = b->tok[rows[i] + 1];
-        float mx = row[argmax(row, V)], tl = row[target];
-        double sum = 0;
-        for (int v = 0; v < V; v++) sum += (row[v] = expf(row[v] - mx)); /* one exp per logit */
-        double nll = mx + log(sum) - tl;
-        *loss += w * nll;
-        *nll_sum += nll;
-        float scale = (float)(w / sum);
-        for (int v = 0; v < V; v++) row[v] *= scale;
-        row[target] -= w;
+    ce_job job = {tc->logits, rows, b, V, nll};
+    seal_pool_run(tc->pool, k, ce_row_task, &job);
+    for (int i = 0; i < k; i++) { /* summed in row order: independent of the threads */
+        *loss += b->weight[rows[i]] * nll[i];
+        *nll_sum += nll[i];
     }
     matmul_t_fast(tc->pool, drows, tc->logits, &tc->m->lm_head, k);
     for (int i = 0; i < k; i++) memcpy(tc->dxn + (size_t)rows[i] * H, drows + (size_t)i * H, sizeof(float) * H);

@@ -25,6 +25,7 @@ static void small_opts(world_opts *o, uint64_t seed) {
     o->n_pretrain = 200;
     o->n_train = 20;
     o->n_eval = 10;
+    o->n_drill = 300;
     o->docs_per_person = 8;
     o->background_docs = 300;
 }
@@ -77,7 +78,7 @@ static void each_sentence(const char *text, void (*f)(const char *s, void *ctx),
     }
 }
 
-typedef struct { const world *w; const char *name; unsigned seen; int bad, n; } sent_ctx;
+typedef struct { const world *w; const char *name; unsigned seen; int bad, n; int pos[WORLD_N_ATTR]; } sent_ctx;
 
 static void judge_sentence(const char *s, void *vctx) {
     sent_ctx *c = vctx;
@@ -87,7 +88,10 @@ static void judge_sentence(const char *s, void *vctx) {
     if (v != WORLD_LINE_CORRECT) {
         c->bad++;
         fprintf(stderr, "passage sentence not judged correct (%d) for %s: \"%s\"\n", v, c->name, s);
-    } else c->seen |= 1u << j.attr;
+    } else {
+        c->seen |= 1u << j.attr;
+        c->pos[j.attr] = c->n; /* 1-based position of the attribute's sentence */
+    }
 }
 
 static void test_determinism(void) {
@@ -149,7 +153,7 @@ static void test_heldout(const world *w, const char *dir, const char *pretrain, 
                 CHECK(ans && (!strchr(ans, ' ') || !strchr(strchr(ans, ' ') + 1, ' '))); /* one or two words */
             }
             /* Every passage sentence is a correct fact, and together they state exactly the person's facts. */
-            sent_ctx c = {w, title, 0, 0, 0};
+            sent_ctx c = {w, title, 0, 0, 0, {0}};
             each_sentence(ctx, judge_sentence, &c);
             CHECK(c.bad == 0 && c.seen == p->mask && c.n == __builtin_popcount(p->mask));
             /* Nothing about this person, nor the spouse, nor the passage's first sentence, is in pretraining. */
@@ -177,6 +181,7 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
     int n_impl = 0, n_lines = 0, n_correct = 0, n_bad = 0, n_qa = 0, n_passage = 0;
     int covered[WORLD_N_ATTR + 1] = {0}, rev = 0, hop = 0, pron = 0;
     const char *impl_head = "Let's read the following passage and produce a list of implications";
+    int *drill_docs = seal_calloc((size_t)w->n_people, sizeof *drill_docs);
     for (char *line = data, *next; data && *line; line = next) {
         next = strchr(line, '\n');
         CHECK(next != NULL);
@@ -191,6 +196,14 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
         memcpy(all + len, text, tl);
         len += tl;
         all[len++] = '\n';
+        const char *pt = !strncmp(text, "Let's read", 10) ? strstr(text, "Passage:\n") : NULL;
+        if (pt) { /* a self-edit document: count the drill person it is about */
+            const char *nl = strchr(pt + 9, '\n');
+            char *title = nl ? strndup(pt + 9, (size_t)(nl - pt - 9)) : NULL;
+            const world_person *dp = title ? world_find(w, title) : NULL;
+            if (dp && dp->split == WORLD_DRILL) drill_docs[dp - w->people]++;
+            free(title);
+        }
         if (!strncmp(text, impl_head, strlen(impl_head))) {
             /* Passage:\n{title}\n{context}\n\nImplications:\n{lines} */
             const char *t = strstr(text, "Passage:\n"), *imp = strstr(text, "\n\nImplications:\n");
@@ -202,7 +215,10 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
             char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, title, ctx);
             CHECK(!strncmp(text, prompt, strlen(prompt)));
             const world_person *p = world_find(w, title);
-            CHECK(p && p->split == WORLD_PRETRAIN);
+            CHECK(p && (p->split == WORLD_PRETRAIN || p->split == WORLD_DRILL));
+            sent_ctx sc = {w, title, 0, 0, 0, {0}};
+            each_sentence(ctx, judge_sentence, &sc);
+            int last_pos = 0, in_order = 1;
             n_impl++;
             int k = 0;
             for (const char *s = text + strlen(prompt); p && *s; k++) {
@@ -214,6 +230,8 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
                 if (v == WORLD_LINE_CORRECT) {
                     n_correct++;
                     rev += j.reverse, hop += j.hop, pron += j.subject == 2;
+                    in_order &= sc.pos[j.attr] > last_pos;
+                    last_pos = sc.pos[j.attr];
                 } else if (v != WORLD_LINE_UNKNOWN || strstr(ln, p->given)) {
                     n_bad++;
                     fprintf(stderr, "implication line judged %d for %s: \"%s\"\n", v, title, ln);
@@ -222,6 +240,7 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
                 s = e2 ? e2 + 1 : s + strlen(s);
             }
             covered[k > WORLD_N_ATTR ? WORLD_N_ATTR : k]++;
+            CHECK_MSG(in_order, "implication lines out of the passage's order for %s", title);
             free(prompt), free(title), free(ctx);
         } else if (!strncmp(text, "Let's answer", 12)) {
             n_qa++;
@@ -253,7 +272,7 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
             const world_person *p = title ? world_find(w, title) : NULL;
             if (p) {
                 CHECK(p->split == WORLD_PRETRAIN);
-                sent_ctx c = {w, title, 0, 0, 0};
+                sent_ctx c = {w, title, 0, 0, 0, {0}};
                 each_sentence(nl + 1, judge_sentence, &c);
                 CHECK(c.bad == 0 && c.n >= 5);
                 n_passage++;
@@ -266,8 +285,17 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
     CHECK(n_impl > 100 && n_qa > 100 && n_passage > 100);
     CHECK_MSG(n_bad == 0, "%d implication lines not TRUE", n_bad);
     CHECK_MSG(n_correct >= n_lines * 9 / 10, "%d of %d implication lines judged correct", n_correct, n_lines);
-    /* Variety: one-line and many-line lists, reverse, hop and pronoun lines all occur. */
-    CHECK(covered[1] > 0 && covered[5] + covered[6] + covered[7] > 0);
+    /* At least three lines (pretraining passages state five facts or more),
+     * and variety: short and long lists, reverse, hop and pronoun lines. */
+    CHECK(covered[0] + covered[1] + covered[2] == 0);
+    CHECK(covered[3] > 0 && covered[7] + covered[8] + covered[9] > 0);
+    /* A drill person is read exactly once: never memorizable. */
+    int n_drill = 0, drill_once = 0;
+    for (int i = 0; i < w->n_people; i++)
+        if (w->people[i].split == WORLD_DRILL) n_drill++, drill_once += drill_docs[i] == 1;
+    CHECK_MSG(n_drill == 300 && drill_once == n_drill, "%d of %d drill people in exactly one document",
+              drill_once, n_drill);
+    free(drill_docs);
     CHECK(rev > 0 && hop > 0 && pron > 0 && rev < n_correct / 2);
     if (getenv("TEST_WORLD_VERBOSE"))
         fprintf(stderr, "implications docs %d, lines %d (correct %d: reverse %d, hop %d, pronoun %d), lists of 1: %d, "
