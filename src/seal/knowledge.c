@@ -12,6 +12,7 @@
 #include "model/merge.h"
 #include "model/peft.h"
 #include "seal/journal.h"
+#include "seal/knowledge_run.h"
 #include "seal/stats.h"
 #include "seal/squad.h"
 #include "train/dataset.h"
@@ -32,30 +33,19 @@ knowledge_opts knowledge_opts_defaults(void) {
     return o;
 }
 
-/* Everything a run holds open. */
-typedef struct {
-    const knowledge_opts *o;
-    seal_model base;
-    seal_tokenizer *tok;
-    seal_pool *pool;
-    seal_passages train, eval;
-    int *eval_idx, n_eval;
-    journal inner, edits, baseline;
-} run_state;
-
-static unsigned long long mix(unsigned long long a, unsigned long long b) {
+unsigned long long kn_mix(unsigned long long a, unsigned long long b) {
     unsigned long long z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     return z ^ (z >> 27);
 }
 
-static double as_number(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+double kn_number(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
 /* ------------------------------------------------------------ self-edits */
 
 /* k self-edits of generator g for each of n passages, cached in the journal
  * under "gen/<tag>/<passage>". Returns, per passage, a JSON array of strings. */
-static int self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
+int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
                       json_t **out) {
     const knowledge_opts *o = rs->o;
     for (int start = 0; start < n; start += o->gen_batch) {
@@ -70,7 +60,7 @@ static int self_edits(run_state *rs, const seal_model *g, const char *tag, const
             int len, rc = tok_encode(rs->tok, prompt, strlen(prompt), 1, &ids[todo], &len);
             free(prompt);
             if (rc) return -1;
-            reqs[todo] = (gen_request){ids[todo], len, o->k, mix(o->seed, mix((unsigned long long)(start + i), (unsigned long long)tag[0] * 131 + strlen(tag)))};
+            reqs[todo] = (gen_request){ids[todo], len, o->k, kn_mix(o->seed, kn_mix((unsigned long long)(start + i), (unsigned long long)tag[0] * 131 + strlen(tag)))};
             which[todo++] = start + i;
         }
         if (todo) {
@@ -126,7 +116,7 @@ typedef struct {
     char err[512];
 } job_queue;
 
-static json_t *str_array(char *const *s, int n) {
+json_t *kn_str_array(char *const *s, int n) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(a, json_string(s[i]));
     return a;
@@ -166,8 +156,8 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
         json_t *correct = json_array();
         for (int i = 0; i < r.n_q; i++) json_array_append_new(correct, json_boolean(r.correct[i]));
         json_t *rec = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:I, s:f}", "title", j->p->title,
-                                "self_edit", j->self_edit, "sequences", str_array(seqs, n), "distractors", distract, "answers",
-                                str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy,
+                                "self_edit", j->self_edit, "sequences", kn_str_array(seqs, n), "distractors", distract, "answers",
+                                kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy,
                                 "train_loss_first", r.train_loss_first, "train_loss_last", r.train_loss_last,
                                 "train_steps", (json_int_t)r.train_steps, "seconds", r.seconds);
         rc = journal_put(&rs->inner, j->key, rec);
@@ -181,7 +171,7 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
  * inner loops have been journaled by this process. */
 static long kill_after = -2, loops_done;
 
-static void maybe_die(void) {
+void kn_maybe_die(void) {
     if (kill_after == -2) kill_after = getenv("SEAL_TEST_KILL_AFTER_LOOPS") ? atol(getenv("SEAL_TEST_KILL_AFTER_LOOPS")) : -1;
     if (kill_after >= 0 && ++loops_done >= kill_after) _exit(137);
 }
@@ -196,7 +186,7 @@ static void *worker(void *arg) {
         if (i >= q->n) break;
         int rc = run_job(q->rs, &q->jobs[i], pool);
         pthread_mutex_lock(&q->mu);
-        if (rc == 0) maybe_die();
+        if (rc == 0) kn_maybe_die();
         if (rc && !q->failed) { q->failed = 1; snprintf(q->err, sizeof q->err, "%s: %s", q->jobs[i].key, seal_errmsg()); }
         q->done++;
         if (!q->rs->o->quiet) progress_update(&q->bar, q->done, q->jobs[i].key);
@@ -234,19 +224,14 @@ static double mean_acc(run_state *rs, const char *prefix, int k, int reps) {
             char key[200];
             snprintf(key, sizeof key, "%s/e%d/r%d", prefix, j, r);
             json_t *rec = journal_get(&rs->inner, key);
-            if (rec) { s += as_number(rec, "accuracy"); n++; }
+            if (rec) { s += kn_number(rec, "accuracy"); n++; }
         }
     return n ? s / n : NAN;
 }
 
 /* ------------------------------------------------------------ conditions */
 
-typedef struct {
-    char name[32];
-    double *acc; /* per evaluation passage */
-} condition;
-
-static int cond_base(run_state *rs, condition *c) {
+int kn_cond_base(run_state *rs, condition *c) {
     snprintf(c->name, sizeof c->name, "base");
     c->acc = seal_calloc((size_t)rs->n_eval, sizeof(double));
     seal_progress bar;
@@ -262,12 +247,12 @@ static int cond_base(run_state *rs, condition *c) {
             json_t *correct = json_array();
             for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
             int rc = journal_put(&rs->baseline, key, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
-                                 str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
+                                 kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
             qa_result_free(&r);
             if (rc) return -1;
             rec = journal_get(&rs->baseline, key);
         }
-        c->acc[i] = as_number(rec, "accuracy");
+        c->acc[i] = kn_number(rec, "accuracy");
         if (!rs->o->quiet) progress_update(&bar, i + 1, NULL);
     }
     if (!rs->o->quiet) progress_finish(&bar, rs->n_eval, NULL);
@@ -284,7 +269,7 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
     const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
     for (int i = 0; i < n; i++) ps[i] = &rs->eval.p[rs->eval_idx[i]];
     json_t **edits = seal_calloc((size_t)n, sizeof *edits);
-    int rc = g ? self_edits(rs, g, tag, ps, n, edits) : 0;
+    int rc = g ? kn_self_edits(rs, g, tag, ps, n, edits) : 0;
     for (int i = 0; i < n && rc == 0 && given; i++)
         if (!json_is_string(json_object_get(given, ps[i]->title)))
             rc = seal_err("%s: no self-edit for passage \"%s\"", o->given_path, ps[i]->title);
@@ -298,7 +283,7 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
                 jobs[nj].pool = ps, jobs[nj].n_pool = n, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = g ? json_string_value(json_array_get(edits[i], (size_t)j))
                                        : given ? json_string_value(json_object_get(given, ps[i]->title)) : NULL;
-                jobs[nj].seed = mix(o->seed, mix(mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
+                jobs[nj].seed = kn_mix(o->seed, kn_mix(kn_mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
             }
     if (rc == 0) rc = run_jobs(rs, jobs, nj, name);
     c->acc = seal_calloc((size_t)n, sizeof(double));
@@ -345,9 +330,9 @@ static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     batch_iter it = {0};
     int have_it = 0;
     if (rc == 0 && ds.n == 0) rc = seal_err("round %d: no self-edit was kept for the outer SFT", r);
-    if (rc == 0) rc = batch_iter_init(&it, &ds, o->sft_batch, mix(o->seed, (unsigned long long)r), 1);
+    if (rc == 0) rc = batch_iter_init(&it, &ds, o->sft_batch, kn_mix(o->seed, (unsigned long long)r), 1);
     have_it = rc == 0;
-    if (rc == 0) rc = adapter_init(&a, &g.cfg, o->sft_rank, o->sft_alpha, 0, 0.0f, o->sft_targets, mix(o->seed, 77 + (unsigned long long)r));
+    if (rc == 0) rc = adapter_init(&a, &g.cfg, o->sft_rank, o->sft_alpha, 0, 0.0f, o->sft_targets, kn_mix(o->seed, 77 + (unsigned long long)r));
     char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model"), *tmp = round_path(o, r, "model.tmp");
     if (rc == 0) {
         train_opts to = train_opts_defaults();
@@ -378,7 +363,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
     json_t **edits = seal_calloc((size_t)P, sizeof *edits);
     char tag[32];
     snprintf(tag, sizeof tag, "rl%d", r);
-    int rc = self_edits(rs, g, tag, ps, P, edits);
+    int rc = kn_self_edits(rs, g, tag, ps, P, edits);
     inner_job *jobs = seal_calloc((size_t)P * o->k * o->reps, sizeof *jobs);
     int nj = 0;
     for (int i = 0; i < P && rc == 0; i++)
@@ -388,7 +373,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
                 jobs[nj].p = ps[i];
                 jobs[nj].pool = ps, jobs[nj].n_pool = P, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = json_string_value(json_array_get(edits[i], (size_t)j));
-                jobs[nj].seed = mix(o->seed ^ 0xABCDEFull, mix(mix((unsigned long long)i + 1000u * r, (unsigned long long)j), (unsigned long long)rep));
+                jobs[nj].seed = kn_mix(o->seed ^ 0xABCDEFull, kn_mix(kn_mix((unsigned long long)i + 1000u * r, (unsigned long long)j), (unsigned long long)rep));
             }
     char label[32];
     snprintf(label, sizeof label, "round %d", r);
@@ -405,7 +390,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
             double s = 0;
             for (int rep = 0; rep < o->reps; rep++) {
                 snprintf(key, sizeof key, "%s/e%d/r%d", prefix, j, rep);
-                s += as_number(journal_get(&rs->inner, key), "accuracy");
+                s += kn_number(journal_get(&rs->inner, key), "accuracy");
             }
             accs[j] = s / o->reps;
             if (accs[j] > accs[best]) best = j;
@@ -474,7 +459,7 @@ static void write_svg(const knowledge_opts *o, const condition *c, int n, const 
     fclose(f);
 }
 
-static int write_results(run_state *rs, condition *c, int n) {
+int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, json_t *extra) {
     const knowledge_opts *o = rs->o;
     int P = rs->n_eval;
     long nq = passages_count_questions(&rs->eval, rs->eval_idx, P);
@@ -483,13 +468,22 @@ static int write_results(run_state *rs, condition *c, int n) {
     double *accs = seal_malloc(sizeof(double) * (size_t)n);
     char *md = seal_malloc(8192);
     size_t ml = 0;
-    ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
+    if (qacc)
+        ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | question accuracy | passages | questions |\n|---|---|---|---|---|---|\n");
+    else
+        ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         double acc = accs[i] = mean_of(c[i].acc, P);
         bootstrap_ci(c[i].acc, P, 10000, 12345, &lo[i], &hi[i]);
-        json_array_append_new(conds, json_pack("{s:s, s:f, s:i, s:I, s:[f,f]}", "name", c[i].name, "accuracy", acc,
-                                               "n_passages", P, "n_questions", (json_int_t)nq, "ci95", lo[i], hi[i]));
-        ml += (size_t)snprintf(md + ml, 8192 - ml, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c[i].name, acc, lo[i], hi[i], P, nq);
+        json_t *row = json_pack("{s:s, s:f, s:i, s:I, s:[f,f]}", "name", c[i].name, "accuracy", acc, "n_passages", P,
+                                "n_questions", (json_int_t)nq, "ci95", lo[i], hi[i]);
+        if (qacc) json_object_set_new(row, "question_accuracy", json_real(qacc[i]));
+        json_array_append_new(conds, row);
+        if (qacc)
+            ml += (size_t)snprintf(md + ml, 8192 - ml, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c[i].name, acc, lo[i],
+                                   hi[i], qacc[i], P, nq);
+        else
+            ml += (size_t)snprintf(md + ml, 8192 - ml, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c[i].name, acc, lo[i], hi[i], P, nq);
     }
     json_t *cmp = json_array();
     ml += (size_t)snprintf(md + ml, 8192 - ml, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
@@ -502,6 +496,7 @@ static int write_results(run_state *rs, condition *c, int n) {
     }
     json_t *root = json_pack("{s:o, s:o, s:s, s:s, s:i, s:i}", "conditions", conds, "comparisons", cmp, "model", o->model_dir,
                              "prompt", self_edit_name(o->prompt), "k", o->k, "rounds", o->rounds);
+    if (extra) { json_object_del(root, "rounds"); json_object_update(root, extra); }
     char *text = json_dumps(root, JSON_INDENT(2));
     char *jp = seal_path_join(o->run_dir, "results.json"), *mp = seal_path_join(o->run_dir, "results.md");
     int rc = seal_write_file_atomic(jp, text, strlen(text)) || seal_write_file_atomic(mp, md, ml) ? -1 : 0;
@@ -514,7 +509,7 @@ static int write_results(run_state *rs, condition *c, int n) {
 
 /* ------------------------------------------------------------ the run */
 
-static int write_config(const knowledge_opts *o) {
+static int write_config(const knowledge_opts *o, json_t *extra) {
     json_t *c = json_pack("{s:s, s:s?, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:s, s:f, s:f, s:i, s:i, s:f, s:f, s:i, s:i, s:i, s:i, s:f, s:f, s:i}",
         "model", o->model_dir, "train", o->train_path, "eval", o->eval_path, "rounds", o->rounds, "passages_per_round",
         o->passages_per_round, "k", o->k, "reps", o->reps, "eval_passages", o->eval_passages, "eval_reps", o->eval_reps,
@@ -527,7 +522,9 @@ static int write_config(const knowledge_opts *o) {
     if (o->conditions) json_object_set_new(c, "conditions", json_string(o->conditions));
     if (o->distractors) json_object_set_new(c, "distractors", json_integer(o->distractors));
     if (o->inner.batch_size != 1) json_object_set_new(c, "inner_batch", json_integer(o->inner.batch_size));
+    if (o->inner.grad_accum != 1) json_object_set_new(c, "inner_accum", json_integer(o->inner.grad_accum));
     if (o->given_path) json_object_set_new(c, "given_self_edits", json_string(o->given_path));
+    if (extra) json_object_update(c, extra);
     char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(c);
     char *path = seal_path_join(o->run_dir, "config.json");
@@ -543,10 +540,10 @@ static int write_config(const knowledge_opts *o) {
     return rc;
 }
 
-static int open_run(run_state *rs, const knowledge_opts *o) {
+int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
     memset(rs, 0, sizeof *rs);
     rs->o = o;
-    if (seal_mkdir_p(o->run_dir) || write_config(o)) return -1;
+    if (seal_mkdir_p(o->run_dir) || write_config(o, extra_config)) return -1;
     if (model_load(&rs->base, o->model_dir) || !(rs->tok = tok_load(o->model_dir))) return -1;
     rs->pool = seal_pool_create(o->threads);
     if (passages_load(&rs->eval, o->eval_path)) return -1;
@@ -565,10 +562,11 @@ static int open_run(run_state *rs, const knowledge_opts *o) {
     return rc;
 }
 
-static void close_run(run_state *rs) {
+void kn_close_run(run_state *rs) {
     if (rs->inner.path) journal_close(&rs->inner);
     if (rs->edits.path) journal_close(&rs->edits);
     if (rs->baseline.path) journal_close(&rs->baseline);
+    if (rs->cpt.path) journal_close(&rs->cpt);
     passages_free(&rs->eval);
     passages_free(&rs->train);
     free(rs->eval_idx);
@@ -578,7 +576,7 @@ static void close_run(run_state *rs) {
 }
 
 /* Is condition name among o->conditions (all when none are listed)? */
-static int wanted(const knowledge_opts *o, const char *name) {
+int kn_wanted(const knowledge_opts *o, const char *name) {
     if (!o->conditions) return 1;
     size_t n = strlen(name);
     for (const char *p = o->conditions; (p = strstr(p, name)); p += n)
@@ -592,9 +590,9 @@ int knowledge_rl(const knowledge_opts *o) {
         return seal_err("knowledge: need 1 <= k <= 64, reps, eval_reps, eval_passages, passages_per_round > 0, 1 <= gen_batch <= 64");
     run_state rs;
     condition conds[16];
-    int nc = 0, rc = open_run(&rs, o);
-    if (rc == 0 && wanted(o, "base")) rc = cond_base(&rs, &conds[nc++]);
-    if (rc == 0 && wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
+    int nc = 0, rc = kn_open_run(&rs, o, NULL);
+    if (rc == 0 && kn_wanted(o, "base")) rc = kn_cond_base(&rs, &conds[nc++]);
+    if (rc == 0 && kn_wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
     if (rc == 0 && o->given_path) {
         json_error_t e;
         json_t *given = json_load_file(o->given_path, 0, &e);
@@ -602,7 +600,7 @@ int knowledge_rl(const knowledge_opts *o) {
         else rc = cond_inner(&rs, &conds[nc++], o->given_name ? o->given_name : "passage+given", "given", NULL, given);
         json_decref(given);
     }
-    if (rc == 0 && wanted(o, "passage+self-edit")) rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
+    if (rc == 0 && kn_wanted(o, "passage+self-edit")) rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
     char *gen_dir = seal_strdup(o->model_dir);
     for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) {
         char *mdir = round_path(o, r, "model");
@@ -625,9 +623,9 @@ int knowledge_rl(const knowledge_opts *o) {
         gen_dir = mdir;
     }
     free(gen_dir);
-    if (rc == 0) rc = write_results(&rs, conds, nc);
+    if (rc == 0) rc = kn_write_results(&rs, conds, nc, NULL, NULL);
     for (int i = 0; i < nc; i++) free(conds[i].acc);
-    close_run(&rs);
+    kn_close_run(&rs);
     return rc;
 }
 

@@ -9,6 +9,7 @@
  *   baseline.jsonl     the frozen model's answers per passage
  *   round-N/           sft.jsonl (the ReST-EM dataset), adapter/ (outer LoRA),
  *                      model/ (the merged generator), summary.json
+ *   cpt.jsonl          `knowledge cpt` only: one record per finished condition (cpt.h)
  *   results.json, results.md, accuracy.svg
  * Everything finished is journaled before it counts, so a SIGKILL loses at
  * most the inner loops in flight; rerunning the command resumes.

@@ -1,0 +1,330 @@
+#include "seal/cpt.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/adapter.h"
+#include "seal/knowledge_run.h"
+#include "train/dataset.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/progress.h"
+
+cpt_opts cpt_opts_defaults(cpt_mode mode) {
+    cpt_opts c = {.k = knowledge_opts_defaults(), .mode = mode, .passages = 200};
+    c.k.rounds = 0;
+    c.k.seq.split_newlines = 0; /* each completion is one document */
+    inner_opts *in = &c.k.inner;
+    in->batch_size = 4;
+    in->grad_accum = 2;
+    in->weight_decay = 0;
+    in->schedule = SCHED_LINEAR;
+    if (mode == CPT_LORA) {
+        in->full = 0, in->rank = 32, in->alpha = 64, in->dropout = 0;
+        in->targets = (1u << MOD_Q) | (1u << MOD_V);
+        in->epochs = 3, in->lr = 1e-3;
+    } else {
+        in->full = 1, in->epochs = 1, in->lr = 7e-5;
+        c.warmup_ratio = 0.03;
+    }
+    return c;
+}
+
+int cpt_mode_parse(const char *s, cpt_mode *mode) {
+    if (!strcmp(s, "lora")) *mode = CPT_LORA;
+    else if (!strcmp(s, "full")) *mode = CPT_FULL;
+    else return seal_err("--cpt-mode: \"%s\" (lora or full)", s);
+    return 0;
+}
+
+const char *cpt_mode_name(cpt_mode mode) { return mode == CPT_LORA ? "lora" : "full"; }
+
+static int append_seqs(char ***seqs, int *n, char **add, int m) {
+    *seqs = seal_realloc(*seqs, (size_t)(*n + m + 1) * sizeof **seqs);
+    memcpy(*seqs + *n, add, (size_t)m * sizeof *add);
+    *n += m;
+    free(add);
+    return 0;
+}
+
+int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_passage *p, const char *const *edits,
+                          int n_edits, char ***seqs, int *n) {
+    seq_opts so = *seq;
+    so.add_context = mode == CPT_LORA; /* v1: build_train_sequences' passage after each completion */
+    for (int j = 0; j < n_edits; j++) {
+        char **s;
+        int m;
+        if (selfedit_sequences(p->title, p->context, edits && edits[j] ? edits[j] : "", &so, &s, &m)) return -1;
+        append_seqs(seqs, n, s, m);
+    }
+    if (mode == CPT_FULL) { /* v2: the passage once per article */
+        so.add_context = 1;
+        char **s;
+        int m;
+        if (selfedit_sequences(p->title, p->context, "", &so, &s, &m)) return -1;
+        append_seqs(seqs, n, s, m);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ one condition */
+
+static const seal_passage *passage_at(run_state *rs, int i) { return &rs->eval.p[rs->eval_idx[i]]; }
+
+/* Build the condition's sequences, finetune once over all of them (LoRA or an
+ * f32 copy), answer every passage's questions, and journal it under key.
+ * edits[i]: a JSON array of passage i's self-edits, or edits NULL for the
+ * passages alone. */
+static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t **edits, const char *key) {
+    const knowledge_opts *o = rs->o;
+    const inner_opts *in = &o->inner;
+    int n = rs->n_eval, ns = 0, rc = 0;
+    double t0 = seal_now();
+    char **seqs = NULL;
+    for (int i = 0; i < n && rc == 0; i++) {
+        int ne = edits ? (int)json_array_size(edits[i]) : co->mode == CPT_LORA ? o->k : 0;
+        const char **e = seal_calloc((size_t)(ne ? ne : 1), sizeof *e);
+        for (int j = 0; j < ne && edits; j++) e[j] = json_string_value(json_array_get(edits[i], (size_t)j));
+        rc = cpt_passage_sequences(co->mode, &o->seq, passage_at(rs, i), e, ne, &seqs, &ns);
+        free(e);
+    }
+    train_dataset ds = {0};
+    dataset_opts dopt;
+    dataset_opts_default(&dopt);
+    dopt.append_eos = in->append_eos;
+    dopt.max_len = in->max_len;
+    dopt.vocab = rs->base.cfg.vocab;
+    dopt.eos_id = rs->base.cfg.n_eos ? rs->base.cfg.eos_ids[0] : -1;
+    for (int i = 0; i < ns && rc == 0; i++) rc = dataset_add_text(&ds, rs->tok, seqs[i], &dopt);
+    if (rc == 0 && ds.n == 0) rc = seal_err("cpt %s: no training sequences", name);
+    /* One seed for every condition, as the reference's single training seed:
+     * conditions differ only in their data. */
+    unsigned long long seed = kn_mix(o->seed, 0xC97u);
+    batch_iter it = {0};
+    int have_it = rc == 0 && batch_iter_init(&it, &ds, in->batch_size, seed, 1) == 0;
+    if (rc == 0 && !have_it) rc = -1;
+    seal_adapter a = {0};
+    seal_model copy = {0};
+    seal_model *target = &rs->base;
+    if (rc == 0) {
+        if (in->full) { model_clone_f32(&copy, &rs->base); target = &copy; }
+        else rc = adapter_init(&a, &rs->base.cfg, in->rank, in->alpha, 0, in->dropout, in->targets, seed);
+    }
+    train_result tr = {0};
+    if (rc == 0) {
+        train_opts to = train_opts_defaults();
+        to.lr = in->lr, to.weight_decay = in->weight_decay, to.max_grad_norm = in->max_grad_norm;
+        to.epochs = in->epochs, to.grad_accum = in->grad_accum, to.schedule = in->schedule;
+        to.warmup_ratio = co->warmup_ratio, to.seed = seed, to.quiet = o->quiet;
+        batch_source src = batch_iter_source(&it);
+        if (!o->quiet)
+            fprintf(stderr, "cpt %s: %d sequences, %ld tokens, %ld optimizer steps (%s)\n", name, ns, ds.stats.tokens,
+                    train_total_steps(&src, &to), in->full ? "full finetune" : "LoRA");
+        rc = train_run(target, rs->pool, in->full ? NULL : &a, &src, &to, &tr);
+    }
+    json_t *passages = json_array();
+    seal_progress bar;
+    if (rc == 0 && !o->quiet) progress_start(&bar, name, n, "passage");
+    for (int i = 0; i < n && rc == 0; i++) {
+        qa_result r;
+        const seal_passage *p = passage_at(rs, i);
+        rc = answer_questions(target, rs->pool, rs->tok, in->full ? NULL : &a, p, in, &r);
+        if (rc) break;
+        json_t *correct = json_array();
+        for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
+        json_array_append_new(passages, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
+                                                  kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
+        qa_result_free(&r);
+        if (!o->quiet) progress_update(&bar, i + 1, NULL);
+    }
+    if (rc == 0 && !o->quiet) progress_finish(&bar, n, NULL);
+    if (rc == 0) {
+        json_t *rec = json_pack("{s:s, s:s, s:i, s:o, s:I, s:I, s:f, s:f, s:f, s:o}", "name", name, "mode",
+                                cpt_mode_name(co->mode), "n_sequences", ns, "sequences", kn_str_array(seqs, ns),
+                                "train_steps", (json_int_t)tr.steps, "train_tokens", (json_int_t)ds.stats.tokens,
+                                "train_loss_first", tr.first_loss, "train_loss_last", tr.last_loss, "seconds",
+                                seal_now() - t0, "passages", passages);
+        rc = journal_put(&rs->cpt, key, rec);
+    } else json_decref(passages);
+    if (have_it) batch_iter_free(&it);
+    dataset_free(&ds);
+    if (a.store) adapter_free(&a);
+    if (in->full && copy.cfg.vocab) model_free(&copy);
+    selfedit_free(seqs, ns);
+    return rc;
+}
+
+/* Where a condition's self-edits come from when it still has to run. */
+typedef enum { SRC_PASSAGE, SRC_GIVEN, SRC_MODEL } edit_source;
+
+/* Run condition name unless journaled; fill c (per-passage accuracy) and
+ * *qacc (question-level accuracy) from its record. src SRC_MODEL: self-edits
+ * of the model in dir (NULL: the base model), cached under tag; SRC_GIVEN:
+ * given[title] for every passage. */
+static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, edit_source src, const char *dir,
+                         const char *tag, json_t *given, condition *c, double *qacc) {
+    const knowledge_opts *o = rs->o;
+    int n = rs->n_eval, rc = 0;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->acc = seal_calloc((size_t)n, sizeof(double));
+    char key[64];
+    snprintf(key, sizeof key, "cpt/%s", name);
+    json_t *rec = journal_get(&rs->cpt, key);
+    if (rec && !o->quiet) fprintf(stderr, "cpt %s: already done\n", name);
+    if (!rec) {
+        json_t **edits = NULL;
+        const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
+        for (int i = 0; i < n; i++) ps[i] = passage_at(rs, i);
+        if (src != SRC_PASSAGE) edits = seal_calloc((size_t)n, sizeof *edits);
+        if (src == SRC_GIVEN) {
+            for (int i = 0; i < n && rc == 0; i++) {
+                json_t *t = json_object_get(given, ps[i]->title);
+                if (!json_is_string(t)) rc = seal_err("%s: no self-edit for passage \"%s\"", o->given_path, ps[i]->title);
+                else edits[i] = json_pack("[O]", t);
+            }
+        } else if (src == SRC_MODEL) {
+            seal_model g;
+            const seal_model *gp = &rs->base;
+            int loaded = dir && model_load(&g, dir) == 0;
+            if (dir && !loaded) rc = -1;
+            if (loaded) gp = &g;
+            if (rc == 0) rc = kn_self_edits(rs, gp, tag, ps, n, edits);
+            if (loaded) model_free(&g);
+            for (int i = 0; i < n && rc == 0; i++) json_incref(edits[i]); /* borrowed from the journal */
+        }
+        if (rc == 0) rc = cpt_run(rs, co, name, edits, key);
+        for (int i = 0; edits && i < n; i++) json_decref(edits[i]);
+        free(edits);
+        free(ps);
+        if (rc) return -1;
+        rec = journal_get(&rs->cpt, key);
+        kn_maybe_die();
+    }
+    json_t *prs = json_object_get(rec, "passages");
+    if (json_array_size(prs) != (size_t)n) return seal_err("cpt.jsonl: %s: %zu passages, expected %d", key, json_array_size(prs), n);
+    long right = 0, total = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *pr = json_array_get(prs, (size_t)i), *cor = json_object_get(pr, "correct"), *v;
+        size_t q;
+        c->acc[i] = kn_number(pr, "accuracy");
+        json_array_foreach(cor, q, v) { right += json_is_true(v); total++; }
+    }
+    *qacc = total ? (double)right / total : 0.0;
+    return 0;
+}
+
+/* Question-level accuracy of the base condition, from baseline.jsonl. */
+static double base_question_accuracy(run_state *rs) {
+    long right = 0, total = 0;
+    for (int i = 0; i < rs->n_eval; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "base/%d", i);
+        json_t *v, *cor = json_object_get(journal_get(&rs->baseline, key), "correct");
+        size_t q;
+        json_array_foreach(cor, q, v) { right += json_is_true(v); total++; }
+    }
+    return total ? (double)right / total : 0.0;
+}
+
+/* ------------------------------------------------------------ the run */
+
+static int check_opts(const cpt_opts *co) {
+    const knowledge_opts *o = &co->k;
+    if (co->passages <= 0) return seal_err("--cpt-passages: need at least 1 passage (got %d)", co->passages);
+    /* before config.json is written: a typo must not claim the run directory */
+    if (!o->eval_path || !seal_is_file(o->eval_path))
+        return seal_err("--eval %s: no such file", o->eval_path ? o->eval_path : "(none)");
+    if (!o->model_dir || !seal_is_dir(o->model_dir))
+        return seal_err("-m %s: no such model directory", o->model_dir ? o->model_dir : "(none)");
+    if (o->k <= 0 || o->k > 64) return seal_err("-k: need 1 <= k <= 64 (got %d)", o->k);
+    if (o->gen_batch <= 0 || o->gen_batch > 64) return seal_err("knowledge cpt: need 1 <= gen_batch <= 64");
+    if (o->inner.batch_size <= 0 || o->inner.grad_accum <= 0 || o->inner.epochs <= 0 || !(o->inner.lr > 0))
+        return seal_err("knowledge cpt: need --inner-batch, --inner-accum, --inner-epochs and --inner-lr > 0");
+    if (co->warmup_ratio < 0 || co->warmup_ratio >= 1) return seal_err("knowledge cpt: warmup ratio must lie in [0, 1)");
+    if (co->n_generators < 0 || co->n_generators > CPT_MAX_GENERATORS)
+        return seal_err("knowledge cpt: at most %d --generator", CPT_MAX_GENERATORS);
+    const char *fixed[] = {"base", "passage", "passage+self-edit", o->given_path ? o->given_name : NULL};
+    for (int i = 0; i < co->n_generators; i++) {
+        const char *nm = co->gen_name[i];
+        if (!nm || !nm[0] || strlen(nm) > 24 || strchr(nm, '/') || !co->gen_dir[i] || !co->gen_dir[i][0])
+            return seal_err("--generator: need NAME=DIR with a NAME of 1 to 24 characters without '/'");
+        for (int f = 0; f < 4; f++)
+            if (fixed[f] && !strcmp(fixed[f], nm)) return seal_err("--generator %s: that condition name is taken", nm);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(co->gen_name[j], nm)) return seal_err("--generator %s: given twice", nm);
+    }
+    if (o->given_path && o->given_name && (strlen(o->given_name) > 24 || strchr(o->given_name, '/')))
+        return seal_err("--given-name: at most 24 characters, no '/'");
+    return 0;
+}
+
+int knowledge_cpt(const cpt_opts *co) {
+    if (check_opts(co)) return -1;
+    knowledge_opts o = co->k;
+    o.rounds = 0;
+    o.train_path = NULL;
+    o.eval_passages = co->passages;
+    o.inner.full = co->mode == CPT_FULL;
+    json_t *gens = json_array();
+    for (int i = 0; i < co->n_generators; i++)
+        json_array_append_new(gens, json_pack("{s:s, s:s}", "name", co->gen_name[i], "dir", co->gen_dir[i]));
+    json_t *extra = json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:i, s:i, s:o}", "cpt_mode", cpt_mode_name(co->mode),
+                              "cpt_passages", co->passages, "inner_batch", o.inner.batch_size, "inner_accum",
+                              o.inner.grad_accum, "inner_warmup_ratio", co->warmup_ratio, "inner_weight_decay",
+                              o.inner.weight_decay, "split_newlines", o.seq.split_newlines, "max_segments",
+                              o.seq.max_segments, "generators", gens);
+    if (!o.inner.full) json_object_set_new(extra, "inner_targets", json_integer((json_int_t)o.inner.targets));
+    run_state rs;
+    condition conds[4 + CPT_MAX_GENERATORS];
+    double qacc[4 + CPT_MAX_GENERATORS];
+    int nc = 0, rc = kn_open_run(&rs, &o, extra);
+    json_decref(extra);
+    if (rc == 0) {
+        char *p = seal_path_join(o.run_dir, "cpt.jsonl");
+        rc = journal_open(&rs.cpt, p);
+        free(p);
+    }
+    if (rc == 0 && !o.quiet && journal_size(&rs.cpt))
+        fprintf(stderr, "knowledge cpt: resuming %s: %zu conditions already done\n", o.run_dir, journal_size(&rs.cpt));
+    if (rc == 0 && kn_wanted(&o, "base")) {
+        rc = kn_cond_base(&rs, &conds[nc]);
+        if (rc == 0) qacc[nc] = base_question_accuracy(&rs);
+        nc++;
+    }
+    if (rc == 0 && kn_wanted(&o, "passage")) {
+        rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &conds[nc], &qacc[nc]);
+        nc++;
+    }
+    if (rc == 0 && o.given_path) {
+        json_error_t e;
+        json_t *given = json_load_file(o.given_path, 0, &e);
+        if (!json_is_object(given))
+            rc = seal_err("%s: expected a JSON object {title: self-edit} (line %d: %s)", o.given_path, e.line, e.text);
+        else {
+            const char *nm = o.given_name ? o.given_name : "passage+given";
+            rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, given, &conds[nc], &qacc[nc]);
+            nc++;
+        }
+        json_decref(given);
+    }
+    if (rc == 0 && kn_wanted(&o, "passage+self-edit")) {
+        rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &conds[nc], &qacc[nc]);
+        nc++;
+    }
+    for (int i = 0; i < co->n_generators && rc == 0; i++) {
+        char tag[40];
+        snprintf(tag, sizeof tag, "gen-%s", co->gen_name[i]);
+        rc = cpt_condition(&rs, co, co->gen_name[i], SRC_MODEL, co->gen_dir[i], tag, NULL, &conds[nc], &qacc[nc]);
+        nc++;
+    }
+    if (rc == 0) {
+        json_t *res_extra = json_pack("{s:s, s:i}", "mode", cpt_mode_name(co->mode), "n_passages", rs.n_eval);
+        rc = kn_write_results(&rs, conds, nc, qacc, res_extra);
+        json_decref(res_extra);
+    }
+    for (int i = 0; i < nc; i++) free(conds[i].acc);
+    kn_close_run(&rs);
+    return rc;
+}

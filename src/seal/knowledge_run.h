@@ -1,0 +1,65 @@
+/* knowledge_run.h: internal to src/seal/knowledge.c and cpt.c (not a public
+ * API): the state of one knowledge-incorporation run directory and the
+ * helpers `knowledge eval|rl` and `knowledge cpt` share. knowledge.h
+ * describes the run directory. */
+#ifndef SEAL_SEAL_KNOWLEDGE_RUN_H
+#define SEAL_SEAL_KNOWLEDGE_RUN_H
+
+#include <jansson.h>
+
+#include "seal/journal.h"
+#include "seal/knowledge.h"
+#include "seal/squad.h"
+
+/* Everything a run holds open. */
+typedef struct {
+    const knowledge_opts *o;
+    seal_model base;
+    seal_tokenizer *tok;
+    seal_pool *pool;
+    seal_passages train, eval;
+    int *eval_idx, n_eval;
+    journal inner, edits, baseline;
+    journal cpt;             /* cpt.jsonl, opened by knowledge_cpt only */
+} run_state;
+
+typedef struct {
+    char name[32];
+    double *acc; /* per evaluation passage */
+} condition;
+
+/* A 64-bit seed mixer (splitmix64 finalizer over a and b). */
+unsigned long long kn_mix(unsigned long long a, unsigned long long b);
+double kn_number(json_t *o, const char *k);
+json_t *kn_str_array(char *const *s, int n);
+
+/* k = o->k self-edits of generator g for each of n passages, cached in the
+ * edits journal under "gen/<tag>/<passage>"; out[i] is a borrowed JSON array
+ * of strings. The sampling seed depends on o->seed, the passage and the tag. */
+int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
+                  json_t **out);
+
+/* The frozen model's answers on every evaluation passage (journal
+ * baseline.jsonl, keys "base/<i>"); c->acc gets per-passage accuracy. */
+int kn_cond_base(run_state *rs, condition *c);
+
+/* Make the run directory, check or write config.json (extra_config, may be
+ * NULL, adds keys to it), load the model, tokenizer and passages, select
+ * o->eval_passages of them and open the three journals. */
+int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config);
+void kn_close_run(run_state *rs);
+
+/* results.json, results.md, accuracy.svg for conditions c[0..n). qacc (may be
+ * NULL) adds each condition's question-level accuracy; extra (may be NULL,
+ * borrowed) adds top-level keys to results.json and replaces "rounds". */
+int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, json_t *extra);
+
+/* Is condition name among o->conditions (all when none are listed)? */
+int kn_wanted(const knowledge_opts *o, const char *name);
+
+/* Test hook: _exit(137), like a SIGKILL, once SEAL_TEST_KILL_AFTER_LOOPS
+ * units of work (inner loops; for cpt, finetuned conditions) have been
+ * journaled by this process. */
+void kn_maybe_die(void);
+
+#endif
