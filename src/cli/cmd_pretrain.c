@@ -22,7 +22,8 @@ static const char *usage =
     "usage: seal pretrain --config CONFIG.json --data FILE.jsonl --out DIR [--tokenizer DIR] [-t N]\n"
     "\n"
     "Train a LlamaForCausalLM from random initialization on {\"text\": ...} rows,\n"
-    "packed into rows of seq_len tokens, AdamW with warmup and cosine decay.\n"
+    "packed into rows of seq_len tokens (or one sequence per document), AdamW\n"
+    "with warmup and cosine decay.\n"
     "A slice of the documents is held out for the evaluation loss. DIR gets\n"
     "pretrain_log.jsonl (every step; eval lines carry \"eval_loss\"), a checkpoint\n"
     "every checkpoint_every steps (DIR/checkpoint: weights + optimizer state and\n"
@@ -37,14 +38,20 @@ static const char *usage =
     "  \"train\": {steps 1000, batch_size 8, seq_len 256, lr 1e-3, warmup_steps 100\n"
     "  (then cosine decay to 0), weight_decay 0.1, beta1 0.9, beta2 0.95,\n"
     "  max_grad_norm 1, eval_every 200, eval_fraction 0.01, checkpoint_every 200,\n"
-    "  keep_checkpoints false, seed 1234, init_std 0.02, save_dtype \"F32\"}}\n"
-    "  (the values shown are the defaults; vocab_size comes from the tokenizer)\n";
+    "  keep_checkpoints false, seed 1234, init_std 0.02, save_dtype \"F32\",\n"
+    "  packing \"rows\"}}\n"
+    "  (the values shown are the defaults; vocab_size comes from the tokenizer)\n"
+    "  packing \"rows\": documents laid end to end and cut into rows of seq_len\n"
+    "  tokens (a document may straddle two rows); \"documents\": every document is\n"
+    "  its own sequence (attention never crosses documents, none is cut in two;\n"
+    "  longer than seq_len: truncated), batch_size counts documents.\n";
 
 typedef struct {
     seal_config cfg;
     char tokenizer[4096];
     long steps;
     int batch, seq_len, eval_every, checkpoint_every, keep_checkpoints;
+    int pack_rows; /* packing "rows" (1) or "documents" (0) */
     double lr, warmup, wd, beta1, beta2, clip, eval_fraction, init_std;
     unsigned long long seed;
     seal_dtype save_dtype;
@@ -95,6 +102,11 @@ static int parse_config(pretrain_cfg *p, const char *path, const char *tok_overr
         p->eval_fraction = num(train, "eval_fraction", 0.01);
         p->checkpoint_every = (int)num(train, "checkpoint_every", 200);
         p->keep_checkpoints = json_is_true(json_object_get(train, "keep_checkpoints"));
+        json_t *pk = json_object_get(train, "packing");
+        const char *pks = pk ? json_string_value(pk) : "rows";
+        p->pack_rows = pks && !strcmp(pks, "rows");
+        if (!pks || (!p->pack_rows && strcmp(pks, "documents")))
+            rc = seal_err("%s: train.packing: expected \"rows\" or \"documents\"", path);
         p->seed = (unsigned long long)num(train, "seed", 1234);
         p->init_std = num(train, "init_std", 0.02);
         json_t *sd = json_object_get(train, "save_dtype");
@@ -194,11 +206,14 @@ int cmd_pretrain(int argc, char **argv) {
     dataset_opts dopt;
     dataset_opts_default(&dopt);
     dopt.max_len = p.seq_len;
-    dopt.packing = 1;
+    dopt.packing = p.pack_rows;
     dopt.vocab = p.cfg.vocab;
     dopt.eos_id = p.cfg.n_eos ? p.cfg.eos_ids[0] : -1;
     fprintf(stderr, "pretrain: tokenizing %s\n", data);
     if (dataset_load_jsonl(&all, data, tok, &dopt) || split(&all, p.eval_fraction, &tr, &ev, &dopt)) goto done;
+    if (!p.pack_rows && all.stats.truncated)
+        fprintf(stderr, "pretrain: %ld of %ld documents longer than seq_len %d were truncated\n", (long)all.stats.truncated,
+                (long)all.stats.examples, p.seq_len);
     dataset_free(&all);
     if (batch_iter_init(&it, &tr, p.batch, p.seed, 1)) goto done;
     have_it = 1;
@@ -225,8 +240,8 @@ int cmd_pretrain(int argc, char **argv) {
         if (rc) { seal_pool_destroy(pool); goto done; }
         fprintf(stderr, "pretrain: resuming at step %ld of %ld\n", s.step, s.total);
     }
-    fprintf(stderr, "pretrain: %lld parameters, %d train / %d held-out documents, %ld rows of %d tokens per epoch, %ld steps\n",
-            m.n_params, tr.n, ev.n, per_epoch * p.batch, p.seq_len, s.total);
+    fprintf(stderr, "pretrain: %lld parameters, %d train / %d held-out documents, %ld %s per epoch, %ld steps\n",
+            m.n_params, tr.n, ev.n, per_epoch * p.batch, p.pack_rows ? "rows" : "documents", s.total);
     seal_progress bar;
     progress_start(&bar, "pretrain", s.total, "step");
     double loss = 0, gn, lr, ev_loss = NAN;
