@@ -8,7 +8,7 @@ py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 120 --train 4 --eval 4 >/dev/null 2>&1 || fail "world"
+"$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 120 --drill 300 --docs-per-person 12 --train 4 --eval 4 >/dev/null 2>&1 || fail "world"
 "$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 400 --out "$tmp/tok" --quiet >/dev/null 2>&1 || fail "tokenizer"
 cat >"$tmp/cfg.json" <<'JSON'
 {"tokenizer": "tok",
@@ -33,6 +33,20 @@ SEAL_TEST_KILL_AT_STEP=25 run "$tmp/b"; [ $? -eq 137 ] || fail "the kill hook di
 run "$tmp/b" || fail "resume: $(tail -3 "$tmp/b.log")"
 grep -q "resuming at step 20" "$tmp/b.log" || fail "did not resume from step 20: $(cat "$tmp/b.log" | head -5)"
 cmp -s "$tmp/a/model.safetensors" "$tmp/b/model.safetensors" || fail "resumed run differs from the uninterrupted run"
+# packing "documents": one sequence per document (none longer than 160 tokens here, so none truncated)
+sed 's/"seed": 7}/"seed": 7, "packing": "documents", "seq_len": 160}/; s/"seq_len": 64, //' "$tmp/cfg.json" >"$tmp/docs.json"
+"$SEAL" pretrain --config "$tmp/docs.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/d" -t 2 >"$tmp/d.log" 2>&1 || fail "packing documents: $(tail -3 "$tmp/d.log")"
+grep -q "documents per epoch" "$tmp/d.log" || fail "packing documents: $(head -3 "$tmp/d.log")"
+$py - "$tmp/d/pretrain_log.jsonl" <<'PY' || fail "packing documents: held-out loss did not fall"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ev = [r["eval_loss"] for r in rows if "eval_loss" in r]
+assert len(ev) == 4 and ev[-1] < ev[0] - 0.5, ev
+assert len({r["tokens"] for r in rows if "tokens" in r}) > 1  # batches of whole documents vary in size
+PY
+sed 's/"packing": "documents"/"packing": "sorted"/' "$tmp/docs.json" >"$tmp/badpack.json"
+"$SEAL" pretrain --config "$tmp/badpack.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/e" 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "train.packing" "$tmp/err"; } || fail "bad packing: rc $rc $(cat "$tmp/err")"
 # a broken config is refused with the field named
 echo '{"model": {}, "train": {}}' >"$tmp/bad.json"
 "$SEAL" pretrain --config "$tmp/bad.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/c" --tokenizer "$tmp/tok" 2>"$tmp/err"; rc=$?
