@@ -36,6 +36,10 @@ static const char *usage =
     "  --qa-frac F              fraction of pretraining people that also get one QA\n"
     "                           document per attribute (default 0.5)\n"
     "  --qa-repeats N           copies of each such QA document (default 3)\n"
+    "  --drill-echo F           share of drill documents that are echo drills: a plain\n"
+    "                           passage and every fact restated in the sentence's own\n"
+    "                           words with the full name (default 0.35; the rest: 80%\n"
+    "                           implications, 20% rewrites)\n"
     "  --background-docs N      documents about countries, cities, firms and\n"
     "                           universities, and QA about them (default 8000)\n"
     "  --min-facts N            facts (= questions) per held-out passage, at least\n"
@@ -76,14 +80,14 @@ static int parse_weights(const char *s, const char *flag, double *w, int n) {
 }
 
 static int world_knowledge(int argc, char **argv) {
-    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX, O_DRILL, O_QAREP };
+    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX, O_DRILL, O_QAREP, O_ECHO };
     static struct option opts[] = {
         {"out", 1, 0, O_OUT},           {"seed", 1, 0, O_SEED},      {"people", 1, 0, O_PEOPLE},
         {"train", 1, 0, O_TRAIN},       {"eval", 1, 0, O_EVAL},      {"docs-per-person", 1, 0, O_DOCS},
         {"qa-frac", 1, 0, O_QA},        {"background-docs", 1, 0, O_BG}, {"min-facts", 1, 0, O_MIN},
         {"max-facts", 1, 0, O_MAX},     {"pretrain-min-facts", 1, 0, O_PMIN},
         {"pretrain-style", 1, 0, O_PSTYLE}, {"heldout-style", 1, 0, O_HSTYLE}, {"doc-mix", 1, 0, O_MIX},
-        {"drill", 1, 0, O_DRILL},       {"qa-repeats", 1, 0, O_QAREP},
+        {"drill", 1, 0, O_DRILL},       {"qa-repeats", 1, 0, O_QAREP}, {"drill-echo", 1, 0, O_ECHO},
         {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
     world_opts o;
     world_opts_default(&o);
@@ -103,6 +107,7 @@ static int world_knowledge(int argc, char **argv) {
         case O_TRAIN: rc = parse_int(optarg, "--train", &o.n_train); break;
         case O_EVAL: rc = parse_int(optarg, "--eval", &o.n_eval); break;
         case O_DRILL: rc = parse_int(optarg, "--drill", &o.n_drill); break;
+        case O_ECHO: rc = parse_double(optarg, "--drill-echo", &o.drill_echo); break;
         case O_QAREP: rc = parse_int(optarg, "--qa-repeats", &o.qa_repeats); break;
         case O_DOCS: rc = parse_int(optarg, "--docs-per-person", &o.docs_per_person); break;
         case O_QA: rc = parse_double(optarg, "--qa-frac", &o.qa_frac); break;

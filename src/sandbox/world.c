@@ -45,6 +45,7 @@ void world_opts_default(world_opts *o) {
     o->docs_per_person = 60;
     o->qa_frac = 0.5;
     o->qa_repeats = 3;
+    o->drill_echo = 0.35;
     o->background_docs = 8000;
     o->min_facts = 5;
     o->max_facts = 8;
@@ -69,6 +70,7 @@ static int check_opts(const world_opts *o) {
     if (o->n_pretrain < 1 || o->n_train < 0 || o->n_eval < 0 || o->n_drill < 0)
         return seal_err("world: --people must be >= 1, --train, --eval and --drill >= 0");
     if (o->qa_repeats < 1) return seal_err("world: --qa-repeats must be >= 1");
+    if (!(o->drill_echo >= 0 && o->drill_echo <= 1)) return seal_err("world: --drill-echo must be in [0, 1]");
     if ((long long)o->n_pretrain + o->n_train + o->n_eval + o->n_drill > 100000)
         return seal_err("world: at most 100000 people in all (the name space is limited)");
     if (o->docs_per_person < 0 || o->background_docs < 0) return seal_err("world: document counts must be >= 0");
@@ -195,7 +197,7 @@ static int pick_hop(seal_rng *r, const world_person *p, world_attr a) {
 }
 
 /* What a passage said about each attribute, so that implications can copy it. */
-typedef struct { int hop_kind[WORLD_N_ATTR]; } passage_info;
+typedef struct { int hop_kind[WORLD_N_ATTR]; const wtemplate *tmpl[WORLD_N_ATTR]; } passage_info;
 
 /* Append a passage about p stating attrs[0..n) in that order: the first
  * sentence names the person in full, later ones use a pronoun, the given name
@@ -215,9 +217,10 @@ static void gen_passage(sbuf *b, const world_person *p, const int *attrs, int n,
         if (hop >= 0) hop_phrase(a, p->val[a], hop, x, sizeof x);
         else snprintf(x, sizeof x, "%s", value_str(p, a));
         info->hop_kind[a] = hop;
+        info->tmpl[a] = pick_template(r, a, rev, 0);
         int ref = i == 0 ? REF_FULL : pick_weighted(r, ref_w, 3);
         if (i) sb_puts(b, " ");
-        render(b, pick_template(r, a, rev, 0), p, ref, x);
+        render(b, info->tmpl[a], p, ref, x);
     }
 }
 
@@ -378,6 +381,20 @@ static void gen_implications(sbuf *b, const world_person *p, const int *attrs, i
     }
 }
 
+/* Echo drill lines: every fact of a plain passage, in its order, each in the
+ * passage sentence's own words with the full name as subject ("Her sport is
+ * cycling." -> "Kaso Vendrel's sport is cycling."). The value follows the same
+ * words as in the passage, so an induction head (attend to what came after
+ * this context before) predicts it: the easy end of the copying curriculum
+ * that the harder lines (reordered words, reverse, hops) build on. */
+static void gen_echo_lines(sbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info) {
+    for (int i = 0; i < n; i++) {
+        world_attr a = (world_attr)attrs[i];
+        if (i) sb_puts(b, "\n");
+        render(b, info->tmpl[a], p, REF_FULL, value_str(p, a));
+    }
+}
+
 /* Rewrites restate what the passage says (plainly or reversed); they never
  * introduce a hop the passage did not use. */
 static const double REWRITE_STYLE[WORLD_N_STYLE] = {0.7, 0.3, 0.0};
@@ -390,16 +407,18 @@ static void person_doc(sbuf *b, const world *w, const world_person *p, int kind,
     n = pick_attrs(r, p->mask, n, attrs);
     passage_info info;
     sbuf ps = {0};
-    gen_passage(&ps, p, attrs, n, o->pre_style, r, &info);
+    static const double plain[WORLD_N_STYLE] = {1, 0, 0};
+    gen_passage(&ps, p, attrs, n, kind == DOC_ECHO ? plain : o->pre_style, r, &info);
     if (kind == DOC_PASSAGE) {
         sb_puts(b, p->name);
         sb_puts(b, "\n");
         sb_puts(b, ps.p);
-    } else if (kind == DOC_IMPLICATIONS) {
+    } else if (kind == DOC_IMPLICATIONS || kind == DOC_ECHO) {
         char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, p->name, ps.p);
         sb_puts(b, prompt);
         free(prompt);
-        gen_implications(b, p, attrs, n, &info, r);
+        if (kind == DOC_ECHO) gen_echo_lines(b, p, attrs, n, &info);
+        else gen_implications(b, p, attrs, n, &info, r);
     } else {
         char *prompt = self_edit_prompt(SELF_EDIT_REWRITE, p->name, ps.p);
         sb_puts(b, prompt);
@@ -555,11 +574,13 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
     for (int i = 0; i < w->n_people; i++) {
         const world_person *p = &w->people[i];
         if (p->split == WORLD_DRILL) {
-            int kind = rng_double(&r) < 0.8 ? DOC_IMPLICATIONS : DOC_REWRITE;
+            double u = rng_double(&r);
+            int kind = u < o->drill_echo ? DOC_ECHO : u < o->drill_echo + 0.8 * (1 - o->drill_echo) ? DOC_IMPLICATIONS
+                                                                                                 : DOC_REWRITE;
             sb_clear(&b);
             person_doc(&b, w, p, kind, &r);
             add_doc(&docs, b.p);
-            st->docs_by_kind[kind]++;
+            st->docs_by_kind[kind == DOC_ECHO ? DOC_IMPLICATIONS : kind]++;
             continue;
         }
         if (p->split != WORLD_PRETRAIN) continue;
@@ -687,8 +708,8 @@ static json_t *world_json(const world *w) {
     json_object_set_new(j, "format", json_string(WORLD_FORMAT));
     json_object_set_new(j, "version", json_integer(WORLD_VERSION));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
-    json_object_set_new(j, "options", json_pack("{s:i,s:i,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:i,s:[fff],s:[fff],s:[fff]}",
-        "people", o->n_pretrain, "train", o->n_train, "eval", o->n_eval, "drill", o->n_drill, "docs_per_person",
+    json_object_set_new(j, "options", json_pack("{s:i,s:i,s:i,s:i,s:f,s:i,s:f,s:i,s:i,s:i,s:i,s:i,s:[fff],s:[fff],s:[fff]}",
+        "people", o->n_pretrain, "train", o->n_train, "eval", o->n_eval, "drill", o->n_drill, "drill_echo", o->drill_echo, "docs_per_person",
         o->docs_per_person, "qa_frac", o->qa_frac, "qa_repeats", o->qa_repeats, "background_docs", o->background_docs, "min_facts", o->min_facts, "max_facts",
         o->max_facts, "pretrain_min_facts", o->pre_min_facts, "pretrain_style", o->pre_style[0], o->pre_style[1],
         o->pre_style[2], "heldout_style", o->held_style[0], o->held_style[1], o->held_style[2], "doc_mix",

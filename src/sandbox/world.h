@@ -31,11 +31,14 @@ typedef enum { WORLD_PRETRAIN, WORLD_TRAIN, WORLD_EVAL, WORLD_DRILL } world_spli
 enum { STYLE_PLAIN, STYLE_REVERSE, STYLE_HOP, WORLD_N_STYLE };
 /* Pretraining document kinds per person (weights). */
 enum { DOC_PASSAGE, DOC_IMPLICATIONS, DOC_REWRITE, WORLD_N_DOC };
+/* Drill documents only: a plain passage whose implication lines echo its sentences. */
+enum { DOC_ECHO = WORLD_N_DOC };
 
 typedef struct {
     uint64_t seed;
     int n_pretrain, n_train, n_eval;   /* people per split */
     int n_drill;                       /* drill people: one implications/rewrite document each */
+    double drill_echo;                 /* share of drill documents that are echo drills (plain passage, lines in its words) */
     int docs_per_person;               /* passage/implications/rewrite docs per pretraining person */
     double qa_frac;                    /* pretraining people who also get QA docs (all attributes) */
     int qa_repeats;                    /* copies of each QA document */
