@@ -10,7 +10,7 @@ py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 150 --train 8 --eval 6 >/dev/null 2>&1 || fail world
+"$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 150 --drill 300 --docs-per-person 12 --train 8 --eval 6 >/dev/null 2>&1 || fail world
 "$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 500 --out "$tmp/tok" --quiet >/dev/null 2>&1 || fail tokenizer
 cat >"$tmp/cfg.json" <<'JSON'
 {"tokenizer": "tok",
