@@ -34,14 +34,16 @@ print("%.3f over %d passages" % (sum(gaps) / len(gaps), len(gaps)))
 PY
 )
 # Faithfulness across pretraining: every kept checkpoint, then the final model
-# (30 held-out passages x 5 samples each).
+# (30 held-out passages x 5 samples each). SANDBOX_PRETRAIN_DIR: the pretraining
+# run's directory (checkpoints/, pretrain_log.jsonl), default MODEL.
 curve=$OUT/faithfulness-curve.md
+PT=${SANDBOX_PRETRAIN_DIR:-$MODEL}
 {
   echo "| step | held-out loss | lines correct | wrong value | unsupported | samples with >= 3 statements |"
   echo "|---|---|---|---|---|---|"
-  for ck in $(ls -d "$MODEL"/checkpoints/step-* 2>/dev/null | sort -t- -k2 -n) "$MODEL"; do
+  for ck in $(ls -d "$PT"/checkpoints/step-* 2>/dev/null | sort -V) "$MODEL"; do
     step=${ck##*step-}; [ "$ck" = "$MODEL" ] && step=final
-    loss=$(grep -h "\"eval_loss\"" "$MODEL/pretrain_log.jsonl" 2>/dev/null | /usr/bin/python3 -c "
+    loss=$( (grep -h "\"eval_loss\"" "$PT/pretrain_log.jsonl" 2>/dev/null || true) | /usr/bin/python3 -c "
 import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 want = sys.argv[1]
