@@ -107,9 +107,9 @@ static void test_determinism(void) {
 /* Held-out people: disjoint splits, passages judged sentence by sentence,
  * questions answered by world.json, no leak into pretrain.jsonl. */
 static void test_heldout(const world *w, const char *dir, const char *pretrain, size_t plen) {
-    int count[3] = {0};
+    int count[WORLD_DRILL + 1] = {0};
     for (int i = 0; i < w->n_people; i++) count[w->people[i].split]++;
-    CHECK(count[WORLD_PRETRAIN] == 200 && count[WORLD_TRAIN] == 20 && count[WORLD_EVAL] == 10);
+    CHECK(count[WORLD_PRETRAIN] == 200 && count[WORLD_TRAIN] == 20 && count[WORLD_EVAL] == 10 && count[WORLD_DRILL] == 300);
     /* Names are unique across the world (spouses included), so the splits are disjoint. */
     for (int i = 0; i < w->n_people; i++) {
         CHECK(world_find(w, w->people[i].name) == &w->people[i]);
