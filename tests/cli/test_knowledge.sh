@@ -10,16 +10,8 @@ py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 150 --drill 300 --docs-per-person 12 --train 8 --eval 6 >/dev/null 2>&1 || fail world
-"$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 500 --out "$tmp/tok" --quiet >/dev/null 2>&1 || fail tokenizer
-cat >"$tmp/cfg.json" <<'JSON'
-{"tokenizer": "tok",
- "model": {"hidden_size": 48, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4,
-           "num_key_value_heads": 2, "max_position_embeddings": 512, "tie_word_embeddings": true},
- "train": {"steps": 60, "batch_size": 8, "seq_len": 128, "lr": 3e-3, "warmup_steps": 10, "eval_every": 60,
-           "checkpoint_every": 0, "seed": 7}}
-JSON
-"$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/m" >/dev/null 2>&1 || fail pretrain
+. "$(dirname "$0")/tiny_world_model.sh"
+tiny_world_model "$tmp" 48 96 60 8 128 10
 run() { # dir, extra env
   "$SEAL" knowledge rl -m "$tmp/m" --eval "$tmp/w/eval.json" --train "$tmp/w/train.json" --run "$1" --eval-passages 4 \
       --passages-per-round 3 --rounds 1 -k 2 --reps 2 --inner-epochs 2 --max-edit-tokens 32 --answer-tokens 8 \

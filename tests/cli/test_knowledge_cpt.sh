@@ -13,16 +13,8 @@ py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 150 --drill 300 --docs-per-person 12 --train 8 --eval 6 >/dev/null 2>&1 || fail world
-"$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 500 --out "$tmp/tok" --quiet >/dev/null 2>&1 || fail tokenizer
-cat >"$tmp/cfg.json" <<'JSON'
-{"tokenizer": "tok",
- "model": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-           "num_key_value_heads": 2, "max_position_embeddings": 512, "tie_word_embeddings": true},
- "train": {"steps": 5, "batch_size": 4, "seq_len": 64, "lr": 3e-3, "warmup_steps": 1, "eval_every": 5,
-           "checkpoint_every": 0, "seed": 7}}
-JSON
-"$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/m" >/dev/null 2>&1 || fail pretrain
+. "$(dirname "$0")/tiny_world_model.sh"
+tiny_world_model "$tmp" 32 64 5 4 64 1
 $py - "$tmp/w/eval.json" "$tmp/given.json" <<'PY' || fail "given self-edits file"
 import json, sys
 json.dump({p["title"]: p["title"] + " --- " + p["context"][:60] for p in json.load(open(sys.argv[1]))}, open(sys.argv[2], "w"))
