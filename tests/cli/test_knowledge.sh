@@ -82,4 +82,19 @@ PY
 else
   echo "note: ../shared/data/squad/squad_val.json not found: SQuAD part skipped"
 fi
+# --distractors 2: every inner loop also trains on the passages of the next two
+# passages of the set (in its seed-42 order), listed in the record.
+"$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/dis" --eval-passages 3 -k 1 --inner-epochs 1 \
+    --conditions passage --distractors 2 --answer-tokens 8 --quiet >"$tmp/dis.out" 2>&1 || fail "distractors: $(tail -3 "$tmp/dis.out")"
+$py - "$tmp/dis" "$tmp/w/eval.json" <<'PY' || fail "distractor records"
+import json, random, sys
+run, path = sys.argv[1], sys.argv[2]
+data = json.load(open(path)); random.seed(42); random.shuffle(data); ps = data[:3]
+recs = {json.loads(l)["key"]: json.loads(l) for l in open(run + "/inner.jsonl")}
+for i, p in enumerate(ps):
+    r = recs["passage/p%d/e0/r0" % i]
+    others = [ps[(i + d) % 3] for d in (1, 2)]
+    assert r["distractors"] == [o["title"] for o in others], r["distractors"]
+    assert r["sequences"] == [q["title"] + "\n" + q["context"] for q in [p] + others], r["sequences"]
+PY
 [ $fails -eq 0 ]
