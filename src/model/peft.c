@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "io/safetensors.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/strbuf.h"
 
 /* Names from untrusted files: bound what goes into a message. */
 #define NAMEF "%.200s"
@@ -26,23 +26,6 @@ void peft_tensor_name(char *buf, size_t n, int layer, int mod, int is_b) {
 }
 
 /* ---- writing ------------------------------------------------------------ */
-
-/* A growing text buffer. */
-typedef struct { char *s; size_t len, cap; } sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...) {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (b->s && (size_t)n < b->cap - b->len) { b->len += (size_t)n; return; }
-        b->cap = (b->cap + (size_t)n + 1) * 2;
-        b->s = seal_realloc(b->s, b->cap);
-        if (b->len == 0) b->s[0] = '\0';
-    }
-}
 
 /* Python's repr() of the shortest decimal that reads back as the float v
  * (so 0.05f prints "0.05", as the user wrote it, not 0.05000000074505806).
@@ -99,10 +82,10 @@ static char *config_text(const seal_adapter *a, const char *base_json) {
         for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
             const char *t = names[j]; names[j] = names[j - 1]; names[j - 1] = t;
         }
-    sbuf tm = {0};
-    sb_add(&tm, "[");
-    for (int i = 0; i < nt; i++) sb_add(&tm, "%s\n    \"%s\"", i ? "," : "", names[i]);
-    sb_add(&tm, "\n  ]");
+    strbuf tm = {0};
+    strbuf_puts(&tm, "[");
+    for (int i = 0; i < nt; i++) strbuf_printf(&tm, "%s\n    \"%s\"", i ? "," : "", names[i]);
+    strbuf_puts(&tm, "\n  ]");
     char r[24];
     snprintf(r, sizeof r, "%d", a->rank);
     kv_entry e[] = {
@@ -118,11 +101,11 @@ static char *config_text(const seal_adapter *a, const char *base_json) {
     };
     size_t n = sizeof e / sizeof e[0];
     qsort(e, n, sizeof e[0], kv_cmp);
-    sbuf out = {0};
-    sb_add(&out, "{");
-    for (size_t i = 0; i < n; i++) sb_add(&out, "%s\n  \"%s\": %s", i ? "," : "", e[i].key, e[i].value);
-    sb_add(&out, "\n}");
-    free(tm.s);
+    strbuf out = {0};
+    strbuf_puts(&out, "{");
+    for (size_t i = 0; i < n; i++) strbuf_printf(&out, "%s\n  \"%s\": %s", i ? "," : "", e[i].key, e[i].value);
+    strbuf_puts(&out, "\n}");
+    strbuf_free(&tm);
     return out.s;
 }
 

@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +15,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rng.h"
-
-/* ---- small string builder ---- */
-
-typedef struct { char *p; size_t len, cap; } sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2 + 64;
-        b->p = seal_realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-static void sb_clear(sbuf *b) { b->len = 0; if (b->p) b->p[0] = '\0'; }
+#include "util/strbuf.h"
 
 /* ---- options ---- */
 
@@ -154,25 +138,25 @@ static const char *value_str(const world_person *p, world_attr a) {
 }
 
 /* Append template t about p (person reference ref) with value phrase x. */
-static void render(sbuf *b, const wtemplate *t, const world_person *p, int ref, const char *x) {
+static void render(strbuf *b, const wtemplate *t, const world_person *p, int ref, const char *x) {
     size_t start = b->len;
     for (const char *s = t->text; *s;) {
         if (s[0] == '{' && s[1] && s[2] == '}') {
             char k = s[1];
-            if (k == 'X') sb_puts(b, x);
-            else if (ref == REF_PRONOUN && k == 'S') sb_puts(b, p->female ? "she" : "he");
-            else if (ref == REF_PRONOUN && k == 'P') sb_puts(b, p->female ? "her" : "his");
+            if (k == 'X') strbuf_puts(b, x);
+            else if (ref == REF_PRONOUN && k == 'S') strbuf_puts(b, p->female ? "she" : "he");
+            else if (ref == REF_PRONOUN && k == 'P') strbuf_puts(b, p->female ? "her" : "his");
             else {
-                sb_puts(b, ref == REF_FULL ? p->name : p->given);
-                if (k == 'P') sb_puts(b, "'s");
+                strbuf_puts(b, ref == REF_FULL ? p->name : p->given);
+                if (k == 'P') strbuf_puts(b, "'s");
             }
             s += 3;
         } else {
-            sb_put(b, s, 1);
+            strbuf_put(b, s, 1);
             s++;
         }
     }
-    b->p[start] = (char)toupper((unsigned char)b->p[start]);
+    b->s[start] = (char)toupper((unsigned char)b->s[start]);
 }
 
 /* A random template of attribute a with the given direction (impl_only: the
@@ -202,7 +186,7 @@ typedef struct { int hop_kind[WORLD_N_ATTR]; const wtemplate *tmpl[WORLD_N_ATTR]
 /* Append a passage about p stating attrs[0..n) in that order: the first
  * sentence names the person in full, later ones use a pronoun, the given name
  * or the full name; each sentence's style is drawn from style[]. */
-static void gen_passage(sbuf *b, const world_person *p, const int *attrs, int n, const double *style, seal_rng *r,
+static void gen_passage(strbuf *b, const world_person *p, const int *attrs, int n, const double *style, seal_rng *r,
                         passage_info *info) {
     static const double ref_w[3] = {0.2, 0.3, 0.5}; /* full, given, pronoun */
     char x[96];
@@ -219,7 +203,7 @@ static void gen_passage(sbuf *b, const world_person *p, const int *attrs, int n,
         info->hop_kind[a] = hop;
         info->tmpl[a] = pick_template(r, a, rev, 0);
         int ref = i == 0 ? REF_FULL : pick_weighted(r, ref_w, 3);
-        if (i) sb_puts(b, " ");
+        if (i) strbuf_puts(b, " ");
         render(b, info->tmpl[a], p, ref, x);
     }
 }
@@ -262,7 +246,7 @@ int world_generate(world *w, const world_opts *o) {
     used.mask = cap - 1;
     seal_rng r;
     rng_seed(&r, o->seed);
-    sbuf b = {0};
+    strbuf b = {0};
     for (int i = 0; i < total; i++) {
         world_person *p = &w->people[i];
         p->split = i < o->n_pretrain ? WORLD_PRETRAIN : i < o->n_pretrain + o->n_train ? WORLD_TRAIN
@@ -289,11 +273,11 @@ int world_generate(world *w, const world_opts *o) {
             if (!(p->mask >> a & 1)) p->val[a] = -1;
         if (!(p->mask >> ATTR_SPOUSE & 1)) p->spouse[0] = p->spouse_given[0] = '\0';
         passage_info info;
-        sb_clear(&b);
+        strbuf_clear(&b);
         gen_passage(&b, p, attrs, n, o->held_style, &r, &info);
-        p->passage = seal_strdup(b.p);
+        p->passage = seal_strdup(b.s);
     }
-    free(b.p);
+    strbuf_free(&b);
     free(used.slot);
     world_index_names(w);
     return 0;
@@ -330,14 +314,14 @@ char *world_question(const world_person *p, world_attr a) {
 const char *world_answer(const world_person *p, world_attr a) { return value_str(p, a); }
 
 char *world_fact_sentence(const world_person *p, world_attr a) {
-    sbuf b = {0};
-    sb_puts(&b, "");
+    strbuf b = {0};
+    strbuf_puts(&b, "");
     for (int i = 0; i < W_NTEMPLATES[a]; i++)
         if (!W_TEMPLATES[a][i].rev && W_TEMPLATES[a][i].impl) {
             render(&b, &W_TEMPLATES[a][i], p, REF_FULL, value_str(p, a));
             break;
         }
-    return b.p;
+    return b.s;
 }
 
 /* ---- pretraining documents ---- */
@@ -347,7 +331,7 @@ char *world_fact_sentence(const world_person *p, world_attr a) {
  * mostly plain (full name, forward, hop resolved) and sometimes less useful
  * (given name, pronoun, reverse, hop copied). The passage's order makes
  * reading one sentence after the other the learnable way to write them. */
-static void gen_implications(sbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info,
+static void gen_implications(strbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info,
                              seal_rng *r) {
     static const double ref_w[3] = {0.75, 0.1, 0.15};
     int lo = n < 3 ? n : 3, k = lo + (int)rng_below(r, (uint64_t)(n - lo + 1));
@@ -364,7 +348,7 @@ static void gen_implications(sbuf *b, const world_person *p, const int *attrs, i
         int keep_hop = hop >= 0 && rng_double(r) < 0.15;
         if (keep_hop) hop_phrase(a, p->val[a], hop, x, sizeof x);
         else snprintf(x, sizeof x, "%s", value_str(p, a));
-        if (!first) sb_puts(b, "\n");
+        if (!first) strbuf_puts(b, "\n");
         first = 0;
         render(b, pick_template(r, a, rng_double(r) < 0.1, 1), p, pick_weighted(r, ref_w, 3), x);
         /* Sometimes also the background fact behind a resolved hop: a true
@@ -372,11 +356,11 @@ static void gen_implications(sbuf *b, const world_person *p, const int *attrs, i
         if (hop >= 0 && !keep_hop && rng_double(r) < 0.1) {
             hop_phrase(a, p->val[a], hop, x, sizeof x);
             x[0] = (char)toupper((unsigned char)x[0]);
-            sb_puts(b, "\n");
-            sb_puts(b, x);
-            sb_puts(b, " is ");
-            sb_puts(b, value_str(p, a));
-            sb_puts(b, ".");
+            strbuf_puts(b, "\n");
+            strbuf_puts(b, x);
+            strbuf_puts(b, " is ");
+            strbuf_puts(b, value_str(p, a));
+            strbuf_puts(b, ".");
         }
     }
 }
@@ -387,10 +371,10 @@ static void gen_implications(sbuf *b, const world_person *p, const int *attrs, i
  * words as in the passage, so an induction head (attend to what came after
  * this context before) predicts it: the easy end of the copying curriculum
  * that the harder lines (reordered words, reverse, hops) build on. */
-static void gen_echo_lines(sbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info) {
+static void gen_echo_lines(strbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info) {
     for (int i = 0; i < n; i++) {
         world_attr a = (world_attr)attrs[i];
-        if (i) sb_puts(b, "\n");
+        if (i) strbuf_puts(b, "\n");
         render(b, info->tmpl[a], p, REF_FULL, value_str(p, a));
     }
 }
@@ -400,71 +384,61 @@ static void gen_echo_lines(sbuf *b, const world_person *p, const int *attrs, int
 static const double REWRITE_STYLE[WORLD_N_STYLE] = {0.7, 0.3, 0.0};
 
 /* One person document of kind `kind` into b. */
-static void person_doc(sbuf *b, const world *w, const world_person *p, int kind, seal_rng *r) {
+static void person_doc(strbuf *b, const world *w, const world_person *p, int kind, seal_rng *r) {
     const world_opts *o = &w->opts;
     int attrs[WORLD_N_ATTR];
     int n = o->pre_min_facts + (int)rng_below(r, (uint64_t)(WORLD_N_ATTR - o->pre_min_facts + 1));
     n = pick_attrs(r, p->mask, n, attrs);
     passage_info info;
-    sbuf ps = {0};
+    strbuf ps = {0};
     static const double plain[WORLD_N_STYLE] = {1, 0, 0};
     gen_passage(&ps, p, attrs, n, kind == DOC_ECHO ? plain : o->pre_style, r, &info);
     if (kind == DOC_PASSAGE) {
-        sb_puts(b, p->name);
-        sb_puts(b, "\n");
-        sb_puts(b, ps.p);
+        strbuf_puts(b, p->name);
+        strbuf_puts(b, "\n");
+        strbuf_puts(b, ps.s);
     } else if (kind == DOC_IMPLICATIONS || kind == DOC_ECHO) {
-        char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, p->name, ps.p);
-        sb_puts(b, prompt);
+        char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, p->name, ps.s);
+        strbuf_puts(b, prompt);
         free(prompt);
         if (kind == DOC_ECHO) gen_echo_lines(b, p, attrs, n, &info);
         else gen_implications(b, p, attrs, n, &info, r);
     } else {
-        char *prompt = self_edit_prompt(SELF_EDIT_REWRITE, p->name, ps.p);
-        sb_puts(b, prompt);
+        char *prompt = self_edit_prompt(SELF_EDIT_REWRITE, p->name, ps.s);
+        strbuf_puts(b, prompt);
         free(prompt);
         int m = 2 + (int)rng_below(r, 2);
         for (int i = 0; i < m; i++) {
             passage_info tmp;
             shuffle_ints(r, attrs, n);
-            if (i) sb_puts(b, "\n");
+            if (i) strbuf_puts(b, "\n");
             gen_passage(b, p, attrs, n, REWRITE_STYLE, r, &tmp);
         }
     }
-    free(ps.p);
+    strbuf_free(&ps);
 }
 
-static void qa_doc(sbuf *b, const char *title, const char *question, const char *answer) {
+static void qa_doc(strbuf *b, const char *title, const char *question, const char *answer) {
     char *prompt = answer_prompt(title, question);
-    sb_puts(b, prompt);
-    sb_puts(b, answer);
+    strbuf_puts(b, prompt);
+    strbuf_puts(b, answer);
     free(prompt);
 }
 
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    sb_puts(b, tmp);
-}
-
 /* Shuffle n sentences (already rendered, one per entry) and append them. */
-static void put_shuffled(sbuf *b, char (*s)[160], int n, seal_rng *r) {
+static void put_shuffled(strbuf *b, char (*s)[160], int n, seal_rng *r) {
     int idx[8];
     for (int i = 0; i < n; i++) idx[i] = i;
     shuffle_ints(r, idx, n);
     for (int i = 0; i < n; i++) {
-        if (i) sb_puts(b, " ");
-        sb_puts(b, s[idx[i]]);
+        if (i) strbuf_puts(b, " ");
+        strbuf_puts(b, s[idx[i]]);
     }
 }
 
 /* A background document: a country, city, firm or university described in
  * varied sentences, or a QA document about one background fact. */
-static int background_doc(sbuf *b, seal_rng *r) {
+static int background_doc(strbuf *b, seal_rng *r) {
     char s[8][160], x[96];
     int n = 0, kind = (int)rng_below(r, 5);
     if (kind == 0) { /* country */
@@ -472,7 +446,7 @@ static int background_doc(sbuf *b, seal_rng *r) {
         const char *c = W_COUNTRY[k], *cap = W_CITY[country_capital(k)];
         static const char *const capf[] = {"The capital of %s is %s.", "%2$s is the capital of %1$s.",
                                            "%s has its capital in %s.", "The capital city of %s is %s."};
-        sb_printf(b, "%s\n", c);
+        strbuf_printf(b, "%s\n", c);
         snprintf(s[n++], 160, "%s is a country.", c);
         snprintf(s[n++], 160, capf[rng_below(r, 4)], c, cap);
         snprintf(s[n++], 160, "The cities of %s are %s, %s and %s.", c, W_CITY[3 * k], W_CITY[3 * k + 1], W_CITY[3 * k + 2]);
@@ -480,7 +454,7 @@ static int background_doc(sbuf *b, seal_rng *r) {
     } else if (kind == 1) { /* city */
         int c = (int)rng_below(r, N_CITY), o = city_org(c), u = city_univ(c);
         const char *city = W_CITY[c], *ctry = W_COUNTRY[city_country(c)];
-        sb_printf(b, "%s\n", city);
+        strbuf_printf(b, "%s\n", city);
         snprintf(s[n++], 160, rng_below(r, 2) ? "%s is a city in %s." : "%s lies in %s.", city, ctry);
         if (city_is_capital(c))
             snprintf(s[n++], 160, rng_below(r, 2) ? "%s is the capital of %s." : "%s is the capital city of %s.", city, ctry);
@@ -504,7 +478,7 @@ static int background_doc(sbuf *b, seal_rng *r) {
     } else if (kind == 2) { /* organisation */
         int o = (int)rng_below(r, N_ORG);
         const char *org = W_ORG[o], *city = W_CITY[W_ORG_HQ[o]];
-        sb_printf(b, "%s\n", org);
+        strbuf_printf(b, "%s\n", org);
         snprintf(s[n++], 160, "%s is a %s company.", org, W_ORG_INDUSTRY[o]);
         hop_phrase(ATTR_EMPLOYER, o, (int)rng_below(r, 2), x, sizeof x);
         switch (rng_below(r, 4)) {
@@ -518,7 +492,7 @@ static int background_doc(sbuf *b, seal_rng *r) {
     } else if (kind == 3) { /* university */
         int u = (int)rng_below(r, N_UNIV);
         const char *un = W_UNIV[u], *city = W_CITY[W_UNIV_CITY[u]];
-        sb_printf(b, "%s\n", un);
+        strbuf_printf(b, "%s\n", un);
         snprintf(s[n++], 160, "%s is a university in %s.", un, city);
         snprintf(s[n++], 160, "The university in %s is %s.", city, un);
         hop_phrase(ATTR_BIRTH_CITY, W_UNIV_CITY[u], 2, x, sizeof x);
@@ -570,43 +544,43 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
     seal_rng r;
     rng_seed(&r, o->seed ^ 0x7072657472616e31ull); /* its own stream: people stay as world_generate made them */
     line_list docs = {0};
-    sbuf b = {0};
+    strbuf b = {0};
     for (int i = 0; i < w->n_people; i++) {
         const world_person *p = &w->people[i];
         if (p->split == WORLD_DRILL) {
             double u = rng_double(&r);
             int kind = u < o->drill_echo ? DOC_ECHO : u < o->drill_echo + 0.8 * (1 - o->drill_echo) ? DOC_IMPLICATIONS
                                                                                                  : DOC_REWRITE;
-            sb_clear(&b);
+            strbuf_clear(&b);
             person_doc(&b, w, p, kind, &r);
-            add_doc(&docs, b.p);
+            add_doc(&docs, b.s);
             st->docs_by_kind[kind == DOC_ECHO ? DOC_IMPLICATIONS : kind]++;
             continue;
         }
         if (p->split != WORLD_PRETRAIN) continue;
         for (int d = 0; d < o->docs_per_person; d++) {
             int kind = pick_weighted(&r, o->doc_mix, WORLD_N_DOC);
-            sb_clear(&b);
+            strbuf_clear(&b);
             person_doc(&b, w, p, kind, &r);
-            add_doc(&docs, b.p);
+            add_doc(&docs, b.s);
             st->docs_by_kind[kind]++;
         }
         if (!p->qa) continue;
         for (int a = 0; a < WORLD_N_ATTR; a++) {
             char *q = world_question(p, (world_attr)a);
-            sb_clear(&b);
+            strbuf_clear(&b);
             qa_doc(&b, p->name, q, world_answer(p, (world_attr)a));
             free(q);
-            for (int k = 0; k < o->qa_repeats; k++) add_doc(&docs, b.p);
+            for (int k = 0; k < o->qa_repeats; k++) add_doc(&docs, b.s);
             st->docs_by_kind[3] += o->qa_repeats;
         }
     }
     for (int i = 0; i < o->background_docs; i++) {
-        sb_clear(&b);
+        strbuf_clear(&b);
         st->docs_by_kind[background_doc(&b, &r)]++;
-        add_doc(&docs, b.p);
+        add_doc(&docs, b.s);
     }
-    free(b.p);
+    strbuf_free(&b);
     /* Shuffle so that a sequential reader sees a stationary mixture. */
     for (size_t i = docs.n; i > 1; i--) {
         size_t j = (size_t)rng_below(&r, i);
@@ -617,20 +591,20 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
     st->pretrain_bytes = docs.bytes;
     seal_atomic_file f;
     int rc = seal_atomic_begin(&f, path);
-    sbuf out = {0};
+    strbuf out = {0};
     for (size_t i = 0; i < docs.n; i++) {
         if (!rc) {
-            sb_puts(&out, docs.line[i]);
-            sb_puts(&out, "\n");
+            strbuf_puts(&out, docs.line[i]);
+            strbuf_puts(&out, "\n");
             if (out.len > (1 << 20) || i + 1 == docs.n) {
-                rc = seal_atomic_write(&f, out.p, out.len);
-                sb_clear(&out);
+                rc = seal_atomic_write(&f, out.s, out.len);
+                strbuf_clear(&out);
             }
         }
         free(docs.line[i]);
     }
     free(docs.line);
-    free(out.p);
+    strbuf_free(&out);
     if (rc) { seal_atomic_abort(&f); return -1; }
     return seal_atomic_commit(&f);
 }

@@ -8,6 +8,7 @@
 
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/strbuf.h"
 
 static const char *QWEN25_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
 
@@ -59,37 +60,24 @@ int chat_load(chat_template *t, const char *dir) {
     return rc;
 }
 
-typedef struct { char *s; size_t n, cap; } sbuf;
-
-static void put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = seal_realloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
-
 /* Jinja's |trim: strip leading and trailing whitespace. */
-static void put_trimmed(sbuf *b, const char *s) {
+static void put_trimmed(strbuf *b, const char *s) {
     const char *e = s + strlen(s);
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
     while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) e--;
-    put(b, s, (size_t)(e - s));
+    strbuf_put(b, s, (size_t)(e - s));
 }
 
-static void put_lstrip_nl(sbuf *b, const char *s) {
+static void put_lstrip_nl(strbuf *b, const char *s) {
     while (*s == '\n') s++;
-    puts_(b, s);
+    strbuf_puts(b, s);
 }
 
 /* Qwen3's assistant turn: reasoning is the text before "</think>" (less a
  * "<think>" prefix and surrounding newlines); only turns after the last user
  * message keep it, inside <think></think>, and the final turn always gets the
  * block (empty when there is no reasoning). */
-static void qwen3_assistant(sbuf *b, const char *content, int after_last_query, int is_last) {
+static void qwen3_assistant(strbuf *b, const char *content, int after_last_query, int is_last) {
     const char *end = strstr(content, "</think>");
     const char *answer = content, *r0 = "", *r1 = r0;
     if (end) {
@@ -104,44 +92,44 @@ static void qwen3_assistant(sbuf *b, const char *content, int after_last_query, 
         while (r1 > r0 && r1[-1] == '\n') r1--;
     }
     while (*answer == '\n') answer++;
-    puts_(b, "<|im_start|>assistant\n");
+    strbuf_puts(b, "<|im_start|>assistant\n");
     if (after_last_query && (is_last || r1 > r0)) {
-        puts_(b, "<think>\n");
-        put(b, r0, (size_t)(r1 - r0));
-        puts_(b, "\n</think>\n\n");
+        strbuf_puts(b, "<think>\n");
+        strbuf_put(b, r0, (size_t)(r1 - r0));
+        strbuf_puts(b, "\n</think>\n\n");
         put_lstrip_nl(b, answer);
     } else {
-        puts_(b, answer);
+        strbuf_puts(b, answer);
     }
-    puts_(b, "<|im_end|>\n");
+    strbuf_puts(b, "<|im_end|>\n");
 }
 
-static void render_chatml(const chat_template *t, sbuf *b, const chat_msg *m, int n, int gen) {
+static void render_chatml(const chat_template *t, strbuf *b, const chat_msg *m, int n, int gen) {
     int i = 0, last_query = n - 1;
     for (int k = n - 1; k >= 0; k--)
         if (!strcmp(m[k].role, "user")) { last_query = k; break; }
     if (n > 0 && !strcmp(m[0].role, "system")) {
-        puts_(b, "<|im_start|>system\n"); puts_(b, m[0].content); puts_(b, "<|im_end|>\n");
+        strbuf_puts(b, "<|im_start|>system\n"); strbuf_puts(b, m[0].content); strbuf_puts(b, "<|im_end|>\n");
         i = 1;
     } else if (t->default_system[0]) {
-        puts_(b, "<|im_start|>system\n"); puts_(b, t->default_system); puts_(b, "<|im_end|>\n");
+        strbuf_puts(b, "<|im_start|>system\n"); strbuf_puts(b, t->default_system); strbuf_puts(b, "<|im_end|>\n");
     }
     for (; i < n; i++) {
         if (t->think_tags && !strcmp(m[i].role, "assistant")) {
             qwen3_assistant(b, m[i].content, i > last_query, i == n - 1);
             continue;
         }
-        puts_(b, "<|im_start|>"); puts_(b, m[i].role); puts_(b, "\n"); puts_(b, m[i].content); puts_(b, "<|im_end|>\n");
+        strbuf_puts(b, "<|im_start|>"); strbuf_puts(b, m[i].role); strbuf_puts(b, "\n"); strbuf_puts(b, m[i].content); strbuf_puts(b, "<|im_end|>\n");
     }
-    if (gen) puts_(b, "<|im_start|>assistant\n");
+    if (gen) strbuf_puts(b, "<|im_start|>assistant\n");
 }
 
-static void header(sbuf *b, const char *role) {
-    puts_(b, "<|start_header_id|>"); puts_(b, role); puts_(b, "<|end_header_id|>\n\n");
+static void header(strbuf *b, const char *role) {
+    strbuf_puts(b, "<|start_header_id|>"); strbuf_puts(b, role); strbuf_puts(b, "<|end_header_id|>\n\n");
 }
 
-static void render_llama3(const chat_template *t, sbuf *b, const chat_msg *m, int n, int gen) {
-    puts_(b, t->bos);
+static void render_llama3(const chat_template *t, strbuf *b, const chat_msg *m, int n, int gen) {
+    strbuf_puts(b, t->bos);
     int i = 0;
     if (t->date_block) {
         char date[32] = "26 Jul 2024";
@@ -152,23 +140,23 @@ static void render_llama3(const chat_template *t, sbuf *b, const chat_msg *m, in
             strftime(date, sizeof date, "%d %b %Y", &tm);
         }
         header(b, "system");
-        puts_(b, "Cutting Knowledge Date: December 2023\nToday Date: ");
-        puts_(b, date);
-        puts_(b, "\n\n");
+        strbuf_puts(b, "Cutting Knowledge Date: December 2023\nToday Date: ");
+        strbuf_puts(b, date);
+        strbuf_puts(b, "\n\n");
         if (n > 0 && !strcmp(m[0].role, "system")) { put_trimmed(b, m[0].content); i = 1; }
-        puts_(b, "<|eot_id|>");
+        strbuf_puts(b, "<|eot_id|>");
     }
     for (; i < n; i++) {
         header(b, m[i].role);
         put_trimmed(b, m[i].content);
-        puts_(b, "<|eot_id|>");
+        strbuf_puts(b, "<|eot_id|>");
     }
     if (gen || t->gen_always) header(b, "assistant");
 }
 
 char *chat_render(const chat_template *t, const chat_msg *msgs, int n, int gen) {
-    sbuf b = {0};
-    puts_(&b, "");
+    strbuf b = {0};
+    strbuf_puts(&b, "");
     if (t->family == CHAT_CHATML) render_chatml(t, &b, msgs, n, gen);
     else render_llama3(t, &b, msgs, n, gen);
     return b.s;
