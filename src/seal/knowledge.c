@@ -1,5 +1,6 @@
 #include "seal/knowledge.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -300,6 +301,25 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
 
 /* ------------------------------------------------------------ ReST-EM round */
 
+/* Write rows (a JSON array) as JSONL to path atomically: a killed run leaves
+ * the previous file or the complete new one. 0 or -1 (error set). */
+static int write_jsonl_atomic(const char *path, json_t *rows) {
+    char *buf = NULL;
+    size_t len = 0, i;
+    json_t *row;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return seal_err("%s: %s", path, strerror(errno));
+    json_array_foreach(rows, i, row) {
+        char *l = json_dumps(row, JSON_COMPACT | JSON_ENSURE_ASCII);
+        fprintf(m, "%s\n", l);
+        free(l);
+    }
+    fclose(m);
+    int rc = seal_write_file_atomic(path, buf, len);
+    free(buf);
+    return rc;
+}
+
 static char *round_path(const knowledge_opts *o, int r, const char *leaf) {
     char rel[64];
     snprintf(rel, sizeof rel, "round-%d%s%s", r, leaf[0] ? "/" : "", leaf);
@@ -414,16 +434,12 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
     }
     if (rc == 0) {
         char *sft = round_path(o, r, "sft.jsonl"), *dir = round_path(o, r, "");
-        FILE *f = seal_mkdir_p(dir) == 0 ? fopen(sft, "w") : NULL;
-        size_t i;
-        json_t *row;
-        if (f) json_array_foreach(rows, i, row) { char *l = json_dumps(row, JSON_COMPACT | JSON_ENSURE_ASCII); fprintf(f, "%s\n", l); free(l); }
-        if (f) fclose(f);
+        rc = seal_mkdir_p(dir) || write_jsonl_atomic(sft, rows);
         json_t *summary = json_pack("{s:i, s:i, s:i, s:f, s:f, s:o}", "round", r, "passages", P, "kept",
                                     (int)json_array_size(rows), "mean_self_edit_accuracy", mean_sum / P,
                                     "mean_best_accuracy", best_sum / P, "selection", sel);
         char *sp = round_path(o, r, "summary.json"), *text = json_dumps(summary, JSON_INDENT(2));
-        rc = seal_write_file_atomic(sp, text, strlen(text));
+        if (rc == 0) rc = seal_write_file_atomic(sp, text, strlen(text));
         free(text); free(sp); free(sft); free(dir);
         json_decref(summary);
         if (rc == 0) rc = outer_sft(rs, r, gen_dir, rows);
@@ -543,11 +559,12 @@ static int write_config(const knowledge_opts *o, json_t *extra) {
 int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
     memset(rs, 0, sizeof *rs);
     rs->o = o;
-    if (seal_mkdir_p(o->run_dir) || write_config(o, extra_config)) return -1;
-    if (model_load(&rs->base, o->model_dir) || !(rs->tok = tok_load(o->model_dir))) return -1;
-    rs->pool = seal_pool_create(o->threads);
+    /* inputs first: a typo must not claim the run directory with its config.json */
     if (passages_load(&rs->eval, o->eval_path)) return -1;
     if (o->train_path && o->rounds > 0 && passages_load(&rs->train, o->train_path)) return -1;
+    if (model_load(&rs->base, o->model_dir) || !(rs->tok = tok_load(o->model_dir))) return -1;
+    if (seal_mkdir_p(o->run_dir) || write_config(o, extra_config)) return -1;
+    rs->pool = seal_pool_create(o->threads);
     rs->n_eval = o->eval_passages < rs->eval.n ? o->eval_passages : rs->eval.n;
     if (passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
     if (o->rounds > 0 && rs->train.n < o->rounds * o->passages_per_round)

@@ -56,6 +56,14 @@ PY
 # another option set on the same run directory is refused
 "$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/a" --eval-passages 3 --quiet >/dev/null 2>"$tmp/err"
 grep -q "other options" "$tmp/err" || fail "changed options not refused: $(cat "$tmp/err")"
+# a missing --eval file or model is refused before the run directory is claimed
+"$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/nope.json" --run "$tmp/typo" --quiet >/dev/null 2>"$tmp/err" &&
+  fail "missing --eval accepted"
+grep -q "nope.json" "$tmp/err" || fail "missing --eval not named: $(cat "$tmp/err")"
+[ -e "$tmp/typo" ] && fail "a refused run left $tmp/typo behind"
+"$SEAL" knowledge eval -m "$tmp/no-model" --eval "$tmp/w/eval.json" --run "$tmp/typo" --quiet >/dev/null 2>&1 &&
+  fail "missing model accepted"
+[ -e "$tmp/typo" ] && fail "a run with a missing model left $tmp/typo behind"
 # the LLM judge: a local model answers the verbatim grading prompt (here the same small model: the verdicts are
 # meaningless, the path must work and record every question)
 "$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/judge" --eval-passages 2 -k 1 --inner-epochs 1 \
