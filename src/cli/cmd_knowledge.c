@@ -51,6 +51,8 @@ static const char *usage =
     "--given-self-edits one, and one per --generator. DIR also gets cpt.jsonl (one\n"
     "record per finished condition; a killed run resumes without redoing them).\n"
     "CPT:      --cpt-passages N (200)  -k N (5)\n"
+    "          --eval-questions N: score every condition on N questions drawn as the\n"
+    "            reference's v2 does (random.seed(42); random.sample; it used 500) instead of all\n"
     "          --cpt-mode full (default; the reference's CPT_fullFT.py): full finetune of an\n"
     "            f32 copy, 1 epoch, lr 7e-5, batch 4 x accumulation 2, warmup ratio 0.03,\n"
     "            passage once per passage: n*(k+1) sequences\n"
@@ -68,7 +70,7 @@ int cmd_knowledge(int argc, char **argv) {
     enum { O_EVAL = 256, O_TRAIN, O_RUN, O_EP, O_PPR, O_ROUNDS, O_SSEED, O_PROMPT, O_TEMP, O_TOPP, O_MAXE, O_MAXSEG,
            O_NOSPLIT, O_IR, O_IA, O_IT, O_ILR, O_IE, O_IB, O_IF, O_REPS, O_EREPS, O_ANS, O_GRADER, O_F1, O_SR, O_SA, O_ST,
            O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE, O_COND, O_GIVEN, O_GNAME, O_DISTRACT,
-           O_CPTN, O_CPTMODE, O_GENERATOR, O_IACC, O_IWARM };
+           O_CPTN, O_CPTMODE, O_GENERATOR, O_IACC, O_IWARM, O_EVALQ };
     static struct option opts[] = {
         {"model", 1, 0, 'm'}, {"eval", 1, 0, O_EVAL}, {"train", 1, 0, O_TRAIN}, {"run", 1, 0, O_RUN},
         {"eval-passages", 1, 0, O_EP}, {"passages-per-round", 1, 0, O_PPR}, {"rounds", 1, 0, O_ROUNDS},
@@ -81,7 +83,7 @@ int cmd_knowledge(int argc, char **argv) {
         {"sft-epochs", 1, 0, O_SE}, {"sft-accum", 1, 0, O_SACC}, {"positive-gain", 0, 0, O_POS}, {"seed", 1, 0, O_SEED},
         {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"judge-model", 1, 0, O_JUDGE}, {"conditions", 1, 0, O_COND},
         {"given-self-edits", 1, 0, O_GIVEN}, {"given-name", 1, 0, O_GNAME}, {"distractors", 1, 0, O_DISTRACT},
-        {"cpt-passages", 1, 0, O_CPTN}, {"cpt-mode", 1, 0, O_CPTMODE}, {"generator", 1, 0, O_GENERATOR},
+        {"cpt-passages", 1, 0, O_CPTN}, {"eval-questions", 1, 0, O_EVALQ}, {"cpt-mode", 1, 0, O_CPTMODE}, {"generator", 1, 0, O_GENERATOR},
         {"inner-accum", 1, 0, O_IACC}, {"inner-warmup-ratio", 1, 0, O_IWARM}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     /* cpt: the mode picks the finetuning defaults, which the --inner-* flags then override */
@@ -146,6 +148,7 @@ int cmd_knowledge(int argc, char **argv) {
         case O_GNAME: o.given_name = optarg; break;
         case O_DISTRACT: o.distractors = atoi(optarg); break;
         case O_CPTN: co.passages = atoi(optarg); cpt_flag = "--cpt-passages"; break;
+        case O_EVALQ: co.eval_questions = atoi(optarg); cpt_flag = "--eval-questions"; break;
         case O_CPTMODE: cpt_flag = "--cpt-mode"; break; /* read above */
         case O_GENERATOR: {
             char *eq = strchr(optarg, '=');

@@ -7,6 +7,7 @@
 
 #include "model/adapter.h"
 #include "seal/knowledge_run.h"
+#include "seal/pyrandom.h"
 #include "train/dataset.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -157,14 +158,55 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
 }
 
 /* Where a condition's self-edits come from when it still has to run. */
+/* The questions a condition is scored on: all (n == 0), or the n that v2's
+ * `random.seed(42); random.sample(questions, n)` draws from the questions of
+ * the run's passages in order (passage by passage, question by question). */
+typedef struct {
+    size_t n, total;
+    unsigned char *chosen; /* [total]: 1 = in the sample */
+} question_sample;
+
+static int question_sample_draw(run_state *rs, int want, question_sample *qs) {
+    memset(qs, 0, sizeof *qs);
+    if (want <= 0) return 0;
+    size_t total = (size_t)passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval);
+    if ((size_t)want > total)
+        return seal_err("--eval-questions %d: the %d passages have only %zu questions", want, rs->n_eval, total);
+    size_t *idx = seal_malloc(sizeof *idx * (size_t)want);
+    py_random r;
+    pyrandom_seed(&r, 42);
+    pyrandom_sample(&r, total, (size_t)want, idx);
+    qs->n = (size_t)want;
+    qs->total = total;
+    qs->chosen = seal_calloc(total, 1);
+    for (int i = 0; i < want; i++) qs->chosen[idx[i]] = 1;
+    free(idx);
+    return 0;
+}
+
+/* Fraction right over the sample's questions; correct[i]: passage i's
+ * per-question array of booleans. */
+static double question_accuracy(run_state *rs, json_t *const *correct, const question_sample *qs) {
+    long right = 0, total = 0, flat = 0;
+    for (int i = 0; i < rs->n_eval; i++) {
+        json_t *v;
+        size_t q;
+        json_array_foreach(correct[i], q, v) {
+            if (!qs->n || (flat < (long)qs->total && qs->chosen[flat])) { right += json_is_true(v); total++; }
+            flat++;
+        }
+    }
+    return total ? (double)right / total : 0.0;
+}
+
 typedef enum { SRC_PASSAGE, SRC_GIVEN, SRC_MODEL } edit_source;
 
 /* Run condition name unless journaled; fill c (per-passage accuracy) and
  * *qacc (question-level accuracy) from its record. src SRC_MODEL: self-edits
  * of the model in dir (NULL: the base model), cached under tag; SRC_GIVEN:
- * given[title] for every passage. */
+ * given[title] for every passage. sample: see question_accuracy. */
 static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, edit_source src, const char *dir,
-                         const char *tag, json_t *given, condition *c, double *qacc) {
+                         const char *tag, json_t *given, const question_sample *sample, condition *c, double *qacc) {
     const knowledge_opts *o = rs->o;
     int n = rs->n_eval, rc = 0;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -204,28 +246,28 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
     }
     json_t *prs = json_object_get(rec, "passages");
     if (json_array_size(prs) != (size_t)n) return seal_err("cpt.jsonl: %s: %zu passages, expected %d", key, json_array_size(prs), n);
-    long right = 0, total = 0;
+    json_t **correct = seal_malloc(sizeof *correct * (size_t)n);
     for (int i = 0; i < n; i++) {
-        json_t *pr = json_array_get(prs, (size_t)i), *cor = json_object_get(pr, "correct"), *v;
-        size_t q;
+        json_t *pr = json_array_get(prs, (size_t)i);
         c->acc[i] = kn_number(pr, "accuracy");
-        json_array_foreach(cor, q, v) { right += json_is_true(v); total++; }
+        correct[i] = json_object_get(pr, "correct");
     }
-    *qacc = total ? (double)right / total : 0.0;
+    *qacc = question_accuracy(rs, correct, sample);
+    free(correct);
     return 0;
 }
 
 /* Question-level accuracy of the base condition, from baseline.jsonl. */
-static double base_question_accuracy(run_state *rs) {
-    long right = 0, total = 0;
+static double base_question_accuracy(run_state *rs, const question_sample *qs) {
+    json_t **correct = seal_malloc(sizeof *correct * (size_t)rs->n_eval);
     for (int i = 0; i < rs->n_eval; i++) {
         char key[64];
         snprintf(key, sizeof key, "base/%d", i);
-        json_t *v, *cor = json_object_get(journal_get(&rs->baseline, key), "correct");
-        size_t q;
-        json_array_foreach(cor, q, v) { right += json_is_true(v); total++; }
+        correct[i] = json_object_get(journal_get(&rs->baseline, key), "correct");
     }
-    return total ? (double)right / total : 0.0;
+    double acc = question_accuracy(rs, correct, qs);
+    free(correct);
+    return acc;
 }
 
 /* ------------------------------------------------------------ the run */
@@ -233,6 +275,7 @@ static double base_question_accuracy(run_state *rs) {
 static int check_opts(const cpt_opts *co) {
     const knowledge_opts *o = &co->k;
     if (co->passages <= 0) return seal_err("--cpt-passages: need at least 1 passage (got %d)", co->passages);
+    if (co->eval_questions < 0) return seal_err("--eval-questions: need N >= 0 (got %d)", co->eval_questions);
     /* before config.json is written: a typo must not claim the run directory */
     if (!o->eval_path || !seal_is_file(o->eval_path))
         return seal_err("--eval %s: no such file", o->eval_path ? o->eval_path : "(none)");
@@ -276,6 +319,7 @@ int knowledge_cpt(const cpt_opts *co) {
                               o.inner.weight_decay, "split_newlines", o.seq.split_newlines, "max_segments",
                               o.seq.max_segments, "generators", gens);
     if (!o.inner.full) json_object_set_new(extra, "inner_targets", json_integer((json_int_t)o.inner.targets));
+    if (co->eval_questions > 0) json_object_set_new(extra, "eval_questions", json_integer(co->eval_questions));
     run_state rs;
     condition conds[4 + CPT_MAX_GENERATORS];
     double qacc[4 + CPT_MAX_GENERATORS];
@@ -286,15 +330,17 @@ int knowledge_cpt(const cpt_opts *co) {
         rc = journal_open(&rs.cpt, p);
         free(p);
     }
+    question_sample qs = {0};
+    if (rc == 0) rc = question_sample_draw(&rs, co->eval_questions, &qs);
     if (rc == 0 && !o.quiet && journal_size(&rs.cpt))
         fprintf(stderr, "knowledge cpt: resuming %s: %zu conditions already done\n", o.run_dir, journal_size(&rs.cpt));
     if (rc == 0 && kn_wanted(&o, "base")) {
         rc = kn_cond_base(&rs, &conds[nc]);
-        if (rc == 0) qacc[nc] = base_question_accuracy(&rs);
+        if (rc == 0) qacc[nc] = base_question_accuracy(&rs, &qs);
         nc++;
     }
     if (rc == 0 && kn_wanted(&o, "passage")) {
-        rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &qs, &conds[nc], &qacc[nc]);
         nc++;
     }
     if (rc == 0 && o.given_path) {
@@ -304,27 +350,33 @@ int knowledge_cpt(const cpt_opts *co) {
             rc = seal_err("%s: expected a JSON object {title: self-edit} (line %d: %s)", o.given_path, e.line, e.text);
         else {
             const char *nm = o.given_name ? o.given_name : "passage+given";
-            rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, given, &conds[nc], &qacc[nc]);
+            rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, given, &qs, &conds[nc], &qacc[nc]);
             nc++;
         }
         json_decref(given);
     }
     if (rc == 0 && kn_wanted(&o, "passage+self-edit")) {
-        rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &qs, &conds[nc], &qacc[nc]);
         nc++;
     }
     for (int i = 0; i < co->n_generators && rc == 0; i++) {
         char tag[40];
         snprintf(tag, sizeof tag, "gen-%s", co->gen_name[i]);
-        rc = cpt_condition(&rs, co, co->gen_name[i], SRC_MODEL, co->gen_dir[i], tag, NULL, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, co->gen_name[i], SRC_MODEL, co->gen_dir[i], tag, NULL, &qs, &conds[nc], &qacc[nc]);
         nc++;
     }
     if (rc == 0) {
         json_t *res_extra = json_pack("{s:s, s:i}", "mode", cpt_mode_name(co->mode), "n_passages", rs.n_eval);
-        rc = kn_write_results(&rs, conds, nc, qacc, res_extra);
+        char label[64] = "question accuracy";
+        if (qs.n) {
+            json_object_set_new(res_extra, "eval_questions", json_integer((json_int_t)qs.n));
+            snprintf(label, sizeof label, "accuracy on %zu sampled questions", qs.n);
+        }
+        rc = kn_write_results(&rs, conds, nc, qacc, label, res_extra);
         json_decref(res_extra);
     }
     for (int i = 0; i < nc; i++) free(conds[i].acc);
+    free(qs.chosen);
     kn_close_run(&rs);
     return rc;
 }

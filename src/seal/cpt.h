@@ -39,6 +39,8 @@ typedef struct {
     knowledge_opts k;    /* model, eval, run dir, -k, seeds, sampling, seq, inner (finetune + grading), given */
     cpt_mode mode;
     int passages;        /* n (reference 200) */
+    int eval_questions;  /* > 0: question accuracy on this many questions drawn as v2 does
+                          * (random.seed(42); random.sample over all questions); 0: all */
     double warmup_ratio; /* of the optimizer steps (full: 0.03, LoRA: 0) */
     int n_generators;
     const char *gen_name[CPT_MAX_GENERATORS], *gen_dir[CPT_MAX_GENERATORS];
@@ -59,7 +61,9 @@ int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_passage
                           int n_edits, char ***seqs, int *n);
 
 /* Run (or resume) the conditions; write results.json (with "mode" and each
- * condition's question_accuracy), results.md, accuracy.svg. */
+ * condition's question_accuracy: over every question, or over the
+ * eval_questions sampled ones, then also "eval_questions": N), results.md,
+ * accuracy.svg. */
 int knowledge_cpt(const cpt_opts *o);
 
 #endif

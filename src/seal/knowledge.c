@@ -475,7 +475,7 @@ static void write_svg(const knowledge_opts *o, const condition *c, int n, const 
     fclose(f);
 }
 
-int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, json_t *extra) {
+int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
     const knowledge_opts *o = rs->o;
     int P = rs->n_eval;
     long nq = passages_count_questions(&rs->eval, rs->eval_idx, P);
@@ -485,7 +485,8 @@ int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, jso
     char *md = seal_malloc(8192);
     size_t ml = 0;
     if (qacc)
-        ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | question accuracy | passages | questions |\n|---|---|---|---|---|---|\n");
+        ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
+                               qacc_label ? qacc_label : "question accuracy");
     else
         ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
@@ -640,7 +641,7 @@ int knowledge_rl(const knowledge_opts *o) {
         gen_dir = mdir;
     }
     free(gen_dir);
-    if (rc == 0) rc = kn_write_results(&rs, conds, nc, NULL, NULL);
+    if (rc == 0) rc = kn_write_results(&rs, conds, nc, NULL, NULL, NULL);
     for (int i = 0; i < nc; i++) free(conds[i].acc);
     kn_close_run(&rs);
     return rc;

@@ -50,9 +50,10 @@ int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config);
 void kn_close_run(run_state *rs);
 
 /* results.json, results.md, accuracy.svg for conditions c[0..n). qacc (may be
- * NULL) adds each condition's question-level accuracy; extra (may be NULL,
+ * NULL) adds each condition's question-level accuracy, headed qacc_label in
+ * results.md (NULL: "question accuracy"); extra (may be NULL,
  * borrowed) adds top-level keys to results.json and replaces "rounds". */
-int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, json_t *extra);
+int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra);
 
 /* Is condition name among o->conditions (all when none are listed)? */
 int kn_wanted(const knowledge_opts *o, const char *name);

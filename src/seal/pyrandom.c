@@ -2,7 +2,10 @@
  * Random methods of Lib/random.py (3.11) built on it. */
 #include "seal/pyrandom.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/err.h"
 
 #define MT_M 397
 #define MATRIX_A 0x9908b0dfU
@@ -102,4 +105,41 @@ void pyrandom_shuffle(py_random *r, void *base, size_t n, size_t elem_size) {
             memcpy(tmp, a + off, m), memcpy(a + off, b + off, m), memcpy(b + off, tmp, m);
         }
     }
+}
+
+/* The size test of CPython 3.11's sample(): setsize = 21, plus
+ * 4 ** ceil(log(3k, 4)) when k > 5; the pool branch when n <= setsize. */
+static size_t sample_setsize(size_t k) {
+    size_t size = 21;
+    if (k > 5) {
+        size_t p = 1;
+        while (p < 3 * k) p *= 4; /* 4 ** ceil(log4(3k)) */
+        size += p;
+    }
+    return size;
+}
+
+int pyrandom_sample(py_random *r, size_t n, size_t k, size_t *out) {
+    if (k > n) return -1;
+    if (n <= sample_setsize(k)) {
+        size_t *pool = seal_malloc(sizeof *pool * (n ? n : 1));
+        for (size_t i = 0; i < n; i++) pool[i] = i;
+        for (size_t i = 0; i < k; i++) {
+            size_t j = (size_t)pyrandom_randbelow(r, (uint64_t)(n - i));
+            out[i] = pool[j];
+            pool[j] = pool[n - i - 1];
+        }
+        free(pool);
+        return 0;
+    }
+    unsigned char *taken = seal_calloc(n, 1);
+    for (size_t i = 0; i < k; i++) {
+        size_t j;
+        do j = (size_t)pyrandom_randbelow(r, (uint64_t)n);
+        while (taken[j]);
+        taken[j] = 1;
+        out[i] = j;
+    }
+    free(taken);
+    return 0;
 }

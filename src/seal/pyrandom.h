@@ -1,6 +1,6 @@
 /* pyrandom.h: CPython's `random` module, bit for bit, for the few calls the
- * SEAL reference makes (random.seed(int), random.shuffle, getrandbits,
- * randrange(n), random()). Used where seal must pick exactly the items the
+ * SEAL reference makes (random.seed(int), random.shuffle, random.sample,
+ * getrandbits, randrange(n), random()). Used where seal must pick exactly the items the
  * Python reference picked, e.g. the seed-42 SQuAD subset. Not for speed or
  * quality: util/rng.h is the engine's own generator.
  *
@@ -40,5 +40,9 @@ uint64_t pyrandom_randbelow(py_random *r, uint64_t n);
 /* random.shuffle(x) on an array of n elements of elem_size bytes each:
  * for i from n-1 down to 1, swap x[i] with x[randbelow(i + 1)]. */
 void pyrandom_shuffle(py_random *r, void *base, size_t n, size_t elem_size);
+/* random.sample(range(n), k) into out[0..k), 0 <= k <= n: CPython's two
+ * branches (a pool of n indices when that is smaller than a k-entry set,
+ * else rejection of repeats), so the same indices come out. -1 if k > n. */
+int pyrandom_sample(py_random *r, size_t n, size_t k, size_t *out);
 
 #endif

@@ -86,6 +86,37 @@ cpt full "$tmp/full" --given-self-edits "$tmp/given.json" --given-name oracle --
 check "$tmp/full" full base,passage,oracle,passage+self-edit,alt || fail "full results/sequences"
 cpt full "$tmp/quiet" --quiet --conditions base,passage || fail "cpt --quiet"
 [ -s "$tmp/quiet.out" ] && fail "--quiet printed: $(head -3 "$tmp/quiet.out")"
+# --eval-questions N: question accuracy over v2's random.seed(42) sample of the questions. The base answers
+# of a few-step model are all wrong, so the journaled verdicts are rewritten to a pattern and the run resumed
+# (it recomputes the results from the journal); Python's random.sample gives the expected figure.
+cpt full "$tmp/sq" --quiet --conditions base --eval-questions 7 || fail "cpt --eval-questions: $(tail -3 "$tmp/sq.out")"
+$py - "$tmp/sq" <<'PY' || fail "--eval-questions sample"
+import json, os, random, sys
+run = sys.argv[1]
+recs = [json.loads(l) for l in open(run + "/baseline.jsonl")]
+flat = 0
+for r in recs:
+    r["correct"] = [(flat + q) % 3 == 0 for q in range(len(r["correct"]))]
+    flat += len(r["correct"])
+with open(run + "/baseline.jsonl", "w") as f:
+    for r in recs: f.write(json.dumps(r) + "\n")
+os.remove(run + "/results.json")
+PY
+cpt full "$tmp/sq" --quiet --conditions base --eval-questions 7 || fail "cpt --eval-questions resume: $(tail -3 "$tmp/sq.out")"
+$py - "$tmp/sq" <<'PY' || fail "--eval-questions accuracy"
+import json, random, sys
+run = sys.argv[1]
+flags = [c for l in open(run + "/baseline.jsonl") for c in json.loads(l)["correct"]]
+random.seed(42); pick = random.sample(range(len(flags)), 7)
+want = sum(flags[i] for i in pick) / 7
+r = json.load(open(run + "/results.json"))
+assert r["eval_questions"] == 7, r
+got = r["conditions"][0]["question_accuracy"]
+assert abs(got - want) < 1e-12 and abs(got - sum(flags) / len(flags)) > 1e-9, (got, want, sum(flags) / len(flags))
+assert "accuracy on 7 sampled questions" in open(run + "/results.md").read()
+PY
+cpt full "$tmp/sq2" --quiet --conditions base --eval-questions 100000 && fail "--eval-questions above the question count accepted"
+grep -q "eval-questions 100000" "$tmp/sq2.out" || fail "--eval-questions too large: unclear message: $(cat "$tmp/sq2.out")"
 # killed after its first finetuned condition, then resumed: nothing redone, same results
 SEAL_TEST_KILL_AFTER_LOOPS=1 cpt lora "$tmp/k"; [ $? -eq 137 ] || fail "kill hook"
 [ -f "$tmp/k/results.json" ] && fail "a killed run wrote results"

@@ -110,6 +110,33 @@ static const struct { unsigned long long seed; const char *lines; } PY_RECORDED[
                     "shuffle2067 1455 1490 1367 1975 2060 348 698 100 1821 1326 1744 1128 1588 422 1078 1069 2052 164 130 185\n"},
 };
 
+/* random.sample(range(n), k), values recorded from /usr/bin/python3 3.11:
+ * both of CPython's branches (pool: n small against k; set: n large). */
+static void test_pyrandom_sample(void) {
+    py_random r;
+    size_t out[500];
+    pyrandom_seed(&r, 42); /* r.sample(range(974), 500): the pool branch */
+    CHECK(pyrandom_sample(&r, 974, 500, out) == 0);
+    static const size_t a[8] = {654, 114, 25, 759, 281, 250, 228, 142};
+    for (int i = 0; i < 8; i++) CHECK_MSG(out[i] == a[i], "sample(974, 500)[%d] = %zu, want %zu", i, out[i], a[i]);
+    CHECK(pyrandom_sample(&r, 974, 500, out) == 0); /* the next draw of the same generator */
+    CHECK(out[497] == 969 && out[498] == 884 && out[499] == 774);
+    pyrandom_seed(&r, 42);
+    CHECK(pyrandom_sample(&r, 30, 7, out) == 0);
+    static const size_t b[7] = {20, 3, 0, 23, 8, 7, 24};
+    for (int i = 0; i < 7; i++) CHECK(out[i] == b[i]);
+    pyrandom_seed(&r, 42); /* r.sample(range(10000), 500): the set branch */
+    CHECK(pyrandom_sample(&r, 10000, 500, out) == 0);
+    CHECK(out[0] == 1824 && out[1] == 409 && out[2] == 4506 && out[5] == 2286 && out[498] == 7461 && out[499] == 6790);
+    pyrandom_seed(&r, 7); /* sample(range(5), 5), sample(range(3), 0), sample(range(40), 3) */
+    CHECK(pyrandom_sample(&r, 5, 5, out) == 0);
+    CHECK(out[0] == 2 && out[1] == 1 && out[2] == 3 && out[3] == 0 && out[4] == 4);
+    CHECK(pyrandom_sample(&r, 3, 0, out) == 0);
+    CHECK(pyrandom_sample(&r, 40, 3, out) == 0);
+    CHECK(out[0] == 34 && out[1] == 6 && out[2] == 23);
+    CHECK(pyrandom_sample(&r, 3, 4, out) == -1);
+}
+
 static void test_pyrandom(void) {
     for (size_t i = 0; i < sizeof PY_RECORDED / sizeof PY_RECORDED[0]; i++) {
         char *got = pyrandom_lines(PY_RECORDED[i].seed);
@@ -129,6 +156,7 @@ static void test_pyrandom(void) {
     pyrandom_shuffle(&a, big, 10, sizeof big[0]);
     static const int want[10] = {7, 3, 2, 8, 5, 6, 9, 4, 0, 1}; /* random.seed(42); shuffle(range(10)) */
     for (int i = 0; i < 10; i++) CHECK(big[i].s[0] == 'a' + want[i] && big[i].s[99] == 'a' + want[i]);
+    test_pyrandom_sample();
 }
 
 /* ---- files -------------------------------------------------------------- */
