@@ -17,8 +17,16 @@ OUT=${DEMO_OUT:-runs/demo}
 mkdir -p "$OUT"
 # Held-out passages of world $SEED: no drill or background documents are needed,
 # and the held-out people come out the same as in the full world of that seed.
+# Another seed's world could name someone the model read about in its own
+# (seed 1, the recipe of models/tiny-knowledge): --avoid-names rules that out.
 D=$OUT/world-$SEED
-[ -f "$D/eval.json" ] || $SEAL world knowledge --seed "$SEED" --out "$D" --drill 0 --docs-per-person 1 --background-docs 0 >/dev/null
+AVOID=()
+if [ "$SEED" != 1 ]; then
+  [ -f "$OUT/world-model/world.json" ] || $SEAL world knowledge --seed 1 --out "$OUT/world-model" >/dev/null
+  AVOID=(--avoid-names "$OUT/world-model/world.json")
+fi
+[ -f "$D/eval.json" ] || $SEAL world knowledge --seed "$SEED" --out "$D" --drill 0 --docs-per-person 1 --background-docs 0 \
+    "${AVOID[@]}" >/dev/null
 RUN=$OUT/knowledge
 [ "$SEED" = 1 ] || RUN=$OUT/knowledge-seed$SEED
 t0=$(date +%s)

@@ -42,6 +42,9 @@ static const char *usage =
     "                           implications, 20% rewrites)\n"
     "  --background-docs N      documents about countries, cities, firms and\n"
     "                           universities, and QA about them (default 8000)\n"
+    "  --avoid-names FILE       a world.json whose names (people and spouses) no person\n"
+    "                           of this world takes: held-out passages of another seed\n"
+    "                           then never name someone the model read about\n"
     "  --min-facts N            facts (= questions) per held-out passage, at least\n"
     "                           (default 5)\n"
     "  --max-facts N            ... at most (default 8; at most 10)\n"
@@ -80,7 +83,7 @@ static int parse_weights(const char *s, const char *flag, double *w, int n) {
 }
 
 static int world_knowledge(int argc, char **argv) {
-    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX, O_DRILL, O_QAREP, O_ECHO };
+    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX, O_DRILL, O_QAREP, O_ECHO, O_AVOID };
     static struct option opts[] = {
         {"out", 1, 0, O_OUT},           {"seed", 1, 0, O_SEED},      {"people", 1, 0, O_PEOPLE},
         {"train", 1, 0, O_TRAIN},       {"eval", 1, 0, O_EVAL},      {"docs-per-person", 1, 0, O_DOCS},
@@ -88,7 +91,7 @@ static int world_knowledge(int argc, char **argv) {
         {"max-facts", 1, 0, O_MAX},     {"pretrain-min-facts", 1, 0, O_PMIN},
         {"pretrain-style", 1, 0, O_PSTYLE}, {"heldout-style", 1, 0, O_HSTYLE}, {"doc-mix", 1, 0, O_MIX},
         {"drill", 1, 0, O_DRILL},       {"qa-repeats", 1, 0, O_QAREP}, {"drill-echo", 1, 0, O_ECHO},
-        {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
+        {"avoid-names", 1, 0, O_AVOID}, {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
     world_opts o;
     world_opts_default(&o);
     const char *out = NULL;
@@ -118,6 +121,7 @@ static int world_knowledge(int argc, char **argv) {
         case O_PSTYLE: rc = parse_weights(optarg, "--pretrain-style", o.pre_style, WORLD_N_STYLE); break;
         case O_HSTYLE: rc = parse_weights(optarg, "--heldout-style", o.held_style, WORLD_N_STYLE); break;
         case O_MIX: rc = parse_weights(optarg, "--doc-mix", o.doc_mix, WORLD_N_DOC); break;
+        case O_AVOID: o.avoid_path = optarg; break;
         case 'h': return cli_usage(usage, 0);
         default: return cli_usage(usage, 1);
         }
@@ -126,10 +130,15 @@ static int world_knowledge(int argc, char **argv) {
     if (!out || optind != argc) return cli_usage(usage, 1);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    world w;
+    world w, avoid;
     world_stats st;
-    if (world_generate(&w, &o)) return cli_fail();
-    if (world_write(&w, out, &st)) { world_free(&w); return cli_fail(); }
+    if (o.avoid_path) {
+        if (world_load(&avoid, o.avoid_path)) return cli_fail();
+        o.avoid = &avoid;
+    }
+    rc = world_generate(&w, &o) || world_write(&w, out, &st) ? -1 : 0;
+    if (o.avoid) world_free(&avoid);
+    if (rc) { world_free(&w); return cli_fail(); }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     int heldout_q = 0, nqa = 0;
     for (int i = 0; i < w.n_people; i++) {

@@ -240,10 +240,15 @@ int world_generate(world *w, const world_opts *o) {
     w->n_people = total;
     w->people = seal_calloc((size_t)total, sizeof *w->people);
     name_set used = {0};
+    int n_avoid = o->avoid ? o->avoid->n_people : 0;
     size_t cap = 1024;
-    while (cap < (size_t)total * 8) cap *= 2;
+    while (cap < ((size_t)total + (size_t)n_avoid) * 8) cap *= 2;
     used.slot = seal_calloc(cap, sizeof *used.slot);
     used.mask = cap - 1;
+    for (int i = 0; i < n_avoid; i++) { /* another world's names, e.g. the pretraining world of the model */
+        name_set_add(&used, o->avoid->people[i].name);
+        if (o->avoid->people[i].spouse[0]) name_set_add(&used, o->avoid->people[i].spouse);
+    }
     seal_rng r;
     rng_seed(&r, o->seed);
     strbuf b = {0};
@@ -688,6 +693,7 @@ static json_t *world_json(const world *w) {
         o->max_facts, "pretrain_min_facts", o->pre_min_facts, "pretrain_style", o->pre_style[0], o->pre_style[1],
         o->pre_style[2], "heldout_style", o->held_style[0], o->held_style[1], o->held_style[2], "doc_mix",
         o->doc_mix[0], o->doc_mix[1], o->doc_mix[2]));
+    if (o->avoid_path) json_object_set_new(json_object_get(j, "options"), "avoid_names", json_string(o->avoid_path));
     world_tables_json(j);
     json_t *people = json_array();
     for (int i = 0; i < w->n_people; i++) {

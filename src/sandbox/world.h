@@ -48,6 +48,8 @@ typedef struct {
     double pre_style[WORLD_N_STYLE];   /* sentence style weights, pretraining passages */
     double held_style[WORLD_N_STYLE];  /* sentence style weights, held-out passages */
     double doc_mix[WORLD_N_DOC];       /* document kind weights */
+    const struct world *avoid;         /* NULL, or a world whose names (people, spouses) none of ours takes */
+    const char *avoid_path;            /* where avoid came from, recorded in world.json */
 } world_opts;
 
 typedef struct {
@@ -61,7 +63,7 @@ typedef struct {
     char *passage;          /* held-out people: the passage of train/eval.json; else NULL */
 } world_person;
 
-typedef struct {
+typedef struct world {
     world_opts opts;
     world_person *people;   /* pretraining first, then train, eval, drill */
     int n_people;

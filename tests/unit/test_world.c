@@ -369,9 +369,42 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+/* Names two worlds share: people and spouses of b that a also uses. */
+static int shared_names(const world *a, const world *b) {
+    int n = 0;
+    for (int i = 0; i < b->n_people; i++)
+        for (int j = 0; j < a->n_people; j++) {
+            const world_person *p = &b->people[i], *q = &a->people[j];
+            n += !strcmp(p->name, q->name) || !strcmp(p->name, q->spouse) ||
+                 (p->spouse[0] && (!strcmp(p->spouse, q->name) || !strcmp(p->spouse, q->spouse)));
+        }
+    return n;
+}
+
+/* --avoid-names: another seed's world takes none of the first world's names
+ * (without it, two worlds of 3,000 people share dozens). */
+static void test_avoid(void) {
+    world_opts o;
+    world a, b;
+    small_opts(&o, 1);
+    o.n_drill = 2800;
+    CHECK(world_generate(&a, &o) == 0);
+    o.seed = 2;
+    CHECK(world_generate(&b, &o) == 0);
+    int without = shared_names(&a, &b);
+    world_free(&b);
+    o.avoid = &a;
+    CHECK(world_generate(&b, &o) == 0);
+    int with = shared_names(&a, &b);
+    CHECK_MSG(without > 5 && with == 0, "shared names: %d without --avoid-names, %d with", without, with);
+    world_free(&b);
+    world_free(&a);
+}
+
 int main(void) {
     if (!mkdtemp(tmpdir)) TEST_SKIP("cannot create a temp dir");
     test_determinism();
+    test_avoid();
     /* world.json reads back to the world that world_generate made. */
     char *dir = seal_path_join(tmpdir, "a"), *wj = seal_path_join(dir, "world.json");
     world w, g;
