@@ -29,7 +29,52 @@ static int merge_part(json_t *m, size_t i, const char **a, size_t *al, const cha
     return 0;
 }
 
-int bpe_parse(seal_tokenizer *t, json_t *model, const char *where) {
+int bpe_add_merge(bpe_model *m, tbuf *cat, const char *a, size_t al, const char *b, size_t bl, int rank) {
+    cat->len = 0;
+    tbuf_put(cat, a, al);
+    tbuf_put(cat, b, bl);
+    int ia = strmap_get(&m->vocab, a, al), ib = strmap_get(&m->vocab, b, bl),
+        iab = strmap_get(&m->vocab, cat->p, cat->len);
+    if (ia < 0 || ib < 0 || iab < 0) return ia < 0 ? 0 : ib < 0 ? 1 : 2;
+    pairmap_put(&m->merges, ia, ib, rank, iab);
+    return -1;
+}
+
+static int parse_vocab(bpe_model *m, json_t *vocab, const char *where) {
+    strmap_init(&m->vocab, (int)json_object_size(vocab));
+    const char *key;
+    json_t *val;
+    json_object_foreach(vocab, key, val) {
+        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) >= BPE_MAX_ID)
+            return seal_err("%s.vocab[\"%s\"]: id is not an integer in [0, 2^24)", where, key);
+        strmap_put(&m->vocab, key, strlen(key), (int)json_integer_value(val));
+    }
+    return 0;
+}
+
+static int parse_merges(bpe_model *m, json_t *merges, const char *where) {
+    pairmap_init(&m->merges, (int)json_array_size(merges));
+    tbuf cat = {0};
+    size_t i;
+    json_t *mg;
+    json_array_foreach(merges, i, mg) {
+        const char *a = NULL, *b = NULL;
+        size_t al = 0, bl = 0;
+        if (merge_part(mg, i, &a, &al, &b, &bl)) { free(cat.p); return -1; }
+        int which = bpe_add_merge(m, &cat, a, al, b, bl, (int)i);
+        if (which >= 0) {
+            seal_err("%s.merges[%zu]: \"%.*s\" is not in %s.vocab", where, i,
+                     which == 0 ? (int)al : which == 1 ? (int)bl : (int)cat.len,
+                     which == 0 ? a : which == 1 ? b : cat.p, where);
+            free(cat.p);
+            return -1;
+        }
+    }
+    free(cat.p);
+    return 0;
+}
+
+int bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded) {
     bpe_model *m = &t->bpe;
     const char *type = jstr(model, "type");
     if (type && strcmp(type, "BPE")) return seal_err("%s.type: model type \"%s\" is not supported (only BPE)", where, type);
@@ -44,40 +89,7 @@ int bpe_parse(seal_tokenizer *t, json_t *model, const char *where) {
     json_t *dropout = json_object_get(model, "dropout");
     if (dropout && !json_is_null(dropout) && json_number_value(dropout) != 0.0)
         return seal_err("%s.dropout: BPE dropout is not supported (expected null)", where);
-
-    strmap_init(&m->vocab, (int)json_object_size(vocab));
-    const char *key;
-    json_t *val;
-    json_object_foreach(vocab, key, val) {
-        if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) >= (1 << 24))
-            return seal_err("%s.vocab[\"%s\"]: id is not an integer in [0, 2^24)", where, key);
-        strmap_put(&m->vocab, key, strlen(key), (int)json_integer_value(val));
-    }
-
-    pairmap_init(&m->merges, (int)json_array_size(merges));
-    tbuf cat = {0};
-    size_t i;
-    json_t *mg;
-    json_array_foreach(merges, i, mg) {
-        const char *a = NULL, *b = NULL;
-        size_t al = 0, bl = 0;
-        if (merge_part(mg, i, &a, &al, &b, &bl)) { free(cat.p); return -1; }
-        cat.len = 0;
-        tbuf_put(&cat, a, al);
-        tbuf_put(&cat, b, bl);
-        int ia = strmap_get(&m->vocab, a, al), ib = strmap_get(&m->vocab, b, bl),
-            iab = strmap_get(&m->vocab, cat.p, cat.len);
-        if (ia < 0 || ib < 0 || iab < 0) {
-            int which = ia < 0 ? 0 : ib < 0 ? 1 : 2;
-            seal_err("%s.merges[%zu]: \"%.*s\" is not in %s.vocab", where, i,
-                     which == 0 ? (int)al : which == 1 ? (int)bl : (int)cat.len,
-                     which == 0 ? a : which == 1 ? b : cat.p, where);
-            free(cat.p);
-            return -1;
-        }
-        pairmap_put(&m->merges, ia, ib, (int)i, iab);
-    }
-    free(cat.p);
+    if (!preloaded && (parse_vocab(m, vocab, where) || parse_merges(m, merges, where))) return -1;
 
     m->unk_id = -1;
     json_t *unk = json_object_get(model, "unk_token");

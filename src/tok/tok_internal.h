@@ -158,6 +158,7 @@ struct seal_tokenizer {
     int has_norm_added;
     ivec post_pre, post_post; /* ids the post-processor puts before / after the sequence */
     int bos_id, eos_id, pad_id;
+    int fast_loaded;         /* vocab and merges came through tok_fast_load (tests check this) */
     tok_work *work;
 };
 
@@ -180,7 +181,13 @@ void added_split(const seal_tokenizer *t, const added_matcher *m, int normalized
                  segment **seg, int *n_seg, int *cap_seg);
 
 /* bpe.c */
-int bpe_parse(seal_tokenizer *t, json_t *model, const char *where);
+#define BPE_MAX_ID (1 << 24) /* vocab ids are in [0, BPE_MAX_ID) */
+/* Parse the BPE model object. preloaded: t->bpe.vocab and merges are already
+ * filled (by tok_fast_load), so model's vocab and merges are placeholders. */
+int bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded);
+/* Record (a, b) as merge number `rank`. Returns -1, or which token is missing
+ * from the vocab: 0 a, 1 b, 2 their concatenation (then left in cat). */
+int bpe_add_merge(bpe_model *m, tbuf *cat, const char *a, size_t al, const char *b, size_t bl, int rank);
 void bpe_free(bpe_model *m);
 void bpe_set_byte_level(seal_tokenizer *t);
 /* Append the ids of one pre-tokenized piece to out. */
@@ -201,6 +208,14 @@ static inline int cp_to_byte(int cp) {
 /* decode.c */
 int dec_parse(seal_tokenizer *t, json_t *j, const char *where);
 void dec_free(seal_tokenizer *t);
+
+/* load_fast.c */
+/* The document of tokenizer.json `path` with model.vocab and model.merges
+ * parsed straight into t->bpe and replaced by {} and [] in the returned tree.
+ * NULL (t->bpe untouched) when the file is not plain enough for the fast
+ * path, or SEAL_TOK_SLOW_LOAD is set to something other than 0: the caller
+ * then parses the file with jansson alone. */
+json_t *tok_fast_load(seal_tokenizer *t, const char *path);
 
 /* json helpers (tokenizer.c) */
 int jbool(json_t *o, const char *key, int dflt);

@@ -268,11 +268,11 @@ static void work_free(tok_work *w) {
     free(w);
 }
 
-static int load_body(seal_tokenizer *t, json_t *root) {
+static int load_body(seal_tokenizer *t, json_t *root, int preloaded) {
     if (!json_is_object(root)) return seal_err("top level is not a JSON object");
     json_t *model = json_object_get(root, "model");
     if (!json_is_object(model)) return seal_err("missing \"model\" object");
-    if (bpe_parse(t, model, "model")) return -1;
+    if (bpe_parse(t, model, "model", preloaded)) return -1;
     if (parse_added(t, json_object_get(root, "added_tokens"))) return -1;
     if (norm_parse(t, json_object_get(root, "normalizer"), "normalizer")) return -1;
     if (pretok_parse(t, json_object_get(root, "pre_tokenizer"), "pre_tokenizer")) return -1;
@@ -292,15 +292,19 @@ static int load_body(seal_tokenizer *t, json_t *root) {
 
 seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_json) {
     json_error_t e;
-    json_t *root = json_load_file(tokenizer_json, JSON_ALLOW_NUL, &e);
+    seal_tokenizer *t = seal_calloc(1, sizeof *t);
+    /* The fast path gives up on anything unusual; jansson alone then decides. */
+    json_t *root = tok_fast_load(t, tokenizer_json);
+    t->fast_loaded = root != NULL;
+    if (!root) root = json_load_file(tokenizer_json, JSON_ALLOW_NUL, &e);
     if (!root) {
         seal_err("%s: line %d: %s", tokenizer_json, e.line, e.text);
+        tok_free(t);
         return NULL;
     }
-    seal_tokenizer *t = seal_calloc(1, sizeof *t);
     snprintf(t->path, sizeof t->path, "%s", tokenizer_json);
     t->bos_id = t->eos_id = t->pad_id = -1;
-    int rc = load_body(t, root);
+    int rc = load_body(t, root, t->fast_loaded);
     json_decref(root);
     if (rc) {
         seal_err_prefix("%s", tokenizer_json);
