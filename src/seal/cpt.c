@@ -157,7 +157,6 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     return rc;
 }
 
-/* Where a condition's self-edits come from when it still has to run. */
 /* The questions a condition is scored on: all (n == 0), or the n that v2's
  * `random.seed(42); random.sample(questions, n)` draws from the questions of
  * the run's passages in order (passage by passage, question by question). */
@@ -199,6 +198,7 @@ static double question_accuracy(run_state *rs, json_t *const *correct, const que
     return total ? (double)right / total : 0.0;
 }
 
+/* Where a condition's self-edits come from when it still has to run. */
 typedef enum { SRC_PASSAGE, SRC_GIVEN, SRC_MODEL } edit_source;
 
 /* Run condition name unless journaled; fill c (per-passage accuracy) and
