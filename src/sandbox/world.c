@@ -284,6 +284,7 @@ int world_generate(world *w, const world_opts *o) {
     }
     strbuf_free(&b);
     free(used.slot);
+    w->opts.avoid = NULL; /* borrowed for generation only; avoid_path stays for world.json */
     world_index_names(w);
     return 0;
 }

@@ -48,7 +48,8 @@ typedef struct {
     double pre_style[WORLD_N_STYLE];   /* sentence style weights, pretraining passages */
     double held_style[WORLD_N_STYLE];  /* sentence style weights, held-out passages */
     double doc_mix[WORLD_N_DOC];       /* document kind weights */
-    const struct world *avoid;         /* NULL, or a world whose names (people, spouses) none of ours takes */
+    const struct world *avoid;         /* NULL, or a world whose names (people, spouses) none of ours takes;
+                                        * borrowed by world_generate, NULL in the world it makes */
     const char *avoid_path;            /* where avoid came from, recorded in world.json */
 } world_opts;
 
