@@ -31,8 +31,9 @@ RUN=$OUT/knowledge
 [ "$SEED" = 1 ] || RUN=$OUT/knowledge-seed$SEED
 t0=$(date +%s)
 $SEAL knowledge rl -m "$MODEL" --train "$D/train.json" --eval "$D/eval.json" --run "$RUN" \
-    --eval-passages 40 --passages-per-round ${DEMO_PASSAGES_PER_ROUND:-25} --rounds 2 -k 5 --reps 1 \
-    --max-edit-tokens 160 --answer-tokens 16 --sft-lr 1e-3 --sft-epochs 2 --sft-accum 1 --workers 2
+    --eval-passages 40 --passages-per-round ${DEMO_PASSAGES_PER_ROUND:-50} --rounds 2 -k 5 --reps 1 \
+    --max-edit-tokens 160 --answer-tokens 16 --sft-lr 1e-3 --sft-epochs 2 --sft-accum 1 --workers 2 \
+    --inner-targets all-linear
 echo
 cat "$RUN/results.md"
 echo

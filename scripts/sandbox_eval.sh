@@ -5,10 +5,13 @@
 #   held-out QA without adaptation, self-edit faithfulness, headroom (passage
 #   + oracle restatement vs passage), the inner-loop gain of the model's own
 #   self-edits, and the spread of rewards across its k self-edits.
-# Extra arguments go to every `seal knowledge eval` (e.g. --inner-full --inner-lr 1e-3).
+# Extra arguments go to every `seal knowledge eval` (e.g. --inner-full --inner-lr 1e-3);
+# without any, the sandbox's inner loop: LoRA on all seven projections
+# (models/tiny-knowledge/README.md, "The sandbox's inner loop").
 # Writes OUT/summary.md and the runs it is computed from.
 set -euo pipefail
 MODEL=$1 WORLD=$2 OUT=$3; shift 3
+[ $# -gt 0 ] || set -- --inner-targets all-linear
 SEAL=${SEAL:-build/seal}
 N=${SANDBOX_PASSAGES:-60}
 mkdir -p "$OUT"

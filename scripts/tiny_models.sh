@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make tiny-models: reproduce the sandbox's tiny model from scratch with our own
 # engine: the synthetic knowledge world (seed 1), a byte-level BPE tokenizer
-# trained on its pretraining corpus, then pretraining from random weights with
+# trained on its pretraining corpus (space-after pre-tokenizer: an answer on
+# its own line has the same ids as the value in a sentence), then pretraining from random weights with
 # models/tiny-knowledge/recipe.json. Resumable: rerun after a kill and it goes on
 # from the last checkpoint. Work goes to build/tiny-knowledge/; the result is
 # copied into models/tiny-knowledge/ (config, weights, tokenizer files).
@@ -10,8 +11,17 @@ cd "$(dirname "$0")/.."
 SEAL=build/seal
 W=build/tiny-knowledge
 mkdir -p "$W"
+# A work directory left by an older recipe (another tokenizer or config) must
+# not be resumed: its checkpoints belong to other token ids.
+stamp="tokenizer: --vocab-size 2048 --pre-tokenizer space-after; recipe: $(cksum < models/tiny-knowledge/recipe.json)"
+if [ -d "$W/tokenizer" ] && [ "$(cat "$W/stamp" 2>/dev/null)" != "$stamp" ]; then
+  echo "tiny-models: $W was made by another recipe; starting its tokenizer and model over"
+  rm -rf "$W/tokenizer" "$W/model"
+fi
+echo "$stamp" > "$W/stamp"
 [ -f "$W/world/pretrain.jsonl" ] || $SEAL world knowledge --seed 1 --out "$W/world"
-[ -f "$W/tokenizer/tokenizer.json" ] || $SEAL tokenizer train --data "$W/world/pretrain.jsonl" --vocab-size 2048 --out "$W/tokenizer"
+[ -f "$W/tokenizer/tokenizer.json" ] || $SEAL tokenizer train --data "$W/world/pretrain.jsonl" --vocab-size 2048 --pre-tokenizer space-after \
+    --out "$W/tokenizer"
 cp models/tiny-knowledge/recipe.json "$W/recipe.json"
 $SEAL pretrain --config "$W/recipe.json" --data "$W/world/pretrain.jsonl" --out "$W/model"
 for f in config.json model.safetensors tokenizer.json tokenizer_config.json generation_config.json; do

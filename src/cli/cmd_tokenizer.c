@@ -15,10 +15,11 @@
 
 static const char *usage =
     "usage: seal tokenizer train --data FILE --vocab-size N --out DIR\n"
-    "                            [--special TOKEN]... [--min-frequency F] [--model-max-length N] [--quiet]\n"
+    "                            [--special TOKEN]... [--min-frequency F] [--model-max-length N]\n"
+    "                            [--pre-tokenizer qwen2|space-after] [--quiet]\n"
     "\n"
-    "Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style: Qwen2's split regex,\n"
-    "digits one at a time, no normalizer) and write DIR/tokenizer.json and\n"
+    "Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style: a split regex, digits\n"
+    "one at a time, no normalizer) and write DIR/tokenizer.json and\n"
     "DIR/tokenizer_config.json, loadable by seal and by Hugging Face tokenizers.\n"
     "\n"
     "  --data FILE           training text: plain text (one document), or JSONL with a\n"
@@ -30,6 +31,10 @@ static const char *usage =
     "                        the first one (eos and pad token)\n"
     "  --min-frequency F     stop merging when the best pair occurs fewer than F times (default 2)\n"
     "  --model-max-length N  model_max_length in tokenizer_config.json (default 2048)\n"
+    "  --pre-tokenizer P     the split regex: qwen2 (default; a word carries the space\n"
+    "                        before it) or space-after (a word carries the space after\n"
+    "                        it, so it has the same ids after a space as at the start\n"
+    "                        of a line, e.g. an answer after \"Answer:\\n\")\n"
     "  -q, --quiet           no summary on stderr\n";
 
 static const char *top_usage =
@@ -55,10 +60,11 @@ static int train(int argc, char **argv) {
     static struct option opts[] = {{"data", 1, 0, 'd'},         {"vocab-size", 1, 0, 'v'},
                                    {"out", 1, 0, 'o'},          {"special", 1, 0, 's'},
                                    {"min-frequency", 1, 0, 'f'}, {"model-max-length", 1, 0, 'L'},
+                                   {"pre-tokenizer", 1, 0, 'p'},
                                    {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
                                    {0, 0, 0, 0}};
     const char **data = seal_calloc((size_t)argc + 1, sizeof *data), **special = seal_calloc((size_t)argc + 1, sizeof *special);
-    const char *out = NULL;
+    const char *out = NULL, *pattern = BPE_TRAIN_PATTERN;
     int n_data = 0, n_special = 0, quiet = 0, rc = 0, c;
     long long vocab = -1, min_freq = 2, max_len = 2048;
     optind = 1;
@@ -69,6 +75,9 @@ static int train(int argc, char **argv) {
         else if (c == 'v') rc = parse_ll(optarg, "--vocab-size", 1, 1 << 24, &vocab) ? 1 : 0;
         else if (c == 'f') rc = parse_ll(optarg, "--min-frequency", 0, (long long)1 << 62, &min_freq) ? 1 : 0;
         else if (c == 'L') rc = parse_ll(optarg, "--model-max-length", 1, (long long)1 << 40, &max_len) ? 1 : 0;
+        else if (c == 'p' && !strcmp(optarg, "qwen2")) pattern = BPE_TRAIN_PATTERN;
+        else if (c == 'p' && !strcmp(optarg, "space-after")) pattern = BPE_TRAIN_PATTERN_SPACE_AFTER;
+        else if (c == 'p') rc = seal_err("--pre-tokenizer: \"%s\" is not qwen2 or space-after", optarg) ? 1 : 0;
         else if (c == 'q') quiet = 1;
         else if (c == 'h') rc = 3;
         else rc = 2;
@@ -82,7 +91,7 @@ static int train(int argc, char **argv) {
     }
 
     bpe_train_opts o = {.vocab_size = (int)vocab, .min_frequency = min_freq, .special = special,
-                        .n_special = n_special, .model_max_length = max_len};
+                        .n_special = n_special, .model_max_length = max_len, .pattern = pattern};
     bpe_trainer *t = bpe_trainer_new(&o);
     double t0 = now_s(), t1 = t0, t2 = t0;
     rc = !t;

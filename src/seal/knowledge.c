@@ -18,6 +18,7 @@
 #include "seal/squad.h"
 #include "train/dataset.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
 
@@ -475,6 +476,14 @@ static void write_svg(const knowledge_opts *o, const condition *c, int n, const 
     fclose(f);
 }
 
+/* Appends "a - b" (paired bootstrap CI over passages) to cmp and to md. */
+static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const condition *b, int P) {
+    double dlo, dhi, d = mean_of(a->acc, P) - mean_of(b->acc, P);
+    bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
+    json_array_append_new(cmp, json_pack("{s:s, s:s, s:f, s:[f,f]}", "a", a->name, "b", b->name, "difference", d, "ci95", dlo, dhi));
+    strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
+}
+
 int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
     const knowledge_opts *o = rs->o;
     int P = rs->n_eval;
@@ -482,13 +491,12 @@ int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, con
     json_t *conds = json_array();
     double *lo = seal_malloc(sizeof(double) * (size_t)n), *hi = seal_malloc(sizeof(double) * (size_t)n);
     double *accs = seal_malloc(sizeof(double) * (size_t)n);
-    char *md = seal_malloc(8192);
-    size_t ml = 0;
+    strbuf md = {0};
     if (qacc)
-        ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
+        strbuf_printf(&md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
                                qacc_label ? qacc_label : "question accuracy");
     else
-        ml += (size_t)snprintf(md + ml, 8192 - ml, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
+        strbuf_printf(&md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         double acc = accs[i] = mean_of(c[i].acc, P);
         bootstrap_ci(c[i].acc, P, 10000, 12345, &lo[i], &hi[i]);
@@ -497,29 +505,31 @@ int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, con
         if (qacc) json_object_set_new(row, "question_accuracy", json_real(qacc[i]));
         json_array_append_new(conds, row);
         if (qacc)
-            ml += (size_t)snprintf(md + ml, 8192 - ml, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c[i].name, acc, lo[i],
+            strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c[i].name, acc, lo[i],
                                    hi[i], qacc[i], P, nq);
         else
-            ml += (size_t)snprintf(md + ml, 8192 - ml, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c[i].name, acc, lo[i], hi[i], P, nq);
+            strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c[i].name, acc, lo[i], hi[i], P, nq);
     }
     json_t *cmp = json_array();
-    ml += (size_t)snprintf(md + ml, 8192 - ml, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
+    strbuf_printf(&md, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
+    /* each condition against the one before it; every ReST-EM round after the
+     * first also against passage+self-edit (what the rounds gained in all) */
+    int ps = -1;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(c[i].name, "passage+self-edit")) ps = i;
     for (int i = 1; i < n; i++) {
-        int j = i - 1;
-        double dlo, dhi, d = mean_of(c[i].acc, P) - mean_of(c[j].acc, P);
-        bootstrap_diff_ci(c[i].acc, c[j].acc, P, 10000, 777, &dlo, &dhi);
-        json_array_append_new(cmp, json_pack("{s:s, s:s, s:f, s:[f,f]}", "a", c[i].name, "b", c[j].name, "difference", d, "ci95", dlo, dhi));
-        ml += (size_t)snprintf(md + ml, 8192 - ml, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", c[i].name, c[j].name, d, dlo, dhi);
+        add_comparison(cmp, &md, &c[i], &c[i - 1], P);
+        if (ps >= 0 && i > ps + 1) add_comparison(cmp, &md, &c[i], &c[ps], P);
     }
     json_t *root = json_pack("{s:o, s:o, s:s, s:s, s:i, s:i}", "conditions", conds, "comparisons", cmp, "model", o->model_dir,
                              "prompt", self_edit_name(o->prompt), "k", o->k, "rounds", o->rounds);
     if (extra) { json_object_del(root, "rounds"); json_object_update(root, extra); }
     char *text = json_dumps(root, JSON_INDENT(2));
     char *jp = seal_path_join(o->run_dir, "results.json"), *mp = seal_path_join(o->run_dir, "results.md");
-    int rc = seal_write_file_atomic(jp, text, strlen(text)) || seal_write_file_atomic(mp, md, ml) ? -1 : 0;
+    int rc = seal_write_file_atomic(jp, text, strlen(text)) || seal_write_file_atomic(mp, md.s, md.len) ? -1 : 0;
     if (rc == 0) write_svg(o, c, n, accs, lo, hi);
-    if (rc == 0 && !o->quiet) fputs(md, stdout);
-    free(jp); free(mp); free(text); free(md); free(lo); free(hi); free(accs);
+    if (rc == 0 && !o->quiet) fputs(md.s, stdout);
+    free(jp); free(mp); free(text); strbuf_free(&md); free(lo); free(hi); free(accs);
     json_decref(root);
     return rc;
 }

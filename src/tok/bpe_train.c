@@ -25,6 +25,8 @@
 const char BPE_TRAIN_PATTERN[] =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|"
     "\\s+(?!\\S)|\\s+";
+const char BPE_TRAIN_PATTERN_SPACE_AFTER[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d) ?|\\p{L}+ ?|\\p{N}|[^\\s\\p{L}\\p{N}]+ ?|\\s*[\\r\\n]+|\\s+";
 
 #define MAX_VOCAB (1 << 24) /* tok_load's id limit */
 
@@ -37,6 +39,7 @@ struct bpe_trainer {
     char **special; size_t *special_len; int n_special; /* [0] is <|endoftext|> */
     size_t *special_next;                              /* add_text scratch: next occurrence of each */
 
+    char *pattern;
     tregex re;
     pcre2_match_data *md;
     pcre2_match_context *mc;
@@ -87,7 +90,8 @@ bpe_trainer *bpe_trainer_new(const bpe_train_opts *o) {
     if (!rc && (o->vocab_size < 256 + t->n_special || o->vocab_size > MAX_VOCAB))
         rc = seal_err("vocab size %d is out of range: the 256 byte tokens and %d special token(s) need at least %d "
                       "(at most %d)", o->vocab_size, t->n_special, 256 + t->n_special, MAX_VOCAB);
-    if (!rc) rc = tregex_compile(&t->re, BPE_TRAIN_PATTERN, sizeof BPE_TRAIN_PATTERN - 1, "pre-tokenizer");
+    t->pattern = seal_strdup(o->pattern ? o->pattern : BPE_TRAIN_PATTERN);
+    if (!rc) rc = tregex_compile(&t->re, t->pattern, strlen(t->pattern), "pre-tokenizer");
     if (rc) {
         bpe_trainer_free(t);
         return NULL;
@@ -107,6 +111,7 @@ void bpe_trainer_free(bpe_trainer *t) {
     for (int i = 0; i < t->n_special; i++) free(t->special[i]);
     free(t->special); free(t->special_len); free(t->special_next);
     if (t->re.code) tregex_free(&t->re);
+    free(t->pattern);
     pcre2_match_data_free(t->md);
     pcre2_match_context_free(t->mc);
     pcre2_jit_stack_free(t->jit_stack);
@@ -514,7 +519,7 @@ char *bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len) {
         json_array_append_new(added, json_pack("{s:i, s:s, s:b, s:b, s:b, s:b, s:b}", "id", n_model + i, "content",
                                                t->special[i], "single_word", 0, "lstrip", 0, "rstrip", 0,
                                                "normalized", 0, "special", 1));
-    json_t *split = json_pack("{s:s, s:{s:s}, s:s, s:b}", "type", "Split", "pattern", "Regex", BPE_TRAIN_PATTERN,
+    json_t *split = json_pack("{s:s, s:{s:s}, s:s, s:b}", "type", "Split", "pattern", "Regex", t->pattern,
                               "behavior", "Isolated", "invert", 0);
     json_t *pretok = json_pack("{s:s, s:[oo]}", "type", "Sequence", "pretokenizers", split, byte_level());
 

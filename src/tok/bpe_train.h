@@ -2,8 +2,9 @@
  * writing it as a Hugging Face tokenizer.json + tokenizer_config.json that
  * tok_load (tokenizer.h) and HF tokenizers load to the same ids.
  *
- * The written tokenizer: normalizer null; pre_tokenizer Sequence[Split(Qwen2's
- * regex, Isolated), ByteLevel(add_prefix_space=false, use_regex=false)];
+ * The written tokenizer: normalizer null; pre_tokenizer Sequence[Split(a
+ * regex, Isolated), ByteLevel(add_prefix_space=false, use_regex=false)], the
+ * regex Qwen2's or the space-after one (bpe_train_opts.pattern);
  * model BPE (ids 0..255 the bytes in GPT-2's bytes_to_unicode order, then one
  * id per new merge result; merges as ["a","b"] pairs; no unk, no byte
  * fallback, ignore_merges false); decoder and post_processor ByteLevel;
@@ -27,8 +28,15 @@
 
 #include <stddef.h>
 
-/* The Split regex the trainer uses and writes (Qwen2's: digits one by one). */
+/* The Split regexes the trainer can use and write. Qwen2's (the default):
+ * a word carries the space before it, digits one by one. Space-after: a word
+ * carries the space after it, so a word's tokens do not depend on what came
+ * before it ("Nimbus" is the same ids after "works for " as at the start of a
+ * line, e.g. after the answer prompt's "Answer:\n"; under Qwen2's regex the
+ * two are " Nimbus" and "N","imb","us", which a tiny model must learn to
+ * connect from data it rarely sees). */
 extern const char BPE_TRAIN_PATTERN[];
+extern const char BPE_TRAIN_PATTERN_SPACE_AFTER[];
 #define BPE_TRAIN_EOS "<|endoftext|>"
 
 typedef struct {
@@ -37,6 +45,7 @@ typedef struct {
     const char *const *special;     /* extra special tokens, after <|endoftext|> (which is always id V) */
     int n_special;
     long long model_max_length;     /* written to tokenizer_config.json (0: 2048) */
+    const char *pattern;            /* the Split regex (NULL: BPE_TRAIN_PATTERN) */
 } bpe_train_opts;
 
 typedef struct {

@@ -2,7 +2,8 @@
 # seal tokenizer train against HF tokenizers (the @huggingface/tokenizers JS port):
 # train a 1000-id byte-level BPE on ~400 KB of generated JSONL, then on ~1,270
 # test strings (unseen generated text, training documents, gen_corpus.mjs edge cases):
-#   1. seal tokenize ids == the JS tokenizer's ids, line for line;
+#   1. seal tokenize ids == the JS tokenizer's ids, line for line, for both
+#      pre-tokenizers (qwen2, space-after);
 #   2. the JS tokenizer decodes its ids back to the exact input (and seal
 #      detokenize gives the JS decode);
 #   3. the written vocab has exactly 1000 ids, <|endoftext|> = 999 and is eos;
@@ -39,18 +40,40 @@ echo "trained in $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s on $(wc -c < "$tmp
 } > "$tmp/strings.jsonl" || { echo "FAIL: test strings"; exit 1; }
 echo "test strings: $(wc -l < "$tmp/strings.jsonl")"
 
-node oracle.mjs all "$tmp/tok" "$tmp/strings.jsonl" "$tmp/js" || { echo "FAIL: oracle could not load the trained tokenizer"; exit 1; }
-if "$SEAL" tokenize -m "$tmp/tok" --jsonl < "$tmp/strings.jsonl" > "$tmp/seal.ids"; then
-  node oracle.mjs compare "trained encode" "$tmp/strings.jsonl" "$tmp/js.ids" "$tmp/seal.ids" || fail=1
-else
-  echo "FAIL: seal tokenize"; fail=1
-fi
-node oracle.mjs roundtrip "trained (JS decode)" "$tmp/strings.jsonl" "$tmp/js.dec" || fail=1
-if "$SEAL" detokenize -m "$tmp/tok" --jsonl < "$tmp/js.ids" > "$tmp/seal.dec"; then
-  node oracle.mjs compare "trained decode" "$tmp/strings.jsonl" "$tmp/js.dec" "$tmp/seal.dec" || fail=1
-else
-  echo "FAIL: seal detokenize"; fail=1
-fi
+# Both pre-tokenizers: encode and decode as HF tokenizers does.
+"$SEAL" tokenizer train --data "$tmp/train.jsonl" --vocab-size 1000 --pre-tokenizer space-after --out "$tmp/tok-sa" --quiet ||
+  { echo "FAIL: seal tokenizer train --pre-tokenizer space-after"; exit 1; }
+for style in tok tok-sa; do
+  node oracle.mjs all "$tmp/$style" "$tmp/strings.jsonl" "$tmp/js" || { echo "FAIL: oracle could not load the $style tokenizer"; exit 1; }
+  if "$SEAL" tokenize -m "$tmp/$style" --jsonl < "$tmp/strings.jsonl" > "$tmp/seal.ids"; then
+    node oracle.mjs compare "$style encode" "$tmp/strings.jsonl" "$tmp/js.ids" "$tmp/seal.ids" || fail=1
+  else
+    echo "FAIL: seal tokenize ($style)"; fail=1
+  fi
+  node oracle.mjs roundtrip "$style (JS decode)" "$tmp/strings.jsonl" "$tmp/js.dec" || fail=1
+  if "$SEAL" detokenize -m "$tmp/$style" --jsonl < "$tmp/js.ids" > "$tmp/seal.dec"; then
+    node oracle.mjs compare "$style decode" "$tmp/strings.jsonl" "$tmp/js.dec" "$tmp/seal.dec" || fail=1
+  else
+    echo "FAIL: seal detokenize ($style)"; fail=1
+  fi
+done
+# Space-after: a word has the same ids after a space as at the start of a line
+# (under qwen2 it does not: the check can fail).
+for style in tok tok-sa; do
+  ids=$(printf '%s\n' '"water"' '"sun and water."' '"Answer:\nwater"' | "$SEAL" tokenize -m "$tmp/$style" --jsonl) ||
+    { echo "FAIL: seal tokenize ($style)"; fail=1; }
+  same=$(/usr/bin/python3 -c '
+import json, sys
+w, a, b = [json.loads(l) for l in sys.argv[1].splitlines()]
+print(int(a[-1 - len(w):-1] == w and b[-len(w):] == w))' "$ids")
+  want=$([ $style = tok-sa ] && echo 1 || echo 0)
+  [ "$same" = "$want" ] || { echo "FAIL: $style: \"water\" has the same ids after a space and a line break: $same, want $want"; fail=1; }
+done
+/usr/bin/python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"]
+sys.exit(0 if p.startswith("(?i:\x27s|\x27t|\x27re|\x27ve|\x27m|\x27ll|\x27d) ?|\\p{L}+ ?|") else "FAIL: tokenizer.json regex " + p)
+' "$tmp/tok-sa/tokenizer.json" || fail=1
 
 # Vocab size, special token, compression sanity, all through the JS loader.
 node --input-type=module -e '
@@ -92,6 +115,9 @@ printf '{"text": "ok"}\n{"txt": 1}\n' > "$tmp/bad.jsonl"
 err=$("$SEAL" tokenizer train --data "$tmp/bad.jsonl" --vocab-size 1000 --out "$tmp/x" 2>&1); rc=$?
 { [ $rc = 1 ] && [[ "$err" == *"bad.jsonl line 2: expected an object with a string \"text\""* ]]; } ||
   { echo "FAIL: bad jsonl: rc=$rc '$err'"; fail=1; }
+err=$("$SEAL" tokenizer train --data "$tmp/train.jsonl" --vocab-size 1000 --pre-tokenizer gpt5 --out "$tmp/x" 2>&1); rc=$?
+{ [ $rc = 1 ] && [[ "$err" == *'--pre-tokenizer: "gpt5" is not qwen2 or space-after'* ]]; } ||
+  { echo "FAIL: bad --pre-tokenizer: rc=$rc '$err'"; fail=1; }
 "$SEAL" tokenizer train --vocab-size 1000 >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] || { echo "FAIL: missing --data/--out should be a usage error, rc=$rc"; fail=1; }
 "$SEAL" tokenizer train --help | grep -q "usage: seal tokenizer train" || { echo "FAIL: --help"; fail=1; }
