@@ -35,6 +35,4 @@ $SEAL knowledge rl -m "$MODEL" --train "$D/train.json" --eval "$D/eval.json" --r
     --max-edit-tokens 160 --answer-tokens 16 --sft-lr 1e-3 --sft-epochs 2 --sft-accum 1 --workers 2 \
     --inner-targets all-linear
 echo
-cat "$RUN/results.md"
-echo
 echo "demo: $(( ($(date +%s) - t0) / 60 )) min; results in $RUN/results.md, every inner loop in $RUN/inner.jsonl, plot $RUN/accuracy.svg"
