@@ -244,6 +244,7 @@ int cmd_pretrain(int argc, char **argv) {
             m.n_params, tr.n, ev.n, per_epoch * p.batch, p.pack_rows ? "rows" : "documents", s.total);
     seal_progress bar;
     progress_start(&bar, "pretrain", s.total, "step");
+    progress_resume_from(&bar, s.step);
     double loss = 0, gn, lr, ev_loss = NAN;
     /* test hook: die like a SIGKILL right after this step (tests/cli/test_pretrain.sh) */
     long abort_at = getenv("SEAL_TEST_KILL_AT_STEP") ? atol(getenv("SEAL_TEST_KILL_AT_STEP")) : -1;
@@ -261,7 +262,8 @@ int cmd_pretrain(int argc, char **argv) {
         double el = seal_now() - s.t0;
         char ev[24] = "-";
         if (!isnan(ev_loss)) snprintf(ev, sizeof ev, "%.3f", ev_loss);
-        snprintf(status, sizeof status, "loss %.3f eval %s lr %.1e %.0f tok/s", loss, ev, lr, s.tokens / (el > 0 ? el : 1));
+        snprintf(status, sizeof status, "loss %.3f eval %s lr %.1e %.0f tok/s", loss, ev, lr,
+                 (s.tokens - s.tokens0) / (el > 0 ? el : 1));
         progress_update(&bar, s.step, status);
     }
     seal_pool_destroy(pool);

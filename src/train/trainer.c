@@ -112,7 +112,7 @@ int train_session_step(train_session *s, const batch_source *src, double *loss, 
     if (gnorm_out) *gnorm_out = gnorm;
     if (lr_out) *lr_out = lr;
     double el = seal_now() - s->t0;
-    log_step(s->o, s->step, s->epoch, *loss, gnorm, lr, tokens, s->tokens / (el > 0 ? el : 1e-9), el);
+    log_step(s->o, s->step, s->epoch, *loss, gnorm, lr, tokens, (s->tokens - s->tokens0) / (el > 0 ? el : 1e-9), el);
     return 1;
 }
 
@@ -191,7 +191,7 @@ int train_session_load_state(train_session *s, const char *path) {
         s->step = step;
         s->epoch = (int)epoch;
         s->next_batch = (int)nb;
-        s->tokens = tokens;
+        s->tokens = s->tokens0 = tokens;
         s->opt.t = adam_t;
     }
     st_close(&f);

@@ -58,6 +58,7 @@ typedef struct {
     param_list pl;
     adamw opt;
     long step, total, warmup, tokens;
+    long tokens0;           /* tokens already trained when this process began (resume) */
     int epoch, next_batch;  /* where the data stream stands */
     double t0;
 } train_session;

@@ -23,6 +23,8 @@ void progress_start(seal_progress *p, const char *label, long total, const char 
     p->quiet = env && !strcmp(env, "0");
 }
 
+void progress_resume_from(seal_progress *p, long done0) { p->done0 = done0; }
+
 static void format_eta(char *buf, size_t n, double s) {
     if (s < 0 || s > 360000) snprintf(buf, n, "--:--");
     else if (s >= 3600) snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
@@ -30,7 +32,7 @@ static void format_eta(char *buf, size_t n, double s) {
 }
 
 static void draw(seal_progress *p, long done, const char *status, int final) {
-    double now = seal_now(), el = now - p->t0, rate = el > 0 ? done / el : 0;
+    double now = seal_now(), el = now - p->t0, rate = el > 0 ? (done - p->done0) / el : 0;
     char eta[32], elapsed[32];
     format_eta(eta, sizeof eta, rate > 0 && p->total > 0 ? (p->total - done) / rate : -1);
     format_eta(elapsed, sizeof elapsed, el);

@@ -7,13 +7,16 @@
 
 typedef struct {
     char label[48];
-    long total;
+    long total, done0; /* done0: units already finished when the bar started (a resumed run) */
     double t0, last_print;
     const char *unit;
     int tty, quiet, printed;
 } seal_progress;
 
 void progress_start(seal_progress *p, const char *label, long total, const char *unit);
+/* A resumed job: `done0` of the units were finished before this process
+ * started, so the rate and ETA count only the units done since. */
+void progress_resume_from(seal_progress *p, long done0);
 /* Report that `done` units are finished; status may be NULL. */
 void progress_update(seal_progress *p, long done, const char *status);
 /* Final line (always printed unless quiet). */

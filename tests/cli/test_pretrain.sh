@@ -33,6 +33,14 @@ SEAL_TEST_KILL_AT_STEP=25 run "$tmp/b"; [ $? -eq 137 ] || fail "the kill hook di
 run "$tmp/b" || fail "resume: $(tail -3 "$tmp/b.log")"
 grep -q "resuming at step 20" "$tmp/b.log" || fail "did not resume from step 20: $(cat "$tmp/b.log" | head -5)"
 cmp -s "$tmp/a/model.safetensors" "$tmp/b/model.safetensors" || fail "resumed run differs from the uninterrupted run"
+# the resumed process's rate counts only its own tokens (not those trained before the kill)
+$py - "$tmp/a/pretrain_log.jsonl" "$tmp/b/pretrain_log.jsonl" <<'PY' || fail "tokens/s after the resume counts the tokens before it"
+import json, sys
+rate = lambda f: [json.loads(l)["tokens_per_s"] for l in open(f) if '"tokens_per_s"' in l]
+a, b = rate(sys.argv[1]), rate(sys.argv[2])
+resumed = b[25:]  # after steps 1..25 of the killed process
+assert resumed and max(resumed) < 3 * max(a), (max(resumed), max(a))
+PY
 # packing "documents": one sequence per document (none longer than 160 tokens here, so none truncated)
 sed 's/"seed": 7}/"seed": 7, "packing": "documents", "seq_len": 160}/; s/"seq_len": 64, //' "$tmp/cfg.json" >"$tmp/docs.json"
 "$SEAL" pretrain --config "$tmp/docs.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/d" -t 2 >"$tmp/d.log" 2>&1 || fail "packing documents: $(tail -3 "$tmp/d.log")"
