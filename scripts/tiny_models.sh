@@ -2,10 +2,11 @@
 # make tiny-models: reproduce the sandbox's tiny model from scratch with our own
 # engine: the synthetic knowledge world (seed 1), a byte-level BPE tokenizer
 # trained on its pretraining corpus (space-after pre-tokenizer: an answer on
-# its own line has the same ids as the value in a sentence), then pretraining from random weights with
-# models/tiny-knowledge/recipe.json. Resumable: rerun after a kill and it goes on
-# from the last checkpoint. Work goes to build/tiny-knowledge/; the result is
-# copied into models/tiny-knowledge/ (config, weights, tokenizer files).
+# its own line has the same ids as the value in a sentence), then pretraining
+# from random weights with models/tiny-knowledge/recipe.json. Resumable: rerun
+# after a kill and it goes on from the last checkpoint. Work goes to
+# build/tiny-knowledge/; the result is copied into models/tiny-knowledge/
+# (config, weights, tokenizer files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEAL=build/seal

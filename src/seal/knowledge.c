@@ -18,9 +18,9 @@
 #include "seal/squad.h"
 #include "train/dataset.h"
 #include "util/err.h"
-#include "util/strbuf.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
+#include "util/strbuf.h"
 
 knowledge_opts knowledge_opts_defaults(void) {
     knowledge_opts o = {.rounds = 2, .passages_per_round = 50, .k = 5, .reps = 3, .eval_passages = 200, .eval_reps = 1,
@@ -494,7 +494,7 @@ int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, con
     strbuf md = {0};
     if (qacc)
         strbuf_printf(&md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
-                               qacc_label ? qacc_label : "question accuracy");
+                      qacc_label ? qacc_label : "question accuracy");
     else
         strbuf_printf(&md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
@@ -505,8 +505,8 @@ int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, con
         if (qacc) json_object_set_new(row, "question_accuracy", json_real(qacc[i]));
         json_array_append_new(conds, row);
         if (qacc)
-            strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c[i].name, acc, lo[i],
-                                   hi[i], qacc[i], P, nq);
+            strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c[i].name, acc, lo[i], hi[i],
+                          qacc[i], P, nq);
         else
             strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c[i].name, acc, lo[i], hi[i], P, nq);
     }
