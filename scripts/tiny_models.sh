@@ -14,14 +14,15 @@ W=build/tiny-knowledge
 mkdir -p "$W"
 # A work directory left by an older recipe (another tokenizer or config) must
 # not be resumed: its checkpoints belong to other token ids.
-stamp="tokenizer: --vocab-size 2048 --pre-tokenizer space-after; recipe: $(cksum < models/tiny-knowledge/recipe.json)"
+TOKENIZER_ARGS=(--vocab-size 2048 --pre-tokenizer space-after)
+stamp="tokenizer: ${TOKENIZER_ARGS[*]}; recipe: $(cksum < models/tiny-knowledge/recipe.json)"
 if [ -d "$W/tokenizer" ] && [ "$(cat "$W/stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "tiny-models: $W was made by another recipe; starting its tokenizer and model over"
   rm -rf "$W/tokenizer" "$W/model"
 fi
 echo "$stamp" > "$W/stamp"
 [ -f "$W/world/pretrain.jsonl" ] || $SEAL world knowledge --seed 1 --out "$W/world"
-[ -f "$W/tokenizer/tokenizer.json" ] || $SEAL tokenizer train --data "$W/world/pretrain.jsonl" --vocab-size 2048 --pre-tokenizer space-after \
+[ -f "$W/tokenizer/tokenizer.json" ] || $SEAL tokenizer train --data "$W/world/pretrain.jsonl" "${TOKENIZER_ARGS[@]}" \
     --out "$W/tokenizer"
 cp models/tiny-knowledge/recipe.json "$W/recipe.json"
 $SEAL pretrain --config "$W/recipe.json" --data "$W/world/pretrain.jsonl" --out "$W/model"
