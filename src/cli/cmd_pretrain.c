@@ -17,9 +17,11 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
+#include "util/strbuf.h"
 
 static const char *usage =
     "usage: seal pretrain --config CONFIG.json --data FILE.jsonl --out DIR [--tokenizer DIR] [-t N]\n"
+    "                     [--allow-config-change]\n"
     "\n"
     "Train a LlamaForCausalLM from random initialization on {\"text\": ...} rows,\n"
     "packed into rows of seq_len tokens (or one sequence per document), AdamW\n"
@@ -30,7 +32,11 @@ static const char *usage =
     "data position; with keep_checkpoints also DIR/checkpoints/step-N), and at the\n"
     "end the model as a Hugging Face directory (config.json, model.safetensors,\n"
     "tokenizer files, generation_config.json). Rerunning the same command after a\n"
-    "kill resumes from DIR/checkpoint.\n"
+    "kill resumes from DIR/checkpoint. DIR/pretrain_run.json records what shapes the\n"
+    "run (the train values but eval_every, checkpoint_every, keep_checkpoints and\n"
+    "save_dtype; the documents' token ids); a resume under other values is refused,\n"
+    "naming each change, unless --allow-config-change (a larger steps then extends\n"
+    "the cosine schedule from the checkpoint's step).\n"
     "\n"
     "CONFIG.json: {\"model\": {hidden_size, intermediate_size, num_hidden_layers,\n"
     "  num_attention_heads, num_key_value_heads, max_position_embeddings, rope_theta,\n"
@@ -166,6 +172,65 @@ static int init_model(seal_model *m, const pretrain_cfg *p, const char *out, int
     return rc ? -1 : 0;
 }
 
+/* What shapes the run's trajectory: a resume under other values would not
+ * continue the same run. eval_every, checkpoint_every, keep_checkpoints and
+ * save_dtype are left out: they may change freely. */
+static json_t *run_record(const pretrain_cfg *p, const train_dataset *tr, const train_dataset *ev) {
+    char fp[40];
+    snprintf(fp, sizeof fp, "%016llx/%016llx", (unsigned long long)dataset_fingerprint(tr),
+             (unsigned long long)dataset_fingerprint(ev));
+    return json_pack("{s:{s:I,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:f,s:s},s:{s:i,s:i,s:s}}", "train", "steps",
+                     (json_int_t)p->steps, "batch_size", p->batch, "seq_len", p->seq_len, "lr", p->lr, "warmup_steps",
+                     p->warmup, "weight_decay", p->wd, "beta1", p->beta1, "beta2", p->beta2, "max_grad_norm", p->clip,
+                     "eval_fraction", p->eval_fraction, "seed", (json_int_t)p->seed, "init_std", p->init_std, "packing",
+                     p->pack_rows ? "rows" : "documents", "data", "train_documents", tr->n, "held_out_documents", ev->n,
+                     "fingerprint", fp);
+}
+
+/* Every value of now that differs from was, as "train.lr 0.003 -> 0.001, ..." into diff. */
+static void record_diff(json_t *was, json_t *now, strbuf *diff) {
+    const char *sec, *key;
+    json_t *sv, *v;
+    json_object_foreach(now, sec, sv) json_object_foreach(sv, key, v) {
+        json_t *old = json_object_get(json_object_get(was, sec), key);
+        if (old && json_equal(old, v)) continue;
+        size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(6);
+        char *a = old ? json_dumps(old, flags) : NULL, *b = json_dumps(v, flags);
+        strbuf_printf(diff, "%s%s.%s %s -> %s", diff->len ? ", " : "", sec, key, a ? a : "(none)", b);
+        free(a), free(b);
+    }
+}
+
+/* On a resume, refuse a record that differs from DIR/pretrain_run.json unless
+ * allowed; then (re)write the record. A run directory from before the record
+ * existed is resumed with a note. */
+static int check_run_record(const char *out, json_t *now, int resumed, int allow) {
+    char *path = seal_path_join(out, "pretrain_run.json");
+    int rc = 0;
+    json_t *was = resumed ? json_load_file(path, 0, NULL) : NULL;
+    if (resumed && !was) fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", path);
+    if (was) {
+        strbuf diff = {0};
+        record_diff(was, now, &diff);
+        if (diff.len && !allow)
+            rc = seal_err("%s: this run was started with other values (%s); resume it with the same config and data, "
+                          "start another --out, or pass --allow-config-change", out, diff.s);
+        else if (diff.len) fprintf(stderr, "pretrain: continuing with changed values: %s\n", diff.s);
+        strbuf_free(&diff);
+        json_decref(was);
+    }
+    if (rc == 0) {
+        strbuf text = {0};
+        char *js = json_dumps(now, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+        strbuf_printf(&text, "%s\n", js);
+        if (seal_write_file_atomic(path, text.s, text.len)) rc = -1;
+        free(js);
+        strbuf_free(&text);
+    }
+    free(path);
+    return rc;
+}
+
 static void log_eval(FILE *log, long step, double eval_loss, double train_loss, double seconds) {
     fprintf(log, "{\"step\":%ld,\"eval_loss\":%.6g,\"train_loss\":%.6g,\"elapsed_s\":%.1f}\n", step, eval_loss, train_loss, seconds);
     fflush(log);
@@ -173,9 +238,10 @@ static void log_eval(FILE *log, long step, double eval_loss, double train_loss, 
 
 int cmd_pretrain(int argc, char **argv) {
     static struct option opts[] = {{"config", 1, 0, 'c'}, {"data", 1, 0, 'd'}, {"out", 1, 0, 'o'}, {"tokenizer", 1, 0, 'k'},
-                                   {"threads", 1, 0, 't'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+                                   {"threads", 1, 0, 't'}, {"allow-config-change", 0, 0, 'A'},
+                                   {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *config = NULL, *data = NULL, *out = NULL, *tok_dir = NULL;
-    int threads = 0, c;
+    int threads = 0, allow_change = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
         if (c == 'c') config = optarg;
@@ -183,6 +249,7 @@ int cmd_pretrain(int argc, char **argv) {
         else if (c == 'o') out = optarg;
         else if (c == 'k') tok_dir = optarg;
         else if (c == 't') threads = atoi(optarg);
+        else if (c == 'A') allow_change = 1;
         else if (c == 'h') return cli_usage(usage, 0);
         else return cli_usage(usage, 1);
     }
@@ -219,6 +286,10 @@ int cmd_pretrain(int argc, char **argv) {
     have_it = 1;
     if (ev.n && batch_iter_init(&eit, &ev, p.batch, p.seed, 0) == 0) have_eit = 1;
     if (seal_mkdir_p(out) || init_model(&m, &p, out, &resumed)) goto done;
+    json_t *record = run_record(&p, &tr, &ev);
+    int bad_record = check_run_record(out, record, resumed, allow_change);
+    json_decref(record);
+    if (bad_record) goto done;
     batch_source src = batch_iter_source(&it);
     batch_source esrc = batch_iter_source(&eit);
     long per_epoch = batch_iter_epoch_batches(&it);

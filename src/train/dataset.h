@@ -99,6 +99,9 @@ int dataset_add_prompt_completion(train_dataset *d, const seal_tokenizer *tok, c
 /* One pre-tokenized example; mask NULL = all 1. ids/mask are copied. */
 int dataset_add_ids(train_dataset *d, const int *ids, const unsigned char *mask, int n, const dataset_opts *o);
 void dataset_free(train_dataset *d);
+/* A 64-bit FNV-1a fingerprint of every example's ids and mask, in order: equal
+ * datasets give equal values (to tell a resumed run that its data changed). */
+uint64_t dataset_fingerprint(const train_dataset *d);
 
 /* The batch arrays, allocated once for the largest possible micro-batch.
  * weight is writable: the trainer may rescale it in place (e.g. by

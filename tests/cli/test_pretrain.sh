@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # seal pretrain: a tiny run on a generated world's corpus learns (held-out loss
 # falls), writes a loadable HF model, and a run killed between checkpoints
-# resumes from the last checkpoint and ends bit-identical to an uninterrupted run.
+# resumes from the last checkpoint and ends bit-identical to an uninterrupted run;
+# a resume under a changed config or data is refused unless --allow-config-change.
 set -u
 [ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
 py=/usr/bin/python3
@@ -41,6 +42,21 @@ a, b = rate(sys.argv[1]), rate(sys.argv[2])
 resumed = b[25:]  # after steps 1..25 of the killed process
 assert resumed and max(resumed) < 3 * max(a), (max(resumed), max(a))
 PY
+# a resume under other values is refused, naming them (eval_every may change freely), unless allowed
+SEAL_TEST_KILL_AT_STEP=15 run "$tmp/r"
+[ -f "$tmp/r/pretrain_run.json" ] || fail "no pretrain_run.json"
+sed 's/"lr": 3e-3/"lr": 1e-3/; s/"eval_every": 10/"eval_every": 5/' "$tmp/cfg.json" >"$tmp/lr.json"
+"$SEAL" pretrain --config "$tmp/lr.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "train.lr 0.003 -> 0.001" "$tmp/err" && ! grep -q eval_every "$tmp/err"; } ||
+  fail "changed lr on resume: rc $rc $(cat "$tmp/err")"
+head -n -1 "$tmp/w/pretrain.jsonl" >"$tmp/less.jsonl"
+"$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/less.jsonl" --out "$tmp/r" -t 2 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "data.fingerprint" "$tmp/err"; } || fail "changed data on resume: rc $rc $(cat "$tmp/err")"
+sed 's/"steps": 40/"steps": 50/' "$tmp/cfg.json" >"$tmp/longer.json"
+"$SEAL" pretrain --config "$tmp/longer.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 --allow-config-change \
+  2>"$tmp/err" || fail "--allow-config-change: $(tail -3 "$tmp/err")"
+{ grep -q "train.steps 40 -> 50" "$tmp/err" && grep -q '"steps": 50' "$tmp/r/pretrain_run.json" &&
+  grep -q '"step":50' "$tmp/r/pretrain_log.jsonl"; } || fail "extended run: $(grep -v '^pretrain \[' "$tmp/err" | head -5)"
 # packing "documents": one sequence per document (none longer than 160 tokens here, so none truncated)
 sed 's/"seed": 7}/"seed": 7, "packing": "documents", "seq_len": 160}/; s/"seq_len": 64, //' "$tmp/cfg.json" >"$tmp/docs.json"
 "$SEAL" pretrain --config "$tmp/docs.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/d" -t 2 >"$tmp/d.log" 2>&1 || fail "packing documents: $(tail -3 "$tmp/d.log")"
