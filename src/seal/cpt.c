@@ -323,15 +323,16 @@ int knowledge_cpt(const cpt_opts *co) {
     run_state rs;
     condition conds[4 + CPT_MAX_GENERATORS];
     double qacc[4 + CPT_MAX_GENERATORS];
-    int nc = 0, rc = kn_open_run(&rs, &o, extra);
+    question_sample qs = {0};
+    int nc = 0, rc = kn_load_inputs(&rs, &o);
+    if (rc == 0) rc = question_sample_draw(&rs, co->eval_questions, &qs);
+    if (rc == 0) rc = kn_claim_run(&rs, extra);
     json_decref(extra);
     if (rc == 0) {
         char *p = seal_path_join(o.run_dir, "cpt.jsonl");
         rc = journal_open(&rs.cpt, p);
         free(p);
     }
-    question_sample qs = {0};
-    if (rc == 0) rc = question_sample_draw(&rs, co->eval_questions, &qs);
     if (rc == 0 && !o.quiet && journal_size(&rs.cpt))
         fprintf(stderr, "knowledge cpt: resuming %s: %zu conditions already done\n", o.run_dir, journal_size(&rs.cpt));
     if (rc == 0 && kn_wanted(&o, "base")) {

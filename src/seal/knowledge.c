@@ -567,20 +567,24 @@ static int write_config(const knowledge_opts *o, json_t *extra) {
     return rc;
 }
 
-int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
+int kn_load_inputs(run_state *rs, const knowledge_opts *o) {
     memset(rs, 0, sizeof *rs);
     rs->o = o;
-    /* inputs first: a typo must not claim the run directory with its config.json */
     if (passages_load(&rs->eval, o->eval_path)) return -1;
     if (o->train_path && o->rounds > 0 && passages_load(&rs->train, o->train_path)) return -1;
     if (model_load(&rs->base, o->model_dir) || !(rs->tok = tok_load(o->model_dir))) return -1;
-    if (seal_mkdir_p(o->run_dir) || write_config(o, extra_config)) return -1;
-    rs->pool = seal_pool_create(o->threads);
     rs->n_eval = o->eval_passages < rs->eval.n ? o->eval_passages : rs->eval.n;
     if (passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
     if (o->rounds > 0 && rs->train.n < o->rounds * o->passages_per_round)
         return seal_err("%s: %d passages, but %d rounds x %d passages need %d", o->train_path, rs->train.n, o->rounds,
                         o->passages_per_round, o->rounds * o->passages_per_round);
+    return 0;
+}
+
+int kn_claim_run(run_state *rs, json_t *extra_config) {
+    const knowledge_opts *o = rs->o;
+    if (seal_mkdir_p(o->run_dir) || write_config(o, extra_config)) return -1;
+    rs->pool = seal_pool_create(o->threads);
     char *p1 = seal_path_join(o->run_dir, "inner.jsonl"), *p2 = seal_path_join(o->run_dir, "selfedits.jsonl"),
          *p3 = seal_path_join(o->run_dir, "baseline.jsonl");
     int rc = journal_open(&rs->inner, p1) || journal_open(&rs->edits, p2) || journal_open(&rs->baseline, p3) ? -1 : 0;
@@ -588,6 +592,10 @@ int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
     if (rc == 0 && !o->quiet && journal_size(&rs->inner))
         fprintf(stderr, "knowledge: resuming %s: %zu inner loops already done\n", o->run_dir, journal_size(&rs->inner));
     return rc;
+}
+
+int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
+    return kn_load_inputs(rs, o) || kn_claim_run(rs, extra_config) ? -1 : 0;
 }
 
 void kn_close_run(run_state *rs) {

@@ -43,9 +43,14 @@ int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const sea
  * baseline.jsonl, keys "base/<i>"); c->acc gets per-passage accuracy. */
 int kn_cond_base(run_state *rs, condition *c);
 
-/* Make the run directory, check or write config.json (extra_config, may be
- * NULL, adds keys to it), load the model, tokenizer and passages, select
- * o->eval_passages of them and open the three journals. */
+/* Load the passages, model and tokenizer and select o->eval_passages of the
+ * passages: every input checked before anything is written, so that a typo
+ * never claims the run directory. */
+int kn_load_inputs(run_state *rs, const knowledge_opts *o);
+/* Then make the run directory, check or write config.json (extra_config, may
+ * be NULL, adds keys to it), start the pool and open the three journals. */
+int kn_claim_run(run_state *rs, json_t *extra_config);
+/* Both of the above. */
 int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config);
 void kn_close_run(run_state *rs);
 

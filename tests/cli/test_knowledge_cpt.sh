@@ -117,6 +117,7 @@ assert "accuracy on 7 sampled questions" in open(run + "/results.md").read()
 PY
 cpt full "$tmp/sq2" --quiet --conditions base --eval-questions 100000 && fail "--eval-questions above the question count accepted"
 grep -q "eval-questions 100000" "$tmp/sq2.out" || fail "--eval-questions too large: unclear message: $(cat "$tmp/sq2.out")"
+[ -e "$tmp/sq2/config.json" ] && fail "--eval-questions too large: the run directory was claimed (config.json written)"
 # killed after its first finetuned condition, then resumed: nothing redone, same results
 SEAL_TEST_KILL_AFTER_LOOPS=1 cpt lora "$tmp/k"; [ $? -eq 137 ] || fail "kill hook"
 [ -f "$tmp/k/results.json" ] && fail "a killed run wrote results"
