@@ -85,8 +85,10 @@ static void fwd_task(void *ctx, int task, int thread) {
     (void)thread;
     blas_job *j = ctx;
     int r0 = task * j->per_task, r1 = r0 + j->per_task < j->outs ? r0 + j->per_task : j->outs;
-    for (int b0 = r0; b0 < r1; b0 += ROW_BLOCK) {
-        int b1 = b0 + ROW_BLOCK < r1 ? b0 + ROW_BLOCK : r1, ld;
+    /* f32 weights need no conversion: one call, so that BLAS packs x once */
+    int block = j->w->dtype == SEAL_F32 ? r1 - r0 : ROW_BLOCK;
+    for (int b0 = r0; b0 < r1; b0 += block) {
+        int b1 = b0 + block < r1 ? b0 + block : r1, ld;
         const float *wb = rows_f32(j->w, b0, b1, 0, j->w->cols, &ld);
         sgemm_rm(0, 1, j->n, b1 - b0, j->w->cols, 1.0f, j->x, j->w->cols, wb, ld, 0.0f, j->y + b0, j->w->rows);
         if (j->bias)
@@ -100,8 +102,9 @@ static void back_task(void *ctx, int task, int thread) {
     (void)thread;
     blas_job *j = ctx;
     int c0 = task * j->per_task, c1 = c0 + j->per_task < j->outs ? c0 + j->per_task : j->outs;
-    for (int b0 = 0; b0 < j->w->rows; b0 += ROW_BLOCK) {
-        int b1 = b0 + ROW_BLOCK < j->w->rows ? b0 + ROW_BLOCK : j->w->rows, ld;
+    int block = j->w->dtype == SEAL_F32 ? j->w->rows : ROW_BLOCK; /* as in fwd_task */
+    for (int b0 = 0; b0 < j->w->rows; b0 += block) {
+        int b1 = b0 + block < j->w->rows ? b0 + block : j->w->rows, ld;
         const float *wb = rows_f32(j->w, b0, b1, c0, c1, &ld);
         sgemm_rm(0, 0, j->n, c1 - c0, b1 - b0, 1.0f, j->x + b0, j->w->rows, wb, ld, b0 ? 1.0f : 0.0f, j->y + c0,
                  j->w->cols);

@@ -1,4 +1,5 @@
 #include "kern/ops.h"
+#include "kern/vexp.h"
 
 #include <math.h>
 #include <string.h>
@@ -95,18 +96,41 @@ void rope_rotate_back(float *x, const float *c, const float *s, int hd) {
     }
 }
 
+/* The SIMD loops below compute exactly these expressions lane by lane. */
+static inline float sigmoid_ref(float g) { return 1.0f / (1.0f + exp_ref(-g)); }
+
 void swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u, int n) {
-    for (int i = 0; i < n; i++) {
-        float sig = 1.0f / (1.0f + expf(-g[i])), silu = g[i] * sig, d = dh[i];
+    int i = 0;
+#ifdef VEXP_AVX2
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; i + 8 <= n; i += 8) {
+        __m256 gv = _mm256_loadu_ps(g + i), d = _mm256_loadu_ps(dh + i);
+        __m256 sig = _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, gv))));
+        _mm256_storeu_ps(du + i, _mm256_mul_ps(d, _mm256_mul_ps(gv, sig)));
+        __m256 t = _mm256_add_ps(one, _mm256_mul_ps(gv, _mm256_sub_ps(one, sig)));
+        _mm256_storeu_ps(dg + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(d, _mm256_loadu_ps(u + i)), sig), t));
+    }
+#endif
+    for (; i < n; i++) {
+        float sig = sigmoid_ref(g[i]), silu = g[i] * sig, d = dh[i];
         du[i] = d * silu;
         dg[i] = d * u[i] * sig * (1.0f + g[i] * (1.0f - sig));
     }
 }
 
 void swiglu_forward(float *gate, const float *up, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+#ifdef VEXP_AVX2
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 s = _mm256_div_ps(g, _mm256_add_ps(one, exp8(_mm256_sub_ps(zero, g))));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(s, _mm256_loadu_ps(up + i)));
+    }
+#endif
+    for (; i < n; i++) {
         float g = gate[i];
-        gate[i] = g / (1.0f + expf(-g)) * up[i];
+        gate[i] = g / (1.0f + exp_ref(-g)) * up[i];
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "kern/matmul.h"
 #include "kern/ops.h"
+#include "kern/vexp.h"
 #include "kern/wgrad.h"
 #include "util/err.h"
 
@@ -277,9 +278,8 @@ static void ce_row_task(void *ctx, int i, int thread) {
     const ce_job *j = ctx;
     float *row = j->logits + (size_t)i * j->V, w = j->b->weight[j->rows[i]];
     int target = j->b->tok[j->rows[i] + 1], V = j->V;
-    float mx = row[argmax(row, V)], tl = row[target];
-    double sum = 0;
-    for (int v = 0; v < V; v++) sum += (row[v] = expf(row[v] - mx)); /* one exp per logit */
+    float mx = max_f32(row, V), tl = row[target];
+    float sum = exp_shift_sum(row, V, mx); /* one exp per logit */
     j->nll[i] = mx + log(sum) - tl;
     float scale = (float)(w / sum);
     for (int v = 0; v < V; v++) row[v] *= scale;
