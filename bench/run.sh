@@ -11,7 +11,8 @@
 #   BENCH_REPS        timed repetitions per inference figure, and the anchor's --reps (default 3)
 #   BENCH_TRAIN_REPS  timed optimizer steps per seal LoRA figure after a warm-up step (default 2;
 #                     tiny_full takes one more); BENCH_TRAIN_BUDGET_S caps each item (default 100 s)
-#   BENCH_ONLY        comma list of the groups to run: infer,train,tokenizer (default all three)
+#   BENCH_ONLY        comma list of the groups to run: infer,train,tokenizer (default all three);
+#                     pretrain: only the sandbox pretraining step and its anchor (part of train; ~2 min)
 #   BENCH_NO_ANCHOR=1 seal only (no PyTorch, no JS)
 #   TORCH_ANCHOR      path of torch_anchor.py
 # Takes 9-15 minutes on 2 cores (the first run also writes the ~1 GB model).
@@ -51,6 +52,14 @@ keep_json() {
   grep '^{' | sed "/\"engine\"/!s/^{/{\"engine\": \"$1\", /" >>"$JSONL"
 }
 
+# The PyTorch anchor for the sandbox pretraining step (its own script).
+anchor_sandbox() {
+  phase anchor-sandbox "PyTorch anchor, sandbox model pretraining step (bench/torch_sandbox.py)"
+  "$PY" bench/torch_sandbox.py "$ANCHOR" --reps "$((TRAIN_REPS + 1))" | tee "$tmp"
+  [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench/torch_sandbox.py failed; the sandbox pretraining anchor is missing")
+  keep_json torch <"$tmp"
+}
+
 # 1. Kernel microbench (text report; not in the table), when someone built it.
 if want infer && [ -x "$BUILD/bench/bench_matmul" ]; then
   phase matmul "bench_matmul (kernel microbench, 2 threads)"
@@ -70,6 +79,14 @@ if want infer; then
 fi
 
 # 3. seal: training (LoRA on the same bf16 model, full-parameter on tiny).
+want train && ONLY="$ONLY,pretrain,"
+if want pretrain && ! want train; then
+  phase train "seal: bench_train tiny_pretrain (a warm-up step, then $((TRAIN_REPS + 1)) timed steps)"
+  "$BUILD/bench/bench_train" --items tiny_pretrain --threads 2 --reps "$((TRAIN_REPS + 1))" \
+    --budget-s "$TRAIN_BUDGET" | tee "$tmp"
+  [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench_train failed; the sandbox pretraining figure is missing")
+  keep_json seal <"$tmp"
+fi
 if want train; then
   phase train "seal: bench_train (a warm-up step, then timed steps: lora_qv and lora_all $TRAIN_REPS, tiny_full $((TRAIN_REPS + 1)))"
   ok=1
@@ -127,7 +144,11 @@ fi
 items=""
 want infer && items="matmul,infer"
 want train && items="${items:+$items,}lora_qv,lora_all,tiny_full"
-if [ -z "$items" ]; then
+if [ -z "$items" ] && want pretrain; then
+  if [ "${BENCH_NO_ANCHOR:-0}" != 1 ]; then
+    anchor_sandbox
+  fi
+elif [ -z "$items" ]; then
   :
 elif [ "${BENCH_NO_ANCHOR:-0}" = 1 ]; then
   notes+=("PyTorch anchor and JS tokenizer skipped (BENCH_NO_ANCHOR=1)")
@@ -157,11 +178,8 @@ else
   if ! grep '"name": "env"' "$tmp" | grep -q openblas; then
     notes+=("WARNING: the anchor did not load OpenBLAS; its f32 figures are a strawman, do not quote them")
   fi
-  if want train; then
-    phase anchor-sandbox "PyTorch anchor, sandbox model pretraining step (bench/torch_sandbox.py)"
-    "$PY" bench/torch_sandbox.py "$ANCHOR" --reps "$((TRAIN_REPS + 1))" | tee "$tmp"
-    [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench/torch_sandbox.py failed; the sandbox pretraining anchor is missing")
-    keep_json torch <"$tmp"
+  if want pretrain; then
+    anchor_sandbox
   fi
 fi
 for n in "${notes[@]}"; do echo "bench: $n"; done
