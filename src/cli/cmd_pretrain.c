@@ -16,6 +16,7 @@
 #include "train/trainer.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_diff.h"
 #include "util/progress.h"
 #include "util/strbuf.h"
 
@@ -187,20 +188,6 @@ static json_t *run_record(const pretrain_cfg *p, const train_dataset *tr, const 
                      "fingerprint", fp);
 }
 
-/* Every value of now that differs from was, as "train.lr 0.003 -> 0.001, ..." into diff. */
-static void record_diff(json_t *was, json_t *now, strbuf *diff) {
-    const char *sec, *key;
-    json_t *sv, *v;
-    json_object_foreach(now, sec, sv) json_object_foreach(sv, key, v) {
-        json_t *old = json_object_get(json_object_get(was, sec), key);
-        if (old && json_equal(old, v)) continue;
-        size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(6);
-        char *a = old ? json_dumps(old, flags) : NULL, *b = json_dumps(v, flags);
-        strbuf_printf(diff, "%s%s.%s %s -> %s", diff->len ? ", " : "", sec, key, a ? a : "(none)", b);
-        free(a), free(b);
-    }
-}
-
 /* On a resume, refuse a record that differs from DIR/pretrain_run.json unless
  * allowed; then (re)write the record. A run directory from before the record
  * existed is resumed with a note. */
@@ -211,7 +198,7 @@ static int check_run_record(const char *out, json_t *now, int resumed, int allow
     if (resumed && !was) fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", path);
     if (was) {
         strbuf diff = {0};
-        record_diff(was, now, &diff);
+        json_diff(was, now, &diff);
         if (diff.len && !allow)
             rc = seal_err("%s: this run was started with other values (%s); resume it with the same config and data, "
                           "start another --out, or pass --allow-config-change", out, diff.s);

@@ -14,6 +14,7 @@
 
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hash.h"
 
 /* Tensor names come from untrusted files; bound what goes into a message. */
 #define NAMEF "%.200s"
@@ -403,6 +404,33 @@ void st_close_set(st_set *s) {
     free(s->files);
     free(s->by_name);
     memset(s, 0, sizeof *s);
+}
+
+/* Files up to this size are hashed whole; larger ones by their header and
+ * FP_BLOCKS evenly spaced blocks, so that a multi-GB model costs ~1 MB of reads. */
+enum { FP_WHOLE = 64 << 20, FP_BLOCKS = 256, FP_BLOCK = 4096 };
+
+uint64_t st_set_fingerprint(const st_set *s) {
+    uint64_t h = FNV1A64_INIT;
+    for (int i = 0; i < s->n_files; i++) {
+        const st_file *f = &s->files[i];
+        const unsigned char *m = f->map;
+        size_t size = f->map_size;
+        h = fnv1a64(h, &size, sizeof size);
+        if (!m) continue;
+        if (size <= FP_WHOLE) {
+            h = fnv1a64(h, m, size);
+            continue;
+        }
+        uint64_t hdr;
+        memcpy(&hdr, m, 8);
+        h = fnv1a64(h, m, 8 + (size_t)hdr); /* validated at open: inside the file */
+        for (size_t b = 0; b < FP_BLOCKS; b++) {
+            size_t at = (size - FP_BLOCK) / (FP_BLOCKS - 1) * b;
+            h = fnv1a64(h, m + at, FP_BLOCK);
+        }
+    }
+    return h;
 }
 
 /* ---- writing ---------------------------------------------------------- */

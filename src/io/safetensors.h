@@ -78,6 +78,11 @@ int st_open_dir(st_set *s, const char *dir);
 void st_close_set(st_set *s);
 /* NULL if absent (no error recorded). */
 const st_tensor *st_find(const st_set *s, const char *name);
+/* A 64-bit fingerprint of the weights: every file's size, and its bytes (files
+ * up to 64 MiB) or its header and 256 evenly spaced 4 KiB blocks (larger
+ * files). Any retraining changes it; for run directories to tell that the
+ * model under a path changed, not a cryptographic hash. */
+uint64_t st_set_fingerprint(const st_set *s);
 
 /* Writing: describe tensors, then st_write() lays them out in the given order
  * ("__metadata__" first when n_meta > 0, then the tensors' entries in order,

@@ -19,6 +19,8 @@
 #include "train/dataset.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hash.h"
+#include "util/json_diff.h"
 #include "util/progress.h"
 #include "util/strbuf.h"
 
@@ -536,7 +538,32 @@ int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, con
 
 /* ------------------------------------------------------------ the run */
 
-static int write_config(const knowledge_opts *o, json_t *extra) {
+static void set_fingerprint(json_t *c, const char *key, uint64_t h) {
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    json_object_set_new(c, key, json_string(hex));
+}
+
+/* Fingerprints of what the options name by path (the model's weights, the
+ * passage files), so that a run is never resumed over other contents. */
+static int add_fingerprints(const run_state *rs, json_t *c) {
+    const knowledge_opts *o = rs->o;
+    const char *files[][2] = {{"eval_fingerprint", o->eval_path},
+                              {"train_fingerprint", o->rounds > 0 ? o->train_path : NULL},
+                              {"given_fingerprint", o->given_path}};
+    set_fingerprint(c, "model_fingerprint", st_set_fingerprint(&rs->base.weights));
+    if (o->inner.judge) set_fingerprint(c, "judge_fingerprint", st_set_fingerprint(&o->inner.judge->weights));
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        uint64_t h;
+        if (!files[i][1]) continue;
+        if (seal_file_fingerprint(files[i][1], &h)) return -1;
+        set_fingerprint(c, files[i][0], h);
+    }
+    return 0;
+}
+
+static int write_config(const run_state *rs, json_t *extra) {
+    const knowledge_opts *o = rs->o;
     json_t *c = json_pack("{s:s, s:s?, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:s, s:f, s:f, s:i, s:i, s:f, s:f, s:i, s:i, s:i, s:i, s:f, s:f, s:i}",
         "model", o->model_dir, "train", o->train_path, "eval", o->eval_path, "rounds", o->rounds, "passages_per_round",
         o->passages_per_round, "k", o->k, "reps", o->reps, "eval_passages", o->eval_passages, "eval_reps", o->eval_reps,
@@ -552,17 +579,25 @@ static int write_config(const knowledge_opts *o, json_t *extra) {
     if (o->inner.grad_accum != 1) json_object_set_new(c, "inner_accum", json_integer(o->inner.grad_accum));
     if (o->given_path) json_object_set_new(c, "given_self_edits", json_string(o->given_path));
     if (extra) json_object_update(c, extra);
-    char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
-    json_decref(c);
+    int rc = add_fingerprints(rs, c);
     char *path = seal_path_join(o->run_dir, "config.json");
-    int rc = 0;
-    if (seal_is_file(path)) {
-        char *old = seal_read_file(path, NULL);
-        if (old && strcmp(old, text) != 0)
-            rc = seal_err("%s: this run was started with other options; use a new --run directory (or the same options to resume)", path);
-        free(old);
-    } else rc = seal_write_file_atomic(path, text, strlen(text));
-    free(text);
+    if (rc == 0 && seal_is_file(path)) {
+        json_error_t e;
+        json_t *was = json_load_file(path, 0, &e);
+        strbuf diff = {0};
+        if (!was) rc = seal_err("%s: unreadable (line %d: %s); use a new --run directory", path, e.line, e.text);
+        else json_diff(was, c, &diff);
+        if (diff.len)
+            rc = seal_err("%s: this run was started with other options or inputs (%s); use a new --run directory "
+                          "(or the same options and inputs to resume)", path, diff.s);
+        strbuf_free(&diff);
+        json_decref(was);
+    } else if (rc == 0) {
+        char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
+        rc = seal_write_file_atomic(path, text, strlen(text));
+        free(text);
+    }
+    json_decref(c);
     free(path);
     return rc;
 }
@@ -583,7 +618,7 @@ int kn_load_inputs(run_state *rs, const knowledge_opts *o) {
 
 int kn_claim_run(run_state *rs, json_t *extra_config) {
     const knowledge_opts *o = rs->o;
-    if (seal_mkdir_p(o->run_dir) || write_config(o, extra_config)) return -1;
+    if (seal_mkdir_p(o->run_dir) || write_config(rs, extra_config)) return -1;
     rs->pool = seal_pool_create(o->threads);
     char *p1 = seal_path_join(o->run_dir, "inner.jsonl"), *p2 = seal_path_join(o->run_dir, "selfedits.jsonl"),
          *p3 = seal_path_join(o->run_dir, "baseline.jsonl");

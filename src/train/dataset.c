@@ -10,6 +10,7 @@
 
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hash.h"
 #include "util/rng.h"
 
 void dataset_opts_default(dataset_opts *o) {
@@ -176,19 +177,13 @@ void dataset_free(train_dataset *d) {
     memset(d, 0, sizeof *d);
 }
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
 uint64_t dataset_fingerprint(const train_dataset *d) {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = FNV1A64_INIT;
     for (int i = 0; i < d->n; i++) {
         const train_example *e = &d->ex[i];
-        h = fnv1a(h, &e->n, sizeof e->n);
-        h = fnv1a(h, e->ids, (size_t)e->n * sizeof *e->ids);
-        h = fnv1a(h, e->mask, (size_t)e->n);
+        h = fnv1a64(h, &e->n, sizeof e->n);
+        h = fnv1a64(h, e->ids, (size_t)e->n * sizeof *e->ids);
+        h = fnv1a64(h, e->mask, (size_t)e->n);
     }
     return h;
 }

@@ -2,8 +2,9 @@
 # seal knowledge end to end on a small model pretrained here on a generated
 # world: every condition and a ReST-EM round run and write their files; a run
 # killed mid-way resumes without redoing finished inner loops and ends with the
-# same results as an uninterrupted run; and, with ../shared/data, eval runs on
-# real SQuAD passages (accuracy meaningless at this size; the pipeline must work).
+# same results as an uninterrupted run, and never over other options or inputs;
+# and, with ../shared/data, eval runs on real SQuAD passages (accuracy
+# meaningless at this size; the pipeline must work).
 set -u
 [ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
 py=/usr/bin/python3
@@ -56,6 +57,21 @@ PY
 # another option set on the same run directory is refused
 "$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$tmp/a" --eval-passages 3 --quiet >/dev/null 2>"$tmp/err"
 grep -q "other options" "$tmp/err" || fail "changed options not refused: $(cat "$tmp/err")"
+grep -q "eval_passages 4 -> 3" "$tmp/err" || fail "the changed option is not named: $(cat "$tmp/err")"
+# the same paths over other contents (a retrained model, an edited passage file) are refused too
+cp -r "$tmp/m" "$tmp/m2"; cp "$tmp/w/eval.json" "$tmp/e2.json"
+ev2() { "$SEAL" knowledge eval -m "$tmp/m2" --eval "$tmp/e2.json" --run "$tmp/fp" --eval-passages 1 --conditions base \
+          --answer-tokens 4 --quiet >/dev/null 2>"$tmp/err"; }
+ev2 || fail "fingerprinted run: $(cat "$tmp/err")"
+ev2 || fail "the same inputs were not resumed: $(cat "$tmp/err")"
+size=$(stat -c %s "$tmp/m2/model.safetensors")
+printf '\x01' | dd of="$tmp/m2/model.safetensors" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
+ev2 && fail "changed weights under the same path accepted"
+grep -q "model_fingerprint" "$tmp/err" || fail "changed weights not named: $(cat "$tmp/err")"
+cp "$tmp/m/model.safetensors" "$tmp/m2/model.safetensors"
+sed -i 's/"answer": "/"answer": "x/' "$tmp/e2.json"
+ev2 && fail "an edited --eval file under the same path accepted"
+grep -q "eval_fingerprint" "$tmp/err" || fail "edited --eval not named: $(cat "$tmp/err")"
 # a missing --eval file or model is refused before the run directory is claimed
 "$SEAL" knowledge eval -m "$tmp/m" --eval "$tmp/w/nope.json" --run "$tmp/typo" --quiet >/dev/null 2>"$tmp/err" &&
   fail "missing --eval accepted"
