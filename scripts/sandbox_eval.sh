@@ -37,13 +37,21 @@ print("%.3f over %d passages" % (sum(gaps) / len(gaps), len(gaps)))
 PY
 )
 # Faithfulness across pretraining: every kept checkpoint, then the final model
-# (30 held-out passages x 5 samples each). SANDBOX_PRETRAIN_DIR: the pretraining
-# run's directory (checkpoints/, pretrain_log.jsonl), default MODEL.
+# (30 held-out passages x 5 samples each), and closed-book QA (both groups) at
+# every SANDBOX_QA_EVERY-th step (default 1000). SANDBOX_PRETRAIN_DIR: the
+# pretraining run's directory (checkpoints/, pretrain_log.jsonl), default MODEL.
 curve=$OUT/faithfulness-curve.md
 PT=${SANDBOX_PRETRAIN_DIR:-$MODEL}
+QA_EVERY=${SANDBOX_QA_EVERY:-1000}
+probe_acc() { # model, group, step: closed-book accuracy in percent
+  $SEAL knowledge eval -m "$1" --eval "$OUT/probe-$2.json" --run "$OUT/curve/$2-$3" --conditions base \
+      --eval-passages 200 "${common[@]}" >/dev/null
+  /usr/bin/python3 -c "import json,sys; print('%.1f%%' % (100 * json.load(open(sys.argv[1]))['conditions'][0]['accuracy']))" \
+      "$OUT/curve/$2-$3/results.json"
+}
 {
-  echo "| step | held-out loss | lines correct | wrong value | unsupported | samples with >= 3 statements |"
-  echo "|---|---|---|---|---|---|"
+  echo "| step | held-out loss | lines correct | wrong value | unsupported | samples with >= 3 statements | QA (QA docs / none) |"
+  echo "|---|---|---|---|---|---|---|"
   for ck in $(ls -d "$PT"/checkpoints/step-* 2>/dev/null | sort -V) "$MODEL"; do
     step=${ck##*step-}; [ "$ck" = "$MODEL" ] && step=final
     loss=$( (grep -h "\"eval_loss\"" "$PT/pretrain_log.jsonl" 2>/dev/null || true) | /usr/bin/python3 -c "
@@ -52,10 +60,14 @@ rows = [json.loads(l) for l in sys.stdin]
 want = sys.argv[1]
 r = [x for x in rows if str(x['step']) == want] or (rows[-1:] if want == 'final' else [])
 print('%.3f' % r[0]['eval_loss'] if r else '-')" "$step")
+    qa="-"
+    if [ "$step" = final ] || [ $((step % QA_EVERY)) = 0 ]; then
+      qa="$(probe_acc "$ck" qa "$step") / $(probe_acc "$ck" noqa "$step")"
+    fi
     $SEAL sandbox faithfulness --world "$WORLD" --model "$ck" --passages "$WORLD/eval.json" --n 30 -k 5 | /usr/bin/python3 -c "
 import json, sys
 f = json.loads(sys.stdin.read())
-print('| %s | %s | %.3f | %.3f | %.3f | %.3f |' % (sys.argv[1], sys.argv[2], f['correct'], f['wrong_value'], f['unsupported'], f['samples_with_3_statements']))" "$step" "$loss"
+print('| %s | %s | %.3f | %.3f | %.3f | %.3f | %s |' % (sys.argv[1], sys.argv[2], f['correct'], f['wrong_value'], f['unsupported'], f['samples_with_3_statements'], sys.argv[3]))" "$step" "$loss" "$qa"
   done
 } >"$curve"
 {
@@ -70,7 +82,7 @@ print('| %s | %s | %.3f | %.3f | %.3f | %.3f |' % (sys.argv[1], sys.argv[2], f['
   echo
   cat "$OUT/heldout/results.md"
   echo
-  echo "## Faithfulness during pretraining (30 held-out passages x 5 samples, temperature 1.0, top-p 0.95)"
+  echo "## During pretraining: faithfulness (30 held-out passages x 5 samples, temperature 1.0, top-p 0.95) and closed-book QA"
   echo
   cat "$curve"
 } | tee "$OUT/summary.md"
