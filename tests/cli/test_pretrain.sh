@@ -63,6 +63,9 @@ sed 's/"steps": 40/"steps": 50/' "$tmp/cfg.json" >"$tmp/longer.json"
   2>"$tmp/err" || fail "--allow-config-change: $(tail -3 "$tmp/err")"
 { grep -q "train.steps 40 -> 50" "$tmp/err" && grep -q '"steps": 50' "$tmp/r/pretrain_run.json" &&
   grep -q '"step":50' "$tmp/r/pretrain_log.jsonl"; } || fail "extended run: $(grep -v '^pretrain \[' "$tmp/err" | head -5)"
+echo '{' >"$tmp/r/pretrain_run.json"
+"$SEAL" pretrain --config "$tmp/longer.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "pretrain_run.json: unreadable" "$tmp/err"; } || fail "corrupt record: rc $rc $(cat "$tmp/err")"
 # packing "documents": one sequence per document (none longer than 160 tokens here, so none truncated)
 sed 's/"seed": 7}/"seed": 7, "packing": "documents", "seq_len": 160}/; s/"seq_len": 64, //' "$tmp/cfg.json" >"$tmp/docs.json"
 "$SEAL" pretrain --config "$tmp/docs.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/d" -t 2 >"$tmp/d.log" 2>&1 || fail "packing documents: $(tail -3 "$tmp/d.log")"
