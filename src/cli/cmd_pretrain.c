@@ -195,10 +195,11 @@ static int check_run_record(const char *out, json_t *now, int resumed, int allow
     char *path = seal_path_join(out, "pretrain_run.json");
     int rc = 0;
     json_error_t e;
-    json_t *was = resumed && seal_is_file(path) ? json_load_file(path, 0, &e) : NULL;
-    if (resumed && seal_is_file(path) && !was)
+    int recorded = resumed && seal_is_file(path);
+    json_t *was = recorded ? json_load_file(path, 0, &e) : NULL;
+    if (recorded && !was)
         rc = seal_err("%s: unreadable (line %d: %s); restore it or remove it to resume unchecked", path, e.line, e.text);
-    else if (resumed && !was) fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", path);
+    else if (resumed && !recorded) fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", path);
     if (was) {
         strbuf diff = {0};
         json_diff(was, now, &diff);

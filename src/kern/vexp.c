@@ -5,13 +5,12 @@
 #include <stdint.h>
 #include <string.h>
 
-
 float exp_ref(float x) {
     if (x != x) return x;
-    x = x > EXP_HI ? EXP_HI : x < EXP_LO ? EXP_LO : x;
-    float n = floorf(fmaf(x, LOG2E, 0.5f));
-    float r = fmaf(n, -LN2_HI, x);
-    r = fmaf(n, -LN2_LO, r);
+    x = x > VEXP_EXP_HI ? VEXP_EXP_HI : x < VEXP_EXP_LO ? VEXP_EXP_LO : x;
+    float n = floorf(fmaf(x, VEXP_LOG2E, 0.5f));
+    float r = fmaf(n, -VEXP_LN2_HI, x);
+    r = fmaf(n, -VEXP_LN2_LO, r);
     float p = VEXP_P[0];
     for (int i = 1; i < 6; i++) p = fmaf(p, r, VEXP_P[i]);
     float e = fmaf(p, r * r, r) + 1.0f;
