@@ -1,6 +1,8 @@
 #include "util/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -47,7 +49,7 @@ char *seal_path_join(const char *dir, const char *name) {
     size_t dn = strlen(dir), nn = strlen(name);
     if (dn == 0) return seal_strdup(name);
     int slash = dir[dn - 1] != '/';
-    char *p = seal_malloc(dn + slash + nn + 1);
+    char *p = seal_malloc(dn + (size_t)slash + nn + 1);
     memcpy(p, dir, dn);
     if (slash) p[dn] = '/';
     memcpy(p + dn + slash, name, nn + 1);
@@ -99,7 +101,10 @@ static char *dir_of(const char *path) {
 
 int seal_atomic_begin(seal_atomic_file *a, const char *path) {
     char *dir = dir_of(path);
-    a->tmp_path = seal_path_join(dir, ".tmp-XXXXXX");
+    char name[64];
+    snprintf(name, sizeof name, ".seal-tmp-%ld-XXXXXX", (long)getpid());
+    a->tmp_path = seal_path_join(dir, name);
+    seal_clean_stale_tmp(dir);
     free(dir);
     a->path = seal_strdup(path);
     a->fd = mkostemp(a->tmp_path, O_CLOEXEC);
@@ -211,4 +216,70 @@ void seal_replace_dir_recover(const char *dir) {
     snprintf(old, n, "%s.old", dir);
     if (!seal_is_dir(dir) && seal_is_dir(old)) rename(old, dir);
     free(old);
+}
+
+/* realpath of path, or of its deepest existing parent with the rest appended
+ * (an output usually does not exist yet). Malloc'd. */
+static char *resolve_path(const char *path) {
+    char *r = realpath(path, NULL);
+    if (r) return r;
+    char *dir = dir_of(path);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char *rd = strcmp(dir, path) ? resolve_path(dir) : seal_strdup(dir);
+    char *out = *base ? seal_path_join(rd, base) : seal_strdup(rd);
+    free(dir);
+    free(rd);
+    return out;
+}
+
+/* 1 if b is a or lies below it (both resolved). */
+static int path_within(const char *a, const char *b) {
+    size_t n = strlen(a);
+    return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/' || (n == 1 && a[0] == '/'));
+}
+
+static int is_nonempty(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    if (!S_ISDIR(st.st_mode)) return st.st_size > 0 || !S_ISREG(st.st_mode);
+    DIR *d = opendir(path);
+    if (!d) return 1;
+    struct dirent *e;
+    int any = 0;
+    while (!any && (e = readdir(d)))
+        any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return any;
+}
+
+int seal_output_check(const char *path, const char *option, int force, const char *const *inputs) {
+    if (!path || !*path) return seal_err("%s: empty path", option);
+    char *out = resolve_path(path);
+    int rc = 0;
+    for (int i = 0; inputs && inputs[i] && !rc; i++) {
+        char *in = resolve_path(inputs[i]);
+        if (path_within(in, out) || path_within(out, in))
+            rc = seal_err("%s %s: would write into the input %s; choose another path", option, path, inputs[i]);
+        free(in);
+    }
+    free(out);
+    if (!rc && !force && is_nonempty(path))
+        rc = seal_err("%s %s: already exists and is not empty; pass --force to replace it", option, path);
+    return rc;
+}
+
+void seal_clean_stale_tmp(const char *dir) {
+    DIR *d = opendir(*dir ? dir : ".");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        int used = 0;
+        if (sscanf(e->d_name, ".seal-tmp-%ld-%n", &pid, &used) != 1 || used == 0 || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
+        char *p = seal_path_join(dir, e->d_name);
+        seal_rm_rf(p);
+        free(p);
+    }
+    closedir(d);
 }

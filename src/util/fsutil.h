@@ -56,4 +56,18 @@ void seal_replace_dir_recover(const char *dir);
 /* The whole of the above for a buffer already in memory. */
 int seal_write_file_atomic(const char *path, const void *data, size_t len);
 
+/* The output contract, checked by every command before it claims an output.
+ * Refuses (naming option and path) when path is an existing non-empty file or
+ * directory and force is 0, and always when path is, contains or lies inside
+ * one of inputs (a NULL-terminated list, e.g. {model_dir, NULL}; NULL for
+ * none): an input model is never written into. A missing or empty path is
+ * fine. Paths are compared after resolving links (realpath of the deepest
+ * existing parent). */
+int seal_output_check(const char *path, const char *option, int force, const char *const *inputs);
+
+/* Temp files of ours are named ".seal-tmp-PID-XXXXXX" (seal_atomic_begin).
+ * Remove those in dir whose process PID no longer runs: a killed writer's
+ * leftovers. Best effort: errors are ignored. */
+void seal_clean_stale_tmp(const char *dir);
+
 #endif
