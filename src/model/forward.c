@@ -195,17 +195,18 @@ static void attn_task(void *ctx, int task, int thread) {
 /* Training layout: one task per (sequence, kv head), as matrix products. */
 typedef struct {
     seal_fwd *f;
+    const fwd_train *tr;
     const seal_kvcache *kv;
     int layer;
     float *q, *att, *lse;
 } attn_seq_job;
 
-attn_view attn_view_for(const seal_fwd *f, const seal_kvcache *kv, int layer, int s, int kvh, float *q, float *att,
-                        float *lse) {
+attn_view attn_view_for(const seal_fwd *f, const fwd_train *tr, const seal_kvcache *kv, int layer, int s, int kvh,
+                        float *q, float *att, float *lse) {
     const seal_config *c = &f->m->cfg;
     int hd = c->head_dim, group = c->n_heads / c->n_kv_heads;
-    size_t start = (size_t)f->seq_start[s];
-    attn_view v = {.L = f->seq_len[s], .hd = hd, .group = group, .scale = (float)(1.0 / sqrt((double)hd)),
+    size_t start = (size_t)tr->seq_start[s];
+    attn_view v = {.L = tr->seq_len[s], .hd = hd, .group = group, .scale = (float)(1.0 / sqrt((double)hd)),
                    .q = q + (start * c->n_heads + (size_t)kvh * group) * hd, .q_stride = c->n_heads * hd,
                    .k = kv_row(kv, kv->k, layer, s, 0) + (size_t)kvh * hd, .v = kv_row(kv, kv->v, layer, s, 0) + (size_t)kvh * hd,
                    .kv_stride = kv->kv_dim, .out = att + (start * c->n_heads + (size_t)kvh * group) * hd,
@@ -216,8 +217,9 @@ attn_view attn_view_for(const seal_fwd *f, const seal_kvcache *kv, int layer, in
 static void attn_seq_task(void *ctx, int task, int thread) {
     attn_seq_job *J = ctx;
     int nkv = J->f->m->cfg.n_kv_heads;
-    attn_view v = attn_view_for(J->f, J->kv, J->layer, task / nkv, task % nkv, J->q, J->att, J->lse);
-    attn_group_forward(&v, J->f->save->attn_scratch + (size_t)thread * J->f->save->attn_scratch_per_thread);
+    attn_view v = attn_view_for(J->f, J->tr, J->kv, J->layer, task / nkv, task % nkv, J->q, J->att, J->lse);
+    const fwd_save *s = J->tr->save;
+    attn_group_forward(&v, s->attn_scratch + (size_t)thread * s->attn_scratch_per_thread);
 }
 
 /* ---- one decoder layer ---- */
@@ -236,10 +238,10 @@ static void store_kv(seal_fwd *f, seal_kvcache *kv, int layer, int n, const int 
 
 /* y [n][out] = x W^T + b, plus the adapter's scale * (x A^T) B^T when it
  * targets this module; u_save [n][r] keeps x A^T for the backward pass. */
-static void linear(seal_fwd *f, int l, int mod, float *y, const float *x, const seal_mat *w, const float *b, int n,
-                   float *u_save) {
-    /* training (saving) takes the faster BLAS path; inference keeps the batch-invariant kernel */
-    void (*mm)(seal_pool *, float *, const float *, const seal_mat *, const float *, int) = f->save ? matmul_fast : matmul;
+static void linear(seal_fwd *f, const fwd_train *tr, int l, int mod, float *y, const float *x, const seal_mat *w,
+                   const float *b, int n, float *u_save) {
+    /* training takes the faster BLAS path; inference keeps the batch-invariant kernel */
+    void (*mm)(seal_pool *, float *, const float *, const seal_mat *, const float *, int) = tr ? matmul_fast : matmul;
     mm(f->pool, y, x, w, b, n);
     if (!f->adapter) return;
     const lora_pair *p = adapter_pair(f->adapter, l, mod);
@@ -247,11 +249,11 @@ static void linear(seal_fwd *f, int l, int mod, float *y, const float *x, const 
     int r = f->adapter->rank;
     seal_mat A = {p->A, SEAL_F32, r, p->in}, B = {p->B, SEAL_F32, p->out, r};
     float *u = u_save ? u_save : f->lora_u;
-    if (f->save && f->dropout_seed && f->adapter->dropout > 0) { /* PEFT: B(A(dropout(x))) */
+    if (tr && tr->dropout_seed && f->adapter->dropout > 0) { /* PEFT: B(A(dropout(x))) */
         for (int t = 0; t < n; t++)
             for (int c = 0; c < p->in; c++)
                 f->lora_x[(size_t)t * p->in + c] = x[(size_t)t * p->in + c] *
-                    lora_dropout_keep(f->dropout_seed, l, mod, t, c, f->adapter->dropout);
+                    lora_dropout_keep(tr->dropout_seed, l, mod, t, c, f->adapter->dropout);
         x = f->lora_x;
     }
     mm(f->pool, u, x, &A, NULL, n);
@@ -264,11 +266,11 @@ typedef struct {
     float *xn1, *q, *att, *lse, *x_mid, *xn2, *gate, *up, *rstd1, *rstd2, *u[MOD_COUNT];
 } layer_bufs;
 
-static layer_bufs bufs_for(seal_fwd *f, int l) {
+static layer_bufs bufs_for(seal_fwd *f, const fwd_train *tr, int l) {
     const seal_config *c = &f->m->cfg;
     layer_bufs b = {.xn1 = f->xn, .q = f->q, .att = f->att, .xn2 = f->xn, .gate = f->gate, .up = f->up};
-    fwd_save *s = f->save;
-    if (!s) return b;
+    if (!tr) return b;
+    fwd_save *s = tr->save;
     size_t slot = fwd_save_slot(s, l), T = (size_t)s->cap, H = (size_t)c->hidden;
     size_t Q = (size_t)c->n_heads * c->head_dim, F = (size_t)c->ffn;
     b.xn1 = s->xn1 + slot * T * H;
@@ -291,18 +293,18 @@ static void rmsnorm_saving(float *out, float *rstd_save, const float *x, const f
     if (rstd_save) rmsnorm_rstd(rstd_save, x, n, d, eps);
 }
 
-void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, const int *pos) {
+void fwd_layer(seal_fwd *f, const fwd_train *tr, seal_kvcache *kv, int l, int n, const int *seq, const int *pos) {
     const seal_config *c = &f->m->cfg;
     const seal_layer *ly = &f->m->layers[l];
     int hd = c->head_dim, half = hd / 2;
     float eps = (float)c->rms_eps;
-    layer_bufs b = bufs_for(f, l);
-    if (f->save) memcpy(f->save->x_in + (size_t)l * f->save->cap * c->hidden, f->x, sizeof(float) * (size_t)n * c->hidden);
+    layer_bufs b = bufs_for(f, tr, l);
+    if (tr) memcpy(tr->save->x_in + (size_t)l * tr->save->cap * c->hidden, f->x, sizeof(float) * (size_t)n * c->hidden);
 
     rmsnorm_saving(b.xn1, b.rstd1, f->x, ly->attn_norm, n, c->hidden, eps);
-    linear(f, l, MOD_Q, b.q, b.xn1, &ly->q, ly->q_bias, n, b.u[MOD_Q]);
-    linear(f, l, MOD_K, f->k, b.xn1, &ly->k, ly->k_bias, n, b.u[MOD_K]);
-    linear(f, l, MOD_V, f->v, b.xn1, &ly->v, ly->v_bias, n, b.u[MOD_V]);
+    linear(f, tr, l, MOD_Q, b.q, b.xn1, &ly->q, ly->q_bias, n, b.u[MOD_Q]);
+    linear(f, tr, l, MOD_K, f->k, b.xn1, &ly->k, ly->k_bias, n, b.u[MOD_K]);
+    linear(f, tr, l, MOD_V, f->v, b.xn1, &ly->v, ly->v_bias, n, b.u[MOD_V]);
     for (int t = 0; t < n; t++) {
         const float *cs = f->rope_cos + (size_t)t * half, *sn = f->rope_sin + (size_t)t * half;
         for (int h = 0; h < c->n_heads; h++) rope_rotate(b.q + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
@@ -311,24 +313,24 @@ void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, cons
     store_kv(f, kv, l, n, seq, pos);
     float *q_keep = f->q, *att_keep = f->att;
     f->q = b.q; f->att = b.att; /* the attention tasks read f->q and write f->att */
-    if (f->save && f->seq_start) {
-        attn_seq_job job = {f, kv, l, b.q, b.att, b.lse};
-        seal_pool_run(f->pool, f->n_seq * c->n_kv_heads, attn_seq_task, &job);
+    if (tr) {
+        attn_seq_job job = {f, tr, kv, l, b.q, b.att, b.lse};
+        seal_pool_run(f->pool, tr->n_seq * c->n_kv_heads, attn_seq_task, &job);
     } else {
         attn_job job = {f, kv, l, seq, pos, b.lse};
         seal_pool_run(f->pool, n * c->n_kv_heads, attn_task, &job);
     }
     f->q = q_keep; f->att = att_keep;
-    linear(f, l, MOD_O, f->xn, b.att, &ly->o, ly->o_bias, n, b.u[MOD_O]);
+    linear(f, tr, l, MOD_O, f->xn, b.att, &ly->o, ly->o_bias, n, b.u[MOD_O]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);
     if (b.x_mid) memcpy(b.x_mid, f->x, sizeof(float) * (size_t)n * c->hidden);
 
     rmsnorm_saving(b.xn2, b.rstd2, f->x, ly->mlp_norm, n, c->hidden, eps);
-    linear(f, l, MOD_GATE, b.gate, b.xn2, &ly->gate, ly->gate_bias, n, b.u[MOD_GATE]);
-    linear(f, l, MOD_UP, b.up, b.xn2, &ly->up, ly->up_bias, n, b.u[MOD_UP]);
+    linear(f, tr, l, MOD_GATE, b.gate, b.xn2, &ly->gate, ly->gate_bias, n, b.u[MOD_GATE]);
+    linear(f, tr, l, MOD_UP, b.up, b.xn2, &ly->up, ly->up_bias, n, b.u[MOD_UP]);
     float *h = f->gate; /* silu(gate)*up; the saved pre-activations stay intact */
     swiglu_forward_pool(f->pool, h, b.gate, b.up, (size_t)n * c->ffn);
-    linear(f, l, MOD_DOWN, f->xn, h, &ly->down, ly->down_bias, n, b.u[MOD_DOWN]);
+    linear(f, tr, l, MOD_DOWN, f->xn, h, &ly->down, ly->down_bias, n, b.u[MOD_DOWN]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);
 }
 
@@ -347,19 +349,19 @@ int fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const 
     return 0;
 }
 
-void fwd_final(seal_fwd *f, int n, float *out) {
+void fwd_final(seal_fwd *f, const fwd_train *tr, int n, float *out) {
     const seal_config *c = &f->m->cfg;
-    if (f->save) {
-        memcpy(f->save->x_final, f->x, sizeof(float) * (size_t)n * c->hidden);
-        rmsnorm_rstd(f->save->rstd_final, f->x, n, c->hidden, (float)c->rms_eps);
+    if (tr) {
+        memcpy(tr->save->x_final, f->x, sizeof(float) * (size_t)n * c->hidden);
+        rmsnorm_rstd(tr->save->rstd_final, f->x, n, c->hidden, (float)c->rms_eps);
     }
     rmsnorm_forward(out, f->x, f->m->final_norm, n, c->hidden, (float)c->rms_eps);
 }
 
 int fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *out) {
     if (fwd_embed(f, kv, n, tok, seq, pos)) return -1;
-    for (int l = 0; l < f->m->cfg.n_layers; l++) fwd_layer(f, kv, l, n, seq, pos);
-    fwd_final(f, n, out);
+    for (int l = 0; l < f->m->cfg.n_layers; l++) fwd_layer(f, NULL, kv, l, n, seq, pos);
+    fwd_final(f, NULL, n, out);
     for (int t = 0; t < n; t++)
         if (kv->len[seq[t]] < pos[t] + 1) kv->len[seq[t]] = pos[t] + 1;
     return 0;

@@ -63,14 +63,20 @@ typedef struct {
     const seal_adapter *adapter;                 /* LoRA applied at run time, or NULL */
     float *lora_u, *lora_y;                      /* [cap][rank], [cap][max out] */
     float *lora_x;                               /* [cap][max in]: dropped-out input (training) */
-    unsigned long long dropout_seed;             /* LoRA dropout on when nonzero and saving */
-    fwd_save *save;                              /* training: keep activations, or NULL */
-    /* Training batches lay each sequence's tokens end to end at positions
-     * 0..len-1: with this layout set, attention runs as per-sequence matrix
-     * products (kern/attention.h) instead of per-token rows. */
-    const int *seq_start, *seq_len;
-    int n_seq;
 } seal_fwd;
+
+/* What a training forward does beyond inference, passed explicitly to
+ * fwd_layer / fwd_final (NULL for inference). With it the layer runs the
+ * training path: matmul_fast (BLAS above 48 tokens: faster, not batch
+ * invariant; see kern/matmul.h), attention as per-sequence matrix products
+ * (kern/attention.h) over a batch whose sequences lie end to end at positions
+ * 0..len-1, activations kept in save, and LoRA dropout under dropout_seed. */
+typedef struct {
+    fwd_save *save;                  /* activations for the backward pass (required) */
+    unsigned long long dropout_seed; /* LoRA dropout mask seed; 0 = no dropout */
+    const int *seq_start, *seq_len;  /* [n_seq] each sequence's first token and length */
+    int n_seq;
+} fwd_train;
 
 int fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max_len);
 void fwd_free(seal_fwd *f);
@@ -89,11 +95,12 @@ float lora_dropout_keep(unsigned long long seed, int l, int mod, int t, int c, f
 void fwd_set_adapter(seal_fwd *f, const seal_adapter *a);
 
 /* The steps of fwd_tokens, for the training code: embed n tokens into f->x
- * (and their RoPE angles), run layer l in place on f->x (saving activations
- * into f->save when set), and the final norm into out. */
+ * (and their RoPE angles), run layer l in place on f->x, and the final norm
+ * into out. tr NULL: the inference arithmetic of fwd_tokens; else the
+ * training path described at fwd_train, saving activations into tr->save. */
 int fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos);
-void fwd_layer(seal_fwd *f, seal_kvcache *kv, int l, int n, const int *seq, const int *pos);
-void fwd_final(seal_fwd *f, int n, float *out);
+void fwd_layer(seal_fwd *f, const fwd_train *tr, seal_kvcache *kv, int l, int n, const int *seq, const int *pos);
+void fwd_final(seal_fwd *f, const fwd_train *tr, int n, float *out);
 
 /* Activation storage for training on up to cap tokens. */
 void fwd_save_init(fwd_save *s, const seal_config *cfg, const seal_adapter *a, int cap, int recompute, int max_len,
@@ -102,10 +109,10 @@ void fwd_save_free(fwd_save *s);
 /* Where layer l's saved activations live (layer 0's slot when recomputing). */
 static inline size_t fwd_save_slot(const fwd_save *s, int l) { return s->recompute ? 0 : (size_t)l; }
 
-/* The attention view of (sequence s, kv head kvh) of a training batch, over
- * the given q / attention-output / lse buffers (for the backward pass). */
-attn_view attn_view_for(const seal_fwd *f, const seal_kvcache *kv, int layer, int s, int kvh, float *q, float *att,
-                        float *lse);
+/* The attention view of (sequence s, kv head kvh) of the training batch tr,
+ * over the given q / attention-output / lse buffers (for the backward pass). */
+attn_view attn_view_for(const seal_fwd *f, const fwd_train *tr, const seal_kvcache *kv, int layer, int s, int kvh,
+                        float *q, float *att, float *lse);
 
 /* logits [n][vocab] = h [n][hidden] . lm_head^T */
 void fwd_logits(seal_fwd *f, const float *h, int n, float *logits);

@@ -110,7 +110,6 @@ int train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const se
     if (fwd_init(&tc->f, m, pool, cap, max_len) || kv_init(&tc->kv, c, n_seq, max_len)) return -1;
     fwd_set_adapter(&tc->f, a);
     fwd_save_init(&tc->save, c, a, cap, recompute, max_len, pool ? seal_pool_threads(pool) : 1);
-    tc->f.save = &tc->save;
     size_t T = (size_t)cap, H = (size_t)c->hidden, Q = (size_t)c->n_heads * c->head_dim;
     size_t KV = (size_t)c->n_kv_heads * c->head_dim, F = (size_t)c->ffn;
     size_t wide = (size_t)max3(c->hidden, (int)Q, c->ffn);
@@ -201,6 +200,7 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
  * recomputes the scores from q, K and the saved log-sum-exp. */
 typedef struct {
     train_ctx *tc;
+    const fwd_train *tr;
     int layer;
     float *q, *att, *lse;
 } attn_back_job;
@@ -210,8 +210,8 @@ static void attn_back_task(void *ctx, int task, int thread) {
     train_ctx *tc = J->tc;
     const seal_config *c = &tc->m->cfg;
     int nkv = c->n_kv_heads, hd = c->head_dim, s = task / nkv, kvh = task % nkv;
-    attn_view v = attn_view_for(&tc->f, &tc->kv, J->layer, s, kvh, J->q, J->att, J->lse);
-    size_t start = (size_t)tc->f.seq_start[s], qoff = (start * c->n_heads + (size_t)kvh * v.group) * hd;
+    attn_view v = attn_view_for(&tc->f, J->tr, &tc->kv, J->layer, s, kvh, J->q, J->att, J->lse);
+    size_t start = (size_t)J->tr->seq_start[s], qoff = (start * c->n_heads + (size_t)kvh * v.group) * hd;
     size_t kvoff = (start * nkv + (size_t)kvh) * hd;
     attn_group_backward(&v, tc->datt + qoff, tc->dq + qoff, tc->dk + kvoff, tc->dv + kvoff, nkv * hd,
                         tc->save.attn_scratch + (size_t)thread * tc->save.attn_scratch_per_thread);
@@ -239,7 +239,8 @@ static saved_layer saved_for(train_ctx *tc, int l) {
 }
 
 /* tc->dx holds dL/d(layer output); leaves dL/d(layer input). */
-static void layer_backward(train_ctx *tc, train_grads *g, const train_batch *b, int l, unsigned long long dseed) {
+static void layer_backward(train_ctx *tc, const fwd_train *tr, train_grads *g, const train_batch *b, int l) {
+    unsigned long long dseed = tr->dropout_seed;
     const seal_config *c = &tc->m->cfg;
     const seal_layer *ly = &tc->m->layers[l];
     saved_layer sv = saved_for(tc, l);
@@ -256,7 +257,7 @@ static void layer_backward(train_ctx *tc, train_grads *g, const train_batch *b, 
 
     /* attention: x_mid = x_in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))) */
     linear_back(tc, g, l, MOD_O, &ly->o, sv.att, sv.u[MOD_O], tc->dx, tc->datt, 0, n, dseed);
-    attn_back_job job = {tc, l, (float *)sv.q, (float *)sv.att, (float *)sv.lse};
+    attn_back_job job = {tc, tr, l, (float *)sv.q, (float *)sv.att, (float *)sv.lse};
     seal_pool_run(tc->pool, b->n_seq * c->n_kv_heads, attn_back_task, &job);
     for (int t = 0; t < n; t++) {
         const float *cs = tc->f.rope_cos + (size_t)t * half, *sn = tc->f.rope_sin + (size_t)t * half;
@@ -334,19 +335,23 @@ static int check_batch(const train_ctx *tc, const train_batch *b) {
     return 0;
 }
 
+/* The training context of the forward over batch b: the same path (BLAS,
+ * per-sequence attention, saving) for the step and for the loss-only pass. */
+static fwd_train train_pass(train_ctx *tc, const train_batch *b, unsigned long long dseed) {
+    return (fwd_train){.save = &tc->save, .dropout_seed = dseed, .seq_start = b->start, .seq_len = b->len,
+                       .n_seq = b->n_seq};
+}
+
 int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dseed, double *loss,
                      double *nll_sum) {
     const seal_config *c = &tc->m->cfg;
     if (check_batch(tc, b)) return -1;
     *loss = *nll_sum = 0;
     seal_fwd *f = &tc->f;
-    f->dropout_seed = dseed;
-    f->seq_start = b->start;
-    f->seq_len = b->len;
-    f->n_seq = b->n_seq;
+    fwd_train tr = train_pass(tc, b, dseed);
     if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
-    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tc->kv, l, b->n, b->seq, b->pos);
-    fwd_final(f, b->n, tc->hidden);
+    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
+    fwd_final(f, &tr, b->n, tc->hidden);
 
     head_backward(tc, g, b, loss, nll_sum);
     memset(tc->dx, 0, sizeof(float) * (size_t)b->n * c->hidden);
@@ -355,14 +360,13 @@ int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsign
     for (int l = c->n_layers - 1; l >= 0; l--) {
         if (tc->save.recompute) { /* run layer l again from its saved input */
             memcpy(f->x, tc->save.x_in + (size_t)l * tc->save.cap * c->hidden, sizeof(float) * (size_t)b->n * c->hidden);
-            fwd_layer(f, &tc->kv, l, b->n, b->seq, b->pos);
+            fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
         }
-        layer_backward(tc, g, b, l, dseed);
+        layer_backward(tc, &tr, g, b, l);
     }
     if (g->full)
         for (int t = 0; t < b->n; t++)
             vec_axpy(g->d_embed + (size_t)b->tok[t] * c->hidden, 1.0f, tc->dx + (size_t)t * c->hidden, c->hidden);
-    f->dropout_seed = 0;
     return 0;
 }
 
@@ -370,13 +374,10 @@ int train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, lon
     const seal_config *c = &tc->m->cfg;
     if (check_batch(tc, b)) return -1;
     seal_fwd *f = &tc->f;
-    f->dropout_seed = 0;
-    f->seq_start = b->start;
-    f->seq_len = b->len;
-    f->n_seq = b->n_seq;
+    fwd_train tr = train_pass(tc, b, 0);
     if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
-    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tc->kv, l, b->n, b->seq, b->pos);
-    fwd_final(f, b->n, tc->hidden);
+    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
+    fwd_final(f, &tr, b->n, tc->hidden);
     int V = c->vocab, rows[LOGIT_ROWS], k = 0;
     for (int t = 0; t < b->n; t++) {
         if (b->weight[t] != 0.0f) rows[k++] = t;
