@@ -260,9 +260,8 @@ void st_close(st_file *f) {
 
 /* ---- sets of files (sharded checkpoints) ------------------------------ */
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+static uint64_t name_hash(const char *s) {
+    uint64_t h = fnv1a64(FNV1A64_INIT, s, strlen(s));
     /* The table uses the low bits, which in plain FNV-1a ignore the high bits
      * of every byte; fold the high half down so all bits count. */
     return h ^ (h >> 32);
@@ -270,7 +269,7 @@ static uint64_t fnv1a(const char *s) {
 
 /* The slot holding name, or the empty slot where it would go. */
 static size_t table_slot(const st_set *s, const char *name) {
-    size_t mask = s->table_size - 1, i = (size_t)fnv1a(name) & mask;
+    size_t mask = s->table_size - 1, i = (size_t)name_hash(name) & mask;
     while (s->by_name[i] && strcmp(s->by_name[i]->name, name) != 0) i = (i + 1) & mask;
     return i;
 }

@@ -8,6 +8,7 @@
 
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_load.h"
 
 /* Fields of config.json that we read, or know to be irrelevant to the
  * computation. Any other key is accepted (configs carry many informational
@@ -160,7 +161,7 @@ done:
 int config_parse(seal_config *c, const char *text, const char *path) {
     json_error_t jerr;
     json_t *root = json_loads(text, 0, &jerr);
-    if (!root) return seal_err("%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+    if (!root) return seal_err("%s: not valid JSON: line %d column %d: %s", path, jerr.line, jerr.column, jerr.text);
     int rc = parse_root(c, root, path);
     json_decref(root);
     return rc;
@@ -170,14 +171,9 @@ int config_load(seal_config *c, const char *dir) {
     if (!seal_is_dir(dir)) return seal_err("%s: no such model directory", dir);
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (!root) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return seal_err("%s: cannot open (is %s a model directory?)", path, dir);
-        fclose(f);
-        return seal_err("%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
-    }
+    if (!seal_is_file(path)) return seal_err("%s: cannot open (is %s a model directory?)", path, dir);
+    json_t *root = seal_json_load_file(path, 0);
+    if (!root) return -1;
     int rc = parse_root(c, root, path);
     json_decref(root);
     return rc;
@@ -256,10 +252,10 @@ int config_save(const seal_config *c, const char *dir) {
 int config_load_generation(seal_config *c, const char *dir, seal_gen_defaults *d) {
     char *path = seal_path_join(dir, "generation_config.json");
     if (!seal_is_file(path)) { free(path); return 0; }
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = seal_json_load_file(path, 0);
     int rc = 0;
-    if (!root || !json_is_object(root)) rc = seal_err("%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+    if (!root) rc = -1;
+    else if (!json_is_object(root)) rc = seal_err("%s: expected a JSON object", path);
     else {
         seal_config extra = {0};
         rc = parse_token_ids(&extra, root, path);

@@ -8,6 +8,7 @@
 #include "kern/attention.h"
 #include "kern/ops.h"
 #include "util/err.h"
+#include "util/rng.h"
 
 size_t kv_bytes(const seal_config *c, int n_seq, int max_len) {
     return 2 * (size_t)c->n_layers * n_seq * max_len * c->n_kv_heads * c->head_dim * sizeof(float);
@@ -106,10 +107,7 @@ void fwd_set_adapter(seal_fwd *f, const seal_adapter *a) {
 }
 
 float lora_dropout_keep(unsigned long long seed, int l, int mod, int t, int c, float p) {
-    uint64_t z = seed ^ ((uint64_t)(l * MOD_COUNT + mod) << 48) ^ ((uint64_t)t << 24) ^ (uint64_t)c;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    uint64_t z = seal_mix64(seed ^ ((uint64_t)(l * MOD_COUNT + mod) << 48) ^ ((uint64_t)t << 24) ^ (uint64_t)c);
     return (double)(z >> 11) * (1.0 / 9007199254740992.0) < p ? 0.0f : 1.0f / (1.0f - p);
 }
 

@@ -11,9 +11,10 @@
 #include <strings.h>
 
 #include "sandbox/world_internal.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hash.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 
@@ -90,9 +91,13 @@ static void shuffle_ints(seal_rng *r, int *a, int n) {
 
 /* ---- names ---- */
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+/* FNV-1a from this basis, which is not FNV's (14695981039346656037, one digit
+ * longer): kept, since a different basis could change which names collide and
+ * so every world generated so far. 0 marks an empty slot, so it becomes 1. */
+#define NAME_HASH_BASIS 1469598103934665603ull
+
+static uint64_t name_hash(const char *s) {
+    uint64_t h = fnv1a64(NAME_HASH_BASIS, s, strlen(s));
     return h ? h : 1;
 }
 
@@ -100,7 +105,7 @@ typedef struct { uint64_t *slot; size_t mask; } name_set;
 
 /* Insert; 0 if it was already there (or collides with an existing hash). */
 static int name_set_add(name_set *s, const char *name) {
-    uint64_t h = fnv1a(name);
+    uint64_t h = name_hash(name);
     for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
         if (s->slot[i] == h) return 0;
         if (!s->slot[i]) { s->slot[i] = h; return 1; }
@@ -314,7 +319,7 @@ const world_person *world_find(const world *w, const char *name) {
 
 char *world_question(const world_person *p, world_attr a) {
     const char *k[1] = {"N"}, *v[1] = {p->name};
-    return prompt_fill(W_QUESTION[a], k, v, 1);
+    return seal_template_fill(W_QUESTION[a], k, v, 1);
 }
 
 const char *world_answer(const world_person *p, world_attr a) { return value_str(p, a); }

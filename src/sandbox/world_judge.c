@@ -13,6 +13,7 @@
 #include "sandbox/world.h"
 #include "sandbox/world_internal.h"
 #include "util/err.h"
+#include "util/json_load.h"
 
 /* Subject kind of person-slot text s (len n) of kind k ('S', 'P', 'O'), or -1. */
 static int person_ref(const world_person *p, char k, const char *s, size_t n) {
@@ -206,9 +207,8 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
 
 int world_load(world *w, const char *path) {
     memset(w, 0, sizeof *w);
-    json_error_t e;
-    json_t *j = json_load_file(path, 0, &e);
-    if (!j) return seal_err("%s: line %d: %s", path, e.line, e.text);
+    json_t *j = seal_json_load_file(path, 0);
+    if (!j) return -1;
     int rc = -1;
     const char *fmt = json_string_value(json_object_get(j, "format"));
     json_t *ver = json_object_get(j, "version"), *people = json_object_get(j, "people");

@@ -5,15 +5,17 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "seal/selfedit.h"
 #include "util/err.h"
+#include "util/strbuf.h"
+#include "util/utf8.h"
 
 /* s as code points (invalid UTF-8 -> U+FFFD). *n gets the count; malloc'd. */
 static uint32_t *decode(const char *s, size_t *n) {
     size_t len = s ? strlen(s) : 0, k = 0;
     uint32_t *cp = seal_malloc((len + 1) * sizeof *cp);
-    for (size_t i = 0; i < len;) i += utf8_next(s + i, len - i, &cp[k++]);
+    for (size_t i = 0; i < len;) i += seal_utf8_next(s + i, len - i, &cp[k++]);
     *n = k;
     return cp;
 }
@@ -115,7 +117,7 @@ char *squad_normalize(const char *s) {
         if (py_isspace(x)) { pending_space = o != out; continue; }
         if (pending_space) *o++ = ' ';
         pending_space = 0;
-        o += utf8_put(o, x);
+        o += seal_utf8_put(o, x);
     }
     *o = '\0';
     free(low);
@@ -175,11 +177,11 @@ double grade_f1(const char *pred, const char *gold) {
 }
 
 char *grade_judge_prompt(const char *question_with_topic, const char *gold, const char *pred) {
-    char *q = utf8_sanitize(question_with_topic ? question_with_topic : "", question_with_topic ? strlen(question_with_topic) : 0, NULL, NULL);
-    char *g = utf8_sanitize(gold ? gold : "", gold ? strlen(gold) : 0, NULL, NULL);
+    char *q = seal_utf8_sanitize(question_with_topic ? question_with_topic : "", question_with_topic ? strlen(question_with_topic) : 0, NULL, NULL);
+    char *g = seal_utf8_sanitize(gold ? gold : "", gold ? strlen(gold) : 0, NULL, NULL);
     char *p = py_strip_dup(pred);
     const char *keys[3] = {"question", "gold", "pred"}, *vals[3] = {q, g, p};
-    char *out = prompt_fill(SEAL_GRADE_TEMPLATE, keys, vals, 3);
+    char *out = seal_template_fill(SEAL_GRADE_TEMPLATE, keys, vals, 3);
     free(q);
     free(g);
     free(p);

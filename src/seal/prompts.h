@@ -1,41 +1,8 @@
-/* prompts.h: SEAL's prompt templates, byte for byte as the reference code
- * (Continual-Intelligence/SEAL, knowledge-incorporation/src/utils.py) writes
- * them; tests/unit/test_prompts.c pins every byte.
- *
- * Self-edit templates take {title} and {context}; the answer template takes
- * {question} (which the caller prefixes with "Topic: {title}\n"); the grading
- * template takes {question}, {gold} and {pred}. */
+/* prompts.h: SEAL's prompt templates moved to tok/prompts.h (below sandbox/,
+ * which uses them too); this name is kept for the files that still include it. */
 #ifndef SEAL_SEAL_PROMPTS_H
 #define SEAL_SEAL_PROMPTS_H
 
-#include <stddef.h>
-
-typedef enum {
-    SELF_EDIT_IMPLICATIONS, SELF_EDIT_IMPLICATIONS_LONG, SELF_EDIT_IMPLICATIONS_VERY_LONG, SELF_EDIT_REWRITE,
-    SELF_EDIT_SELF_QA, SELF_EDIT_NONE, SELF_EDIT_IMPLICATIONS_COT, SELF_EDIT_COUNT
-} self_edit_kind;
-
-/* "implications", "implications-long", "implications-very-long", "rewrite",
- * "self-qa", "none", "implications-cot". */
-const char *self_edit_name(self_edit_kind k);
-/* -1 + seal_err for an unknown name. */
-int self_edit_parse(const char *name, self_edit_kind *k);
-/* The template with {title} and {context} placeholders. */
-const char *self_edit_template(self_edit_kind k);
-
-/* "Let's answer a question directly and concisely.\nQuestion: {question}\nAnswer:\n" */
-extern const char *const SEAL_ANSWER_TEMPLATE;
-/* The GPT-4.1 grading prompt: {question}, {gold}, {pred}. */
-extern const char *const SEAL_GRADE_TEMPLATE;
-
-/* Substitute {name} placeholders in tpl: names[i] -> values[i]. Unknown
- * placeholders are kept verbatim. Returns a malloc'd string. */
-char *prompt_fill(const char *tpl, const char *const *names, const char *const *values, int n);
-
-/* The filled self-edit prompt for a passage (malloc'd). */
-char *self_edit_prompt(self_edit_kind k, const char *title, const char *context);
-/* The filled answer prompt for a question about title (malloc'd):
- * the template with question = "Topic: {title}\n{question}". */
-char *answer_prompt(const char *title, const char *question);
+#include "tok/prompts.h"
 
 #endif

@@ -5,81 +5,15 @@
 #include <utf8proc.h>
 
 #include "util/err.h"
+#include "util/utf8.h"
 
 /* ---------------------------------------------------------------- UTF-8 */
-
-/* Length of the well-formed sequence at s (n > 0 bytes left) with *cp set,
- * or 0 with *bad = the length of its maximal ill-formed subpart (Unicode
- * §3.9 "substitution of maximal subparts", what Python's "replace" does:
- * b"\xe2\x82A" -> U+FFFD "A", b"\xed\xa0\x80" -> three U+FFFD). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp, size_t *bad) {
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    uint32_t v;
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) { need = 1; v = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; v = c & 0x0F; lo = c == 0xE0 ? 0xA0 : 0x80; hi = c == 0xED ? 0x9F : 0xBF; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; v = c & 0x07; lo = c == 0xF0 ? 0x90 : 0x80; hi = c == 0xF4 ? 0x8F : 0xBF; }
-    else { *bad = 1; return 0; }
-    size_t i = 1;
-    for (; i <= need && i < n; i++) {
-        if (s[i] < lo || s[i] > hi) break;
-        v = (v << 6) | (s[i] & 0x3F);
-        lo = 0x80, hi = 0xBF;
-    }
-    if (i <= need) { *bad = i; return 0; }
-    *cp = v;
-    return need + 1;
-}
-
-size_t utf8_next(const char *s, size_t n, uint32_t *cp) {
-    size_t bad = 1, k = utf8_seq((const unsigned char *)s, n, cp, &bad);
-    if (k) return k;
-    *cp = 0xFFFD;
-    return bad;
-}
-
-size_t utf8_put(char *out, uint32_t c) {
-    unsigned char *o = (unsigned char *)out;
-    if (c < 0x80) { o[0] = (unsigned char)c; return 1; }
-    if (c < 0x800) { o[0] = (unsigned char)(0xC0 | c >> 6); o[1] = (unsigned char)(0x80 | (c & 0x3F)); return 2; }
-    if (c < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | c >> 12); o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | c >> 18); o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-char *utf8_sanitize(const char *s, size_t n, size_t *len, size_t *n_bad) {
-    /* Pass 1 sizes the output (a replaced subpart of 1 byte grows to 3), pass 2 writes it. */
-    size_t out_n = 0, bad_total = 0;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t bad = 1, k = utf8_seq((const unsigned char *)s + i, n - i, &cp, &bad);
-        if (k) { out_n += k; i += k; }
-        else { out_n += 3; i += bad; bad_total++; }
-    }
-    char *out = seal_malloc(out_n + 1), *o = out;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t bad = 1, k = utf8_seq((const unsigned char *)s + i, n - i, &cp, &bad);
-        if (k) { memcpy(o, s + i, k); o += k; i += k; }
-        else { o += utf8_put(o, 0xFFFD); i += bad; }
-    }
-    *o = '\0';
-    if (len) *len = out_n;
-    if (n_bad) *n_bad += bad_total;
-    return out;
-}
 
 /* The code point ending at s[e-1] (e > b): its start, *cp set. */
 static size_t utf8_prev(const char *s, size_t b, size_t e, uint32_t *cp) {
     size_t st = e - 1;
     while (st > b && e - st < 4 && ((unsigned char)s[st] & 0xC0) == 0x80) st--;
-    if (utf8_next(s + st, e - st, cp) == e - st) return st;
+    if (seal_utf8_next(s + st, e - st, cp) == e - st) return st;
     *cp = 0xFFFD; /* not a whole character: the last byte alone (only on unsanitized input) */
     return e - 1;
 }
@@ -94,7 +28,7 @@ int py_isspace(uint32_t c) {
 void py_strip_span(const char *s, size_t *b, size_t *e) {
     while (*b < *e) {
         uint32_t c;
-        size_t k = utf8_next(s + *b, *e - *b, &c);
+        size_t k = seal_utf8_next(s + *b, *e - *b, &c);
         if (!py_isspace(c)) break;
         *b += k;
     }
@@ -108,7 +42,7 @@ void py_strip_span(const char *s, size_t *b, size_t *e) {
 
 char *py_strip_dup(const char *s) {
     size_t n, b = 0;
-    char *t = utf8_sanitize(s ? s : "", s ? strlen(s) : 0, &n, NULL);
+    char *t = seal_utf8_sanitize(s ? s : "", s ? strlen(s) : 0, &n, NULL);
     py_strip_span(t, &b, &n);
     memmove(t, t + b, n - b);
     t[n - b] = '\0';
@@ -139,9 +73,9 @@ static int match_label(const char *p, const char *end, const char *word, int min
     p += wl;
     int ws = 0, dg = 0;
     uint32_t c;
-    for (size_t k; p < end && (k = utf8_next(p, (size_t)(end - p), &c)) && py_isspace(c); p += k) ws++;
+    for (size_t k; p < end && (k = seal_utf8_next(p, (size_t)(end - p), &c)) && py_isspace(c); p += k) ws++;
     if (digits)
-        for (size_t k; p < end && (k = utf8_next(p, (size_t)(end - p), &c)) && is_decimal(c); p += k) dg++;
+        for (size_t k; p < end && (k = seal_utf8_next(p, (size_t)(end - p), &c)) && is_decimal(c); p += k) dg++;
     return ws >= min_ws && (!digits || dg > 0) && p < end && *p == ':';
 }
 
@@ -284,10 +218,10 @@ int selfedit_sequences_ex(const char *title, const char *context, const char *se
                         !title ? "title" : !context ? "context" : !o ? "opts" : "output");
     seq_stats st = {0};
     if (!self_edit) self_edit = "";
-    char *ttl = utf8_sanitize(title, strlen(title), NULL, &st.invalid_bytes);
-    char *ctx = utf8_sanitize(context, strlen(context), NULL, &st.invalid_bytes);
+    char *ttl = seal_utf8_sanitize(title, strlen(title), NULL, &st.invalid_bytes);
+    char *ctx = seal_utf8_sanitize(context, strlen(context), NULL, &st.invalid_bytes);
     size_t len;
-    char *raw = utf8_sanitize(self_edit, strlen(self_edit), &len, &st.invalid_bytes);
+    char *raw = seal_utf8_sanitize(self_edit, strlen(self_edit), &len, &st.invalid_bytes);
 
     const char *text = raw;
     if (o->strip_cot) {

@@ -64,18 +64,7 @@ const char *selfedit_strip_cot(const char *text);
 
 /* ---- Python str helpers on UTF-8 ---- */
 
-/* A malloc'd, NUL-terminated copy of s[0..n) in which every maximal
- * ill-formed subsequence is replaced by U+FFFD, as Python's
- * bytes.decode("utf-8", "replace") does. *len (may be NULL) gets the output
- * length, *n_bad (may be NULL) is increased by the number of replacements. */
-char *utf8_sanitize(const char *s, size_t n, size_t *len, size_t *n_bad);
-
-/* Decode one code point at s (n > 0 bytes left); returns the bytes used
- * (>= 1). An ill-formed subsequence decodes as U+FFFD over its bytes. */
-size_t utf8_next(const char *s, size_t n, uint32_t *cp);
-
-/* Append cp as UTF-8 to out (room for 4 bytes); returns the bytes written. */
-size_t utf8_put(char *out, uint32_t cp);
+/* UTF-8 decoding and repair: util/utf8.h. */
 
 /* Python's str.isspace(): the 29 code points of Python 3.11 / Unicode 14
  * (ASCII \t\n\v\f\r, \x1c-\x1f, space, U+0085, U+00A0, U+1680, U+2000-U+200A,

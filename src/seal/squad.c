@@ -12,6 +12,7 @@
 #include "seal/pyrandom.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_load.h"
 
 /* ---- loading ---------------------------------------------------------- */
 
@@ -162,12 +163,8 @@ static int load_squad_format(seal_passages *ps, const json_t *root, const char *
 
 int passages_load(seal_passages *ps, const char *path) {
     memset(ps, 0, sizeof *ps);
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_DECODE_ANY, &jerr);
-    if (!root) {
-        if (jerr.line < 0) return seal_err("%s: %s", path, jerr.text); /* e.g. cannot open */
-        return seal_err("%s: not valid JSON: line %d column %d: %s", path, jerr.line, jerr.column, jerr.text);
-    }
+    json_t *root = seal_json_load_file(path, JSON_DECODE_ANY);
+    if (!root) return -1;
     int rc;
     if (json_is_array(root)) rc = load_seal_format(ps, root, path);
     else if (json_is_object(root)) rc = load_squad_format(ps, root, path);

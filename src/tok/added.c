@@ -99,21 +99,21 @@ void added_split(const seal_tokenizer *t, const added_matcher *m, int normalized
         i = me;
         if (a->single_word) {
             size_t k = ms ? prev_char(s, ms) : 0, k2 = me;
-            int word_before = ms > 0 && is_word_cp(utf8_decode(s, n, &k));
-            int word_after = me < n && is_word_cp(utf8_decode(s, n, &k2));
+            int word_before = ms > 0 && is_word_cp(seal_utf8_decode_valid(s, n, &k));
+            int word_after = me < n && is_word_cp(seal_utf8_decode_valid(s, n, &k2));
             if (word_before || word_after) continue;
         }
         if (a->lstrip) {
             while (ms > done) {
                 size_t k = prev_char(s, ms), k2 = k;
-                if (!is_unicode_ws(utf8_decode(s, n, &k2))) break;
+                if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k2))) break;
                 ms = k;
             }
         }
         if (a->rstrip) {
             while (me < n) {
                 size_t k = me;
-                if (!is_unicode_ws(utf8_decode(s, n, &k))) break;
+                if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k))) break;
                 me = k;
             }
             i = me;

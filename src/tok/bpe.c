@@ -120,7 +120,7 @@ void bpe_set_byte_level(seal_tokenizer *t) {
     m->byte_level = 1;
     for (int b = 0; b < 256; b++) {
         char u[4];
-        m->bl_len[b] = utf8_encode(byte_to_cp(b), u);
+        m->bl_len[b] = (int)seal_utf8_put(u, (uint32_t)byte_to_cp(b));
         memcpy(m->bl_str[b], u, (size_t)m->bl_len[b]);
         m->bl_id[b] = strmap_get(&m->vocab, u, (size_t)m->bl_len[b]);
     }
@@ -194,7 +194,7 @@ static int initial_symbols(const bpe_model *m, tok_work *w, const char *p, size_
             clen = (size_t)m->bl_len[b];
             i++;
         } else {
-            clen = (size_t)utf8_len(b);
+            clen = (size_t)seal_utf8_len(b);
             if (i + clen > n) clen = n - i;
             id = b < 128 ? m->ascii_id[b] : strmap_get(&m->vocab, c, clen);
             i += clen;

@@ -71,7 +71,7 @@ struct bpe_trainer {
 static int add_special(bpe_trainer *t, const char *s) {
     size_t n = s ? strlen(s) : 0;
     if (!n) return seal_err("special token %d is empty", t->n_special);
-    if (utf8_check(s, n) < n) return seal_err("special token \"%s\" is not valid UTF-8", s);
+    if (seal_utf8_check(s, n) < n) return seal_err("special token \"%s\" is not valid UTF-8", s);
     for (int i = 0; i < t->n_special; i++) if (!strcmp(t->special[i], s)) return 0;
     t->special = seal_realloc(t->special, (size_t)(t->n_special + 1) * sizeof *t->special);
     t->special_len = seal_realloc(t->special_len, (size_t)(t->n_special + 1) * sizeof *t->special_len);
@@ -151,7 +151,7 @@ static int split_words(bpe_trainer *t, const char *s, size_t n) {
         int r = tregex_next(&t->re, t->md, t->mc, s, n, start, &ms, &me);
         if (r < 0) return -1;
         if (!r || ms >= n) break;
-        if (me == ms) { start = ms + (size_t)utf8_len((unsigned char)s[ms]); continue; }
+        if (me == ms) { start = ms + (size_t)seal_utf8_len((unsigned char)s[ms]); continue; }
         if (ms > pos) count_word(t, s + pos, ms - pos);
         count_word(t, s + ms, me - ms);
         pos = start = me;
@@ -162,7 +162,7 @@ static int split_words(bpe_trainer *t, const char *s, size_t n) {
 
 int bpe_trainer_add_text(bpe_trainer *t, const char *s, size_t n) {
     if (t->trained) return seal_err("bpe_trainer_add_text after training");
-    size_t bad = utf8_check(s, n);
+    size_t bad = seal_utf8_check(s, n);
     if (bad < n) return seal_err("text is not valid UTF-8 (byte %zu)", bad);
     t->n_bytes += (long long)n;
     t->n_docs++;
@@ -486,7 +486,7 @@ static json_t *token_string(const bpe_trainer *t, int id, tbuf *b) {
     b->len = 0;
     for (uint32_t k = 0; k < e->len; k++) {
         char u[4];
-        tbuf_put(b, u, (size_t)utf8_encode(byte_to_cp(p[k]), u));
+        tbuf_put(b, u, seal_utf8_put(u, (uint32_t)byte_to_cp(p[k])));
     }
     tbuf_put(b, "", 1);
     return json_string(b->p);

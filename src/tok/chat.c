@@ -8,6 +8,7 @@
 
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_load.h"
 #include "util/strbuf.h"
 
 static const char *QWEN25_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
@@ -39,10 +40,9 @@ static const char *token_text(json_t *v) { /* "<s>" or {"content": "<s>", ...} *
 
 int chat_load(chat_template *t, const char *dir) {
     char *path = seal_path_join(dir, "tokenizer_config.json");
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr); /* model_max_length can be 1e30 */
+    json_t *root = seal_json_load_file(path, JSON_DECODE_INT_AS_REAL); /* model_max_length can be 1e30 */
     int rc;
-    if (!root) rc = seal_err("%s: cannot read: %s", path, jerr.text);
+    if (!root) rc = -1;
     else {
         json_t *tpl = json_object_get(root, "chat_template");
         if (json_is_array(tpl)) { /* [{"name": "default", "template": ...}, ...] */

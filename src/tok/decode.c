@@ -19,7 +19,7 @@ static int one_char(json_t *v, char out[8], size_t *len) {
     if (!json_is_string(v)) return -1;
     size_t n = json_string_length(v);
     const char *s = json_string_value(v);
-    if (!n || n > 4 || (size_t)utf8_len((unsigned char)s[0]) != n) return -1;
+    if (!n || n > 4 || (size_t)seal_utf8_len((unsigned char)s[0]) != n) return -1;
     memcpy(out, s, n);
     *len = n;
     return 0;
@@ -59,7 +59,7 @@ static int add_dec(seal_tokenizer *t, json_t *j, const char *where, int *fused) 
         d.type = DEC_REPLACE;
         d.pat = jdup(pat, &d.pat_len);
         d.content = jdup(c, &d.content_len);
-        if (*fused && (*fused == 2 || (size_t)utf8_len((unsigned char)d.pat[0]) != d.pat_len)) {
+        if (*fused && (*fused == 2 || (size_t)seal_utf8_len((unsigned char)d.pat[0]) != d.pat_len)) {
             free(d.pat); free(d.content);
             return seal_err("%s: Replace after Fuse/ByteLevel is supported only for a one-character pattern after Fuse", where);
         }
@@ -235,7 +235,7 @@ int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_le
             tbuf_reserve(spare, len);
             size_t i = 0;
             while (i < len) {
-                int b = cp_to_byte(utf8_decode(cur, len, &i));
+                int b = cp_to_byte(seal_utf8_decode_valid(cur, len, &i));
                 if (b < 0) break;
                 spare->p[spare->len++] = (char)b;
             }

@@ -176,7 +176,7 @@ static const char *unescape(const char *p, tbuf *buf) {
     int cp = unicode_escape(&p);
     if (cp < 0) return NULL;
     char u[4];
-    tbuf_put(buf, u, (size_t)utf8_encode(cp, u));
+    tbuf_put(buf, u, seal_utf8_put(u, (uint32_t)cp));
     return p;
 }
 
@@ -185,7 +185,7 @@ static const char *unescape(const char *p, tbuf *buf) {
 static const char *plain_run(const char *p) {
     const char *q = p;
     while ((unsigned char)*q >= 0x20 && *q != '"' && *q != '\\') q++;
-    return utf8_check(p, (size_t)(q - p)) == (size_t)(q - p) ? q : NULL;
+    return seal_utf8_check(p, (size_t)(q - p)) == (size_t)(q - p) ? q : NULL;
 }
 
 /* Decodes the string at p ('"'): its bytes are [*s, *s + *n), in the file

@@ -94,14 +94,14 @@ static void apply_one(const normalizer *nm, const char *s, size_t n, tbuf *out) 
         size_t b = 0, e = n;
         while (nm->left && b < e) {
             size_t k = b;
-            if (!is_unicode_ws(utf8_decode(s, n, &k))) break;
+            if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k))) break;
             b = k;
         }
         while (nm->right && e > b) {
             size_t k = e - 1;
             while (k > b && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
             size_t k2 = k;
-            if (!is_unicode_ws(utf8_decode(s, n, &k2))) break;
+            if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k2))) break;
             e = k;
         }
         tbuf_put(out, s + b, e - b);

@@ -159,7 +159,7 @@ static int add_pretok(seal_tokenizer *t, json_t *j, const char *where) {
         const char *r = jstr(j, "replacement");
         if (!r) r = "\xe2\x96\x81";
         size_t rl = strlen(r);
-        if (!rl || rl > 4 || (size_t)utf8_len((unsigned char)r[0]) != rl)
+        if (!rl || rl > 4 || (size_t)seal_utf8_len((unsigned char)r[0]) != rl)
             return seal_err("%s: Metaspace replacement must be one character", where);
         memcpy(p->repl, r, rl);
         p->repl_len = rl;
@@ -229,7 +229,7 @@ static int split_piece(const pretok *p, tok_work *w, const char *s, size_t n, in
         if (r < 0) return -1;
         if (!r) break;
         if (me == ms) { /* empty match: nothing to split, step over one char */
-            start = ms + (size_t)utf8_len((unsigned char)s[ms]);
+            start = ms + (size_t)seal_utf8_len((unsigned char)s[ms]);
             continue;
         }
         if (ms > pos) mark(w, &nm, pos, ms, 0);

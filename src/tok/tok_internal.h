@@ -13,40 +13,8 @@
 #include <string.h>
 
 #include "tok/hashmap.h"
+#include "tok/tok_util.h"
 #include "tok/tokenizer.h"
-
-/* ---- small growable buffers ---- */
-typedef struct { char *p; size_t len, cap; } tbuf;
-typedef struct { int *p; int n, cap; } ivec;
-
-void tbuf_reserve(tbuf *b, size_t extra);
-static inline void tbuf_put(tbuf *b, const void *p, size_t n) {
-    if (!n) return;
-    if (b->len + n > b->cap) tbuf_reserve(b, n);
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-void ivec_reserve(ivec *v, int extra);
-static inline void ivec_push(ivec *v, int x) {
-    if (v->n == v->cap) ivec_reserve(v, 1);
-    v->p[v->n++] = x;
-}
-
-/* Pieces of text: spans of one buffer. at_start: the span begins at offset 0
- * of the original input (Metaspace prepend_scheme "first"). */
-typedef struct { size_t off, len; int at_start; } span;
-typedef struct { tbuf text; span *s; int n, cap; } pieces;
-void pieces_reset(pieces *p);
-void pieces_add(pieces *p, const char *s, size_t n, int at_start);
-void pieces_free(pieces *p);
-
-/* ---- UTF-8 helpers (input already validated) ---- */
-static inline int utf8_len(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
-int utf8_decode(const char *s, size_t n, size_t *i);   /* codepoint at s[*i], advances *i */
-int utf8_encode(int cp, char out[4]);                  /* bytes written */
-/* Index of the first byte that is not valid UTF-8, or n when valid. */
-size_t utf8_check(const char *s, size_t n);
-int is_unicode_ws(int cp);   /* White_Space, as Rust char::is_whitespace */
 
 /* ---- regex (PCRE2, compiled once with JIT) ---- */
 typedef struct { pcre2_code *code; int jit; } tregex;
@@ -216,10 +184,5 @@ void dec_free(seal_tokenizer *t);
  * path, or SEAL_TOK_SLOW_LOAD is set to something other than 0: the caller
  * then parses the file with jansson alone. */
 json_t *tok_fast_load(seal_tokenizer *t, const char *path);
-
-/* json helpers (tokenizer.c) */
-int jbool(json_t *o, const char *key, int dflt);
-const char *jstr(json_t *o, const char *key);
-char *jdup(json_t *s, size_t *len); /* malloc'd copy of a JSON string's bytes */
 
 #endif

@@ -1,6 +1,6 @@
 /* tokenizer.c: loading tokenizer.json, encode orchestration (added tokens ->
  * normalizer -> pre-tokenizer -> BPE -> post-processor), the post-processor,
- * tokenizer_config.json, and the shared buffer/UTF-8 helpers. */
+ * tokenizer_config.json. The shared buffer and JSON helpers are in tok_util.c. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,110 +9,7 @@
 
 #include "tok/tok_internal.h"
 #include "util/err.h"
-
-/* ---- buffers ---- */
-
-void tbuf_reserve(tbuf *b, size_t extra) {
-    if (b->len + extra <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra) cap *= 2;
-    b->p = seal_realloc(b->p, cap);
-    b->cap = cap;
-}
-
-void ivec_reserve(ivec *v, int extra) {
-    if (v->n + extra <= v->cap) return;
-    int cap = v->cap ? v->cap : 64;
-    while (cap < v->n + extra) cap *= 2;
-    v->p = seal_realloc(v->p, (size_t)cap * sizeof *v->p);
-    v->cap = cap;
-}
-
-void pieces_reset(pieces *p) { p->text.len = 0; p->n = 0; }
-
-void pieces_add(pieces *p, const char *s, size_t n, int at_start) {
-    if (!n) return; /* HF drops empty splits */
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 64;
-        p->s = seal_realloc(p->s, (size_t)p->cap * sizeof *p->s);
-    }
-    p->s[p->n++] = (span){p->text.len, n, at_start};
-    tbuf_put(&p->text, s, n);
-}
-
-void pieces_free(pieces *p) { free(p->text.p); free(p->s); memset(p, 0, sizeof *p); }
-
-/* ---- UTF-8 ---- */
-
-int utf8_decode(const char *str, size_t n, size_t *i) {
-    const unsigned char *s = (const unsigned char *)str;
-    unsigned c = s[*i];
-    int len = utf8_len((unsigned char)c);
-    if (*i + (size_t)len > n) len = 1;
-    int cp = len == 1 ? (int)c : len == 2 ? (int)(c & 0x1F) : len == 3 ? (int)(c & 0x0F) : (int)(c & 0x07);
-    for (int k = 1; k < len; k++) cp = (cp << 6) | (s[*i + k] & 0x3F);
-    *i += (size_t)len;
-    return cp;
-}
-
-int utf8_encode(int cp, char out[4]) {
-    if (cp < 0x80) { out[0] = (char)cp; return 1; }
-    if (cp < 0x800) { out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-size_t utf8_check(const char *str, size_t n) {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) { i++; continue; }
-        int len; unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-        else return i;
-        if (i + (size_t)len > n) return i;
-        if (s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (int k = 2; k < len; k++) if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += (size_t)len;
-    }
-    return n;
-}
-
-int is_unicode_ws(int cp) {
-    return (cp >= 9 && cp <= 13) || cp == 32 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-           cp == 0x3000;
-}
-
-/* ---- JSON helpers ---- */
-
-int jbool(json_t *o, const char *key, int dflt) {
-    json_t *v = json_object_get(o, key);
-    return json_is_boolean(v) ? json_is_true(v) : dflt;
-}
-
-const char *jstr(json_t *o, const char *key) {
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-char *jdup(json_t *s, size_t *len) {
-    size_t n = json_string_length(s);
-    char *p = seal_malloc(n + 1);
-    memcpy(p, json_string_value(s), n);
-    p[n] = 0;
-    if (len) *len = n;
-    return p;
-}
+#include "util/json_load.h"
 
 /* ---- post-processor ---- */
 
@@ -291,14 +188,12 @@ static int load_body(seal_tokenizer *t, json_t *root, int preloaded) {
 }
 
 seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_json) {
-    json_error_t e;
     seal_tokenizer *t = seal_calloc(1, sizeof *t);
     /* The fast path gives up on anything unusual; jansson alone then decides. */
     json_t *root = tok_fast_load(t, tokenizer_json);
     t->fast_loaded = root != NULL;
-    if (!root) root = json_load_file(tokenizer_json, JSON_ALLOW_NUL, &e);
+    if (!root) root = seal_json_load_file(tokenizer_json, JSON_ALLOW_NUL);
     if (!root) {
-        seal_err("%s: line %d: %s", tokenizer_json, e.line, e.text);
         tok_free(t);
         return NULL;
     }
@@ -312,9 +207,8 @@ seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_js
         return NULL;
     }
     if (config_json) {
-        json_t *cfg = json_load_file(config_json, JSON_DECODE_INT_AS_REAL, &e);
+        json_t *cfg = seal_json_load_file(config_json, JSON_DECODE_INT_AS_REAL);
         if (!cfg) {
-            seal_err("%s: line %d: %s", config_json, e.line, e.text);
             tok_free(t);
             return NULL;
         }
@@ -376,7 +270,7 @@ static int encode_section(const seal_tokenizer *t, tok_work *w, const char *s, s
 
 static int encode_locked(const seal_tokenizer *t, tok_work *w, const char *text, size_t len, int add_special,
                          ivec *out) {
-    size_t bad = utf8_check(text, len);
+    size_t bad = seal_utf8_check(text, len);
     if (bad < len) return seal_err("text is not valid UTF-8 (byte %zu)", bad);
     if (add_special) for (int i = 0; i < t->post_pre.n; i++) ivec_push(out, t->post_pre.p[i]);
     added_split(t, &t->match_raw, 0, text, len, &w->seg, &w->n_seg, &w->cap_seg);

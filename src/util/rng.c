@@ -2,12 +2,14 @@
 
 #include <math.h>
 
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+uint64_t seal_mix64(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
+
+/* splitmix64: a Weyl sequence (step: the golden ratio) through the finaliser. */
+static uint64_t splitmix64(uint64_t *x) { return seal_mix64(*x += 0x9e3779b97f4a7c15ull); }
 
 void rng_seed(seal_rng *r, uint64_t seed) {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);

@@ -7,6 +7,11 @@
 
 typedef struct { uint64_t s[4]; } seal_rng;
 
+/* The splitmix64 finaliser: a bijective mix of z in which every input bit
+ * reaches every output bit. A stateless hash for counters and seeds (the
+ * seeding below, the LoRA dropout mask); not for untrusted keys. */
+uint64_t seal_mix64(uint64_t z);
+
 void rng_seed(seal_rng *r, uint64_t seed);
 uint64_t rng_u64(seal_rng *r);
 /* Uniform in [0, 1) with 24 (float) or 53 (double) random bits. */

@@ -51,3 +51,30 @@ void strbuf_free(strbuf *b) {
     b->s = NULL;
     b->len = b->cap = 0;
 }
+
+char *seal_template_fill(const char *tpl, const char *const *keys, const char *const *values, int n) {
+    size_t cap = strlen(tpl) + 1, len = 0;
+    for (int i = 0; i < n; i++) cap += strlen(values[i]) * 4;
+    char *out = seal_malloc(cap);
+    for (const char *p = tpl; *p;) {
+        int matched = 0;
+        if (*p == '{')
+            for (int i = 0; i < n && !matched; i++) {
+                size_t kl = strlen(keys[i]);
+                if (!strncmp(p + 1, keys[i], kl) && p[1 + kl] == '}') {
+                    size_t vl = strlen(values[i]);
+                    if (len + vl + 1 > cap) out = seal_realloc(out, cap = (len + vl + 1) * 2);
+                    memcpy(out + len, values[i], vl);
+                    len += vl;
+                    p += kl + 2;
+                    matched = 1;
+                }
+            }
+        if (!matched) {
+            if (len + 2 > cap) out = seal_realloc(out, cap *= 2);
+            out[len++] = *p++;
+        }
+    }
+    out[len] = '\0';
+    return out;
+}

@@ -30,4 +30,9 @@ void strbuf_clear(strbuf *b);
 /* Free the allocation and leave b as {0}. */
 void strbuf_free(strbuf *b);
 
+/* tpl with each {name} placeholder replaced: names[i] -> values[i] (SEAL's
+ * prompt templates, the world's question templates). Unknown placeholders are
+ * kept verbatim. Returns a malloc'd string. */
+char *seal_template_fill(const char *tpl, const char *const *names, const char *const *values, int n);
+
 #endif

@@ -2,8 +2,9 @@
  * seal-method.md §2.2 and §2.5, typed again here (not copied from
  * prompts.c), plus the placeholder filling. */
 #include "check.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "util/err.h"
+#include "util/strbuf.h"
 
 static void same(int line, const char *got, const char *want) {
     if (strcmp(got, want) == 0) return;
@@ -131,7 +132,7 @@ static void test_fill(void) {
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     const char *vals[1] = {big};
-    p = prompt_fill("{b}{a}{a}{a}{a}{a}{a}{a}{a}{a}{a}{", keys, vals, 1);
+    p = seal_template_fill("{b}{a}{a}{a}{a}{a}{a}{a}{a}{a}{a}{", keys, vals, 1);
     CHECK(strlen(p) == 3 + 10 * (sizeof big - 1) + 1 && !strncmp(p, "{b}x", 4) && p[strlen(p) - 1] == '{');
     free(p);
 }

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "seal/selfedit.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 /* Run the rules and compare with the expected sequences (NULL-terminated list). */
 static void expect_seqs(int line, const char *self_edit, const seq_opts *o, seq_stats *st, ...) {
@@ -31,7 +32,7 @@ static const seq_opts SEGS = {.split_newlines = 0, .max_segments = 30, .add_cont
 
 static int valid_utf8(const char *s) {
     size_t bad = 0;
-    free(utf8_sanitize(s, strlen(s), NULL, &bad));
+    free(seal_utf8_sanitize(s, strlen(s), NULL, &bad));
     return bad == 0;
 }
 
@@ -271,7 +272,7 @@ static void test_invalid_utf8(void) {
     for (int i = 0; i < n; i++) CHECK(valid_utf8(s[i]));
     selfedit_free(s, n);
     size_t len, bad = 0;
-    char *z = utf8_sanitize("ok \xf0\x9f\x98\x80", 7, &len, &bad);
+    char *z = seal_utf8_sanitize("ok \xf0\x9f\x98\x80", 7, &len, &bad);
     CHECK(bad == 0 && len == 7 && !strcmp(z, "ok \xf0\x9f\x98\x80"));
     free(z);
 }

@@ -191,7 +191,7 @@ static void test_sentencepiece(void) {
 }
 
 static void test_errors(void) {
-    CHECK_ERR(load_err("{\"model\": "), "tokenizer.json: line");
+    CHECK_ERR(load_err("{\"model\": "), "tokenizer.json: not valid JSON: line 1 column 10");
     CHECK_ERR(load_err("{}"), "missing \"model\"");
     CHECK_ERR(load_err("{\"model\":{\"type\":\"WordPiece\",\"vocab\":{}}}"), "model type \"WordPiece\" is not supported");
     CHECK_ERR(load_err("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[\"a b\"]}}"),

@@ -1,9 +1,10 @@
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
+#include "util/strbuf.h"
 
 #define PASSAGE_BLOCK "Passage:\n{title}\n{context}\n\n"
 
@@ -52,43 +53,16 @@ int self_edit_parse(const char *name, self_edit_kind *k) {
                     "rewrite, self-qa, none, implications-cot)", name);
 }
 
-char *prompt_fill(const char *tpl, const char *const *keys, const char *const *values, int n) {
-    size_t cap = strlen(tpl) + 1, len = 0;
-    for (int i = 0; i < n; i++) cap += strlen(values[i]) * 4;
-    char *out = seal_malloc(cap);
-    for (const char *p = tpl; *p;) {
-        int matched = 0;
-        if (*p == '{')
-            for (int i = 0; i < n && !matched; i++) {
-                size_t kl = strlen(keys[i]);
-                if (!strncmp(p + 1, keys[i], kl) && p[1 + kl] == '}') {
-                    size_t vl = strlen(values[i]);
-                    if (len + vl + 1 > cap) out = seal_realloc(out, cap = (len + vl + 1) * 2);
-                    memcpy(out + len, values[i], vl);
-                    len += vl;
-                    p += kl + 2;
-                    matched = 1;
-                }
-            }
-        if (!matched) {
-            if (len + 2 > cap) out = seal_realloc(out, cap *= 2);
-            out[len++] = *p++;
-        }
-    }
-    out[len] = '\0';
-    return out;
-}
-
 char *self_edit_prompt(self_edit_kind k, const char *title, const char *context) {
     const char *keys[2] = {"title", "context"}, *vals[2] = {title, context};
-    return prompt_fill(self_edit_template(k), keys, vals, 2);
+    return seal_template_fill(self_edit_template(k), keys, vals, 2);
 }
 
 char *answer_prompt(const char *title, const char *question) {
     const char *tkeys[2] = {"title", "question"}, *tvals[2] = {title, question};
-    char *q = prompt_fill("Topic: {title}\n{question}", tkeys, tvals, 2);
+    char *q = seal_template_fill("Topic: {title}\n{question}", tkeys, tvals, 2);
     const char *keys[1] = {"question"}, *vals[1] = {q};
-    char *out = prompt_fill(SEAL_ANSWER_TEMPLATE, keys, vals, 1);
+    char *out = seal_template_fill(SEAL_ANSWER_TEMPLATE, keys, vals, 1);
     free(q);
     return out;
 }
