@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CLI's contract: --help everywhere, exit codes, JSON shapes, one-line errors.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

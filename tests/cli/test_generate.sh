@@ -5,7 +5,8 @@
 # score --text equals score --ids of the same tokens, and clear errors for a
 # missing tokenizer or chat template.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
 py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }

@@ -6,7 +6,8 @@
 # and, with ../shared/data, eval runs on real SQuAD passages (accuracy
 # meaningless at this size; the pipeline must work).
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
 py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }

@@ -7,9 +7,10 @@
 # redoing it and ends with the same results as an uninterrupted run; bad input
 # is refused with a clear message.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python
 py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: $py not found"; exit 77; }
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

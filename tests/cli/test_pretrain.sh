@@ -4,7 +4,8 @@
 # resumes from the last checkpoint and ends bit-identical to an uninterrupted run;
 # a resume under a changed config or data is refused unless --allow-config-change.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
 py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }

@@ -3,7 +3,8 @@
 # greedy decoding reproduces them), full mode writes a loadable model, and bad
 # input fails cleanly (one-line message, exit 1, no crash).
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

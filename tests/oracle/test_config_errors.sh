@@ -3,11 +3,9 @@
 # and exactly one stderr line naming the problem (no crash, no sanitizer
 # report). The cases and their needles come from make_bad_models.py.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-[ -x "${SEAL:-}" ] || { echo "SKIP: seal binary not found (${SEAL:-SEAL unset})"; exit 77; }
-/usr/bin/python3 -c 'import numpy' 2>/dev/null ||
-    { echo "SKIP: /usr/bin/python3 cannot import numpy (apt-get install python3-numpy)"; exit 77; }
-export PYTHONDONTWRITEBYTECODE=1
+. "$(dirname "$0")/../lib.sh"
+need_seal "seal binary not found ($SEAL)"
+need_numpy
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 "$here/make_bad_models.py" "$tmp/models" >"$tmp/cases" || { echo "FAIL: make_bad_models.py"; exit 1; }
 

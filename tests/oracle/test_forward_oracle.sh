@@ -3,10 +3,9 @@
 # (Llama / Qwen2; tied/untied; llama3 rope_scaling; GQA 1/2/4/6; biases;
 # explicit head_dim; F32/BF16/F16; sharded). See tests/oracle/README.md.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-[ -x "${SEAL:-}" ] || { echo "SKIP: seal binary not found (${SEAL:-SEAL unset})"; exit 77; }
-/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null ||
-    { echo "SKIP: /usr/bin/python3 cannot import torch (apt-get install python3-torch)"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal "seal binary not found ($SEAL)"
+need_torch
 export PYTHONDONTWRITEBYTECODE=1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 "$here/run_forward_oracle.py" "$SEAL" "$tmp"

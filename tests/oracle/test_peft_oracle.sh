@@ -5,10 +5,9 @@
 # models (Llama/Qwen2, F32/BF16, sharded; q_proj+v_proj or all seven
 # targets; rsLoRA on and off). See run_peft_oracle.py.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-[ -x "${SEAL:-}" ] || { echo "SKIP: seal binary not found (${SEAL:-SEAL unset})"; exit 77; }
-/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null ||
-    { echo "SKIP: /usr/bin/python3 cannot import torch (apt-get install python3-torch)"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal "seal binary not found ($SEAL)"
+need_torch
 "$SEAL" merge --help >/dev/null 2>&1 || { echo "FAIL: \`$SEAL merge\` is not available"; exit 1; }
 export PYTHONDONTWRITEBYTECODE=1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -10,11 +10,11 @@
 # Parts 2 and 3 skip their half when torch or node are missing; the whole test
 # skips when the model has not been built (make tiny-models).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=${SEAL_ROOT:-$(cd "$here/../.." && pwd)}
+. "$(dirname "$0")/../lib.sh"
+root=$SEAL_ROOT
 model=${TINY_MODEL:-$root/models/tiny-knowledge}
-[ -f "$model/model.safetensors" ] || { echo "SKIP: $model has no model.safetensors (make tiny-models)"; exit 77; }
-[ -x "${SEAL:-}" ] || { echo "SKIP: seal binary not found (${SEAL:-SEAL unset})"; exit 77; }
+[ -f "$model/model.safetensors" ] || skip "$model has no model.safetensors (make tiny-models)"
+need_seal "seal binary not found ($SEAL)"
 py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }

@@ -10,14 +10,12 @@
 #     answers with answer_start) load to the same records (12 passages, then all).
 # The C side is build/tests/test_squad in its command modes.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-root=${SEAL_ROOT:-$(cd "$here/../.." && pwd)}
-build=${BUILD:-$root/build}
-bin=$build/tests/test_squad
+. "$(dirname "$0")/../lib.sh"
+root=$SEAL_ROOT
+bin=$BUILD/tests/test_squad
 val=$root/../shared/data/squad/squad_val.json
-[ -x "$bin" ] || { echo "SKIP: $bin not built"; exit 77; }
-[ -x /usr/bin/python3 ] || { echo "SKIP: /usr/bin/python3 not found"; exit 77; }
-export PYTHONDONTWRITEBYTECODE=1
+[ -x "$bin" ] || skip "$bin not built"
+need_python
 py() { /usr/bin/python3 "$here/squad_ref.py" "$@"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -10,13 +10,11 @@
 #   4. training twice writes byte-identical files; CLI errors are clean.
 # Skips when node or the npm package (npm install in tests/tokenizer) is missing.
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=${SEAL_ROOT:-$(cd "$HERE/../.." && pwd)}
-SEAL=${SEAL:-$ROOT/build/seal}
+. "$(dirname "$0")/../lib.sh"
+HERE=$here ROOT=$SEAL_ROOT
 cd "$HERE"
-command -v node >/dev/null || { echo "SKIP: node not installed"; exit 77; }
-[ -d node_modules/@huggingface/tokenizers ] ||
-  { echo "SKIP: node_modules/@huggingface/tokenizers missing (cd tests/tokenizer && npm install)"; exit 77; }
+need_node
+need_npm @huggingface/tokenizers "node_modules/@huggingface/tokenizers missing (cd tests/tokenizer && npm install)"
 [ -x "$SEAL" ] || { echo "FAIL: $SEAL not built"; exit 1; }
 
 tmp=$(mktemp -d)

@@ -5,11 +5,11 @@
 # messages, multi-turn history, a trailing assistant turn, whitespace to trim,
 # and with and without the generation prompt.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/../lib.sh"
 nm=$here/node_modules
-[ -x "${SEAL:-}" ] || { echo "SKIP: seal binary not found"; exit 77; }
-command -v node >/dev/null || { echo "SKIP: node not installed"; exit 77; }
-[ -d "$nm/@huggingface/jinja" ] || { echo "SKIP: tests/tokenizer/node_modules/@huggingface/jinja missing (make deps)"; exit 77; }
+need_seal "seal binary not found"
+need_node
+need_npm @huggingface/jinja "tests/tokenizer/node_modules/@huggingface/jinja missing (make deps)"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/convs.json" <<'JSON'
 [

