@@ -66,11 +66,13 @@ size_t journal_size(journal *j) {
 }
 
 int journal_put(journal *j, const char *key, json_t *rec) {
-    json_object_set_new(rec, "key", json_string(key));
-    char *line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+    /* rec is NULL when the caller's json_pack failed (e.g. on a non-finite number) */
+    if (rec) json_object_set_new(rec, "key", json_string(key));
+    char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     int rc = 0;
     pthread_mutex_lock(&j->mu);
-    if (json_object_get(j->index, key)) rc = seal_err("%s: record \"%s\" already present", j->path, key);
+    if (!line) rc = seal_err("%s: record \"%s\" could not be encoded as JSON", j->path, key);
+    else if (json_object_get(j->index, key)) rc = seal_err("%s: record \"%s\" already present", j->path, key);
     else if (fprintf(j->f, "%s\n", line) < 0 || fflush(j->f) != 0 || fsync(fileno(j->f)) != 0)
         rc = seal_err("%s: cannot append", j->path);
     else json_object_set(j->index, key, rec);

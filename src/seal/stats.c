@@ -19,6 +19,12 @@ static int cmp_double(const void *a, const void *b) {
 void bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, unsigned long long seed, double *lo,
                        double *hi) {
     if (n <= 0) { *lo = *hi = 0; return; }
+    if (resamples < 1) { /* no resample to take percentiles of: the interval is the point estimate */
+        double d = 0;
+        for (int i = 0; i < n; i++) d += a[i] - (b ? b[i] : 0.0);
+        *lo = *hi = d / n;
+        return;
+    }
     double *m = seal_malloc(sizeof(double) * (size_t)resamples);
     seal_rng rng;
     rng_seed(&rng, seed);

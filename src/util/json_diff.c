@@ -2,10 +2,18 @@
 #include "util/json_diff.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+/* Reals to 6 digits, or to the fewest digits (up to 17) that show two
+ * different values apart ("x 1.0 -> 1.0" would name no difference). */
 static void show(strbuf *out, const char *path, const json_t *a, const json_t *b) {
-    size_t flags = JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6);
-    char *sa = a ? json_dumps(a, flags) : NULL, *sb = b ? json_dumps(b, flags) : NULL;
+    char *sa = NULL, *sb = NULL;
+    for (int digits = 6; digits <= 17; digits++) {
+        free(sa), free(sb);
+        size_t flags = JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(digits);
+        sa = a ? json_dumps(a, flags) : NULL, sb = b ? json_dumps(b, flags) : NULL;
+        if (!sa || !sb || strcmp(sa, sb)) break;
+    }
     strbuf_printf(out, "%s%s %s -> %s", out->len ? ", " : "", path, sa ? sa : "(none)", sb ? sb : "(none)");
     free(sa), free(sb);
 }
