@@ -6,8 +6,9 @@
 # that names the option; a command run without its required options names the
 # first missing one in one line.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
-[ -x /usr/bin/python3 ] || { echo "SKIP: /usr/bin/python3 missing"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python "/usr/bin/python3 missing"
 /usr/bin/python3 - "$SEAL" <<'PY'
 import json, subprocess, sys
 seal = sys.argv[1]
