@@ -15,6 +15,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
+#include "util/json_load.h"
 
 /* Tensor names come from untrusted files; bound what goes into a message. */
 #define NAMEF "%.200s"
@@ -312,15 +313,10 @@ static int check_shard_name(const char *index_path, const char *tensor, const ch
 }
 
 static int open_sharded(st_set *s, const char *dir, const char *index_path) {
-    size_t len;
-    char *text = seal_read_file(index_path, &len);
-    if (!text) return -1;
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
+    json_t *root = seal_json_load_file(index_path, JSON_REJECT_DUPLICATES);
     int rc = -1, *shard_of = NULL;
     const char **shards = NULL; /* distinct shard names, in order of first use */
-    if (!root) { seal_err("%s: not valid JSON: %s (line %d)", index_path, jerr.text, jerr.line); goto done; }
+    if (!root) goto done;
     json_t *wm = json_object_get(root, "weight_map");
     if (!json_is_object(root) || !json_is_object(wm)) {
         seal_err("%s: no \"weight_map\" object", index_path);

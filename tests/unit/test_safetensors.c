@@ -268,7 +268,7 @@ static void test_bad_sharded(void) {
     write_index(dir, "{\"metadata\": {}}");
     CHECK_ERR(open_dir_rc(dir), "model.safetensors.index.json: no \"weight_map\" object");
     write_index(dir, "{\"weight_map\": {\"a\": \"" SHARD1 "\", \"a\": \"" SHARD1 "\"}}");
-    CHECK_ERR(open_dir_rc(dir), "model.safetensors.index.json: not valid JSON: duplicate object key");
+    CHECK_ERR(open_dir_rc(dir), "model.safetensors.index.json: not valid JSON: line 1 column 60: duplicate object key");
     write_index(dir, "{\"weight_map\": ");
     CHECK_ERR(open_dir_rc(dir), "model.safetensors.index.json: not valid JSON");
 
