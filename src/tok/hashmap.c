@@ -5,7 +5,10 @@
 
 #include "util/err.h"
 
-/* A fast 64-bit hash over 8-byte words; keys are short token strings. */
+/* A fast 64-bit hash over 8-byte words; keys are short token strings. It
+ * borrows splitmix64's multipliers but is not its finaliser (seal_mix64): it
+ * folds in a word at a time with other shifts, so it stays its own function.
+ * Only the tables' layout depends on it, never a stored value. */
 uint64_t tok_hash_bytes(const void *data, size_t n) {
     const unsigned char *p = data;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
