@@ -165,7 +165,7 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
         for (int i = 0; i < r.n_q; i++) json_array_append_new(correct, json_boolean(r.correct[i]));
         json_t *rec = json_object();
         json_object_set_new(rec, "title", json_string(j->p->title));
-        if (j->self_edit) json_object_set_new(rec, "self_edit", json_string(j->self_edit));
+        json_object_set_new(rec, "self_edit", j->self_edit ? json_string(j->self_edit) : json_null());
         json_object_set_new(rec, "sequences", kn_str_array(seqs, n));
         json_object_set_new(rec, "distractors", distract);
         json_object_set_new(rec, "answers", kn_str_array(r.answers, r.n_q));
