@@ -604,6 +604,9 @@ static int count_eval(run_state *rs, const char *option) {
 int kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option) {
     memset(rs, 0, sizeof *rs);
     rs->o = o;
+    const char *inputs[] = {o->model_dir, NULL};
+    /* resuming is the point of --run (force 1), but never inside the model or over it */
+    if (seal_output_check(o->run_dir, "--run", 1, inputs)) return -1;
     if (check_conditions(o->conditions) || seal_threads_resolve(o->threads, &rs->threads)) return -1;
     if (passages_load(&rs->eval, o->eval_path) || count_eval(rs, count_option)) return -1;
     if (o->train_path && o->rounds > 0 && passages_load(&rs->train, o->train_path)) return -1;
@@ -619,9 +622,12 @@ int kn_claim_run(run_state *rs, const seal_run_record *record) {
     const knowledge_opts *o = rs->o;
     char *path = seal_path_join(o->run_dir, "config.json");
     strbuf note = {0};
-    int rc = seal_mkdir_p(o->run_dir) ||
-             seal_run_record_claim(record, path, "use a new --run directory, or the same options and inputs to resume",
-                                   kn_new_keys, &note) ? -1 : 0;
+    int rc = seal_mkdir_p(o->run_dir);
+    if (rc == 0) {
+        seal_clean_stale_tmp(o->run_dir); /* a killed writer's temp files */
+        rc = seal_run_record_claim(record, path, "use a new --run directory, or the same options and inputs to resume",
+                                   kn_new_keys, &note);
+    }
     if (rc == 0 && note.len && !o->quiet) fprintf(stderr, "knowledge: %s\n", note.s);
     strbuf_free(&note);
     free(path);

@@ -6,7 +6,7 @@
 # counts; a record written before the version key resumes; every input is
 # checked before the run directory is claimed (an empty --eval, unknown
 # --conditions, more --eval-passages than the file has, a --given-self-edits
-# file that misses a passage); non-finite values and --workers out of range
+# file that misses a passage, a --run inside the model); non-finite values and --workers out of range
 # are refused naming the option; a missing required option is named in one line.
 set -u
 [ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
@@ -150,6 +150,8 @@ expect_refused "--cpt-passages 200 of 6" "$tmp/v4" "--cpt-passages 200: $tmp/w/e
     cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --cpt-passages 200
 expect_refused "--generator without a model" "$tmp/v5" "--generator g" \
     cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --generator g="$tmp/nothing"
+expect_refused "--run inside the model" "$tmp/m/run" "would write into the input" \
+    eval -m "$tmp/m" --eval "$tmp/w/eval.json"
 $py - "$tmp/given.json" "$tmp/given-short.json" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1])); g.pop(sorted(g)[0]); json.dump(g, open(sys.argv[2], "w"))
