@@ -137,9 +137,11 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
         if (rc) break;
         json_t *correct = json_array();
         for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
-        json_array_append_new(passages, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
-                                                  kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
+        json_t *rec = json_pack("{s:s, s:o, s:o, s:o}", "title", p->title, "answers", kn_str_array(r.answers, r.n_q),
+                                "correct", correct, "accuracy", kn_real(r.accuracy));
         qa_result_free(&r);
+        if (!rec) { rc = seal_err("cpt %s: passage \"%s\": answers cannot be encoded as JSON", name, p->title); break; }
+        json_array_append_new(passages, rec);
         if (!o->quiet) progress_update(&bar, i + 1, NULL);
     }
     if (rc == 0 && !o->quiet) progress_finish(&bar, n, NULL);

@@ -443,11 +443,13 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         }
         int keep = !o->positive_gain_only || accs[best] > base_acc;
         char *prompt = self_edit_prompt(o->prompt, ps[i]->title, ps[i]->context);
-        if (keep)
-            json_array_append_new(rows, json_pack("{s:s, s:s}", "prompt", prompt, "completion",
-                                                  json_string_value(json_array_get(edits[i], (size_t)best))));
-        json_array_append_new(sel, json_pack("{s:s, s:i, s:f, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
-                                             accs[best], "kept", keep));
+        const char *completion = json_string_value(json_array_get(edits[i], (size_t)best));
+        json_t *row = keep ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
+        json_t *pick = json_pack("{s:s, s:i, s:o, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
+                                 kn_real(accs[best]), "kept", keep);
+        if ((keep && !row) || !pick) rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
+        if (row) json_array_append_new(rows, row);
+        if (pick) json_array_append_new(sel, pick);
         free(prompt);
     }
     if (rc == 0) {

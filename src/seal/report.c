@@ -1,6 +1,8 @@
 /* report.c: see report.h. */
 #include "seal/report.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "seal/stats.h"
@@ -31,12 +33,26 @@ static void render_svg(strbuf *s, const condition *c, int n, const double *acc, 
     strbuf_printf(s, "</svg>\n");
 }
 
+/* x as a JSON real, or null when it is not finite (JSON has no NaN). */
+static json_t *real_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+static json_t *interval(double lo, double hi) {
+    json_t *a = json_array();
+    json_array_append_new(a, real_or_null(lo));
+    json_array_append_new(a, real_or_null(hi));
+    return a;
+}
+
 /* Appends "a - b" (paired bootstrap CI over passages) to cmp and to md. */
 static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const condition *b, int P) {
     double dlo, dhi, d = mean_of(a->acc, P) - mean_of(b->acc, P);
     bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
-    json_array_append_new(cmp, json_pack("{s:s, s:s, s:f, s:[f,f]}", "a", a->name, "b", b->name, "difference", d,
-                                         "ci95", dlo, dhi));
+    json_t *row = json_object();
+    json_object_set_new(row, "a", json_string(a->name));
+    json_object_set_new(row, "b", json_string(b->name));
+    json_object_set_new(row, "difference", real_or_null(d));
+    json_object_set_new(row, "ci95", interval(dlo, dhi));
+    json_array_append_new(cmp, row);
     strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
 }
 
@@ -53,10 +69,13 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
         const condition *c = &r->c[i];
         double acc = accs[i] = mean_of(c->acc, P);
         bootstrap_ci(c->acc, P, 10000, 12345, &lo[i], &hi[i]);
-        json_t *row = json_pack("{s:s, s:f, s:i, s:I, s:[f,f]}", "name", c->name, "accuracy", acc, "n_passages", P,
-                                "n_questions", (json_int_t)r->n_questions, "ci95", lo[i], hi[i]);
-        if (!row) row = json_pack("{s:s}", "name", c->name); /* no passage scored: NaN has no JSON */
-        if (r->qacc) json_object_set_new(row, "question_accuracy", json_real(r->qacc[i]));
+        json_t *row = json_object();
+        json_object_set_new(row, "name", json_string(c->name));
+        json_object_set_new(row, "accuracy", real_or_null(acc));
+        json_object_set_new(row, "n_passages", json_integer(P));
+        json_object_set_new(row, "n_questions", json_integer(r->n_questions));
+        json_object_set_new(row, "ci95", interval(lo[i], hi[i]));
+        if (r->qacc) json_object_set_new(row, "question_accuracy", real_or_null(r->qacc[i]));
         json_array_append_new(conds, row);
         if (r->qacc)
             strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c->name, acc, lo[i], hi[i],
