@@ -68,7 +68,10 @@ int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const sea
             int len, rc = tok_encode(rs->tok, prompt, strlen(prompt), 1, &ids[todo], &len);
             free(prompt);
             if (rc) return -1;
-            reqs[todo] = (gen_request){ids[todo], len, o->k, kn_mix(o->seed, kn_mix((unsigned long long)(start + i), (unsigned long long)tag[0] * 131 + strlen(tag)))};
+            /* the seed depends on the run's seed, the passage and the tag (which generator) */
+            unsigned long long which_tag = (unsigned long long)tag[0] * 131 + strlen(tag);
+            reqs[todo] = (gen_request){ids[todo], len, o->k,
+                                       kn_mix(o->seed, kn_mix((unsigned long long)(start + i), which_tag))};
             which[todo++] = start + i;
         }
         if (todo) {
@@ -447,7 +450,8 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         json_t *row = keep ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
         json_t *pick = json_pack("{s:s, s:i, s:o, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
                                  kn_real(accs[best]), "kept", keep);
-        if ((keep && !row) || !pick) rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
+        if ((keep && !row) || !pick)
+            rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
         if (row) json_array_append_new(rows, row);
         if (pick) json_array_append_new(sel, pick);
         free(prompt);
@@ -519,10 +523,12 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
         {"temperature", o->sampling.temperature}, {"top_p", o->sampling.top_p}, {"inner_alpha", o->inner.alpha},
         {"inner_lr", o->inner.lr}, {"sft_lr", o->sft_lr}, {"sft_alpha", o->sft_alpha},
         {"f1_threshold", o->inner.f1_threshold}};
-    int rc = seal_run_record_str(r, "model", o->model_dir) || seal_run_record_str(r, "train", o->train_path) ||
+    json_t *train = o->train_path ? json_string(o->train_path) : json_null(); /* null: none, as always */
+    int rc = seal_run_record_str(r, "model", o->model_dir) || seal_run_record_json(r, "train", train) ||
              seal_run_record_str(r, "eval", o->eval_path) ||
              seal_run_record_str(r, "prompt", self_edit_name(o->prompt)) || seal_run_record_threads(r, threads);
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++) rc = seal_run_record_int(r, ints[i].key, ints[i].v);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++)
+        rc = seal_run_record_int(r, ints[i].key, ints[i].v);
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
         rc = seal_run_record_real(r, reals[i].key, reals[i].v);
     if (rc == 0 && o->inner.judge) rc = seal_run_record_str(r, "judge_model", o->inner.judge->dir);
@@ -636,7 +642,8 @@ int kn_claim_run(run_state *rs, const seal_run_record *record) {
     if (rc == 0 && !(rs->pool = seal_pool_create(rs->threads))) rc = -1;
     char *p1 = seal_path_join(o->run_dir, "inner.jsonl"), *p2 = seal_path_join(o->run_dir, "selfedits.jsonl"),
          *p3 = seal_path_join(o->run_dir, "baseline.jsonl");
-    if (rc == 0) rc = journal_open(&rs->inner, p1) || journal_open(&rs->edits, p2) || journal_open(&rs->baseline, p3) ? -1 : 0;
+    if (rc == 0 && (journal_open(&rs->inner, p1) || journal_open(&rs->edits, p2) || journal_open(&rs->baseline, p3)))
+        rc = -1;
     free(p1); free(p2); free(p3);
     if (rc == 0 && !o->quiet && journal_size(&rs->inner))
         fprintf(stderr, "knowledge: resuming %s: %zu inner loops already done\n", o->run_dir, journal_size(&rs->inner));
@@ -675,13 +682,16 @@ int kn_wanted(const knowledge_opts *o, const char *name) {
 }
 
 /* A real number that is finite and within [lo, hi] (lo exclusive when gt). */
-static int in_range(double x, double lo, double hi, int gt) { return isfinite(x) && (gt ? x > lo : x >= lo) && x <= hi; }
+static int in_range(double x, double lo, double hi, int gt) {
+    return isfinite(x) && (gt ? x > lo : x >= lo) && x <= hi;
+}
 
 int kn_check_common(const knowledge_opts *o) {
     const inner_opts *in = &o->inner;
     if (!o->model_dir || !o->eval_path || !o->run_dir) return seal_err("knowledge: need a model, --eval and --run");
     if (o->k <= 0 || o->k > 64) return seal_err("-k: need 1 <= k <= 64 (got %d)", o->k);
-    if (o->gen_batch <= 0 || o->gen_batch > 64) return seal_err("knowledge: need 1 <= gen_batch <= 64 (got %d)", o->gen_batch);
+    if (o->gen_batch <= 0 || o->gen_batch > 64)
+        return seal_err("knowledge: need 1 <= gen_batch <= 64 (got %d)", o->gen_batch);
     if (o->eval_passages <= 0) return seal_err("--eval-passages: need N >= 1 (got %d)", o->eval_passages);
     if (o->max_new_edit <= 0) return seal_err("--max-edit-tokens: need N >= 1 (got %d)", o->max_new_edit);
     if (o->seq.max_segments < 0) return seal_err("--max-segments: need N >= 0 (got %d)", o->seq.max_segments);
@@ -727,7 +737,8 @@ int knowledge_rl(const knowledge_opts *o) {
     if (rc == 0 && kn_wanted(o, "base")) rc = kn_cond_base(&rs, &conds[nc++]);
     if (rc == 0 && kn_wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
     if (rc == 0 && o->given_path) rc = cond_inner(&rs, &conds[nc++], given_name(o), "given", NULL, rs.given);
-    if (rc == 0 && kn_wanted(o, "passage+self-edit")) rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
+    if (rc == 0 && kn_wanted(o, "passage+self-edit"))
+        rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
     char *gen_dir = seal_strdup(o->model_dir);
     for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) {
         char *mdir = round_path(o, r, "model");

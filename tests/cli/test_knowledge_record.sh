@@ -118,9 +118,10 @@ else
 fi
 # 3. a record of an older seal (no seal_version, none of the keys added since) resumes, saying what it cannot check
 ev "$tmp/old" || fail "run for the old record: $(cat "$tmp/old.out")"
-$py - "$tmp/old/config.json" <<'PY'
+$py - "$tmp/old/config.json" <<'PY' || fail "the record of an eval run no longer has the keys an older seal wrote"
 import json, sys
 c = json.load(open(sys.argv[1]))
+assert "train" in c and c["train"] is None, "the older seal recorded \"train\": null without --train"
 for k in ("seal_version", "threads", "inner_threads", "answer_tokens", "f1_threshold", "max_segments", "split_newlines",
           "inner_targets", "sft_targets", "sft_accum", "positive_gain"):
     c.pop(k, None)
