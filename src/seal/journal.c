@@ -66,12 +66,15 @@ size_t journal_size(journal *j) {
 }
 
 int journal_put(journal *j, const char *key, json_t *rec) {
-    /* rec is NULL when the caller's json_pack failed (e.g. on a non-finite number) */
-    if (rec) json_object_set_new(rec, "key", json_string(key));
-    char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    if (!json_is_object(rec)) { /* a json_pack that failed: a non-finite number or ill-formed UTF-8 */
+        json_decref(rec);
+        return seal_err("%s: record \"%s\" cannot be encoded as JSON", j->path, key);
+    }
+    json_object_set_new(rec, "key", json_string(key));
+    char *line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
     int rc = 0;
     pthread_mutex_lock(&j->mu);
-    if (!line) rc = seal_err("%s: record \"%s\" could not be encoded as JSON", j->path, key);
+    if (!line) rc = seal_err("%s: record \"%s\" cannot be encoded as JSON", j->path, key);
     else if (json_object_get(j->index, key)) rc = seal_err("%s: record \"%s\" already present", j->path, key);
     else if (fprintf(j->f, "%s\n", line) < 0 || fflush(j->f) != 0 || fsync(fileno(j->f)) != 0)
         rc = seal_err("%s: cannot append", j->path);

@@ -4,21 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reals to 6 digits, or to the fewest digits (up to 17) that show two
- * different values apart ("x 1.0 -> 1.0" would name no difference). */
-static void show(strbuf *out, const char *path, const json_t *a, const json_t *b) {
-    char *sa = NULL, *sb = NULL;
-    for (int digits = 6; digits <= 17; digits++) {
+static char *dump(const json_t *v, int precision) {
+    return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(precision)) : NULL;
+}
+
+/* 6 digits read best; 17 when 6 would show two different reals alike. */
+static void show(strbuf *out, const char *sep, const char *path, const json_t *a, const json_t *b) {
+    char *sa = dump(a, 6), *sb = dump(b, 6);
+    if (sa && sb && !strcmp(sa, sb)) {
         free(sa), free(sb);
-        size_t flags = JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(digits);
-        sa = a ? json_dumps(a, flags) : NULL, sb = b ? json_dumps(b, flags) : NULL;
-        if (!sa || !sb || strcmp(sa, sb)) break;
+        sa = dump(a, 17), sb = dump(b, 17);
     }
-    strbuf_printf(out, "%s%s %s -> %s", out->len ? ", " : "", path, sa ? sa : "(none)", sb ? sb : "(none)");
+    strbuf_printf(out, "%s%s %s -> %s", out->len ? sep : "", path, sa ? sa : "(none)", sb ? sb : "(none)");
     free(sa), free(sb);
 }
 
-static void diff_at(const json_t *was, const json_t *now, const char *path, strbuf *out) {
+static void diff_at(const json_t *was, const json_t *now, const char *path, const char *sep, strbuf *out) {
     if (json_is_object(was) && json_is_object(now)) {
         const char *key;
         json_t *v;
@@ -26,17 +27,19 @@ static void diff_at(const json_t *was, const json_t *now, const char *path, strb
         json_object_foreach((json_t *)now, key, v) {
             strbuf_clear(&sub);
             strbuf_printf(&sub, "%s%s%s", path, *path ? "." : "", key);
-            diff_at(json_object_get(was, key), v, sub.s, out);
+            diff_at(json_object_get(was, key), v, sub.s, sep, out);
         }
         json_object_foreach((json_t *)was, key, v) {
             if (json_object_get(now, key)) continue;
             strbuf_clear(&sub);
             strbuf_printf(&sub, "%s%s%s", path, *path ? "." : "", key);
-            show(out, sub.s, v, NULL);
+            show(out, sep, sub.s, v, NULL);
         }
         strbuf_free(&sub);
     } else if (!(was && now && json_equal((json_t *)was, (json_t *)now)))
-        show(out, path, was, now);
+        show(out, sep, path, was, now);
 }
 
-void json_diff(const json_t *was, const json_t *now, strbuf *out) { diff_at(was, now, "", out); }
+void json_diff(const json_t *was, const json_t *now, strbuf *out) { diff_at(was, now, "", ", ", out); }
+
+void json_diff_sep(const json_t *was, const json_t *now, const char *sep, strbuf *out) { diff_at(was, now, "", sep, out); }

@@ -46,7 +46,7 @@ static void test_append_and_reload(void) {
     CHECK_ERR(journal_put(&j, "a", json_pack("{s:i}", "v", 3)), "record \"a\" already present");
     /* A record json_pack could not build (NULL) writes nothing: before, "(null)"
      * was appended, and on reload every record after it was dropped. */
-    CHECK_ERR(journal_put(&j, "n", json_pack("{s:f}", "x", (double)NAN)), "record \"n\" could not be encoded as JSON");
+    CHECK_ERR(journal_put(&j, "n", json_pack("{s:f}", "x", (double)NAN)), "record \"n\" cannot be encoded as JSON");
     /* On disk already (before close): one compact ASCII line a record. */
     char *t = file_text(NULL);
     CHECK_MSG(t && !strcmp(t, "{\"v\":1,\"text\":\"caf\\u00E9\",\"key\":\"a\"}\n{\"v\":2,\"key\":\"b\"}\n"), "file: %s", t);

@@ -57,9 +57,9 @@ static const struct { const char *was, *now, *want; } CASES[] = {
     {"{\"lr\": 0.0003}", "{\"lr\": 0.0001}", "lr 0.0003 -> 0.0001"},
     {"{\"x\": 3.14159265}", "{\"x\": 2.71828182}", "x 3.14159 -> 2.71828"},
     {"{\"x\": 1e-30}", "{\"x\": 2.5e+30}", "x 1e-30 -> 2.5e30"},
-    /* values that 6 digits would show alike get the digits that tell them apart */
-    {"{\"x\": 1.0000001}", "{\"x\": 1.0000002}", "x 1.0000001 -> 1.0000002"},
-    {"{\"a\": {\"eps\": 1e-8}}", "{\"a\": {\"eps\": 1.0000001e-8}}", "a.eps 1e-8 -> 1.0000001e-8"},
+    /* values that 6 digits would show alike get 17 digits */
+    {"{\"x\": 1.0000001}", "{\"x\": 1.0000002}", "x 1.0000001000000001 -> 1.0000001999999999"},
+    {"{\"a\": {\"eps\": 1e-8}}", "{\"a\": {\"eps\": 1.0000001e-8}}", "a.eps 1e-8 -> 1.0000001000000001e-8"},
 };
 
 static void test_appends(void) {
