@@ -9,9 +9,10 @@
 # file that misses a passage, a --run inside the model); non-finite values and --workers out of range
 # are refused naming the option; a missing required option is named in one line.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python
 py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: $py not found"; exit 77; }
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails+1)); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
