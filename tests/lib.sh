@@ -38,3 +38,9 @@ need_npm() { # package [reason]
 need_shared() { # path-under-shared [reason]
   [ -f "$SEAL_ROOT/../shared/$1" ] || skip "${2:-../shared/$1 not found}"
 }
+
+# For tests that report every failure before exiting: `fail MESSAGE` prints one FAIL line and counts it in
+# $fails (end with `[ $fails -eq 0 ]`). `use_tmp` makes $tmp, a folder removed at exit.
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails+1)); }
+use_tmp() { tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT; }

@@ -3,9 +3,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 
 "$SEAL" --help >/dev/null || fail "seal --help"
 "$SEAL" nosuchcommand 2>/dev/null; [ $? -eq 2 ] || fail "unknown command must exit 2"

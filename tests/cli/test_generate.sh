@@ -8,9 +8,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
 py=/usr/bin/python3
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 $py - "$tmp/corpus.txt" <<'PY'
 import random, sys
 random.seed(5)

@@ -9,9 +9,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
 py=/usr/bin/python3
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 . "$(dirname "$0")/tiny_world_model.sh"
 tiny_world_model "$tmp" 48 96 60 8 128 10
 run() { # dir, extra env

@@ -11,9 +11,7 @@ set -u
 need_seal
 need_python
 py=/usr/bin/python3
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 . "$(dirname "$0")/tiny_world_model.sh"
 tiny_world_model "$tmp" 32 64 5 4 64 1
 $py - "$tmp/w/eval.json" "$tmp/given.json" <<'PY' || fail "given self-edits file"

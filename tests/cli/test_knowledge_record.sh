@@ -13,9 +13,7 @@ set -u
 need_seal
 need_python
 py=/usr/bin/python3
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 . "$(dirname "$0")/tiny_world_model.sh"
 tiny_world_model "$tmp" 32 64 5 4 64 1
 cp -r "$tmp/m" "$tmp/m2"; cp "$tmp/w/eval.json" "$tmp/eval2.json"; cp "$tmp/w/train.json" "$tmp/train2.json"

@@ -7,9 +7,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
 py=/usr/bin/python3
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 "$SEAL" world knowledge --seed 3 --out "$tmp/w" --people 120 --drill 300 --docs-per-person 12 --train 4 --eval 4 >/dev/null 2>&1 || fail "world"
 "$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 400 --out "$tmp/tok" --quiet >/dev/null 2>&1 || fail "tokenizer"
 cat >"$tmp/cfg.json" <<'JSON'

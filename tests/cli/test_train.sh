@@ -5,9 +5,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 py=/usr/bin/python3
 
 # std 0.3: with tied embeddings and a final RMSNorm, a LoRA (which cannot

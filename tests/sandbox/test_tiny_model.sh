@@ -16,9 +16,7 @@ model=${TINY_MODEL:-$root/models/tiny-knowledge}
 [ -f "$model/model.safetensors" ] || skip "$model has no model.safetensors (make tiny-models)"
 need_seal "seal binary not found ($SEAL)"
 py=/usr/bin/python3
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+use_tmp
 
 # 1. the directory
 for f in config.json model.safetensors tokenizer.json tokenizer_config.json generation_config.json; do
