@@ -17,8 +17,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 need_seal() { [ -x "$SEAL" ] || skip "${1:-$SEAL not built}"; }
 # The library (for tests that inspect build/libseal.a or objects).
 need_build() { [ -f "$BUILD/libseal.a" ] || skip "${1:-$BUILD/libseal.a not built}"; }
-# Debian's python3 (the oracles use /usr/bin/python3, never a virtualenv's).
-need_python() { [ -x /usr/bin/python3 ] || skip "${1:-/usr/bin/python3 not found}"; }
+# Debian's python3 (the oracles use /usr/bin/python3, never a virtualenv's), as $py.
+need_python() { [ -x /usr/bin/python3 ] || skip "${1:-/usr/bin/python3 not found}"; py=/usr/bin/python3; }
 # python3-numpy, or python3-torch (which brings numpy).
 need_numpy() {
   /usr/bin/python3 -c 'import numpy' 2>/dev/null ||

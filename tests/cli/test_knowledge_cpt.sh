@@ -10,7 +10,6 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
 need_python
-py=/usr/bin/python3
 use_tmp
 . "$(dirname "$0")/tiny_world_model.sh"
 tiny_world_model "$tmp" 32 64 5 4 64 1
