@@ -16,8 +16,8 @@
 #include "train/trainer.h"
 #include "util/err.h"
 #include "util/fsutil.h"
-#include "util/json_diff.h"
 #include "util/progress.h"
+#include "util/run_record.h"
 #include "util/strbuf.h"
 
 void seal_pretrain_config_default(seal_pretrain_config *c) {
@@ -266,99 +266,88 @@ static int load_data(pretrain_run *r) {
 
 /* What shapes the run's trajectory: a resume under other values would not
  * continue the same run. eval_every, checkpoint_every, keep_checkpoints and
- * save_dtype are left out: they may change freely. */
-static json_t *run_record(const pretrain_run *r) {
+ * save_dtype are left out: they may change freely. The thread count is in:
+ * the training path's BLAS sums split by thread. */
+static int run_record(const pretrain_run *r, seal_run_record *rec) {
     const seal_pretrain_config *p = &r->cfg;
     char fp[40];
     snprintf(fp, sizeof fp, "%016llx/%016llx", (unsigned long long)dataset_fingerprint(&r->tr),
              (unsigned long long)dataset_fingerprint(&r->ev));
-    json_t *train = json_object(), *data = json_object(), *rec = json_object();
-    json_object_set_new(train, "steps", json_integer((json_int_t)p->steps));
-    json_object_set_new(train, "batch_size", json_integer(p->batch_size));
-    json_object_set_new(train, "seq_len", json_integer(p->seq_len));
-    json_object_set_new(train, "lr", json_real(p->lr));
-    json_object_set_new(train, "warmup_steps", json_real(p->warmup_steps));
-    json_object_set_new(train, "weight_decay", json_real(p->weight_decay));
-    json_object_set_new(train, "beta1", json_real(p->beta1));
-    json_object_set_new(train, "beta2", json_real(p->beta2));
-    json_object_set_new(train, "max_grad_norm", json_real(p->max_grad_norm));
-    json_object_set_new(train, "eval_fraction", json_real(p->eval_fraction));
-    json_object_set_new(train, "seed", json_integer((json_int_t)p->seed));
-    json_object_set_new(train, "init_std", json_real(p->init_std));
-    json_object_set_new(train, "packing", json_string(p->pack_rows ? "rows" : "documents"));
-    json_object_set_new(data, "train_documents", json_integer(r->tr.n));
-    json_object_set_new(data, "held_out_documents", json_integer(r->ev.n));
-    json_object_set_new(data, "fingerprint", json_string(fp));
-    json_object_set_new(rec, "train", train);
-    json_object_set_new(rec, "data", data);
-    return rec;
+    seal_run_record_init(rec);
+    return seal_run_record_int(rec, "train.steps", p->steps) ||
+           seal_run_record_int(rec, "train.batch_size", p->batch_size) ||
+           seal_run_record_int(rec, "train.seq_len", p->seq_len) || seal_run_record_real(rec, "train.lr", p->lr) ||
+           seal_run_record_real(rec, "train.warmup_steps", p->warmup_steps) ||
+           seal_run_record_real(rec, "train.weight_decay", p->weight_decay) ||
+           seal_run_record_real(rec, "train.beta1", p->beta1) || seal_run_record_real(rec, "train.beta2", p->beta2) ||
+           seal_run_record_real(rec, "train.max_grad_norm", p->max_grad_norm) ||
+           seal_run_record_real(rec, "train.eval_fraction", p->eval_fraction) ||
+           seal_run_record_int(rec, "train.seed", (long long)p->seed) ||
+           seal_run_record_real(rec, "train.init_std", p->init_std) ||
+           seal_run_record_str(rec, "train.packing", p->pack_rows ? "rows" : "documents") ||
+           seal_run_record_int(rec, "data.train_documents", r->tr.n) ||
+           seal_run_record_int(rec, "data.held_out_documents", r->ev.n) ||
+           seal_run_record_str(rec, "data.fingerprint", fp) || seal_run_record_threads(rec, r->o->threads)
+               ? -1
+               : 0;
 }
 
-/* The recorded run of DIR, if any: 1 and *was (NULL for a run of an older seal
- * without a record), 0 when DIR holds no run, -1 for an unreadable record. */
-static int recorded_run(const char *out, json_t **was) {
-    char *ck = seal_path_join(out, "checkpoint"), *path = seal_path_join(out, "pretrain_run.json");
+/* What DIR holds, compared with this run. */
+typedef struct {
+    int ours;        /* DIR holds a run: a record, or a checkpoint of an older seal without one */
+    strbuf changes;  /* the record's differences, one line per key */
+} dir_state;
+
+static int inspect_dir(const pretrain_run *r, const seal_run_record *rec, const char *path, dir_state *d) {
+    static const char *const new_keys[] = {"threads", "seal_version", NULL};
+    char *ck = seal_path_join(r->o->out, "checkpoint");
+    strbuf unrecorded = {0};
     seal_replace_dir_recover(ck);
-    int has_ck = seal_is_dir(ck), has_rec = seal_is_file(path), rc = has_ck || has_rec;
-    json_error_t e;
-    *was = NULL;
-    if (has_rec && !(*was = json_load_file(path, 0, &e)))
-        rc = seal_err("%s: unreadable (line %d: %s); restore it or remove it to resume unchecked", path, e.line, e.text);
+    int found, rc = seal_run_record_compare(rec, path, new_keys, &found, &d->changes, &unrecorded);
+    d->ours = found || seal_is_dir(ck);
+    if (rc == 0 && d->ours && !found) fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", path);
+    if (rc == 0 && unrecorded.len) fprintf(stderr, "pretrain: %s has no %s (an older seal): not checked\n", path, unrecorded.s);
+    if (d->changes.len) d->changes.s[--d->changes.len] = '\0'; /* no newline after the last line */
+    strbuf_free(&unrecorded);
     free(ck);
-    free(path);
     return rc;
 }
 
 /* Claim DIR for this run: resume DIR's own run when its record matches (or
  * differs, with allow_config_change), start afresh in an empty DIR, or (with
- * force) in one emptied of another run or other files. Refused otherwise. */
-static int claim_dir(const pretrain_run *r, json_t *now) {
+ * force) in one emptied of another run or of other files. Refused otherwise.
+ * Then (re)write the record. */
+static int claim_dir(const pretrain_run *r, const seal_run_record *rec) {
     const seal_pretrain_opts *o = r->o;
-    json_t *was;
-    int ours = recorded_run(o->out, &was);
-    if (ours < 0) return -1;
-    strbuf diff = {0};
-    if (was) json_diff(was, now, &diff);
-    json_decref(was);
-    int rc = 0;
-    if (ours && diff.len && o->allow_config_change) fprintf(stderr, "pretrain: continuing with changed values: %s\n", diff.s);
-    else if (ours && diff.len && !o->force)
-        rc = seal_err("%s: this run was started with other values (%s); resume it with the same config and data, "
-                      "start another --out, pass --allow-config-change, or --force to start it over",
-                      o->out, diff.s);
-    else if (!ours || diff.len) {
+    char *path = seal_path_join(o->out, "pretrain_run.json");
+    dir_state d = {0};
+    int rc = inspect_dir(r, rec, path, &d), changed = d.ours && d.changes.len;
+    if (rc == 0 && changed && o->allow_config_change)
+        fprintf(stderr, "pretrain: continuing with changed values:\n%s\n", d.changes.s);
+    else if (rc == 0 && changed && !o->force)
+        rc = seal_err("%s: this run was started with other values (resume it with the same config, data and -t, "
+                      "start another --out, pass --allow-config-change, or --force to start it over):\n%s",
+                      o->out, d.changes.s);
+    if (rc == 0 && (!d.ours || (changed && !o->allow_config_change))) { /* a fresh start */
         const char *inputs[] = {o->data, r->cfg.tokenizer, NULL};
         rc = seal_output_check(o->out, "--out", o->force, inputs);
         if (rc == 0 && o->force) rc = seal_rm_rf(o->out);
     }
-    strbuf_free(&diff);
-    return rc ? -1 : seal_mkdir_p(o->out);
-}
-
-static int write_record(const char *out, json_t *now) {
-    char *path = seal_path_join(out, "pretrain_run.json");
-    char *js = json_dumps(now, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-    strbuf text = {0};
-    strbuf_printf(&text, "%s\n", js);
-    int rc = seal_write_file_atomic(path, text.s, text.len);
-    free(js);
-    strbuf_free(&text);
+    if (rc == 0) rc = seal_mkdir_p(o->out) || seal_run_record_write(rec, path) ? -1 : 0;
+    strbuf_free(&d.changes);
     free(path);
     return rc;
 }
 
 /* The model to start from: DIR/checkpoint when resuming, else a fresh random
- * init in memory. Notes a run of an older seal without a record. */
+ * init in memory. */
 static int init_model(pretrain_run *r) {
-    char *ck = seal_path_join(r->o->out, "checkpoint"), *rec = seal_path_join(r->o->out, "pretrain_run.json");
+    char *ck = seal_path_join(r->o->out, "checkpoint");
     r->resumed = seal_is_dir(ck);
-    if (r->resumed && !seal_is_file(rec))
-        fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", rec);
     int rc = r->resumed ? model_load(&r->m, ck)
                         : synth_init(&r->m, &r->cfg.model, r->cfg.seed, (float)r->cfg.init_std);
     if (rc == 0) model_to_f32(&r->m);
     free(ck);
-    free(rec);
     return rc;
 }
 
@@ -454,12 +443,9 @@ int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {
     pretrain_run *r = seal_calloc(1, sizeof *r);
     r->o = o;
     r->cfg = o->cfg;
-    json_t *record = NULL;
-    int rc = seal_pretrain_config_check(&r->cfg, "pretrain config") || load_tokenizer(r) || load_data(r);
-    if (rc == 0) {
-        record = run_record(r);
-        rc = claim_dir(r, record) || init_model(r) || write_record(o->out, record);
-    }
+    seal_run_record record = {0};
+    int rc = seal_pretrain_config_check(&r->cfg, "pretrain config") || load_tokenizer(r) || load_data(r) ||
+             run_record(r, &record) || claim_dir(r, &record) || init_model(r);
     batch_source src = batch_iter_source(&r->it), esrc = batch_iter_source(&r->eit);
     if (rc == 0) rc = start_session(r, &src);
     if (rc == 0) {
@@ -475,7 +461,7 @@ int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {
         fprintf(stderr, "pretrain: done, train loss %.4f, held-out loss %.4f; model in %s\n", res->train_loss,
                 res->eval_loss, o->out);
     }
-    json_decref(record);
+    seal_run_record_free(&record);
     run_free(r);
     free(r);
     return rc ? -1 : 0;
