@@ -366,7 +366,7 @@ static int start_session(pretrain_run *r, const batch_source *src) {
     free(log_path);
     if (!r->log) return seal_err("%s: cannot write the log", r->o->out);
     t->log = r->log;
-    r->pool = seal_pool_create(r->o->threads);
+    if (!(r->pool = seal_pool_create(r->o->threads))) return -1;
     if (train_session_init(&r->s, &r->m, r->pool, NULL, src, t)) return -1;
     if (r->resumed) {
         char *st = seal_path_join(r->o->out, "checkpoint/trainer_state.safetensors");
