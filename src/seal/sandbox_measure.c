@@ -24,15 +24,7 @@ json_t *seal_sandbox_probe(const world *w, int n, seal_probe_group group) {
     json_t *arr = json_array();
     for (int i = 0; i < w->n_people && (int)json_array_size(arr) < n; i++) {
         const world_person *p = &w->people[i];
-        if (!in_group(p, group)) continue;
-        json_t *qs = json_array();
-        for (int a = 0; a < WORLD_N_ATTR; a++) {
-            if (!(p->mask >> a & 1)) continue;
-            char *q = world_question(p, (world_attr)a);
-            json_array_append_new(qs, json_pack("{s:s, s:s}", "question", q, "answer", world_answer(p, (world_attr)a)));
-            free(q);
-        }
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "title", p->name, "context", "", "questions", qs));
+        if (in_group(p, group)) json_array_append_new(arr, world_squad_entry(p, ""));
     }
     return arr;
 }
