@@ -434,6 +434,14 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
     return 0;
 }
 
+/* The log's last lines reach the disk, or the run says it failed. */
+static int close_log(pretrain_run *r) {
+    int bad = fflush(r->log) != 0 || ferror(r->log);
+    bad |= fclose(r->log) != 0;
+    r->log = NULL;
+    return bad ? seal_err("%s/pretrain_log.jsonl: write error", r->o->out) : 0;
+}
+
 int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {
     seal_pretrain_result local;
     if (!res) res = &local;
@@ -453,7 +461,7 @@ int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {
         rc = train_loop(r, &src, &esrc, res);
     }
     if (rc == 0) rc = model_save(&r->m, o->out, r->cfg.save_dtype, r->cfg.tokenizer) ||
-                      config_save_generation(&r->m.cfg, o->out);
+                      config_save_generation(&r->m.cfg, o->out) || close_log(r);
     if (rc == 0) {
         res->train_docs = r->tr.n;
         res->eval_docs = r->ev.n;
