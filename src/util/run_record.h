@@ -15,7 +15,7 @@
  * The thread count is results-changing like any option: the training path's
  * BLAS calls split their sums by thread. The version ("seal_version") is
  * refused too when it changes: a run's rows must all come from one build for
- * its table to be reproducible (the number changes at releases only).
+ * its table to be reproducible (util/version.h: bumped when results move).
  *
  * Two steps, so that a bad input never claims a run directory:
  *
@@ -38,12 +38,7 @@
 #include <stdint.h>
 
 #include "util/strbuf.h"
-
-/* The version recorded in every run record (bump at a release whose numbers
- * may differ; a build may define it with -DSEAL_VERSION=...). */
-#ifndef SEAL_VERSION
-#define SEAL_VERSION "0.1.0"
-#endif
+#include "util/version.h"
 
 typedef struct {
     json_t *root; /* the record being built: an object */
