@@ -62,6 +62,10 @@ sed 's/"lr": 3e-3/"lr": 1e-3/; s/"eval_every": 10/"eval_every": 5/' "$tmp/cfg.js
 head -n -1 "$tmp/w/pretrain.jsonl" >"$tmp/less.jsonl"
 "$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/less.jsonl" --out "$tmp/r" -t 2 2>"$tmp/err"; rc=$?
 { [ $rc -eq 1 ] && grep -q "data.fingerprint" "$tmp/err"; } || fail "changed data on resume: rc $rc $(cat "$tmp/err")"
+"$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 380 --out "$tmp/tok2" --quiet || fail "tokenizer 2"
+"$SEAL" pretrain --config "$tmp/cfg.json" --tokenizer "$tmp/tok2" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 \
+  2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "data.fingerprint" "$tmp/err"; } || fail "changed --tokenizer on resume: rc $rc $(cat "$tmp/err")"
 sed 's/"steps": 40/"steps": 50/' "$tmp/cfg.json" >"$tmp/longer.json"
 "$SEAL" pretrain --config "$tmp/longer.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 --allow-config-change \
   2>"$tmp/err" || fail "--allow-config-change: $(tail -3 "$tmp/err")"
