@@ -127,7 +127,7 @@ static void bind_tensor(seal_model *m, const synth_tensor *t, float *data) {
     }
 }
 
-int synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float std) {
+int seal_synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float std) {
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
     const seal_config *c = &m->cfg;

@@ -26,6 +26,6 @@ int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint6
  * the same tensors drawn in the same order), with no file written. m owns
  * every buffer; free it with model_free. 0, or -1 + seal_err for a shape
  * whose sizes overflow. */
-int synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float std);
+int seal_synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float std);
 
 #endif

@@ -627,7 +627,7 @@ static int write_json(const char *path, json_t *j) {
     return rc;
 }
 
-json_t *world_squad_entry(const world_person *p, const char *context) {
+json_t *seal_world_squad_entry(const world_person *p, const char *context) {
     json_t *qs = json_array();
     for (int a = 0; a < WORLD_N_ATTR; a++) {
         if (!(p->mask >> a & 1)) continue;
@@ -641,8 +641,10 @@ json_t *world_squad_entry(const world_person *p, const char *context) {
 /* SEAL's SQuAD-style list for one held-out split. */
 static json_t *squad_json(const world *w, world_split split) {
     json_t *arr = json_array();
-    for (int i = 0; i < w->n_people; i++)
-        if (w->people[i].split == split) json_array_append_new(arr, world_squad_entry(&w->people[i], w->people[i].passage));
+    for (int i = 0; i < w->n_people; i++) {
+        const world_person *p = &w->people[i];
+        if (p->split == split) json_array_append_new(arr, seal_world_squad_entry(p, p->passage));
+    }
     return arr;
 }
 

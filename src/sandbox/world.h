@@ -97,7 +97,7 @@ char *world_question(const world_person *p, world_attr a);
 const char *world_answer(const world_person *p, world_attr a);
 /* p as one SEAL SQuAD-format entry: {title, context, questions: [{question,
  * answer}]}, a question for every attribute p has. A new reference. */
-json_t *world_squad_entry(const world_person *p, const char *context);
+json_t *seal_world_squad_entry(const world_person *p, const char *context);
 /* The fact stated plainly, as an ideal self-edit line would: full name, the
  * question's direction, the value itself (no hop), the first such template of
  * the attribute (malloc'd). */

@@ -24,7 +24,7 @@ json_t *seal_sandbox_probe(const world *w, int n, seal_probe_group group) {
     json_t *arr = json_array();
     for (int i = 0; i < w->n_people && (int)json_array_size(arr) < n; i++) {
         const world_person *p = &w->people[i];
-        if (in_group(p, group)) json_array_append_new(arr, world_squad_entry(p, ""));
+        if (in_group(p, group)) json_array_append_new(arr, seal_world_squad_entry(p, ""));
     }
     return arr;
 }

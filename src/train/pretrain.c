@@ -345,7 +345,7 @@ static int init_model(pretrain_run *r) {
     char *ck = seal_path_join(r->o->out, "checkpoint");
     r->resumed = seal_is_dir(ck);
     int rc = r->resumed ? model_load(&r->m, ck)
-                        : synth_init(&r->m, &r->cfg.model, r->cfg.seed, (float)r->cfg.init_std);
+                        : seal_synth_init(&r->m, &r->cfg.model, r->cfg.seed, (float)r->cfg.init_std);
     if (rc == 0) model_to_f32(&r->m);
     free(ck);
     return rc;

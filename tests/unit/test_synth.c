@@ -1,4 +1,4 @@
-/* test_synth: synth_init builds in memory, bit for bit, the model that
+/* test_synth: seal_synth_init builds in memory, bit for bit, the model that
  * synth_write + model_load + model_to_f32 give (pretraining starts from it, and
  * its runs must not move), for a tied Llama shape and an untied Qwen2 one with
  * biases. */
@@ -60,7 +60,7 @@ static void check_shape(seal_config cfg, const char *what) {
     CHECK_MSG(rc == 0, "%s", seal_errmsg());
     if (rc == 0 && model_load(&from_disk, dir) == 0) {
         model_to_f32(&from_disk);
-        CHECK_MSG(synth_init(&in_memory, &cfg, 1234, 0.02f) == 0, "%s", seal_errmsg());
+        CHECK_MSG(seal_synth_init(&in_memory, &cfg, 1234, 0.02f) == 0, "%s", seal_errmsg());
         compare(&in_memory, &from_disk, what);
         model_free(&in_memory);
         model_free(&from_disk);
