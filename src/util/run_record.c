@@ -124,7 +124,7 @@ int seal_run_record_compare(const seal_run_record *r, const char *path, const ch
     json_t *now = json_deep_copy(r->root);
     int legacy = !json_object_get(was, VERSION_KEY);
     for (int i = 0; legacy && new_keys && new_keys[i]; i++) {
-        if (has_dotted(was, new_keys[i])) continue;
+        if (has_dotted(was, new_keys[i]) || !has_dotted(now, new_keys[i])) continue;
         del_dotted(now, new_keys[i]);
         strbuf_printf(unrecorded, "%s%s", unrecorded->len ? ", " : "", new_keys[i]);
     }
