@@ -16,6 +16,7 @@
 #include "train/trainer.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_load.h"
 #include "util/progress.h"
 #include "util/run_record.h"
 #include "util/strbuf.h"
@@ -132,9 +133,8 @@ static int parse_tokenizer(seal_pretrain_config *c, json_t *root, const char *pa
 }
 
 int seal_pretrain_config_load(seal_pretrain_config *c, const char *path, const char *tokenizer_dir) {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (!root) return seal_err("%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+    json_t *root = seal_json_load_file(path, 0);
+    if (!root) return -1;
     json_t *model = json_object_get(root, "model"), *train = json_object_get(root, "train");
     int rc;
     if (!json_is_object(model) || !json_is_object(train)) rc = seal_err("%s: needs objects \"model\" and \"train\"", path);

@@ -5,10 +5,9 @@
 # and renamed into place (a failed run leaves neither the output nor a temp
 # directory), and temp directories of killed runs are cleaned up.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+need_seal
+use_tmp
 
 # refused: exit 1, one line naming --out and --force, the directory untouched
 expect_kept() { # dir, command...

@@ -5,12 +5,10 @@
 # --model samples N x K self-edits; a wrong combination of options is a
 # one-line usage error.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
-py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: $py not found"; exit 77; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python
+use_tmp
 "$SEAL" world knowledge --seed 4 --out "$tmp/w" --people 20 --drill 10 --docs-per-person 1 --train 2 --eval 3 \
   --background-docs 10 >/dev/null || fail "world"
 
