@@ -5,7 +5,7 @@
 
 #include "model/adapter.h"
 #include "seal/grade.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "seal/selfedit.h"
 #include "train/dataset.h"
 #include "util/err.h"

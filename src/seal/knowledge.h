@@ -29,7 +29,7 @@
 
 #include "gen/sampler.h"
 #include "seal/inner.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "seal/selfedit.h"
 
 typedef struct {

@@ -8,7 +8,7 @@
 #include "gen/generate.h"
 #include "model/model.h"
 #include "rt/threadpool.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "seal/selfedit.h"
 #include "seal/squad.h"
 #include "util/err.h"

@@ -3,7 +3,7 @@
  * are what the Python functions return for the same inputs. */
 #include "check.h"
 #include "seal/grade.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 
 static void norm_is(int line, const char *in, const char *want) {
     char *got = squad_normalize(in);

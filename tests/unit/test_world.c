@@ -13,7 +13,7 @@
 #include "check.h"
 #include "sandbox/world.h"
 #include "sandbox/world_internal.h"
-#include "seal/prompts.h"
+#include "tok/prompts.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 
