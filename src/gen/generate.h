@@ -24,8 +24,10 @@
 #include "rt/threadpool.h"
 #include "tok/tokenizer.h"
 
-enum { GEN_EOS, GEN_STOP, GEN_LENGTH };
-const char *gen_finish_name(int finish); /* "eos", "stop", "length" */
+/* Why a sample ended: an EOS id, a stop string, max_new tokens, or the
+ * model's context (max_position_embeddings) filled before max_new. */
+enum { GEN_EOS, GEN_STOP, GEN_LENGTH, GEN_CONTEXT };
+const char *gen_finish_name(int finish); /* "eos", "stop", "length", "context" */
 
 typedef struct {
     const int *ids; /* prompt token ids (at least one) */
@@ -57,6 +59,7 @@ typedef struct {
 typedef struct {
     size_t kv_bytes, scratch_bytes;
     int prefill_tokens, decode_steps, generated_tokens;
+    int context_stops; /* samples cut short by the model's context (finish GEN_CONTEXT): warn the user */
     double prefill_seconds, decode_seconds;
 } gen_stats;
 
@@ -64,7 +67,11 @@ typedef struct {
 typedef void (*gen_stream_fn)(void *ctx, int request, int sample, const char *text, size_t len);
 
 /* Generate for every request; out receives sum(n_samples) samples in request
- * order. stream may be NULL. 0, or -1 + seal_err (nothing is leaked). */
+ * order. stream may be NULL. A sample never goes past the model's context
+ * (max_position_embeddings): it ends there with GEN_CONTEXT, counted in
+ * stats->context_stops; a prompt that fills the context is an error. Logits
+ * that are not finite (NaN or inf weights) are an error, never sampled.
+ * 0, or -1 + seal_err (nothing is leaked). */
 int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
              gen_sample *out, gen_stream_fn stream, void *stream_ctx, gen_stats *stats);
 void gen_sample_free(gen_sample *s);

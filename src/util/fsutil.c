@@ -283,3 +283,63 @@ void seal_clean_stale_tmp(const char *dir) {
     }
     closedir(d);
 }
+
+/* OUT without trailing slashes (so that its parent is its parent), malloc'd. */
+static char *strip_slashes(const char *out) {
+    char *p = seal_strdup(out);
+    for (size_t n = strlen(p); n > 1 && p[n - 1] == '/'; n--) p[n - 1] = '\0';
+    return p;
+}
+
+static const char partial_note[] =
+    "This directory is an unfinished seal output (the process writing it was killed or failed).\n"
+    "Nothing in it is a finished result. The next seal run writing beside it removes it.\n";
+
+char *seal_outdir_begin(const char *out) {
+    if (!out || !*out) { seal_err("output directory: empty path"); return NULL; }
+    char *o = strip_slashes(out), *parent = dir_of(o);
+    char name[64];
+    snprintf(name, sizeof name, ".seal-tmp-%ld-XXXXXX", (long)getpid());
+    char *tmp = seal_path_join(parent, name);
+    char *rc = NULL;
+    if (seal_mkdir_p(parent) == 0) {
+        seal_clean_stale_tmp(parent);
+        if (!mkdtemp(tmp)) seal_err("%s: cannot create a temp directory in %s: %s", out, parent, strerror(errno));
+        else {
+            mode_t mask = umask(0); /* mkdtemp makes 0700: give the output the usual mode */
+            umask(mask);
+            chmod(tmp, 0777 & ~mask);
+            char *note = seal_path_join(tmp, "PARTIAL");
+            if (seal_write_file_atomic(note, partial_note, sizeof partial_note - 1) == 0) rc = tmp;
+            else seal_rm_rf(tmp);
+            free(note);
+        }
+    }
+    if (!rc) free(tmp);
+    free(o);
+    free(parent);
+    return rc;
+}
+
+int seal_outdir_commit(char *tmp, const char *out) {
+    char *note = seal_path_join(tmp, "PARTIAL"), *o = strip_slashes(out);
+    int rc = unlink(note) != 0 ? seal_err("%s: cannot remove: %s", note, strerror(errno)) : seal_replace_dir(tmp, o);
+    if (rc == 0) { /* make the renames durable */
+        char *parent = dir_of(o);
+        int dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) { fsync(dfd); close(dfd); }
+        free(parent);
+    } else {
+        seal_rm_rf(tmp);
+    }
+    free(note);
+    free(o);
+    free(tmp);
+    return rc;
+}
+
+void seal_outdir_abort(char *tmp) {
+    if (!tmp) return;
+    seal_rm_rf(tmp);
+    free(tmp);
+}

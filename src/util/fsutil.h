@@ -70,4 +70,18 @@ int seal_output_check(const char *path, const char *option, int force, const cha
  * leftovers. Best effort: errors are ignored. */
 void seal_clean_stale_tmp(const char *dir);
 
+/* An output directory written whole, so that OUT never holds a mix of runs:
+ *   char *tmp = seal_outdir_begin(out);        // OUT's sibling .seal-tmp-PID-XXXXXX/
+ *   ... write every file into tmp ...
+ *   if (seal_outdir_commit(tmp, out)) ...       // renamed onto OUT; tmp freed
+ *   (or seal_outdir_abort(tmp): removed, freed)
+ * begin creates OUT's parent if needed, removes stale temp entries of killed
+ * runs there (seal_clean_stale_tmp), and leaves a PARTIAL file in tmp saying
+ * what it is (commit removes it). Check OUT with seal_output_check first:
+ * commit replaces an existing OUT (as seal_replace_dir). NULL / -1 after
+ * seal_err naming OUT. */
+char *seal_outdir_begin(const char *out);
+int seal_outdir_commit(char *tmp, const char *out);
+void seal_outdir_abort(char *tmp);
+
 #endif
