@@ -49,6 +49,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libseal.a tests/unit/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libseal.a $(LDLIBS)
 
+# test_opt tests the CLI's option table, which lives outside libseal.a.
+$(BUILD)/tests/test_opt: tests/unit/test_opt.c $(BUILD)/src/cli/opt.o $(BUILD)/libseal.a tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/src/cli/opt.o $(BUILD)/libseal.a $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libseal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libseal.a $(LDLIBS)

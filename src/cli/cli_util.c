@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "rt/threadpool.h"
 #include "tok/tokenizer.h"
 #include "util/err.h"
 
@@ -43,9 +44,9 @@ int cli_usage(const char *text, int is_error) {
 }
 
 int cli_threads(int from_flag) {
-    if (from_flag > 0) return from_flag;
-    const char *env = getenv("SEAL_THREADS");
-    return env ? atoi(env) : 0;
+    int n;
+    if (seal_threads_resolve(from_flag, &n)) seal_die("%s", seal_errmsg());
+    return n;
 }
 
 long long cli_peak_rss(void) {

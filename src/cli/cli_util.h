@@ -19,7 +19,9 @@ int cli_fail(void);
  * usage error, returns 2). */
 int cli_usage(const char *text, int is_error);
 
-/* Number of threads from --threads or $SEAL_THREADS (0 = all CPUs). */
+/* Number of threads from --threads or $SEAL_THREADS, capped by the CPUs
+ * (seal_threads_resolve; a bad $SEAL_THREADS ends the program with its
+ * message). Prefer cli_resolve_threads (opt.h), which returns the error. */
 int cli_threads(int from_flag);
 
 /* Peak resident set size of this process in bytes (getrusage). */

@@ -1,8 +1,10 @@
 /* seal: one CLI for the whole engine. `seal <command> --help` for each. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/version.h"
 
 static const struct {
     const char *name;
@@ -13,7 +15,7 @@ static const struct {
     {"score", cmd_score, "log-probabilities of a token sequence under a model"},
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
     {"sandbox", cmd_sandbox, "measure the tiny-model sandbox: probe | oracle | faithfulness"},
-    {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM)"},
+    {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM) | cpt (continued pretraining)"},
     {"pretrain", cmd_pretrain, "train a Llama model from scratch (checkpoints, resume)"},
     {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},
@@ -27,15 +29,26 @@ static const struct {
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: seal <command> [options]   (seal <command> --help for details)\n\ncommands:\n");
+    fprintf(out, "usage: seal <command> [options]   (seal <command> --help for details; seal --version)\n\ncommands:\n");
     for (int i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+/* A command's output is only delivered once stdout is flushed and closed
+ * without error: a full disk (`--json > /dev/full`) must not exit 0. */
+static int finish_stdout(int rc) {
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        fprintf(stderr, "seal: cannot write standard output: %s\n", strerror(errno ? errno : EIO));
+        return rc ? rc : 1;
+    }
+    return rc;
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return 2; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return finish_stdout(0); }
+    if (!strcmp(argv[1], "--version")) { printf("seal %s\n", SEAL_VERSION); return finish_stdout(0); }
     for (int i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return finish_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "seal: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -11,10 +11,11 @@
  *
  *   my_opts o = my_opts_defaults();
  *   const cli_opt opts[] = {
- *       CLI_SECTION("Data"),
- *       {CLI_INT, "rounds", 0, &o.rounds, "N", "ReST-EM rounds", 0, 100, CLI_RESULT},
- *       {CLI_F64, "lr", 0, &o.lr, "X", "learning rate", 0, 10, CLI_RESULT | CLI_GT_MIN},
- *       {CLI_STR, "model", 'm', &o.model_dir, "DIR", "model directory", 0, 0, CLI_REQUIRED},
+ *       CLI_SECTION("Data:"),
+ *       CLI_OPT(CLI_INT, "rounds", 0, &o.rounds, "N", "ReST-EM rounds", 0, 100, CLI_RESULT),
+ *       CLI_OPT(CLI_F64, "lr", 0, &o.lr, "X", "learning rate", 0, 10, CLI_RESULT | CLI_GT_MIN),
+ *       CLI_OPT_STR("model", 'm', &o.model_dir, "DIR", "model directory", CLI_REQUIRED),
+ *       CLI_OPT_CHOICE("grader", &o.grader, "NAME", "how answers are graded", "em|f1|judge", CLI_RESULT),
  *       CLI_THREADS_OPT(&o.threads),
  *       {0}};
  *   const cli_spec spec = {"seal knowledge eval", "-m MODEL --eval FILE --run DIR [options]",
@@ -64,7 +65,19 @@ typedef struct cli_opt {
     int *given;          /* optional: incremented each time the option appears */
 } cli_opt;
 
+/* Table rows. Use these (or designated initializers): -Wextra refuses a
+ * positional initializer that leaves fields out. */
 #define CLI_SECTION(title) {.type = CLI_SECTION, .help = (title)}
+#define CLI_OPT(type, name, short_name, dst, metavar, help, min, max, flags) \
+    {(type), (name), (short_name), (dst), (metavar), (help), (min), (max), (flags), NULL, NULL, NULL}
+#define CLI_OPT_FLAG(name, short_name, dst, help, flags) \
+    {CLI_FLAG, (name), (short_name), (dst), NULL, (help), 0, 0, (flags), NULL, NULL, NULL}
+#define CLI_OPT_STR(name, short_name, dst, metavar, help, flags) \
+    {CLI_STR, (name), (short_name), (dst), (metavar), (help), 0, 0, (flags), NULL, NULL, NULL}
+#define CLI_OPT_CHOICE(name, dst, metavar, help, choices, flags) \
+    {CLI_CHOICE, (name), 0, (dst), (metavar), (help), 0, 0, (flags), (choices), NULL, NULL}
+#define CLI_OPT_CUSTOM(name, short_name, dst, metavar, help, parse_fn, accepted, flags) \
+    {CLI_CUSTOM, (name), (short_name), (dst), (metavar), (help), 0, 0, (flags), (accepted), (parse_fn), NULL}
 
 typedef struct {
     const char *command; /* "seal knowledge eval": for usage lines and error messages */
@@ -88,6 +101,21 @@ typedef struct {
  * the spec takes none. */
 int cli_parse(const cli_spec *spec, int argc, char **argv, int *n_pos, char ***pos);
 
+/* Commands with subcommands (`seal knowledge eval|rl|cpt`) dispatch through
+ * this table, ended by {0}. */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+    const char *summary;
+} cli_subcommand;
+
+/* Run the subcommand named by argv[1] with argv shifted by one, and return its
+ * exit code. --help lists the subcommands (exit 0); --help-json prints
+ * {"command": "seal knowledge", "subcommands": ["eval", ...]} so that tests can
+ * walk every table; a missing or unknown subcommand is a one-line usage error
+ * (exit 2). command is "seal knowledge". */
+int cli_dispatch(const char *command, const cli_subcommand *subs, int argc, char **argv);
+
 /* Print the generated help of spec to out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
 
@@ -106,6 +134,6 @@ int cli_resolve_threads(int from_flag, int *out);
 /* The standard -t/--threads option: 0 (= all CPUs) to 1024, capped later by
  * cli_resolve_threads to the CPUs. */
 #define CLI_THREADS_OPT(dst) \
-    {CLI_INT, "threads", 't', (dst), "N", "kernel threads (0: all CPUs, or $SEAL_THREADS; at most the CPUs)", 0, 1024, 0}
+    CLI_OPT(CLI_INT, "threads", 't', (dst), "N", "kernel threads (0: all CPUs, or $SEAL_THREADS; at most the CPUs)", 0, 1024, 0)
 
 #endif

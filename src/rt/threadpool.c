@@ -149,20 +149,28 @@ static void *worker_main(void *arg) {
     }
     return NULL;
 }
-static int default_threads(void) {
-    const char *env = getenv("SEAL_THREADS");
-    if (env && *env) {
-        char *end;
-        errno = 0;
-        long v = strtol(env, &end, 10);
-        if (!errno && *end == '\0' && v > 0 && v <= 1024) return (int)v;
-    }
+static int online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)(n < 1024 ? n : 1024) : 1;
 }
 
+int seal_threads_resolve(int requested, int *out) {
+    int cpus = online_cpus(), n = requested;
+    const char *env = getenv("SEAL_THREADS");
+    if (n <= 0 && env && *env) {
+        char *end;
+        errno = 0;
+        long v = strtol(env, &end, 10);
+        if (errno || *end != '\0' || v < 0 || v > 1024 || !(*env >= '0' && *env <= '9'))
+            return seal_err("SEAL_THREADS: \"%s\" is not a whole number from 0 to 1024 (0: all CPUs)", env);
+        n = (int)v;
+    }
+    *out = n <= 0 || n > cpus ? cpus : n;
+    return 0;
+}
+
 seal_pool *seal_pool_create(int n_threads) {
-    if (n_threads <= 0) n_threads = default_threads();
+    if (n_threads <= 0 && seal_threads_resolve(0, &n_threads)) return NULL;
     seal_pool *p = seal_calloc(1, sizeof *p);
     p->n_threads = n_threads;
     p->threads = seal_calloc((size_t)n_threads, sizeof *p->threads);

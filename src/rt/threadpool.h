@@ -14,9 +14,16 @@ typedef struct seal_pool seal_pool;
 typedef void (*seal_pool_fn)(void *ctx, int task, int thread);
 
 /* Create a pool of n_threads threads in all (the caller counts as one);
- * n_threads <= 0 means $SEAL_THREADS if set to a positive number, else the
- * number of online CPUs. Returns NULL (seal_err) if a thread cannot start. */
+ * n_threads <= 0 means seal_threads_resolve(0): $SEAL_THREADS, else the online
+ * CPUs. Returns NULL (seal_err) if a thread cannot start or $SEAL_THREADS is bad. */
 seal_pool *seal_pool_create(int n_threads);
+
+/* The one place a thread count is decided: requested when > 0, else
+ * $SEAL_THREADS when set (a whole number 0..1024, 0 meaning all CPUs; any other
+ * text is an error naming it), else the online CPUs; never more than the
+ * online CPUs (oversubscribing only slows the kernels down). 0 and *out, or -1
+ * after seal_err(). */
+int seal_threads_resolve(int requested, int *out);
 void seal_pool_destroy(seal_pool *pool);
 int seal_pool_threads(const seal_pool *pool);
 
