@@ -177,7 +177,7 @@ int cmd_generate(int argc, char **argv) {
     }
     gen_params p = {.max_new = o.max_new, .sampling = sampling_from(&o, &d), .eos_ids = o.ignore_eos ? NULL : m.cfg.eos_ids,
                     .n_eos = o.ignore_eos ? 0 : m.cfg.n_eos, .stops = o.stops.v, .n_stops = o.stops.n, .tok = tok,
-                    .adapter = o.adapter ? &ad : NULL};
+                    .adapter = o.adapter ? &ad : NULL, .max_positions = m.cfg.max_pos};
     gen_request req = {.ids = ids, .n = n, .n_samples = o.samples, .seed = o.seed};
     gen_sample *out = seal_calloc((size_t)o.samples, sizeof *out);
     gen_stats st;

@@ -52,18 +52,18 @@ static int total_samples(const gen_request *reqs, int n) {
     return s;
 }
 
-/* New tokens a prompt of n tokens may get: max_new, or what is left of the
- * model's context (positions 0 .. max_pos-1). */
-static int new_limit(const seal_model *m, int n, int max_new) {
-    int room = m->cfg.max_pos - n;
-    return room < max_new ? room : max_new;
+/* New tokens a prompt of n tokens may get: max_new, or what is left of
+ * p->max_positions (positions 0 .. max_positions-1) when it is set. */
+static int new_limit(const gen_params *p, int n) {
+    int room = p->max_positions - n;
+    return p->max_positions > 0 && room < p->max_new ? room : p->max_new;
 }
 
-/* KV positions the longest sample needs (never more than the context). */
-static int max_positions(const seal_model *m, const gen_request *reqs, int n, int max_new) {
+/* KV positions the longest sample needs (never more than max_positions). */
+static int max_positions(const gen_request *reqs, int n, const gen_params *p) {
     int mx = 0;
     for (int i = 0; i < n; i++) {
-        int len = reqs[i].n + new_limit(m, reqs[i].n, max_new);
+        int len = reqs[i].n + new_limit(p, reqs[i].n);
         mx = len > mx ? len : mx;
     }
     return mx;
@@ -75,7 +75,7 @@ static int prefill_cap(const gen_params *p, int n_slots) {
 }
 
 size_t gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads) {
-    int S = total_samples(reqs, n_reqs), L = max_positions(m, reqs, n_reqs, p->max_new);
+    int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p);
     return kv_bytes(&m->cfg, S, L) + fwd_bytes(&m->cfg, prefill_cap(p, S), L, n_threads) +
            sizeof(float) * (size_t)LOGIT_ROWS * m->cfg.vocab;
 }
@@ -152,9 +152,9 @@ static int check_requests(const seal_model *m, const gen_request *reqs, int n, c
     if (p->n_stops && !p->tok) return seal_err("generate: stop strings need a tokenizer");
     for (int r = 0; r < n; r++) {
         if (reqs[r].n <= 0) return seal_err("generate: prompt %d is empty", r);
-        if (reqs[r].n >= m->cfg.max_pos)
-            return seal_err("generate: prompt %d has %d tokens: no room left in the model's context of %d positions "
-                            "(max_position_embeddings)", r, reqs[r].n, m->cfg.max_pos);
+        if (p->max_positions > 0 && reqs[r].n >= p->max_positions)
+            return seal_err("generate: prompt %d has %d tokens: no room left in the model's context of %d positions",
+                            r, reqs[r].n, p->max_positions);
         if (reqs[r].n_samples <= 0) return seal_err("generate: prompt %d asks for %d samples", r, reqs[r].n_samples);
         for (int i = 0; i < reqs[r].n; i++)
             if (reqs[r].ids[i] < 0 || reqs[r].ids[i] >= m->cfg.vocab)
@@ -171,7 +171,7 @@ static void slots_init(gen_run *g, const gen_request *reqs, int n_reqs, gen_samp
             memset(s, 0, sizeof *s);
             s->req = r;
             s->prompt_len = reqs[r].n;
-            s->limit = new_limit(g->m, reqs[r].n, g->p->max_new);
+            s->limit = new_limit(g->p, reqs[r].n);
             s->hist = seal_malloc(sizeof(int) * (size_t)(reqs[r].n + s->limit));
             memcpy(s->hist, reqs[r].ids, sizeof(int) * (size_t)reqs[r].n);
             sampler_init(&s->sampler, &g->p->sampling, g->m->cfg.vocab, reqs[r].seed + (uint64_t)i);
@@ -309,7 +309,7 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     gen_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof *st);
     if (check_requests(m, reqs, n_reqs, p)) return -1;
-    int S = total_samples(reqs, n_reqs), L = max_positions(m, reqs, n_reqs, p->max_new);
+    int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p);
     gen_run g = {.m = m, .p = p, .n_slots = S, .stream = stream, .stream_ctx = stream_ctx};
     for (int i = 0; i < p->n_stops; i++) g.max_stop = strlen(p->stops[i]) > g.max_stop ? strlen(p->stops[i]) : g.max_stop;
     g.slots = seal_calloc((size_t)S, sizeof(slot));
@@ -337,6 +337,7 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     for (int k = 0; k < S; k++) {
         st->generated_tokens += g.slots[k].n_new;
         st->context_stops += rc == 0 && out[k].finish == GEN_CONTEXT;
+        st->past_context += g.slots[k].prompt_len + g.slots[k].n_new > m->cfg.max_pos;
     }
     slots_free(&g, rc == 0);
     free(hidden); free(logits); free(row); free(g.piece); free(g.slots);
