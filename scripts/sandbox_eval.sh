@@ -19,7 +19,7 @@ common=(--answer-tokens 16 --max-edit-tokens 160 --workers 2 --quiet "$@")
 acc() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(' '.join('%s=%.3f[%.3f,%.3f]' % (c['name'], c['accuracy'], *c['ci95']) for c in r['conditions']))" "$1/results.json"; }
 for g in qa noqa; do
   $SEAL sandbox probe --world "$WORLD" --out "$OUT/probe-$g.json" --n 200 --group $g
-  $SEAL knowledge eval -m "$MODEL" --eval "$OUT/probe-$g.json" --run "$OUT/probe-$g" --conditions base --eval-passages 200 "${common[@]}"
+  $SEAL knowledge eval -m "$MODEL" --eval "$OUT/probe-$g.json" --run "$OUT/probe-$g" --conditions base "${common[@]}"
 done
 $SEAL sandbox oracle --world "$WORLD" --passages "$WORLD/eval.json" --out "$OUT/oracle.json"
 $SEAL knowledge eval -m "$MODEL" --eval "$WORLD/eval.json" --run "$OUT/heldout" --eval-passages "$N" -k 5 \
@@ -45,7 +45,7 @@ PT=${SANDBOX_PRETRAIN_DIR:-$MODEL}
 QA_EVERY=${SANDBOX_QA_EVERY:-1000}
 probe_acc() { # model, group, step: closed-book accuracy in percent
   $SEAL knowledge eval -m "$1" --eval "$OUT/probe-$2.json" --run "$OUT/curve/$2-$3" --conditions base \
-      --eval-passages 200 "${common[@]}" >/dev/null
+      "${common[@]}" >/dev/null
   /usr/bin/python3 -c "import json,sys; print('%.1f%%' % (100 * json.load(open(sys.argv[1]))['conditions'][0]['accuracy']))" \
       "$OUT/curve/$2-$3/results.json"
 }

@@ -1,199 +1,223 @@
-/* seal knowledge: SEAL knowledge incorporation (eval | rl | cpt). */
-#include <getopt.h>
+/* seal knowledge: SEAL knowledge incorporation (eval | rl | cpt). A parser per
+ * subcommand over one option table (cli/opt.h) that fills knowledge_opts or
+ * cpt_opts and calls the library (seal/knowledge.h, seal/cpt.h), then prints
+ * the run's results.md. Every option flagged CLI_RESULT changes the results
+ * and is recorded in the run's config.json (tests/cli/test_knowledge_record.sh
+ * walks the table to prove it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "seal/cpt.h"
 #include "seal/knowledge.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
-static const char *usage =
-    "usage: seal knowledge eval|rl -m MODEL --eval FILE [--train FILE] --run DIR [options]\n"
-    "       seal knowledge cpt -m MODEL --eval FILE --run DIR [--cpt-mode full|lora] [options]\n"
-    "\n"
-    "SEAL knowledge incorporation. `eval` measures, on held-out passages, the frozen\n"
-    "model (base), finetuning on the passage alone (passage) and on the passage plus\n"
-    "the model's own self-edits (passage+self-edit). `rl` adds ReST-EM rounds: each\n"
-    "round samples k self-edits for new training passages, scores each by inner\n"
-    "loops, finetunes the generator on the best (outer LoRA SFT, merged), and\n"
-    "evaluates the new generator (seal-round-N). Passages: SEAL's JSON or official\n"
-    "SQuAD v1.1. DIR gets config.json, inner.jsonl (every inner loop), selfedits.jsonl,\n"
-    "round-N/ (SFT data, adapter, merged model, summary), results.json, results.md,\n"
-    "accuracy.svg. A killed run resumes from DIR without redoing finished inner loops.\n"
-    "\n"
-    "Data:     --eval-passages N (200)  --passages-per-round N (50)  --rounds N (2)\n"
-    "          --subset-seed S (42: Python random.seed, as the reference)\n"
-    "Self-edits: --prompt implications|implications-long|implications-very-long|rewrite|self-qa|none|implications-cot\n"
-    "          -k N (5)  --temperature T (1.0)  --top-p P (0.95)  --max-edit-tokens N (8192)\n"
-    "          --max-segments N (30; 0 = no cap)  --no-split-newlines\n"
-    "Inner loop: --inner-rank R (32) --inner-alpha A (64) --inner-targets LIST (q_proj,v_proj)\n"
-    "          --inner-lr X (1e-3) --inner-epochs N (10) --inner-batch N (1) --inner-full\n"
-    "          --distractors N (0): also train on N other passages of the same set, so that\n"
-    "          facts must be bound to their title (the sandbox's multi-passage setting)\n"
-    "          --reps N (3 per self-edit when ranking)  --eval-reps N (1)  --answer-tokens N (64)\n"
-    "Grading:  --grader em|f1|judge (em)  --f1-threshold X (0.5)\n"
-    "          --judge-model DIR: a local model answers the reference's verbatim grading prompt\n"
-    "          (greedy, 8 tokens; correct iff the reply says \"yes\" and not \"no\")\n"
-    "Outer SFT: --sft-rank R (64) --sft-alpha A (128) --sft-targets LIST (all) --sft-lr X (3e-4)\n"
-    "          --sft-epochs N (2) --sft-accum N (10)  --positive-gain (keep only self-edits that beat the base)\n"
-    "Conditions: --conditions LIST (base,passage,passage+self-edit; default all)\n"
-    "          --given-self-edits FILE [--given-name NAME]: also evaluate fixed self-edits, a JSON\n"
-    "          object {title: text} (e.g. another model's, or an oracle's), as condition NAME\n"
-    "Other:    --seed S (1)  --workers N (inner loops in parallel; 1)  -t N (kernel threads)  --quiet\n"
-    "\n"
-    "`cpt` is the continued-pretraining (multi-passage) variant: per condition ONE\n"
-    "finetune over the sequences of all --cpt-passages passages (shuffled by --seed),\n"
-    "then every question of those passages without its passage. Each self-edit is one\n"
-    "document (no line splitting). Conditions: base, passage, passage+self-edit, the\n"
-    "--given-self-edits one, and one per --generator. DIR also gets cpt.jsonl (one\n"
-    "record per finished condition; a killed run resumes without redoing them).\n"
-    "CPT:      --cpt-passages N (200)  -k N (5)\n"
-    "          --eval-questions N: score every condition on N questions drawn as the\n"
-    "            reference's v2 does (random.seed(42); random.sample; it used 500) instead of all\n"
-    "          --cpt-mode full (default; the reference's CPT_fullFT.py): full finetune of an\n"
-    "            f32 copy, 1 epoch, lr 7e-5, batch 4 x accumulation 2, warmup ratio 0.03,\n"
-    "            passage once per passage: n*(k+1) sequences\n"
-    "          --cpt-mode lora (CPT.py): LoRA r32 a64 on q_proj,v_proj, 3 epochs, lr 1e-3,\n"
-    "            batch 4 x accumulation 2, the passage after every self-edit: 2*n*k sequences\n"
-    "          --generator NAME=DIR (repeatable): a condition whose self-edits come from the\n"
-    "            model in DIR (e.g. an rl run's round-2/model)\n"
-    "          --inner-lr --inner-epochs --inner-batch --inner-accum N --inner-warmup-ratio X\n"
-    "          --inner-rank --inner-alpha --inner-targets (LoRA) override the mode's settings\n";
+enum { EVAL = 1, RL = 2, CPT = 4, ALL = EVAL | RL | CPT };
 
-int cmd_knowledge(int argc, char **argv) {
-    if (argc < 2 || (strcmp(argv[1], "eval") && strcmp(argv[1], "rl") && strcmp(argv[1], "cpt")))
-        return cli_usage(usage, !(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))));
-    int rl = !strcmp(argv[1], "rl"), cpt = !strcmp(argv[1], "cpt");
-    enum { O_EVAL = 256, O_TRAIN, O_RUN, O_EP, O_PPR, O_ROUNDS, O_SSEED, O_PROMPT, O_TEMP, O_TOPP, O_MAXE, O_MAXSEG,
-           O_NOSPLIT, O_IR, O_IA, O_IT, O_ILR, O_IE, O_IB, O_IF, O_REPS, O_EREPS, O_ANS, O_GRADER, O_F1, O_SR, O_SA, O_ST,
-           O_SLR, O_SE, O_SACC, O_POS, O_SEED, O_WORKERS, O_QUIET, O_JUDGE, O_COND, O_GIVEN, O_GNAME, O_DISTRACT,
-           O_CPTN, O_CPTMODE, O_GENERATOR, O_IACC, O_IWARM, O_EVALQ };
-    static struct option opts[] = {
-        {"model", 1, 0, 'm'}, {"eval", 1, 0, O_EVAL}, {"train", 1, 0, O_TRAIN}, {"run", 1, 0, O_RUN},
-        {"eval-passages", 1, 0, O_EP}, {"passages-per-round", 1, 0, O_PPR}, {"rounds", 1, 0, O_ROUNDS},
-        {"subset-seed", 1, 0, O_SSEED}, {"prompt", 1, 0, O_PROMPT}, {"temperature", 1, 0, O_TEMP}, {"top-p", 1, 0, O_TOPP},
-        {"max-edit-tokens", 1, 0, O_MAXE}, {"max-segments", 1, 0, O_MAXSEG}, {"no-split-newlines", 0, 0, O_NOSPLIT},
-        {"inner-rank", 1, 0, O_IR}, {"inner-alpha", 1, 0, O_IA}, {"inner-targets", 1, 0, O_IT}, {"inner-lr", 1, 0, O_ILR},
-        {"inner-epochs", 1, 0, O_IE}, {"inner-batch", 1, 0, O_IB}, {"inner-full", 0, 0, O_IF}, {"reps", 1, 0, O_REPS},
-        {"eval-reps", 1, 0, O_EREPS}, {"answer-tokens", 1, 0, O_ANS}, {"grader", 1, 0, O_GRADER}, {"f1-threshold", 1, 0, O_F1},
-        {"sft-rank", 1, 0, O_SR}, {"sft-alpha", 1, 0, O_SA}, {"sft-targets", 1, 0, O_ST}, {"sft-lr", 1, 0, O_SLR},
-        {"sft-epochs", 1, 0, O_SE}, {"sft-accum", 1, 0, O_SACC}, {"positive-gain", 0, 0, O_POS}, {"seed", 1, 0, O_SEED},
-        {"workers", 1, 0, O_WORKERS}, {"quiet", 0, 0, O_QUIET}, {"judge-model", 1, 0, O_JUDGE}, {"conditions", 1, 0, O_COND},
-        {"given-self-edits", 1, 0, O_GIVEN}, {"given-name", 1, 0, O_GNAME}, {"distractors", 1, 0, O_DISTRACT},
-        {"cpt-passages", 1, 0, O_CPTN}, {"eval-questions", 1, 0, O_EVALQ}, {"cpt-mode", 1, 0, O_CPTMODE}, {"generator", 1, 0, O_GENERATOR},
-        {"inner-accum", 1, 0, O_IACC}, {"inner-warmup-ratio", 1, 0, O_IWARM}, {"k", 1, 0, 'k'}, {"threads", 1, 0, 't'},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    /* cpt: the mode picks the finetuning defaults, which the --inner-* flags then override */
+/* Where the parsed values go: the library's structs, plus what the CLI turns
+ * into them afterwards. */
+typedef struct {
+    knowledge_opts *o;
+    cpt_opts *co;
+    int grader, cpt_mode, no_split, eval_passages_given;
+    const char *judge_dir;
+    char gen_names[CPT_MAX_GENERATORS][32]; /* --generator NAME=DIR: the names (DIR stays in argv) */
+} kn_args;
+
+static int parse_targets(const char *v, void *dst) { return adapter_parse_targets(v, dst); }
+static int parse_prompt(const char *v, void *dst) { return self_edit_parse(v, dst); }
+
+/* --generator NAME=DIR (repeatable), into the kn_args at dst. */
+static int parse_generator(const char *v, void *dst) {
+    kn_args *a = dst;
+    cpt_opts *co = a->co;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1] || eq - v > 24)
+        return seal_err("\"%s\": need NAME=DIR with a NAME of 1 to 24 characters", v);
+    if (co->n_generators == CPT_MAX_GENERATORS) return seal_err("at most %d generators", CPT_MAX_GENERATORS);
+    char *name = a->gen_names[co->n_generators];
+    snprintf(name, sizeof a->gen_names[0], "%.*s", (int)(eq - v), v);
+    co->gen_name[co->n_generators] = name;
+    co->gen_dir[co->n_generators++] = eq + 1;
+    return 0;
+}
+
+#define PROMPTS "implications|implications-long|implications-very-long|rewrite|self-qa|none|implications-cot"
+#define TARGETS "q_proj,v_proj,... | all-linear | all"
+#define RES CLI_RESULT
+
+typedef struct {
+    int in; /* EVAL | RL | CPT: the subcommands that take it */
+    cli_opt opt;
+} kn_row;
+
+/* The table for subcommand `which`, into out (ends with {0}). */
+static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
+    knowledge_opts *o = a->o;
+    cpt_opts *co = a->co;
+    int *passages = which == CPT ? &co->passages : &o->eval_passages;
+    const kn_row rows[] = {
+        {ALL, CLI_SECTION("Inputs and run")},
+        {ALL, CLI_OPT_STR("model", 'm', &o->model_dir, "DIR", "base model: inner loops, baseline, first generator", CLI_REQUIRED | RES)},
+        {ALL, CLI_OPT_STR("eval", 0, &o->eval_path, "FILE", "held-out passages (SEAL JSON or SQuAD v1.1)", CLI_REQUIRED | RES)},
+        {RL, CLI_OPT_STR("train", 0, &o->train_path, "FILE", "passages for the ReST-EM rounds (needed when --rounds > 0)", RES)},
+        {ALL, CLI_OPT_STR("run", 0, &o->run_dir, "DIR", "run directory (resumed when it holds a run of the same options)", CLI_REQUIRED)},
+        {ALL, CLI_SECTION("Data")},
+        {ALL, CLI_OPT(CLI_INT, "eval-passages", 0, passages, "N", "evaluation passages (not given: all of a smaller file)", 1, 1e6, RES)},
+        {RL, CLI_OPT(CLI_INT, "passages-per-round", 0, &o->passages_per_round, "N", "new training passages each round", 1, 1e6, RES)},
+        {RL, CLI_OPT(CLI_INT, "rounds", 0, &o->rounds, "N", "ReST-EM rounds", 0, 100, RES)},
+        {ALL, CLI_OPT(CLI_U64, "subset-seed", 0, &o->subset_seed, "S", "Python random.seed of the passage selection, as the reference", 0, 0, RES)},
+        {ALL, CLI_SECTION("Self-edits")},
+        {ALL, CLI_OPT_CUSTOM("prompt", 0, &o->prompt, "NAME", "self-edit prompt", parse_prompt, PROMPTS, RES)},
+        {ALL, CLI_OPT(CLI_INT, "k", 'k', &o->k, "N", "self-edits per passage", 1, 64, RES)},
+        {ALL, CLI_OPT(CLI_F32, "temperature", 0, &o->sampling.temperature, "T", "sampling temperature (0: greedy)", 0, 100, RES)},
+        {ALL, CLI_OPT(CLI_F32, "top-p", 0, &o->sampling.top_p, "P", "nucleus sampling mass", 0, 1, RES | CLI_GT_MIN)},
+        {ALL, CLI_OPT(CLI_INT, "max-edit-tokens", 0, &o->max_new_edit, "N", "self-edit token cap", 1, 1 << 20, RES)},
+        {ALL, CLI_OPT(CLI_INT, "max-segments", 0, &o->seq.max_segments, "N", "training sequences per self-edit (0: no cap)", 0, 1e6, RES)},
+        {EVAL | RL, CLI_OPT_FLAG("no-split-newlines", 0, &a->no_split, "one training sequence per \"---\" segment, not per line", RES)},
+        {ALL, CLI_SECTION("Inner loop")},
+        {ALL, CLI_OPT(CLI_INT, "inner-rank", 0, &o->inner.rank, "R", "LoRA rank", 1, 4096, RES)},
+        {ALL, CLI_OPT(CLI_F32, "inner-alpha", 0, &o->inner.alpha, "A", "LoRA alpha", 0, 1e6, RES | CLI_GT_MIN)},
+        {ALL, CLI_OPT_CUSTOM("inner-targets", 0, &o->inner.targets, "LIST", "LoRA target modules", parse_targets, TARGETS, RES)},
+        {ALL, CLI_OPT(CLI_F64, "inner-lr", 0, &o->inner.lr, "X", "learning rate", 0, 10, RES | CLI_GT_MIN)},
+        {ALL, CLI_OPT(CLI_INT, "inner-epochs", 0, &o->inner.epochs, "N", "epochs", 1, 10000, RES)},
+        {ALL, CLI_OPT(CLI_INT, "inner-batch", 0, &o->inner.batch_size, "N", "batch size", 1, 4096, RES)},
+        {ALL, CLI_OPT(CLI_INT, "inner-accum", 0, &o->inner.grad_accum, "N", "gradient accumulation steps", 1, 4096, RES)},
+        {CPT, CLI_OPT(CLI_F64, "inner-warmup-ratio", 0, &co->warmup_ratio, "X", "warmup, as a fraction of the steps", 0, 0.999, RES)},
+        {EVAL | RL, CLI_OPT_FLAG("inner-full", 0, &o->inner.full, "full finetune of an f32 copy instead of LoRA", RES)},
+        {EVAL | RL, CLI_OPT(CLI_INT, "distractors", 0, &o->distractors, "N", "also train on N other passages of the set: facts must be bound to their title", 0, 1000, RES)},
+        {RL, CLI_OPT(CLI_INT, "reps", 0, &o->reps, "N", "inner loops per self-edit when ranking", 1, 1000, RES)},
+        {EVAL | RL, CLI_OPT(CLI_INT, "eval-reps", 0, &o->eval_reps, "N", "inner loops per self-edit in evaluation", 1, 1000, RES)},
+        {ALL, CLI_OPT(CLI_INT, "answer-tokens", 0, &o->inner.max_new, "N", "answer token cap", 1, 1 << 20, RES)},
+        {ALL, CLI_SECTION("Grading")},
+        {ALL, CLI_OPT_CHOICE("grader", &a->grader, "NAME", "exact match, token F1, or a local judge model", "em|f1|judge", RES)},
+        {ALL, CLI_OPT(CLI_F64, "f1-threshold", 0, &o->inner.f1_threshold, "X", "--grader f1: correct when F1 >= X", 0, 1, RES)},
+        {ALL, CLI_OPT_STR("judge-model", 0, &a->judge_dir, "DIR", "--grader judge: the model that answers the reference's grading prompt", RES)},
+        {RL, CLI_SECTION("Outer SFT (ReST-EM)")},
+        {RL, CLI_OPT(CLI_INT, "sft-rank", 0, &o->sft_rank, "R", "LoRA rank", 1, 4096, RES)},
+        {RL, CLI_OPT(CLI_F32, "sft-alpha", 0, &o->sft_alpha, "A", "LoRA alpha", 0, 1e6, RES | CLI_GT_MIN)},
+        {RL, CLI_OPT_CUSTOM("sft-targets", 0, &o->sft_targets, "LIST", "LoRA target modules (default all)", parse_targets, TARGETS, RES)},
+        {RL, CLI_OPT(CLI_F64, "sft-lr", 0, &o->sft_lr, "X", "learning rate", 0, 10, RES | CLI_GT_MIN)},
+        {RL, CLI_OPT(CLI_INT, "sft-epochs", 0, &o->sft_epochs, "N", "epochs", 1, 10000, RES)},
+        {RL, CLI_OPT(CLI_INT, "sft-accum", 0, &o->sft_accum, "N", "gradient accumulation steps", 1, 4096, RES)},
+        {RL, CLI_OPT_FLAG("positive-gain", 0, &o->positive_gain_only, "keep only self-edits that beat the base model", RES)},
+        {ALL, CLI_SECTION("Conditions")},
+        {ALL, CLI_OPT_STR("conditions", 0, &o->conditions, "LIST", "comma list of base, passage, passage+self-edit (default all)", RES)},
+        {ALL, CLI_OPT_STR("given-self-edits", 0, &o->given_path, "FILE", "also evaluate fixed self-edits, a JSON object {title: text}", RES)},
+        {ALL, CLI_OPT_STR("given-name", 0, &o->given_name, "NAME", "their condition's name (default passage+given)", 0)},
+        {CPT, CLI_SECTION("Continued pretraining")},
+        {CPT, CLI_OPT(CLI_INT, "cpt-passages", 0, &co->passages, "N", "passages finetuned on at once (not given: all of a smaller file)", 1, 1e6, RES)},
+        {CPT, CLI_OPT(CLI_INT, "eval-questions", 0, &co->eval_questions, "N", "score on N questions drawn as the reference's v2 (0: all)", 0, 1e9, RES)},
+        {CPT, CLI_OPT_CHOICE("cpt-mode", &a->cpt_mode, "MODE", "full: CPT_fullFT.py's full finetune; lora: CPT.py's LoRA (each picks the --inner-* defaults)", "full|lora", RES)},
+        {CPT, CLI_OPT_CUSTOM("generator", 0, a, "NAME=DIR", "also a condition with the self-edits of the model in DIR (repeatable)", parse_generator, NULL, RES | CLI_REPEAT)},
+        {ALL, CLI_SECTION("Other")},
+        {ALL, CLI_OPT(CLI_U64, "seed", 0, &o->seed, "S", "sampling and inner-loop seeds", 0, 0, RES)},
+        {EVAL | RL, CLI_OPT(CLI_INT, "workers", 0, &o->workers, "N", "inner loops in parallel (each single-threaded when N > 1)", 1, KN_MAX_WORKERS, 0)},
+        {ALL, CLI_THREADS_OPT(&o->threads)},
+        {ALL, CLI_OPT_FLAG("quiet", 0, &o->quiet, "no progress and no table on the terminal", 0)},
+    };
+    int n = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0] && n < cap - 1; i++)
+        if (rows[i].in & which) out[n++] = rows[i].opt;
+    out[n] = (cli_opt){0};
+    for (int i = 0; i < n; i++)
+        if (out[i].dst == passages) out[i].given = &a->eval_passages_given;
+}
+
+static const char *about[] = {
+    [EVAL] = "Measure, on held-out passages, the frozen model (base), finetuning on the passage alone (passage) and on "
+             "the passage plus the model's own self-edits (passage+self-edit). DIR gets config.json (the run record), "
+             "inner.jsonl (every inner loop), selfedits.jsonl, baseline.jsonl, results.json, results.md and "
+             "accuracy.svg. A killed run resumes from DIR; a resume under other options or inputs is refused.",
+    [RL] = "`eval` plus ReST-EM rounds: each round samples k self-edits for new training passages, scores each by "
+           "inner loops, finetunes the generator on the best (outer LoRA SFT, merged: round-N/model) and evaluates "
+           "it (seal-round-N). A killed run resumes from DIR without redoing finished inner loops.",
+    [CPT] = "The continued-pretraining (multi-passage) variant: per condition ONE finetune over the sequences of all "
+            "the passages, then every question of those passages without its passage. Conditions: base, passage, "
+            "passage+self-edit, the --given-self-edits one and one per --generator. DIR also gets cpt.jsonl (one record "
+            "per finished condition). --cpt-mode picks the finetuning defaults; --inner-* override them.",
+};
+
+/* cpt: the mode decides the defaults, so it is read before the table fills them in. */
+static cpt_mode mode_from_argv(int argc, char **argv) {
     cpt_mode mode = CPT_FULL;
-    for (int i = 2; cpt && i < argc; i++) {
-        const char *v = !strcmp(argv[i], "--cpt-mode") ? (i + 1 < argc ? argv[i + 1] : "")
+    for (int i = 1; i < argc; i++) {
+        const char *v = !strcmp(argv[i], "--cpt-mode") && i + 1 < argc ? argv[i + 1]
                         : !strncmp(argv[i], "--cpt-mode=", 11) ? argv[i] + 11 : NULL;
-        if (v && cpt_mode_parse(v, &mode)) return cli_fail();
+        if (v && cpt_mode_parse(v, &mode)) mode = CPT_FULL; /* the table refuses it, naming the option */
     }
-    cpt_opts co = cpt_opts_defaults(mode);
-    knowledge_opts o = cpt ? co.k : knowledge_opts_defaults();
-    const char *judge_dir = NULL, *cpt_flag = NULL;
-    if (!rl) o.rounds = 0;
-    int c;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "m:k:t:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': o.model_dir = optarg; break;
-        case O_EVAL: o.eval_path = optarg; break;
-        case O_TRAIN: o.train_path = optarg; break;
-        case O_RUN: o.run_dir = optarg; break;
-        case O_EP: o.eval_passages = co.passages = atoi(optarg); break;
-        case O_PPR: o.passages_per_round = atoi(optarg); break;
-        case O_ROUNDS: o.rounds = atoi(optarg); break;
-        case O_SSEED: o.subset_seed = strtoull(optarg, NULL, 10); break;
-        case O_PROMPT: if (self_edit_parse(optarg, &o.prompt)) return cli_fail(); break;
-        case O_TEMP: o.sampling.temperature = (float)atof(optarg); break;
-        case O_TOPP: o.sampling.top_p = (float)atof(optarg); break;
-        case O_MAXE: o.max_new_edit = atoi(optarg); break;
-        case O_MAXSEG: o.seq.max_segments = atoi(optarg); break;
-        case O_NOSPLIT: o.seq.split_newlines = 0; break;
-        case O_IR: o.inner.rank = atoi(optarg); break;
-        case O_IA: o.inner.alpha = (float)atof(optarg); break;
-        case O_IT: if (adapter_parse_targets(optarg, &o.inner.targets)) return cli_fail(); break;
-        case O_ILR: o.inner.lr = atof(optarg); break;
-        case O_IE: o.inner.epochs = atoi(optarg); break;
-        case O_IB: o.inner.batch_size = atoi(optarg); break;
-        case O_IF: o.inner.full = 1; break;
-        case O_REPS: o.reps = atoi(optarg); break;
-        case O_EREPS: o.eval_reps = atoi(optarg); break;
-        case O_ANS: o.inner.max_new = atoi(optarg); break;
-        case O_GRADER:
-            if (!strcmp(optarg, "em")) o.inner.grader = GRADE_EM;
-            else if (!strcmp(optarg, "f1")) o.inner.grader = GRADE_F1;
-            else if (!strcmp(optarg, "judge")) o.inner.grader = GRADE_JUDGE;
-            else { seal_err("--grader: \"%s\" (em, f1 or judge)", optarg); return cli_fail(); }
-            break;
-        case O_F1: o.inner.f1_threshold = atof(optarg); break;
-        case O_SR: o.sft_rank = atoi(optarg); break;
-        case O_SA: o.sft_alpha = (float)atof(optarg); break;
-        case O_ST: if (adapter_parse_targets(optarg, &o.sft_targets)) return cli_fail(); break;
-        case O_SLR: o.sft_lr = atof(optarg); break;
-        case O_SE: o.sft_epochs = atoi(optarg); break;
-        case O_SACC: o.sft_accum = atoi(optarg); break;
-        case O_POS: o.positive_gain_only = 1; break;
-        case O_SEED: o.seed = strtoull(optarg, NULL, 10); break;
-        case O_WORKERS: o.workers = atoi(optarg); break;
-        case O_QUIET: o.quiet = 1; break;
-        case O_JUDGE: judge_dir = optarg; break;
-        case O_COND: o.conditions = optarg; break;
-        case O_GIVEN: o.given_path = optarg; break;
-        case O_GNAME: o.given_name = optarg; break;
-        case O_DISTRACT: o.distractors = atoi(optarg); break;
-        case O_CPTN: co.passages = atoi(optarg); cpt_flag = "--cpt-passages"; break;
-        case O_EVALQ: co.eval_questions = atoi(optarg); cpt_flag = "--eval-questions"; break;
-        case O_CPTMODE: cpt_flag = "--cpt-mode"; break; /* read above */
-        case O_GENERATOR: {
-            char *eq = strchr(optarg, '=');
-            if (!eq || co.n_generators == CPT_MAX_GENERATORS) {
-                seal_err("--generator \"%s\": need NAME=DIR (at most %d)", optarg, CPT_MAX_GENERATORS);
-                return cli_fail();
-            }
-            *eq = '\0';
-            co.gen_name[co.n_generators] = optarg;
-            co.gen_dir[co.n_generators++] = eq + 1;
-            cpt_flag = "--generator";
-            break;
-        }
-        case O_IACC: o.inner.grad_accum = atoi(optarg); break;
-        case O_IWARM: co.warmup_ratio = atof(optarg); cpt_flag = "--inner-warmup-ratio"; break;
-        case 'k': o.k = atoi(optarg); break;
-        case 't': o.threads = atoi(optarg); break;
-        case 'h': return cli_usage(usage, 0);
-        default: return cli_usage(usage, 1);
-        }
+    return mode;
+}
+
+/* Print the run's results.md (the table) unless quiet. */
+static int show_results(const knowledge_opts *o) {
+    if (o->quiet) return 0;
+    char *path = seal_path_join(o->run_dir, "results.md");
+    size_t n;
+    char *text = seal_read_file(path, &n);
+    free(path);
+    if (!text) return -1;
+    fwrite(text, 1, n, stdout);
+    free(text);
+    return 0;
+}
+
+static int run_knowledge(int which, const char *command, const char *usage, int argc, char **argv) {
+    cpt_opts co = cpt_opts_defaults(which == CPT ? mode_from_argv(argc, argv) : CPT_FULL);
+    knowledge_opts *o = &co.k;
+    if (which != CPT) *o = knowledge_opts_defaults();
+    if (which == EVAL) o->rounds = 0;
+    kn_args a = {.o = o, .co = &co, .grader = GRADE_EM, .cpt_mode = co.mode};
+    cli_opt opts[80];
+    build_table(which, &a, opts, (int)(sizeof opts / sizeof opts[0]));
+    const cli_spec spec = {command, usage, about[which], opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    o->inner.grader = (grader_kind)a.grader;
+    if (a.no_split) o->seq.split_newlines = 0;
+    o->eval_passages_at_most = !a.eval_passages_given;
+    if (which == RL && o->rounds > 0 && !o->train_path) {
+        fprintf(stderr, "%s: missing --train FILE (the ReST-EM rounds train on it; or --rounds 0)\n", command);
+        return 2;
     }
-    if (!o.model_dir || !o.eval_path || !o.run_dir || optind != argc || (rl && o.rounds > 0 && !o.train_path))
-        return cli_usage(usage, 1);
-    if (cpt_flag && !cpt) {
-        seal_err("%s belongs to `seal knowledge cpt`", cpt_flag);
-        return cli_fail();
+    if ((o->inner.grader == GRADE_JUDGE) != (a.judge_dir != NULL)) {
+        fprintf(stderr, "%s: --grader judge and --judge-model DIR go together\n", command);
+        return 2;
     }
-    if ((o.inner.grader == GRADE_JUDGE) != (judge_dir != NULL)) {
-        seal_err("--grader judge and --judge-model DIR go together");
-        return cli_fail();
-    }
-    o.threads = cli_threads(o.threads);
     seal_model judge;
     seal_tokenizer *judge_tok = NULL;
-    if (judge_dir) {
-        if (model_load(&judge, judge_dir)) return cli_fail();
-        if (!(judge_tok = tok_load(judge_dir))) { model_free(&judge); return cli_fail(); }
-        o.inner.judge = &judge;
-        o.inner.judge_tok = judge_tok;
+    if (a.judge_dir) {
+        if (model_load(&judge, a.judge_dir)) return cli_fail();
+        if (!(judge_tok = tok_load(a.judge_dir))) { model_free(&judge); return cli_fail(); }
+        o->inner.judge = &judge;
+        o->inner.judge_tok = judge_tok;
     }
-    int rc;
-    if (cpt) {
-        co.k = o;
-        rc = knowledge_cpt(&co);
-    } else rc = rl ? knowledge_rl(&o) : knowledge_eval(&o);
-    if (judge_dir) { tok_free(judge_tok); model_free(&judge); }
+    rc = which == CPT ? knowledge_cpt(&co) : which == RL ? knowledge_rl(o) : knowledge_eval(o);
+    if (rc == 0) rc = show_results(o);
+    if (a.judge_dir) { tok_free(judge_tok); model_free(&judge); }
     return rc ? cli_fail() : 0;
+}
+
+static int cmd_eval(int argc, char **argv) {
+    return run_knowledge(EVAL, "seal knowledge eval", "-m MODEL --eval FILE --run DIR [options]", argc, argv);
+}
+static int cmd_rl(int argc, char **argv) {
+    return run_knowledge(RL, "seal knowledge rl", "-m MODEL --eval FILE --train FILE --run DIR [options]", argc, argv);
+}
+static int cmd_cpt(int argc, char **argv) {
+    return run_knowledge(CPT, "seal knowledge cpt", "-m MODEL --eval FILE --run DIR [--cpt-mode full|lora] [options]",
+                         argc, argv);
+}
+
+int cmd_knowledge(int argc, char **argv) {
+    static const cli_subcommand subs[] = {
+        {"eval", cmd_eval, "base, passage and passage+self-edit on held-out passages"},
+        {"rl", cmd_rl, "eval plus ReST-EM rounds that train the self-edit generator"},
+        {"cpt", cmd_cpt, "continued pretraining: one finetune over many passages per condition"},
+        {0}};
+    return cli_dispatch("seal knowledge", subs, argc, argv);
 }

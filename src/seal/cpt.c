@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "model/adapter.h"
+#include "io/safetensors.h"
 #include "seal/knowledge_run.h"
 #include "seal/pyrandom.h"
 #include "train/dataset.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/run_record.h"
 #include "util/progress.h"
 
 cpt_opts cpt_opts_defaults(cpt_mode mode) {
@@ -135,18 +137,26 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
         if (rc) break;
         json_t *correct = json_array();
         for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
-        json_array_append_new(passages, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
-                                                  kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
+        json_t *rec = json_pack("{s:s, s:o, s:o, s:o}", "title", p->title, "answers", kn_str_array(r.answers, r.n_q),
+                                "correct", correct, "accuracy", kn_real(r.accuracy));
         qa_result_free(&r);
+        if (!rec) { rc = seal_err("cpt %s: passage \"%s\": answers cannot be encoded as JSON", name, p->title); break; }
+        json_array_append_new(passages, rec);
         if (!o->quiet) progress_update(&bar, i + 1, NULL);
     }
     if (rc == 0 && !o->quiet) progress_finish(&bar, n, NULL);
     if (rc == 0) {
-        json_t *rec = json_pack("{s:s, s:s, s:i, s:o, s:I, s:I, s:f, s:f, s:f, s:o}", "name", name, "mode",
-                                cpt_mode_name(co->mode), "n_sequences", ns, "sequences", kn_str_array(seqs, ns),
-                                "train_steps", (json_int_t)tr.steps, "train_tokens", (json_int_t)ds.stats.tokens,
-                                "train_loss_first", tr.first_loss, "train_loss_last", tr.last_loss, "seconds",
-                                seal_now() - t0, "passages", passages);
+        json_t *rec = json_object();
+        json_object_set_new(rec, "name", json_string(name));
+        json_object_set_new(rec, "mode", json_string(cpt_mode_name(co->mode)));
+        json_object_set_new(rec, "n_sequences", json_integer(ns));
+        json_object_set_new(rec, "sequences", kn_str_array(seqs, ns));
+        json_object_set_new(rec, "train_steps", json_integer(tr.steps));
+        json_object_set_new(rec, "train_tokens", json_integer(ds.stats.tokens));
+        json_object_set_new(rec, "train_loss_first", kn_real(tr.first_loss));
+        json_object_set_new(rec, "train_loss_last", kn_real(tr.last_loss));
+        json_object_set_new(rec, "seconds", kn_real(seal_now() - t0));
+        json_object_set_new(rec, "passages", passages);
         rc = journal_put(&rs->cpt, key, rec);
     } else json_decref(passages);
     if (have_it) batch_iter_free(&it);
@@ -274,18 +284,10 @@ static double base_question_accuracy(run_state *rs, const question_sample *qs) {
 
 static int check_opts(const cpt_opts *co) {
     const knowledge_opts *o = &co->k;
+    if (kn_check_common(o)) return -1;
     if (co->passages <= 0) return seal_err("--cpt-passages: need at least 1 passage (got %d)", co->passages);
     if (co->eval_questions < 0) return seal_err("--eval-questions: need N >= 0 (got %d)", co->eval_questions);
-    /* before config.json is written: a typo must not claim the run directory */
-    if (!o->eval_path || !seal_is_file(o->eval_path))
-        return seal_err("--eval %s: no such file", o->eval_path ? o->eval_path : "(none)");
-    if (!o->model_dir || !seal_is_dir(o->model_dir))
-        return seal_err("-m %s: no such model directory", o->model_dir ? o->model_dir : "(none)");
-    if (o->k <= 0 || o->k > 64) return seal_err("-k: need 1 <= k <= 64 (got %d)", o->k);
-    if (o->gen_batch <= 0 || o->gen_batch > 64) return seal_err("knowledge cpt: need 1 <= gen_batch <= 64");
-    if (o->inner.batch_size <= 0 || o->inner.grad_accum <= 0 || o->inner.epochs <= 0 || !(o->inner.lr > 0))
-        return seal_err("knowledge cpt: need --inner-batch, --inner-accum, --inner-epochs and --inner-lr > 0");
-    if (co->warmup_ratio < 0 || co->warmup_ratio >= 1) return seal_err("knowledge cpt: warmup ratio must lie in [0, 1)");
+    if (!(co->warmup_ratio >= 0 && co->warmup_ratio < 1)) return seal_err("--inner-warmup-ratio: need 0 <= X < 1");
     if (co->n_generators < 0 || co->n_generators > CPT_MAX_GENERATORS)
         return seal_err("knowledge cpt: at most %d --generator", CPT_MAX_GENERATORS);
     const char *fixed[] = {"base", "passage", "passage+self-edit", o->given_path ? o->given_name : NULL};
@@ -303,6 +305,44 @@ static int check_opts(const cpt_opts *co) {
     return 0;
 }
 
+/* The fingerprint of each --generator's weights: the generators are inputs
+ * too, and a missing one is refused before the run directory is claimed. */
+static int generator_fingerprints(const cpt_opts *co, json_t *out) {
+    for (int i = 0; i < co->n_generators; i++) {
+        seal_model g;
+        if (model_load(&g, co->gen_dir[i])) return seal_err_prefix("--generator %s", co->gen_name[i]);
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)st_set_fingerprint(&g.weights));
+        json_array_append_new(out, json_string(hex));
+        model_free(&g);
+    }
+    return 0;
+}
+
+/* knowledge's record plus what cpt adds (under the keys it has always had). */
+static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record *r) {
+    const knowledge_opts *o = rs->o;
+    json_t *gens = json_array(), *fps = json_array();
+    for (int i = 0; i < co->n_generators; i++)
+        json_array_append_new(gens, json_pack("{s:s, s:s}", "name", co->gen_name[i], "dir", co->gen_dir[i]));
+    json_t *extra = json_object();
+    json_object_set_new(extra, "cpt_mode", json_string(cpt_mode_name(co->mode)));
+    json_object_set_new(extra, "cpt_passages", json_integer(co->passages));
+    json_object_set_new(extra, "inner_batch", json_integer(o->inner.batch_size));
+    json_object_set_new(extra, "inner_accum", json_integer(o->inner.grad_accum));
+    json_object_set_new(extra, "inner_warmup_ratio", json_real(co->warmup_ratio));
+    json_object_set_new(extra, "inner_weight_decay", json_real(o->inner.weight_decay));
+    json_object_set_new(extra, "split_newlines", json_integer(o->seq.split_newlines));
+    json_object_set_new(extra, "max_segments", json_integer(o->seq.max_segments));
+    json_object_set_new(extra, "generators", gens);
+    if (co->n_generators) json_object_set_new(extra, "generator_fingerprints", fps);
+    else json_decref(fps);
+    if (co->eval_questions > 0) json_object_set_new(extra, "eval_questions", json_integer(co->eval_questions));
+    int rc = generator_fingerprints(co, fps) || kn_build_record(rs, extra, r) ? -1 : 0;
+    json_decref(extra);
+    return rc;
+}
+
 int knowledge_cpt(const cpt_opts *co) {
     if (check_opts(co)) return -1;
     knowledge_opts o = co->k;
@@ -310,24 +350,16 @@ int knowledge_cpt(const cpt_opts *co) {
     o.train_path = NULL;
     o.eval_passages = co->passages;
     o.inner.full = co->mode == CPT_FULL;
-    json_t *gens = json_array();
-    for (int i = 0; i < co->n_generators; i++)
-        json_array_append_new(gens, json_pack("{s:s, s:s}", "name", co->gen_name[i], "dir", co->gen_dir[i]));
-    json_t *extra = json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:i, s:i, s:o}", "cpt_mode", cpt_mode_name(co->mode),
-                              "cpt_passages", co->passages, "inner_batch", o.inner.batch_size, "inner_accum",
-                              o.inner.grad_accum, "inner_warmup_ratio", co->warmup_ratio, "inner_weight_decay",
-                              o.inner.weight_decay, "split_newlines", o.seq.split_newlines, "max_segments",
-                              o.seq.max_segments, "generators", gens);
-    if (!o.inner.full) json_object_set_new(extra, "inner_targets", json_integer((json_int_t)o.inner.targets));
-    if (co->eval_questions > 0) json_object_set_new(extra, "eval_questions", json_integer(co->eval_questions));
     run_state rs;
     condition conds[4 + CPT_MAX_GENERATORS];
     double qacc[4 + CPT_MAX_GENERATORS];
     question_sample qs = {0};
-    int nc = 0, rc = kn_load_inputs(&rs, &o);
+    seal_run_record record = {0};
+    int nc = 0, rc = kn_load_inputs(&rs, &o, "--cpt-passages");
     if (rc == 0) rc = question_sample_draw(&rs, co->eval_questions, &qs);
-    if (rc == 0) rc = kn_claim_run(&rs, extra);
-    json_decref(extra);
+    if (rc == 0) rc = build_record(&rs, co, &record);
+    if (rc == 0) rc = kn_claim_run(&rs, &record);
+    seal_run_record_free(&record);
     if (rc == 0) {
         char *p = seal_path_join(o.run_dir, "cpt.jsonl");
         rc = journal_open(&rs.cpt, p);
@@ -345,16 +377,9 @@ int knowledge_cpt(const cpt_opts *co) {
         nc++;
     }
     if (rc == 0 && o.given_path) {
-        json_error_t e;
-        json_t *given = json_load_file(o.given_path, 0, &e);
-        if (!json_is_object(given))
-            rc = seal_err("%s: expected a JSON object {title: self-edit} (line %d: %s)", o.given_path, e.line, e.text);
-        else {
-            const char *nm = o.given_name ? o.given_name : "passage+given";
-            rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, given, &qs, &conds[nc], &qacc[nc]);
-            nc++;
-        }
-        json_decref(given);
+        const char *nm = o.given_name ? o.given_name : "passage+given";
+        rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, rs.given, &qs, &conds[nc], &qacc[nc]);
+        nc++;
     }
     if (rc == 0 && kn_wanted(&o, "passage+self-edit")) {
         rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &qs, &conds[nc], &qacc[nc]);

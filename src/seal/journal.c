@@ -66,6 +66,10 @@ size_t journal_size(journal *j) {
 }
 
 int journal_put(journal *j, const char *key, json_t *rec) {
+    if (!json_is_object(rec)) { /* a json_pack that failed: a non-finite number or ill-formed UTF-8 */
+        json_decref(rec);
+        return seal_err("%s: record \"%s\" cannot be encoded as JSON", j->path, key);
+    }
     json_object_set_new(rec, "key", json_string(key));
     char *line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
     int rc = 0;

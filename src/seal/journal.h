@@ -22,7 +22,8 @@ void journal_close(journal *j);
 /* The record stored under key (borrowed; valid until close), or NULL. */
 json_t *journal_get(journal *j, const char *key);
 /* Store record (the journal takes the reference) under key: appended, flushed
- * and fsynced. A key already present is an error. */
+ * and fsynced. A key already present is an error, and so is a NULL record
+ * (what json_pack returns for a non-finite number or ill-formed UTF-8). */
 int journal_put(journal *j, const char *key, json_t *record);
 /* Number of records. */
 size_t journal_size(journal *j);

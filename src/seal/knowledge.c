@@ -12,16 +12,18 @@
 #include "gen/generate.h"
 #include "model/merge.h"
 #include "model/peft.h"
+#include "rt/threadpool.h"
 #include "seal/journal.h"
 #include "seal/knowledge_run.h"
+#include "seal/report.h"
 #include "seal/stats.h"
 #include "seal/squad.h"
 #include "train/dataset.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
-#include "util/json_diff.h"
 #include "util/progress.h"
+#include "util/run_record.h"
 #include "util/strbuf.h"
 
 knowledge_opts knowledge_opts_defaults(void) {
@@ -45,6 +47,8 @@ unsigned long long kn_mix(unsigned long long a, unsigned long long b) {
 
 double kn_number(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
+json_t *kn_real(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
 /* ------------------------------------------------------------ self-edits */
 
 /* k self-edits of generator g for each of n passages, cached in the journal
@@ -64,7 +68,10 @@ int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const sea
             int len, rc = tok_encode(rs->tok, prompt, strlen(prompt), 1, &ids[todo], &len);
             free(prompt);
             if (rc) return -1;
-            reqs[todo] = (gen_request){ids[todo], len, o->k, kn_mix(o->seed, kn_mix((unsigned long long)(start + i), (unsigned long long)tag[0] * 131 + strlen(tag)))};
+            /* the seed depends on the run's seed, the passage and the tag (which generator) */
+            unsigned long long which_tag = (unsigned long long)tag[0] * 131 + strlen(tag);
+            reqs[todo] = (gen_request){ids[todo], len, o->k,
+                                       kn_mix(o->seed, kn_mix((unsigned long long)(start + i), which_tag))};
             which[todo++] = start + i;
         }
         if (todo) {
@@ -159,11 +166,18 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
     if (rc == 0) {
         json_t *correct = json_array();
         for (int i = 0; i < r.n_q; i++) json_array_append_new(correct, json_boolean(r.correct[i]));
-        json_t *rec = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:I, s:f}", "title", j->p->title,
-                                "self_edit", j->self_edit, "sequences", kn_str_array(seqs, n), "distractors", distract, "answers",
-                                kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy,
-                                "train_loss_first", r.train_loss_first, "train_loss_last", r.train_loss_last,
-                                "train_steps", (json_int_t)r.train_steps, "seconds", r.seconds);
+        json_t *rec = json_object();
+        json_object_set_new(rec, "title", json_string(j->p->title));
+        json_object_set_new(rec, "self_edit", j->self_edit ? json_string(j->self_edit) : json_null());
+        json_object_set_new(rec, "sequences", kn_str_array(seqs, n));
+        json_object_set_new(rec, "distractors", distract);
+        json_object_set_new(rec, "answers", kn_str_array(r.answers, r.n_q));
+        json_object_set_new(rec, "correct", correct);
+        json_object_set_new(rec, "accuracy", kn_real(r.accuracy));
+        json_object_set_new(rec, "train_loss_first", kn_real(r.train_loss_first));
+        json_object_set_new(rec, "train_loss_last", kn_real(r.train_loss_last));
+        json_object_set_new(rec, "train_steps", json_integer(r.train_steps));
+        json_object_set_new(rec, "seconds", kn_real(r.seconds));
         rc = journal_put(&rs->inner, j->key, rec);
         qa_result_free(&r);
     } else json_decref(distract);
@@ -208,11 +222,18 @@ static int run_jobs(run_state *rs, inner_job *all, int n, const char *label) {
     job_queue q = {.rs = rs, .jobs = todo, .n = m};
     pthread_mutex_init(&q.mu, NULL);
     if (!rs->o->quiet && m) progress_start(&q.bar, label, m, "loop");
-    int nw = rs->o->workers > 1 ? rs->o->workers : 1;
-    pthread_t th[64];
-    for (int w = 1; w < nw && w < 64; w++) pthread_create(&th[w], NULL, worker, &q);
+    pthread_t th[KN_MAX_WORKERS];
+    int started = 1; /* this thread is worker 0 */
+    while (started < rs->o->workers && started < KN_MAX_WORKERS && started < m) {
+        int err = pthread_create(&th[started], NULL, worker, &q);
+        if (err) { /* the others take its share */
+            if (!rs->o->quiet) fprintf(stderr, "knowledge: worker %d not started (%s)\n", started, strerror(err));
+            break;
+        }
+        started++;
+    }
     worker(&q);
-    for (int w = 1; w < nw && w < 64; w++) pthread_join(th[w], NULL);
+    for (int w = 1; w < started; w++) pthread_join(th[w], NULL);
     if (!rs->o->quiet && m) progress_finish(&q.bar, q.done, NULL);
     pthread_mutex_destroy(&q.mu);
     free(todo);
@@ -273,10 +294,7 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
     const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
     for (int i = 0; i < n; i++) ps[i] = &rs->eval.p[rs->eval_idx[i]];
     json_t **edits = seal_calloc((size_t)n, sizeof *edits);
-    int rc = g ? kn_self_edits(rs, g, tag, ps, n, edits) : 0;
-    for (int i = 0; i < n && rc == 0 && given; i++)
-        if (!json_is_string(json_object_get(given, ps[i]->title)))
-            rc = seal_err("%s: no self-edit for passage \"%s\"", o->given_path, ps[i]->title);
+    int rc = g ? kn_self_edits(rs, g, tag, ps, n, edits) : 0; /* given: checked by kn_load_inputs */
     inner_job *jobs = seal_calloc((size_t)n * k * reps, sizeof *jobs);
     int nj = 0;
     for (int i = 0; i < n && rc == 0; i++)
@@ -428,11 +446,14 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         }
         int keep = !o->positive_gain_only || accs[best] > base_acc;
         char *prompt = self_edit_prompt(o->prompt, ps[i]->title, ps[i]->context);
-        if (keep)
-            json_array_append_new(rows, json_pack("{s:s, s:s}", "prompt", prompt, "completion",
-                                                  json_string_value(json_array_get(edits[i], (size_t)best))));
-        json_array_append_new(sel, json_pack("{s:s, s:i, s:f, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
-                                             accs[best], "kept", keep));
+        const char *completion = json_string_value(json_array_get(edits[i], (size_t)best));
+        json_t *row = keep ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
+        json_t *pick = json_pack("{s:s, s:i, s:o, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
+                                 kn_real(accs[best]), "kept", keep);
+        if ((keep && !row) || !pick)
+            rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
+        if (row) json_array_append_new(rows, row);
+        if (pick) json_array_append_new(sel, pick);
         free(prompt);
     }
     if (rc == 0) {
@@ -441,7 +462,8 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         json_t *summary = json_pack("{s:i, s:i, s:i, s:f, s:f, s:o}", "round", r, "passages", P, "kept",
                                     (int)json_array_size(rows), "mean_self_edit_accuracy", mean_sum / P,
                                     "mean_best_accuracy", best_sum / P, "selection", sel);
-        char *sp = round_path(o, r, "summary.json"), *text = json_dumps(summary, JSON_INDENT(2));
+        char *sp = round_path(o, r, "summary.json"), *text = summary ? json_dumps(summary, JSON_INDENT(2)) : NULL;
+        if (rc == 0 && !text) rc = seal_err("%s: not encodable (a non-finite accuracy?)", sp);
         if (rc == 0) rc = seal_write_file_atomic(sp, text, strlen(text));
         free(text); free(sp); free(sft); free(dir);
         json_decref(summary);
@@ -454,175 +476,174 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
 
 /* ------------------------------------------------------------ results */
 
-static void write_svg(const knowledge_opts *o, const condition *c, int n, const double *acc, const double *lo,
-                      const double *hi) {
-    char *path = seal_path_join(o->run_dir, "accuracy.svg");
-    FILE *f = fopen(path, "w");
-    free(path);
-    if (!f) return;
-    int W = 120 + 110 * n, H = 360, top = 30, bottom = 300;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
-    fprintf(f, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">SEAL knowledge incorporation: accuracy (95%% CI)</text>\n", W / 2);
-    for (int t = 0; t <= 10; t += 2) {
-        double y = bottom - (bottom - top) * t / 10.0;
-        fprintf(f, "<line x1=\"60\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"55\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n",
-                W - 20, y, y, y + 4, t / 10.0);
-    }
-    for (int i = 0; i < n; i++) {
-        double x = 100 + 110 * i, y = bottom - (bottom - top) * acc[i], yl = bottom - (bottom - top) * lo[i], yh = bottom - (bottom - top) * hi[i];
-        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"60\" height=\"%.1f\" fill=\"#4a7fb5\"/>\n", x - 30, y, bottom - y);
-        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", x, x, yl, yh);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, bottom + 18, c[i].name);
-    }
-    fprintf(f, "</svg>\n");
-    fclose(f);
-}
-
-/* Appends "a - b" (paired bootstrap CI over passages) to cmp and to md. */
-static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const condition *b, int P) {
-    double dlo, dhi, d = mean_of(a->acc, P) - mean_of(b->acc, P);
-    bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
-    json_array_append_new(cmp, json_pack("{s:s, s:s, s:f, s:[f,f]}", "a", a->name, "b", b->name, "difference", d, "ci95", dlo, dhi));
-    strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
-}
-
 int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
     const knowledge_opts *o = rs->o;
-    int P = rs->n_eval;
-    long nq = passages_count_questions(&rs->eval, rs->eval_idx, P);
-    json_t *conds = json_array();
-    double *lo = seal_malloc(sizeof(double) * (size_t)n), *hi = seal_malloc(sizeof(double) * (size_t)n);
-    double *accs = seal_malloc(sizeof(double) * (size_t)n);
-    strbuf md = {0};
-    if (qacc)
-        strbuf_printf(&md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
-                      qacc_label ? qacc_label : "question accuracy");
-    else
-        strbuf_printf(&md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
-    for (int i = 0; i < n; i++) {
-        double acc = accs[i] = mean_of(c[i].acc, P);
-        bootstrap_ci(c[i].acc, P, 10000, 12345, &lo[i], &hi[i]);
-        json_t *row = json_pack("{s:s, s:f, s:i, s:I, s:[f,f]}", "name", c[i].name, "accuracy", acc, "n_passages", P,
-                                "n_questions", (json_int_t)nq, "ci95", lo[i], hi[i]);
-        if (qacc) json_object_set_new(row, "question_accuracy", json_real(qacc[i]));
-        json_array_append_new(conds, row);
-        if (qacc)
-            strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c[i].name, acc, lo[i], hi[i],
-                          qacc[i], P, nq);
-        else
-            strbuf_printf(&md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c[i].name, acc, lo[i], hi[i], P, nq);
-    }
-    json_t *cmp = json_array();
-    strbuf_printf(&md, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
-    /* each condition against the one before it; every ReST-EM round after the
-     * first also against passage+self-edit (what the rounds gained in all) */
-    int ps = -1;
-    for (int i = 0; i < n; i++)
-        if (!strcmp(c[i].name, "passage+self-edit")) ps = i;
-    for (int i = 1; i < n; i++) {
-        add_comparison(cmp, &md, &c[i], &c[i - 1], P);
-        if (ps >= 0 && i > ps + 1) add_comparison(cmp, &md, &c[i], &c[ps], P);
-    }
-    json_t *root = json_pack("{s:o, s:o, s:s, s:s, s:i, s:i}", "conditions", conds, "comparisons", cmp, "model", o->model_dir,
-                             "prompt", self_edit_name(o->prompt), "k", o->k, "rounds", o->rounds);
-    if (extra) { json_object_del(root, "rounds"); json_object_update(root, extra); }
-    char *text = json_dumps(root, JSON_INDENT(2));
-    char *jp = seal_path_join(o->run_dir, "results.json"), *mp = seal_path_join(o->run_dir, "results.md");
-    int rc = seal_write_file_atomic(jp, text, strlen(text)) || seal_write_file_atomic(mp, md.s, md.len) ? -1 : 0;
-    if (rc == 0) write_svg(o, c, n, accs, lo, hi);
-    if (rc == 0 && !o->quiet) fputs(md.s, stdout);
-    free(jp); free(mp); free(text); strbuf_free(&md); free(lo); free(hi); free(accs);
-    json_decref(root);
+    json_t *header = json_object();
+    json_object_set_new(header, "model", json_string(o->model_dir));
+    json_object_set_new(header, "prompt", json_string(self_edit_name(o->prompt)));
+    json_object_set_new(header, "k", json_integer(o->k));
+    if (extra) json_object_update(header, extra);
+    else json_object_set_new(header, "rounds", json_integer(o->rounds));
+    seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .qacc = qacc, .qacc_label = qacc_label, .header = header,
+                     .n_questions = passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval)};
+    int rc = seal_report_write(o->run_dir, &r);
+    json_decref(header);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the run record */
+
+/* config.json keys that records written before seal 0.6 lack: such a run
+ * resumes without them being checked (its options were not recorded). */
+static const char *const kn_new_keys[] = {
+    "seal_version", "threads", "inner_threads", "answer_tokens", "f1_threshold", "max_segments", "split_newlines",
+    "inner_targets", "sft_targets", "sft_accum", "positive_gain", "generator_fingerprints", NULL};
+
+typedef struct { const char *key; long long v; } int_key;
+typedef struct { const char *key; double v; } real_key;
+
+/* Every option that changes a run's results, under the keys config.json has
+ * always used (old runs must resume). The keys that were only written when
+ * they differ from their default stay so: an old record without them means
+ * the default. */
+static int record_options(seal_run_record *r, const knowledge_opts *o, int threads) {
+    const int_key ints[] = {
+        {"rounds", o->rounds}, {"passages_per_round", o->passages_per_round}, {"k", o->k}, {"reps", o->reps},
+        {"eval_passages", o->eval_passages}, {"eval_reps", o->eval_reps}, {"subset_seed", (long long)o->subset_seed},
+        {"seed", (long long)o->seed}, {"max_new_edit", o->max_new_edit}, {"inner_rank", o->inner.rank},
+        {"inner_epochs", o->inner.epochs}, {"inner_full", o->inner.full}, {"sft_rank", o->sft_rank},
+        {"sft_epochs", o->sft_epochs}, {"grader", (int)o->inner.grader},
+        /* new in 0.6 (kn_new_keys) */
+        {"answer_tokens", o->inner.max_new}, {"max_segments", o->seq.max_segments},
+        {"split_newlines", o->seq.split_newlines}, {"inner_targets", o->inner.targets},
+        {"sft_targets", o->sft_targets}, {"sft_accum", o->sft_accum}, {"positive_gain", o->positive_gain_only},
+        /* the inner loops' kernel threads: one each when several run in parallel */
+        {"inner_threads", o->workers > 1 ? 1 : threads}};
+    const real_key reals[] = {
+        {"temperature", o->sampling.temperature}, {"top_p", o->sampling.top_p}, {"inner_alpha", o->inner.alpha},
+        {"inner_lr", o->inner.lr}, {"sft_lr", o->sft_lr}, {"sft_alpha", o->sft_alpha},
+        {"f1_threshold", o->inner.f1_threshold}};
+    json_t *train = o->train_path ? json_string(o->train_path) : json_null(); /* null: none, as always */
+    int rc = seal_run_record_str(r, "model", o->model_dir) || seal_run_record_json(r, "train", train) ||
+             seal_run_record_str(r, "eval", o->eval_path) ||
+             seal_run_record_str(r, "prompt", self_edit_name(o->prompt)) || seal_run_record_threads(r, threads);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++)
+        rc = seal_run_record_int(r, ints[i].key, ints[i].v);
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
+        rc = seal_run_record_real(r, reals[i].key, reals[i].v);
+    if (rc == 0 && o->inner.judge) rc = seal_run_record_str(r, "judge_model", o->inner.judge->dir);
+    if (rc == 0 && o->distractors) rc = seal_run_record_int(r, "distractors", o->distractors);
+    if (rc == 0 && o->inner.batch_size != 1) rc = seal_run_record_int(r, "inner_batch", o->inner.batch_size);
+    if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
+    if (rc == 0) rc = seal_run_record_str(r, "conditions", o->conditions);
+    if (rc == 0) rc = seal_run_record_str(r, "given_self_edits", o->given_path);
+    return rc ? -1 : 0;
+}
+
+/* Fingerprints of what the options name by path (the model's weights, the
+ * passage files), so that a run is never resumed over other contents. */
+static int record_fingerprints(seal_run_record *r, const run_state *rs) {
+    const knowledge_opts *o = rs->o;
+    int rc = seal_run_record_fingerprint(r, "model_fingerprint", st_set_fingerprint(&rs->base.weights));
+    if (rc == 0 && o->inner.judge)
+        rc = seal_run_record_fingerprint(r, "judge_fingerprint", st_set_fingerprint(&o->inner.judge->weights));
+    if (rc == 0) rc = seal_run_record_file(r, "eval_fingerprint", o->eval_path);
+    if (rc == 0 && o->rounds > 0 && o->train_path) rc = seal_run_record_file(r, "train_fingerprint", o->train_path);
+    if (rc == 0 && o->given_path) rc = seal_run_record_file(r, "given_fingerprint", o->given_path);
+    return rc;
+}
+
+int kn_build_record(const run_state *rs, json_t *extra, seal_run_record *r) {
+    seal_run_record_init(r);
+    int rc = record_options(r, rs->o, rs->threads) || record_fingerprints(r, rs) ? -1 : 0;
+    if (rc == 0 && extra) json_object_update(r->root, extra);
+    if (rc) seal_run_record_free(r);
     return rc;
 }
 
 /* ------------------------------------------------------------ the run */
 
-static void set_fingerprint(json_t *c, const char *key, uint64_t h) {
-    char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-    json_object_set_new(c, key, json_string(hex));
+/* The conditions --conditions may name (the others always run when asked for
+ * by their own options). */
+static const char *const kn_condition_names[] = {"base", "passage", "passage+self-edit", NULL};
+
+static int check_conditions(const char *list) {
+    if (!list) return 0;
+    const char *p = list;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        int known = 0;
+        for (int i = 0; kn_condition_names[i] && !known; i++)
+            known = strlen(kn_condition_names[i]) == n && !strncmp(p, kn_condition_names[i], n);
+        if (!known)
+            return seal_err("--conditions: \"%.*s\" is not a condition (base, passage, passage+self-edit)", (int)n, p);
+        if (!p[n]) return 0;
+        p += n + 1;
+    }
 }
 
-/* Fingerprints of what the options name by path (the model's weights, the
- * passage files), so that a run is never resumed over other contents. */
-static int add_fingerprints(const run_state *rs, json_t *c) {
+/* The --given-self-edits file: an object with a string for every evaluation
+ * passage's title. */
+static int load_given(run_state *rs) {
     const knowledge_opts *o = rs->o;
-    const char *files[][2] = {{"eval_fingerprint", o->eval_path},
-                              {"train_fingerprint", o->rounds > 0 ? o->train_path : NULL},
-                              {"given_fingerprint", o->given_path}};
-    set_fingerprint(c, "model_fingerprint", st_set_fingerprint(&rs->base.weights));
-    if (o->inner.judge) set_fingerprint(c, "judge_fingerprint", st_set_fingerprint(&o->inner.judge->weights));
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        uint64_t h;
-        if (!files[i][1]) continue;
-        if (seal_file_fingerprint(files[i][1], &h)) return -1;
-        set_fingerprint(c, files[i][0], h);
+    json_error_t e;
+    rs->given = json_load_file(o->given_path, 0, &e);
+    if (!json_is_object(rs->given))
+        return seal_err("%s: expected a JSON object {title: self-edit} (line %d: %s)", o->given_path, e.line, e.text);
+    for (int i = 0; i < rs->n_eval; i++) {
+        const char *title = rs->eval.p[rs->eval_idx[i]].title;
+        if (!json_is_string(json_object_get(rs->given, title)))
+            return seal_err("%s: no self-edit for passage \"%s\"", o->given_path, title);
     }
     return 0;
 }
 
-static int write_config(const run_state *rs, json_t *extra) {
+/* How many evaluation passages: o->eval_passages, or all the file has when
+ * fewer and o->eval_passages_at_most is set. option names the count. */
+static int count_eval(run_state *rs, const char *option) {
     const knowledge_opts *o = rs->o;
-    json_t *c = json_pack("{s:s, s:s?, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:s, s:f, s:f, s:i, s:i, s:f, s:f, s:i, s:i, s:i, s:i, s:f, s:f, s:i}",
-        "model", o->model_dir, "train", o->train_path, "eval", o->eval_path, "rounds", o->rounds, "passages_per_round",
-        o->passages_per_round, "k", o->k, "reps", o->reps, "eval_passages", o->eval_passages, "eval_reps", o->eval_reps,
-        "subset_seed", (json_int_t)o->subset_seed, "seed", (json_int_t)o->seed, "prompt", self_edit_name(o->prompt),
-        "temperature", o->sampling.temperature, "top_p", o->sampling.top_p, "max_new_edit", o->max_new_edit,
-        "inner_rank", o->inner.rank, "inner_alpha", o->inner.alpha, "inner_lr", o->inner.lr, "inner_epochs", o->inner.epochs,
-        "inner_full", o->inner.full, "sft_rank", o->sft_rank, "sft_epochs", o->sft_epochs, "sft_lr", o->sft_lr,
-        "sft_alpha", o->sft_alpha, "grader", (int)o->inner.grader);
-    if (o->inner.judge) json_object_set_new(c, "judge_model", json_string(o->inner.judge->dir));
-    if (o->conditions) json_object_set_new(c, "conditions", json_string(o->conditions));
-    if (o->distractors) json_object_set_new(c, "distractors", json_integer(o->distractors));
-    if (o->inner.batch_size != 1) json_object_set_new(c, "inner_batch", json_integer(o->inner.batch_size));
-    if (o->inner.grad_accum != 1) json_object_set_new(c, "inner_accum", json_integer(o->inner.grad_accum));
-    if (o->given_path) json_object_set_new(c, "given_self_edits", json_string(o->given_path));
-    if (extra) json_object_update(c, extra);
-    int rc = add_fingerprints(rs, c);
-    char *path = seal_path_join(o->run_dir, "config.json");
-    if (rc == 0 && seal_is_file(path)) {
-        json_error_t e;
-        json_t *was = json_load_file(path, 0, &e);
-        strbuf diff = {0};
-        if (!was) rc = seal_err("%s: unreadable (line %d: %s); use a new --run directory", path, e.line, e.text);
-        else json_diff(was, c, &diff);
-        if (diff.len)
-            rc = seal_err("%s: this run was started with other options or inputs (%s); use a new --run directory "
-                          "(or the same options and inputs to resume)", path, diff.s);
-        strbuf_free(&diff);
-        json_decref(was);
-    } else if (rc == 0) {
-        char *text = json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS);
-        rc = seal_write_file_atomic(path, text, strlen(text));
-        free(text);
-    }
-    json_decref(c);
-    free(path);
-    return rc;
+    if (rs->eval.n == 0) return seal_err("%s: no passages", o->eval_path);
+    if (o->eval_passages > rs->eval.n && !o->eval_passages_at_most)
+        return seal_err("%s %d: %s has only %d passages", option, o->eval_passages, o->eval_path, rs->eval.n);
+    rs->n_eval = o->eval_passages < rs->eval.n ? o->eval_passages : rs->eval.n;
+    return 0;
 }
 
-int kn_load_inputs(run_state *rs, const knowledge_opts *o) {
+int kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option) {
     memset(rs, 0, sizeof *rs);
     rs->o = o;
-    if (passages_load(&rs->eval, o->eval_path)) return -1;
+    const char *inputs[] = {o->model_dir, NULL};
+    /* resuming is the point of --run (force 1), but never inside the model or over it */
+    if (seal_output_check(o->run_dir, "--run", 1, inputs)) return -1;
+    if (check_conditions(o->conditions) || seal_threads_resolve(o->threads, &rs->threads)) return -1;
+    if (passages_load(&rs->eval, o->eval_path) || count_eval(rs, count_option)) return -1;
     if (o->train_path && o->rounds > 0 && passages_load(&rs->train, o->train_path)) return -1;
     if (model_load(&rs->base, o->model_dir) || !(rs->tok = tok_load(o->model_dir))) return -1;
-    rs->n_eval = o->eval_passages < rs->eval.n ? o->eval_passages : rs->eval.n;
     if (passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
     if (o->rounds > 0 && rs->train.n < o->rounds * o->passages_per_round)
         return seal_err("%s: %d passages, but %d rounds x %d passages need %d", o->train_path, rs->train.n, o->rounds,
                         o->passages_per_round, o->rounds * o->passages_per_round);
-    return 0;
+    return o->given_path ? load_given(rs) : 0;
 }
 
-int kn_claim_run(run_state *rs, json_t *extra_config) {
+int kn_claim_run(run_state *rs, const seal_run_record *record) {
     const knowledge_opts *o = rs->o;
-    if (seal_mkdir_p(o->run_dir) || write_config(rs, extra_config)) return -1;
-    rs->pool = seal_pool_create(o->threads);
+    char *path = seal_path_join(o->run_dir, "config.json");
+    strbuf note = {0};
+    int rc = seal_mkdir_p(o->run_dir);
+    if (rc == 0) {
+        seal_clean_stale_tmp(o->run_dir); /* a killed writer's temp files */
+        rc = seal_run_record_claim(record, path, "use a new --run directory, or the same options and inputs to resume",
+                                   kn_new_keys, &note);
+    }
+    if (rc == 0 && note.len && !o->quiet) fprintf(stderr, "knowledge: %s\n", note.s);
+    strbuf_free(&note);
+    free(path);
+    if (rc == 0 && !(rs->pool = seal_pool_create(rs->threads))) rc = -1;
     char *p1 = seal_path_join(o->run_dir, "inner.jsonl"), *p2 = seal_path_join(o->run_dir, "selfedits.jsonl"),
          *p3 = seal_path_join(o->run_dir, "baseline.jsonl");
-    int rc = journal_open(&rs->inner, p1) || journal_open(&rs->edits, p2) || journal_open(&rs->baseline, p3) ? -1 : 0;
+    if (rc == 0 && (journal_open(&rs->inner, p1) || journal_open(&rs->edits, p2) || journal_open(&rs->baseline, p3)))
+        rc = -1;
     free(p1); free(p2); free(p3);
     if (rc == 0 && !o->quiet && journal_size(&rs->inner))
         fprintf(stderr, "knowledge: resuming %s: %zu inner loops already done\n", o->run_dir, journal_size(&rs->inner));
@@ -630,7 +651,11 @@ int kn_claim_run(run_state *rs, json_t *extra_config) {
 }
 
 int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
-    return kn_load_inputs(rs, o) || kn_claim_run(rs, extra_config) ? -1 : 0;
+    seal_run_record r;
+    if (kn_load_inputs(rs, o, "--eval-passages") || kn_build_record(rs, extra_config, &r)) return -1;
+    int rc = kn_claim_run(rs, &r);
+    seal_run_record_free(&r);
+    return rc;
 }
 
 void kn_close_run(run_state *rs) {
@@ -641,6 +666,7 @@ void kn_close_run(run_state *rs) {
     passages_free(&rs->eval);
     passages_free(&rs->train);
     free(rs->eval_idx);
+    json_decref(rs->given);
     if (rs->pool) seal_pool_destroy(rs->pool);
     if (rs->tok) tok_free(rs->tok);
     model_free(&rs->base);
@@ -655,23 +681,64 @@ int kn_wanted(const knowledge_opts *o, const char *name) {
     return 0;
 }
 
+/* A real number that is finite and within [lo, hi] (lo exclusive when gt). */
+static int in_range(double x, double lo, double hi, int gt) {
+    return isfinite(x) && (gt ? x > lo : x >= lo) && x <= hi;
+}
+
+int kn_check_common(const knowledge_opts *o) {
+    const inner_opts *in = &o->inner;
+    if (!o->model_dir || !o->eval_path || !o->run_dir) return seal_err("knowledge: need a model, --eval and --run");
+    if (o->k <= 0 || o->k > 64) return seal_err("-k: need 1 <= k <= 64 (got %d)", o->k);
+    if (o->gen_batch <= 0 || o->gen_batch > 64)
+        return seal_err("knowledge: need 1 <= gen_batch <= 64 (got %d)", o->gen_batch);
+    if (o->eval_passages <= 0) return seal_err("--eval-passages: need N >= 1 (got %d)", o->eval_passages);
+    if (o->max_new_edit <= 0) return seal_err("--max-edit-tokens: need N >= 1 (got %d)", o->max_new_edit);
+    if (o->seq.max_segments < 0) return seal_err("--max-segments: need N >= 0 (got %d)", o->seq.max_segments);
+    if (!in_range(o->sampling.temperature, 0, 1e6, 0)) return seal_err("--temperature: need a finite T >= 0");
+    if (!in_range(o->sampling.top_p, 0, 1, 1)) return seal_err("--top-p: need 0 < P <= 1");
+    if (!in_range(in->lr, 0, 1e6, 1)) return seal_err("--inner-lr: need a finite X > 0");
+    if (!in_range(in->alpha, 0, 1e9, 1)) return seal_err("--inner-alpha: need a finite A > 0");
+    if (!in_range(in->f1_threshold, 0, 1, 0)) return seal_err("--f1-threshold: need 0 <= X <= 1");
+    if (!in_range(in->weight_decay, 0, 1e6, 0) || !in_range(in->max_grad_norm, 0, 1e12, 0) ||
+        !in_range(in->dropout, 0, 1, 0))
+        return seal_err("knowledge: inner weight decay, max grad norm and dropout must be finite and >= 0");
+    if (in->rank <= 0 || in->epochs <= 0 || in->batch_size <= 0 || in->grad_accum <= 0 || in->max_new <= 0)
+        return seal_err("knowledge: need --inner-rank, --inner-epochs, --inner-batch, --inner-accum and "
+                        "--answer-tokens >= 1");
+    return 0;
+}
+
+/* The options only eval and rl use. */
+static int check_rl_opts(const knowledge_opts *o) {
+    if (o->workers < 1 || o->workers > KN_MAX_WORKERS)
+        return seal_err("--workers: need 1 <= N <= %d (got %d)", KN_MAX_WORKERS, o->workers);
+    if (o->reps <= 0 || o->eval_reps <= 0) return seal_err("--reps and --eval-reps: need N >= 1");
+    if (o->rounds < 0) return seal_err("--rounds: need N >= 0 (got %d)", o->rounds);
+    if (o->distractors < 0) return seal_err("--distractors: need N >= 0 (got %d)", o->distractors);
+    if (o->rounds == 0) return 0;
+    if (!o->train_path) return seal_err("knowledge rl: --rounds %d needs --train FILE", o->rounds);
+    if (o->passages_per_round <= 0) return seal_err("--passages-per-round: need N >= 1");
+    if (o->sft_rank <= 0 || o->sft_epochs <= 0 || o->sft_batch <= 0 || o->sft_accum <= 0)
+        return seal_err("knowledge rl: need --sft-rank, --sft-epochs and --sft-accum >= 1");
+    if (!in_range(o->sft_lr, 0, 1e6, 1)) return seal_err("--sft-lr: need a finite X > 0");
+    if (!in_range(o->sft_alpha, 0, 1e9, 1)) return seal_err("--sft-alpha: need a finite A > 0");
+    return 0;
+}
+
+/* The given condition's name (--given-name, or "passage+given"). */
+static const char *given_name(const knowledge_opts *o) { return o->given_name ? o->given_name : "passage+given"; }
+
 int knowledge_rl(const knowledge_opts *o) {
-    if (o->k <= 0 || o->k > 64 || o->reps <= 0 || o->eval_reps <= 0 || o->eval_passages <= 0 || o->rounds < 0 ||
-        o->passages_per_round <= 0 || o->gen_batch <= 0 || o->gen_batch > 64 || o->workers <= 0)
-        return seal_err("knowledge: need 1 <= k <= 64, reps, eval_reps, eval_passages, passages_per_round > 0, 1 <= gen_batch <= 64");
+    if (kn_check_common(o) || check_rl_opts(o)) return -1;
     run_state rs;
     condition conds[16];
     int nc = 0, rc = kn_open_run(&rs, o, NULL);
     if (rc == 0 && kn_wanted(o, "base")) rc = kn_cond_base(&rs, &conds[nc++]);
     if (rc == 0 && kn_wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
-    if (rc == 0 && o->given_path) {
-        json_error_t e;
-        json_t *given = json_load_file(o->given_path, 0, &e);
-        if (!json_is_object(given)) rc = seal_err("%s: expected a JSON object {title: self-edit} (line %d: %s)", o->given_path, e.line, e.text);
-        else rc = cond_inner(&rs, &conds[nc++], o->given_name ? o->given_name : "passage+given", "given", NULL, given);
-        json_decref(given);
-    }
-    if (rc == 0 && kn_wanted(o, "passage+self-edit")) rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
+    if (rc == 0 && o->given_path) rc = cond_inner(&rs, &conds[nc++], given_name(o), "given", NULL, rs.given);
+    if (rc == 0 && kn_wanted(o, "passage+self-edit"))
+        rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
     char *gen_dir = seal_strdup(o->model_dir);
     for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) {
         char *mdir = round_path(o, r, "model");

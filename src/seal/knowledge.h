@@ -2,7 +2,9 @@
  * reference's knowledge-incorporation/ folder), as resumable runs.
  *
  * A run directory holds:
- *   config.json        the options (a resumed run must be started with the same ones)
+ *   config.json        the run record (util/run_record.h): every option that changes
+ *                      the results, the inputs' fingerprints, the thread counts and
+ *                      the version; a resume under anything else is refused
  *   inner.jsonl        one record per finished inner loop (condition, passage,
  *                      self-edit, sequences, answers, correctness, accuracy)
  *   selfedits.jsonl    generated self-edits, per (generator, passage)
@@ -39,7 +41,8 @@ typedef struct {
     int passages_per_round;  /* new training passages each round (reference 50) */
     int k;                   /* self-edits per passage (reference 5) */
     int reps;                /* inner loops per self-edit when ranking (reference 3) */
-    int eval_passages;       /* evaluation passages (reference 200) */
+    int eval_passages;       /* evaluation passages (reference 200); more than the file has is an error... */
+    int eval_passages_at_most; /* ...unless this is set: then all of a smaller file (the CLI's default) */
     int eval_reps;           /* inner loops per self-edit in evaluation (reference 1) */
     unsigned long long subset_seed; /* Python random.seed for passage selection (42) */
     unsigned long long seed;        /* sampling and inner-loop seeds */
@@ -55,19 +58,23 @@ typedef struct {
     unsigned sft_targets;
     double sft_lr;
     int positive_gain_only;  /* keep the best self-edit only if it beats the baseline */
-    int workers;             /* inner loops run in parallel, one per worker */
-    int threads;             /* kernel threads when workers == 1 */
+    int workers;             /* inner loops run in parallel, one per worker (1..KN_MAX_WORKERS) */
+    int threads;             /* kernel threads (inner loops: when workers == 1); 0: seal_threads_resolve */
     int quiet;
     const char *conditions;  /* comma list of conditions to evaluate (NULL: all) */
     const char *given_path;  /* JSON {title: self-edit text}: adds condition given_name */
     const char *given_name;  /* e.g. "passage+oracle" */
 } knowledge_opts;
 
+#define KN_MAX_WORKERS 64
+
 /* The reference's defaults (seal-method.md), grading by exact match. */
 knowledge_opts knowledge_opts_defaults(void);
 
 /* Evaluate base / passage / passage+self-edit, then run o->rounds ReST-EM
- * rounds, evaluating each round's generator; write the results. Resumable. */
+ * rounds, evaluating each round's generator; write the results (nothing is
+ * printed but progress on stderr: the caller shows results.md). Resumable.
+ * Every option and input is checked before the run directory is touched. */
 int knowledge_rl(const knowledge_opts *o);
 /* The same without training: rounds = 0. */
 int knowledge_eval(const knowledge_opts *o);

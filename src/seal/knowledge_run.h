@@ -9,7 +9,9 @@
 
 #include "seal/journal.h"
 #include "seal/knowledge.h"
+#include "seal/report.h"
 #include "seal/squad.h"
+#include "util/run_record.h"
 
 /* Everything a run holds open. */
 typedef struct {
@@ -19,18 +21,17 @@ typedef struct {
     seal_pool *pool;
     seal_passages train, eval;
     int *eval_idx, n_eval;
+    int threads;             /* the kernel threads, resolved (recorded: they change the training arithmetic) */
+    json_t *given;           /* the --given-self-edits object, checked against the evaluation passages */
     journal inner, edits, baseline;
     journal cpt;             /* cpt.jsonl, opened by knowledge_cpt only */
 } run_state;
 
-typedef struct {
-    char name[32];
-    double *acc; /* per evaluation passage */
-} condition;
-
 /* A 64-bit seed mixer (splitmix64 finalizer over a and b). */
 unsigned long long kn_mix(unsigned long long a, unsigned long long b);
 double kn_number(json_t *o, const char *k);
+/* x as a JSON real, or null when it is not finite (JSON has no NaN). */
+json_t *kn_real(double x);
 json_t *kn_str_array(char *const *s, int n);
 
 /* k = o->k self-edits of generator g for each of n passages, cached in the
@@ -43,20 +44,34 @@ int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const sea
  * baseline.jsonl, keys "base/<i>"); c->acc gets per-passage accuracy. */
 int kn_cond_base(run_state *rs, condition *c);
 
-/* Load the passages, model and tokenizer and select o->eval_passages of the
- * passages: every input checked before anything is written, so that a typo
- * never claims the run directory. */
-int kn_load_inputs(run_state *rs, const knowledge_opts *o);
-/* Then make the run directory, check or write config.json (extra_config, may
- * be NULL, adds keys to it), start the pool and open the three journals. */
-int kn_claim_run(run_state *rs, json_t *extra_config);
-/* Both of the above. */
+/* The options eval, rl and cpt share, checked as a C caller may have set
+ * them (the CLI's table bounds them too): -1 + seal_err naming the option. */
+int kn_check_common(const knowledge_opts *o);
+
+/* Load and check every input before anything is written, so that a typo or a
+ * bad file never claims the run directory: the passages (none, or fewer than
+ * --eval-passages asks for, is an error), model, tokenizer, the evaluation
+ * subset, the training passages (rl), the --given-self-edits file (a
+ * self-edit for every evaluation passage), the --conditions names and the
+ * thread count. count_option names the passage count in messages
+ * ("--eval-passages"). */
+int kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option);
+/* The run record of config.json (run_record.h): every results-changing option
+ * under its historical key, the fingerprints of the inputs, the thread counts
+ * and the version; extra (may be NULL, borrowed) adds keys. Touches no file
+ * but the inputs. */
+int kn_build_record(const run_state *rs, json_t *extra, seal_run_record *r);
+/* Then make the run directory, check config.json against record (a changed
+ * resume is refused, one line per key) or write it, start the pool and open
+ * the three journals. */
+int kn_claim_run(run_state *rs, const seal_run_record *record);
+/* All three of the above. */
 int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config);
 void kn_close_run(run_state *rs);
 
-/* results.json, results.md, accuracy.svg for conditions c[0..n). qacc (may be
- * NULL) adds each condition's question-level accuracy, headed qacc_label in
- * results.md (NULL: "question accuracy"); extra (may be NULL,
+/* results.json, results.md, accuracy.svg for conditions c[0..n) (report.h).
+ * qacc (may be NULL) adds each condition's question-level accuracy, headed
+ * qacc_label in results.md (NULL: "question accuracy"); extra (may be NULL,
  * borrowed) adds top-level keys to results.json and replaces "rounds". */
 int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra);
 

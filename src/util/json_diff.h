@@ -9,8 +9,11 @@
 
 /* Append to out, comma-separated, every value that differs between was and now
  * as "key.sub old -> new" ("(none)" for a missing side), recursing into
- * objects; keys in either object count. Reals are shown to 6 digits. Nothing
- * is appended when they are equal. */
+ * objects; keys in either object count. Reals are shown to 6 digits (17 when
+ * 6 would show two different values alike). Nothing is appended when they are
+ * equal. */
 void json_diff(const json_t *was, const json_t *now, strbuf *out);
+/* The same with sep between the differences (e.g. "\n  ": one a line). */
+void json_diff_sep(const json_t *was, const json_t *now, const char *sep, strbuf *out);
 
 #endif

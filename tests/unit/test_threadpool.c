@@ -88,18 +88,26 @@ static void test_null_pool(void) {
 }
 
 static void test_env(void) {
-    setenv("SEAL_THREADS", "3", 1);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    setenv("SEAL_THREADS", "1", 1);
     seal_pool *pool = seal_pool_create(0);
-    CHECK(pool && seal_pool_threads(pool) == 3);
+    CHECK(pool && seal_pool_threads(pool) == 1);
     seal_pool_destroy(pool);
-    pool = seal_pool_create(2); /* an explicit count wins */
+    setenv("SEAL_THREADS", "3", 1); /* never more than the CPUs */
+    pool = seal_pool_create(0);
+    CHECK(pool && seal_pool_threads(pool) == (cpus < 3 ? (int)cpus : 3));
+    seal_pool_destroy(pool);
+    pool = seal_pool_create(2); /* an explicit count wins (a library caller may oversubscribe) */
     CHECK(pool && seal_pool_threads(pool) == 2);
     seal_pool_destroy(pool);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    setenv("SEAL_THREADS", "lots", 1); /* ignored: not a number */
+    setenv("SEAL_THREADS", "lots", 1); /* not a number: refused, naming the variable */
     pool = seal_pool_create(0);
-    CHECK(pool && seal_pool_threads(pool) == (int)cpus);
-    seal_pool_destroy(pool);
+    CHECK(!pool && strstr(seal_errmsg(), "SEAL_THREADS: \"lots\""));
+    int n = 0;
+    CHECK(seal_threads_resolve(0, &n) == -1);
+    setenv("SEAL_THREADS", "0", 1); /* 0: all CPUs */
+    CHECK(seal_threads_resolve(0, &n) == 0 && n == (int)cpus);
+    CHECK(seal_threads_resolve(100000, &n) == 0 && n == (int)cpus);
     unsetenv("SEAL_THREADS");
     pool = seal_pool_create(-1);
     CHECK(pool && seal_pool_threads(pool) == (int)cpus);

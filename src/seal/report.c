@@ -1,0 +1,129 @@
+/* report.c: see report.h. */
+#include "seal/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seal/stats.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+/* Bars with 95% CI whiskers, one per condition; y from 0 to 1. */
+static void render_svg(strbuf *s, const condition *c, int n, const double *acc, const double *lo, const double *hi) {
+    int W = 120 + 110 * n, H = 360, top = 30, bottom = 300;
+    strbuf_printf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+                  "font-size=\"12\">\n", W, H);
+    strbuf_printf(s, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">SEAL knowledge incorporation: "
+                  "accuracy (95%% CI)</text>\n", W / 2);
+    for (int t = 0; t <= 10; t += 2) {
+        double y = bottom - (bottom - top) * t / 10.0;
+        strbuf_printf(s, "<line x1=\"60\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"55\" y=\"%.1f\" "
+                      "text-anchor=\"end\">%.1f</text>\n", W - 20, y, y, y + 4, t / 10.0);
+    }
+    for (int i = 0; i < n; i++) {
+        double x = 100 + 110 * i, y = bottom - (bottom - top) * acc[i];
+        double yl = bottom - (bottom - top) * lo[i], yh = bottom - (bottom - top) * hi[i];
+        strbuf_printf(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"60\" height=\"%.1f\" fill=\"#4a7fb5\"/>\n", x - 30, y,
+                      bottom - y);
+        strbuf_printf(s, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", x, x, yl, yh);
+        strbuf_printf(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, bottom + 18, c[i].name);
+    }
+    strbuf_printf(s, "</svg>\n");
+}
+
+/* x as a JSON real, or null when it is not finite (JSON has no NaN). */
+static json_t *real_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+static json_t *interval(double lo, double hi) {
+    json_t *a = json_array();
+    json_array_append_new(a, real_or_null(lo));
+    json_array_append_new(a, real_or_null(hi));
+    return a;
+}
+
+/* Appends "a - b" (paired bootstrap CI over passages) to cmp and to md. */
+static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const condition *b, int P) {
+    double dlo, dhi, d = mean_of(a->acc, P) - mean_of(b->acc, P);
+    bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
+    json_t *row = json_object();
+    json_object_set_new(row, "a", json_string(a->name));
+    json_object_set_new(row, "b", json_string(b->name));
+    json_object_set_new(row, "difference", real_or_null(d));
+    json_object_set_new(row, "ci95", interval(dlo, dhi));
+    json_array_append_new(cmp, row);
+    strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
+}
+
+/* The conditions table: rows of results.json's "conditions" and results.md. */
+static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, double *lo, double *hi) {
+    int P = r->n_passages;
+    json_t *conds = json_array();
+    if (r->qacc)
+        strbuf_printf(md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
+                      r->qacc_label ? r->qacc_label : "question accuracy");
+    else
+        strbuf_printf(md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
+    for (int i = 0; i < r->n; i++) {
+        const condition *c = &r->c[i];
+        double acc = accs[i] = mean_of(c->acc, P);
+        bootstrap_ci(c->acc, P, 10000, 12345, &lo[i], &hi[i]);
+        json_t *row = json_object();
+        json_object_set_new(row, "name", json_string(c->name));
+        json_object_set_new(row, "accuracy", real_or_null(acc));
+        json_object_set_new(row, "n_passages", json_integer(P));
+        json_object_set_new(row, "n_questions", json_integer(r->n_questions));
+        json_object_set_new(row, "ci95", interval(lo[i], hi[i]));
+        if (r->qacc) json_object_set_new(row, "question_accuracy", real_or_null(r->qacc[i]));
+        json_array_append_new(conds, row);
+        if (r->qacc)
+            strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c->name, acc, lo[i], hi[i],
+                          r->qacc[i], P, r->n_questions);
+        else
+            strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc, lo[i], hi[i], P,
+                          r->n_questions);
+    }
+    return conds;
+}
+
+static json_t *comparison_rows(const seal_report *r, strbuf *md) {
+    json_t *cmp = json_array();
+    strbuf_printf(md, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
+    int ps = -1;
+    for (int i = 0; i < r->n; i++)
+        if (!strcmp(r->c[i].name, "passage+self-edit")) ps = i;
+    for (int i = 1; i < r->n; i++) {
+        add_comparison(cmp, md, &r->c[i], &r->c[i - 1], r->n_passages);
+        if (ps >= 0 && i > ps + 1) add_comparison(cmp, md, &r->c[i], &r->c[ps], r->n_passages);
+    }
+    return cmp;
+}
+
+static int write_text(const char *run_dir, const char *name, const char *text, size_t len) {
+    char *path = seal_path_join(run_dir, name);
+    int rc = seal_write_file_atomic(path, text, len);
+    free(path);
+    return rc;
+}
+
+int seal_report_write(const char *run_dir, const seal_report *r) {
+    size_t n = (size_t)(r->n ? r->n : 1);
+    double *accs = seal_malloc(sizeof(double) * n), *lo = seal_malloc(sizeof(double) * n);
+    double *hi = seal_malloc(sizeof(double) * n);
+    strbuf md = {0}, svg = {0};
+    json_t *root = json_object();
+    json_object_set_new(root, "conditions", condition_rows(r, &md, accs, lo, hi));
+    json_object_set_new(root, "comparisons", comparison_rows(r, &md));
+    if (r->header) json_object_update(root, r->header);
+    char *text = json_dumps(root, JSON_INDENT(2));
+    render_svg(&svg, r->c, r->n, accs, lo, hi);
+    int rc = write_text(run_dir, "results.json", text, strlen(text)) || write_text(run_dir, "results.md", md.s, md.len) ||
+             write_text(run_dir, "accuracy.svg", svg.s, svg.len) ? -1 : 0;
+    free(text);
+    strbuf_free(&md);
+    strbuf_free(&svg);
+    free(accs); free(lo); free(hi);
+    json_decref(root);
+    return rc;
+}
