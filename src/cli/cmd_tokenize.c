@@ -10,21 +10,36 @@
 #include "tok/tokenizer.h"
 #include "util/err.h"
 
-/* Parse -m, --jsonl and the command's one flag (flag_name, flag_help);
- * CLI_CONTINUE to run, else the exit code (help printed or usage error). */
-static int parse_args(int argc, char **argv, const char *command, const char *about, const char *flag_name,
-                      const char *flag_help, const char *jsonl_help, const char **dir, int *jsonl, int *flag) {
+/* The two commands differ only in their texts and their one flag. */
+typedef struct {
+    const char *command, *about, *flag, *flag_help, *jsonl_help;
+} tok_command;
+
+static const tok_command TOKENIZE = {
+    "seal tokenize", "Reads text on stdin and prints its token ids under DIR/tokenizer.json.\n", "no-special",
+    "do not add the post-processor's special tokens (e.g. BOS)",
+    "each input line is a JSON string; print one JSON array of ids per line (default: the whole input is one "
+    "text; ids space-separated on one line)"};
+static const tok_command DETOKENIZE = {
+    "seal detokenize", "Reads token ids on stdin and prints their text under DIR/tokenizer.json.\n", "skip-special",
+    "leave out special tokens",
+    "each input line is a JSON array of ids; print one JSON string per line (default: whitespace-separated ids; "
+    "the text is printed as is)"};
+
+/* Parse -m, --jsonl and the command's one flag; CLI_CONTINUE to run, else
+ * the exit code (help printed or usage error). */
+static int parse_args(int argc, char **argv, const tok_command *c, const char **dir, int *jsonl, int *flag) {
     *dir = NULL;
     *jsonl = *flag = 0;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", 'm', dir, "DIR", "model directory (tokenizer.json, optional tokenizer_config.json)",
                     CLI_REQUIRED),
-        CLI_OPT_FLAG("jsonl", 0, jsonl, jsonl_help, 0),
-        CLI_OPT_FLAG(flag_name, 0, flag, flag_help, 0),
+        CLI_OPT_FLAG("jsonl", 0, jsonl, c->jsonl_help, 0),
+        CLI_OPT_FLAG(c->flag, 0, flag, c->flag_help, 0),
         {0}};
     char usage[64];
-    snprintf(usage, sizeof usage, "-m DIR [--jsonl] [--%s]", flag_name);
-    const cli_spec spec = {command, usage, about, opts, 0, 0, NULL};
+    snprintf(usage, sizeof usage, "-m DIR [--jsonl] [--%s]", c->flag);
+    const cli_spec spec = {c->command, usage, c->about, opts, 0, 0, NULL};
     return cli_parse(&spec, argc, argv, NULL, NULL);
 }
 
@@ -49,11 +64,7 @@ static void print_ids(const int *ids, int n, int json) {
 int cmd_tokenize(int argc, char **argv) {
     const char *dir;
     int jsonl, no_special;
-    int rc = parse_args(argc, argv, "seal tokenize", "Reads text on stdin and prints its token ids under DIR/tokenizer.json.\n",
-                        "no-special", "do not add the post-processor's special tokens (e.g. BOS)",
-                        "each input line is a JSON string; print one JSON array of ids per line (default: the whole "
-                        "input is one text; ids space-separated on one line)",
-                        &dir, &jsonl, &no_special);
+    int rc = parse_args(argc, argv, &TOKENIZE, &dir, &jsonl, &no_special);
     if (rc != CLI_CONTINUE) return rc;
     seal_tokenizer *tok = tok_load(dir);
     if (!tok) { fprintf(stderr, "seal: %s\n", seal_errmsg()); return 1; }
@@ -126,11 +137,7 @@ static int decode_print(const seal_tokenizer *tok, const int *ids, int n, int sk
 int cmd_detokenize(int argc, char **argv) {
     const char *dir;
     int jsonl, skip;
-    int rc = parse_args(argc, argv, "seal detokenize", "Reads token ids on stdin and prints their text under DIR/tokenizer.json.\n",
-                        "skip-special", "leave out special tokens",
-                        "each input line is a JSON array of ids; print one JSON string per line (default: "
-                        "whitespace-separated ids; the text is printed as is)",
-                        &dir, &jsonl, &skip);
+    int rc = parse_args(argc, argv, &DETOKENIZE, &dir, &jsonl, &skip);
     if (rc != CLI_CONTINUE) return rc;
     seal_tokenizer *tok = tok_load(dir);
     if (!tok) { fprintf(stderr, "seal: %s\n", seal_errmsg()); return 1; }
