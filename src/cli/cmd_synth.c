@@ -1,66 +1,79 @@
 /* seal synth: write a model with random weights (for tests and benchmarks). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "model/save.h"
 #include "model/synth.h"
 #include "tok/tokenizer.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
-static const char *usage =
-    "usage: seal synth --shape NAME --out DIR [--dtype bf16|f16|f32] [--seed S] [--std X] [--tokenizer DIR]\n"
-    "\n"
-    "Write a Hugging Face model directory (config.json + model.safetensors) with\n"
-    "random weights drawn from N(0, std^2), for tests and benchmarks.\n"
-    "\n"
-    "  --shape NAME   qwen2.5-0.5b | tiny | micro\n"
-    "  --out DIR      output directory (created)\n"
-    "  --dtype T      weight dtype (default bf16)\n"
-    "  --seed S       random seed (default 0)\n"
-    "  --std X        weight standard deviation (default 0.02)\n"
-    "  --tokenizer DIR  size the vocabulary for DIR's tokenizer.json, take its EOS/BOS,\n"
-    "                 and copy its tokenizer files into the model directory\n";
+static int parse_dtype(const char *s, void *dst) {
+    seal_dtype *dt = dst;
+    if (!strcasecmp(s, "bf16")) *dt = SEAL_BF16;
+    else if (!strcasecmp(s, "f16")) *dt = SEAL_F16;
+    else if (!strcasecmp(s, "f32")) *dt = SEAL_F32;
+    else return seal_err("--dtype: \"%s\" (expected bf16, f16 or f32)", s);
+    return 0;
+}
+
+/* Size the vocabulary for the tokenizer and take its BOS/EOS. */
+static int fit_tokenizer(seal_config *cfg, const char *tok_dir) {
+    seal_tokenizer *tok = tok_load(tok_dir);
+    if (!tok) return -1;
+    cfg->vocab = tok_vocab_size(tok);
+    cfg->bos_id = tok_bos_id(tok);
+    cfg->n_eos = 0;
+    if (tok_eos_id(tok) >= 0) cfg->eos_ids[cfg->n_eos++] = tok_eos_id(tok);
+    tok_free(tok);
+    return 0;
+}
+
+/* The whole model directory in a temp directory beside out, renamed onto out. */
+static int write_model(const char *out, const seal_config *cfg, seal_dtype dt, unsigned long long seed, double stdev,
+                       const char *tok_dir) {
+    char *tmp = seal_outdir_begin(out);
+    if (!tmp) return -1;
+    if (synth_write(tmp, cfg, dt, seed, (float)stdev) ||
+        (tok_dir && (model_copy_side_files(tok_dir, tmp) || config_save_generation(cfg, tmp)))) {
+        seal_outdir_abort(tmp);
+        return -1;
+    }
+    return seal_outdir_commit(tmp, out);
+}
 
 int cmd_synth(int argc, char **argv) {
-    static struct option opts[] = {{"shape", 1, 0, 's'}, {"out", 1, 0, 'o'}, {"dtype", 1, 0, 'd'},
-                                   {"seed", 1, 0, 'r'}, {"std", 1, 0, 'x'}, {"tokenizer", 1, 0, 'k'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    const char *shape = NULL, *out = NULL, *dtype_name = "bf16", *tok_dir = NULL;
+    const char *shape = NULL, *out = NULL, *tok_dir = NULL;
+    seal_dtype dt = SEAL_BF16;
     unsigned long long seed = 0;
     double stdev = 0.02;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 's') shape = optarg;
-        else if (c == 'o') out = optarg;
-        else if (c == 'd') dtype_name = optarg;
-        else if (c == 'r') seed = strtoull(optarg, NULL, 10);
-        else if (c == 'x') stdev = atof(optarg);
-        else if (c == 'k') tok_dir = optarg;
-        else if (c == 'h') return cli_usage(usage, 0);
-        else return cli_usage(usage, 1);
-    }
-    if (!shape || !out || optind != argc) return cli_usage(usage, 1);
-    seal_dtype dt;
-    if (!strcasecmp(dtype_name, "bf16")) dt = SEAL_BF16;
-    else if (!strcasecmp(dtype_name, "f16")) dt = SEAL_F16;
-    else if (!strcasecmp(dtype_name, "f32")) dt = SEAL_F32;
-    else { seal_err("--dtype: \"%s\" (expected bf16, f16 or f32)", dtype_name); return cli_fail(); }
+    int force = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("shape", 0, &shape, "NAME", "qwen2.5-0.5b | tiny | micro | sandbox", CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("out", 0, &out, "DIR", "output directory (created; an existing non-empty one needs --force)",
+                    CLI_REQUIRED),
+        CLI_OPT_CUSTOM("dtype", 0, &dt, "T", "weight dtype (default bf16)", parse_dtype, "bf16|f16|f32", CLI_RESULT),
+        CLI_OPT(CLI_U64, "seed", 0, &seed, "S", "random seed", 0, 0, CLI_RESULT),
+        CLI_OPT(CLI_F64, "std", 0, &stdev, "X", "weight standard deviation", 0, 10, CLI_RESULT),
+        CLI_OPT_STR("tokenizer", 0, &tok_dir, "DIR",
+                    "size the vocabulary for DIR's tokenizer.json, take its EOS/BOS, and copy its tokenizer files "
+                    "into the model directory", CLI_RESULT),
+        CLI_OPT_FLAG("force", 0, &force, "replace an existing non-empty --out", 0),
+        {0}};
+    const cli_spec spec = {"seal synth", "--shape NAME --out DIR [options]",
+                           "Write a Hugging Face model directory (config.json + model.safetensors) with\n"
+                           "random weights drawn from N(0, std^2), for tests and benchmarks. The directory is\n"
+                           "written beside DIR and renamed into place.", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
     seal_config cfg;
-    if (synth_shape(&cfg, shape)) return cli_fail();
-    if (tok_dir) {
-        seal_tokenizer *tok = tok_load(tok_dir);
-        if (!tok) return cli_fail();
-        cfg.vocab = tok_vocab_size(tok);
-        cfg.bos_id = tok_bos_id(tok);
-        cfg.n_eos = 0;
-        if (tok_eos_id(tok) >= 0) cfg.eos_ids[cfg.n_eos++] = tok_eos_id(tok);
-        tok_free(tok);
-    }
-    if (synth_write(out, &cfg, dt, seed, (float)stdev)) return cli_fail();
-    if (tok_dir && (model_copy_side_files(tok_dir, out) || config_save_generation(&cfg, out))) return cli_fail();
+    const char *inputs[] = {tok_dir, NULL};
+    if (synth_shape(&cfg, shape) || (tok_dir && fit_tokenizer(&cfg, tok_dir)) ||
+        seal_output_check(out, "--out", force, inputs) || write_model(out, &cfg, dt, seed, stdev, tok_dir))
+        return cli_fail();
     return 0;
 }

@@ -1,129 +1,124 @@
 /* seal tokenizer train: learn a byte-level BPE from text and write it as a
  * Hugging Face tokenizer.json + tokenizer_config.json (see tok/bpe_train.h). */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "tok/bpe_train.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/progress.h"
 
-static const char *usage =
-    "usage: seal tokenizer train --data FILE --vocab-size N --out DIR\n"
-    "                            [--special TOKEN]... [--min-frequency F] [--model-max-length N]\n"
-    "                            [--pre-tokenizer qwen2|space-after] [--quiet]\n"
-    "\n"
-    "Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style: a split regex, digits\n"
-    "one at a time, no normalizer) and write DIR/tokenizer.json and\n"
-    "DIR/tokenizer_config.json, loadable by seal and by Hugging Face tokenizers.\n"
-    "\n"
-    "  --data FILE           training text: plain text (one document), or JSONL with a\n"
-    "                        string \"text\" per row (.jsonl, or a first line {\"text\": ...});\n"
-    "                        may be given more than once\n"
-    "  --vocab-size N        ids in all: 256 bytes + merges + special tokens\n"
-    "  --out DIR             output directory (created if missing; files replaced atomically)\n"
-    "  --special TOKEN       an extra special token (repeatable); <|endoftext|> is always\n"
-    "                        the first one (eos and pad token)\n"
-    "  --min-frequency F     stop merging when the best pair occurs fewer than F times (default 2)\n"
-    "  --model-max-length N  model_max_length in tokenizer_config.json (default 2048)\n"
-    "  --pre-tokenizer P     the split regex: qwen2 (default; a word carries the space\n"
-    "                        before it) or space-after (a word carries the space after\n"
-    "                        it, so it has the same ids after a space as at the start\n"
-    "                        of a line, e.g. an answer after \"Answer:\\n\")\n"
-    "  -q, --quiet           no summary on stderr\n";
+/* A repeatable option's values, in order (argv strings, not copied). */
+typedef struct {
+    const char **v;
+    int n;
+} str_list;
 
-static const char *top_usage =
-    "usage: seal tokenizer train ...   (seal tokenizer train --help)\n";
-
-static int parse_ll(const char *s, const char *flag, long long lo, long long hi, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi)
-        return seal_err("%s: \"%s\" is not an integer in [%lld, %lld]", flag, s, lo, hi);
-    *out = v;
+static int add_str(const char *s, void *dst) {
+    str_list *l = dst;
+    l->v = seal_realloc(l->v, sizeof *l->v * (size_t)(l->n + 2));
+    l->v[l->n++] = s;
+    l->v[l->n] = NULL;
     return 0;
 }
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+static int parse_pattern(const char *s, void *dst) {
+    if (!strcmp(s, "qwen2")) *(const char **)dst = BPE_TRAIN_PATTERN;
+    else if (!strcmp(s, "space-after")) *(const char **)dst = BPE_TRAIN_PATTERN_SPACE_AFTER;
+    else return seal_err("--pre-tokenizer: \"%s\" is not qwen2 or space-after", s);
+    return 0;
+}
+
+static void print_summary(const bpe_trainer *t, const char *out, long long vocab, long long min_freq, double t0,
+                          double t1, double t2) {
+    bpe_train_stats s;
+    bpe_trainer_stats(t, &s);
+    fprintf(stderr, "read %.2f MB, %lld documents, %lld words (%d distinct) in %.2fs\n", (double)s.n_bytes / 1e6,
+            s.n_docs, s.n_words, s.n_unique, t1 - t0);
+    fprintf(stderr, "learned %d merges in %.2fs: vocab %d = %d model tokens + %d special\n", s.n_merges, t2 - t1,
+            s.n_model + s.n_special, s.n_model, s.n_special);
+    if (s.n_model + s.n_special < vocab)
+        fprintf(stderr, "note: stopped below --vocab-size %lld: no pair left occurring at least %lld times\n", vocab,
+                min_freq > 1 ? min_freq : 1);
+    char *path = seal_path_join(out, "tokenizer.json");
+    fprintf(stderr, "wrote %s and tokenizer_config.json (%.2fs in all)\n", path, seal_now() - t0);
+    free(path);
+}
+
+/* Train, then write both files into a temp directory beside out and rename it onto out. */
+static int train_and_save(bpe_trainer *t, const str_list *data, const char *out, double *t1, double *t2) {
+    for (int i = 0; i < data->n; i++)
+        if (bpe_trainer_add_file(t, data->v[i])) return -1;
+    *t1 = seal_now();
+    if (bpe_trainer_train(t)) return -1;
+    *t2 = seal_now();
+    char *tmp = seal_outdir_begin(out);
+    if (!tmp) return -1;
+    if (bpe_trainer_save(t, tmp)) {
+        seal_outdir_abort(tmp);
+        return -1;
+    }
+    return seal_outdir_commit(tmp, out);
 }
 
 static int train(int argc, char **argv) {
-    static struct option opts[] = {{"data", 1, 0, 'd'},         {"vocab-size", 1, 0, 'v'},
-                                   {"out", 1, 0, 'o'},          {"special", 1, 0, 's'},
-                                   {"min-frequency", 1, 0, 'f'}, {"model-max-length", 1, 0, 'L'},
-                                   {"pre-tokenizer", 1, 0, 'p'},
-                                   {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
-                                   {0, 0, 0, 0}};
-    const char **data = seal_calloc((size_t)argc + 1, sizeof *data), **special = seal_calloc((size_t)argc + 1, sizeof *special);
+    str_list data = {0}, special = {0};
     const char *out = NULL, *pattern = BPE_TRAIN_PATTERN;
-    int n_data = 0, n_special = 0, quiet = 0, rc = 0, c;
-    long long vocab = -1, min_freq = 2, max_len = 2048;
-    optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        if (c == 'd') data[n_data++] = optarg;
-        else if (c == 's') special[n_special++] = optarg;
-        else if (c == 'o') out = optarg;
-        else if (c == 'v') rc = parse_ll(optarg, "--vocab-size", 1, 1 << 24, &vocab) ? 1 : 0;
-        else if (c == 'f') rc = parse_ll(optarg, "--min-frequency", 0, (long long)1 << 62, &min_freq) ? 1 : 0;
-        else if (c == 'L') rc = parse_ll(optarg, "--model-max-length", 1, (long long)1 << 40, &max_len) ? 1 : 0;
-        else if (c == 'p' && !strcmp(optarg, "qwen2")) pattern = BPE_TRAIN_PATTERN;
-        else if (c == 'p' && !strcmp(optarg, "space-after")) pattern = BPE_TRAIN_PATTERN_SPACE_AFTER;
-        else if (c == 'p') rc = seal_err("--pre-tokenizer: \"%s\" is not qwen2 or space-after", optarg) ? 1 : 0;
-        else if (c == 'q') quiet = 1;
-        else if (c == 'h') rc = 3;
-        else rc = 2;
+    long long vocab = 0, min_freq = 2, max_len = 2048;
+    int quiet = 0, force = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_CUSTOM("data", 0, &data, "FILE",
+                       "training text: plain text (one document), or JSONL with a string \"text\" per row (.jsonl, "
+                       "or a first line {\"text\": ...}); may be given more than once",
+                       add_str, NULL, CLI_REQUIRED | CLI_REPEAT | CLI_RESULT),
+        CLI_OPT(CLI_I64, "vocab-size", 0, &vocab, "N", "ids in all: 256 bytes + merges + special tokens", 1, 1 << 24,
+                CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("out", 0, &out, "DIR", "output directory (created; an existing non-empty one needs --force)",
+                    CLI_REQUIRED),
+        CLI_OPT_CUSTOM("special", 0, &special, "TOKEN",
+                       "an extra special token (repeatable); <|endoftext|> is always the first one (eos and pad token)",
+                       add_str, NULL, CLI_REPEAT | CLI_RESULT),
+        CLI_OPT(CLI_I64, "min-frequency", 0, &min_freq, "F", "stop merging when the best pair occurs fewer than F times",
+                0, 4611686018427387904.0, CLI_RESULT),
+        CLI_OPT(CLI_I64, "model-max-length", 0, &max_len, "N", "model_max_length in tokenizer_config.json", 1,
+                1099511627776.0, CLI_RESULT),
+        CLI_OPT_CUSTOM("pre-tokenizer", 0, &pattern, "P",
+                       "the split regex: qwen2 (default; a word carries the space before it) or space-after (a word "
+                       "carries the space after it, so it has the same ids after a space as at the start of a line, "
+                       "e.g. an answer after \"Answer:\\n\")",
+                       parse_pattern, "qwen2|space-after", CLI_RESULT),
+        CLI_OPT_FLAG("quiet", 'q', &quiet, "no summary on stderr", 0),
+        CLI_OPT_FLAG("force", 0, &force, "replace an existing non-empty --out", 0),
+        {0}};
+    const cli_spec spec = {"seal tokenizer train", "--data FILE --vocab-size N --out DIR [options]",
+                           "Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style: a split regex, digits\n"
+                           "one at a time, no normalizer) and write DIR/tokenizer.json and\n"
+                           "DIR/tokenizer_config.json, loadable by seal and by Hugging Face tokenizers. DIR is\n"
+                           "written beside it and renamed into place: a non-empty DIR (a model directory,\n"
+                           "say) is refused unless --force, which replaces it whole.", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc == CLI_CONTINUE) {
+        bpe_train_opts o = {.vocab_size = (int)vocab, .min_frequency = min_freq, .special = special.v,
+                            .n_special = special.n, .model_max_length = max_len, .pattern = pattern};
+        bpe_trainer *t = NULL;
+        double t0 = seal_now(), t1 = t0, t2 = t0;
+        rc = seal_output_check(out, "--out", force, data.v) || !(t = bpe_trainer_new(&o)) ||
+                     train_and_save(t, &data, out, &t1, &t2)
+                 ? cli_fail()
+                 : 0;
+        if (rc == 0 && !quiet) print_summary(t, out, vocab, min_freq, t0, t1, t2);
+        if (t) bpe_trainer_free(t);
     }
-    if (!rc && optind != argc) fprintf(stderr, "seal: unexpected argument '%s'\n", argv[optind]);
-    else if (!rc && (!n_data || vocab < 0 || !out)) fprintf(stderr, "seal: --data, --vocab-size and --out are required\n");
-    if (rc || optind != argc || !n_data || vocab < 0 || !out) {
-        free(data);
-        free(special);
-        return rc == 1 ? cli_fail() : rc == 3 ? cli_usage(usage, 0) : cli_usage(usage, 1);
-    }
-
-    bpe_train_opts o = {.vocab_size = (int)vocab, .min_frequency = min_freq, .special = special,
-                        .n_special = n_special, .model_max_length = max_len, .pattern = pattern};
-    bpe_trainer *t = bpe_trainer_new(&o);
-    double t0 = now_s(), t1 = t0, t2 = t0;
-    rc = !t;
-    for (int i = 0; !rc && i < n_data; i++) rc = bpe_trainer_add_file(t, data[i]) != 0;
-    if (!rc) { t1 = now_s(); rc = bpe_trainer_train(t) != 0; }
-    if (!rc) { t2 = now_s(); rc = bpe_trainer_save(t, out) != 0; }
-    if (rc) {
-        rc = cli_fail();
-    } else if (!quiet) {
-        bpe_train_stats s;
-        bpe_trainer_stats(t, &s);
-        fprintf(stderr, "read %.2f MB, %lld documents, %lld words (%d distinct) in %.2fs\n", (double)s.n_bytes / 1e6,
-                s.n_docs, s.n_words, s.n_unique, t1 - t0);
-        fprintf(stderr, "learned %d merges in %.2fs: vocab %d = %d model tokens + %d special\n", s.n_merges, t2 - t1,
-                s.n_model + s.n_special, s.n_model, s.n_special);
-        if (s.n_model + s.n_special < vocab)
-            fprintf(stderr, "note: stopped below --vocab-size %lld: no pair left occurring at least %lld times\n", vocab,
-                    min_freq > 1 ? min_freq : 1);
-        char *path = seal_path_join(out, "tokenizer.json");
-        fprintf(stderr, "wrote %s and tokenizer_config.json (%.2fs in all)\n", path, now_s() - t0);
-        free(path);
-    }
-    bpe_trainer_free(t);
-    free(data);
-    free(special);
+    free(data.v);
+    free(special.v);
     return rc;
 }
 
 int cmd_tokenizer(int argc, char **argv) {
-    if (argc < 2) return cli_usage(top_usage, 1);
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return cli_usage(usage, 0);
-    if (!strcmp(argv[1], "train")) return train(argc - 1, argv + 1);
-    fprintf(stderr, "seal: tokenizer: unknown subcommand '%s'\n", argv[1]);
-    return cli_usage(top_usage, 1);
+    static const cli_subcommand subs[] = {{"train", train, "learn a byte-level BPE tokenizer from text"}, {0}};
+    return cli_dispatch("seal tokenizer", subs, argc, argv);
 }

@@ -1,5 +1,5 @@
 /* seal world knowledge: generate the synthetic knowledge world (sandbox data). */
-#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,127 +7,104 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "sandbox/world.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
-static const char *usage =
-    "usage: seal world knowledge --out DIR [--seed S] [options]\n"
-    "\n"
-    "Generate the fictional world of the SEAL knowledge sandbox (docs/world.md):\n"
-    "  DIR/pretrain.jsonl  {\"text\": ...} documents about the pretraining people and\n"
-    "                      the background (passages, SEAL implications and rewrite\n"
-    "                      documents, SEAL answer-prompt QA), shuffled\n"
-    "  DIR/train.json      SEAL SQuAD-format passages about held-out people\n"
-    "  DIR/eval.json       the same for other held-out people\n"
-    "  DIR/world.json      the ground truth: every person and attribute, the tables\n"
-    "Deterministic: the same options give byte-identical files.\n"
-    "\n"
-    "  --out DIR                output directory (created)\n"
-    "  --seed S                 random seed (default 1)\n"
-    "  --people N               pretraining people (default 400): the people whose\n"
-    "                           facts the model memorizes\n"
-    "  --drill N                drill people (default 24000): one implications or\n"
-    "                           rewrite document each, so that the model learns to\n"
-    "                           read a passage rather than recall it\n"
-    "  --train N                held-out people for train.json (default 200)\n"
-    "  --eval N                 held-out people for eval.json (default 100)\n"
-    "  --docs-per-person K      passage/implications/rewrite documents per\n"
-    "                           pretraining person (default 60)\n"
-    "  --qa-frac F              fraction of pretraining people that also get one QA\n"
-    "                           document per attribute (default 0.5)\n"
-    "  --qa-repeats N           copies of each such QA document (default 3)\n"
-    "  --drill-echo F           share of drill documents that are echo drills: a plain\n"
-    "                           passage and every fact restated in the sentence's own\n"
-    "                           words with the full name (default 0.35; the rest: 80%\n"
-    "                           implications, 20% rewrites)\n"
-    "  --background-docs N      documents about countries, cities, firms and\n"
-    "                           universities, and QA about them (default 8000)\n"
-    "  --avoid-names FILE       a world.json whose names (people and spouses) no person\n"
-    "                           of this world takes: held-out passages of another seed\n"
-    "                           then never name someone the model read about\n"
-    "  --min-facts N            facts (= questions) per held-out passage, at least\n"
-    "                           (default 5)\n"
-    "  --max-facts N            ... at most (default 8; at most 10)\n"
-    "  --pretrain-min-facts N   facts per pretraining passage: N..10 (default 5)\n"
-    "  --pretrain-style P,R,H   weights of plain, reverse and hop sentences in\n"
-    "                           pretraining passages (default 0.4,0.3,0.3)\n"
-    "  --heldout-style P,R,H    the same for held-out passages (default 0.2,0.35,0.45)\n"
-    "  --doc-mix P,I,R          weights of passage, implications and rewrite documents\n"
-    "                           (default 0.45,0.35,0.2)\n";
-
-static int parse_int(const char *s, const char *flag, int *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < 0 || v > 100000000) return seal_err("%s: \"%s\" is not a count", flag, s);
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_double(const char *s, const char *flag, double *out) {
-    char *end;
-    *out = strtod(s, &end);
-    if (*s == '\0' || *end != '\0') return seal_err("%s: \"%s\" is not a number", flag, s);
-    return 0;
-}
-
-static int parse_weights(const char *s, const char *flag, double *w, int n) {
+/* Three non-negative finite weights "a,b,c" (styles and the document mix). */
+_Static_assert(WORLD_N_STYLE == 3 && WORLD_N_DOC == 3, "parse_weights3 reads three weights");
+static int parse_weights3(const char *s, void *dst) {
+    double *w = dst;
     const char *p = s;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < 3; i++) {
         char *end;
         w[i] = strtod(p, &end);
-        if (end == p || (i < n - 1 ? *end != ',' : *end != '\0') || !(w[i] >= 0))
-            return seal_err("%s: \"%s\" (expected %d non-negative numbers separated by commas)", flag, s, n);
+        if (end == p || (i < 2 ? *end != ',' : *end != '\0') || !(w[i] >= 0) || !isfinite(w[i]))
+            return seal_err("\"%s\" (expected 3 non-negative numbers separated by commas)", s);
         p = end + 1;
     }
     return 0;
 }
 
+/* Generate the world and write it into a temp directory beside out, renamed onto out. */
+static int generate_into(world *w, const world_opts *o, const char *out, world_stats *st) {
+    if (world_generate(w, o)) return -1;
+    char *tmp = seal_outdir_begin(out);
+    if (!tmp) return -1;
+    if (world_write(w, tmp, st)) {
+        seal_outdir_abort(tmp);
+        return -1;
+    }
+    return seal_outdir_commit(tmp, out);
+}
+
 static int world_knowledge(int argc, char **argv) {
-    enum { O_OUT = 256, O_SEED, O_PEOPLE, O_TRAIN, O_EVAL, O_DOCS, O_QA, O_BG, O_MIN, O_MAX, O_PMIN, O_PSTYLE, O_HSTYLE, O_MIX, O_DRILL, O_QAREP, O_ECHO, O_AVOID };
-    static struct option opts[] = {
-        {"out", 1, 0, O_OUT},           {"seed", 1, 0, O_SEED},      {"people", 1, 0, O_PEOPLE},
-        {"train", 1, 0, O_TRAIN},       {"eval", 1, 0, O_EVAL},      {"docs-per-person", 1, 0, O_DOCS},
-        {"qa-frac", 1, 0, O_QA},        {"background-docs", 1, 0, O_BG}, {"min-facts", 1, 0, O_MIN},
-        {"max-facts", 1, 0, O_MAX},     {"pretrain-min-facts", 1, 0, O_PMIN},
-        {"pretrain-style", 1, 0, O_PSTYLE}, {"heldout-style", 1, 0, O_HSTYLE}, {"doc-mix", 1, 0, O_MIX},
-        {"drill", 1, 0, O_DRILL},       {"qa-repeats", 1, 0, O_QAREP}, {"drill-echo", 1, 0, O_ECHO},
-        {"avoid-names", 1, 0, O_AVOID}, {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
     world_opts o;
     world_opts_default(&o);
     const char *out = NULL;
-    int c, rc = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_OUT: out = optarg; break;
-        case O_SEED: {
-            char *end;
-            o.seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *end) rc = seal_err("--seed: \"%s\" is not an unsigned integer", optarg);
-            break;
-        }
-        case O_PEOPLE: rc = parse_int(optarg, "--people", &o.n_pretrain); break;
-        case O_TRAIN: rc = parse_int(optarg, "--train", &o.n_train); break;
-        case O_EVAL: rc = parse_int(optarg, "--eval", &o.n_eval); break;
-        case O_DRILL: rc = parse_int(optarg, "--drill", &o.n_drill); break;
-        case O_ECHO: rc = parse_double(optarg, "--drill-echo", &o.drill_echo); break;
-        case O_QAREP: rc = parse_int(optarg, "--qa-repeats", &o.qa_repeats); break;
-        case O_DOCS: rc = parse_int(optarg, "--docs-per-person", &o.docs_per_person); break;
-        case O_QA: rc = parse_double(optarg, "--qa-frac", &o.qa_frac); break;
-        case O_BG: rc = parse_int(optarg, "--background-docs", &o.background_docs); break;
-        case O_MIN: rc = parse_int(optarg, "--min-facts", &o.min_facts); break;
-        case O_MAX: rc = parse_int(optarg, "--max-facts", &o.max_facts); break;
-        case O_PMIN: rc = parse_int(optarg, "--pretrain-min-facts", &o.pre_min_facts); break;
-        case O_PSTYLE: rc = parse_weights(optarg, "--pretrain-style", o.pre_style, WORLD_N_STYLE); break;
-        case O_HSTYLE: rc = parse_weights(optarg, "--heldout-style", o.held_style, WORLD_N_STYLE); break;
-        case O_MIX: rc = parse_weights(optarg, "--doc-mix", o.doc_mix, WORLD_N_DOC); break;
-        case O_AVOID: o.avoid_path = optarg; break;
-        case 'h': return cli_usage(usage, 0);
-        default: return cli_usage(usage, 1);
-        }
-        if (rc) return cli_fail();
-    }
-    if (!out || optind != argc) return cli_usage(usage, 1);
+    unsigned long long seed = o.seed;
+    int force = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("out", 0, &out, "DIR", "output directory (created; an existing non-empty one needs --force)",
+                    CLI_REQUIRED),
+        CLI_OPT_FLAG("force", 0, &force, "replace an existing non-empty --out", 0),
+        CLI_OPT(CLI_U64, "seed", 0, &seed, "S", "random seed", 0, 0, CLI_RESULT),
+        CLI_SECTION("People"),
+        CLI_OPT(CLI_INT, "people", 0, &o.n_pretrain, "N",
+                "pretraining people: the people whose facts the model memorizes", 1, 100000, CLI_RESULT),
+        CLI_OPT(CLI_INT, "drill", 0, &o.n_drill, "N",
+                "drill people: one implications or rewrite document each, so that the model learns to read a "
+                "passage rather than recall it", 0, 100000, CLI_RESULT),
+        CLI_OPT(CLI_INT, "train", 0, &o.n_train, "N", "held-out people for train.json", 0, 100000, CLI_RESULT),
+        CLI_OPT(CLI_INT, "eval", 0, &o.n_eval, "N", "held-out people for eval.json", 0, 100000, CLI_RESULT),
+        CLI_OPT_STR("avoid-names", 0, &o.avoid_path, "FILE",
+                    "a world.json whose names (people and spouses) no person of this world takes: held-out passages "
+                    "of another seed then never name someone the model read about", CLI_RESULT),
+        CLI_SECTION("Pretraining documents"),
+        CLI_OPT(CLI_INT, "docs-per-person", 0, &o.docs_per_person, "K",
+                "passage/implications/rewrite documents per pretraining person", 0, 100000, CLI_RESULT),
+        CLI_OPT(CLI_F64, "qa-frac", 0, &o.qa_frac, "F",
+                "fraction of pretraining people that also get one QA document per attribute", 0, 1, CLI_RESULT),
+        CLI_OPT(CLI_INT, "qa-repeats", 0, &o.qa_repeats, "N", "copies of each such QA document", 1, 1000, CLI_RESULT),
+        CLI_OPT(CLI_F64, "drill-echo", 0, &o.drill_echo, "F",
+                "share of drill documents that are echo drills: a plain passage and every fact restated in the "
+                "sentence's own words with the full name (the rest: 80% implications, 20% rewrites)", 0, 1,
+                CLI_RESULT),
+        CLI_OPT(CLI_INT, "background-docs", 0, &o.background_docs, "N",
+                "documents about countries, cities, firms and universities, and QA about them", 0, 10000000,
+                CLI_RESULT),
+        CLI_OPT(CLI_INT, "pretrain-min-facts", 0, &o.pre_min_facts, "N", "facts per pretraining passage: N..10", 1,
+                WORLD_N_ATTR, CLI_RESULT),
+        CLI_OPT_CUSTOM("pretrain-style", 0, o.pre_style, "P,R,H",
+                       "weights of plain, reverse and hop sentences in pretraining passages (default 0.4,0.3,0.3)",
+                       parse_weights3, NULL, CLI_RESULT),
+        CLI_OPT_CUSTOM("doc-mix", 0, o.doc_mix, "P,I,R",
+                       "weights of passage, implications and rewrite documents (default 0.45,0.35,0.2)",
+                       parse_weights3, NULL, CLI_RESULT),
+        CLI_SECTION("Held-out passages"),
+        CLI_OPT(CLI_INT, "min-facts", 0, &o.min_facts, "N", "facts (= questions) per held-out passage, at least", 1,
+                WORLD_N_ATTR, CLI_RESULT),
+        CLI_OPT(CLI_INT, "max-facts", 0, &o.max_facts, "N", "... at most", 1, WORLD_N_ATTR, CLI_RESULT),
+        CLI_OPT_CUSTOM("heldout-style", 0, o.held_style, "P,R,H",
+                       "the same for held-out passages (default 0.2,0.35,0.45)", parse_weights3, NULL, CLI_RESULT),
+        {0}};
+    const cli_spec spec = {
+        "seal world knowledge", "--out DIR [--seed S] [options]",
+        "Generate the fictional world of the SEAL knowledge sandbox (docs/world.md):\n"
+        "  DIR/pretrain.jsonl  {\"text\": ...} documents about the pretraining people and\n"
+        "                      the background (passages, SEAL implications and rewrite\n"
+        "                      documents, SEAL answer-prompt QA), shuffled\n"
+        "  DIR/train.json      SEAL SQuAD-format passages about held-out people\n"
+        "  DIR/eval.json       the same for other held-out people\n"
+        "  DIR/world.json      the ground truth: every person and attribute, the tables\n"
+        "Deterministic: the same options give byte-identical files. DIR is written beside\n"
+        "it and renamed into place.", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    o.seed = seed;
+    const char *inputs[] = {o.avoid_path, NULL};
+    if (seal_output_check(out, "--out", force, inputs)) return cli_fail();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     world w, avoid;
@@ -136,7 +113,7 @@ static int world_knowledge(int argc, char **argv) {
         if (world_load(&avoid, o.avoid_path)) return cli_fail();
         o.avoid = &avoid;
     }
-    rc = world_generate(&w, &o) || world_write(&w, out, &st) ? -1 : 0;
+    rc = generate_into(&w, &o, out, &st);
     if (o.avoid) world_free(&avoid);
     if (rc) { world_free(&w); return cli_fail(); }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -158,9 +135,6 @@ static int world_knowledge(int argc, char **argv) {
 }
 
 int cmd_world(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-        return cli_usage(usage, argc < 2);
-    if (!strcmp(argv[1], "knowledge")) return world_knowledge(argc - 1, argv + 1);
-    seal_err("world: unknown kind \"%s\" (expected: knowledge)", argv[1]);
-    return cli_fail();
+    static const cli_subcommand subs[] = {{"knowledge", world_knowledge, "the SEAL knowledge sandbox's world"}, {0}};
+    return cli_dispatch("seal world", subs, argc, argv);
 }

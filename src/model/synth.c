@@ -88,6 +88,81 @@ static int list_tensors(const seal_config *c, synth_tensor *ts) {
     return n;
 }
 
+/* Draw one tensor's values into dst (F32), the draws synth_write makes. */
+static void draw_tensor(seal_rng *rng, const synth_tensor *t, float std, float *dst, size_t numel) {
+    for (size_t j = 0; j < numel; j++)
+        dst[j] = t->is_norm ? 1.0f + 0.1f * (float)rng_normal(rng) : std * (float)rng_normal(rng);
+}
+
+static size_t tensor_numel(const synth_tensor *t) {
+    return (size_t)t->shape[0] * (t->ndim == 2 ? (size_t)t->shape[1] : 1);
+}
+
+/* Where tensor i of list_tensors goes in the model: matrices are laid out in
+ * model_each_mat order in m->owned and vectors in load order in m->small,
+ * which are both list_tensors order, so two cursors suffice. */
+static void bind_tensor(seal_model *m, const synth_tensor *t, float *data) {
+    const char *n = t->name;
+    seal_mat w = {.data = data, .dtype = SEAL_F32, .rows = (int)t->shape[0], .cols = (int)t->shape[1]};
+    const char *dot = strncmp(n, "model.layers.", 13) ? NULL : strchr(n + 13, '.');
+    if (!strcmp(n, "model.embed_tokens.weight")) m->embed = w;
+    else if (!strcmp(n, "lm_head.weight")) m->lm_head = w;
+    else if (!strcmp(n, "model.norm.weight")) m->final_norm = data;
+    else if (dot) {
+        seal_layer *ly = &m->layers[atoi(n + 13)];
+        static const char *vec_names[] = {"input_layernorm.weight", "post_attention_layernorm.weight",
+                                          "self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias",
+                                          "self_attn.o_proj.bias", "mlp.gate_proj.bias", "mlp.up_proj.bias",
+                                          "mlp.down_proj.bias"};
+        float **vecs[] = {&ly->attn_norm, &ly->mlp_norm, &ly->q_bias, &ly->k_bias, &ly->v_bias,
+                          &ly->o_bias, &ly->gate_bias, &ly->up_bias, &ly->down_bias};
+        static const char *mat_names[] = {"self_attn.q_proj.weight", "self_attn.k_proj.weight",
+                                          "self_attn.v_proj.weight", "self_attn.o_proj.weight",
+                                          "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight"};
+        seal_mat *mats[] = {&ly->q, &ly->k, &ly->v, &ly->o, &ly->gate, &ly->up, &ly->down};
+        for (int i = 0; i < 9; i++)
+            if (!strcmp(dot + 1, vec_names[i])) *vecs[i] = data;
+        for (int i = 0; i < 7; i++)
+            if (!strcmp(dot + 1, mat_names[i])) *mats[i] = w;
+    }
+}
+
+int seal_synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float std) {
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    const seal_config *c = &m->cfg;
+    synth_tensor *ts = seal_calloc((size_t)(3 + c->n_layers * 16), sizeof *ts);
+    int n = list_tensors(c, ts);
+    size_t n_mat = 0, n_vec = 0;
+    for (int i = 0; i < n; i++) {
+        size_t numel = tensor_numel(&ts[i]);
+        if (ts[i].ndim == 2 && numel / (size_t)ts[i].shape[0] != (size_t)ts[i].shape[1]) {
+            seal_err("synthetic model: tensor %s is too large", ts[i].name);
+            free(ts);
+            return -1;
+        }
+        *(ts[i].ndim == 2 ? &n_mat : &n_vec) += numel;
+    }
+    m->owned = seal_aligned_alloc(sizeof(float) * (n_mat ? n_mat : 1));
+    m->small = seal_aligned_alloc(sizeof(float) * (n_vec ? n_vec : 1));
+    m->layers = seal_calloc((size_t)c->n_layers, sizeof *m->layers);
+    m->dtype = SEAL_F32;
+    float *mat_cursor = m->owned, *vec_cursor = m->small;
+    seal_rng rng;
+    rng_seed(&rng, seed);
+    for (int i = 0; i < n; i++) {
+        size_t numel = tensor_numel(&ts[i]);
+        float **cursor = ts[i].ndim == 2 ? &mat_cursor : &vec_cursor;
+        draw_tensor(&rng, &ts[i], std, *cursor, numel);
+        bind_tensor(m, &ts[i], *cursor);
+        *cursor += numel;
+        m->n_params += (long long)numel;
+    }
+    if (c->tie_embeddings) m->lm_head = m->embed;
+    free(ts);
+    return 0;
+}
+
 int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint64_t seed, float std) {
     if (dtype != SEAL_F32 && dtype != SEAL_BF16 && dtype != SEAL_F16)
         return seal_err("synthetic model: dtype %s not supported (F32, BF16, F16)", seal_dtype_name(dtype));
@@ -105,12 +180,11 @@ int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint6
     seal_rng rng;
     rng_seed(&rng, seed);
     for (int i = 0; i < n; i++) {
-        size_t numel = (size_t)ts[i].shape[0] * (ts[i].ndim == 2 ? (size_t)ts[i].shape[1] : 1);
+        size_t numel = tensor_numel(&ts[i]);
         unsigned char *data = seal_malloc(numel * esize);
         for (size_t off = 0; off < numel; off += chunk) {
             size_t len = numel - off < chunk ? numel - off : chunk;
-            for (size_t j = 0; j < len; j++)
-                tmp[j] = ts[i].is_norm ? 1.0f + 0.1f * (float)rng_normal(&rng) : std * (float)rng_normal(&rng);
+            draw_tensor(&rng, &ts[i], std, tmp, len);
             seal_from_f32(data + off * esize, dtype, tmp, len);
         }
         wt[i] = (st_write_tensor){.name = ts[i].name, .dtype = dtype, .ndim = ts[i].ndim, .data = data};

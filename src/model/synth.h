@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "model/config.h"
+#include "model/model.h"
 #include "util/dtype.h"
 
 /* Fill cfg with a named shape: "qwen2.5-0.5b" (hidden 896, 24 layers, 14 heads,
@@ -19,5 +20,12 @@ int synth_shape(seal_config *cfg, const char *name);
  * N(0, std^2) (norm weights 1 + N(0, 0.1^2), biases N(0, std^2)), stored in
  * dtype (F32, BF16 or F16). Deterministic for a seed. */
 int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint64_t seed, float std);
+
+/* The same model, built in memory as F32 (as model_load + model_to_f32 would
+ * give it from a synth_write(..., SEAL_F32, seed, std) directory, bit for bit:
+ * the same tensors drawn in the same order), with no file written. m owns
+ * every buffer; free it with model_free. 0, or -1 + seal_err for a shape
+ * whose sizes overflow. */
+int seal_synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float std);
 
 #endif

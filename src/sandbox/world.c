@@ -627,20 +627,23 @@ static int write_json(const char *path, json_t *j) {
     return rc;
 }
 
+json_t *seal_world_squad_entry(const world_person *p, const char *context) {
+    json_t *qs = json_array();
+    for (int a = 0; a < WORLD_N_ATTR; a++) {
+        if (!(p->mask >> a & 1)) continue;
+        char *q = world_question(p, (world_attr)a);
+        json_array_append_new(qs, json_pack("{s:s,s:s}", "question", q, "answer", world_answer(p, (world_attr)a)));
+        free(q);
+    }
+    return json_pack("{s:s,s:s,s:o}", "title", p->name, "context", context, "questions", qs);
+}
+
 /* SEAL's SQuAD-style list for one held-out split. */
 static json_t *squad_json(const world *w, world_split split) {
     json_t *arr = json_array();
     for (int i = 0; i < w->n_people; i++) {
         const world_person *p = &w->people[i];
-        if (p->split != split) continue;
-        json_t *qs = json_array();
-        for (int a = 0; a < WORLD_N_ATTR; a++) {
-            if (!(p->mask >> a & 1)) continue;
-            char *q = world_question(p, (world_attr)a);
-            json_array_append_new(qs, json_pack("{s:s,s:s}", "question", q, "answer", world_answer(p, (world_attr)a)));
-            free(q);
-        }
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "title", p->name, "context", p->passage, "questions", qs));
+        if (p->split == split) json_array_append_new(arr, seal_world_squad_entry(p, p->passage));
     }
     return arr;
 }

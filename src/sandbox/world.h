@@ -14,6 +14,7 @@
 #ifndef SEAL_SANDBOX_WORLD_H
 #define SEAL_SANDBOX_WORLD_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 typedef enum {
@@ -94,6 +95,9 @@ const char *const *world_values(world_attr a, int *n); /* NULL, 0 for ATTR_SPOUS
 /* The forward question for attribute a about person p (malloc'd), and its short answer. */
 char *world_question(const world_person *p, world_attr a);
 const char *world_answer(const world_person *p, world_attr a);
+/* p as one SEAL SQuAD-format entry: {title, context, questions: [{question,
+ * answer}]}, a question for every attribute p has. A new reference. */
+json_t *seal_world_squad_entry(const world_person *p, const char *context);
 /* The fact stated plainly, as an ideal self-edit line would: full name, the
  * question's direction, the value itself (no hop), the first such template of
  * the attribute (malloc'd). */

@@ -2,7 +2,8 @@
 # seal pretrain: a tiny run on a generated world's corpus learns (held-out loss
 # falls), writes a loadable HF model, and a run killed between checkpoints
 # resumes from the last checkpoint and ends bit-identical to an uninterrupted run;
-# a resume under a changed config or data is refused unless --allow-config-change.
+# a resume under a changed config, data or thread count is refused unless --allow-config-change; a fresh
+# run into a non-empty directory (not a run) needs --force; every config value is bounded, naming the field.
 set -u
 [ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
 py=/usr/bin/python3
@@ -48,6 +49,9 @@ for r in resumed:
     rounding = 0.05 * r["elapsed_s"] + 0.0005 * r["tokens_per_s"]  # the log's %.1f and %.3f
     assert abs(counted - own) <= rounding + 0.01 * own, (r["step"], counted, own)
 PY
+# a resume under another thread count is refused (the training arithmetic splits by thread)
+"$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/b" -t 1 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "threads 2 -> 1" "$tmp/err"; } || fail "changed -t on resume: rc $rc $(cat "$tmp/err")"
 # a resume under other values is refused, naming them (eval_every may change freely), unless allowed
 SEAL_TEST_KILL_AT_STEP=15 run "$tmp/r"
 [ -f "$tmp/r/pretrain_run.json" ] || fail "no pretrain_run.json"
@@ -58,6 +62,10 @@ sed 's/"lr": 3e-3/"lr": 1e-3/; s/"eval_every": 10/"eval_every": 5/' "$tmp/cfg.js
 head -n -1 "$tmp/w/pretrain.jsonl" >"$tmp/less.jsonl"
 "$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/less.jsonl" --out "$tmp/r" -t 2 2>"$tmp/err"; rc=$?
 { [ $rc -eq 1 ] && grep -q "data.fingerprint" "$tmp/err"; } || fail "changed data on resume: rc $rc $(cat "$tmp/err")"
+"$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 380 --out "$tmp/tok2" --quiet || fail "tokenizer 2"
+"$SEAL" pretrain --config "$tmp/cfg.json" --tokenizer "$tmp/tok2" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 \
+  2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "data.fingerprint" "$tmp/err"; } || fail "changed --tokenizer on resume: rc $rc $(cat "$tmp/err")"
 sed 's/"steps": 40/"steps": 50/' "$tmp/cfg.json" >"$tmp/longer.json"
 "$SEAL" pretrain --config "$tmp/longer.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/r" -t 2 --allow-config-change \
   2>"$tmp/err" || fail "--allow-config-change: $(tail -3 "$tmp/err")"
@@ -84,4 +92,32 @@ sed 's/"packing": "documents"/"packing": "sorted"/' "$tmp/docs.json" >"$tmp/badp
 echo '{"model": {}, "train": {}}' >"$tmp/bad.json"
 "$SEAL" pretrain --config "$tmp/bad.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/c" --tokenizer "$tmp/tok" 2>"$tmp/err"; rc=$?
 { [ $rc -eq 1 ] && grep -q "hidden_size" "$tmp/err"; } || fail "bad config: rc $rc $(cat "$tmp/err")"
+# the output contract: a fresh run into a non-empty directory that is not a run is refused without --force
+mkdir -p "$tmp/busy"; echo "keep me" >"$tmp/busy/notes.txt"
+"$SEAL" pretrain --config "$tmp/cfg.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/busy" -t 2 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q -- "--out $tmp/busy: already exists and is not empty; pass --force" "$tmp/err" &&
+  [ "$(ls "$tmp/busy")" = notes.txt ]; } || fail "pretrain into a non-empty dir: rc $rc $(tail -2 "$tmp/err")"
+sed 's/"steps": 40/"steps": 3/' "$tmp/cfg.json" >"$tmp/short.json"
+"$SEAL" pretrain --config "$tmp/short.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/busy" -t 2 --force 2>"$tmp/err" &&
+  [ -f "$tmp/busy/model.safetensors" ] && [ ! -e "$tmp/busy/notes.txt" ] || fail "--force: $(tail -2 "$tmp/err")"
+# ... nor into its own tokenizer, even with --force
+"$SEAL" pretrain --config "$tmp/short.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/tok" -t 2 --force 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "would write into the input" "$tmp/err" && [ -f "$tmp/tok/tokenizer.json" ]; } ||
+  fail "pretrain into its tokenizer: rc $rc $(tail -2 "$tmp/err")"
+# sizes are checked before anything is allocated, naming the field (was: "out of memory allocating 12000... bytes")
+sed 's/"hidden_size": 32/"hidden_size": 1000000000/' "$tmp/cfg.json" >"$tmp/huge.json"
+# (the address-space limit keeps an old binary from paging; ASan needs its shadow space unlimited)
+([ -n "${ASAN_OPTIONS:-}" ] || ulimit -v 4000000; "$SEAL" pretrain --config "$tmp/huge.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/h" 2>"$tmp/err"); rc=$?
+{ [ $rc -eq 1 ] && grep -q "model.hidden_size: 1000000000 is out of range" "$tmp/err" && [ ! -e "$tmp/h" ]; } ||
+  fail "hidden_size 1e9: rc $rc $(tail -2 "$tmp/err")"
+# every train value is checked: a string is not silently the default, eval_every 0 no division by zero
+sed 's/"steps": 40/"steps": "40"/' "$tmp/cfg.json" >"$tmp/str.json"
+"$SEAL" pretrain --config "$tmp/str.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/s" 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "train.steps: expected a number" "$tmp/err"; } || fail "steps as a string: rc $rc $(tail -2 "$tmp/err")"
+sed 's/"eval_every": 10/"eval_every": 0/' "$tmp/cfg.json" >"$tmp/ev0.json"
+"$SEAL" pretrain --config "$tmp/ev0.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/z" 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "train.eval_every: 0 is out of range" "$tmp/err"; } || fail "eval_every 0: rc $rc $(tail -2 "$tmp/err")"
+sed 's/"batch_size": 4/"batch_size": 2.5/' "$tmp/cfg.json" >"$tmp/frac.json"
+"$SEAL" pretrain --config "$tmp/frac.json" --data "$tmp/w/pretrain.jsonl" --out "$tmp/f" 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 1 ] && grep -q "train.batch_size: 2.5 is not a whole number" "$tmp/err"; } || fail "batch_size 2.5: rc $rc $(tail -2 "$tmp/err")"
 [ $fails -eq 0 ]

@@ -116,7 +116,7 @@ err=$("$SEAL" tokenizer train --data "$tmp/bad.jsonl" --vocab-size 1000 --out "$
 { [ $rc = 1 ] && [[ "$err" == *"bad.jsonl line 2: expected an object with a string \"text\""* ]]; } ||
   { echo "FAIL: bad jsonl: rc=$rc '$err'"; fail=1; }
 err=$("$SEAL" tokenizer train --data "$tmp/train.jsonl" --vocab-size 1000 --pre-tokenizer gpt5 --out "$tmp/x" 2>&1); rc=$?
-{ [ $rc = 1 ] && [[ "$err" == *'--pre-tokenizer: "gpt5" is not qwen2 or space-after'* ]]; } ||
+{ [ $rc = 2 ] && [[ "$err" == *'--pre-tokenizer: "gpt5" is not qwen2 or space-after'* ]]; } ||
   { echo "FAIL: bad --pre-tokenizer: rc=$rc '$err'"; fail=1; }
 "$SEAL" tokenizer train --vocab-size 1000 >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] || { echo "FAIL: missing --data/--out should be a usage error, rc=$rc"; fail=1; }
