@@ -29,4 +29,6 @@ $SEAL pretrain --config "$W/recipe.json" --data "$W/world/pretrain.jsonl" --out 
 for f in config.json model.safetensors tokenizer.json tokenizer_config.json generation_config.json; do
   cp "$W/model/$f" models/tiny-knowledge/
 done
+# the plain ChatML template, so that `generate --chat` works on the shipped model (it changes no knowledge figure)
+python3 scripts/add_chat_template.py models/tiny-knowledge/tokenizer_config.json
 echo "tiny-models: models/tiny-knowledge/ updated from $W/model"

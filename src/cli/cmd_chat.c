@@ -1,5 +1,4 @@
 /* seal chat-template: render messages with a model's chat template. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,22 +6,10 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "tok/chat.h"
 #include "tok/tokenizer.h"
 #include "util/err.h"
-
-static const char *usage =
-    "usage: seal chat-template -m DIR [--ids] [--no-generation-prompt] < messages.json\n"
-    "\n"
-    "Render a conversation with the model's chat template (from tokenizer_config.json)\n"
-    "exactly as transformers' apply_chat_template does, and print the text (or, with\n"
-    "--ids, its token ids as a JSON array, encoded without adding special tokens).\n"
-    "stdin: a JSON array of {\"role\": \"system|user|assistant\", \"content\": \"...\"}.\n"
-    "Known templates: ChatML (Qwen2, Qwen2.5, Qwen3) and Llama 3 (3.0, 3.1, 3.2).\n"
-    "\n"
-    "  -m, --model DIR            model or tokenizer directory\n"
-    "      --ids                  print token ids instead of text\n"
-    "      --no-generation-prompt do not append the assistant header\n";
 
 static int read_messages(chat_msg **msgs, int *n, json_t **root) {
     json_error_t jerr;
@@ -42,19 +29,24 @@ static int read_messages(chat_msg **msgs, int *n, json_t **root) {
 }
 
 int cmd_chat_template(int argc, char **argv) {
-    static struct option opts[] = {{"model", 1, 0, 'm'}, {"ids", 0, 0, 'i'}, {"no-generation-prompt", 0, 0, 'g'},
-                                   {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *dir = NULL;
-    int want_ids = 0, gen = 1, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-        if (c == 'm') dir = optarg;
-        else if (c == 'i') want_ids = 1;
-        else if (c == 'g') gen = 0;
-        else if (c == 'h') return cli_usage(usage, 0);
-        else return cli_usage(usage, 1);
-    }
-    if (!dir || optind != argc) return cli_usage(usage, 1);
+    int want_ids = 0, no_gen = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", 'm', &dir, "DIR", "model or tokenizer directory", CLI_REQUIRED),
+        CLI_OPT_FLAG("ids", 0, &want_ids, "print token ids instead of text", 0),
+        CLI_OPT_FLAG("no-generation-prompt", 0, &no_gen, "do not append the assistant header", 0),
+        {0}};
+    const cli_spec spec = {
+        "seal chat-template", "-m DIR [--ids] [--no-generation-prompt] < messages.json",
+        "Render a conversation with the model's chat template (from tokenizer_config.json)\n"
+        "exactly as transformers' apply_chat_template does, and print the text (or, with\n"
+        "--ids, its token ids as a JSON array, encoded without adding special tokens).\n"
+        "stdin: a JSON array of {\"role\": \"system|user|assistant\", \"content\": \"...\"}.\n"
+        "Known templates: ChatML (Qwen2, Qwen2.5, Qwen3) and Llama 3 (3.0, 3.1, 3.2).\n",
+        opts, 0, 0, NULL};
+    int prc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (prc != CLI_CONTINUE) return prc;
+    int gen = !no_gen;
     chat_template t;
     chat_msg *msgs = NULL;
     json_t *root = NULL;

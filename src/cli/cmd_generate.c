@@ -1,5 +1,4 @@
 /* seal generate: sample continuations of a prompt. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,92 +6,89 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "gen/generate.h"
 #include "model/peft.h"
 #include "tok/chat.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 
-static const char *usage =
-    "usage: seal generate -m DIR (--prompt TEXT | --prompt-ids \"1 2 3\") [options]\n"
-    "\n"
-    "Generate continuations. Without --json the text streams to stdout as it is\n"
-    "produced; with --json one object is printed at the end:\n"
-    "  {\"samples\":[{\"ids\":[...],\"text\":\"...\",\"finish_reason\":\"eos|stop|length\"}],\n"
-    "   \"usage\":{...},\"memory\":{...}}   (ids are the new tokens only)\n"
-    "\n"
-    "  -m, --model DIR          model directory\n"
-    "      --prompt TEXT        prompt text (needs tokenizer.json in DIR)\n"
-    "      --prompt-ids LIST    prompt token ids (works without a tokenizer)\n"
-    "      --chat               wrap the prompt as a user turn in the model's chat template\n"
-    "      --system TEXT        system message for --chat\n"
-    "  -n, --max-new N          new tokens at most (default 128)\n"
-    "      --temperature T      0 = greedy (default 1, or generation_config.json's)\n"
-    "      --top-p P            nucleus sampling (default 1 = off)\n"
-    "      --top-k K            keep the K most likely tokens (default 0 = off)\n"
-    "      --min-p P            drop tokens below P x the top probability (default 0)\n"
-    "      --repetition-penalty R   HF semantics (default 1 = off)\n"
-    "      --seed S             sample i uses seed S+i (default 0)\n"
-    "      --samples K          samples of the prompt, sharing one prefill (default 1)\n"
-    "      --stop STR           stop string (repeatable); the text is cut before it\n"
-    "      --ignore-eos         do not stop at EOS ids\n"
-    "      --adapter DIR        a PEFT LoRA adapter applied at run time\n"
-    "      --no-generation-config   ignore generation_config.json's sampling defaults\n"
-    "      --json               machine-readable output\n"
-    "  -t, --threads N          worker threads (default: all CPUs, or $SEAL_THREADS)\n";
+typedef struct {
+    const char *v[16];
+    int n;
+} stop_list;
 
 typedef struct {
     const char *dir, *prompt, *prompt_ids, *system, *adapter;
-    int chat, max_new, samples, as_json, threads, ignore_eos, use_gen_config;
+    int chat, max_new, samples, as_json, threads, ignore_eos, no_gen_config;
     unsigned long long seed;
     double temperature, top_p, min_p, rep_penalty;
     int top_k;
     int set_temp, set_top_p, set_top_k, set_min_p, set_rep;
-    const char *stops[16];
-    int n_stops;
+    stop_list stops;
 } gen_opts;
 
-static int parse_opts(gen_opts *o, int argc, char **argv) {
-    static struct option opts[] = {
-        {"model", 1, 0, 'm'}, {"prompt", 1, 0, 'p'}, {"prompt-ids", 1, 0, 'i'}, {"chat", 0, 0, 'c'},
-        {"system", 1, 0, 'S'}, {"max-new", 1, 0, 'n'}, {"temperature", 1, 0, 'T'}, {"top-p", 1, 0, 'P'},
-        {"top-k", 1, 0, 'K'}, {"min-p", 1, 0, 'M'}, {"repetition-penalty", 1, 0, 'R'}, {"seed", 1, 0, 's'},
-        {"samples", 1, 0, 'k'}, {"stop", 1, 0, 'x'}, {"ignore-eos", 0, 0, 'E'}, {"no-generation-config", 0, 0, 'G'},
-        {"json", 0, 0, 'j'}, {"threads", 1, 0, 't'}, {"adapter", 1, 0, 'A'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    *o = (gen_opts){.max_new = 128, .samples = 1, .use_gen_config = 1, .temperature = 1.0, .top_p = 1.0, .rep_penalty = 1.0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "m:n:t:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': o->dir = optarg; break;
-        case 'p': o->prompt = optarg; break;
-        case 'i': o->prompt_ids = optarg; break;
-        case 'c': o->chat = 1; break;
-        case 'S': o->system = optarg; break;
-        case 'n': o->max_new = atoi(optarg); break;
-        case 'T': o->temperature = atof(optarg); o->set_temp = 1; break;
-        case 'P': o->top_p = atof(optarg); o->set_top_p = 1; break;
-        case 'K': o->top_k = atoi(optarg); o->set_top_k = 1; break;
-        case 'M': o->min_p = atof(optarg); o->set_min_p = 1; break;
-        case 'R': o->rep_penalty = atof(optarg); o->set_rep = 1; break;
-        case 's': o->seed = strtoull(optarg, NULL, 10); break;
-        case 'k': o->samples = atoi(optarg); break;
-        case 'x':
-            if (o->n_stops == 16) return seal_err("--stop: at most 16 stop strings"), 1;
-            o->stops[o->n_stops++] = optarg;
-            break;
-        case 'E': o->ignore_eos = 1; break;
-        case 'G': o->use_gen_config = 0; break;
-        case 'j': o->as_json = 1; break;
-        case 'A': o->adapter = optarg; break;
-        case 't': o->threads = atoi(optarg); break;
-        case 'h': return cli_usage(usage, 0), -1;
-        default: return 2;
-        }
-    }
-    if (!o->dir || optind != argc || !!o->prompt == !!o->prompt_ids) return 2;
-    if (o->max_new <= 0 || o->samples <= 0) return seal_err("--max-new and --samples must be positive"), 1;
+static int add_stop(const char *value, void *dst) {
+    stop_list *s = dst;
+    if (!*value) return seal_err("--stop: empty stop string");
+    if (s->n == 16) return seal_err("--stop: at most 16 stop strings");
+    s->v[s->n++] = value;
     return 0;
+}
+
+/* A sampling option that overrides generation_config.json only when given. */
+#define SAMPLING_OPT(type_, name_, dst_, meta_, help_, min_, max_, flags_, given_)                                  \
+    {.type = (type_), .name = (name_), .dst = (dst_), .metavar = (meta_), .help = (help_), .min = (min_),          \
+     .max = (max_), .flags = CLI_RESULT | (flags_), .given = (given_)}
+
+static int parse_opts(gen_opts *o, int argc, char **argv) {
+    *o = (gen_opts){.max_new = 128, .samples = 1, .temperature = 1.0, .top_p = 1.0, .rep_penalty = 1.0};
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", 'm', &o->dir, "DIR", "model directory", CLI_REQUIRED),
+        CLI_OPT_STR("prompt", 0, &o->prompt, "TEXT", "prompt text (needs tokenizer.json in DIR)", CLI_RESULT),
+        CLI_OPT_STR("prompt-ids", 0, &o->prompt_ids, "LIST", "prompt token ids (works without a tokenizer)", CLI_RESULT),
+        CLI_OPT_FLAG("chat", 0, &o->chat, "wrap the prompt as a user turn in the model's chat template", CLI_RESULT),
+        CLI_OPT_STR("system", 0, &o->system, "TEXT", "system message for --chat", CLI_RESULT),
+        CLI_OPT(CLI_INT, "max-new", 'n', &o->max_new, "N",
+                "new tokens at most (at most the model's context; generation also stops where the context ends)",
+                1, 1 << 24, CLI_RESULT),
+        SAMPLING_OPT(CLI_F64, "temperature", &o->temperature, "T", "0 = greedy (when not given: generation_config.json's, else 1)",
+                     0, 1000, 0, &o->set_temp),
+        SAMPLING_OPT(CLI_F64, "top-p", &o->top_p, "P", "nucleus sampling (1 = off)", 0, 1, CLI_GT_MIN, &o->set_top_p),
+        SAMPLING_OPT(CLI_INT, "top-k", &o->top_k, "K", "keep the K most likely tokens (0 = off)", 0, 1 << 22, 0,
+                     &o->set_top_k),
+        SAMPLING_OPT(CLI_F64, "min-p", &o->min_p, "P", "drop tokens below P x the top probability (0 = off)", 0, 1, 0,
+                     &o->set_min_p),
+        SAMPLING_OPT(CLI_F64, "repetition-penalty", &o->rep_penalty, "R", "HF semantics (1 = off)", 0, 1000, CLI_GT_MIN,
+                     &o->set_rep),
+        CLI_OPT(CLI_U64, "seed", 0, &o->seed, "S", "sample i uses seed S+i", 0, 0, CLI_RESULT),
+        CLI_OPT(CLI_INT, "samples", 0, &o->samples, "K", "samples of the prompt, sharing one prefill", 1, 1 << 16,
+                CLI_RESULT),
+        CLI_OPT_CUSTOM("stop", 0, &o->stops, "STR", "stop string (repeatable, at most 16); the text is cut before it",
+                       add_stop, NULL, CLI_RESULT | CLI_REPEAT),
+        CLI_OPT_FLAG("ignore-eos", 0, &o->ignore_eos, "do not stop at EOS ids", CLI_RESULT),
+        CLI_OPT_STR("adapter", 0, &o->adapter, "DIR", "a PEFT LoRA adapter applied at run time", CLI_RESULT),
+        CLI_OPT_FLAG("no-generation-config", 0, &o->no_gen_config, "ignore generation_config.json's sampling defaults",
+                     CLI_RESULT),
+        CLI_OPT_FLAG("json", 0, &o->as_json, "machine-readable output", 0),
+        CLI_THREADS_OPT(&o->threads),
+        {0}};
+    const cli_spec spec = {
+        "seal generate", "-m DIR (--prompt TEXT | --prompt-ids \"1 2 3\") [options]",
+        "Generate continuations. Without --json the text streams to stdout as it is\n"
+        "produced; with --json one object is printed at the end:\n"
+        "  {\"samples\":[{\"ids\":[...],\"text\":\"...\",\"finish_reason\":\"eos|stop|length|context\"}],\n"
+        "   \"usage\":{...},\"memory\":{...}}   (ids are the new tokens only)\n"
+        "A sample never runs past the model's context (max_position_embeddings): it\n"
+        "ends there with finish_reason \"context\" and a warning on stderr.\n",
+        opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    if (!!o->prompt == !!o->prompt_ids) {
+        fprintf(stderr, "seal generate: give exactly one of --prompt TEXT and --prompt-ids LIST\n");
+        return 2;
+    }
+    return CLI_CONTINUE;
 }
 
 /* Flags given on the command line win over generation_config.json. */
@@ -128,7 +124,9 @@ static void stream_text(void *ctx, int req, int sample, const char *text, size_t
     fflush(stdout);
 }
 
-static void print_json(const gen_sample *out, int n, const gen_stats *st) {
+/* 0, or -1 after seal_err when the JSON cannot be built (jansson refuses
+ * non-finite numbers and invalid UTF-8 text: never print a partial object). */
+static int print_json(const gen_sample *out, int n, const gen_stats *st) {
     json_t *root = json_object(), *arr = json_array();
     for (int i = 0; i < n; i++) {
         json_t *ids = json_array();
@@ -143,17 +141,18 @@ static void print_json(const gen_sample *out, int n, const gen_stats *st) {
     json_object_set_new(root, "memory", json_pack("{s:I, s:I, s:I}", "kv_cache_bytes", (json_int_t)st->kv_bytes,
         "scratch_bytes", (json_int_t)st->scratch_bytes, "peak_rss_bytes", (json_int_t)cli_peak_rss()));
     char *s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(root);
+    if (!s) return seal_err("generate: cannot serialize the result as JSON");
     puts(s);
     free(s);
-    json_decref(root);
+    return 0;
 }
 
 int cmd_generate(int argc, char **argv) {
     gen_opts o;
-    int prc = parse_opts(&o, argc, argv);
-    if (prc == -1) return 0;
-    if (prc == 2) return cli_usage(usage, 1);
-    if (prc) return cli_fail();
+    int prc = parse_opts(&o, argc, argv), threads;
+    if (prc != CLI_CONTINUE) return prc;
+    if (cli_resolve_threads(o.threads, &threads)) return cli_fail();
     seal_model m;
     if (model_load(&m, o.dir)) return cli_fail();
     seal_gen_defaults d = {.do_sample = -1, .temperature = 1.0, .top_p = 1.0, .repetition_penalty = 1.0};
@@ -161,7 +160,7 @@ int cmd_generate(int argc, char **argv) {
     seal_adapter ad = {0};
     int *ids = NULL, n = 0, code = 1;
     char *tj = seal_path_join(o.dir, "tokenizer.json");
-    if (o.use_gen_config ? config_load_generation(&m.cfg, o.dir, &d) : 0) goto done;
+    if (!o.no_gen_config ? config_load_generation(&m.cfg, o.dir, &d) : 0) goto done;
     if (seal_is_file(tj) && !(tok = tok_load(o.dir))) goto done;
     if (o.adapter && peft_load(&ad, &m.cfg, o.adapter)) goto done;
     if (tok && tok_eos_id(tok) >= 0 && m.cfg.n_eos < 8) {
@@ -171,17 +170,25 @@ int cmd_generate(int argc, char **argv) {
     }
     if (prompt_tokens(&o, tok, &ids, &n)) goto done;
     if (n == 0) { seal_err("the prompt encodes to no tokens"); goto done; }
+    if (o.max_new > m.cfg.max_pos) {
+        seal_err("--max-new %d: more than the model's context of %d positions (max_position_embeddings in %s)",
+                 o.max_new, m.cfg.max_pos, o.dir);
+        goto done;
+    }
     gen_params p = {.max_new = o.max_new, .sampling = sampling_from(&o, &d), .eos_ids = o.ignore_eos ? NULL : m.cfg.eos_ids,
-                    .n_eos = o.ignore_eos ? 0 : m.cfg.n_eos, .stops = o.stops, .n_stops = o.n_stops, .tok = tok,
-                    .adapter = o.adapter ? &ad : NULL};
+                    .n_eos = o.ignore_eos ? 0 : m.cfg.n_eos, .stops = o.stops.v, .n_stops = o.stops.n, .tok = tok,
+                    .adapter = o.adapter ? &ad : NULL, .max_positions = m.cfg.max_pos};
     gen_request req = {.ids = ids, .n = n, .n_samples = o.samples, .seed = o.seed};
     gen_sample *out = seal_calloc((size_t)o.samples, sizeof *out);
     gen_stats st;
-    seal_pool *pool = seal_pool_create(cli_threads(o.threads));
+    seal_pool *pool = seal_pool_create(threads);
     int stream = !o.as_json && o.samples == 1 && tok;
-    if (generate(&m, pool, &req, 1, &p, out, stream ? stream_text : NULL, NULL, &st) == 0) {
+    if (pool && generate(&m, pool, &req, 1, &p, out, stream ? stream_text : NULL, NULL, &st) == 0) {
         code = 0;
-        if (o.as_json) print_json(out, o.samples, &st);
+        if (st.context_stops)
+            fprintf(stderr, "seal: warning: %d sample(s) stopped at the model's context limit of %d positions "
+                            "(prompt %d + new tokens)\n", st.context_stops, m.cfg.max_pos, n);
+        if (o.as_json) code = print_json(out, o.samples, &st) ? 1 : 0;
         else {
             for (int i = 0; i < o.samples && !stream; i++) {
                 if (o.samples > 1) printf("--- sample %d (%s) ---\n", i, gen_finish_name(out[i].finish));
@@ -195,7 +202,7 @@ int cmd_generate(int argc, char **argv) {
         }
         for (int i = 0; i < o.samples; i++) gen_sample_free(&out[i]);
     }
-    seal_pool_destroy(pool);
+    if (pool) seal_pool_destroy(pool);
     free(out);
 done:
     if (code) cli_fail();

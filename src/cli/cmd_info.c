@@ -1,36 +1,28 @@
 /* seal info: describe a model directory. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "model/model.h"
 #include "util/err.h"
 
-static const char *usage =
-    "usage: seal info -m DIR [--json]\n"
-    "\n"
-    "Load a Hugging Face model directory (config.json, model.safetensors or a\n"
-    "sharded index) and print its architecture, sizes, parameter count and dtype.\n"
-    "Every tensor is validated; an unsupported architecture or option is refused.\n"
-    "\n"
-    "  -m, --model DIR   model directory\n"
-    "      --json        one JSON object instead of text\n";
-
 int cmd_info(int argc, char **argv) {
-    static struct option opts[] = {{"model", 1, 0, 'm'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *dir = NULL;
-    int as_json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-        if (c == 'm') dir = optarg;
-        else if (c == 'j') as_json = 1;
-        else if (c == 'h') return cli_usage(usage, 0);
-        else return cli_usage(usage, 1);
-    }
-    if (!dir || optind != argc) return cli_usage(usage, 1);
+    int as_json = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", 'm', &dir, "DIR", "model directory", CLI_REQUIRED),
+        CLI_OPT_FLAG("json", 0, &as_json, "one JSON object instead of text", 0),
+        {0}};
+    const cli_spec spec = {"seal info", "-m DIR [--json]",
+                           "Load a Hugging Face model directory (config.json, model.safetensors or a\n"
+                           "sharded index) and print its architecture, sizes, parameter count and dtype.\n"
+                           "Every tensor is validated; an unsupported architecture or option is refused.\n",
+                           opts, 0, 0, NULL};
+    int prc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (prc != CLI_CONTINUE) return prc;
     seal_model m;
     if (model_load(&m, dir)) return cli_fail();
     const seal_config *k = &m.cfg;

@@ -1,30 +1,14 @@
 /* seal merge: fold a PEFT LoRA adapter into a copy of its base model. */
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "model/merge.h"
 #include "util/err.h"
-
-static const char *usage =
-    "usage: seal merge -m DIR --adapter ADIR --out OUT [--quiet]\n"
-    "\n"
-    "Write OUT as a full Hugging Face model directory: the base model DIR with the\n"
-    "PEFT LoRA adapter in ADIR (adapter_config.json + adapter_model.safetensors)\n"
-    "merged in, W' = W + scale * B A for every adapted projection (scale =\n"
-    "lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora). Merged matrices keep\n"
-    "the base model's dtype (B A summed in double, added to W, rounded once;\n"
-    "bf16/f16 round to nearest even); every other tensor, the shard layout,\n"
-    "config.json, the generation config and the tokenizer files are copied\n"
-    "unchanged.\n"
-    "\n"
-    "  -m, --model DIR     base model directory\n"
-    "      --adapter ADIR  PEFT LoRA adapter directory\n"
-    "      --out OUT       output directory (created; must not already hold a model)\n"
-    "  -q, --quiet         no progress on stderr\n";
+#include "util/fsutil.h"
 
 /* Progress: one line rewritten in place on a terminal (at most 10 times a
  * second); in a log, a line per tenth of the tensors. */
@@ -55,25 +39,50 @@ static void on_progress(void *ctx, int done, int total, const char *name, int me
     fflush(stderr);
 }
 
-int cmd_merge(int argc, char **argv) {
-    static struct option opts[] = {{"model", 1, 0, 'm'}, {"adapter", 1, 0, 'a'}, {"out", 1, 0, 'o'},
-                                   {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model = NULL, *adapter = NULL, *out = NULL;
-    progress_ctx pc = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "m:qh", opts, NULL)) != -1) {
-        if (c == 'm') model = optarg;
-        else if (c == 'a') adapter = optarg;
-        else if (c == 'o') out = optarg;
-        else if (c == 'q') pc.quiet = 1;
-        else if (c == 'h') return cli_usage(usage, 0);
-        else return cli_usage(usage, 1);
+/* Merge into a temp directory beside out and rename it into place, so that
+ * out never holds a half-written model; a killed merge's temp directory is
+ * removed by the next run. */
+static int merge_into(const char *model, const char *adapter, const char *out, progress_ctx *pc) {
+    char *tmp = seal_outdir_begin(out);
+    if (!tmp) return -1;
+    if (merge_adapter_progress(model, adapter, tmp, on_progress, pc)) {
+        seal_outdir_abort(tmp);
+        return -1;
     }
-    if (!model || !adapter || !out || optind != argc) return cli_usage(usage, 1);
+    return seal_outdir_commit(tmp, out);
+}
+
+int cmd_merge(int argc, char **argv) {
+    const char *model = NULL, *adapter = NULL, *out = NULL;
+    int force = 0;
+    progress_ctx pc = {0};
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", 'm', &model, "DIR", "base model directory", CLI_REQUIRED),
+        CLI_OPT_STR("adapter", 0, &adapter, "ADIR", "PEFT LoRA adapter directory", CLI_REQUIRED),
+        CLI_OPT_STR("out", 0, &out, "OUT", "output directory (written whole, then renamed into place)", CLI_REQUIRED),
+        CLI_OPT_FLAG("force", 0, &force, "replace an existing non-empty OUT", 0),
+        CLI_OPT_FLAG("quiet", 'q', &pc.quiet, "no progress on stderr", 0),
+        {0}};
+    const cli_spec spec = {
+        "seal merge", "-m DIR --adapter ADIR --out OUT [--force] [--quiet]",
+        "Write OUT as a full Hugging Face model directory: the base model DIR with the\n"
+        "PEFT LoRA adapter in ADIR (adapter_config.json + adapter_model.safetensors)\n"
+        "merged in, W' = W + scale * B A for every adapted projection (scale =\n"
+        "lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora). Merged matrices keep\n"
+        "the base model's dtype (B A summed in double, added to W, rounded once;\n"
+        "bf16/f16 round to nearest even); every other tensor, the shard layout,\n"
+        "config.json, the generation config and the tokenizer files are copied\n"
+        "unchanged. OUT is written as a temp directory beside it (.seal-tmp-PID-*) and\n"
+        "renamed into place at the end; an existing non-empty OUT is replaced only with\n"
+        "--force, and OUT may never be (or lie inside) DIR or ADIR.\n",
+        opts, 0, 0, NULL};
+    int prc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (prc != CLI_CONTINUE) return prc;
+    const char *inputs[] = {model, adapter, NULL};
+    if (seal_output_check(out, "--out", force, inputs)) return cli_fail();
     pc.tty = isatty(2);
     clock_gettime(CLOCK_MONOTONIC, &pc.t0);
-    if (merge_adapter_progress(model, adapter, out, on_progress, &pc)) {
+    if (merge_into(model, adapter, out, &pc)) {
         if (pc.open) fputc('\n', stderr);
         return cli_fail();
     }

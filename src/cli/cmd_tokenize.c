@@ -1,56 +1,46 @@
 /* seal tokenize / seal detokenize: text <-> token ids with a model
  * directory's tokenizer.json, for scripts and the tokenizer oracle tests. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "tok/tokenizer.h"
 #include "util/err.h"
 
-static const char TOKENIZE_USAGE[] =
-    "usage: seal tokenize -m DIR [--jsonl] [--no-special]\n"
-    "Reads text on stdin and prints its token ids under DIR/tokenizer.json.\n"
-    "  -m, --model DIR   model directory (tokenizer.json, optional tokenizer_config.json)\n"
-    "      --jsonl       each input line is a JSON string; print one JSON array of ids per line\n"
-    "                    (default: the whole input is one text; ids space-separated on one line)\n"
-    "      --no-special  do not add the post-processor's special tokens (e.g. BOS)\n"
-    "  -h, --help        this help\n";
+/* The two commands differ only in their texts and their one flag. */
+typedef struct {
+    const char *command, *about, *flag, *flag_help, *jsonl_help;
+} tok_command;
 
-static const char DETOKENIZE_USAGE[] =
-    "usage: seal detokenize -m DIR [--jsonl] [--skip-special]\n"
-    "Reads token ids on stdin and prints their text under DIR/tokenizer.json.\n"
-    "  -m, --model DIR     model directory (tokenizer.json, optional tokenizer_config.json)\n"
-    "      --jsonl         each input line is a JSON array of ids; print one JSON string per line\n"
-    "                      (default: whitespace-separated ids; the text is printed as is)\n"
-    "      --skip-special  leave out special tokens\n"
-    "  -h, --help          this help\n";
+static const tok_command TOKENIZE = {
+    "seal tokenize", "Reads text on stdin and prints its token ids under DIR/tokenizer.json.\n", "no-special",
+    "do not add the post-processor's special tokens (e.g. BOS)",
+    "each input line is a JSON string; print one JSON array of ids per line (default: the whole input is one "
+    "text; ids space-separated on one line)"};
+static const tok_command DETOKENIZE = {
+    "seal detokenize", "Reads token ids on stdin and prints their text under DIR/tokenizer.json.\n", "skip-special",
+    "leave out special tokens",
+    "each input line is a JSON array of ids; print one JSON string per line (default: whitespace-separated ids; "
+    "the text is printed as is)"};
 
-/* Parse -m/--jsonl/--flag; returns 0 to run, 1 for help printed, 2 usage error. */
-static int parse_args(int argc, char **argv, const char *usage, const char *flag_name, const char **dir,
-                      int *jsonl, int *flag) {
-    static struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"jsonl", no_argument, 0, 'j'},
-        {"flag", no_argument, 0, 'f'},        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    opts[2].name = flag_name;
+/* Parse -m, --jsonl and the command's one flag; CLI_CONTINUE to run, else
+ * the exit code (help printed or usage error). */
+static int parse_args(int argc, char **argv, const tok_command *c, const char **dir, int *jsonl, int *flag) {
     *dir = NULL;
     *jsonl = *flag = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': *dir = optarg; break;
-        case 'j': *jsonl = 1; break;
-        case 'f': *flag = 1; break;
-        case 'h': fputs(usage, stdout); return 1;
-        default: fputs(usage, stderr); return 2;
-        }
-    }
-    if (optind < argc) { fprintf(stderr, "seal: unexpected argument '%s'\n%s", argv[optind], usage); return 2; }
-    if (!*dir) { fprintf(stderr, "seal: -m DIR is required\n%s", usage); return 2; }
-    return 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", 'm', dir, "DIR", "model directory (tokenizer.json, optional tokenizer_config.json)",
+                    CLI_REQUIRED),
+        CLI_OPT_FLAG("jsonl", 0, jsonl, c->jsonl_help, 0),
+        CLI_OPT_FLAG(c->flag, 0, flag, c->flag_help, 0),
+        {0}};
+    char usage[64];
+    snprintf(usage, sizeof usage, "-m DIR [--jsonl] [--%s]", c->flag);
+    const cli_spec spec = {c->command, usage, c->about, opts, 0, 0, NULL};
+    return cli_parse(&spec, argc, argv, NULL, NULL);
 }
 
 static char *read_all(FILE *f, size_t *len) {
@@ -74,8 +64,8 @@ static void print_ids(const int *ids, int n, int json) {
 int cmd_tokenize(int argc, char **argv) {
     const char *dir;
     int jsonl, no_special;
-    int rc = parse_args(argc, argv, TOKENIZE_USAGE, "no-special", &dir, &jsonl, &no_special);
-    if (rc) return rc == 1 ? 0 : rc;
+    int rc = parse_args(argc, argv, &TOKENIZE, &dir, &jsonl, &no_special);
+    if (rc != CLI_CONTINUE) return rc;
     seal_tokenizer *tok = tok_load(dir);
     if (!tok) { fprintf(stderr, "seal: %s\n", seal_errmsg()); return 1; }
     int *ids = NULL, n = 0;
@@ -147,8 +137,8 @@ static int decode_print(const seal_tokenizer *tok, const int *ids, int n, int sk
 int cmd_detokenize(int argc, char **argv) {
     const char *dir;
     int jsonl, skip;
-    int rc = parse_args(argc, argv, DETOKENIZE_USAGE, "skip-special", &dir, &jsonl, &skip);
-    if (rc) return rc == 1 ? 0 : rc;
+    int rc = parse_args(argc, argv, &DETOKENIZE, &dir, &jsonl, &skip);
+    if (rc != CLI_CONTINUE) return rc;
     seal_tokenizer *tok = tok_load(dir);
     if (!tok) { fprintf(stderr, "seal: %s\n", seal_errmsg()); return 1; }
     int *ids = NULL, n = 0, cap_ids = 0;

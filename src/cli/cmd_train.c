@@ -1,12 +1,14 @@
 /* seal train: supervised finetuning, LoRA or full, from a JSONL dataset. */
-#include <getopt.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "model/peft.h"
 #include "model/save.h"
 #include "train/dataset.h"
@@ -14,212 +16,247 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 
-static const char *usage =
-    "usage: seal train -m MODEL --data FILE.jsonl --out DIR [options]\n"
-    "\n"
+typedef struct {
+    const char *model, *data, *out, *targets, *init_adapter, *dump;
+    int rank, full, rslora, batch, max_len, packing, no_eos, no_shuffle, as_json, threads, force, save_dtype;
+    double alpha, dropout;
+    long long warmup_steps, max_steps;
+    train_opts o;
+} train_args;
+
+static int parse_schedule(const char *value, void *dst) {
+    if (sched_parse(value, dst)) return seal_err("\"%s\" is not a schedule (constant, linear or cosine)", value);
+    return 0;
+}
+
+static const char SAVE_DTYPES[] = "model|f32|bf16|f16"; /* index 0: keep the model's dtype */
+
+static const char TRAIN_ABOUT[] =
     "Supervised finetuning. Rows: {\"text\": ...} (loss on every token),\n"
     "{\"prompt\": ..., \"completion\": ...} (loss on the completion only, as TRL),\n"
     "or pre-tokenized {\"input_ids\": [...], \"completion_mask\": [...]}.\n"
     "LoRA writes a PEFT adapter to DIR (adapter_config.json, adapter_model.safetensors);\n"
     "--full writes a full model directory. Every optimizer step is logged to\n"
     "DIR/train_log.jsonl; DIR/train_result.json summarizes the run.\n"
-    "\n"
-    "LoRA (PEFT defaults):\n"
-    "  --lora-rank R          rank (default 8)\n"
-    "  --lora-alpha A         alpha (default 8); scale alpha/r, or alpha/sqrt(r) with --rslora\n"
-    "  --lora-dropout P       dropout on the adapter input (default 0)\n"
-    "  --lora-targets LIST    q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all\n"
-    "                         (default q_proj,v_proj, PEFT's default for Llama and Qwen2)\n"
-    "  --rslora               rank-stabilized scaling\n"
-    "  --init-adapter DIR     start from this PEFT adapter instead of a fresh one\n"
-    "  --full                 train every parameter instead (f32 master weights)\n"
-    "Optimization (Hugging Face Trainer defaults):\n"
-    "  --lr X                 peak learning rate (default 5e-5)\n"
-    "  --epochs N             (default 3)\n"
-    "  --batch-size N         examples per micro-batch (default 1)\n"
-    "  --grad-accum N         micro-batches per optimizer step (default 1)\n"
-    "  --schedule S           constant | linear | cosine (default linear)\n"
-    "  --warmup-steps N | --warmup-ratio X   (default 0)\n"
-    "  --weight-decay X       AdamW decoupled decay (default 0; not on biases and norms)\n"
-    "  --adam-beta1 X --adam-beta2 X --adam-eps X   (default 0.9, 0.999, 1e-8)\n"
-    "  --max-grad-norm X      clip by global norm (default 1; 0 = off)\n"
-    "  --max-steps N          stop after N optimizer steps\n"
-    "Data:\n"
-    "  --max-len N            truncate examples to N tokens (default 1024)\n"
-    "  --packing              pack examples into rows of --max-len tokens\n"
-    "  --no-eos               do not append EOS to text and completions\n"
-    "  --no-shuffle           keep the file order\n"
-    "  --seed S               shuffling, LoRA init and dropout (default 42)\n"
-    "Other:\n"
-    "  --recompute            recompute each layer in backward (less memory)\n"
-    "  --save-dtype T         full mode: f32 | bf16 | f16 (default: the model's)\n"
-    "  --dump-grads FILE      write the first step's gradients (safetensors) and go on\n"
-    "  --json                 print the result as JSON\n"
-    "  -t, --threads N        worker threads (default: all CPUs)\n";
-
-typedef struct {
-    const char *model, *data, *out, *targets, *init_adapter, *dump, *save_dtype;
-    int rank, full, rslora, batch, max_len, packing, no_eos, no_shuffle, as_json, threads;
-    double alpha, dropout;
-    unsigned long long seed;
-    train_opts o;
-} train_args;
+    "DIR is written as a temp directory beside it (.seal-tmp-PID-*, holding a PARTIAL\n"
+    "note) and renamed into place when the run is complete: an existing non-empty DIR\n"
+    "is replaced only with --force, and never when it is (or holds) an input.\n";
 
 static int parse(train_args *a, int argc, char **argv) {
-    enum { O_RANK = 256, O_ALPHA, O_DROP, O_TARGETS, O_RSLORA, O_INIT, O_FULL, O_LR, O_EPOCHS, O_BATCH, O_ACCUM, O_SCHED,
-           O_WSTEPS, O_WRATIO, O_WD, O_B1, O_B2, O_EPS, O_CLIP, O_MAXSTEPS, O_MAXLEN, O_PACK, O_NOEOS, O_NOSHUF, O_SEED,
-           O_RECOMP, O_SAVEDT, O_DUMP, O_JSON, O_DATA, O_OUT };
-    static struct option opts[] = {
-        {"model", 1, 0, 'm'}, {"data", 1, 0, O_DATA}, {"out", 1, 0, O_OUT}, {"lora-rank", 1, 0, O_RANK},
-        {"lora-alpha", 1, 0, O_ALPHA}, {"lora-dropout", 1, 0, O_DROP}, {"lora-targets", 1, 0, O_TARGETS},
-        {"rslora", 0, 0, O_RSLORA}, {"init-adapter", 1, 0, O_INIT}, {"full", 0, 0, O_FULL}, {"lr", 1, 0, O_LR},
-        {"epochs", 1, 0, O_EPOCHS}, {"batch-size", 1, 0, O_BATCH}, {"grad-accum", 1, 0, O_ACCUM},
-        {"schedule", 1, 0, O_SCHED}, {"warmup-steps", 1, 0, O_WSTEPS}, {"warmup-ratio", 1, 0, O_WRATIO},
-        {"weight-decay", 1, 0, O_WD}, {"adam-beta1", 1, 0, O_B1}, {"adam-beta2", 1, 0, O_B2}, {"adam-eps", 1, 0, O_EPS},
-        {"max-grad-norm", 1, 0, O_CLIP}, {"max-steps", 1, 0, O_MAXSTEPS}, {"max-len", 1, 0, O_MAXLEN},
-        {"packing", 0, 0, O_PACK}, {"no-eos", 0, 0, O_NOEOS}, {"no-shuffle", 0, 0, O_NOSHUF}, {"seed", 1, 0, O_SEED},
-        {"recompute", 0, 0, O_RECOMP}, {"save-dtype", 1, 0, O_SAVEDT}, {"dump-grads", 1, 0, O_DUMP},
-        {"json", 0, 0, O_JSON}, {"threads", 1, 0, 't'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    *a = (train_args){.targets = "q_proj,v_proj", .rank = 8, .alpha = 8, .batch = 1, .max_len = 1024, .seed = 42,
+    *a = (train_args){.targets = "q_proj,v_proj", .rank = 8, .alpha = 8, .batch = 1, .max_len = 1024,
                       .o = train_opts_defaults()};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "m:t:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': a->model = optarg; break;
-        case O_DATA: a->data = optarg; break;
-        case O_OUT: a->out = optarg; break;
-        case O_RANK: a->rank = atoi(optarg); break;
-        case O_ALPHA: a->alpha = atof(optarg); break;
-        case O_DROP: a->dropout = atof(optarg); break;
-        case O_TARGETS: a->targets = optarg; break;
-        case O_RSLORA: a->rslora = 1; break;
-        case O_INIT: a->init_adapter = optarg; break;
-        case O_FULL: a->full = 1; break;
-        case O_LR: a->o.lr = atof(optarg); break;
-        case O_EPOCHS: a->o.epochs = atoi(optarg); break;
-        case O_BATCH: a->batch = atoi(optarg); break;
-        case O_ACCUM: a->o.grad_accum = atoi(optarg); break;
-        case O_SCHED: if (sched_parse(optarg, &a->o.schedule)) return 1; break;
-        case O_WSTEPS: a->o.warmup_steps = atol(optarg); break;
-        case O_WRATIO: a->o.warmup_ratio = atof(optarg); break;
-        case O_WD: a->o.weight_decay = atof(optarg); break;
-        case O_B1: a->o.beta1 = atof(optarg); break;
-        case O_B2: a->o.beta2 = atof(optarg); break;
-        case O_EPS: a->o.eps = atof(optarg); break;
-        case O_CLIP: a->o.max_grad_norm = atof(optarg); break;
-        case O_MAXSTEPS: a->o.max_steps = atol(optarg); break;
-        case O_MAXLEN: a->max_len = atoi(optarg); break;
-        case O_PACK: a->packing = 1; break;
-        case O_NOEOS: a->no_eos = 1; break;
-        case O_NOSHUF: a->no_shuffle = 1; break;
-        case O_SEED: a->seed = strtoull(optarg, NULL, 10); break;
-        case O_RECOMP: a->o.recompute = 1; break;
-        case O_SAVEDT: a->save_dtype = optarg; break;
-        case O_DUMP: a->dump = optarg; break;
-        case O_JSON: a->as_json = 1; break;
-        case 't': a->threads = atoi(optarg); break;
-        case 'h': cli_usage(usage, 0); return -1;
-        default: return 2;
-        }
-    }
-    if (!a->model || !a->data || !a->out || optind != argc) return 2;
-    if (a->batch <= 0 || a->max_len < 0) return seal_err("--batch-size must be > 0 and --max-len >= 0"), 1;
-    a->o.seed = a->seed;
+    a->o.seed = 42;
+    a->warmup_steps = a->o.warmup_steps;
+    a->max_steps = a->o.max_steps;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", 'm', &a->model, "DIR", "base model directory", CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("data", 0, &a->data, "FILE", "JSONL training rows", CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("out", 0, &a->out, "DIR", "output directory (see above)", CLI_REQUIRED),
+        CLI_OPT_FLAG("force", 0, &a->force, "replace an existing non-empty --out", 0),
+        CLI_SECTION("LoRA (PEFT defaults):"),
+        CLI_OPT(CLI_INT, "lora-rank", 0, &a->rank, "R", "rank", 1, 4096, CLI_RESULT),
+        CLI_OPT(CLI_F64, "lora-alpha", 0, &a->alpha, "A", "alpha; scale alpha/r, or alpha/sqrt(r) with --rslora", 0,
+                1e6, CLI_RESULT | CLI_GT_MIN),
+        CLI_OPT(CLI_F64, "lora-dropout", 0, &a->dropout, "P", "dropout on the adapter input", 0, 0.99, CLI_RESULT),
+        CLI_OPT_STR("lora-targets", 0, &a->targets, "LIST",
+                    "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all (PEFT's default for Llama and "
+                    "Qwen2: q_proj,v_proj)", CLI_RESULT),
+        CLI_OPT_FLAG("rslora", 0, &a->rslora, "rank-stabilized scaling", CLI_RESULT),
+        CLI_OPT_STR("init-adapter", 0, &a->init_adapter, "DIR", "start from this PEFT adapter instead of a fresh one",
+                    CLI_RESULT),
+        CLI_OPT_FLAG("full", 0, &a->full, "train every parameter instead (f32 master weights)", CLI_RESULT),
+        CLI_SECTION("Optimization (Hugging Face Trainer defaults):"),
+        CLI_OPT(CLI_F64, "lr", 0, &a->o.lr, "X", "peak learning rate (0: gradients only, e.g. with --dump-grads)", 0,
+                10, CLI_RESULT),
+        CLI_OPT(CLI_INT, "epochs", 0, &a->o.epochs, "N", "passes over the data", 1, 100000, CLI_RESULT),
+        CLI_OPT(CLI_INT, "batch-size", 0, &a->batch, "N", "examples per micro-batch", 1, 65536, CLI_RESULT),
+        CLI_OPT(CLI_INT, "grad-accum", 0, &a->o.grad_accum, "N", "micro-batches per optimizer step", 1, 65536,
+                CLI_RESULT),
+        CLI_OPT_CUSTOM("schedule", 0, &a->o.schedule, "S", "learning-rate schedule (default linear)", parse_schedule,
+                       "constant|linear|cosine", CLI_RESULT),
+        CLI_OPT(CLI_I64, "warmup-steps", 0, &a->warmup_steps, "N", "warmup optimizer steps (over --warmup-ratio)", 0,
+                1e12, CLI_RESULT),
+        CLI_OPT(CLI_F64, "warmup-ratio", 0, &a->o.warmup_ratio, "X", "warmup as a fraction of the steps", 0, 1,
+                CLI_RESULT),
+        CLI_OPT(CLI_F64, "weight-decay", 0, &a->o.weight_decay, "X", "AdamW decoupled decay (not on biases and norms)",
+                0, 10, CLI_RESULT),
+        CLI_OPT(CLI_F64, "adam-beta1", 0, &a->o.beta1, "X", "AdamW beta1", 0, 0.999999, CLI_RESULT),
+        CLI_OPT(CLI_F64, "adam-beta2", 0, &a->o.beta2, "X", "AdamW beta2", 0, 0.999999999, CLI_RESULT),
+        CLI_OPT(CLI_F64, "adam-eps", 0, &a->o.eps, "X", "AdamW epsilon", 0, 1, CLI_RESULT | CLI_GT_MIN),
+        CLI_OPT(CLI_F64, "max-grad-norm", 0, &a->o.max_grad_norm, "X", "clip by global norm (0 = off)", 0, 1e9,
+                CLI_RESULT),
+        CLI_OPT(CLI_I64, "max-steps", 0, &a->max_steps, "N", "stop after N optimizer steps (0 = no limit)", 0, 1e12,
+                CLI_RESULT),
+        CLI_SECTION("Data:"),
+        CLI_OPT(CLI_INT, "max-len", 0, &a->max_len, "N", "truncate examples to N tokens (0 = no limit)", 0, 1 << 24,
+                CLI_RESULT),
+        CLI_OPT_FLAG("packing", 0, &a->packing, "pack examples into rows of --max-len tokens", CLI_RESULT),
+        CLI_OPT_FLAG("no-eos", 0, &a->no_eos, "do not append EOS to text and completions", CLI_RESULT),
+        CLI_OPT_FLAG("no-shuffle", 0, &a->no_shuffle, "keep the file order", CLI_RESULT),
+        CLI_OPT(CLI_U64, "seed", 0, &a->o.seed, "S", "shuffling, LoRA init and dropout", 0, 0, CLI_RESULT),
+        CLI_SECTION("Other:"),
+        CLI_OPT_FLAG("recompute", 0, &a->o.recompute, "recompute each layer in backward (less memory)", 0),
+        CLI_OPT_CHOICE("save-dtype", &a->save_dtype, "T", "full mode: the saved weights' dtype (model: the model's)",
+                       SAVE_DTYPES, 0),
+        CLI_OPT_STR("dump-grads", 0, &a->dump, "FILE", "write the first step's gradients (safetensors) and go on", 0),
+        CLI_OPT_FLAG("json", 0, &a->as_json, "print the result as JSON", 0),
+        CLI_THREADS_OPT(&a->threads),
+        {0}};
+    const cli_spec spec = {"seal train", "-m MODEL --data FILE.jsonl --out DIR [options]", TRAIN_ABOUT, opts, 0, 0,
+                           NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    a->o.warmup_steps = (long)a->warmup_steps;
+    a->o.max_steps = (long)a->max_steps;
     a->o.dump_grads = a->dump;
-    return 0;
-}
-
-/* batch_source over the dataset's iterator */
-static int save_result(const train_args *a, const train_result *r, const dataset_stats *st, long long peak) {
-    char buf[1024];
-    int n = snprintf(buf, sizeof buf,
-        "{\"steps\":%ld,\"first_loss\":%.6g,\"last_loss\":%.6g,\"seconds\":%.3f,\"tokens\":%ld,\"tokens_per_s\":%.1f,"
-        "\"examples\":%ld,\"truncated\":%ld,\"loss_tokens\":%ld,\"activation_bytes\":%zu,\"peak_rss_bytes\":%lld,"
-        "\"mode\":\"%s\",\"stopped_nonfinite\":%s}\n",
-        r->steps, r->first_loss, r->last_loss, r->seconds, r->tokens, r->tokens_per_s, st->examples, st->truncated,
-        st->loss_tokens, r->activation_bytes, peak, a->full ? "full" : "lora", r->stopped_nonfinite ? "true" : "false");
-    char *path = seal_path_join(a->out, "train_result.json");
-    int rc = seal_write_file_atomic(path, buf, (size_t)n);
-    free(path);
-    if (a->as_json) fputs(buf, stdout);
     return rc;
 }
 
-static int save_weights(const train_args *a, const seal_model *m, const seal_adapter *ad) {
-    if (!a->full) return peft_save(ad, a->out, a->model, SEAL_F32);
-    seal_dtype dt = m->dtype;
-    if (a->save_dtype && seal_dtype_parse(!strcmp(a->save_dtype, "f32") ? "F32" : !strcmp(a->save_dtype, "bf16") ? "BF16" :
-                                           !strcmp(a->save_dtype, "f16") ? "F16" : "?", &dt))
-        return seal_err("--save-dtype: \"%s\" (f32, bf16 or f16)", a->save_dtype);
-    return model_save(m, a->out, dt, a->model);
+/* A number for JSON: JSON has no nan or inf. */
+static void json_num(char *buf, size_t n, double x) {
+    if (isfinite(x)) snprintf(buf, n, "%.6g", x);
+    else snprintf(buf, n, "null");
+}
+
+static int save_result(const train_args *a, const char *dir, const train_result *r, const dataset_stats *st,
+                       long long peak) {
+    char buf[1024], f0[32], f1[32], e0[32], e1[32];
+    json_num(f0, sizeof f0, r->first_loss);
+    json_num(f1, sizeof f1, r->last_loss);
+    json_num(e0, sizeof e0, r->first_epoch_loss);
+    json_num(e1, sizeof e1, r->last_epoch_loss);
+    int n = snprintf(buf, sizeof buf,
+        "{\"steps\":%ld,\"first_loss\":%s,\"last_loss\":%s,\"first_epoch_mean_loss\":%s,\"last_epoch_mean_loss\":%s,"
+        "\"seconds\":%.3f,\"tokens\":%ld,\"tokens_per_s\":%.1f,"
+        "\"examples\":%ld,\"truncated\":%ld,\"loss_tokens\":%ld,\"activation_bytes\":%zu,\"peak_rss_bytes\":%lld,"
+        "\"mode\":\"%s\",\"stopped_nonfinite\":%s}\n",
+        r->steps, f0, f1, e0, e1, r->seconds, r->tokens, r->tokens_per_s, st->examples, st->truncated,
+        st->loss_tokens, r->activation_bytes, peak, a->full ? "full" : "lora", r->stopped_nonfinite ? "true" : "false");
+    char *path = seal_path_join(dir, "train_result.json");
+    int rc = seal_write_file_atomic(path, buf, (size_t)n);
+    free(path);
+    if (rc == 0 && a->as_json) fputs(buf, stdout);
+    return rc;
+}
+
+static int save_weights(const train_args *a, const char *dir, const seal_model *m, const seal_adapter *ad) {
+    if (!a->full) return peft_save(ad, dir, a->model, SEAL_F32);
+    static const seal_dtype dtypes[] = {SEAL_F32, SEAL_F32, SEAL_BF16, SEAL_F16};
+    return model_save(m, dir, a->save_dtype ? dtypes[a->save_dtype] : m->dtype, a->model);
+}
+
+/* Open dir/train_log.jsonl for the per-step records. */
+static FILE *open_log(const char *dir) {
+    char *path = seal_path_join(dir, "train_log.jsonl");
+    FILE *f = fopen(path, "w");
+    if (!f) seal_err("%s: cannot create: %s", path, strerror(errno));
+    free(path);
+    return f;
+}
+
+/* Flush, fsync and close the log: a full disk shows here, not as a short log. */
+static int close_log(FILE *f, const char *dir) {
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int err = errno;
+    bad |= fclose(f) != 0;
+    if (!bad) return 0;
+    return seal_err("%s/train_log.jsonl: write error: %s", dir, strerror(err ? err : errno));
+}
+
+/* Load the data and set up the adapter (or f32 weights) to train: every
+ * input is checked before the output directory is claimed. */
+static int prepare(const train_args *a, seal_model *m, seal_tokenizer **tok, train_dataset *ds, seal_adapter *ad) {
+    char *tj = seal_path_join(a->model, "tokenizer.json");
+    int has_tok = seal_is_file(tj);
+    free(tj);
+    if (has_tok && !(*tok = tok_load(a->model))) return -1;
+    dataset_opts dopt;
+    dataset_opts_default(&dopt);
+    dopt.append_eos = !a->no_eos;
+    dopt.max_len = a->max_len;
+    dopt.packing = a->packing;
+    dopt.vocab = m->cfg.vocab;
+    dopt.eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
+    if (dataset_load_jsonl(ds, a->data, *tok, &dopt)) return -1;
+    if (ds->warning[0])
+        fprintf(stderr, "seal: warning: %ld prompt(s) do not tokenize as a prefix of prompt+completion; first: %s\n",
+                ds->stats.prompt_mismatch, ds->warning);
+    if (ds->stats.truncated)
+        fprintf(stderr, "seal: %ld of %ld examples truncated to %d tokens\n", ds->stats.truncated, ds->stats.examples,
+                a->max_len);
+    if (a->full) { model_to_f32(m); return 0; }
+    if (a->init_adapter) {
+        if (peft_load(ad, &m->cfg, a->init_adapter)) return -1;
+        if (a->dropout > 0) ad->dropout = (float)a->dropout;
+        return 0;
+    }
+    unsigned targets = 0;
+    if (adapter_parse_targets(a->targets, &targets)) return seal_err_prefix("--lora-targets");
+    return adapter_init(ad, &m->cfg, a->rank, (float)a->alpha, a->rslora, (float)a->dropout, targets, a->o.seed);
+}
+
+/* Train into the temp directory tmp: log, weights, result. 0, 1 when a
+ * non-finite step stopped the run (the last good weights are saved), -1. */
+static int train_into(train_args *a, const char *tmp, seal_model *m, seal_adapter *ad, batch_iter *it,
+                      const train_dataset *ds, int threads, train_result *r) {
+    FILE *log = open_log(tmp);
+    if (!log) return -1;
+    a->o.log = log;
+    a->o.quiet = a->as_json;
+    batch_source src = batch_iter_source(it);
+    seal_pool *pool = seal_pool_create(threads);
+    int rc = pool ? train_run(m, pool, a->full ? NULL : ad, &src, &a->o, r) : -1;
+    if (pool) seal_pool_destroy(pool);
+    int nonfinite = rc && pool && r->stopped_nonfinite;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", seal_errmsg());
+    if (close_log(log, tmp)) return -1;
+    if (rc && !nonfinite) return seal_err("%s", msg);
+    /* after a non-finite step the weights are the last good ones: keep them */
+    if (save_weights(a, tmp, m, ad) || save_result(a, tmp, r, &ds->stats, cli_peak_rss())) return -1;
+    return nonfinite;
 }
 
 int cmd_train(int argc, char **argv) {
     train_args a;
-    int prc = parse(&a, argc, argv);
-    if (prc == -1) return 0;
-    if (prc == 2) return cli_usage(usage, 1);
-    if (prc) return cli_fail();
-
+    int prc = parse(&a, argc, argv), threads;
+    if (prc != CLI_CONTINUE) return prc;
+    const char *inputs[] = {a.model, a.data, a.init_adapter, NULL};
+    if (cli_resolve_threads(a.threads, &threads) || seal_output_check(a.out, "--out", a.force, inputs))
+        return cli_fail();
     seal_model m;
     if (model_load(&m, a.model)) return cli_fail();
     seal_tokenizer *tok = NULL;
     seal_adapter ad = {0};
     train_dataset ds = {0};
     batch_iter it = {0};
-    FILE *log = NULL;
     int code = 1, have_it = 0;
-    unsigned targets = 0;
-    char *tj = seal_path_join(a.model, "tokenizer.json");
-    if (seal_is_file(tj) && !(tok = tok_load(a.model))) goto done;
-    dataset_opts dopt;
-    dataset_opts_default(&dopt);
-    dopt.append_eos = !a.no_eos;
-    dopt.max_len = a.max_len;
-    dopt.packing = a.packing;
-    dopt.vocab = m.cfg.vocab;
-    dopt.eos_id = m.cfg.n_eos ? m.cfg.eos_ids[0] : -1;
-    if (dataset_load_jsonl(&ds, a.data, tok, &dopt)) goto done;
-    if (ds.warning[0])
-        fprintf(stderr, "seal: warning: %ld prompt(s) do not tokenize as a prefix of prompt+completion; first: %s\n",
-                ds.stats.prompt_mismatch, ds.warning);
-    if (ds.stats.truncated) fprintf(stderr, "seal: %ld of %ld examples truncated to %d tokens\n", ds.stats.truncated, ds.stats.examples, a.max_len);
-    if (batch_iter_init(&it, &ds, a.batch, a.seed, !a.no_shuffle)) goto done;
-    have_it = 1;
-    if (a.full) model_to_f32(&m);
-    else if (a.init_adapter) { if (peft_load(&ad, &m.cfg, a.init_adapter)) goto done; }
-    else if (adapter_parse_targets(a.targets, &targets) ||
-             adapter_init(&ad, &m.cfg, a.rank, (float)a.alpha, a.rslora, (float)a.dropout, targets, a.seed)) goto done;
-    if (!a.full && a.init_adapter && a.dropout > 0) ad.dropout = (float)a.dropout;
-    if (seal_mkdir_p(a.out)) goto done;
-    char *log_path = seal_path_join(a.out, "train_log.jsonl");
-    log = fopen(log_path, "w");
-    if (!log) { seal_err("%s: cannot create", log_path); free(log_path); goto done; }
-    free(log_path);
-    a.o.log = log;
-    a.o.quiet = a.as_json;
-    batch_source src = batch_iter_source(&it);
-    seal_pool *pool = seal_pool_create(cli_threads(a.threads));
+    char *tmp = NULL;
     train_result r;
-    int rc = train_run(&m, pool, a.full ? NULL : &ad, &src, &a.o, &r);
-    seal_pool_destroy(pool);
-    if (rc && !r.stopped_nonfinite) goto done;
-    /* after a non-finite step the weights are the last good ones: keep them */
-    if (save_weights(&a, &m, &ad) || save_result(&a, &r, &ds.stats, cli_peak_rss())) goto done;
-    if (rc) { seal_err("training stopped: a loss or gradient was not finite; the last good %s is in %s", a.full ? "model" : "adapter", a.out); goto done; }
+    if (prepare(&a, &m, &tok, &ds, &ad) || batch_iter_init(&it, &ds, a.batch, a.o.seed, !a.no_shuffle)) goto done;
+    have_it = 1;
+    if (!(tmp = seal_outdir_begin(a.out))) goto done;
+    int rc = train_into(&a, tmp, &m, &ad, &it, &ds, threads, &r);
+    if (rc < 0) goto done;
+    int committed = seal_outdir_commit(tmp, a.out);
+    tmp = NULL;
+    if (committed) goto done;
+    if (rc) {
+        seal_err("training stopped: a loss or gradient was not finite; the last good %s is in %s",
+                 a.full ? "model" : "adapter", a.out);
+        goto done;
+    }
     if (!a.as_json)
-        fprintf(stderr, "trained %ld steps: loss %.4f -> %.4f, %.0f tok/s, peak RSS %.1f MB; wrote %s\n", r.steps,
-                r.first_loss, r.last_loss, r.tokens_per_s, cli_peak_rss() / 1e6, a.out);
+        fprintf(stderr, "trained %ld steps: mean loss %.4f (first epoch) -> %.4f (last epoch), %.0f tok/s, "
+                        "peak RSS %.1f MB; wrote %s\n",
+                r.steps, r.first_epoch_loss, r.last_epoch_loss, r.tokens_per_s, cli_peak_rss() / 1e6, a.out);
     code = 0;
 done:
     if (code) cli_fail();
-    if (log) fclose(log);
+    seal_outdir_abort(tmp);
     if (have_it) batch_iter_free(&it);
     dataset_free(&ds);
     if (ad.store) adapter_free(&ad);
     if (tok) tok_free(tok);
-    free(tj);
     model_free(&m);
     return code;
 }

@@ -10,12 +10,15 @@
 
 enum { LOGIT_ROWS = 16 };
 
-const char *gen_finish_name(int f) { return f == GEN_EOS ? "eos" : f == GEN_STOP ? "stop" : "length"; }
+const char *gen_finish_name(int f) {
+    return f == GEN_EOS ? "eos" : f == GEN_STOP ? "stop" : f == GEN_CONTEXT ? "context" : "length";
+}
 
 /* One sample being generated: its KV slot is its index in the slots array. */
 typedef struct {
     int req, prompt_len;
-    int *hist;          /* prompt + generated ids [prompt_len + max_new] */
+    int limit;          /* new tokens at most: max_new, or fewer where the context ends first */
+    int *hist;          /* prompt + generated ids [prompt_len + limit] */
     int n_new;
     int done;
     seal_sampler sampler;
@@ -49,10 +52,21 @@ static int total_samples(const gen_request *reqs, int n) {
     return s;
 }
 
-static int max_positions(const gen_request *reqs, int n, int max_new) {
+/* New tokens a prompt of n tokens may get: max_new, or what is left of
+ * p->max_positions (positions 0 .. max_positions-1) when it is set. */
+static int new_limit(const gen_params *p, int n) {
+    int room = p->max_positions - n;
+    return p->max_positions > 0 && room < p->max_new ? room : p->max_new;
+}
+
+/* KV positions the longest sample needs (never more than max_positions). */
+static int max_positions(const gen_request *reqs, int n, const gen_params *p) {
     int mx = 0;
-    for (int i = 0; i < n; i++) mx = reqs[i].n > mx ? reqs[i].n : mx;
-    return mx + max_new;
+    for (int i = 0; i < n; i++) {
+        int len = reqs[i].n + new_limit(p, reqs[i].n);
+        mx = len > mx ? len : mx;
+    }
+    return mx;
 }
 
 static int prefill_cap(const gen_params *p, int n_slots) {
@@ -61,7 +75,7 @@ static int prefill_cap(const gen_params *p, int n_slots) {
 }
 
 size_t gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads) {
-    int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p->max_new);
+    int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p);
     return kv_bytes(&m->cfg, S, L) + fwd_bytes(&m->cfg, prefill_cap(p, S), L, n_threads) +
            sizeof(float) * (size_t)LOGIT_ROWS * m->cfg.vocab;
 }
@@ -126,7 +140,7 @@ static int accept(gen_run *g, int si, int id) {
         text_append(s, g->piece, n);
         if (g->p->n_stops && find_stop(g, s, old)) return finish_slot(g, s, si, GEN_STOP);
     }
-    if (s->n_new >= g->p->max_new) return finish_slot(g, s, si, GEN_LENGTH);
+    if (s->n_new >= s->limit) return finish_slot(g, s, si, s->limit < g->p->max_new ? GEN_CONTEXT : GEN_LENGTH);
     emit(g, s, si);
     return 0;
 }
@@ -138,6 +152,9 @@ static int check_requests(const seal_model *m, const gen_request *reqs, int n, c
     if (p->n_stops && !p->tok) return seal_err("generate: stop strings need a tokenizer");
     for (int r = 0; r < n; r++) {
         if (reqs[r].n <= 0) return seal_err("generate: prompt %d is empty", r);
+        if (p->max_positions > 0 && reqs[r].n >= p->max_positions)
+            return seal_err("generate: prompt %d has %d tokens: no room left in the model's context of %d positions",
+                            r, reqs[r].n, p->max_positions);
         if (reqs[r].n_samples <= 0) return seal_err("generate: prompt %d asks for %d samples", r, reqs[r].n_samples);
         for (int i = 0; i < reqs[r].n; i++)
             if (reqs[r].ids[i] < 0 || reqs[r].ids[i] >= m->cfg.vocab)
@@ -154,12 +171,13 @@ static void slots_init(gen_run *g, const gen_request *reqs, int n_reqs, gen_samp
             memset(s, 0, sizeof *s);
             s->req = r;
             s->prompt_len = reqs[r].n;
-            s->hist = seal_malloc(sizeof(int) * (size_t)(reqs[r].n + g->p->max_new));
+            s->limit = new_limit(g->p, reqs[r].n);
+            s->hist = seal_malloc(sizeof(int) * (size_t)(reqs[r].n + s->limit));
             memcpy(s->hist, reqs[r].ids, sizeof(int) * (size_t)reqs[r].n);
             sampler_init(&s->sampler, &g->p->sampling, g->m->cfg.vocab, reqs[r].seed + (uint64_t)i);
             if (g->p->tok) {
                 tok_stream_init(&s->ts, g->p->tok, 1);
-                s->text_cap = 256 + (size_t)g->p->max_new * 8;
+                s->text_cap = 256 + (size_t)s->limit * 8;
                 s->text = seal_malloc(s->text_cap);
                 s->text[0] = '\0';
             }
@@ -186,6 +204,14 @@ static void slots_free(gen_run *g, int keep_outputs) {
     }
 }
 
+/* Logits of a NaN or inf weight would sample garbage: refuse them. */
+static int check_logits(const float *row, int V, int pos) {
+    int bad = seal_first_nonfinite(row, V);
+    if (bad < 0) return 0;
+    return seal_err("generate: the model's logit for token %d at position %d is %g, not a finite number "
+                    "(the weights hold NaN or inf?)", bad, pos, (double)row[bad]);
+}
+
 /* Sample from logits rows for slots idx[0..n). */
 static int sample_rows(gen_run *g, seal_fwd *f, const float *hidden, const int *idx, int n, float *logits) {
     int V = g->m->cfg.vocab;
@@ -194,6 +220,7 @@ static int sample_rows(gen_run *g, seal_fwd *f, const float *hidden, const int *
         fwd_logits(f, hidden + (size_t)r * g->m->cfg.hidden, rows, logits);
         for (int i = 0; i < rows; i++) {
             slot *s = &g->slots[idx[r + i]];
+            if (check_logits(logits + (size_t)i * V, V, s->prompt_len + s->n_new - 1)) return -1;
             int id = sampler_next(&s->sampler, logits + (size_t)i * V, s->hist, s->prompt_len + s->n_new);
             if (accept(g, idx[r + i], id)) return -1;
         }
@@ -237,6 +264,7 @@ static int prefill(gen_run *g, seal_fwd *f, seal_kvcache *kv, const gen_request 
         for (int i = 0; i < len && rc == 0; i++) {
             const gen_request *q = &reqs[r0 + i];
             fwd_logits(f, hidden + (size_t)i * H, 1, logits);
+            rc = check_logits(logits, V, q->n - 1);
             for (int k = 0; k < q->n_samples && rc == 0; k++) {
                 int si = firsts[r0 + i] + k;
                 if (k > 0) kv_copy_seq(kv, si, firsts[r0 + i], q->n);
@@ -281,7 +309,7 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     gen_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof *st);
     if (check_requests(m, reqs, n_reqs, p)) return -1;
-    int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p->max_new);
+    int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p);
     gen_run g = {.m = m, .p = p, .n_slots = S, .stream = stream, .stream_ctx = stream_ctx};
     for (int i = 0; i < p->n_stops; i++) g.max_stop = strlen(p->stops[i]) > g.max_stop ? strlen(p->stops[i]) : g.max_stop;
     g.slots = seal_calloc((size_t)S, sizeof(slot));
@@ -306,7 +334,11 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     if (rc == 0) rc = decode(&g, &f, &kv, hidden, logits, st);
     st->prefill_seconds = t1 - t0;
     st->decode_seconds = now() - t1;
-    for (int k = 0; k < S; k++) st->generated_tokens += g.slots[k].n_new;
+    for (int k = 0; k < S; k++) {
+        st->generated_tokens += g.slots[k].n_new;
+        st->context_stops += rc == 0 && out[k].finish == GEN_CONTEXT;
+        st->past_context += g.slots[k].prompt_len + g.slots[k].n_new > m->cfg.max_pos;
+    }
     slots_free(&g, rc == 0);
     free(hidden); free(logits); free(row); free(g.piece); free(g.slots);
     fwd_free(&f);

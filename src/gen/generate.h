@@ -24,8 +24,10 @@
 #include "rt/threadpool.h"
 #include "tok/tokenizer.h"
 
-enum { GEN_EOS, GEN_STOP, GEN_LENGTH };
-const char *gen_finish_name(int finish); /* "eos", "stop", "length" */
+/* Why a sample ended: an EOS id, a stop string, max_new tokens, or the
+ * model's context (max_position_embeddings) filled before max_new. */
+enum { GEN_EOS, GEN_STOP, GEN_LENGTH, GEN_CONTEXT };
+const char *gen_finish_name(int finish); /* "eos", "stop", "length", "context" */
 
 typedef struct {
     const int *ids; /* prompt token ids (at least one) */
@@ -44,6 +46,9 @@ typedef struct {
     const seal_tokenizer *tok; /* NULL: no text, no stop strings */
     int prefill_cap;          /* tokens per prefill forward call (default 256 when 0) */
     const seal_adapter *adapter; /* LoRA applied at run time, or NULL */
+    int max_positions;        /* > 0: a sample ends (GEN_CONTEXT) when prompt + new tokens reach this many
+                                 positions, e.g. the model's max_position_embeddings; 0: no limit (RoPE
+                                 extrapolates; the SEAL loops rely on it for long passages) */
 } gen_params;
 
 typedef struct {
@@ -57,6 +62,8 @@ typedef struct {
 typedef struct {
     size_t kv_bytes, scratch_bytes;
     int prefill_tokens, decode_steps, generated_tokens;
+    int context_stops; /* samples cut short by max_positions (finish GEN_CONTEXT): warn the user */
+    int past_context;  /* samples whose positions went past the model's max_position_embeddings (no limit set) */
     double prefill_seconds, decode_seconds;
 } gen_stats;
 
@@ -64,7 +71,12 @@ typedef struct {
 typedef void (*gen_stream_fn)(void *ctx, int request, int sample, const char *text, size_t len);
 
 /* Generate for every request; out receives sum(n_samples) samples in request
- * order. stream may be NULL. 0, or -1 + seal_err (nothing is leaked). */
+ * order. stream may be NULL. With p->max_positions set, a sample never goes
+ * past it: it ends there with GEN_CONTEXT, counted in stats->context_stops,
+ * and a prompt that fills it is an error; without, samples that run past the
+ * model's max_position_embeddings are counted in stats->past_context. Logits
+ * that are not finite (NaN or inf weights) are an error, never sampled.
+ * 0, or -1 + seal_err (nothing is leaked). */
 int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
              gen_sample *out, gen_stream_fn stream, void *stream_ctx, gen_stats *stats);
 void gen_sample_free(gen_sample *s);

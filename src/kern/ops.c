@@ -172,6 +172,12 @@ double log_softmax_at(const float *logits, int n, int target) {
     return (double)logits[target] - mx - log(sum);
 }
 
+int seal_first_nonfinite(const float *x, int n) {
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return -1;
+}
+
 int argmax(const float *x, int n) {
     int best = 0;
     for (int i = 1; i < n; i++)

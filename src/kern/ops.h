@@ -49,5 +49,9 @@ void swiglu_backward_pool(seal_pool *pool, float *dg, float *du, const float *dh
 double log_softmax_at(const float *logits, int n, int target);
 /* Index of the largest logit (first on ties). */
 int argmax(const float *x, int n);
+/* Index of the first NaN or infinite element of x[n], or -1 when all are
+ * finite. Generation and scoring check each row of logits with it: weights
+ * that hold NaN would otherwise sample garbage or print "nan". */
+int seal_first_nonfinite(const float *x, int n);
 
 #endif

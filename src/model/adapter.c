@@ -44,6 +44,7 @@ int adapter_init(seal_adapter *a, const seal_config *c, int rank, float alpha, i
                  unsigned targets, unsigned long long seed) {
     memset(a, 0, sizeof *a);
     if (rank <= 0) return seal_err("LoRA rank must be positive (got %d)", rank);
+    if (!isfinite(alpha)) return seal_err("LoRA alpha must be a finite number (got %g)", (double)alpha);
     if (!(dropout >= 0 && dropout < 1)) return seal_err("LoRA dropout must be in [0, 1)");
     if (!targets) return seal_err("no LoRA target modules");
     a->n_layers = c->n_layers;

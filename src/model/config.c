@@ -97,6 +97,27 @@ static int refuse_unsupported(json_t *root, const char *path) {
     return 0;
 }
 
+/* Upper bounds on the sizes in config.json, a few times those of the largest
+ * public models: a size beyond them is a typo or a hostile file, and would
+ * otherwise surface as an out-of-memory abort naming nothing. */
+enum { MAX_HIDDEN = 1 << 16, MAX_FFN = 1 << 18, MAX_LAYERS = 1 << 10, MAX_HEADS = 1 << 10, MAX_VOCAB = 1 << 22,
+       MAX_POSITIONS = 1 << 24, MAX_HEAD_DIM = 1 << 11 };
+
+static int check_size(const char *path, const char *key, int v, int max) {
+    if (v <= 0 || v > max) return seal_err("%s: field \"%s\" is %d: must be in [1, %d]", path, key, v, max);
+    return 0;
+}
+
+static int check_sizes(const seal_config *c, const char *path) {
+    return check_size(path, "hidden_size", c->hidden, MAX_HIDDEN) ||
+           check_size(path, "intermediate_size", c->ffn, MAX_FFN) ||
+           check_size(path, "num_hidden_layers", c->n_layers, MAX_LAYERS) ||
+           check_size(path, "num_attention_heads", c->n_heads, MAX_HEADS) ||
+           check_size(path, "num_key_value_heads", c->n_kv_heads, MAX_HEADS) ||
+           check_size(path, "vocab_size", c->vocab, MAX_VOCAB) ||
+           check_size(path, "max_position_embeddings", c->max_pos, MAX_POSITIONS) ? -1 : 0;
+}
+
 static int parse_root(seal_config *c, json_t *root, const char *path) {
     memset(c, 0, sizeof *c);
     int rc = -1;
@@ -123,10 +144,7 @@ static int parse_root(seal_config *c, json_t *root, const char *path) {
         get_int(root, path, "vocab_size", 1, 0, &c->vocab) ||
         get_int(root, path, "max_position_embeddings", 0, 2048, &c->max_pos))
         goto done;
-    if (c->hidden <= 0 || c->ffn <= 0 || c->n_layers <= 0 || c->n_heads <= 0 || c->vocab <= 0 || c->n_kv_heads <= 0) {
-        seal_err("%s: sizes must be positive (hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads, vocab_size)", path);
-        goto done;
-    }
+    if (check_sizes(c, path)) goto done;
     if (c->n_heads % c->n_kv_heads) {
         seal_err("%s: num_attention_heads %d is not a multiple of num_key_value_heads %d", path, c->n_heads, c->n_kv_heads);
         goto done;
@@ -137,7 +155,10 @@ static int parse_root(seal_config *c, json_t *root, const char *path) {
         if (c->hidden % c->n_heads) { seal_err("%s: hidden_size %d is not a multiple of num_attention_heads %d", path, c->hidden, c->n_heads); goto done; }
         c->head_dim = c->hidden / c->n_heads;
     }
-    if (c->head_dim <= 0 || c->head_dim % 2) { seal_err("%s: head_dim %d must be positive and even", path, c->head_dim); goto done; }
+    if (c->head_dim <= 0 || c->head_dim % 2 || c->head_dim > MAX_HEAD_DIM) {
+        seal_err("%s: head_dim %d must be positive, even and at most %d", path, c->head_dim, MAX_HEAD_DIM);
+        goto done;
+    }
 
     double def_theta = c->arch == ARCH_QWEN2 ? 1000000.0 : 10000.0;
     if (get_num(root, path, "rms_norm_eps", 1e-6, &c->rms_eps) || get_num(root, path, "rope_theta", def_theta, &c->rope_theta)) goto done;

@@ -116,6 +116,10 @@ static int named_cmp(const void *x, const void *y) { return strcmp(((const named
 int peft_save(const seal_adapter *a, const char *dir, const char *base_model_name, seal_dtype dtype) {
     if (dtype != SEAL_F32 && dtype != SEAL_BF16) return seal_err("%s: peft_save: dtype must be F32 or BF16", dir);
     if (!a->pairs || a->rank <= 0 || !a->targets) return seal_err("%s: peft_save: empty adapter", dir);
+    /* adapter_config.json cannot hold NaN or inf: refuse before writing anything */
+    if (!isfinite(a->alpha) || !isfinite(a->dropout))
+        return seal_err("%s: peft_save: lora_alpha %g and lora_dropout %g must be finite", dir, (double)a->alpha,
+                        (double)a->dropout);
     if (seal_mkdir_p(dir)) return -1;
     char *base_json = base_model_name ? py_json_string(base_model_name) : seal_strdup("null");
     if (!base_json) return seal_err("%s: base model name is not valid UTF-8", dir);

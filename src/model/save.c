@@ -70,7 +70,6 @@ int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const cha
     seal_config out_cfg = *c;
     snprintf(out_cfg.torch_dtype, sizeof out_cfg.torch_dtype, "%s", dtype == SEAL_F32 ? "float32" : dtype == SEAL_BF16 ? "bfloat16" : "float16");
     if (src_dir && model_copy_side_files(src_dir, dir)) return -1;
-    if (config_save(&out_cfg, dir)) return -1;
     int max = 4 + c->n_layers * 16;
     save_list s = {seal_calloc((size_t)max, sizeof(st_write_tensor)), seal_calloc((size_t)max, sizeof(void *)), 0, dtype};
     static const char *paths[7] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
@@ -101,5 +100,6 @@ int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const cha
     for (int i = 0; i < s.n; i++) { free((void *)s.t[i].name); free(s.owned[i]); }
     free(s.t);
     free(s.owned);
-    return rc;
+    /* config.json last: a directory whose weights failed to write does not load as a model */
+    return rc ? rc : config_save(&out_cfg, dir);
 }

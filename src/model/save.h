@@ -4,9 +4,12 @@
 
 #include "model/model.h"
 
-/* Write DIR/config.json and DIR/model.safetensors with every tensor of m (HF
- * names, in dtype F32, BF16 or F16, rounding to nearest even), then copy the
- * tokenizer and generation files from src_dir when present. Atomic per file. */
+/* Write DIR/model.safetensors with every tensor of m (HF names, in dtype F32,
+ * BF16 or F16, rounding to nearest even) and DIR/config.json, after copying
+ * the tokenizer and generation files from src_dir when present. Atomic per
+ * file; config.json last, so that a failed save never looks like a model.
+ * For a whole directory that appears at once, write into seal_outdir_begin()'s
+ * temp directory. */
 int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const char *src_dir);
 
 /* Copy the side files of a model directory (generation_config.json,

@@ -27,6 +27,12 @@ int score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double 
                 int p = start + r + i; /* predicts ids[p+1] */
                 if (p + 1 >= n) break;
                 const float *row = logits + (size_t)i * c->vocab;
+                int bad = seal_first_nonfinite(row, c->vocab);
+                if (bad >= 0) {
+                    rc = seal_err("score: the model's logit for token %d at position %d is %g, not a finite number "
+                                  "(the weights hold NaN or inf?)", bad, p, (double)row[bad]);
+                    break;
+                }
                 logprobs[p] = log_softmax_at(row, c->vocab, ids[p + 1]);
                 if (argmax_out) argmax_out[p] = argmax(row, c->vocab);
             }

@@ -287,6 +287,9 @@ int dataset_load_jsonl(train_dataset *d, const char *path, const seal_tokenizer 
     }
     free(buf);
     if (!rc && d->n == before.n) rc = seal_err("file %s: no examples (empty dataset)", path);
+    if (!rc && d->stats.loss_tokens == before.stats.loss_tokens)
+        rc = seal_err("file %s: no label tokens: no example has a token to learn (empty completions, an all-zero "
+                      "completion_mask, or everything truncated by max_len)", path);
     if (rc) {
         for (int i = before.n; i < d->n; i++) {
             free(d->ex[i].ids);

@@ -206,11 +206,20 @@ int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_sourc
     res->activation_bytes = train_ctx_bytes(&s.tc);
     seal_progress bar;
     if (!o->quiet) progress_start(&bar, "train", s.total, "step");
-    int rc;
-    double loss, gnorm, lr;
+    int rc, first_epoch = -1, last_epoch = -1;
+    double loss, gnorm, lr, sum[2] = {0, 0}; /* losses summed over the first and the current epoch */
+    long count[2] = {0, 0};
     while ((rc = train_session_step(&s, src, &loss, &gnorm, &lr)) == 1) {
         if (s.step == 1) res->first_loss = loss;
         res->last_loss = loss;
+        int epoch = s.epoch; /* the epoch of the step's data, as the log records it */
+        if (first_epoch < 0) first_epoch = epoch;
+        if (epoch != last_epoch) { sum[1] = 0; count[1] = 0; last_epoch = epoch; }
+        if (epoch == first_epoch) { sum[0] += loss; count[0]++; }
+        sum[1] += loss;
+        count[1]++;
+        res->first_epoch_loss = sum[0] / (double)count[0];
+        res->last_epoch_loss = sum[1] / (double)count[1];
         if (!o->quiet) {
             char status[96];
             double el = seal_now() - s.t0;

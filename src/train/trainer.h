@@ -41,7 +41,8 @@ typedef struct {
 
 typedef struct {
     long steps;
-    double first_loss, last_loss, seconds, tokens_per_s;
+    double first_loss, last_loss, seconds, tokens_per_s; /* first_loss, last_loss: single steps */
+    double first_epoch_loss, last_epoch_loss; /* mean step loss of the first and of the last epoch trained */
     long tokens;
     size_t activation_bytes;
     int stopped_nonfinite; /* a NaN/inf loss or gradient stopped the run; weights are the last good ones */

@@ -303,6 +303,7 @@ char *seal_outdir_begin(const char *out) {
     char *tmp = seal_path_join(parent, name);
     char *rc = NULL;
     if (seal_mkdir_p(parent) == 0) {
+        seal_replace_dir_recover(o); /* a crash between a previous commit's two renames */
         seal_clean_stale_tmp(parent);
         if (!mkdtemp(tmp)) seal_err("%s: cannot create a temp directory in %s: %s", out, parent, strerror(errno));
         else {

@@ -75,7 +75,8 @@ void seal_clean_stale_tmp(const char *dir);
  *   ... write every file into tmp ...
  *   if (seal_outdir_commit(tmp, out)) ...       // renamed onto OUT; tmp freed
  *   (or seal_outdir_abort(tmp): removed, freed)
- * begin creates OUT's parent if needed, removes stale temp entries of killed
+ * begin creates OUT's parent if needed, puts back an OUT.old left by a crash
+ * mid-commit (seal_replace_dir_recover), removes stale temp entries of killed
  * runs there (seal_clean_stale_tmp), and leaves a PARTIAL file in tmp saying
  * what it is (commit removes it). Check OUT with seal_output_check first:
  * commit replaces an existing OUT (as seal_replace_dir). NULL / -1 after

@@ -72,5 +72,5 @@ b=$("$SEAL" score -m "$tmp/m" --ids "$ids" --json) || fail "score --ids"
 { [ $rc -eq 1 ] && grep -q "tokenizer.json" "$tmp/err"; } || fail "--prompt without a tokenizer: rc $rc $(cat "$tmp/err")"
 "$SEAL" generate -m "$tmp/notok" --prompt-ids "1 2" -n 3 --json >/dev/null || fail "--prompt-ids without a tokenizer"
 "$SEAL" generate -m "$tmp/m" --prompt "hi" --top-p 1.5 2>"$tmp/err" >/dev/null; rc=$?
-{ [ $rc -eq 1 ] && grep -q "top-p" "$tmp/err"; } || fail "bad --top-p: rc $rc $(cat "$tmp/err")"
+{ [ $rc -eq 2 ] && grep -q "top-p" "$tmp/err"; } || fail "bad --top-p: rc $rc $(cat "$tmp/err")"
 [ $fails -eq 0 ]

@@ -70,9 +70,12 @@ expect_err "99999" "$SEAL" train -m "$tmp/m" --data "$tmp/bad3.jsonl" --out "$tm
 "$SEAL" synth --shape tiny --dtype bf16 --out "$tmp/other" >/dev/null
 expect_err "lora_A" "$SEAL" score -m "$tmp/other" --ids "1 2 3" --adapter "$tmp/a"
 expect_err "no such" "$SEAL" score -m "$tmp/m" --ids "1 2 3" --adapter "$tmp/nonexistent_adapter_dir"
-# a diverging run: the loss turns non-finite, the last good adapter is kept, exit 1
-expect_err "not finite" "$SEAL" train -m "$tmp/m" --data "$tmp/seqs.jsonl" --out "$tmp/nan" --lr 1e30 --epochs 5 \
-    --max-grad-norm 0 --lora-targets all --batch-size 3
+# a non-finite loss (weights that hold NaN; --lr is bounded, so it cannot be
+# made to diverge): the run stops, the last good adapter is kept, exit 1
+cp -r "$tmp/m" "$tmp/m_nan"
+$py "$SEAL_ROOT/tests/cli/poison_tensor.py" "$tmp/m_nan/model.safetensors" model.norm.weight
+expect_err "not finite" "$SEAL" train -m "$tmp/m_nan" --data "$tmp/seqs.jsonl" --out "$tmp/nan" --epochs 5 \
+    --lora-targets all --batch-size 3
 [ -f "$tmp/nan/adapter_model.safetensors" ] || fail "no adapter kept after the non-finite loss"
 "$SEAL" score -m "$tmp/m" --adapter "$tmp/nan" --ids "1 2 3" --json >/dev/null || fail "the kept adapter does not load"
 [ $fails -eq 0 ]

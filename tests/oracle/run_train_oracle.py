@@ -118,7 +118,7 @@ def check_grads(seal_bin, work, name, dtype, cfg, rng, nrng, full):
     model = hfmodel.load_model(d)
     grads_file = os.path.join(work, name + ("-full" if full else "-lora") + ".grads.safetensors")
     common = ["-m", d, "--data", os.path.join(work, name + ".jsonl"), "--out", os.path.join(work, name + "-out"),
-              "--max-steps", "1", "--batch-size", "3", "--no-shuffle", "--lr", "0", "--dump-grads", grads_file]
+              "--max-steps", "1", "--batch-size", "3", "--no-shuffle", "--lr", "0", "--dump-grads", grads_file, "--force"]
     if full:
         seal(seal_bin, *common, "--full")
         params = {k: v.clone().requires_grad_(True) for k, v in model.w.items()}

@@ -64,6 +64,33 @@ int main(void) {
     CHECK(same(&a[0], &a[1]) && same(&a[0], &b));
     gen_sample_free(&a[0]); gen_sample_free(&a[1]); gen_sample_free(&b);
 
+    /* the context ends generation: a sample with room for 5 new tokens stops
+     * there with GEN_CONTEXT (counted), its batch mate with room runs to
+     * max_new; a prompt that fills the context is an error */
+    p.max_positions = 12;
+    gen_request ctx[2] = {{p0, 7, 1, 5}, {p1, 2, 1, 6}};
+    gen_sample c[2];
+    p.max_new = 8;
+    p.n_eos = 0;
+    CHECK_MSG(generate(&m, pool, ctx, 2, &p, c, NULL, NULL, &st) == 0, "%s", seal_errmsg());
+    CHECK(c[0].finish == GEN_CONTEXT && c[0].n == 12 - 7);
+    CHECK(c[1].finish == GEN_LENGTH && c[1].n == 8);
+    CHECK(st.context_stops == 1);
+    CHECK(!strcmp(gen_finish_name(GEN_CONTEXT), "context"));
+    gen_sample_free(&c[0]); gen_sample_free(&c[1]);
+    CHECK_ERR(generate(&m, pool, &reqs[2], 1, &p, c, NULL, NULL, NULL), "no room left in the model's context of 12");
+    /* without the limit (the SEAL loops' long passages) samples run past
+     * max_position_embeddings, and are counted */
+    int max_pos = m.cfg.max_pos;
+    m.cfg.max_pos = 12;
+    p.max_positions = 0;
+    CHECK(generate(&m, pool, ctx, 2, &p, c, NULL, NULL, &st) == 0);
+    CHECK(c[0].finish == GEN_LENGTH && c[0].n == 8 && st.past_context == 1 && st.context_stops == 0);
+    gen_sample_free(&c[0]); gen_sample_free(&c[1]);
+    m.cfg.max_pos = max_pos;
+    p.n_eos = 1;
+    p.max_new = MAX_NEW;
+
     /* bad requests are errors */
     int bad[] = {1, 100000};
     gen_request rb = {bad, 2, 1, 0};

@@ -243,6 +243,16 @@ static void test_bad(const seal_config *cfg) {
     free(d);
     CHECK_ERR(peft_load(&b, cfg, root), "no adapter_config.json");
     free(good);
+    /* a non-finite alpha is refused at init, and by peft_save before it writes
+     * anything (it crashed in py_float and left weights without a config) */
+    CHECK_ERR(adapter_init(&b, cfg, 4, NAN, 0, 0.0f, 1u << MOD_Q, 3), "alpha must be a finite number");
+    CHECK(adapter_init(&a, cfg, 4, 8.0f, 0, 0.0f, 1u << MOD_Q, 3) == 0);
+    a.alpha = INFINITY;
+    char *nan_dir = path2(root, "nan_alpha");
+    CHECK_ERR(peft_save(&a, nan_dir, NULL, SEAL_F32), "must be finite");
+    CHECK(!seal_is_dir(nan_dir));
+    adapter_free(&a);
+    free(nan_dir);
 }
 
 /* ---- merge ---------------------------------------------------------------- */
