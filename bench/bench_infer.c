@@ -5,7 +5,7 @@
  *   bench_infer [--model DIR] [--shape NAME] [--threads N] [--reps R]
  *
  * DIR (default bench/out/NAME-bf16) holds a bf16 model of shape NAME (default
- * qwen2.5-0.5b); it is written once with synth_write (in a child process, so
+ * qwen2.5-0.5b); it is written once with seal_synth_write (in a child process, so
  * its buffers do not count in our peak RSS) and reused while its config
  * matches. Figures, one JSON line each (names as the anchor's, the dtype tag
  * being the weights' dtype; activations are always f32):
@@ -89,7 +89,7 @@ static int same_shape(const seal_config *a, const seal_config *b) {
 static int ensure_model(const char *dir, const seal_config *cfg, const char *shape) {
     seal_config have;
     char *st = seal_path_join(dir, "model.safetensors");
-    int ok = seal_is_file(st) && config_load(&have, dir) == 0 && same_shape(cfg, &have);
+    int ok = seal_is_file(st) && seal_config_load(&have, dir) == 0 && same_shape(cfg, &have);
     free(st);
     if (ok) return 0;
     if (seal_is_dir(dir)) /* never delete what we did not write */
@@ -102,7 +102,7 @@ static int ensure_model(const char *dir, const seal_config *cfg, const char *sha
     pid_t pid = fork();
     if (pid < 0) return seal_err("fork: cannot write the model");
     if (pid == 0) {
-        if (synth_write(tmp, cfg, SEAL_BF16, SYNTH_SEED, 0.02f)) {
+        if (seal_synth_write(tmp, cfg, SEAL_BF16, SYNTH_SEED, 0.02f)) {
             fprintf(stderr, "bench_infer: %s\n", seal_errmsg());
             _exit(1);
         }
@@ -148,10 +148,10 @@ static void bench_matmul(seal_pool *pool, const char *name, const char *shape, i
     for (size_t i = 0; i < (size_t)n * cols; i++) x[i] = ((int)(next_u32() % 2001) - 1000) * 1e-3f;
     seal_mat w = {.data = wd, .dtype = SEAL_BF16, .rows = rows, .cols = cols};
     double t[MAX_REPS];
-    matmul(pool, y, x, &w, NULL, n); /* warm-up */
+    seal_matmul(pool, y, x, &w, NULL, n); /* warm-up */
     for (int r = 0; r < reps; r++) {
         double t0 = seal_now();
-        matmul(pool, y, x, &w, NULL, n);
+        seal_matmul(pool, y, x, &w, NULL, n);
         t[r] = seal_now() - t0;
     }
     double med = bench_median(t, reps);
@@ -190,8 +190,8 @@ static void prefill_once(bench_ctx *b) {
         b->seq[i] = 0;
         b->pos[i] = i;
     }
-    must(fwd_tokens(b->f, b->kv, PREFILL_LEN, b->tok, b->seq, b->pos, b->h), "prefill");
-    fwd_logits(b->f, b->h + (size_t)(PREFILL_LEN - 1) * hid, 1, b->logits);
+    must(seal_fwd_tokens(b->f, b->kv, PREFILL_LEN, b->tok, b->seq, b->pos, b->h), "prefill");
+    seal_fwd_logits(b->f, b->h + (size_t)(PREFILL_LEN - 1) * hid, 1, b->logits);
 }
 
 static void bench_prefill(bench_ctx *b, const char *shape, int reps) {
@@ -217,7 +217,7 @@ static void bench_prefill(bench_ctx *b, const char *shape, int reps) {
 /* Greedy generation for `batch` sequences (0..batch-1): one batched prompt
  * pass (batch * PROMPT_LEN tokens), then n_new steps of one token per
  * sequence in one call. Stores prompt and decode seconds. */
-static void generate(bench_ctx *b, const int *prompt, int batch, int n_new, double *pre_s, double *dec_s) {
+static void seal_generate(bench_ctx *b, const int *prompt, int batch, int n_new, double *pre_s, double *dec_s) {
     int hid = b->m->cfg.hidden, vocab = b->m->cfg.vocab, cur[MAX_BATCH];
     double t0 = seal_now();
     int n = batch * PROMPT_LEN;
@@ -226,11 +226,11 @@ static void generate(bench_ctx *b, const int *prompt, int batch, int n_new, doub
         b->seq[i] = i / PROMPT_LEN;
         b->pos[i] = i % PROMPT_LEN;
     }
-    must(fwd_tokens(b->f, b->kv, n, b->tok, b->seq, b->pos, b->h), "prompt");
+    must(seal_fwd_tokens(b->f, b->kv, n, b->tok, b->seq, b->pos, b->h), "prompt");
     for (int s = 0; s < batch; s++)
         memcpy(b->hlast + (size_t)s * hid, b->h + ((size_t)s * PROMPT_LEN + PROMPT_LEN - 1) * hid, sizeof(float) * hid);
-    fwd_logits(b->f, b->hlast, batch, b->logits);
-    for (int s = 0; s < batch; s++) cur[s] = argmax(b->logits + (size_t)s * vocab, vocab);
+    seal_fwd_logits(b->f, b->hlast, batch, b->logits);
+    for (int s = 0; s < batch; s++) cur[s] = seal_argmax(b->logits + (size_t)s * vocab, vocab);
     double t1 = seal_now();
     for (int i = 0; i < n_new; i++) {
         for (int s = 0; s < batch; s++) {
@@ -238,9 +238,9 @@ static void generate(bench_ctx *b, const int *prompt, int batch, int n_new, doub
             b->seq[s] = s;
             b->pos[s] = PROMPT_LEN + i;
         }
-        must(fwd_tokens(b->f, b->kv, batch, b->tok, b->seq, b->pos, b->hlast), "decode step");
-        fwd_logits(b->f, b->hlast, batch, b->logits);
-        for (int s = 0; s < batch; s++) cur[s] = argmax(b->logits + (size_t)s * vocab, vocab);
+        must(seal_fwd_tokens(b->f, b->kv, batch, b->tok, b->seq, b->pos, b->hlast), "decode step");
+        seal_fwd_logits(b->f, b->hlast, batch, b->logits);
+        for (int s = 0; s < batch; s++) cur[s] = seal_argmax(b->logits + (size_t)s * vocab, vocab);
     }
     *pre_s = t1 - t0;
     *dec_s = seal_now() - t1;
@@ -251,8 +251,8 @@ static double bench_decode(bench_ctx *b, const char *shape, int batch, int reps)
     int prompt[MAX_BATCH * PROMPT_LEN];
     for (int i = 0; i < batch * PROMPT_LEN; i++) prompt[i] = (int)(next_u32() % (unsigned)b->m->cfg.vocab);
     double pre[MAX_REPS], dec[MAX_REPS], p, d, t_all = seal_now();
-    generate(b, prompt, batch, 8, &p, &d); /* warm-up (short), as the anchor */
-    for (int r = 0; r < reps; r++) generate(b, prompt, batch, NEW_TOKENS, &pre[r], &dec[r]);
+    seal_generate(b, prompt, batch, 8, &p, &d); /* warm-up (short), as the anchor */
+    for (int r = 0; r < reps; r++) seal_generate(b, prompt, batch, NEW_TOKENS, &pre[r], &dec[r]);
     double dm = bench_median(dec, reps), pm = bench_median(pre, reps);
     char extra[1024], rs[512], name[64];
     reps_field(rs, sizeof rs, "decode_reps_s", dec, reps);
@@ -300,7 +300,7 @@ int main(int argc, char **argv) {
     }
     if (reps < 1 || reps > MAX_REPS || g_threads < 1) seal_die("--reps must be 1..%d and --threads >= 1", MAX_REPS);
     seal_config cfg;
-    if (synth_shape(&cfg, shape)) seal_die("unknown shape %s", shape);
+    if (seal_synth_shape(&cfg, shape)) seal_die("unknown shape %s", shape);
     char defdir[512];
     snprintf(defdir, sizeof defdir, "bench/out/%s-bf16", shape);
     if (!dir) dir = defdir;
@@ -308,7 +308,7 @@ int main(int argc, char **argv) {
 
     seal_model m;
     double t0 = seal_now();
-    must(model_load(&m, dir), "model_load");
+    must(seal_model_load(&m, dir), "model_load");
     seal_pool *pool = seal_pool_create(g_threads);
     if (!pool) seal_die("thread pool: %s", seal_errmsg());
     printf("# %s: %.1fM params, %s, loaded in %.2f s, %d threads\n", shape, m.n_params / 1e6,
@@ -321,8 +321,8 @@ int main(int argc, char **argv) {
     int hid = cfg.hidden;
     seal_fwd f;
     seal_kvcache kv;
-    must(fwd_init(&f, &m, pool, PREFILL_LEN, PREFILL_LEN), "fwd_init");
-    must(kv_init(&kv, &cfg, MAX_BATCH, PREFILL_LEN), "kv_init");
+    must(seal_fwd_init(&f, &m, pool, PREFILL_LEN, PREFILL_LEN), "fwd_init");
+    must(seal_kv_init(&kv, &cfg, MAX_BATCH, PREFILL_LEN), "kv_init");
     bench_ctx b = {.m = &m, .f = &f, .kv = &kv};
     b.h = seal_aligned_alloc(sizeof(float) * PREFILL_LEN * hid);
     b.hlast = seal_aligned_alloc(sizeof(float) * MAX_BATCH * hid);
@@ -351,8 +351,8 @@ int main(int argc, char **argv) {
     snprintf(extra, sizeof extra,
              ", \"weights_mb\": %.5g, \"rss_over_weights\": %.4g, \"kv_cache_mb\": %.4g, \"scratch_mb\": %.4g, "
              "\"note\": \"ru_maxrss of the whole run (weights mmapped, KV cache for %d x %d, scratch for %d tokens)\"",
-             wmb, wmb > 0 ? rss / wmb : 0, kv_bytes(&cfg, MAX_BATCH, PREFILL_LEN) / 1048576.0,
-             fwd_bytes(&cfg, PREFILL_LEN, PREFILL_LEN, seal_pool_threads(pool)) / 1048576.0, MAX_BATCH, PREFILL_LEN,
+             wmb, wmb > 0 ? rss / wmb : 0, seal_kv_bytes(&cfg, MAX_BATCH, PREFILL_LEN) / 1048576.0,
+             seal_fwd_bytes(&cfg, PREFILL_LEN, PREFILL_LEN, seal_pool_threads(pool)) / 1048576.0, MAX_BATCH, PREFILL_LEN,
              PREFILL_LEN);
     emit("peak_rss", shape, rss, "MB", extra);
 
@@ -362,9 +362,9 @@ int main(int argc, char **argv) {
     free(b.tok);
     free(b.seq);
     free(b.pos);
-    kv_free(&kv);
-    fwd_free(&f);
+    seal_kv_free(&kv);
+    seal_fwd_free(&f);
     seal_pool_destroy(pool);
-    model_free(&m);
+    seal_model_free(&m);
     return 0;
 }

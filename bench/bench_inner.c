@@ -1,10 +1,10 @@
 /* bench_inner.c: wall time of one SEAL inner loop (issue: knowledge
  * incorporation end to end): an 8-line self-edit plus its passage (9 training
- * sequences, as selfedit_sequences builds them), a fresh LoRA r=32 alpha=64 on
+ * sequences, as seal_selfedit_sequences builds them), a fresh LoRA r=32 alpha=64 on
  * q_proj,v_proj (or --full), 10 epochs at batch 1 (90 optimizer steps), then
  * greedy answers to the passage's 5 questions (64 new tokens at most, one
  * batch) and exact-match grading: the reference's defaults, through
- * inner_loop() exactly as `seal knowledge` calls it.
+ * seal_inner_loop() exactly as `seal knowledge` calls it.
  *
  *   bench_inner --model DIR [--tokenizer DIR] --name NAME [--threads N] [--reps R] [--full]
  *
@@ -72,17 +72,17 @@ int main(int argc, char **argv) {
     }
     if (!dir || !name || threads < 1 || reps < 1 || reps > BENCH_MAX_REPS) { fputs(usage, stderr); return 1; }
     seal_model m;
-    if (model_load(&m, dir)) seal_die("%s", seal_errmsg());
-    seal_tokenizer *tok = tok_load(tokdir ? tokdir : dir);
+    if (seal_model_load(&m, dir)) seal_die("%s", seal_errmsg());
+    seal_tokenizer *tok = seal_tok_load(tokdir ? tokdir : dir);
     if (!tok) seal_die("%s", seal_errmsg());
     seal_pool *pool = seal_pool_create(threads);
     if (!pool) seal_die("thread pool: %s", seal_errmsg());
     seal_passage p = {(char *)TITLE, (char *)CONTEXT, QUESTIONS, 5};
     char **seqs;
     int n_seqs;
-    seq_opts so = seq_opts_default();
-    if (selfedit_sequences(TITLE, CONTEXT, SELF_EDIT, &so, &seqs, &n_seqs)) seal_die("%s", seal_errmsg());
-    inner_opts o = inner_opts_defaults();
+    seq_opts so = seal_seq_opts_default();
+    if (seal_selfedit_sequences(TITLE, CONTEXT, SELF_EDIT, &so, &seqs, &n_seqs)) seal_die("%s", seal_errmsg());
+    inner_opts o = seal_inner_opts_defaults();
     o.full = full;
     o.batch_size = batch;
     o.epochs = epochs;
@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     long n_tok = 0;
     for (int i = 0; i < n_seqs; i++) {
         int *ids, len;
-        if (tok_encode(tok, seqs[i], strlen(seqs[i]), 1, &ids, &len)) seal_die("%s", seal_errmsg());
+        if (seal_tok_encode(tok, seqs[i], strlen(seqs[i]), 1, &ids, &len)) seal_die("%s", seal_errmsg());
         n_tok += len + 1; /* + EOS */
         free(ids);
     }
@@ -98,26 +98,26 @@ int main(int argc, char **argv) {
     long steps = 0;
     for (int r = 0; r <= reps; r++) {
         qa_result res;
-        if (inner_loop(&m, pool, tok, &p, seqs, n_seqs, &o, (unsigned long long)r + 1, &res)) seal_die("%s", seal_errmsg());
+        if (seal_inner_loop(&m, pool, tok, &p, seqs, n_seqs, &o, (unsigned long long)r + 1, &res)) seal_die("%s", seal_errmsg());
         steps = res.train_steps;
         printf("# %s: inner loop %d: %.2f s, %ld steps, loss %.3f -> %.3f, accuracy %.2f\n", name, r, res.seconds,
                res.train_steps, res.train_loss_first, res.train_loss_last, res.accuracy);
         fflush(stdout);
         if (r) t[r - 1] = res.seconds;
-        qa_result_free(&res);
+        seal_qa_result_free(&res);
         double t0 = seal_now();
-        if (answer_questions(&m, pool, tok, NULL, &p, &o, &res)) seal_die("%s", seal_errmsg());
+        if (seal_answer_questions(&m, pool, tok, NULL, &p, &o, &res)) seal_die("%s", seal_errmsg());
         if (r) ans[r - 1] = seal_now() - t0;
-        qa_result_free(&res);
+        seal_qa_result_free(&res);
     }
     printf("{\"name\": \"inner_loop_%s\", \"shape\": \"%s\", \"value\": %.4g, \"unit\": \"s\", \"engine\": \"seal\", "
            "\"threads\": %d, \"mode\": \"%s\", \"sequences\": %d, \"tokens_per_epoch\": %ld, \"epochs\": %d, "
            "\"batch\": %d, \"steps\": %ld, \"questions\": 5, \"answer_tokens_max\": %d, \"answer_s\": %.4g, \"reps\": %d}\n",
            name, dir, bench_median(t, reps), threads, full ? "full finetune (f32 copy), lr 1e-4" : "LoRA r32 a64 q,v, lr 1e-3",
            n_seqs, n_tok, o.epochs, o.batch_size, steps, o.max_new, bench_median(ans, reps), reps);
-    selfedit_free(seqs, n_seqs);
+    seal_selfedit_free(seqs, n_seqs);
     seal_pool_destroy(pool);
-    tok_free(tok);
-    model_free(&m);
+    seal_tok_free(tok);
+    seal_model_free(&m);
     return 0;
 }

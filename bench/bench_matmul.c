@@ -1,4 +1,4 @@
-/* bench_matmul.c: matmul() speed on Qwen2.5-0.5B shapes.
+/* bench_matmul.c: seal_matmul() speed on Qwen2.5-0.5B shapes.
  *
  *   bench_matmul [threads...]      (default: 1 and 2; e.g. "bench_matmul 2")
  *
@@ -105,13 +105,13 @@ static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n, int
     for (int i = 0; i < rows; i++) bias[i] = frand();
 
     seal_mat w = {.data = wd, .dtype = dt, .rows = rows, .cols = cols};
-    if (transposed) { /* matmul_t reads dy [n][rows] and writes y [n][cols] */
+    if (transposed) { /* seal_matmul_t reads dy [n][rows] and writes y [n][cols] */
         free(x), free(y);
         x = seal_aligned_alloc((size_t)n * rows * sizeof(float));
         y = seal_aligned_alloc((size_t)n * cols * sizeof(float));
         for (size_t i = 0; i < (size_t)n * rows; i++) x[i] = frand();
     }
-#define RUN() (transposed ? matmul_t(pool, y, x, &w, n) : matmul(pool, y, x, &w, bias, n))
+#define RUN() (transposed ? seal_matmul_t(pool, y, x, &w, n) : seal_matmul(pool, y, x, &w, bias, n))
     RUN(); /* warm up */
     /* The fastest call: other jobs on a shared machine only ever slow it. */
     int iters = 0;

@@ -5,9 +5,9 @@
  *   bench_tokenizer --tokenizer DIR --text FILE [--reps R]
  *
  * DIR holds tokenizer.json (+ tokenizer_config.json). Timed apart:
- *   tokenizer_load    tok_load(DIR), seconds (parsing the JSON, building the
+ *   tokenizer_load    seal_tok_load(DIR), seconds (parsing the JSON, building the
  *                     vocab and merge tables)
- *   tokenizer_encode  tok_encode of the whole file as one text (special tokens
+ *   tokenizer_encode  seal_tok_encode of the whole file as one text (special tokens
  *                     added as tokenizers' encode() does by default), MB/s =
  *                     bytes / 1e6 / median seconds, after a warm-up encode of
  *                     the first 10,000 bytes, as the JS side does
@@ -69,17 +69,17 @@ int main(int argc, char **argv) {
     char *text = read_file(path, &len);
 
     double t0 = seal_now();
-    seal_tokenizer *tok = tok_load(dir);
+    seal_tokenizer *tok = seal_tok_load(dir);
     double load_s = seal_now() - t0;
     if (!tok) seal_die("%s", seal_errmsg());
 
     int *ids, n;
-    if (tok_encode(tok, text, utf8_cut(text, len, WARMUP_BYTES), 1, &ids, &n)) seal_die("%s", seal_errmsg());
+    if (seal_tok_encode(tok, text, utf8_cut(text, len, WARMUP_BYTES), 1, &ids, &n)) seal_die("%s", seal_errmsg());
     free(ids);
     double t[MAX_REPS];
     for (int r = 0; r < reps; r++) {
         t0 = seal_now();
-        if (tok_encode(tok, text, len, 1, &ids, &n)) seal_die("%s: %s", path, seal_errmsg());
+        if (seal_tok_encode(tok, text, len, 1, &ids, &n)) seal_die("%s: %s", path, seal_errmsg());
         t[r] = seal_now() - t0;
         free(ids);
     }
@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
            "\"threads\": 1, \"bytes\": %zu, \"n_tokens\": %d, \"median_s\": %.5g, \"first_s\": %.5g, \"reps\": %d, "
            "\"what\": \"tok_encode of the whole file as one string, add_special\"}\n",
            len / 1e6 / med, len, n, med, first, reps);
-    tok_free(tok);
+    seal_tok_free(tok);
     free(text);
     return 0;
 }

@@ -7,7 +7,7 @@
  * Items (each in its own child process, so ru_maxrss is that item's own peak):
  *   lora_qv    LoRA r=32 alpha=64 on q_proj,v_proj over the bf16 Qwen2.5-0.5B
  *              shape model in DIR (default bench/out/qwen2.5-0.5b-bf16, written
- *              by bench_infer; written here with synth_write when missing)
+ *              by bench_infer; written here with seal_synth_write when missing)
  *   lora_all   LoRA r=64 alpha=128 on all seven projections, same model
  *   tiny_full  full-parameter training of the "tiny" shape (f32, written to
  *              bench/out/tiny-f32 once), batch 8 x 256
@@ -15,7 +15,7 @@
  *              ("sandbox": 2.0M parameters, f32, bench/out/sandbox-f32), the
  *              recipe's batch 16 x 256 (anchor: bench/torch_sandbox.py)
  * One optimizer step = forward + cross-entropy + backward + AdamW, through
- * train_session_step, on one fixed batch of random token ids, every position
+ * seal_train_session_step, on one fixed batch of random token ids, every position
  * labelled with the next token (511 labels per 512-token sequence, as the
  * anchor's shifted cross-entropy). LoRA mode is seal's only mode: activations,
  * adapters and gradients in f32, the frozen base read as stored (bf16).
@@ -127,7 +127,7 @@ static int next_batch(void *ctx, int epoch, int i, train_batch *b) {
 static int ensure_model(const char *dir, const seal_config *cfg, seal_dtype dtype, const char *tdt) {
     seal_config have;
     char *st = seal_path_join(dir, "model.safetensors");
-    int ok = seal_is_file(st) && config_load(&have, dir) == 0 && have.hidden == cfg->hidden &&
+    int ok = seal_is_file(st) && seal_config_load(&have, dir) == 0 && have.hidden == cfg->hidden &&
              have.n_layers == cfg->n_layers && have.vocab == cfg->vocab && have.ffn == cfg->ffn &&
              strcmp(have.torch_dtype, tdt) == 0;
     free(st);
@@ -137,7 +137,7 @@ static int ensure_model(const char *dir, const seal_config *cfg, seal_dtype dtyp
     snprintf(tmp, sizeof tmp, "%s.tmp", dir);
     printf("# writing a random %s model to %s (once; reused by later runs)\n", tdt, dir);
     fflush(stdout);
-    if (synth_write(tmp, cfg, dtype, SYNTH_SEED, 0.02f)) return -1;
+    if (seal_synth_write(tmp, cfg, dtype, SYNTH_SEED, 0.02f)) return -1;
     if (rename(tmp, dir)) return seal_err("cannot rename %s to %s", tmp, dir);
     return 0;
 }
@@ -167,13 +167,13 @@ static const train_item ITEMS[] = {
 static void run_item(const train_item *it, const char *dir, int reps, double budget_s) {
     double t_all = seal_now();
     seal_model m;
-    must(model_load(&m, dir), "model_load");
-    if (!it->rank) model_to_f32(&m);
+    must(seal_model_load(&m, dir), "model_load");
+    if (!it->rank) seal_model_to_f32(&m);
     seal_adapter a, *ap = NULL;
     if (it->rank) {
         unsigned mask;
-        must(adapter_parse_targets(it->targets, &mask), "targets");
-        must(adapter_init(&a, &m.cfg, it->rank, it->alpha, 0, 0.0f, mask, 7), "adapter_init");
+        must(seal_adapter_parse_targets(it->targets, &mask), "targets");
+        must(seal_adapter_init(&a, &m.cfg, it->rank, it->alpha, 0, 0.0f, mask, 7), "adapter_init");
         ap = &a;
     }
     seal_pool *pool = seal_pool_create(g_threads);
@@ -182,7 +182,7 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
     fixed_batch_init(&fb, it->n_seq, it->len, m.cfg.vocab, 3);
     int n_tok = it->n_seq * it->len;
     batch_source src = {&fb, one_batch, next_batch, n_tok, it->n_seq, it->len};
-    train_opts o = train_opts_defaults();
+    train_opts o = seal_train_opts_defaults();
     o.lr = it->lr;
     o.weight_decay = it->wd;
     o.schedule = SCHED_CONSTANT;
@@ -191,13 +191,13 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
     o.quiet = 1;
     train_session s;
     double rss_init = peak_rss_mb();
-    must(train_session_init(&s, &m, pool, ap, &src, &o), "train_session_init");
-    size_t act = train_ctx_bytes(&s.tc);
+    must(seal_train_session_init(&s, &m, pool, ap, &src, &o), "train_session_init");
+    size_t act = seal_train_ctx_bytes(&s.tc);
 
     double t[MAX_REPS], loss, gn, lr, first_loss = 0, warm;
     int done = 0;
     double t0 = seal_now();
-    if (train_session_step(&s, &src, &loss, &gn, &lr) != 1) seal_die("warm-up step: %s", seal_errmsg());
+    if (seal_train_session_step(&s, &src, &loss, &gn, &lr) != 1) seal_die("warm-up step: %s", seal_errmsg());
     warm = seal_now() - t0;
     first_loss = loss;
     printf("# %s: warm-up step %.2f s, loss %.4f\n", it->item, warm, loss);
@@ -209,7 +209,7 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
         int n = reps < fit ? reps : fit < 1 ? 1 : fit;
         while (done < n) {
             t0 = seal_now();
-            if (train_session_step(&s, &src, &loss, &gn, &lr) != 1) seal_die("step: %s", seal_errmsg());
+            if (seal_train_session_step(&s, &src, &loss, &gn, &lr) != 1) seal_die("step: %s", seal_errmsg());
             t[done++] = seal_now() - t0;
             printf("# %s: step %d %.2f s, loss %.4f\n", it->item, done, t[done - 1], loss);
             fflush(stdout);
@@ -244,11 +244,11 @@ static void run_item(const train_item *it, const char *dir, int reps, double bud
              it->item, it->rank ? "adapter, gradients, AdamW state" : "f32 copy, gradients, AdamW state");
     emit(name, it->shape, rss, "MB", extra);
 
-    train_session_free(&s);
+    seal_train_session_free(&s);
     fixed_batch_free(&fb);
     seal_pool_destroy(pool);
-    if (ap) adapter_free(ap);
-    model_free(&m);
+    if (ap) seal_adapter_free(ap);
+    seal_model_free(&m);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -301,7 +301,7 @@ int main(int argc, char **argv) {
         if (!it) seal_die("unknown item %s (lora_qv, lora_all, tiny_full, tiny_pretrain)", name);
         const char *mdir = it->rank ? dir : !strcmp(it->shape, "sandbox") ? "bench/out/sandbox-f32" : tiny;
         seal_config cfg;
-        if (synth_shape(&cfg, it->shape)) seal_die("unknown shape %s", it->shape);
+        if (seal_synth_shape(&cfg, it->shape)) seal_die("unknown shape %s", it->shape);
         if (it->rank ? ensure_model(mdir, &cfg, SEAL_BF16, "bfloat16") : ensure_model(mdir, &cfg, SEAL_F32, "float32"))
             seal_die("model: %s", seal_errmsg());
         fflush(stdout);

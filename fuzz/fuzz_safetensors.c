@@ -15,13 +15,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     st_file f;
     seal_err("%s", ""); /* so that a rejection without a message shows */
-    if (st_parse_buffer(&f, "fuzz", data, size) == 0) {
+    if (seal_st_parse_buffer(&f, "fuzz", data, size) == 0) {
         volatile uint8_t sink = 0;
         for (int i = 0; i < f.n_tensors; i++) {
             const st_tensor *t = &f.tensors[i];
             const uint8_t *p = t->data;
             if (t->nbytes) sink ^= p[0] ^ p[t->nbytes - 1]; /* first and last byte: in bounds? */
-            if ((size_t)st_numel(t) * seal_dtype_size(t->dtype) != t->nbytes) __builtin_trap();
+            if ((size_t)seal_st_numel(t) * seal_dtype_size(t->dtype) != t->nbytes) __builtin_trap();
             if (p < data || p + t->nbytes > data + size) __builtin_trap();
         }
         for (int i = 0; i < f.n_meta; i++) sink ^= (uint8_t)strlen(f.meta_keys[i]) ^ (uint8_t)strlen(f.meta_values[i]);
@@ -29,6 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else if (seal_errmsg()[0] == '\0') {
         __builtin_trap(); /* a rejection must say why */
     }
-    st_close(&f);
+    seal_st_close(&f);
     return 0;
 }

@@ -56,9 +56,9 @@ long long cli_peak_rss(void) {
 }
 
 int cli_encode_text(const char *dir, const char *text, int **ids, int *n) {
-    seal_tokenizer *tok = tok_load(dir);
+    seal_tokenizer *tok = seal_tok_load(dir);
     if (!tok) return -1;
-    int rc = tok_encode(tok, text, strlen(text), 1, ids, n);
-    tok_free(tok);
+    int rc = seal_tok_encode(tok, text, strlen(text), 1, ids, n);
+    seal_tok_free(tok);
     return rc;
 }

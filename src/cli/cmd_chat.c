@@ -51,20 +51,20 @@ int cmd_chat_template(int argc, char **argv) {
     chat_msg *msgs = NULL;
     json_t *root = NULL;
     int n = 0, code = 1;
-    if (chat_load(&t, dir) == 0 && read_messages(&msgs, &n, &root) == 0) {
-        char *text = chat_render(&t, msgs, n, gen);
+    if (seal_chat_load(&t, dir) == 0 && read_messages(&msgs, &n, &root) == 0) {
+        char *text = seal_chat_render(&t, msgs, n, gen);
         if (!want_ids) { fputs(text, stdout); code = 0; }
         else {
-            seal_tokenizer *tok = tok_load(dir);
+            seal_tokenizer *tok = seal_tok_load(dir);
             int *ids, nid;
-            if (tok && tok_encode(tok, text, strlen(text), 0, &ids, &nid) == 0) {
+            if (tok && seal_tok_encode(tok, text, strlen(text), 0, &ids, &nid) == 0) {
                 printf("[");
                 for (int i = 0; i < nid; i++) printf("%s%d", i ? "," : "", ids[i]);
                 printf("]\n");
                 free(ids);
                 code = 0;
             }
-            if (tok) tok_free(tok);
+            if (tok) seal_tok_free(tok);
         }
         free(text);
     }

@@ -93,7 +93,7 @@ static int parse_opts(gen_opts *o, int argc, char **argv) {
 
 /* Flags given on the command line win over generation_config.json. */
 static seal_sampling sampling_from(const gen_opts *o, const seal_gen_defaults *d) {
-    seal_sampling s = sampling_defaults();
+    seal_sampling s = seal_sampling_defaults();
     s.temperature = (float)(o->set_temp ? o->temperature : d->do_sample == 0 ? 0.0 : d->temperature);
     s.top_p = (float)(o->set_top_p ? o->top_p : d->top_p);
     s.top_k = o->set_top_k ? o->top_k : d->top_k;
@@ -105,15 +105,15 @@ static seal_sampling sampling_from(const gen_opts *o, const seal_gen_defaults *d
 static int prompt_tokens(const gen_opts *o, const seal_tokenizer *tok, int **ids, int *n) {
     if (o->prompt_ids) return cli_parse_ids(o->prompt_ids, ids, n);
     if (!tok) return seal_err("%s has no tokenizer.json: use --prompt-ids", o->dir);
-    if (!o->chat) return tok_encode(tok, o->prompt, strlen(o->prompt), 1, ids, n);
+    if (!o->chat) return seal_tok_encode(tok, o->prompt, strlen(o->prompt), 1, ids, n);
     chat_template t;
-    if (chat_load(&t, o->dir)) return -1;
+    if (seal_chat_load(&t, o->dir)) return -1;
     chat_msg msgs[2];
     int nm = 0;
     if (o->system) msgs[nm++] = (chat_msg){"system", o->system};
     msgs[nm++] = (chat_msg){"user", o->prompt};
-    char *text = chat_render(&t, msgs, nm, 1);
-    int rc = tok_encode(tok, text, strlen(text), 0, ids, n);
+    char *text = seal_chat_render(&t, msgs, nm, 1);
+    int rc = seal_tok_encode(tok, text, strlen(text), 0, ids, n);
     free(text);
     return rc;
 }
@@ -133,7 +133,7 @@ static int print_json(const gen_sample *out, int n, const gen_stats *st) {
         for (int j = 0; j < out[i].n; j++) json_array_append_new(ids, json_integer(out[i].ids[j]));
         json_t *text = out[i].text ? json_stringn(out[i].text, out[i].text_len) : json_null();
         json_array_append_new(arr, json_pack("{s:o, s:o, s:s}", "ids", ids, "text", text ? text : json_null(),
-                                             "finish_reason", gen_finish_name(out[i].finish)));
+                                             "finish_reason", seal_gen_finish_name(out[i].finish)));
     }
     json_object_set_new(root, "samples", arr);
     json_object_set_new(root, "usage", json_pack("{s:i, s:i, s:f, s:f}", "prompt_tokens", st->prefill_tokens,
@@ -154,17 +154,17 @@ int cmd_generate(int argc, char **argv) {
     if (prc != CLI_CONTINUE) return prc;
     if (cli_resolve_threads(o.threads, &threads)) return cli_fail();
     seal_model m;
-    if (model_load(&m, o.dir)) return cli_fail();
+    if (seal_model_load(&m, o.dir)) return cli_fail();
     seal_gen_defaults d = {.do_sample = -1, .temperature = 1.0, .top_p = 1.0, .repetition_penalty = 1.0};
     seal_tokenizer *tok = NULL;
     seal_adapter ad = {0};
     int *ids = NULL, n = 0, code = 1;
     char *tj = seal_path_join(o.dir, "tokenizer.json");
-    if (!o.no_gen_config ? config_load_generation(&m.cfg, o.dir, &d) : 0) goto done;
-    if (seal_is_file(tj) && !(tok = tok_load(o.dir))) goto done;
-    if (o.adapter && peft_load(&ad, &m.cfg, o.adapter)) goto done;
-    if (tok && tok_eos_id(tok) >= 0 && m.cfg.n_eos < 8) {
-        int e = tok_eos_id(tok), seen = 0;
+    if (!o.no_gen_config ? seal_config_load_generation(&m.cfg, o.dir, &d) : 0) goto done;
+    if (seal_is_file(tj) && !(tok = seal_tok_load(o.dir))) goto done;
+    if (o.adapter && seal_peft_load(&ad, &m.cfg, o.adapter)) goto done;
+    if (tok && seal_tok_eos_id(tok) >= 0 && m.cfg.n_eos < 8) {
+        int e = seal_tok_eos_id(tok), seen = 0;
         for (int i = 0; i < m.cfg.n_eos; i++) seen |= m.cfg.eos_ids[i] == e;
         if (!seen) m.cfg.eos_ids[m.cfg.n_eos++] = e;
     }
@@ -183,7 +183,7 @@ int cmd_generate(int argc, char **argv) {
     gen_stats st;
     seal_pool *pool = seal_pool_create(threads);
     int stream = !o.as_json && o.samples == 1 && tok;
-    if (pool && generate(&m, pool, &req, 1, &p, out, stream ? stream_text : NULL, NULL, &st) == 0) {
+    if (pool && seal_generate(&m, pool, &req, 1, &p, out, stream ? stream_text : NULL, NULL, &st) == 0) {
         code = 0;
         if (st.context_stops)
             fprintf(stderr, "seal: warning: %d sample(s) stopped at the model's context limit of %d positions "
@@ -191,7 +191,7 @@ int cmd_generate(int argc, char **argv) {
         if (o.as_json) code = print_json(out, o.samples, &st) ? 1 : 0;
         else {
             for (int i = 0; i < o.samples && !stream; i++) {
-                if (o.samples > 1) printf("--- sample %d (%s) ---\n", i, gen_finish_name(out[i].finish));
+                if (o.samples > 1) printf("--- sample %d (%s) ---\n", i, seal_gen_finish_name(out[i].finish));
                 if (out[i].text) printf("%s\n", out[i].text);
                 else { for (int j = 0; j < out[i].n; j++) printf("%s%d", j ? " " : "", out[i].ids[j]); printf("\n"); }
             }
@@ -200,7 +200,7 @@ int cmd_generate(int argc, char **argv) {
                     st.prefill_tokens, st.prefill_seconds, st.generated_tokens, st.decode_seconds,
                     st.decode_seconds > 0 ? st.generated_tokens / st.decode_seconds : 0.0, st.kv_bytes / 1e6);
         }
-        for (int i = 0; i < o.samples; i++) gen_sample_free(&out[i]);
+        for (int i = 0; i < o.samples; i++) seal_gen_sample_free(&out[i]);
     }
     if (pool) seal_pool_destroy(pool);
     free(out);
@@ -208,8 +208,8 @@ done:
     if (code) cli_fail();
     free(ids);
     free(tj);
-    if (tok) tok_free(tok);
-    if (ad.store) adapter_free(&ad);
-    model_free(&m);
+    if (tok) seal_tok_free(tok);
+    if (ad.store) seal_adapter_free(&ad);
+    seal_model_free(&m);
     return code;
 }

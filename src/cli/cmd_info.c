@@ -24,7 +24,7 @@ int cmd_info(int argc, char **argv) {
     int prc = cli_parse(&spec, argc, argv, NULL, NULL);
     if (prc != CLI_CONTINUE) return prc;
     seal_model m;
-    if (model_load(&m, dir)) return cli_fail();
+    if (seal_model_load(&m, dir)) return cli_fail();
     const seal_config *k = &m.cfg;
     if (as_json) {
         json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:b, s:b, s:b, s:I, s:s, s:I, s:i}",
@@ -51,6 +51,6 @@ int cmd_info(int argc, char **argv) {
         printf("rope         theta %g%s, max positions %d\n", k->rope_theta, k->rope_llama3 ? ", llama3 scaling" : "", k->max_pos);
         printf("rms_norm_eps %g\n", k->rms_eps);
     }
-    model_free(&m);
+    seal_model_free(&m);
     return 0;
 }

@@ -28,8 +28,8 @@ typedef struct {
     char gen_names[CPT_MAX_GENERATORS][32]; /* --generator NAME=DIR: the names (DIR stays in argv) */
 } kn_args;
 
-static int parse_targets(const char *v, void *dst) { return adapter_parse_targets(v, dst); }
-static int parse_prompt(const char *v, void *dst) { return self_edit_parse(v, dst); }
+static int parse_targets(const char *v, void *dst) { return seal_adapter_parse_targets(v, dst); }
+static int parse_prompt(const char *v, void *dst) { return seal_self_edit_parse(v, dst); }
 
 /* --generator NAME=DIR (repeatable), into the kn_args at dst. */
 static int parse_generator(const char *v, void *dst) {
@@ -148,7 +148,7 @@ static cpt_mode mode_from_argv(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v = !strcmp(argv[i], "--cpt-mode") && i + 1 < argc ? argv[i + 1]
                         : !strncmp(argv[i], "--cpt-mode=", 11) ? argv[i] + 11 : NULL;
-        if (v && cpt_mode_parse(v, &mode)) mode = CPT_FULL; /* the table refuses it, naming the option */
+        if (v && seal_cpt_mode_parse(v, &mode)) mode = CPT_FULL; /* the table refuses it, naming the option */
     }
     return mode;
 }
@@ -167,9 +167,9 @@ static int show_results(const knowledge_opts *o) {
 }
 
 static int run_knowledge(int which, const char *command, const char *usage, int argc, char **argv) {
-    cpt_opts co = cpt_opts_defaults(which == CPT ? mode_from_argv(argc, argv) : CPT_FULL);
+    cpt_opts co = seal_cpt_opts_defaults(which == CPT ? mode_from_argv(argc, argv) : CPT_FULL);
     knowledge_opts *o = &co.k;
-    if (which != CPT) *o = knowledge_opts_defaults();
+    if (which != CPT) *o = seal_knowledge_opts_defaults();
     if (which == EVAL) o->rounds = 0;
     kn_args a = {.o = o, .co = &co, .grader = GRADE_EM, .cpt_mode = co.mode};
     cli_opt opts[80];
@@ -191,14 +191,14 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
     seal_model judge;
     seal_tokenizer *judge_tok = NULL;
     if (a.judge_dir) {
-        if (model_load(&judge, a.judge_dir)) return cli_fail();
-        if (!(judge_tok = tok_load(a.judge_dir))) { model_free(&judge); return cli_fail(); }
+        if (seal_model_load(&judge, a.judge_dir)) return cli_fail();
+        if (!(judge_tok = seal_tok_load(a.judge_dir))) { seal_model_free(&judge); return cli_fail(); }
         o->inner.judge = &judge;
         o->inner.judge_tok = judge_tok;
     }
-    rc = which == CPT ? knowledge_cpt(&co) : which == RL ? knowledge_rl(o) : knowledge_eval(o);
+    rc = which == CPT ? seal_knowledge_cpt(&co) : which == RL ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
     if (rc == 0) rc = show_results(o);
-    if (a.judge_dir) { tok_free(judge_tok); model_free(&judge); }
+    if (a.judge_dir) { seal_tok_free(judge_tok); seal_model_free(&judge); }
     return rc ? cli_fail() : 0;
 }
 

@@ -45,7 +45,7 @@ static void on_progress(void *ctx, int done, int total, const char *name, int me
 static int merge_into(const char *model, const char *adapter, const char *out, progress_ctx *pc) {
     char *tmp = seal_outdir_begin(out);
     if (!tmp) return -1;
-    if (merge_adapter_progress(model, adapter, tmp, on_progress, pc)) {
+    if (seal_merge_adapter_progress(model, adapter, tmp, on_progress, pc)) {
         seal_outdir_abort(tmp);
         return -1;
     }

@@ -15,7 +15,7 @@
 
 static int load_world(world *w, const char *dir) {
     char *p = seal_path_join(dir, "world.json");
-    int rc = world_load(w, p);
+    int rc = seal_world_load(w, p);
     free(p);
     return rc;
 }
@@ -47,7 +47,7 @@ static int probe(int argc, char **argv) {
     world w;
     if (load_world(&w, wdir)) return cli_fail();
     rc = write_json(out, seal_sandbox_probe(&w, n, (seal_probe_group)group));
-    world_free(&w);
+    seal_world_free(&w);
     return rc ? cli_fail() : 0;
 }
 
@@ -67,7 +67,7 @@ static int oracle(int argc, char **argv) {
     world w;
     if (load_world(&w, wdir)) return cli_fail();
     rc = write_json(out, seal_sandbox_oracle(&w, passages));
-    world_free(&w);
+    seal_world_free(&w);
     return rc ? cli_fail() : 0;
 }
 
@@ -116,7 +116,7 @@ static int faithfulness(int argc, char **argv) {
     if (run) rc = seal_sandbox_faithfulness_run(&w, run, tag, &t);
     else rc = cli_resolve_threads(threads, &threads) ||
               seal_sandbox_faithfulness_model(&w, model, passages, n, k, seed, threads, &t);
-    world_free(&w);
+    seal_world_free(&w);
     if (rc) return cli_fail();
     print_tally(&t);
     return 0;

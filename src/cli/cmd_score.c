@@ -80,16 +80,16 @@ int cmd_score(int argc, char **argv) {
 
     seal_model m;
     seal_adapter ad = {0};
-    if (model_load(&m, o.dir)) { free(ids); return cli_fail(); }
-    if (o.adapter_dir && peft_load(&ad, &m.cfg, o.adapter_dir)) { free(ids); model_free(&m); return cli_fail(); }
+    if (seal_model_load(&m, o.dir)) { free(ids); return cli_fail(); }
+    if (o.adapter_dir && seal_peft_load(&ad, &m.cfg, o.adapter_dir)) { free(ids); seal_model_free(&m); return cli_fail(); }
     seal_pool *pool = seal_pool_create(threads);
     seal_kvcache kv = {0};
     seal_fwd f = {0};
     double *lp = seal_malloc(sizeof(double) * n);
     int *am = seal_malloc(sizeof(int) * n);
-    int rc = !pool || kv_init(&kv, &m.cfg, 1, n) || fwd_init(&f, &m, pool, o.chunk < n ? o.chunk : n, n);
-    if (rc == 0 && o.adapter_dir) fwd_set_adapter(&f, &ad);
-    if (rc == 0) rc = score_sequence(&f, &kv, ids, n, lp, am);
+    int rc = !pool || seal_kv_init(&kv, &m.cfg, 1, n) || seal_fwd_init(&f, &m, pool, o.chunk < n ? o.chunk : n, n);
+    if (rc == 0 && o.adapter_dir) seal_fwd_set_adapter(&f, &ad);
+    if (rc == 0) rc = seal_score_sequence(&f, &kv, ids, n, lp, am);
     if (rc == 0) {
         double nll = 0;
         for (int i = 0; i < n - 1; i++) nll -= lp[i];
@@ -97,11 +97,11 @@ int cmd_score(int argc, char **argv) {
         else print_text(ids, n, lp, am, nll);
     }
     int code = rc ? cli_fail() : 0;
-    fwd_free(&f);
-    kv_free(&kv);
+    seal_fwd_free(&f);
+    seal_kv_free(&kv);
     if (pool) seal_pool_destroy(pool);
-    if (o.adapter_dir) adapter_free(&ad);
-    model_free(&m);
+    if (o.adapter_dir) seal_adapter_free(&ad);
+    seal_model_free(&m);
     free(lp);
     free(am);
     free(ids);

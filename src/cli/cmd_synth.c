@@ -23,13 +23,13 @@ static int parse_dtype(const char *s, void *dst) {
 
 /* Size the vocabulary for the tokenizer and take its BOS/EOS. */
 static int fit_tokenizer(seal_config *cfg, const char *tok_dir) {
-    seal_tokenizer *tok = tok_load(tok_dir);
+    seal_tokenizer *tok = seal_tok_load(tok_dir);
     if (!tok) return -1;
-    cfg->vocab = tok_vocab_size(tok);
-    cfg->bos_id = tok_bos_id(tok);
+    cfg->vocab = seal_tok_vocab_size(tok);
+    cfg->bos_id = seal_tok_bos_id(tok);
     cfg->n_eos = 0;
-    if (tok_eos_id(tok) >= 0) cfg->eos_ids[cfg->n_eos++] = tok_eos_id(tok);
-    tok_free(tok);
+    if (seal_tok_eos_id(tok) >= 0) cfg->eos_ids[cfg->n_eos++] = seal_tok_eos_id(tok);
+    seal_tok_free(tok);
     return 0;
 }
 
@@ -38,8 +38,8 @@ static int write_model(const char *out, const seal_config *cfg, seal_dtype dt, u
                        const char *tok_dir) {
     char *tmp = seal_outdir_begin(out);
     if (!tmp) return -1;
-    if (synth_write(tmp, cfg, dt, seed, (float)stdev) ||
-        (tok_dir && (model_copy_side_files(tok_dir, tmp) || config_save_generation(cfg, tmp)))) {
+    if (seal_synth_write(tmp, cfg, dt, seed, (float)stdev) ||
+        (tok_dir && (seal_model_copy_side_files(tok_dir, tmp) || seal_config_save_generation(cfg, tmp)))) {
         seal_outdir_abort(tmp);
         return -1;
     }
@@ -72,7 +72,7 @@ int cmd_synth(int argc, char **argv) {
     if (rc != CLI_CONTINUE) return rc;
     seal_config cfg;
     const char *inputs[] = {tok_dir, NULL};
-    if (synth_shape(&cfg, shape) || (tok_dir && fit_tokenizer(&cfg, tok_dir)) ||
+    if (seal_synth_shape(&cfg, shape) || (tok_dir && fit_tokenizer(&cfg, tok_dir)) ||
         seal_output_check(out, "--out", force, inputs) || write_model(out, &cfg, dt, seed, stdev, tok_dir))
         return cli_fail();
     return 0;

@@ -66,14 +66,14 @@ int cmd_tokenize(int argc, char **argv) {
     int jsonl, no_special;
     int rc = parse_args(argc, argv, &TOKENIZE, &dir, &jsonl, &no_special);
     if (rc != CLI_CONTINUE) return rc;
-    seal_tokenizer *tok = tok_load(dir);
+    seal_tokenizer *tok = seal_tok_load(dir);
     if (!tok) { fprintf(stderr, "seal: %s\n", seal_errmsg()); return 1; }
     int *ids = NULL, n = 0;
     rc = 0;
     if (!jsonl) {
         size_t len;
         char *text = read_all(stdin, &len);
-        if (tok_encode(tok, text, len, !no_special, &ids, &n)) {
+        if (seal_tok_encode(tok, text, len, !no_special, &ids, &n)) {
             fprintf(stderr, "seal: stdin: %s\n", seal_errmsg());
             rc = 1;
         } else {
@@ -95,7 +95,7 @@ int cmd_tokenize(int argc, char **argv) {
                 rc = 1;
                 break;
             }
-            int bad = tok_encode(tok, json_string_value(j), json_string_length(j), !no_special, &ids, &n);
+            int bad = seal_tok_encode(tok, json_string_value(j), json_string_length(j), !no_special, &ids, &n);
             json_decref(j);
             if (bad) {
                 fprintf(stderr, "seal: stdin line %ld: %s\n", lineno, seal_errmsg());
@@ -107,7 +107,7 @@ int cmd_tokenize(int argc, char **argv) {
         }
         free(line);
     }
-    tok_free(tok);
+    seal_tok_free(tok);
     if (fflush(stdout)) { fprintf(stderr, "seal: writing stdout failed\n"); rc = 1; }
     return rc;
 }
@@ -115,7 +115,7 @@ int cmd_tokenize(int argc, char **argv) {
 static int decode_print(const seal_tokenizer *tok, const int *ids, int n, int skip, int jsonl, long lineno) {
     char *text;
     size_t len;
-    if (tok_decode(tok, ids, n, skip, &text, &len)) {
+    if (seal_tok_decode(tok, ids, n, skip, &text, &len)) {
         if (lineno) fprintf(stderr, "seal: stdin line %ld: %s\n", lineno, seal_errmsg());
         else fprintf(stderr, "seal: stdin: %s\n", seal_errmsg());
         return 1;
@@ -139,7 +139,7 @@ int cmd_detokenize(int argc, char **argv) {
     int jsonl, skip;
     int rc = parse_args(argc, argv, &DETOKENIZE, &dir, &jsonl, &skip);
     if (rc != CLI_CONTINUE) return rc;
-    seal_tokenizer *tok = tok_load(dir);
+    seal_tokenizer *tok = seal_tok_load(dir);
     if (!tok) { fprintf(stderr, "seal: %s\n", seal_errmsg()); return 1; }
     int *ids = NULL, n = 0, cap_ids = 0;
     rc = 0;
@@ -195,7 +195,7 @@ int cmd_detokenize(int argc, char **argv) {
         free(line);
     }
     free(ids);
-    tok_free(tok);
+    seal_tok_free(tok);
     if (fflush(stdout)) { fprintf(stderr, "seal: writing stdout failed\n"); rc = 1; }
     return rc;
 }

@@ -27,8 +27,8 @@ static int add_str(const char *s, void *dst) {
 }
 
 static int parse_pattern(const char *s, void *dst) {
-    if (!strcmp(s, "qwen2")) *(const char **)dst = BPE_TRAIN_PATTERN;
-    else if (!strcmp(s, "space-after")) *(const char **)dst = BPE_TRAIN_PATTERN_SPACE_AFTER;
+    if (!strcmp(s, "qwen2")) *(const char **)dst = SEAL_BPE_TRAIN_PATTERN;
+    else if (!strcmp(s, "space-after")) *(const char **)dst = SEAL_BPE_TRAIN_PATTERN_SPACE_AFTER;
     else return seal_err("--pre-tokenizer: \"%s\" is not qwen2 or space-after", s);
     return 0;
 }
@@ -36,7 +36,7 @@ static int parse_pattern(const char *s, void *dst) {
 static void print_summary(const bpe_trainer *t, const char *out, long long vocab, long long min_freq, double t0,
                           double t1, double t2) {
     bpe_train_stats s;
-    bpe_trainer_stats(t, &s);
+    seal_bpe_trainer_stats(t, &s);
     fprintf(stderr, "read %.2f MB, %lld documents, %lld words (%d distinct) in %.2fs\n", (double)s.n_bytes / 1e6,
             s.n_docs, s.n_words, s.n_unique, t1 - t0);
     fprintf(stderr, "learned %d merges in %.2fs: vocab %d = %d model tokens + %d special\n", s.n_merges, t2 - t1,
@@ -52,13 +52,13 @@ static void print_summary(const bpe_trainer *t, const char *out, long long vocab
 /* Train, then write both files into a temp directory beside out and rename it onto out. */
 static int train_and_save(bpe_trainer *t, const str_list *data, const char *out, double *t1, double *t2) {
     for (int i = 0; i < data->n; i++)
-        if (bpe_trainer_add_file(t, data->v[i])) return -1;
+        if (seal_bpe_trainer_add_file(t, data->v[i])) return -1;
     *t1 = seal_now();
-    if (bpe_trainer_train(t)) return -1;
+    if (seal_bpe_trainer_train(t)) return -1;
     *t2 = seal_now();
     char *tmp = seal_outdir_begin(out);
     if (!tmp) return -1;
-    if (bpe_trainer_save(t, tmp)) {
+    if (seal_bpe_trainer_save(t, tmp)) {
         seal_outdir_abort(tmp);
         return -1;
     }
@@ -67,7 +67,7 @@ static int train_and_save(bpe_trainer *t, const str_list *data, const char *out,
 
 static int train(int argc, char **argv) {
     str_list data = {0}, special = {0};
-    const char *out = NULL, *pattern = BPE_TRAIN_PATTERN;
+    const char *out = NULL, *pattern = SEAL_BPE_TRAIN_PATTERN;
     long long vocab = 0, min_freq = 2, max_len = 2048;
     int quiet = 0, force = 0;
     const cli_opt opts[] = {
@@ -106,12 +106,12 @@ static int train(int argc, char **argv) {
                             .n_special = special.n, .model_max_length = max_len, .pattern = pattern};
         bpe_trainer *t = NULL;
         double t0 = seal_now(), t1 = t0, t2 = t0;
-        rc = seal_output_check(out, "--out", force, data.v) || !(t = bpe_trainer_new(&o)) ||
+        rc = seal_output_check(out, "--out", force, data.v) || !(t = seal_bpe_trainer_new(&o)) ||
                      train_and_save(t, &data, out, &t1, &t2)
                  ? cli_fail()
                  : 0;
         if (rc == 0 && !quiet) print_summary(t, out, vocab, min_freq, t0, t1, t2);
-        if (t) bpe_trainer_free(t);
+        if (t) seal_bpe_trainer_free(t);
     }
     free(data.v);
     free(special.v);

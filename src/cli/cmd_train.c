@@ -25,7 +25,7 @@ typedef struct {
 } train_args;
 
 static int parse_schedule(const char *value, void *dst) {
-    if (sched_parse(value, dst)) return seal_err("\"%s\" is not a schedule (constant, linear or cosine)", value);
+    if (seal_sched_parse(value, dst)) return seal_err("\"%s\" is not a schedule (constant, linear or cosine)", value);
     return 0;
 }
 
@@ -44,7 +44,7 @@ static const char TRAIN_ABOUT[] =
 
 static int parse(train_args *a, int argc, char **argv) {
     *a = (train_args){.targets = "q_proj,v_proj", .rank = 8, .alpha = 8, .batch = 1, .max_len = 1024,
-                      .o = train_opts_defaults()};
+                      .o = seal_train_opts_defaults()};
     a->o.seed = 42;
     a->warmup_steps = a->o.warmup_steps;
     a->max_steps = a->o.max_steps;
@@ -139,9 +139,9 @@ static int save_result(const train_args *a, const char *dir, const train_result 
 }
 
 static int save_weights(const train_args *a, const char *dir, const seal_model *m, const seal_adapter *ad) {
-    if (!a->full) return peft_save(ad, dir, a->model, SEAL_F32);
+    if (!a->full) return seal_peft_save(ad, dir, a->model, SEAL_F32);
     static const seal_dtype dtypes[] = {SEAL_F32, SEAL_F32, SEAL_BF16, SEAL_F16};
-    return model_save(m, dir, a->save_dtype ? dtypes[a->save_dtype] : m->dtype, a->model);
+    return seal_model_save(m, dir, a->save_dtype ? dtypes[a->save_dtype] : m->dtype, a->model);
 }
 
 /* Open dir/train_log.jsonl for the per-step records. */
@@ -168,30 +168,30 @@ static int prepare(const train_args *a, seal_model *m, seal_tokenizer **tok, tra
     char *tj = seal_path_join(a->model, "tokenizer.json");
     int has_tok = seal_is_file(tj);
     free(tj);
-    if (has_tok && !(*tok = tok_load(a->model))) return -1;
+    if (has_tok && !(*tok = seal_tok_load(a->model))) return -1;
     dataset_opts dopt;
-    dataset_opts_default(&dopt);
+    seal_dataset_opts_default(&dopt);
     dopt.append_eos = !a->no_eos;
     dopt.max_len = a->max_len;
     dopt.packing = a->packing;
     dopt.vocab = m->cfg.vocab;
     dopt.eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
-    if (dataset_load_jsonl(ds, a->data, *tok, &dopt)) return -1;
+    if (seal_dataset_load_jsonl(ds, a->data, *tok, &dopt)) return -1;
     if (ds->warning[0])
         fprintf(stderr, "seal: warning: %ld prompt(s) do not tokenize as a prefix of prompt+completion; first: %s\n",
                 ds->stats.prompt_mismatch, ds->warning);
     if (ds->stats.truncated)
         fprintf(stderr, "seal: %ld of %ld examples truncated to %d tokens\n", ds->stats.truncated, ds->stats.examples,
                 a->max_len);
-    if (a->full) { model_to_f32(m); return 0; }
+    if (a->full) { seal_model_to_f32(m); return 0; }
     if (a->init_adapter) {
-        if (peft_load(ad, &m->cfg, a->init_adapter)) return -1;
+        if (seal_peft_load(ad, &m->cfg, a->init_adapter)) return -1;
         if (a->dropout > 0) ad->dropout = (float)a->dropout;
         return 0;
     }
     unsigned targets = 0;
-    if (adapter_parse_targets(a->targets, &targets)) return seal_err_prefix("--lora-targets");
-    return adapter_init(ad, &m->cfg, a->rank, (float)a->alpha, a->rslora, (float)a->dropout, targets, a->o.seed);
+    if (seal_adapter_parse_targets(a->targets, &targets)) return seal_err_prefix("--lora-targets");
+    return seal_adapter_init(ad, &m->cfg, a->rank, (float)a->alpha, a->rslora, (float)a->dropout, targets, a->o.seed);
 }
 
 /* Train into the temp directory tmp: log, weights, result. 0, 1 when a
@@ -202,9 +202,9 @@ static int train_into(train_args *a, const char *tmp, seal_model *m, seal_adapte
     if (!log) return -1;
     a->o.log = log;
     a->o.quiet = a->as_json;
-    batch_source src = batch_iter_source(it);
+    batch_source src = seal_batch_iter_source(it);
     seal_pool *pool = seal_pool_create(threads);
-    int rc = pool ? train_run(m, pool, a->full ? NULL : ad, &src, &a->o, r) : -1;
+    int rc = pool ? seal_train_run(m, pool, a->full ? NULL : ad, &src, &a->o, r) : -1;
     if (pool) seal_pool_destroy(pool);
     int nonfinite = rc && pool && r->stopped_nonfinite;
     char msg[512];
@@ -224,7 +224,7 @@ int cmd_train(int argc, char **argv) {
     if (cli_resolve_threads(a.threads, &threads) || seal_output_check(a.out, "--out", a.force, inputs))
         return cli_fail();
     seal_model m;
-    if (model_load(&m, a.model)) return cli_fail();
+    if (seal_model_load(&m, a.model)) return cli_fail();
     seal_tokenizer *tok = NULL;
     seal_adapter ad = {0};
     train_dataset ds = {0};
@@ -232,7 +232,7 @@ int cmd_train(int argc, char **argv) {
     int code = 1, have_it = 0;
     char *tmp = NULL;
     train_result r;
-    if (prepare(&a, &m, &tok, &ds, &ad) || batch_iter_init(&it, &ds, a.batch, a.o.seed, !a.no_shuffle)) goto done;
+    if (prepare(&a, &m, &tok, &ds, &ad) || seal_batch_iter_init(&it, &ds, a.batch, a.o.seed, !a.no_shuffle)) goto done;
     have_it = 1;
     if (!(tmp = seal_outdir_begin(a.out))) goto done;
     int rc = train_into(&a, tmp, &m, &ad, &it, &ds, threads, &r);
@@ -253,10 +253,10 @@ int cmd_train(int argc, char **argv) {
 done:
     if (code) cli_fail();
     seal_outdir_abort(tmp);
-    if (have_it) batch_iter_free(&it);
-    dataset_free(&ds);
-    if (ad.store) adapter_free(&ad);
-    if (tok) tok_free(tok);
-    model_free(&m);
+    if (have_it) seal_batch_iter_free(&it);
+    seal_dataset_free(&ds);
+    if (ad.store) seal_adapter_free(&ad);
+    if (tok) seal_tok_free(tok);
+    seal_model_free(&m);
     return code;
 }

@@ -29,10 +29,10 @@ static int parse_weights3(const char *s, void *dst) {
 
 /* Generate the world and write it into a temp directory beside out, renamed onto out. */
 static int generate_into(world *w, const world_opts *o, const char *out, world_stats *st) {
-    if (world_generate(w, o)) return -1;
+    if (seal_world_generate(w, o)) return -1;
     char *tmp = seal_outdir_begin(out);
     if (!tmp) return -1;
-    if (world_write(w, tmp, st)) {
+    if (seal_world_write(w, tmp, st)) {
         seal_outdir_abort(tmp);
         return -1;
     }
@@ -41,7 +41,7 @@ static int generate_into(world *w, const world_opts *o, const char *out, world_s
 
 static int world_knowledge(int argc, char **argv) {
     world_opts o;
-    world_opts_default(&o);
+    seal_world_opts_default(&o);
     const char *out = NULL;
     unsigned long long seed = o.seed;
     int force = 0;
@@ -110,12 +110,12 @@ static int world_knowledge(int argc, char **argv) {
     world w, avoid;
     world_stats st;
     if (o.avoid_path) {
-        if (world_load(&avoid, o.avoid_path)) return cli_fail();
+        if (seal_world_load(&avoid, o.avoid_path)) return cli_fail();
         o.avoid = &avoid;
     }
     rc = generate_into(&w, &o, out, &st);
-    if (o.avoid) world_free(&avoid);
-    if (rc) { world_free(&w); return cli_fail(); }
+    if (o.avoid) seal_world_free(&avoid);
+    if (rc) { seal_world_free(&w); return cli_fail(); }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     int heldout_q = 0, nqa = 0;
     for (int i = 0; i < w.n_people; i++) {
@@ -130,7 +130,7 @@ static int world_knowledge(int argc, char **argv) {
            st.docs_by_kind[3], st.docs_by_kind[4], st.docs_by_kind[5]);
     printf("wrote %s/{pretrain.jsonl,train.json,eval.json,world.json} in %.2f s\n", out,
            (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-    world_free(&w);
+    seal_world_free(&w);
     return 0;
 }
 

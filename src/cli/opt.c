@@ -75,11 +75,11 @@ static int parse_choice(const char *what, const char *choices, const char *s, in
     }
     strbuf list = {0};
     for (const char *p = choices; *p; p++) {
-        if (*p == '|') strbuf_puts(&list, ", ");
-        else strbuf_put(&list, p, 1);
+        if (*p == '|') seal_strbuf_puts(&list, ", ");
+        else seal_strbuf_put(&list, p, 1);
     }
     int rc = seal_err("%s: \"%s\" is not one of %s", what, s, list.len ? list.s : "");
-    strbuf_free(&list);
+    seal_strbuf_free(&list);
     return rc;
 }
 
@@ -333,10 +333,10 @@ int cli_dispatch(const char *command, const cli_subcommand *subs, int argc, char
     for (const cli_subcommand *s = subs; name && s->name; s++)
         if (!strcmp(name, s->name)) return s->run(argc - 1, argv + 1);
     strbuf list = {0};
-    for (const cli_subcommand *s = subs; s->name; s++) strbuf_printf(&list, "%s%s", s == subs ? "" : ", ", s->name);
+    for (const cli_subcommand *s = subs; s->name; s++) seal_strbuf_printf(&list, "%s%s", s == subs ? "" : ", ", s->name);
     if (name) fprintf(stderr, "%s: unknown subcommand \"%s\" (one of %s; see %s --help)\n", command, name, list.s, command);
     else fprintf(stderr, "%s: missing subcommand (one of %s; see %s --help)\n", command, list.s, command);
-    strbuf_free(&list);
+    seal_strbuf_free(&list);
     return 2;
 }
 

@@ -10,7 +10,7 @@
 
 enum { LOGIT_ROWS = 16 };
 
-const char *gen_finish_name(int f) {
+const char *seal_gen_finish_name(int f) {
     return f == GEN_EOS ? "eos" : f == GEN_STOP ? "stop" : f == GEN_CONTEXT ? "context" : "length";
 }
 
@@ -74,9 +74,9 @@ static int prefill_cap(const gen_params *p, int n_slots) {
     return cap > n_slots ? cap : n_slots;
 }
 
-size_t gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads) {
+size_t seal_gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads) {
     int S = total_samples(reqs, n_reqs), L = max_positions(reqs, n_reqs, p);
-    return kv_bytes(&m->cfg, S, L) + fwd_bytes(&m->cfg, prefill_cap(p, S), L, n_threads) +
+    return seal_kv_bytes(&m->cfg, S, L) + seal_fwd_bytes(&m->cfg, prefill_cap(p, S), L, n_threads) +
            sizeof(float) * (size_t)LOGIT_ROWS * m->cfg.vocab;
 }
 
@@ -121,7 +121,7 @@ static int finish_slot(gen_run *g, slot *s, int idx, int why) {
     s->out->finish = why;
     if (s->text && why != GEN_STOP) { /* flush held-back partial UTF-8 */
         size_t n;
-        if (tok_stream_flush(&s->ts, g->piece, g->piece_cap, &n)) return -1;
+        if (seal_tok_stream_flush(&s->ts, g->piece, g->piece_cap, &n)) return -1;
         text_append(s, g->piece, n);
     }
     emit(g, s, idx);
@@ -136,7 +136,7 @@ static int accept(gen_run *g, int si, int id) {
         if (id == g->p->eos_ids[i]) return finish_slot(g, s, si, GEN_EOS);
     if (s->text) {
         size_t n, old = s->text_len;
-        if (tok_stream_push(&s->ts, id, g->piece, g->piece_cap, &n)) return -1;
+        if (seal_tok_stream_push(&s->ts, id, g->piece, g->piece_cap, &n)) return -1;
         text_append(s, g->piece, n);
         if (g->p->n_stops && find_stop(g, s, old)) return finish_slot(g, s, si, GEN_STOP);
     }
@@ -148,7 +148,7 @@ static int accept(gen_run *g, int si, int id) {
 static int check_requests(const seal_model *m, const gen_request *reqs, int n, const gen_params *p) {
     if (n <= 0) return seal_err("generate: no prompts");
     if (p->max_new <= 0) return seal_err("generate: max new tokens must be > 0");
-    if (sampling_check(&p->sampling)) return -1;
+    if (seal_sampling_check(&p->sampling)) return -1;
     if (p->n_stops && !p->tok) return seal_err("generate: stop strings need a tokenizer");
     for (int r = 0; r < n; r++) {
         if (reqs[r].n <= 0) return seal_err("generate: prompt %d is empty", r);
@@ -174,9 +174,9 @@ static void slots_init(gen_run *g, const gen_request *reqs, int n_reqs, gen_samp
             s->limit = new_limit(g->p, reqs[r].n);
             s->hist = seal_malloc(sizeof(int) * (size_t)(reqs[r].n + s->limit));
             memcpy(s->hist, reqs[r].ids, sizeof(int) * (size_t)reqs[r].n);
-            sampler_init(&s->sampler, &g->p->sampling, g->m->cfg.vocab, reqs[r].seed + (uint64_t)i);
+            seal_sampler_init(&s->sampler, &g->p->sampling, g->m->cfg.vocab, reqs[r].seed + (uint64_t)i);
             if (g->p->tok) {
-                tok_stream_init(&s->ts, g->p->tok, 1);
+                seal_tok_stream_init(&s->ts, g->p->tok, 1);
                 s->text_cap = 256 + (size_t)s->limit * 8;
                 s->text = seal_malloc(s->text_cap);
                 s->text[0] = '\0';
@@ -199,8 +199,8 @@ static void slots_free(gen_run *g, int keep_outputs) {
         }
         free(s->hist);
         free(s->text);
-        sampler_free(&s->sampler);
-        if (g->p->tok) tok_stream_free(&s->ts);
+        seal_sampler_free(&s->sampler);
+        if (g->p->tok) seal_tok_stream_free(&s->ts);
     }
 }
 
@@ -217,11 +217,11 @@ static int sample_rows(gen_run *g, seal_fwd *f, const float *hidden, const int *
     int V = g->m->cfg.vocab;
     for (int r = 0; r < n; r += LOGIT_ROWS) {
         int rows = n - r < LOGIT_ROWS ? n - r : LOGIT_ROWS;
-        fwd_logits(f, hidden + (size_t)r * g->m->cfg.hidden, rows, logits);
+        seal_fwd_logits(f, hidden + (size_t)r * g->m->cfg.hidden, rows, logits);
         for (int i = 0; i < rows; i++) {
             slot *s = &g->slots[idx[r + i]];
             if (check_logits(logits + (size_t)i * V, V, s->prompt_len + s->n_new - 1)) return -1;
-            int id = sampler_next(&s->sampler, logits + (size_t)i * V, s->hist, s->prompt_len + s->n_new);
+            int id = seal_sampler_next(&s->sampler, logits + (size_t)i * V, s->hist, s->prompt_len + s->n_new);
             if (accept(g, idx[r + i], id)) return -1;
         }
     }
@@ -232,7 +232,7 @@ static int sample_rows(gen_run *g, seal_fwd *f, const float *hidden, const int *
 static int run_chunked(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *hidden) {
     for (int at = 0; at < n; at += f->cap) {
         int len = n - at < f->cap ? n - at : f->cap;
-        if (fwd_tokens(f, kv, len, tok + at, seq + at, pos + at, hidden)) return -1;
+        if (seal_fwd_tokens(f, kv, len, tok + at, seq + at, pos + at, hidden)) return -1;
     }
     return 0;
 }
@@ -259,18 +259,18 @@ static int prefill(gen_run *g, seal_fwd *f, seal_kvcache *kv, const gen_request 
             const gen_request *q = &reqs[r0 + i];
             tok[i] = q->ids[q->n - 1]; seq[i] = firsts[r0 + i]; pos[i] = q->n - 1;
         }
-        rc = fwd_tokens(f, kv, len, tok, seq, pos, hidden);
+        rc = seal_fwd_tokens(f, kv, len, tok, seq, pos, hidden);
         st->prefill_tokens += len;
         for (int i = 0; i < len && rc == 0; i++) {
             const gen_request *q = &reqs[r0 + i];
-            fwd_logits(f, hidden + (size_t)i * H, 1, logits);
+            seal_fwd_logits(f, hidden + (size_t)i * H, 1, logits);
             rc = check_logits(logits, V, q->n - 1);
             for (int k = 0; k < q->n_samples && rc == 0; k++) {
                 int si = firsts[r0 + i] + k;
-                if (k > 0) kv_copy_seq(kv, si, firsts[r0 + i], q->n);
+                if (k > 0) seal_kv_copy_seq(kv, si, firsts[r0 + i], q->n);
                 slot *s = &g->slots[si];
                 memcpy(row, logits, sizeof(float) * (size_t)V);
-                rc = accept(g, si, sampler_next(&s->sampler, row, s->hist, s->prompt_len));
+                rc = accept(g, si, seal_sampler_next(&s->sampler, row, s->hist, s->prompt_len));
             }
         }
     }
@@ -295,7 +295,7 @@ static int decode(gen_run *g, seal_fwd *f, seal_kvcache *kv, float *hidden, floa
             n++;
         }
         if (n == 0) break;
-        if ((rc = fwd_tokens(f, kv, n, tok, seq, pos, hidden))) break;
+        if ((rc = seal_fwd_tokens(f, kv, n, tok, seq, pos, hidden))) break;
         st->decode_steps++;
         if ((rc = sample_rows(g, f, hidden, seq, n, logits))) break;
     }
@@ -303,7 +303,7 @@ static int decode(gen_run *g, seal_fwd *f, seal_kvcache *kv, float *hidden, floa
     return rc;
 }
 
-int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
+int seal_generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
              gen_sample *out, gen_stream_fn stream, void *stream_ctx, gen_stats *stats) {
     gen_stats local;
     gen_stats *st = stats ? stats : &local;
@@ -313,18 +313,18 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     gen_run g = {.m = m, .p = p, .n_slots = S, .stream = stream, .stream_ctx = stream_ctx};
     for (int i = 0; i < p->n_stops; i++) g.max_stop = strlen(p->stops[i]) > g.max_stop ? strlen(p->stops[i]) : g.max_stop;
     g.slots = seal_calloc((size_t)S, sizeof(slot));
-    g.piece_cap = p->tok ? tok_stream_max_out(p->tok) : 0;
+    g.piece_cap = p->tok ? seal_tok_stream_max_out(p->tok) : 0;
     g.piece = seal_malloc(g.piece_cap + 1);
     slots_init(&g, reqs, n_reqs, out);
 
     seal_kvcache kv = {0};
     seal_fwd f = {0};
     int threads = pool ? seal_pool_threads(pool) : 1, cap = prefill_cap(p, S);
-    int rc = kv_init(&kv, &m->cfg, S, L);
-    if (rc == 0) rc = fwd_init(&f, m, pool, cap, L);
-    if (rc == 0) fwd_set_adapter(&f, p->adapter);
-    st->kv_bytes = kv_bytes(&m->cfg, S, L);
-    st->scratch_bytes = fwd_bytes(&m->cfg, cap, L, threads);
+    int rc = seal_kv_init(&kv, &m->cfg, S, L);
+    if (rc == 0) rc = seal_fwd_init(&f, m, pool, cap, L);
+    if (rc == 0) seal_fwd_set_adapter(&f, p->adapter);
+    st->kv_bytes = seal_kv_bytes(&m->cfg, S, L);
+    st->scratch_bytes = seal_fwd_bytes(&m->cfg, cap, L, threads);
     float *hidden = seal_aligned_alloc(sizeof(float) * (size_t)cap * m->cfg.hidden);
     float *logits = seal_aligned_alloc(sizeof(float) * (size_t)LOGIT_ROWS * m->cfg.vocab);
     float *row = seal_aligned_alloc(sizeof(float) * (size_t)m->cfg.vocab);
@@ -341,12 +341,12 @@ int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int 
     }
     slots_free(&g, rc == 0);
     free(hidden); free(logits); free(row); free(g.piece); free(g.slots);
-    fwd_free(&f);
-    kv_free(&kv);
+    seal_fwd_free(&f);
+    seal_kv_free(&kv);
     return rc;
 }
 
-void gen_sample_free(gen_sample *s) {
+void seal_gen_sample_free(gen_sample *s) {
     free(s->ids);
     free(s->text);
     memset(s, 0, sizeof *s);

@@ -11,7 +11,7 @@
  *
  * Memory is bounded up front: a KV cache of (total samples) x (longest
  * prompt + max_new) positions, a forward scratch for `cap` tokens, and
- * logits for one row per sample; gen_memory() reports it. */
+ * logits for one row per sample; seal_gen_memory() reports it. */
 #ifndef SEAL_GEN_GENERATE_H
 #define SEAL_GEN_GENERATE_H
 
@@ -27,7 +27,7 @@
 /* Why a sample ended: an EOS id, a stop string, max_new tokens, or the
  * model's context (max_position_embeddings) filled before max_new. */
 enum { GEN_EOS, GEN_STOP, GEN_LENGTH, GEN_CONTEXT };
-const char *gen_finish_name(int finish); /* "eos", "stop", "length", "context" */
+const char *seal_gen_finish_name(int finish); /* "eos", "stop", "length", "context" */
 
 typedef struct {
     const int *ids; /* prompt token ids (at least one) */
@@ -77,11 +77,11 @@ typedef void (*gen_stream_fn)(void *ctx, int request, int sample, const char *te
  * model's max_position_embeddings are counted in stats->past_context. Logits
  * that are not finite (NaN or inf weights) are an error, never sampled.
  * 0, or -1 + seal_err (nothing is leaked). */
-int generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
+int seal_generate(const seal_model *m, seal_pool *pool, const gen_request *reqs, int n_reqs, const gen_params *p,
              gen_sample *out, gen_stream_fn stream, void *stream_ctx, gen_stats *stats);
-void gen_sample_free(gen_sample *s);
+void seal_gen_sample_free(gen_sample *s);
 
-/* Bytes of KV cache and scratch a generate() call would allocate. */
-size_t gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads);
+/* Bytes of KV cache and scratch a seal_generate() call would allocate. */
+size_t seal_gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads);
 
 #endif

@@ -7,11 +7,11 @@
 #include "kern/ops.h"
 #include "util/err.h"
 
-seal_sampling sampling_defaults(void) {
+seal_sampling seal_sampling_defaults(void) {
     return (seal_sampling){.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .repetition_penalty = 1.0f};
 }
 
-int sampling_check(const seal_sampling *s) {
+int seal_sampling_check(const seal_sampling *s) {
     if (!(s->temperature >= 0) || !isfinite(s->temperature)) return seal_err("temperature must be >= 0");
     if (s->top_k < 0) return seal_err("top-k must be >= 0");
     if (!(s->top_p > 0 && s->top_p <= 1)) return seal_err("top-p must be in (0, 1]");
@@ -20,15 +20,15 @@ int sampling_check(const seal_sampling *s) {
     return 0;
 }
 
-void sampler_init(seal_sampler *sp, const seal_sampling *s, int vocab, uint64_t seed) {
+void seal_sampler_init(seal_sampler *sp, const seal_sampling *s, int vocab, uint64_t seed) {
     sp->s = *s;
     sp->vocab = vocab;
-    rng_seed(&sp->rng, seed);
+    seal_rng_seed(&sp->rng, seed);
     sp->idx = seal_malloc(sizeof(int) * (size_t)vocab);
     sp->prob = seal_malloc(sizeof(float) * (size_t)vocab);
 }
 
-void sampler_free(seal_sampler *sp) {
+void seal_sampler_free(seal_sampler *sp) {
     free(sp->idx);
     free(sp->prob);
     sp->idx = NULL;
@@ -59,7 +59,7 @@ static int by_prob_desc(const void *a, const void *b, void *ctx) {
  * into sp->prob[0..n). Returns n >= 1. */
 static int candidates(seal_sampler *sp, const float *logits) {
     int V = sp->vocab;
-    float mx = logits[argmax(logits, V)];
+    float mx = logits[seal_argmax(logits, V)];
     double sum = 0;
     float *e = sp->prob; /* unnormalized exp, indexed by id */
     for (int i = 0; i < V; i++) sum += (e[i] = expf(logits[i] - mx));
@@ -97,16 +97,16 @@ static void prepare(seal_sampler *sp, float *logits, const int *hist, int n_hist
         for (int i = 0; i < sp->vocab; i++) logits[i] /= sp->s.temperature;
 }
 
-int sampler_next(seal_sampler *sp, float *logits, const int *hist, int n_hist) {
+int seal_sampler_next(seal_sampler *sp, float *logits, const int *hist, int n_hist) {
     if (sp->s.temperature == 0) {
         apply_penalty(logits, sp->vocab, sp->s.repetition_penalty, hist, n_hist);
-        return argmax(logits, sp->vocab);
+        return seal_argmax(logits, sp->vocab);
     }
     prepare(sp, logits, hist, n_hist);
     int n = candidates(sp, logits);
     double total = 0;
     for (int i = 0; i < n; i++) total += sp->prob[sp->idx[i]];
-    double u = rng_double(&sp->rng) * total, cum = 0;
+    double u = seal_rng_double(&sp->rng) * total, cum = 0;
     for (int i = 0; i < n; i++) {
         cum += sp->prob[sp->idx[i]];
         if (u < cum) return sp->idx[i];
@@ -114,10 +114,10 @@ int sampler_next(seal_sampler *sp, float *logits, const int *hist, int n_hist) {
     return sp->idx[n - 1];
 }
 
-void sampler_distribution(seal_sampler *sp, float *logits, const int *hist, int n_hist, double *probs) {
+void seal_sampler_distribution(seal_sampler *sp, float *logits, const int *hist, int n_hist, double *probs) {
     memset(probs, 0, sizeof(double) * (size_t)sp->vocab);
     if (sp->s.temperature == 0) {
-        probs[sampler_next(sp, logits, hist, n_hist)] = 1.0;
+        probs[seal_sampler_next(sp, logits, hist, n_hist)] = 1.0;
         return;
     }
     prepare(sp, logits, hist, n_hist);

@@ -23,9 +23,9 @@ typedef struct {
 } seal_sampling;
 
 /* Defaults: temperature 1, everything else off. */
-seal_sampling sampling_defaults(void);
+seal_sampling seal_sampling_defaults(void);
 /* -1 with a message naming the bad parameter. */
-int sampling_check(const seal_sampling *s);
+int seal_sampling_check(const seal_sampling *s);
 
 typedef struct {
     seal_sampling s;
@@ -35,15 +35,15 @@ typedef struct {
     float *prob;  /* [vocab] scratch: candidate probabilities */
 } seal_sampler;
 
-void sampler_init(seal_sampler *sp, const seal_sampling *s, int vocab, uint64_t seed);
-void sampler_free(seal_sampler *sp);
+void seal_sampler_init(seal_sampler *sp, const seal_sampling *s, int vocab, uint64_t seed);
+void seal_sampler_free(seal_sampler *sp);
 
 /* Pick the next token. logits [vocab] are modified (penalty, temperature).
  * history: the ids the repetition penalty applies to (prompt + generated). */
-int sampler_next(seal_sampler *sp, float *logits, const int *history, int n_history);
+int seal_sampler_next(seal_sampler *sp, float *logits, const int *history, int n_history);
 
 /* The distribution the sampler draws from, written to probs [vocab] (zeros for
- * filtered tokens); logits are modified as in sampler_next. For tests. */
-void sampler_distribution(seal_sampler *sp, float *logits, const int *history, int n_history, double *probs);
+ * filtered tokens); logits are modified as in seal_sampler_next. For tests. */
+void seal_sampler_distribution(seal_sampler *sp, float *logits, const int *history, int n_history, double *probs);
 
 #endif

@@ -20,7 +20,7 @@
 /* Tensor names come from untrusted files; bound what goes into a message. */
 #define NAMEF "%.200s"
 
-int64_t st_numel(const st_tensor *t) {
+int64_t seal_st_numel(const st_tensor *t) {
     int64_t n = 1;
     for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
     return n;
@@ -77,7 +77,7 @@ static int get_count(const char *path, const char *name, const char *what, json_
 }
 
 /* Fill t from one header entry; data_size is the size of the data section.
- * t->name is set first so that st_close frees it whatever happens next. */
+ * t->name is set first so that seal_st_close frees it whatever happens next. */
 static int parse_entry(st_tensor *t, const char *path, const char *name, json_t *e,
                        const uint8_t *data, uint64_t data_size) {
     t->name = seal_strdup(name);
@@ -162,7 +162,7 @@ static int check_overlaps(const st_file *f, const char *path, const uint8_t *dat
     return rc;
 }
 
-int st_parse_buffer(st_file *f, const char *path, const void *buf, size_t size) {
+int seal_st_parse_buffer(st_file *f, const char *path, const void *buf, size_t size) {
     memset(f, 0, sizeof *f);
     f->path = seal_strdup(path);
     const uint8_t *b = buf;
@@ -213,11 +213,11 @@ int st_parse_buffer(st_file *f, const char *path, const void *buf, size_t size) 
 
 fail:
     json_decref(root);
-    st_close(f);
+    seal_st_close(f);
     return -1;
 }
 
-int st_open(st_file *f, const char *path) {
+int seal_st_open(st_file *f, const char *path) {
     memset(f, 0, sizeof *f);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return seal_err("%s: cannot open: %s", path, strerror(errno));
@@ -239,7 +239,7 @@ int st_open(st_file *f, const char *path) {
         }
     }
     close(fd);
-    if (st_parse_buffer(f, path, map, size)) {
+    if (seal_st_parse_buffer(f, path, map, size)) {
         if (map) munmap(map, size);
         return -1;
     }
@@ -248,7 +248,7 @@ int st_open(st_file *f, const char *path) {
     return 0;
 }
 
-void st_close(st_file *f) {
+void seal_st_close(st_file *f) {
     if (f->map) munmap(f->map, f->map_size);
     for (int i = 0; i < f->n_tensors; i++) free(f->tensors[i].name);
     free(f->tensors);
@@ -262,7 +262,7 @@ void st_close(st_file *f) {
 /* ---- sets of files (sharded checkpoints) ------------------------------ */
 
 static uint64_t name_hash(const char *s) {
-    uint64_t h = fnv1a64(FNV1A64_INIT, s, strlen(s));
+    uint64_t h = seal_fnv1a64(FNV1A64_INIT, s, strlen(s));
     /* The table uses the low bits, which in plain FNV-1a ignore the high bits
      * of every byte; fold the high half down so all bits count. */
     return h ^ (h >> 32);
@@ -275,7 +275,7 @@ static size_t table_slot(const st_set *s, const char *name) {
     return i;
 }
 
-const st_tensor *st_find(const st_set *s, const char *name) {
+const st_tensor *seal_st_find(const st_set *s, const char *name) {
     if (s->table_size == 0) return NULL;
     return s->by_name[table_slot(s, name)];
 }
@@ -342,12 +342,12 @@ static int open_sharded(st_set *s, const char *dir, const char *index_path) {
         if (j == n_shards) shards[n_shards++] = shard;
         shard_of[k++] = j;
     }
-    /* n_files counts the opened shards, so that st_close_set frees exactly those. */
+    /* n_files counts the opened shards, so that seal_st_close_set frees exactly those. */
     s->files = seal_calloc((size_t)n_shards, sizeof(st_file));
     s->n_files = 0;
     for (int j = 0; j < n_shards; j++) {
         char *p = seal_path_join(dir, shards[j]);
-        int bad = st_open(&s->files[j], p);
+        int bad = seal_st_open(&s->files[j], p);
         free(p);
         if (bad) goto done;
         s->n_files++;
@@ -355,7 +355,7 @@ static int open_sharded(st_set *s, const char *dir, const char *index_path) {
     if (build_table(s, dir)) goto done;
     k = 0;
     json_object_foreach(wm, name, v) {
-        const st_tensor *t = st_find(s, name);
+        const st_tensor *t = seal_st_find(s, name);
         if (!t || t->file_index != shard_of[k]) {
             seal_err("%s: tensor \"" NAMEF "\" is listed in shard %s but that shard does not contain it",
                      index_path, name, shards[shard_of[k]]);
@@ -371,7 +371,7 @@ done:
     return rc;
 }
 
-int st_open_dir(st_set *s, const char *dir) {
+int seal_st_open_dir(st_set *s, const char *dir) {
     memset(s, 0, sizeof *s);
     if (!seal_is_dir(dir)) return seal_err("%s: no such directory", dir);
     char *index = seal_path_join(dir, "model.safetensors.index.json");
@@ -383,19 +383,19 @@ int st_open_dir(st_set *s, const char *dir) {
         seal_err("%s: no model.safetensors or model.safetensors.index.json", dir);
     } else {
         s->files = seal_calloc(1, sizeof(st_file));
-        if (st_open(&s->files[0], single) == 0) {
+        if (seal_st_open(&s->files[0], single) == 0) {
             s->n_files = 1;
             rc = build_table(s, dir);
         }
     }
     free(index);
     free(single);
-    if (rc) st_close_set(s);
+    if (rc) seal_st_close_set(s);
     return rc;
 }
 
-void st_close_set(st_set *s) {
-    for (int i = 0; i < s->n_files; i++) st_close(&s->files[i]);
+void seal_st_close_set(st_set *s) {
+    for (int i = 0; i < s->n_files; i++) seal_st_close(&s->files[i]);
     free(s->files);
     free(s->by_name);
     memset(s, 0, sizeof *s);
@@ -405,24 +405,24 @@ void st_close_set(st_set *s) {
  * FP_BLOCKS evenly spaced blocks, so that a multi-GB model costs ~1 MB of reads. */
 enum { FP_WHOLE = 64 << 20, FP_BLOCKS = 256, FP_BLOCK = 4096 };
 
-uint64_t st_set_fingerprint(const st_set *s) {
+uint64_t seal_st_set_fingerprint(const st_set *s) {
     uint64_t h = FNV1A64_INIT;
     for (int i = 0; i < s->n_files; i++) {
         const st_file *f = &s->files[i];
         const unsigned char *m = f->map;
         size_t size = f->map_size;
-        h = fnv1a64(h, &size, sizeof size);
+        h = seal_fnv1a64(h, &size, sizeof size);
         if (!m) continue;
         if (size <= FP_WHOLE) {
-            h = fnv1a64(h, m, size);
+            h = seal_fnv1a64(h, m, size);
             continue;
         }
         uint64_t hdr;
         memcpy(&hdr, m, 8);
-        h = fnv1a64(h, m, 8 + (size_t)hdr); /* validated at open: inside the file */
+        h = seal_fnv1a64(h, m, 8 + (size_t)hdr); /* validated at open: inside the file */
         for (size_t b = 0; b < FP_BLOCKS; b++) {
             size_t at = (size - FP_BLOCK) / (FP_BLOCKS - 1) * b;
-            h = fnv1a64(h, m + at, FP_BLOCK);
+            h = seal_fnv1a64(h, m + at, FP_BLOCK);
         }
     }
     return h;
@@ -503,7 +503,7 @@ fail:
     return NULL;
 }
 
-int st_write(const char *path, const st_write_tensor *tensors, int n,
+int seal_st_write(const char *path, const st_write_tensor *tensors, int n,
              const char *const *meta_keys, const char *const *meta_values, int n_meta) {
     if (n < 0 || n_meta < 0 || (n > 0 && !tensors) || (n_meta > 0 && (!meta_keys || !meta_values)))
         return seal_err("%s: st_write: invalid arguments", path);

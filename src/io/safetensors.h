@@ -45,19 +45,19 @@ typedef struct {
 } st_file;
 
 /* Map and validate one .safetensors file. On failure f is left empty (safe to
- * st_close) and -1 returned. */
-int st_open(st_file *f, const char *path);
-/* Free what st_open/st_parse_buffer allocated and unmap; leaves f zeroed. */
-void st_close(st_file *f);
+ * seal_st_close) and -1 returned. */
+int seal_st_open(st_file *f, const char *path);
+/* Free what seal_st_open/seal_st_parse_buffer allocated and unmap; leaves f zeroed. */
+void seal_st_close(st_file *f);
 
-/* The validation behind st_open, on a file already in memory (buf, size):
+/* The validation behind seal_st_open, on a file already in memory (buf, size):
  * tensor data then point into buf, which must outlive f; f->map stays NULL,
- * so st_close does not free buf. path is used only in messages. Exposed for
+ * so seal_st_close does not free buf. path is used only in messages. Exposed for
  * the fuzzer and for callers that hold a file in memory. */
-int st_parse_buffer(st_file *f, const char *path, const void *buf, size_t size);
+int seal_st_parse_buffer(st_file *f, const char *path, const void *buf, size_t size);
 
 /* Number of elements of a tensor (product of its shape). */
-int64_t st_numel(const st_tensor *t);
+int64_t seal_st_numel(const st_tensor *t);
 
 /* A model's weights: either DIR/model.safetensors, or the shards listed by
  * DIR/model.safetensors.index.json ("weight_map": name -> file). Names are
@@ -72,19 +72,19 @@ typedef struct {
     size_t total_bytes;  /* sum of the files' sizes */
 } st_set;
 
-/* On failure s is left empty (safe to st_close_set) and -1 returned; errors
+/* On failure s is left empty (safe to seal_st_close_set) and -1 returned; errors
  * name DIR, the index or the shard at fault. */
-int st_open_dir(st_set *s, const char *dir);
-void st_close_set(st_set *s);
+int seal_st_open_dir(st_set *s, const char *dir);
+void seal_st_close_set(st_set *s);
 /* NULL if absent (no error recorded). */
-const st_tensor *st_find(const st_set *s, const char *name);
+const st_tensor *seal_st_find(const st_set *s, const char *name);
 /* A 64-bit fingerprint of the weights: every file's size, and its bytes (files
  * up to 64 MiB) or its header and 256 evenly spaced 4 KiB blocks (larger
  * files). Any retraining changes it; for run directories to tell that the
  * model under a path changed, not a cryptographic hash. */
-uint64_t st_set_fingerprint(const st_set *s);
+uint64_t seal_st_set_fingerprint(const st_set *s);
 
-/* Writing: describe tensors, then st_write() lays them out in the given order
+/* Writing: describe tensors, then seal_st_write() lays them out in the given order
  * ("__metadata__" first when n_meta > 0, then the tensors' entries in order,
  * data back to back), pads the header with spaces so that the data section
  * starts at an 8-byte-aligned offset, writes DIR/.tmp-XXXXXX, fsyncs and
@@ -99,7 +99,7 @@ typedef struct {
     const void *data; /* nbytes = numel * dtype size */
 } st_write_tensor;
 
-int st_write(const char *path, const st_write_tensor *tensors, int n,
+int seal_st_write(const char *path, const st_write_tensor *tensors, int n,
              const char *const *meta_keys, const char *const *meta_values, int n_meta);
 
 #endif

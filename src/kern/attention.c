@@ -6,7 +6,7 @@
 #include "kern/matmul.h"
 #include "kern/ops.h"
 
-size_t attn_scratch_floats(int L, int hd) { return 10 * (size_t)L * hd + 2 * (size_t)L * L; }
+size_t seal_attn_scratch_floats(int L, int hd) { return 10 * (size_t)L * hd + 2 * (size_t)L * L; }
 
 static void gather(float *dst, const float *src, int L, int hd, int stride) { /* [L][hd] from strided rows */
     for (int t = 0; t < L; t++) memcpy(dst + (size_t)t * hd, src + (size_t)t * stride, sizeof(float) * hd);
@@ -30,7 +30,7 @@ static void causal_softmax(float *S, int L, float scale, float *lse, int lse_str
     }
 }
 
-void attn_group_forward(const attn_view *v, float *scratch) {
+void seal_attn_group_forward(const attn_view *v, float *scratch) {
     int L = v->L, hd = v->hd;
     size_t Lh = (size_t)L * hd;
     float *Kh = scratch, *Vh = Kh + Lh, *Qh = Vh + Lh, *Oh = Qh + Lh, *S = scratch + 10 * Lh;
@@ -38,14 +38,14 @@ void attn_group_forward(const attn_view *v, float *scratch) {
     gather(Vh, v->v, L, hd, v->kv_stride);
     for (int g = 0; g < v->group; g++) {
         gather(Qh, v->q + (size_t)g * hd, L, hd, v->q_stride);
-        sgemm_rm(0, 1, L, L, hd, 1.0f, Qh, hd, Kh, hd, 0.0f, S, L);   /* S = Q K^T */
+        seal_sgemm_rm(0, 1, L, L, hd, 1.0f, Qh, hd, Kh, hd, 0.0f, S, L);   /* S = Q K^T */
         causal_softmax(S, L, v->scale, v->lse + g, v->lse_stride);
-        sgemm_rm(0, 0, L, hd, L, 1.0f, S, L, Vh, hd, 0.0f, Oh, hd);   /* O = P V */
+        seal_sgemm_rm(0, 0, L, hd, L, 1.0f, S, L, Vh, hd, 0.0f, Oh, hd);   /* O = P V */
         scatter(v->out + (size_t)g * hd, v->q_stride, Oh, L, hd);
     }
 }
 
-void attn_group_backward(const attn_view *v, const float *dout, float *dq, float *dk, float *dvv, int dkv_stride,
+void seal_attn_group_backward(const attn_view *v, const float *dout, float *dq, float *dk, float *dvv, int dkv_stride,
                          float *scratch) {
     int L = v->L, hd = v->hd;
     size_t Lh = (size_t)L * hd, LL = (size_t)L * L;
@@ -60,11 +60,11 @@ void attn_group_backward(const attn_view *v, const float *dout, float *dq, float
         gather(Qh, v->q + (size_t)g * hd, L, hd, v->q_stride);
         gather(Oh, v->out + (size_t)g * hd, L, hd, v->q_stride);
         gather(dOh, dout + (size_t)g * hd, L, hd, v->q_stride);
-        sgemm_rm(0, 1, L, L, hd, 1.0f, Qh, hd, Kh, hd, 0.0f, P, L);   /* S = Q K^T */
-        sgemm_rm(0, 1, L, L, hd, 1.0f, dOh, hd, Vh, hd, 0.0f, dS, L); /* dP = dO V^T */
+        seal_sgemm_rm(0, 1, L, L, hd, 1.0f, Qh, hd, Kh, hd, 0.0f, P, L);   /* S = Q K^T */
+        seal_sgemm_rm(0, 1, L, L, hd, 1.0f, dOh, hd, Vh, hd, 0.0f, dS, L); /* dP = dO V^T */
         for (int i = 0; i < L; i++) {
             float *p = P + (size_t)i * L, *d = dS + (size_t)i * L, lse = v->lse[(size_t)i * v->lse_stride + g];
-            float D = vec_dot(dOh + (size_t)i * hd, Oh + (size_t)i * hd, hd);
+            float D = seal_vec_dot(dOh + (size_t)i * hd, Oh + (size_t)i * hd, hd);
             for (int j = 0; j <= i; j++) {
                 p[j] = expf(p[j] * v->scale - lse);
                 d[j] = p[j] * (d[j] - D) * v->scale;
@@ -72,10 +72,10 @@ void attn_group_backward(const attn_view *v, const float *dout, float *dq, float
             memset(p + i + 1, 0, sizeof(float) * (size_t)(L - i - 1));
             memset(d + i + 1, 0, sizeof(float) * (size_t)(L - i - 1));
         }
-        sgemm_rm(0, 0, L, hd, L, 1.0f, dS, L, Kh, hd, 0.0f, dQh, hd); /* dQ = dS K */
+        seal_sgemm_rm(0, 0, L, hd, L, 1.0f, dS, L, Kh, hd, 0.0f, dQh, hd); /* dQ = dS K */
         scatter(dq + (size_t)g * hd, v->q_stride, dQh, L, hd);
-        sgemm_rm(1, 0, L, hd, L, 1.0f, dS, L, Qh, hd, 1.0f, dKh, hd); /* dK += dS^T Q */
-        sgemm_rm(1, 0, L, hd, L, 1.0f, P, L, dOh, hd, 1.0f, dVh, hd); /* dV += P^T dO */
+        seal_sgemm_rm(1, 0, L, hd, L, 1.0f, dS, L, Qh, hd, 1.0f, dKh, hd); /* dK += dS^T Q */
+        seal_sgemm_rm(1, 0, L, hd, L, 1.0f, P, L, dOh, hd, 1.0f, dVh, hd); /* dV += P^T dO */
     }
     scatter(dk, dkv_stride, dKh, L, hd);
     scatter(dvv, dkv_stride, dVh, L, hd);

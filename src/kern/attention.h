@@ -6,7 +6,7 @@
  *   backward  P = exp(S - lse) recomputed, dP = dO V^T, D = rowsum(dO * O),
  *             dS = P * (dP - D) * scale, dQ = dS K, dK += dS^T Q, dV += P^T dO.
  * Strided views: head vectors are hd floats at a row stride (token-major
- * layouts [L][heads][hd]). Scratch comes from attn_scratch_floats(L, hd) per
+ * layouts [L][heads][hd]). Scratch comes from seal_attn_scratch_floats(L, hd) per
  * calling thread. Inference decode uses the per-row path in model/forward.c. */
 #ifndef SEAL_KERN_ATTENTION_H
 #define SEAL_KERN_ATTENTION_H
@@ -25,13 +25,13 @@ typedef struct {
     int lse_stride;
 } attn_view;
 
-size_t attn_scratch_floats(int L, int hd);
+size_t seal_attn_scratch_floats(int L, int hd);
 
-void attn_group_forward(const attn_view *v, float *scratch);
+void seal_attn_group_forward(const attn_view *v, float *scratch);
 
 /* dout: gradient of out (same layout as q); dq (same layout), dk/dv (KV layout
  * with dkv_stride) are overwritten with the group's gradients. */
-void attn_group_backward(const attn_view *v, const float *dout, float *dq, float *dk, float *dvv, int dkv_stride,
+void seal_attn_group_backward(const attn_view *v, const float *dout, float *dq, float *dk, float *dvv, int dkv_stride,
                          float *scratch);
 
 #endif

@@ -1,5 +1,5 @@
 /* matmul.c: splits a product into tasks for the pool and hands each to the
- * tile kernels (matmul_avx2.c). matmul_t is split the same way, with W
+ * tile kernels (matmul_avx2.c). seal_matmul_t is split the same way, with W
  * columns in place of W rows.
  *
  * A task is (a block of tokens) x (a chunk of W rows). Token blocks are sized
@@ -16,15 +16,15 @@
 #define L2_X_BUDGET (256 * 1024) /* bytes of x per token block */
 #define MAX_TOKEN_BLOCK 96
 #define TASKS_PER_THREAD 16      /* per token block, for load balance */
-#define MIN_OUTS_PER_TASK 16 /* W rows (or columns for matmul_t) */
+#define MIN_OUTS_PER_TASK 16 /* W rows (or columns for seal_matmul_t) */
 #define SERIAL_MACS (64 * 1024)  /* below this a dispatch costs more than it saves */
 
 typedef struct {
     float *y;
-    const float *x; /* x for matmul, dy for matmul_t */
+    const float *x; /* x for matmul, dy for seal_matmul_t */
     const seal_mat *w;
     const float *bias;
-    int n, outs; /* outs: W rows (matmul) or columns (matmul_t) */
+    int n, outs; /* outs: W rows (matmul) or columns (seal_matmul_t) */
     int outs_per_task, out_tasks, tokens_per_block;
 } matmul_job;
 
@@ -42,7 +42,7 @@ static void matmul_task(void *ctx, int task, int thread) {
     const matmul_job *j = ctx;
     int o0, o1, t0, t1;
     task_range(j, task, &o0, &o1, &t0, &t1);
-    matmul_block(j->y, j->x, j->w, j->bias, o0, o1, t0, t1);
+    seal_matmul_block(j->y, j->x, j->w, j->bias, o0, o1, t0, t1);
 }
 
 static void matmul_t_task(void *ctx, int task, int thread) {
@@ -50,7 +50,7 @@ static void matmul_t_task(void *ctx, int task, int thread) {
     const matmul_job *j = ctx;
     int o0, o1, t0, t1;
     task_range(j, task, &o0, &o1, &t0, &t1);
-    matmul_t_block(j->y, j->x, j->w, o0, o1, t0, t1);
+    seal_matmul_t_block(j->y, j->x, j->w, o0, o1, t0, t1);
 }
 
 static int valid_dtype(seal_dtype t) { return t == SEAL_F32 || t == SEAL_BF16 || t == SEAL_F16; }
@@ -78,7 +78,7 @@ static int plan(matmul_job *j, seal_pool **pool, int in, int align) {
     return j->out_tasks * token_blocks;
 }
 
-void matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
+void seal_matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
     if (n <= 0 || w->rows <= 0) return;
     if (!valid_dtype(w->dtype)) {
         /* The loader admits only these; poison rather than read garbage. */
@@ -90,7 +90,7 @@ void matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const 
     seal_pool_run(pool, tasks, matmul_task, &j);
 }
 
-void matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n) {
+void seal_matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n) {
     if (n <= 0 || w->cols <= 0) return;
     if (!valid_dtype(w->dtype)) {
         for (size_t i = 0; i < (size_t)n * (size_t)w->cols; i++) y[i] = NAN;

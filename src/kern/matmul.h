@@ -7,7 +7,7 @@
  * cols (never on n, on the tiling, or on the thread count), so a token gives
  * bit-identical results alone, in a batch, prefilled or decoded.
  *
- * matmul_ref() is the readable scalar oracle; matmul() is the tiled SIMD
+ * seal_matmul_ref() is the readable scalar oracle; seal_matmul() is the tiled SIMD
  * kernel run on the pool. Tests hold one against the other. */
 #ifndef SEAL_KERN_MATMUL_H
 #define SEAL_KERN_MATMUL_H
@@ -24,15 +24,15 @@ typedef struct {
 } seal_mat;
 
 /* y [n][w->rows] = x [n][w->cols] . W^T (+ bias [w->rows] if non-NULL). */
-void matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
-void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, int n);
+void seal_matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
+void seal_matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, int n);
 
 /* The transposed product, as backprop needs for dX = dY . W:
  *     y[t][c] = sum_o dy[t][o] * W[o][c]          t < n, c < cols, o < rows
  * y [n][w->cols], dy [n][w->rows]. Each element is one fma chain over o in
  * increasing order starting from 0, whatever n, tile or thread count. */
-void matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
-void matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
+void seal_matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
+void seal_matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
 
 /* The same two products through OpenBLAS sgemm, about twice as fast as the
  * kernels above on this class of machine, for training. They are NOT batch
@@ -40,21 +40,21 @@ void matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
  * bit-identical results in any batch, keeps the kernels above. Narrow weights
  * are converted to f32 a block of rows at a time into per-thread scratch;
  * the work is split across the pool, each thread calling single-threaded BLAS. */
-void matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
-void matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
+void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
+void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
 /* C [m][n] = alpha * op(A) op(B) + beta * C, row-major, single-threaded sgemm. */
-void sgemm_rm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+void seal_sgemm_rm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
               int ldb, float beta, float *c, int ldc);
 
-/* The kernels behind matmul() and matmul_t(), for the dispatcher in
- * matmul.c (not for callers): outputs [o0, o1) (W rows for matmul_block,
- * W columns for matmul_t_block) x tokens [t0, t1), over the full arrays.
+/* The kernels behind seal_matmul() and seal_matmul_t(), for the dispatcher in
+ * matmul.c (not for callers): outputs [o0, o1) (W rows for seal_matmul_block,
+ * W columns for seal_matmul_t_block) x tokens [t0, t1), over the full arrays.
  * matmul_avx2.c provides them (AVX2+FMA tiles, or scalar loops without),
  * with the summation order of each element fixed as stated above. */
-void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
                   int o0, int o1, int t0, int t1);
-void matmul_t_block(float *y, const float *dy, const seal_mat *w, int o0, int o1, int t0, int t1);
-/* matmul_t_block sums W rows in passes of this many (continuing each chain). */
+void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int o0, int o1, int t0, int t1);
+/* seal_matmul_t_block sums W rows in passes of this many (continuing each chain). */
 #define MATMUL_T_ROW_BLOCK 256
 
 /* Element (r, c) of W as f32 (for gathers such as the embedding lookup). */

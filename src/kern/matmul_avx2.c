@@ -1,5 +1,5 @@
-/* matmul_avx2.c: the register-tiled kernels behind matmul() (and, further
- * down, matmul_t()).
+/* matmul_avx2.c: the register-tiled kernels behind seal_matmul() (and, further
+ * down, seal_matmul_t()).
  *
  * A tile computes R <= 4 rows of W against T <= 3 tokens: 12 ymm accumulators,
  * 3 x vectors and one W vector, converted from bf16/f16 in register. Every
@@ -126,17 +126,17 @@ ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_
     }
 }
 
-void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
                   int r0, int r1, int t0, int t1) {
     switch (w->dtype) {
     case SEAL_F32: block_dt(SEAL_F32, y, x, w, bias, r0, r1, t0, t1); break;
     case SEAL_BF16: block_dt(SEAL_BF16, y, x, w, bias, r0, r1, t0, t1); break;
     case SEAL_F16: block_dt(SEAL_F16, y, x, w, bias, r0, r1, t0, t1); break;
-    default: break; /* matmul() rejects other dtypes before dispatch */
+    default: break; /* seal_matmul() rejects other dtypes before dispatch */
     }
 }
 
-/* matmul_t's tile: y[t][c .. c + 8V) for t < T, as V x T accumulators fed
+/* seal_matmul_t's tile: y[t][c .. c + 8V) for t < T, as V x T accumulators fed
  * by one fma per W row o in increasing order, so each element is the chain
  * fma(dy[t][o], W[o][c], .) from 0, the same in any tile. w points at W[0][c]. */
 ALWAYS_INLINE void tile_t(seal_dtype dt, int V, int T, float *y, size_t ldy, const float *dy,
@@ -172,7 +172,7 @@ ALWAYS_INLINE void tile_t(seal_dtype dt, int V, int T, float *y, size_t ldy, con
 
 #define TILE_T_CASE(V, T) case (V) * 4 + (T): tile_t(dt, V, T, yt, ldy, dyt, lddy, wc, ldw, o0, o1); break;
 
-/* One pass of matmul_t over W rows [o0, o1): 32-column panels (16 KiB of
+/* One pass of seal_matmul_t over W rows [o0, o1): 32-column panels (16 KiB of
  * bf16 at 256 rows: L1, and few pages for the TLB), the block's tokens swept
  * across each; y carries the partial sums from one pass to the next. */
 ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const seal_mat *w,
@@ -218,7 +218,7 @@ ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const se
         }
 }
 
-void matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
+void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
     switch (w->dtype) {
     case SEAL_F32: block_t_dt(SEAL_F32, y, dy, w, c0, c1, t0, t1); break;
     case SEAL_BF16: block_t_dt(SEAL_BF16, y, dy, w, c0, c1, t0, t1); break;
@@ -229,7 +229,7 @@ void matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1
 
 #else /* no AVX2+FMA: the reference loops, deterministic too */
 
-void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
                   int r0, int r1, int t0, int t1) {
     for (int t = t0; t < t1; t++) {
         const float *xt = x + (size_t)t * (size_t)w->cols;
@@ -241,7 +241,7 @@ void matmul_block(float *y, const float *x, const seal_mat *w, const float *bias
     }
 }
 
-void matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
+void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
     for (int t = t0; t < t1; t++)
         for (int c = c0; c < c1; c++) {
             float s = 0.0f;

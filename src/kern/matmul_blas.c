@@ -1,4 +1,4 @@
-/* matmul_blas.c: matmul_fast / matmul_t_fast on OpenBLAS (see matmul.h). */
+/* matmul_blas.c: seal_matmul_fast / seal_matmul_t_fast on OpenBLAS (see matmul.h). */
 #include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ enum { ROW_BLOCK = 128, MIN_ROWS_PER_TASK = 64, MIN_TOKENS = 48 };
  * worker that skipped this would start its own OpenMP team and oversubscribe). */
 static _Thread_local int blas_single;
 
-void sgemm_rm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+void seal_sgemm_rm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc) {
     if (!blas_single) {
         openblas_set_num_threads(1);
@@ -90,7 +90,7 @@ static void fwd_task(void *ctx, int task, int thread) {
     for (int b0 = r0; b0 < r1; b0 += block) {
         int b1 = b0 + block < r1 ? b0 + block : r1, ld;
         const float *wb = rows_f32(j->w, b0, b1, 0, j->w->cols, &ld);
-        sgemm_rm(0, 1, j->n, b1 - b0, j->w->cols, 1.0f, j->x, j->w->cols, wb, ld, 0.0f, j->y + b0, j->w->rows);
+        seal_sgemm_rm(0, 1, j->n, b1 - b0, j->w->cols, 1.0f, j->x, j->w->cols, wb, ld, 0.0f, j->y + b0, j->w->rows);
         if (j->bias)
             for (int t = 0; t < j->n; t++)
                 for (int o = b0; o < b1; o++) j->y[(size_t)t * j->w->rows + o] += j->bias[o];
@@ -106,7 +106,7 @@ static void back_task(void *ctx, int task, int thread) {
     for (int b0 = 0; b0 < j->w->rows; b0 += block) {
         int b1 = b0 + block < j->w->rows ? b0 + block : j->w->rows, ld;
         const float *wb = rows_f32(j->w, b0, b1, c0, c1, &ld);
-        sgemm_rm(0, 0, j->n, c1 - c0, b1 - b0, 1.0f, j->x + b0, j->w->rows, wb, ld, b0 ? 1.0f : 0.0f, j->y + c0,
+        seal_sgemm_rm(0, 0, j->n, c1 - c0, b1 - b0, 1.0f, j->x + b0, j->w->rows, wb, ld, b0 ? 1.0f : 0.0f, j->y + c0,
                  j->w->cols);
     }
 }
@@ -118,15 +118,15 @@ static int split(seal_pool *pool, int outs, int *per_task) {
     return (outs + *per_task - 1) / *per_task;
 }
 
-void matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
-    if (n < MIN_TOKENS) { matmul(pool, y, x, w, bias, n); return; }
+void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
+    if (n < MIN_TOKENS) { seal_matmul(pool, y, x, w, bias, n); return; }
     blas_job j = {y, x, w, bias, n, 0, w->rows};
     int tasks = split(pool, w->rows, &j.per_task);
     seal_pool_run(pool, tasks, fwd_task, &j);
 }
 
-void matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n) {
-    if (n < MIN_TOKENS) { matmul_t(pool, y, dy, w, n); return; }
+void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n) {
+    if (n < MIN_TOKENS) { seal_matmul_t(pool, y, dy, w, n); return; }
     blas_job j = {y, dy, w, NULL, n, 0, w->cols};
     int tasks = split(pool, w->cols, &j.per_task);
     seal_pool_run(pool, tasks, back_task, &j);

@@ -1,4 +1,4 @@
-/* matmul_ref.c: the scalar oracle for matmul(), and element/row access to a
+/* seal_matmul_ref.c: the scalar oracle for seal_matmul(), and element/row access to a
  * weight matrix in its file dtype. Plain loops, written to be obviously right. */
 #include "kern/matmul.h"
 
@@ -23,7 +23,7 @@ void seal_mat_row(const seal_mat *w, int r, float *dst) {
 }
 
 /* y [n][rows] = x [n][cols] . W^T + bias, summing each dot product in k order. */
-void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, int n) {
+void seal_matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, int n) {
     for (int t = 0; t < n; t++) {
         const float *xt = x + (size_t)t * (size_t)w->cols;
         for (int o = 0; o < w->rows; o++) {
@@ -35,7 +35,7 @@ void matmul_ref(float *y, const float *x, const seal_mat *w, const float *bias, 
 }
 
 /* y [n][cols] = dy [n][rows] . W, summing over o in increasing order. */
-void matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n) {
+void seal_matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n) {
     for (int t = 0; t < n; t++)
         for (int c = 0; c < w->cols; c++) {
             float s = 0.0f;

@@ -9,7 +9,7 @@
 #define HAVE_AVX2 1
 #endif
 
-float vec_dot(const float *a, const float *b, int n) {
+float seal_vec_dot(const float *a, const float *b, int n) {
     int i = 0;
 #ifdef HAVE_AVX2
     __m256 acc = _mm256_setzero_ps();
@@ -28,7 +28,7 @@ float vec_dot(const float *a, const float *b, int n) {
     return sum;
 }
 
-void vec_axpy(float *y, float a, const float *x, int n) {
+void seal_vec_axpy(float *y, float a, const float *x, int n) {
     int i = 0;
 #ifdef HAVE_AVX2
     __m256 va = _mm256_set1_ps(a);
@@ -37,16 +37,16 @@ void vec_axpy(float *y, float a, const float *x, int n) {
     for (; i < n; i++) y[i] = fmaf(a, x[i], y[i]);
 }
 
-void rmsnorm_forward(float *out, const float *x, const float *w, int n, int d, float eps) {
+void seal_rmsnorm_forward(float *out, const float *x, const float *w, int n, int d, float eps) {
     for (int t = 0; t < n; t++) {
         const float *xr = x + (long)t * d;
         float *o = out + (long)t * d, r;
-        rmsnorm_rstd(&r, xr, 1, d, eps);
+        seal_rmsnorm_rstd(&r, xr, 1, d, eps);
         for (int i = 0; i < d; i++) o[i] = xr[i] * r * w[i];
     }
 }
 
-void rmsnorm_rstd(float *rstd, const float *x, int n, int d, float eps) {
+void seal_rmsnorm_rstd(float *rstd, const float *x, int n, int d, float eps) {
     for (int t = 0; t < n; t++) {
         const float *xr = x + (long)t * d;
         double ss = 0.0;
@@ -57,7 +57,7 @@ void rmsnorm_rstd(float *rstd, const float *x, int n, int d, float eps) {
 
 /* y = x*r*w with r = (mean(x^2)+eps)^-1/2:
  * dx = r*(w*dy) - x * r^3/d * sum(w*dy*x),  dw = sum_t dy*x*r. */
-void rmsnorm_backward(float *dx, float *dw, const float *dy, const float *x, const float *w, const float *rstd, int n, int d) {
+void seal_rmsnorm_backward(float *dx, float *dw, const float *dy, const float *x, const float *w, const float *rstd, int n, int d) {
     for (int t = 0; t < n; t++) {
         const float *xr = x + (long)t * d, *g = dy + (long)t * d;
         float *o = dx + (long)t * d, r = rstd[t];
@@ -70,7 +70,7 @@ void rmsnorm_backward(float *dx, float *dw, const float *dy, const float *x, con
     }
 }
 
-void rope_angles(float *c, float *s, const double *inv_freq, int half, int pos) {
+void seal_rope_angles(float *c, float *s, const double *inv_freq, int half, int pos) {
     for (int i = 0; i < half; i++) {
         double a = pos * inv_freq[i];
         c[i] = (float)cos(a);
@@ -78,7 +78,7 @@ void rope_angles(float *c, float *s, const double *inv_freq, int half, int pos) 
     }
 }
 
-void rope_rotate(float *x, const float *c, const float *s, int hd) {
+void seal_rope_rotate(float *x, const float *c, const float *s, int hd) {
     int half = hd / 2;
     for (int i = 0; i < half; i++) {
         float x1 = x[i], x2 = x[i + half];
@@ -87,7 +87,7 @@ void rope_rotate(float *x, const float *c, const float *s, int hd) {
     }
 }
 
-void rope_rotate_back(float *x, const float *c, const float *s, int hd) {
+void seal_rope_rotate_back(float *x, const float *c, const float *s, int hd) {
     int half = hd / 2;
     for (int i = 0; i < half; i++) {
         float x1 = x[i], x2 = x[i + half];
@@ -97,9 +97,9 @@ void rope_rotate_back(float *x, const float *c, const float *s, int hd) {
 }
 
 /* The SIMD loops below compute exactly these expressions lane by lane. */
-static inline float sigmoid_ref(float g) { return 1.0f / (1.0f + exp_ref(-g)); }
+static inline float sigmoid_ref(float g) { return 1.0f / (1.0f + seal_exp_ref(-g)); }
 
-void swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u, int n) {
+void seal_swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u, int n) {
     int i = 0;
 #ifdef VEXP_AVX2
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
@@ -118,7 +118,7 @@ void swiglu_backward(float *dg, float *du, const float *dh, const float *g, cons
     }
 }
 
-void swiglu_forward(float *gate, const float *up, int n) {
+void seal_swiglu_forward(float *gate, const float *up, int n) {
     int i = 0;
 #ifdef VEXP_AVX2
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
@@ -130,7 +130,7 @@ void swiglu_forward(float *gate, const float *up, int n) {
 #endif
     for (; i < n; i++) {
         float g = gate[i];
-        gate[i] = g / (1.0f + exp_ref(-g)) * up[i];
+        gate[i] = g / (1.0f + seal_exp_ref(-g)) * up[i];
     }
 }
 
@@ -144,27 +144,27 @@ static void swiglu_fwd_task(void *ctx, int task, int thread) {
     const swiglu_job *j = ctx;
     size_t lo = (size_t)task * SWIGLU_CHUNK, hi = lo + SWIGLU_CHUNK < j->n ? lo + SWIGLU_CHUNK : j->n;
     if (j->h != j->gate) memcpy(j->h + lo, j->gate + lo, sizeof(float) * (hi - lo));
-    swiglu_forward(j->h + lo, j->up + lo, (int)(hi - lo));
+    seal_swiglu_forward(j->h + lo, j->up + lo, (int)(hi - lo));
 }
 
 static void swiglu_bwd_task(void *ctx, int task, int thread) {
     (void)thread;
     const swiglu_job *j = ctx;
     size_t lo = (size_t)task * SWIGLU_CHUNK, hi = lo + SWIGLU_CHUNK < j->n ? lo + SWIGLU_CHUNK : j->n;
-    swiglu_backward(j->dg + lo, j->du + lo, j->dh + lo, j->gate + lo, j->up + lo, (int)(hi - lo));
+    seal_swiglu_backward(j->dg + lo, j->du + lo, j->dh + lo, j->gate + lo, j->up + lo, (int)(hi - lo));
 }
 
-void swiglu_forward_pool(seal_pool *pool, float *h, const float *gate, const float *up, size_t n) {
+void seal_swiglu_forward_pool(seal_pool *pool, float *h, const float *gate, const float *up, size_t n) {
     swiglu_job j = {.h = h, .gate = gate, .up = up, .n = n};
     seal_pool_run(pool, (int)((n + SWIGLU_CHUNK - 1) / SWIGLU_CHUNK), swiglu_fwd_task, &j);
 }
 
-void swiglu_backward_pool(seal_pool *pool, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n) {
+void seal_swiglu_backward_pool(seal_pool *pool, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n) {
     swiglu_job j = {.dg = dg, .du = du, .dh = dh, .gate = g, .up = u, .n = n};
     seal_pool_run(pool, (int)((n + SWIGLU_CHUNK - 1) / SWIGLU_CHUNK), swiglu_bwd_task, &j);
 }
 
-double log_softmax_at(const float *logits, int n, int target) {
+double seal_log_softmax_at(const float *logits, int n, int target) {
     float mx = logits[0];
     for (int i = 1; i < n; i++) mx = logits[i] > mx ? logits[i] : mx;
     double sum = 0.0;
@@ -178,7 +178,7 @@ int seal_first_nonfinite(const float *x, int n) {
     return -1;
 }
 
-int argmax(const float *x, int n) {
+int seal_argmax(const float *x, int n) {
     int best = 0;
     for (int i = 1; i < n; i++)
         if (x[i] > x[best]) best = i;

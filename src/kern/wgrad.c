@@ -17,18 +17,18 @@ static void wgrad_task(void *ctx, int task, int thread) {
     (void)thread;
     wgrad_job *j = ctx;
     int r0 = task * j->per_task, r1 = r0 + j->per_task < j->rows ? r0 + j->per_task : j->rows;
-    sgemm_rm(1, 0, r1 - r0, j->cols, j->n, j->scale, j->dy + r0, j->rows, j->x, j->cols, 1.0f,
+    seal_sgemm_rm(1, 0, r1 - r0, j->cols, j->n, j->scale, j->dy + r0, j->rows, j->x, j->cols, 1.0f,
              j->dW + (size_t)r0 * j->cols, j->cols);
 }
 
-void wgrad(seal_pool *pool, float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {
+void seal_wgrad(seal_pool *pool, float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {
     if (n <= 0 || rows <= 0 || cols <= 0) return;
     int threads = pool ? seal_pool_threads(pool) : 1, tasks = rows >= 32 * threads ? threads : 1;
     wgrad_job j = {dW, dy, x, n, rows, cols, (rows + tasks - 1) / tasks, scale};
     seal_pool_run(pool, (rows + j.per_task - 1) / j.per_task, wgrad_task, &j);
 }
 
-void wgrad_ref(float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {
+void seal_wgrad_ref(float *dW, const float *dy, const float *x, int n, int rows, int cols, float scale) {
     for (int o = 0; o < rows; o++)
         for (int c = 0; c < cols; c++) {
             double acc = 0.0;
@@ -37,7 +37,7 @@ void wgrad_ref(float *dW, const float *dy, const float *x, int n, int rows, int 
         }
 }
 
-void bias_grad(float *db, const float *dy, int n, int rows) {
+void seal_bias_grad(float *db, const float *dy, int n, int rows) {
     for (int t = 0; t < n; t++)
         for (int o = 0; o < rows; o++) db[o] += dy[(size_t)t * rows + o];
 }

@@ -9,9 +9,9 @@
 
 static const char *module_names[MOD_COUNT] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 
-const char *adapter_module_name(int mod) { return mod >= 0 && mod < MOD_COUNT ? module_names[mod] : "?"; }
+const char *seal_adapter_module_name(int mod) { return mod >= 0 && mod < MOD_COUNT ? module_names[mod] : "?"; }
 
-int adapter_parse_targets(const char *list, unsigned *mask) {
+int seal_adapter_parse_targets(const char *list, unsigned *mask) {
     *mask = 0;
     if (!strcmp(list, "all") || !strcmp(list, "all-linear")) { *mask = (1u << MOD_COUNT) - 1; return 0; }
     const char *p = list;
@@ -29,7 +29,7 @@ int adapter_parse_targets(const char *list, unsigned *mask) {
     return 0;
 }
 
-void adapter_module_shape(const seal_config *c, int mod, int *in, int *out) {
+void seal_adapter_module_shape(const seal_config *c, int mod, int *in, int *out) {
     int q = c->n_heads * c->head_dim, kv = c->n_kv_heads * c->head_dim;
     switch (mod) {
     case MOD_Q: *in = c->hidden; *out = q; break;
@@ -40,7 +40,7 @@ void adapter_module_shape(const seal_config *c, int mod, int *in, int *out) {
     }
 }
 
-int adapter_init(seal_adapter *a, const seal_config *c, int rank, float alpha, int use_rslora, float dropout,
+int seal_adapter_init(seal_adapter *a, const seal_config *c, int rank, float alpha, int use_rslora, float dropout,
                  unsigned targets, unsigned long long seed) {
     memset(a, 0, sizeof *a);
     if (rank <= 0) return seal_err("LoRA rank must be positive (got %d)", rank);
@@ -59,31 +59,31 @@ int adapter_init(seal_adapter *a, const seal_config *c, int rank, float alpha, i
     for (int m = 0; m < MOD_COUNT; m++)
         if (targets >> m & 1) {
             int in, out;
-            adapter_module_shape(c, m, &in, &out);
+            seal_adapter_module_shape(c, m, &in, &out);
             total += (size_t)rank * (in + out) * c->n_layers;
         }
     a->store = seal_aligned_alloc(sizeof(float) * (total ? total : 1));
     a->n_params = total;
     seal_rng rng;
-    rng_seed(&rng, seed);
+    seal_rng_seed(&rng, seed);
     float *p = a->store;
     for (int l = 0; l < c->n_layers; l++)
         for (int m = 0; m < MOD_COUNT; m++) {
             if (!(targets >> m & 1)) continue;
             lora_pair *pr = adapter_pair_mut(a, l, m);
-            adapter_module_shape(c, m, &pr->in, &pr->out);
+            seal_adapter_module_shape(c, m, &pr->in, &pr->out);
             pr->A = p;
             p += (size_t)rank * pr->in;
             pr->B = p;
             p += (size_t)pr->out * rank;
             float bound = 1.0f / sqrtf((float)pr->in);
-            for (size_t i = 0; i < (size_t)rank * pr->in; i++) pr->A[i] = (2.0f * rng_float(&rng) - 1.0f) * bound;
+            for (size_t i = 0; i < (size_t)rank * pr->in; i++) pr->A[i] = (2.0f * seal_rng_float(&rng) - 1.0f) * bound;
             memset(pr->B, 0, sizeof(float) * (size_t)pr->out * rank);
         }
     return 0;
 }
 
-void adapter_free(seal_adapter *a) {
+void seal_adapter_free(seal_adapter *a) {
     free(a->pairs);
     free(a->store);
     memset(a, 0, sizeof *a);

@@ -13,12 +13,12 @@
 enum { MOD_Q, MOD_K, MOD_V, MOD_O, MOD_GATE, MOD_UP, MOD_DOWN, MOD_COUNT };
 
 /* PEFT's module names: "q_proj", ..., "down_proj". */
-const char *adapter_module_name(int mod);
+const char *seal_adapter_module_name(int mod);
 /* Bitmask of modules from "q_proj,v_proj" (or "all" = all seven); -1 + seal_err
  * naming an unknown module. */
-int adapter_parse_targets(const char *list, unsigned *mask);
+int seal_adapter_parse_targets(const char *list, unsigned *mask);
 /* in/out sizes of module mod for this config. */
-void adapter_module_shape(const seal_config *cfg, int mod, int *in, int *out);
+void seal_adapter_module_shape(const seal_config *cfg, int mod, int *in, int *out);
 
 typedef struct {
     float *A, *B; /* A [r][in], B [out][r]; NULL when the module is not targeted */
@@ -38,9 +38,9 @@ typedef struct {
 
 /* Allocate an adapter for cfg with B = 0 and A drawn as PEFT does
  * (kaiming_uniform with a = sqrt(5): U(-1/sqrt(in), 1/sqrt(in))) from seed. */
-int adapter_init(seal_adapter *a, const seal_config *cfg, int rank, float alpha, int use_rslora, float dropout,
+int seal_adapter_init(seal_adapter *a, const seal_config *cfg, int rank, float alpha, int use_rslora, float dropout,
                  unsigned targets, unsigned long long seed);
-void adapter_free(seal_adapter *a);
+void seal_adapter_free(seal_adapter *a);
 static inline const lora_pair *adapter_pair(const seal_adapter *a, int layer, int mod) {
     return &a->pairs[layer * MOD_COUNT + mod];
 }

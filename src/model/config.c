@@ -179,7 +179,7 @@ done:
     return rc;
 }
 
-int config_parse(seal_config *c, const char *text, const char *path) {
+int seal_config_parse(seal_config *c, const char *text, const char *path) {
     json_error_t jerr;
     json_t *root = json_loads(text, 0, &jerr);
     if (!root) return seal_err("%s: not valid JSON: line %d column %d: %s", path, jerr.line, jerr.column, jerr.text);
@@ -188,7 +188,7 @@ int config_parse(seal_config *c, const char *text, const char *path) {
     return rc;
 }
 
-int config_load(seal_config *c, const char *dir) {
+int seal_config_load(seal_config *c, const char *dir) {
     if (!seal_is_dir(dir)) return seal_err("%s: no such model directory", dir);
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
@@ -200,7 +200,7 @@ int config_load(seal_config *c, const char *dir) {
     return rc;
 }
 
-void config_rope_inv_freq(const seal_config *c, double *inv_freq) {
+void seal_config_rope_inv_freq(const seal_config *c, double *inv_freq) {
     int half = c->head_dim / 2;
     for (int i = 0; i < half; i++) {
         double f = 1.0 / pow(c->rope_theta, (2.0 * i) / c->head_dim);
@@ -231,7 +231,7 @@ static void set_token_ids(json_t *o, const seal_config *c) {
     }
 }
 
-int config_save(const seal_config *c, const char *dir) {
+int seal_config_save(const seal_config *c, const char *dir) {
     json_t *o = json_object();
     json_object_set_new(o, "architectures", json_pack("[s]", c->arch_name));
     json_object_set_new(o, "model_type", json_string(c->model_type));
@@ -270,7 +270,7 @@ int config_save(const seal_config *c, const char *dir) {
     return rc;
 }
 
-int config_load_generation(seal_config *c, const char *dir, seal_gen_defaults *d) {
+int seal_config_load_generation(seal_config *c, const char *dir, seal_gen_defaults *d) {
     char *path = seal_path_join(dir, "generation_config.json");
     if (!seal_is_file(path)) { free(path); return 0; }
     json_t *root = seal_json_load_file(path, 0);
@@ -299,7 +299,7 @@ int config_load_generation(seal_config *c, const char *dir, seal_gen_defaults *d
     return rc;
 }
 
-int config_save_generation(const seal_config *c, const char *dir) {
+int seal_config_save_generation(const seal_config *c, const char *dir) {
     json_t *o = json_object();
     set_token_ids(o, c);
     json_object_set_new(o, "transformers_version", json_string("4.52.4"));

@@ -32,9 +32,9 @@ typedef struct {
 } seal_config;
 
 /* Parse DIR/config.json into cfg. -1 with a message naming the file and field. */
-int config_load(seal_config *cfg, const char *dir);
+int seal_config_load(seal_config *cfg, const char *dir);
 /* Parse a config.json given as text (path used in messages only). */
-int config_parse(seal_config *cfg, const char *json_text, const char *path);
+int seal_config_parse(seal_config *cfg, const char *json_text, const char *path);
 
 /* DIR/generation_config.json, when present: its eos_token_id(s) are added to
  * cfg->eos_ids, and its sampling defaults returned (fields absent stay as
@@ -46,15 +46,15 @@ typedef struct {
     int top_k;
     int max_new_tokens;
 } seal_gen_defaults;
-int config_load_generation(seal_config *cfg, const char *dir, seal_gen_defaults *defaults);
+int seal_config_load_generation(seal_config *cfg, const char *dir, seal_gen_defaults *defaults);
 
 /* Write DIR/generation_config.json with cfg's bos/eos ids (no sampling defaults). */
-int config_save_generation(const seal_config *cfg, const char *dir);
+int seal_config_save_generation(const seal_config *cfg, const char *dir);
 
 /* Write cfg as DIR/config.json in Hugging Face's layout (atomically). */
-int config_save(const seal_config *cfg, const char *dir);
+int seal_config_save(const seal_config *cfg, const char *dir);
 
 /* inv_freq[i] for i < head_dim/2, including llama3 scaling, in double. */
-void config_rope_inv_freq(const seal_config *cfg, double *inv_freq);
+void seal_config_rope_inv_freq(const seal_config *cfg, double *inv_freq);
 
 #endif

@@ -10,25 +10,25 @@
 #include "util/err.h"
 #include "util/rng.h"
 
-size_t kv_bytes(const seal_config *c, int n_seq, int max_len) {
+size_t seal_kv_bytes(const seal_config *c, int n_seq, int max_len) {
     return 2 * (size_t)c->n_layers * n_seq * max_len * c->n_kv_heads * c->head_dim * sizeof(float);
 }
 
-int kv_init(seal_kvcache *kv, const seal_config *c, int n_seq, int max_len) {
+int seal_kv_init(seal_kvcache *kv, const seal_config *c, int n_seq, int max_len) {
     memset(kv, 0, sizeof *kv);
     if (n_seq <= 0 || max_len <= 0) return seal_err("kv cache: need n_seq > 0 and max_len > 0");
     kv->n_layers = c->n_layers;
     kv->n_seq = n_seq;
     kv->max_len = max_len;
     kv->kv_dim = c->n_kv_heads * c->head_dim;
-    size_t half = kv_bytes(c, n_seq, max_len) / 2;
+    size_t half = seal_kv_bytes(c, n_seq, max_len) / 2;
     kv->k = seal_aligned_alloc(half);
     kv->v = seal_aligned_alloc(half);
     kv->len = seal_calloc((size_t)n_seq, sizeof(int));
     return 0;
 }
 
-void kv_free(seal_kvcache *kv) {
+void seal_kv_free(seal_kvcache *kv) {
     free(kv->k);
     free(kv->v);
     free(kv->len);
@@ -39,7 +39,7 @@ static float *kv_row(const seal_kvcache *kv, float *base, int layer, int seq, in
     return base + (((size_t)layer * kv->n_seq + seq) * kv->max_len + pos) * kv->kv_dim;
 }
 
-void kv_copy_seq(seal_kvcache *kv, int dst, int src, int n) {
+void seal_kv_copy_seq(seal_kvcache *kv, int dst, int src, int n) {
     for (int l = 0; l < kv->n_layers; l++) {
         size_t bytes = (size_t)n * kv->kv_dim * sizeof(float);
         memcpy(kv_row(kv, kv->k, l, dst, 0), kv_row(kv, kv->k, l, src, 0), bytes);
@@ -48,13 +48,13 @@ void kv_copy_seq(seal_kvcache *kv, int dst, int src, int n) {
     kv->len[dst] = n;
 }
 
-size_t fwd_bytes(const seal_config *c, int cap, int max_len, int n_threads) {
+size_t seal_fwd_bytes(const seal_config *c, int cap, int max_len, int n_threads) {
     size_t q = (size_t)c->n_heads * c->head_dim, kvd = (size_t)c->n_kv_heads * c->head_dim;
     size_t per_tok = 2 * (size_t)c->hidden + 2 * q + 2 * kvd + 2 * (size_t)c->ffn + (size_t)c->head_dim;
     return ((size_t)cap * per_tok + (size_t)n_threads * max_len) * sizeof(float);
 }
 
-int fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max_len) {
+int seal_fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max_len) {
     memset(f, 0, sizeof *f);
     const seal_config *c = &m->cfg;
     if (cap <= 0 || max_len <= 0) return seal_err("forward: need cap > 0 and max_len > 0");
@@ -77,11 +77,11 @@ int fwd_init(seal_fwd *f, const seal_model *m, seal_pool *pool, int cap, int max
     f->scores_len = max_len;
     f->scores = seal_aligned_alloc(sizeof(float) * threads * max_len);
     f->inv_freq = seal_malloc(sizeof(double) * half);
-    config_rope_inv_freq(c, f->inv_freq);
+    seal_config_rope_inv_freq(c, f->inv_freq);
     return 0;
 }
 
-void fwd_free(seal_fwd *f) {
+void seal_fwd_free(seal_fwd *f) {
     free(f->x); free(f->xn); free(f->q); free(f->att); free(f->k); free(f->v);
     free(f->gate); free(f->up); free(f->rope_cos); free(f->rope_sin); free(f->scores); free(f->inv_freq);
     free(f->lora_u); free(f->lora_y); free(f->lora_x);
@@ -94,7 +94,7 @@ static int max_module_out(const seal_config *c) {
     return m > q ? m : q;
 }
 
-void fwd_set_adapter(seal_fwd *f, const seal_adapter *a) {
+void seal_fwd_set_adapter(seal_fwd *f, const seal_adapter *a) {
     free(f->lora_u);
     free(f->lora_y);
     free(f->lora_x);
@@ -106,7 +106,7 @@ void fwd_set_adapter(seal_fwd *f, const seal_adapter *a) {
     if (a->dropout > 0) f->lora_x = seal_aligned_alloc(sizeof(float) * (size_t)f->cap * max_module_out(&f->m->cfg));
 }
 
-float lora_dropout_keep(unsigned long long seed, int l, int mod, int t, int c, float p) {
+float seal_lora_dropout_keep(unsigned long long seed, int l, int mod, int t, int c, float p) {
     uint64_t z = seal_mix64(seed ^ ((uint64_t)(l * MOD_COUNT + mod) << 48) ^ ((uint64_t)t << 24) ^ (uint64_t)c);
     return (double)(z >> 11) * (1.0 / 9007199254740992.0) < p ? 0.0f : 1.0f / (1.0f - p);
 }
@@ -116,7 +116,7 @@ static float *save_alloc(fwd_save *s, size_t floats) {
     return seal_aligned_alloc(sizeof(float) * (floats ? floats : 1));
 }
 
-void fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int cap, int recompute, int max_len,
+void seal_fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int cap, int recompute, int max_len,
                    int n_threads) {
     memset(s, 0, sizeof *s);
     s->cap = cap;
@@ -139,11 +139,11 @@ void fwd_save_init(fwd_save *s, const seal_config *c, const seal_adapter *a, int
         if (a && (a->targets >> m & 1)) s->lora_u[m] = save_alloc(s, L * T * a->rank);
     s->x_final = save_alloc(s, T * H);
     s->rstd_final = save_alloc(s, T);
-    s->attn_scratch_per_thread = attn_scratch_floats(max_len, c->head_dim);
+    s->attn_scratch_per_thread = seal_attn_scratch_floats(max_len, c->head_dim);
     s->attn_scratch = save_alloc(s, s->attn_scratch_per_thread * (size_t)(n_threads > 0 ? n_threads : 1));
 }
 
-void fwd_save_free(fwd_save *s) {
+void seal_fwd_save_free(fwd_save *s) {
     free(s->x_in); free(s->rstd1); free(s->rstd2); free(s->xn1); free(s->xn2); free(s->q); free(s->att);
     free(s->lse); free(s->x_mid); free(s->gate); free(s->up); free(s->x_final); free(s->rstd_final);
     free(s->attn_scratch);
@@ -178,7 +178,7 @@ static void attn_task(void *ctx, int task, int thread) {
         float *out = J->f->att + ((size_t)t * c->n_heads + h) * hd;
         float mx = -INFINITY;
         for (int j = 0; j < npos; j++) {
-            scores[j] = vec_dot(q, k0 + j * stride, hd) * scale;
+            scores[j] = seal_vec_dot(q, k0 + j * stride, hd) * scale;
             mx = scores[j] > mx ? scores[j] : mx;
         }
         float sum = 0.0f;
@@ -186,7 +186,7 @@ static void attn_task(void *ctx, int task, int thread) {
         float inv = 1.0f / sum;
         if (J->lse) J->lse[(size_t)t * c->n_heads + h] = mx + logf(sum);
         memset(out, 0, sizeof(float) * hd);
-        for (int j = 0; j < npos; j++) vec_axpy(out, scores[j] * inv, v0 + j * stride, hd);
+        for (int j = 0; j < npos; j++) seal_vec_axpy(out, scores[j] * inv, v0 + j * stride, hd);
     }
 }
 
@@ -199,7 +199,7 @@ typedef struct {
     float *q, *att, *lse;
 } attn_seq_job;
 
-attn_view attn_view_for(const seal_fwd *f, const fwd_train *tr, const seal_kvcache *kv, int layer, int s, int kvh,
+attn_view seal_attn_view_for(const seal_fwd *f, const fwd_train *tr, const seal_kvcache *kv, int layer, int s, int kvh,
                         float *q, float *att, float *lse) {
     const seal_config *c = &f->m->cfg;
     int hd = c->head_dim, group = c->n_heads / c->n_kv_heads;
@@ -215,9 +215,9 @@ attn_view attn_view_for(const seal_fwd *f, const fwd_train *tr, const seal_kvcac
 static void attn_seq_task(void *ctx, int task, int thread) {
     attn_seq_job *J = ctx;
     int nkv = J->f->m->cfg.n_kv_heads;
-    attn_view v = attn_view_for(J->f, J->tr, J->kv, J->layer, task / nkv, task % nkv, J->q, J->att, J->lse);
+    attn_view v = seal_attn_view_for(J->f, J->tr, J->kv, J->layer, task / nkv, task % nkv, J->q, J->att, J->lse);
     const fwd_save *s = J->tr->save;
-    attn_group_forward(&v, s->attn_scratch + (size_t)thread * s->attn_scratch_per_thread);
+    seal_attn_group_forward(&v, s->attn_scratch + (size_t)thread * s->attn_scratch_per_thread);
 }
 
 /* ---- one decoder layer ---- */
@@ -239,7 +239,7 @@ static void store_kv(seal_fwd *f, seal_kvcache *kv, int layer, int n, const int 
 static void linear(seal_fwd *f, const fwd_train *tr, int l, int mod, float *y, const float *x, const seal_mat *w,
                    const float *b, int n, float *u_save) {
     /* training takes the faster BLAS path; inference keeps the batch-invariant kernel */
-    void (*mm)(seal_pool *, float *, const float *, const seal_mat *, const float *, int) = tr ? matmul_fast : matmul;
+    void (*mm)(seal_pool *, float *, const float *, const seal_mat *, const float *, int) = tr ? seal_matmul_fast : seal_matmul;
     mm(f->pool, y, x, w, b, n);
     if (!f->adapter) return;
     const lora_pair *p = adapter_pair(f->adapter, l, mod);
@@ -251,12 +251,12 @@ static void linear(seal_fwd *f, const fwd_train *tr, int l, int mod, float *y, c
         for (int t = 0; t < n; t++)
             for (int c = 0; c < p->in; c++)
                 f->lora_x[(size_t)t * p->in + c] = x[(size_t)t * p->in + c] *
-                    lora_dropout_keep(tr->dropout_seed, l, mod, t, c, f->adapter->dropout);
+                    seal_lora_dropout_keep(tr->dropout_seed, l, mod, t, c, f->adapter->dropout);
         x = f->lora_x;
     }
     mm(f->pool, u, x, &A, NULL, n);
     mm(f->pool, f->lora_y, u, &B, NULL, n);
-    vec_axpy(y, f->adapter->scale, f->lora_y, n * p->out);
+    seal_vec_axpy(y, f->adapter->scale, f->lora_y, n * p->out);
 }
 
 /* Pointers to layer l's saved activations, or scratch when not saving. */
@@ -287,11 +287,11 @@ static layer_bufs bufs_for(seal_fwd *f, const fwd_train *tr, int l) {
 }
 
 static void rmsnorm_saving(float *out, float *rstd_save, const float *x, const float *w, int n, int d, float eps) {
-    rmsnorm_forward(out, x, w, n, d, eps);
-    if (rstd_save) rmsnorm_rstd(rstd_save, x, n, d, eps);
+    seal_rmsnorm_forward(out, x, w, n, d, eps);
+    if (rstd_save) seal_rmsnorm_rstd(rstd_save, x, n, d, eps);
 }
 
-void fwd_layer(seal_fwd *f, const fwd_train *tr, seal_kvcache *kv, int l, int n, const int *seq, const int *pos) {
+void seal_fwd_layer(seal_fwd *f, const fwd_train *tr, seal_kvcache *kv, int l, int n, const int *seq, const int *pos) {
     const seal_config *c = &f->m->cfg;
     const seal_layer *ly = &f->m->layers[l];
     int hd = c->head_dim, half = hd / 2;
@@ -305,8 +305,8 @@ void fwd_layer(seal_fwd *f, const fwd_train *tr, seal_kvcache *kv, int l, int n,
     linear(f, tr, l, MOD_V, f->v, b.xn1, &ly->v, ly->v_bias, n, b.u[MOD_V]);
     for (int t = 0; t < n; t++) {
         const float *cs = f->rope_cos + (size_t)t * half, *sn = f->rope_sin + (size_t)t * half;
-        for (int h = 0; h < c->n_heads; h++) rope_rotate(b.q + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
-        for (int h = 0; h < c->n_kv_heads; h++) rope_rotate(f->k + ((size_t)t * c->n_kv_heads + h) * hd, cs, sn, hd);
+        for (int h = 0; h < c->n_heads; h++) seal_rope_rotate(b.q + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
+        for (int h = 0; h < c->n_kv_heads; h++) seal_rope_rotate(f->k + ((size_t)t * c->n_kv_heads + h) * hd, cs, sn, hd);
     }
     store_kv(f, kv, l, n, seq, pos);
     float *q_keep = f->q, *att_keep = f->att;
@@ -327,12 +327,12 @@ void fwd_layer(seal_fwd *f, const fwd_train *tr, seal_kvcache *kv, int l, int n,
     linear(f, tr, l, MOD_GATE, b.gate, b.xn2, &ly->gate, ly->gate_bias, n, b.u[MOD_GATE]);
     linear(f, tr, l, MOD_UP, b.up, b.xn2, &ly->up, ly->up_bias, n, b.u[MOD_UP]);
     float *h = f->gate; /* silu(gate)*up; the saved pre-activations stay intact */
-    swiglu_forward_pool(f->pool, h, b.gate, b.up, (size_t)n * c->ffn);
+    seal_swiglu_forward_pool(f->pool, h, b.gate, b.up, (size_t)n * c->ffn);
     linear(f, tr, l, MOD_DOWN, f->xn, h, &ly->down, ly->down_bias, n, b.u[MOD_DOWN]);
     add_rows(f->x, f->xn, (size_t)n * c->hidden);
 }
 
-int fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos) {
+int seal_fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos) {
     const seal_config *c = &f->m->cfg;
     if (n <= 0 || n > f->cap) return seal_err("forward: batch of %d tokens (capacity %d)", n, f->cap);
     int half = c->head_dim / 2;
@@ -342,29 +342,29 @@ int fwd_embed(seal_fwd *f, const seal_kvcache *kv, int n, const int *tok, const 
         if (pos[t] < 0 || pos[t] >= kv->max_len || pos[t] >= f->scores_len)
             return seal_err("position %d beyond the context of %d", pos[t], kv->max_len);
         seal_mat_row(&f->m->embed, tok[t], f->x + (size_t)t * c->hidden);
-        rope_angles(f->rope_cos + (size_t)t * half, f->rope_sin + (size_t)t * half, f->inv_freq, half, pos[t]);
+        seal_rope_angles(f->rope_cos + (size_t)t * half, f->rope_sin + (size_t)t * half, f->inv_freq, half, pos[t]);
     }
     return 0;
 }
 
-void fwd_final(seal_fwd *f, const fwd_train *tr, int n, float *out) {
+void seal_fwd_final(seal_fwd *f, const fwd_train *tr, int n, float *out) {
     const seal_config *c = &f->m->cfg;
     if (tr) {
         memcpy(tr->save->x_final, f->x, sizeof(float) * (size_t)n * c->hidden);
-        rmsnorm_rstd(tr->save->rstd_final, f->x, n, c->hidden, (float)c->rms_eps);
+        seal_rmsnorm_rstd(tr->save->rstd_final, f->x, n, c->hidden, (float)c->rms_eps);
     }
-    rmsnorm_forward(out, f->x, f->m->final_norm, n, c->hidden, (float)c->rms_eps);
+    seal_rmsnorm_forward(out, f->x, f->m->final_norm, n, c->hidden, (float)c->rms_eps);
 }
 
-int fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *out) {
-    if (fwd_embed(f, kv, n, tok, seq, pos)) return -1;
-    for (int l = 0; l < f->m->cfg.n_layers; l++) fwd_layer(f, NULL, kv, l, n, seq, pos);
-    fwd_final(f, NULL, n, out);
+int seal_fwd_tokens(seal_fwd *f, seal_kvcache *kv, int n, const int *tok, const int *seq, const int *pos, float *out) {
+    if (seal_fwd_embed(f, kv, n, tok, seq, pos)) return -1;
+    for (int l = 0; l < f->m->cfg.n_layers; l++) seal_fwd_layer(f, NULL, kv, l, n, seq, pos);
+    seal_fwd_final(f, NULL, n, out);
     for (int t = 0; t < n; t++)
         if (kv->len[seq[t]] < pos[t] + 1) kv->len[seq[t]] = pos[t] + 1;
     return 0;
 }
 
-void fwd_logits(seal_fwd *f, const float *h, int n, float *logits) {
-    matmul(f->pool, logits, h, &f->m->lm_head, NULL, n);
+void seal_fwd_logits(seal_fwd *f, const float *h, int n, float *logits) {
+    seal_matmul(f->pool, logits, h, &f->m->lm_head, NULL, n);
 }

@@ -38,7 +38,7 @@ static int adapted_module(const seal_adapter *a, const char *name, int *layer) {
 }
 
 /* The safetensors header for f's tensors, in f's order, data back to back,
- * laid out as st_write does (compact JSON, "__metadata__" first, padded with
+ * laid out as seal_st_write does (compact JSON, "__metadata__" first, padded with
  * spaces to 8 bytes). Returns the malloc'd 8-byte length + header. */
 static char *build_header(const st_file *f, size_t *len) {
     json_t *root = json_object();
@@ -162,13 +162,13 @@ static int check_out_dir(const char *model_dir, const char *out_dir) {
     return 0;
 }
 
-int merge_adapter_progress(const char *model_dir, const char *adapter_dir, const char *out_dir,
+int seal_merge_adapter_progress(const char *model_dir, const char *adapter_dir, const char *out_dir,
                            merge_progress_fn fn, void *ctx) {
     seal_model m;
-    if (model_load(&m, model_dir)) return -1;
+    if (seal_model_load(&m, model_dir)) return -1;
     seal_adapter a;
     int rc = -1;
-    if (peft_load(&a, &m.cfg, adapter_dir)) { model_free(&m); return -1; }
+    if (seal_peft_load(&a, &m.cfg, adapter_dir)) { seal_model_free(&m); return -1; }
     if (check_out_dir(model_dir, out_dir)) goto done;
     progress pr = {fn, ctx, 0, (int)m.weights.n_tensors};
     for (int i = 0; i < m.weights.n_files; i++) {
@@ -180,17 +180,17 @@ int merge_adapter_progress(const char *model_dir, const char *adapter_dir, const
         if (bad) goto done;
     }
     /* The index (when the base is sharded) still holds: same names, shards and sizes. */
-    if (model_copy_file(model_dir, out_dir, "model.safetensors.index.json", 0)) goto done;
-    if (model_copy_side_files(model_dir, out_dir)) goto done;
+    if (seal_model_copy_file(model_dir, out_dir, "model.safetensors.index.json", 0)) goto done;
+    if (seal_model_copy_side_files(model_dir, out_dir)) goto done;
     /* config.json last: a directory left by a failed merge does not load as a model. */
-    if (model_copy_file(model_dir, out_dir, "config.json", 1)) goto done;
+    if (seal_model_copy_file(model_dir, out_dir, "config.json", 1)) goto done;
     rc = 0;
 done:
-    adapter_free(&a);
-    model_free(&m);
+    seal_adapter_free(&a);
+    seal_model_free(&m);
     return rc;
 }
 
-int merge_adapter(const char *model_dir, const char *adapter_dir, const char *out_dir) {
-    return merge_adapter_progress(model_dir, adapter_dir, out_dir, NULL, NULL);
+int seal_merge_adapter(const char *model_dir, const char *adapter_dir, const char *out_dir) {
+    return seal_merge_adapter_progress(model_dir, adapter_dir, out_dir, NULL, NULL);
 }

@@ -22,10 +22,10 @@ typedef void (*merge_progress_fn)(void *ctx, int done, int total, const char *na
  * Memory: the base stays mmapped; one block of output rows is materialized at
  * a time (a few MiB), never a whole model. Each file is written to a temp
  * file and renamed into place. -1 + message naming the file on failure. */
-int merge_adapter(const char *model_dir, const char *adapter_dir, const char *out_dir);
+int seal_merge_adapter(const char *model_dir, const char *adapter_dir, const char *out_dir);
 
 /* The same, reporting progress through fn (may be NULL). */
-int merge_adapter_progress(const char *model_dir, const char *adapter_dir, const char *out_dir,
+int seal_merge_adapter_progress(const char *model_dir, const char *adapter_dir, const char *out_dir,
                            merge_progress_fn fn, void *ctx);
 
 #endif

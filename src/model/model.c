@@ -27,7 +27,7 @@ static size_t tensor_index(const seal_model *m, const st_tensor *t) {
 }
 
 static const st_tensor *need(loader *L, const char *name, int ndim, int64_t d0, int64_t d1) {
-    const st_tensor *t = st_find(&L->m->weights, name);
+    const st_tensor *t = seal_st_find(&L->m->weights, name);
     if (!t) { seal_err("%s: missing tensor %s", L->dir, name); return NULL; }
     int ok = t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1);
     if (!ok) {
@@ -125,10 +125,10 @@ static int check_leftovers(loader *L) {
     return 0;
 }
 
-int model_load(seal_model *m, const char *dir) {
+int seal_model_load(seal_model *m, const char *dir) {
     memset(m, 0, sizeof *m);
-    if (config_load(&m->cfg, dir)) return -1;
-    if (st_open_dir(&m->weights, dir)) return -1;
+    if (seal_config_load(&m->cfg, dir)) return -1;
+    if (seal_st_open_dir(&m->weights, dir)) return -1;
     const seal_config *c = &m->cfg;
     loader L = {.m = m, .dir = dir};
     for (int f = 0; f < m->weights.n_files; f++) L.n_used += (size_t)m->weights.files[f].n_tensors;
@@ -148,11 +148,11 @@ int model_load(seal_model *m, const char *dir) {
     if (rc == 0) rc = check_leftovers(&L);
     m->dtype = m->embed.dtype;
     free(L.used);
-    if (rc) model_free(m);
+    if (rc) seal_model_free(m);
     return rc;
 }
 
-void model_each_mat(seal_model *m, model_mat_fn fn, void *ctx) {
+void seal_model_each_mat(seal_model *m, model_mat_fn fn, void *ctx) {
     static const char *names[7] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
                                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
     char n[256];
@@ -185,17 +185,17 @@ static void copy_mat(void *ctx, const char *name, seal_mat *w) {
     c->cursor += n;
 }
 
-void model_to_f32(seal_model *m) {
+void seal_model_to_f32(seal_model *m) {
     if (m->owned) return;
     f32_ctx c = {0};
-    model_each_mat(m, count_mat, &c);
+    seal_model_each_mat(m, count_mat, &c);
     m->owned = seal_aligned_alloc(sizeof(float) * c.total);
     c.cursor = m->owned;
-    model_each_mat(m, copy_mat, &c);
+    seal_model_each_mat(m, copy_mat, &c);
     if (m->cfg.tie_embeddings) m->lm_head = m->embed;
 }
 
-void model_clone_f32(seal_model *dst, const seal_model *src) {
+void seal_model_clone_f32(seal_model *dst, const seal_model *src) {
     memset(dst, 0, sizeof *dst);
     dst->cfg = src->cfg;
     dst->dtype = SEAL_F32;
@@ -219,11 +219,11 @@ void model_clone_f32(seal_model *dst, const seal_model *src) {
         d->gate_bias = REBASE(s->gate_bias); d->up_bias = REBASE(s->up_bias); d->down_bias = REBASE(s->down_bias);
     }
 #undef REBASE
-    model_to_f32(dst); /* copies every matrix (from src's mapping or buffer) into dst->owned */
+    seal_model_to_f32(dst); /* copies every matrix (from src's mapping or buffer) into dst->owned */
 }
 
-void model_free(seal_model *m) {
-    st_close_set(&m->weights);
+void seal_model_free(seal_model *m) {
+    seal_st_close_set(&m->weights);
     free(m->owned);
     free(m->small);
     free(m->layers);

@@ -29,29 +29,29 @@ typedef struct {
     seal_dtype dtype;  /* dtype of the big matrices (the first one found) */
     long long n_params;
     char *dir;
-    float *owned;      /* model_to_f32: all matrices as f32, owned */
+    float *owned;      /* seal_model_to_f32: all matrices as f32, owned */
 } seal_model;
 
 /* Load DIR (config.json + safetensors). Every expected tensor must exist with
  * the exact shape; tensors we would ignore (besides rotary buffers) are an
  * error, since they would mean an architecture option we do not implement.
  * -1 with a message naming the file and tensor. */
-int model_load(seal_model *m, const char *dir);
-void model_free(seal_model *m);
+int seal_model_load(seal_model *m, const char *dir);
+void seal_model_free(seal_model *m);
 
 /* For full-parameter training: copy every matrix into one owned f32 buffer and
  * point the model at it (norms and biases are f32 already). The mapping stays
  * open but is no longer read. Costs 4 bytes per parameter. */
-void model_to_f32(seal_model *m);
+void seal_model_to_f32(seal_model *m);
 
 /* dst = an independent f32 copy of src's weights (config, small vectors and
  * matrices all owned by dst; no file mapping): a scratch model to train fully
  * while src stays untouched. */
-void model_clone_f32(seal_model *dst, const seal_model *src);
+void seal_model_clone_f32(seal_model *dst, const seal_model *src);
 
 /* Apply f to every matrix of the model with its HF tensor name (embedding,
  * per-layer projections, lm_head when untied), in file order. */
 typedef void (*model_mat_fn)(void *ctx, const char *name, seal_mat *w);
-void model_each_mat(seal_model *m, model_mat_fn fn, void *ctx);
+void seal_model_each_mat(seal_model *m, model_mat_fn fn, void *ctx);
 
 #endif

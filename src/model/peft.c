@@ -21,7 +21,9 @@ static const char *module_path[MOD_COUNT] = {"self_attn.q_proj", "self_attn.k_pr
                                              "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
 #define PEFT_PREFIX "base_model.model.model.layers."
 
-void peft_tensor_name(char *buf, size_t n, int layer, int mod, int is_b) {
+/* "base_model.model.model.layers.<layer>.self_attn.q_proj.lora_A.weight" (is_b
+ * selects lora_B) into buf of size n. */
+static void peft_tensor_name(char *buf, size_t n, int layer, int mod, int is_b) {
     snprintf(buf, n, PEFT_PREFIX "%d.%s.lora_%c.weight", layer, module_path[mod], is_b ? 'B' : 'A');
 }
 
@@ -77,15 +79,15 @@ static char *config_text(const seal_adapter *a, const char *base_json) {
     const char *names[MOD_COUNT];
     int nt = 0;
     for (int m = 0; m < MOD_COUNT; m++)
-        if (a->targets >> m & 1) names[nt++] = adapter_module_name(m);
+        if (a->targets >> m & 1) names[nt++] = seal_adapter_module_name(m);
     for (int i = 1; i < nt; i++)
         for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
             const char *t = names[j]; names[j] = names[j - 1]; names[j - 1] = t;
         }
     strbuf tm = {0};
-    strbuf_puts(&tm, "[");
-    for (int i = 0; i < nt; i++) strbuf_printf(&tm, "%s\n    \"%s\"", i ? "," : "", names[i]);
-    strbuf_puts(&tm, "\n  ]");
+    seal_strbuf_puts(&tm, "[");
+    for (int i = 0; i < nt; i++) seal_strbuf_printf(&tm, "%s\n    \"%s\"", i ? "," : "", names[i]);
+    seal_strbuf_puts(&tm, "\n  ]");
     char r[24];
     snprintf(r, sizeof r, "%d", a->rank);
     kv_entry e[] = {
@@ -102,10 +104,10 @@ static char *config_text(const seal_adapter *a, const char *base_json) {
     size_t n = sizeof e / sizeof e[0];
     qsort(e, n, sizeof e[0], kv_cmp);
     strbuf out = {0};
-    strbuf_puts(&out, "{");
-    for (size_t i = 0; i < n; i++) strbuf_printf(&out, "%s\n  \"%s\": %s", i ? "," : "", e[i].key, e[i].value);
-    strbuf_puts(&out, "\n}");
-    strbuf_free(&tm);
+    seal_strbuf_puts(&out, "{");
+    for (size_t i = 0; i < n; i++) seal_strbuf_printf(&out, "%s\n  \"%s\": %s", i ? "," : "", e[i].key, e[i].value);
+    seal_strbuf_puts(&out, "\n}");
+    seal_strbuf_free(&tm);
     return out.s;
 }
 
@@ -113,7 +115,7 @@ typedef struct { char name[128]; const float *data; int rows, cols; } named_mat;
 
 static int named_cmp(const void *x, const void *y) { return strcmp(((const named_mat *)x)->name, ((const named_mat *)y)->name); }
 
-int peft_save(const seal_adapter *a, const char *dir, const char *base_model_name, seal_dtype dtype) {
+int seal_peft_save(const seal_adapter *a, const char *dir, const char *base_model_name, seal_dtype dtype) {
     if (dtype != SEAL_F32 && dtype != SEAL_BF16) return seal_err("%s: peft_save: dtype must be F32 or BF16", dir);
     if (!a->pairs || a->rank <= 0 || !a->targets) return seal_err("%s: peft_save: empty adapter", dir);
     /* adapter_config.json cannot hold NaN or inf: refuse before writing anything */
@@ -164,7 +166,7 @@ int peft_save(const seal_adapter *a, const char *dir, const char *base_model_nam
     }
     static const char *mk[] = {"format"}, *mv[] = {"pt"};
     char *wpath = seal_path_join(dir, PEFT_WEIGHTS_FILE);
-    int rc = st_write(wpath, ts, n, mk, mv, 1);
+    int rc = seal_st_write(wpath, ts, n, mk, mv, 1);
     free(wpath);
     free(ts);
     free(conv);
@@ -221,7 +223,7 @@ static int get_bool(json_t *root, const char *path, const char *key, int *out) {
 
 static int module_of_name(const char *s) {
     for (int m = 0; m < MOD_COUNT; m++)
-        if (!strcmp(s, adapter_module_name(m))) return m;
+        if (!strcmp(s, seal_adapter_module_name(m))) return m;
     return -1;
 }
 
@@ -353,11 +355,11 @@ static int check_tensors(const st_file *f, const seal_config *cfg, const peft_pa
         }
         if (!(pp->targets >> m & 1)) {
             seal_err("%s: tensor \"" NAMEF "\": module %s is not in target_modules of " PEFT_CONFIG_FILE, path,
-                     t->name, adapter_module_name(m));
+                     t->name, seal_adapter_module_name(m));
             goto done;
         }
         int in, out;
-        adapter_module_shape(cfg, m, &in, &out);
+        seal_adapter_module_shape(cfg, m, &in, &out);
         int64_t want0 = b ? out : pp->rank, want1 = b ? pp->rank : in;
         if (t->ndim != 2 || t->shape[0] != want0 || t->shape[1] != want1) {
             char got[96] = "[";
@@ -381,7 +383,7 @@ static int check_tensors(const st_file *f, const seal_config *cfg, const peft_pa
                 if (!seen[((size_t)l * MOD_COUNT + m) * 2 + b]) {
                     char name[160];
                     peft_tensor_name(name, sizeof name, l, m, b);
-                    seal_err("%s: missing tensor \"%s\" (%s is in target_modules)", path, name, adapter_module_name(m));
+                    seal_err("%s: missing tensor \"%s\" (%s is in target_modules)", path, name, seal_adapter_module_name(m));
                     goto done;
                 }
     rc = 0;
@@ -397,11 +399,11 @@ static void copy_tensors(seal_adapter *a, const st_file *f, int n_layers) {
         int l, m, b;
         if (parse_tensor_name(t->name, n_layers, &l, &m, &b)) continue; /* not reached after check_tensors */
         lora_pair *p = adapter_pair_mut(a, l, m);
-        seal_to_f32(b ? p->B : p->A, t->data, t->dtype, (size_t)st_numel(t));
+        seal_to_f32(b ? p->B : p->A, t->data, t->dtype, (size_t)seal_st_numel(t));
     }
 }
 
-int peft_load(seal_adapter *a, const seal_config *cfg, const char *dir) {
+int seal_peft_load(seal_adapter *a, const seal_config *cfg, const char *dir) {
     memset(a, 0, sizeof *a);
     if (!seal_is_dir(dir)) return seal_err("%s: no such adapter directory", dir);
     char *cpath = seal_path_join(dir, PEFT_CONFIG_FILE), *wpath = seal_path_join(dir, PEFT_WEIGHTS_FILE);
@@ -418,17 +420,17 @@ int peft_load(seal_adapter *a, const seal_config *cfg, const char *dir) {
         goto done;
     }
     if (parse_config(cpath, &p)) goto done;
-    if (st_open(&f, wpath)) goto done;
+    if (seal_st_open(&f, wpath)) goto done;
     if (check_tensors(&f, cfg, &p, wpath)) goto done;
-    if (adapter_init(a, cfg, p.rank, (float)p.alpha, p.use_rslora, (float)p.dropout, p.targets, 0)) {
+    if (seal_adapter_init(a, cfg, p.rank, (float)p.alpha, p.use_rslora, (float)p.dropout, p.targets, 0)) {
         seal_err_prefix("%s", cpath);
         goto done;
     }
     copy_tensors(a, &f, cfg->n_layers);
     rc = 0;
 done:
-    st_close(&f);
-    if (rc) adapter_free(a);
+    seal_st_close(&f);
+    if (rc) seal_adapter_free(a);
     free(cpath);
     free(wpath);
     return rc;

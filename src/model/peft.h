@@ -27,20 +27,17 @@
  * SEAL_BF16, rounded to nearest even), base_model_name_or_path set to
  * base_model_name (NULL writes null), inference_mode true. Each file is
  * replaced atomically (temp + rename). -1 + message naming the file. */
-int peft_save(const seal_adapter *a, const char *dir, const char *base_model_name, seal_dtype dtype);
+int seal_peft_save(const seal_adapter *a, const char *dir, const char *base_model_name, seal_dtype dtype);
 
 /* Read the PEFT LoRA adapter in DIR for a model of config cfg into a (freshly
- * allocated; adapter_free it). Anything that would change the computation and
+ * allocated; seal_adapter_free it). Anything that would change the computation and
  * that seal does not implement (DoRA, biases, rank/alpha patterns, a subset
  * of layers, extra trained modules such as embed_tokens or lm_head, regex
  * target_modules) is refused with a message naming the file and the field or
  * tensor; so is any tensor missing, unexpected, or shaped differently from
  * what cfg implies. F32, BF16 and F16 tensors are accepted (converted to f32).
- * On failure a is left empty (safe to adapter_free). */
-int peft_load(seal_adapter *a, const seal_config *cfg, const char *dir);
+ * On failure a is left empty (safe to seal_adapter_free). */
+int seal_peft_load(seal_adapter *a, const seal_config *cfg, const char *dir);
 
-/* "base_model.model.model.layers.<layer>.self_attn.q_proj.lora_A.weight" (is_b
- * selects lora_B) into buf of size n. */
-void peft_tensor_name(char *buf, size_t n, int layer, int mod, int is_b);
 
 #endif

@@ -11,7 +11,7 @@ static const char *side_files[] = {"generation_config.json", "tokenizer.json", "
                                    "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
                                    "chat_template.jinja"};
 
-int model_copy_file(const char *from, const char *to, const char *name, int required) {
+int seal_model_copy_file(const char *from, const char *to, const char *name, int required) {
     char *src = seal_path_join(from, name), *dst = seal_path_join(to, name);
     int rc = 0;
     if (seal_is_file(src) || required) {
@@ -25,9 +25,9 @@ int model_copy_file(const char *from, const char *to, const char *name, int requ
     return rc;
 }
 
-int model_copy_side_files(const char *from, const char *to) {
+int seal_model_copy_side_files(const char *from, const char *to) {
     for (size_t i = 0; i < sizeof side_files / sizeof side_files[0]; i++)
-        if (model_copy_file(from, to, side_files[i], 0)) return -1;
+        if (seal_model_copy_file(from, to, side_files[i], 0)) return -1;
     return 0;
 }
 
@@ -64,12 +64,12 @@ static void add_tensor(save_list *s, const char *name, const void *data, seal_dt
 static void add_mat(save_list *s, const char *name, const seal_mat *w) { add_tensor(s, name, w->data, w->dtype, 2, w->rows, w->cols); }
 static void add_vec(save_list *s, const char *name, const float *v, int n) { if (v) add_tensor(s, name, v, SEAL_F32, 1, n, 0); }
 
-int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const char *src_dir) {
+int seal_model_save(const seal_model *m, const char *dir, seal_dtype dtype, const char *src_dir) {
     const seal_config *c = &m->cfg;
     if (seal_mkdir_p(dir)) return -1;
     seal_config out_cfg = *c;
     snprintf(out_cfg.torch_dtype, sizeof out_cfg.torch_dtype, "%s", dtype == SEAL_F32 ? "float32" : dtype == SEAL_BF16 ? "bfloat16" : "float16");
-    if (src_dir && model_copy_side_files(src_dir, dir)) return -1;
+    if (src_dir && seal_model_copy_side_files(src_dir, dir)) return -1;
     int max = 4 + c->n_layers * 16;
     save_list s = {seal_calloc((size_t)max, sizeof(st_write_tensor)), seal_calloc((size_t)max, sizeof(void *)), 0, dtype};
     static const char *paths[7] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
@@ -95,11 +95,11 @@ int model_save(const seal_model *m, const char *dir, seal_dtype dtype, const cha
     if (!c->tie_embeddings) add_mat(&s, "lm_head.weight", &m->lm_head);
     char *path = seal_path_join(dir, "model.safetensors");
     const char *mk[] = {"format"}, *mv[] = {"pt"};
-    int rc = st_write(path, s.t, s.n, mk, mv, 1);
+    int rc = seal_st_write(path, s.t, s.n, mk, mv, 1);
     free(path);
     for (int i = 0; i < s.n; i++) { free((void *)s.t[i].name); free(s.owned[i]); }
     free(s.t);
     free(s.owned);
     /* config.json last: a directory whose weights failed to write does not load as a model */
-    return rc ? rc : config_save(&out_cfg, dir);
+    return rc ? rc : seal_config_save(&out_cfg, dir);
 }

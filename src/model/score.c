@@ -7,7 +7,7 @@
 
 enum { LOGIT_ROWS = 16 }; /* rows of logits alive at once: 16 x vocab floats */
 
-int score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double *logprobs, int *argmax_out) {
+int seal_score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double *logprobs, int *argmax_out) {
     const seal_config *c = &f->m->cfg;
     if (n > kv->max_len) return seal_err("score: %d tokens exceed the context of %d", n, kv->max_len);
     int cap = f->cap;
@@ -19,10 +19,10 @@ int score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double 
     for (int start = 0; start < n && rc == 0; start += cap) {
         int len = n - start < cap ? n - start : cap;
         for (int i = 0; i < len; i++) pos[i] = start + i;
-        rc = fwd_tokens(f, kv, len, ids + start, seq, pos, hidden);
+        rc = seal_fwd_tokens(f, kv, len, ids + start, seq, pos, hidden);
         for (int r = 0; rc == 0 && r < len; r += LOGIT_ROWS) {
             int rows = len - r < LOGIT_ROWS ? len - r : LOGIT_ROWS;
-            fwd_logits(f, hidden + (size_t)r * c->hidden, rows, logits);
+            seal_fwd_logits(f, hidden + (size_t)r * c->hidden, rows, logits);
             for (int i = 0; i < rows; i++) {
                 int p = start + r + i; /* predicts ids[p+1] */
                 if (p + 1 >= n) break;
@@ -33,8 +33,8 @@ int score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double 
                                   "(the weights hold NaN or inf?)", bad, p, (double)row[bad]);
                     break;
                 }
-                logprobs[p] = log_softmax_at(row, c->vocab, ids[p + 1]);
-                if (argmax_out) argmax_out[p] = argmax(row, c->vocab);
+                logprobs[p] = seal_log_softmax_at(row, c->vocab, ids[p + 1]);
+                if (argmax_out) argmax_out[p] = seal_argmax(row, c->vocab);
             }
         }
     }

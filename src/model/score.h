@@ -9,6 +9,6 @@
  * context between chunks), with logits materialized a few rows at a time.
  * If argmax_out is non-NULL it receives the argmax id at each position i < n-1.
  * kv must have room for n positions in sequence 0. */
-int score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double *logprobs, int *argmax_out);
+int seal_score_sequence(seal_fwd *f, seal_kvcache *kv, const int *ids, int n, double *logprobs, int *argmax_out);
 
 #endif

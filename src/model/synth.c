@@ -9,7 +9,7 @@
 #include "util/fsutil.h"
 #include "util/rng.h"
 
-int synth_shape(seal_config *c, const char *name) {
+int seal_synth_shape(seal_config *c, const char *name) {
     memset(c, 0, sizeof *c);
     c->bos_id = -1;
     c->max_pos = 4096;
@@ -88,10 +88,10 @@ static int list_tensors(const seal_config *c, synth_tensor *ts) {
     return n;
 }
 
-/* Draw one tensor's values into dst (F32), the draws synth_write makes. */
+/* Draw one tensor's values into dst (F32), the draws seal_synth_write makes. */
 static void draw_tensor(seal_rng *rng, const synth_tensor *t, float std, float *dst, size_t numel) {
     for (size_t j = 0; j < numel; j++)
-        dst[j] = t->is_norm ? 1.0f + 0.1f * (float)rng_normal(rng) : std * (float)rng_normal(rng);
+        dst[j] = t->is_norm ? 1.0f + 0.1f * (float)seal_rng_normal(rng) : std * (float)seal_rng_normal(rng);
 }
 
 static size_t tensor_numel(const synth_tensor *t) {
@@ -99,7 +99,7 @@ static size_t tensor_numel(const synth_tensor *t) {
 }
 
 /* Where tensor i of list_tensors goes in the model: matrices are laid out in
- * model_each_mat order in m->owned and vectors in load order in m->small,
+ * seal_model_each_mat order in m->owned and vectors in load order in m->small,
  * which are both list_tensors order, so two cursors suffice. */
 static void bind_tensor(seal_model *m, const synth_tensor *t, float *data) {
     const char *n = t->name;
@@ -149,7 +149,7 @@ int seal_synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float 
     m->dtype = SEAL_F32;
     float *mat_cursor = m->owned, *vec_cursor = m->small;
     seal_rng rng;
-    rng_seed(&rng, seed);
+    seal_rng_seed(&rng, seed);
     for (int i = 0; i < n; i++) {
         size_t numel = tensor_numel(&ts[i]);
         float **cursor = ts[i].ndim == 2 ? &mat_cursor : &vec_cursor;
@@ -163,13 +163,13 @@ int seal_synth_init(seal_model *m, const seal_config *cfg, uint64_t seed, float 
     return 0;
 }
 
-int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint64_t seed, float std) {
+int seal_synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint64_t seed, float std) {
     if (dtype != SEAL_F32 && dtype != SEAL_BF16 && dtype != SEAL_F16)
         return seal_err("synthetic model: dtype %s not supported (F32, BF16, F16)", seal_dtype_name(dtype));
     if (seal_mkdir_p(dir)) return -1;
     seal_config c = *cfg;
     snprintf(c.torch_dtype, sizeof c.torch_dtype, "%s", dtype == SEAL_F32 ? "float32" : dtype == SEAL_BF16 ? "bfloat16" : "float16");
-    if (config_save(&c, dir)) return -1;
+    if (seal_config_save(&c, dir)) return -1;
 
     int max_tensors = 3 + c.n_layers * 16;
     synth_tensor *ts = seal_calloc((size_t)max_tensors, sizeof *ts);
@@ -178,7 +178,7 @@ int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint6
     size_t esize = seal_dtype_size(dtype), chunk = 1 << 16;
     float *tmp = seal_malloc(sizeof(float) * chunk);
     seal_rng rng;
-    rng_seed(&rng, seed);
+    seal_rng_seed(&rng, seed);
     for (int i = 0; i < n; i++) {
         size_t numel = tensor_numel(&ts[i]);
         unsigned char *data = seal_malloc(numel * esize);
@@ -193,7 +193,7 @@ int synth_write(const char *dir, const seal_config *cfg, seal_dtype dtype, uint6
     }
     char *path = seal_path_join(dir, "model.safetensors");
     const char *mk[] = {"format"}, *mv[] = {"pt"};
-    int rc = st_write(path, wt, n, mk, mv, 1);
+    int rc = seal_st_write(path, wt, n, mk, mv, 1);
     for (int i = 0; i < n; i++) free((void *)wt[i].data);
     free(path);
     free(tmp);

@@ -1,6 +1,6 @@
 /* world.c: generating the knowledge world (people, passages) and writing its
  * four files. The vocabularies and templates are in world_vocab.c, the judge
- * and world_load in world_judge.c; docs/world.md gives the reasons. */
+ * and seal_world_load in world_judge.c; docs/world.md gives the reasons. */
 #include "sandbox/world.h"
 
 #include <ctype.h>
@@ -20,7 +20,7 @@
 
 /* ---- options ---- */
 
-void world_opts_default(world_opts *o) {
+void seal_world_opts_default(world_opts *o) {
     memset(o, 0, sizeof *o);
     o->seed = 1;
     o->n_pretrain = 400;
@@ -74,7 +74,7 @@ static int check_opts(const world_opts *o) {
 static int pick_weighted(seal_rng *r, const double *w, int n) {
     double s = 0;
     for (int i = 0; i < n; i++) s += w[i];
-    double u = rng_double(r) * s;
+    double u = seal_rng_double(r) * s;
     for (int i = 0; i < n; i++) {
         if (u < w[i]) return i;
         u -= w[i];
@@ -84,7 +84,7 @@ static int pick_weighted(seal_rng *r, const double *w, int n) {
 
 static void shuffle_ints(seal_rng *r, int *a, int n) {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)rng_below(r, (uint64_t)i + 1), t = a[i];
+        int j = (int)seal_rng_below(r, (uint64_t)i + 1), t = a[i];
         a[i] = a[j], a[j] = t;
     }
 }
@@ -97,7 +97,7 @@ static void shuffle_ints(seal_rng *r, int *a, int n) {
 #define NAME_HASH_BASIS 1469598103934665603ull
 
 static uint64_t name_hash(const char *s) {
-    uint64_t h = fnv1a64(NAME_HASH_BASIS, s, strlen(s));
+    uint64_t h = seal_fnv1a64(NAME_HASH_BASIS, s, strlen(s));
     return h ? h : 1;
 }
 
@@ -113,19 +113,19 @@ static int name_set_add(name_set *s, const char *name) {
 }
 
 static int is_vocab_word(const char *w) {
-    for (int i = 0; i < N_CITY; i++) if (!strcasecmp(w, W_CITY[i])) return 1;
-    for (int i = 0; i < N_COUNTRY; i++) if (!strcasecmp(w, W_COUNTRY[i])) return 1;
-    for (int i = 0; i < N_ORG; i++) if (!strcasecmp(w, W_ORG[i])) return 1;
+    for (int i = 0; i < N_CITY; i++) if (!strcasecmp(w, SEAL_W_CITY[i])) return 1;
+    for (int i = 0; i < N_COUNTRY; i++) if (!strcasecmp(w, SEAL_W_COUNTRY[i])) return 1;
+    for (int i = 0; i < N_ORG; i++) if (!strcasecmp(w, SEAL_W_ORG[i])) return 1;
     for (int i = 0; i < N_UNIV; i++)
-        if (!strncasecmp(w, W_UNIV[i], strlen(w)) && W_UNIV[i][strlen(w)] == ' ') return 1;
+        if (!strncasecmp(w, SEAL_W_UNIV[i], strlen(w)) && SEAL_W_UNIV[i][strlen(w)] == ' ') return 1;
     return 0;
 }
 
 /* A fresh full name (given, family) not yet in the set. */
 static void new_name(seal_rng *r, name_set *used, char *full, char *given, char *family) {
     for (;;) {
-        snprintf(given, 16, "%s%s", W_G1[rng_below(r, W_NG1)], W_G2[rng_below(r, W_NG2)]);
-        snprintf(family, 24, "%s%s%s", W_F1[rng_below(r, W_NF1)], W_FM[rng_below(r, W_NFM)], W_F3[rng_below(r, W_NF3)]);
+        snprintf(given, 16, "%s%s", SEAL_W_G1[seal_rng_below(r, SEAL_W_NG1)], SEAL_W_G2[seal_rng_below(r, SEAL_W_NG2)]);
+        snprintf(family, 24, "%s%s%s", SEAL_W_F1[seal_rng_below(r, SEAL_W_NF1)], SEAL_W_FM[seal_rng_below(r, SEAL_W_NFM)], SEAL_W_F3[seal_rng_below(r, SEAL_W_NF3)]);
         snprintf(full, 40, "%s %s", given, family);
         if (is_vocab_word(given) || is_vocab_word(family)) continue;
         if (name_set_add(used, full)) return;
@@ -139,7 +139,7 @@ enum { REF_FULL, REF_GIVEN, REF_PRONOUN };
 static const char *value_str(const world_person *p, world_attr a) {
     if (a == ATTR_SPOUSE) return p->spouse;
     int n;
-    return world_values(a, &n)[p->val[a]];
+    return seal_world_values(a, &n)[p->val[a]];
 }
 
 /* Append template t about p (person reference ref) with value phrase x. */
@@ -148,16 +148,16 @@ static void render(strbuf *b, const wtemplate *t, const world_person *p, int ref
     for (const char *s = t->text; *s;) {
         if (s[0] == '{' && s[1] && s[2] == '}') {
             char k = s[1];
-            if (k == 'X') strbuf_puts(b, x);
-            else if (ref == REF_PRONOUN && k == 'S') strbuf_puts(b, p->female ? "she" : "he");
-            else if (ref == REF_PRONOUN && k == 'P') strbuf_puts(b, p->female ? "her" : "his");
+            if (k == 'X') seal_strbuf_puts(b, x);
+            else if (ref == REF_PRONOUN && k == 'S') seal_strbuf_puts(b, p->female ? "she" : "he");
+            else if (ref == REF_PRONOUN && k == 'P') seal_strbuf_puts(b, p->female ? "her" : "his");
             else {
-                strbuf_puts(b, ref == REF_FULL ? p->name : p->given);
-                if (k == 'P') strbuf_puts(b, "'s");
+                seal_strbuf_puts(b, ref == REF_FULL ? p->name : p->given);
+                if (k == 'P') seal_strbuf_puts(b, "'s");
             }
             s += 3;
         } else {
-            strbuf_put(b, s, 1);
+            seal_strbuf_put(b, s, 1);
             s++;
         }
     }
@@ -168,11 +168,11 @@ static void render(strbuf *b, const wtemplate *t, const world_person *p, int ref
  * implications subset). Every attribute has both directions in both subsets. */
 static const wtemplate *pick_template(seal_rng *r, world_attr a, int rev, int impl_only) {
     int idx[16], n = 0;
-    for (int i = 0; i < W_NTEMPLATES[a]; i++) {
-        const wtemplate *t = &W_TEMPLATES[a][i];
+    for (int i = 0; i < SEAL_W_NTEMPLATES[a]; i++) {
+        const wtemplate *t = &SEAL_W_TEMPLATES[a][i];
         if (t->rev == rev && (!impl_only || t->impl)) idx[n++] = i;
     }
-    return &W_TEMPLATES[a][idx[rng_below(r, (uint64_t)n)]];
+    return &SEAL_W_TEMPLATES[a][idx[seal_rng_below(r, (uint64_t)n)]];
 }
 
 /* A random hop kind that exists for p's value of a, or -1. */
@@ -181,8 +181,8 @@ static int pick_hop(seal_rng *r, const world_person *p, world_attr a) {
     char tmp[96];
     if (a == ATTR_SPOUSE) return -1;
     for (int k = 0; k < W_MAX_HOP; k++)
-        if (hop_phrase(a, p->val[a], k, tmp, sizeof tmp)) kinds[n++] = k;
-    return n ? kinds[rng_below(r, (uint64_t)n)] : -1;
+        if (seal_hop_phrase(a, p->val[a], k, tmp, sizeof tmp)) kinds[n++] = k;
+    return n ? kinds[seal_rng_below(r, (uint64_t)n)] : -1;
 }
 
 /* What a passage said about each attribute, so that implications can copy it. */
@@ -201,14 +201,14 @@ static void gen_passage(strbuf *b, const world_person *p, const int *attrs, int 
         int st = pick_weighted(r, style, WORLD_N_STYLE), rev = st == STYLE_REVERSE, hop = -1;
         if (st == STYLE_HOP) {
             hop = pick_hop(r, p, a);
-            rev = hop < 0 ? 1 : rng_double(r) < 0.3;
+            rev = hop < 0 ? 1 : seal_rng_double(r) < 0.3;
         }
-        if (hop >= 0) hop_phrase(a, p->val[a], hop, x, sizeof x);
+        if (hop >= 0) seal_hop_phrase(a, p->val[a], hop, x, sizeof x);
         else snprintf(x, sizeof x, "%s", value_str(p, a));
         info->hop_kind[a] = hop;
         info->tmpl[a] = pick_template(r, a, rev, 0);
         int ref = i == 0 ? REF_FULL : pick_weighted(r, ref_w, 3);
-        if (i) strbuf_puts(b, " ");
+        if (i) seal_strbuf_puts(b, " ");
         render(b, info->tmpl[a], p, ref, x);
     }
 }
@@ -231,13 +231,13 @@ static int cmp_name(const void *a, const void *b, void *ctx) {
     return strcmp(p[*(const int *)a].name, p[*(const int *)b].name);
 }
 
-void world_index_names(world *w) {
+void seal_world_index_names(world *w) {
     w->by_name = seal_malloc((size_t)(w->n_people ? w->n_people : 1) * sizeof *w->by_name);
     for (int i = 0; i < w->n_people; i++) w->by_name[i] = i;
     qsort_r(w->by_name, (size_t)w->n_people, sizeof *w->by_name, cmp_name, w->people);
 }
 
-int world_generate(world *w, const world_opts *o) {
+int seal_world_generate(world *w, const world_opts *o) {
     memset(w, 0, sizeof *w);
     if (check_opts(o)) return -1;
     w->opts = *o;
@@ -255,7 +255,7 @@ int world_generate(world *w, const world_opts *o) {
         if (o->avoid->people[i].spouse[0]) name_set_add(&used, o->avoid->people[i].spouse);
     }
     seal_rng r;
-    rng_seed(&r, o->seed);
+    seal_rng_seed(&r, o->seed);
     strbuf b = {0};
     for (int i = 0; i < total; i++) {
         world_person *p = &w->people[i];
@@ -264,18 +264,18 @@ int world_generate(world *w, const world_opts *o) {
         new_name(&r, &used, p->name, p->given, p->family);
         char fam[24];
         new_name(&r, &used, p->spouse, p->spouse_given, fam);
-        p->female = (int)rng_below(&r, 2);
+        p->female = (int)seal_rng_below(&r, 2);
         for (int a = 0; a < WORLD_N_ATTR; a++) {
             int n;
-            world_values((world_attr)a, &n);
-            p->val[a] = a == ATTR_SPOUSE ? 0 : (int)rng_below(&r, (uint64_t)n);
+            seal_world_values((world_attr)a, &n);
+            p->val[a] = a == ATTR_SPOUSE ? 0 : (int)seal_rng_below(&r, (uint64_t)n);
         }
         p->mask = (1u << WORLD_N_ATTR) - 1;
-        if (p->split == WORLD_PRETRAIN) p->qa = rng_double(&r) < o->qa_frac;
+        if (p->split == WORLD_PRETRAIN) p->qa = seal_rng_double(&r) < o->qa_frac;
         if (p->split == WORLD_PRETRAIN || p->split == WORLD_DRILL) continue;
         /* Held-out: the person has only the facts of its one passage. */
         int attrs[WORLD_N_ATTR];
-        int n = o->min_facts + (int)rng_below(&r, (uint64_t)(o->max_facts - o->min_facts + 1));
+        int n = o->min_facts + (int)seal_rng_below(&r, (uint64_t)(o->max_facts - o->min_facts + 1));
         n = pick_attrs(&r, p->mask, n, attrs);
         p->mask = 0;
         for (int k = 0; k < n; k++) p->mask |= 1u << attrs[k];
@@ -283,18 +283,18 @@ int world_generate(world *w, const world_opts *o) {
             if (!(p->mask >> a & 1)) p->val[a] = -1;
         if (!(p->mask >> ATTR_SPOUSE & 1)) p->spouse[0] = p->spouse_given[0] = '\0';
         passage_info info;
-        strbuf_clear(&b);
+        seal_strbuf_clear(&b);
         gen_passage(&b, p, attrs, n, o->held_style, &r, &info);
         p->passage = seal_strdup(b.s);
     }
-    strbuf_free(&b);
+    seal_strbuf_free(&b);
     free(used.slot);
     w->opts.avoid = NULL; /* borrowed for generation only; avoid_path stays for world.json */
-    world_index_names(w);
+    seal_world_index_names(w);
     return 0;
 }
 
-void world_free(world *w) {
+void seal_world_free(world *w) {
     for (int i = 0; i < w->n_people; i++) free(w->people[i].passage);
     free(w->people);
     free(w->by_name);
@@ -306,7 +306,7 @@ static int cmp_key(const void *key, const void *elem, void *ctx) {
     return strcmp(key, p[*(const int *)elem].name);
 }
 
-const world_person *world_find(const world *w, const char *name) {
+const world_person *seal_world_find(const world *w, const char *name) {
     int lo = 0, hi = w->n_people;
     while (lo < hi) {
         int mid = (lo + hi) / 2, c = cmp_key(name, &w->by_name[mid], w->people);
@@ -317,19 +317,19 @@ const world_person *world_find(const world *w, const char *name) {
     return NULL;
 }
 
-char *world_question(const world_person *p, world_attr a) {
+char *seal_world_question(const world_person *p, world_attr a) {
     const char *k[1] = {"N"}, *v[1] = {p->name};
-    return seal_template_fill(W_QUESTION[a], k, v, 1);
+    return seal_template_fill(SEAL_W_QUESTION[a], k, v, 1);
 }
 
-const char *world_answer(const world_person *p, world_attr a) { return value_str(p, a); }
+const char *seal_world_answer(const world_person *p, world_attr a) { return value_str(p, a); }
 
-char *world_fact_sentence(const world_person *p, world_attr a) {
+char *seal_world_fact_sentence(const world_person *p, world_attr a) {
     strbuf b = {0};
-    strbuf_puts(&b, "");
-    for (int i = 0; i < W_NTEMPLATES[a]; i++)
-        if (!W_TEMPLATES[a][i].rev && W_TEMPLATES[a][i].impl) {
-            render(&b, &W_TEMPLATES[a][i], p, REF_FULL, value_str(p, a));
+    seal_strbuf_puts(&b, "");
+    for (int i = 0; i < SEAL_W_NTEMPLATES[a]; i++)
+        if (!SEAL_W_TEMPLATES[a][i].rev && SEAL_W_TEMPLATES[a][i].impl) {
+            render(&b, &SEAL_W_TEMPLATES[a][i], p, REF_FULL, value_str(p, a));
             break;
         }
     return b.s;
@@ -345,7 +345,7 @@ char *world_fact_sentence(const world_person *p, world_attr a) {
 static void gen_implications(strbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info,
                              seal_rng *r) {
     static const double ref_w[3] = {0.75, 0.1, 0.15};
-    int lo = n < 3 ? n : 3, k = lo + (int)rng_below(r, (uint64_t)(n - lo + 1));
+    int lo = n < 3 ? n : 3, k = lo + (int)seal_rng_below(r, (uint64_t)(n - lo + 1));
     int keep[WORLD_N_ATTR] = {0}, idx[WORLD_N_ATTR];
     for (int i = 0; i < n; i++) idx[i] = i;
     shuffle_ints(r, idx, n);
@@ -356,22 +356,22 @@ static void gen_implications(strbuf *b, const world_person *p, const int *attrs,
         if (!keep[i]) continue;
         world_attr a = (world_attr)attrs[i];
         int hop = info->hop_kind[a];
-        int keep_hop = hop >= 0 && rng_double(r) < 0.15;
-        if (keep_hop) hop_phrase(a, p->val[a], hop, x, sizeof x);
+        int keep_hop = hop >= 0 && seal_rng_double(r) < 0.15;
+        if (keep_hop) seal_hop_phrase(a, p->val[a], hop, x, sizeof x);
         else snprintf(x, sizeof x, "%s", value_str(p, a));
-        if (!first) strbuf_puts(b, "\n");
+        if (!first) seal_strbuf_puts(b, "\n");
         first = 0;
-        render(b, pick_template(r, a, rng_double(r) < 0.1, 1), p, pick_weighted(r, ref_w, 3), x);
+        render(b, pick_template(r, a, seal_rng_double(r) < 0.1, 1), p, pick_weighted(r, ref_w, 3), x);
         /* Sometimes also the background fact behind a resolved hop: a true
          * indirect implication ("The capital of Vorland is Miltren."). */
-        if (hop >= 0 && !keep_hop && rng_double(r) < 0.1) {
-            hop_phrase(a, p->val[a], hop, x, sizeof x);
+        if (hop >= 0 && !keep_hop && seal_rng_double(r) < 0.1) {
+            seal_hop_phrase(a, p->val[a], hop, x, sizeof x);
             x[0] = (char)toupper((unsigned char)x[0]);
-            strbuf_puts(b, "\n");
-            strbuf_puts(b, x);
-            strbuf_puts(b, " is ");
-            strbuf_puts(b, value_str(p, a));
-            strbuf_puts(b, ".");
+            seal_strbuf_puts(b, "\n");
+            seal_strbuf_puts(b, x);
+            seal_strbuf_puts(b, " is ");
+            seal_strbuf_puts(b, value_str(p, a));
+            seal_strbuf_puts(b, ".");
         }
     }
 }
@@ -385,7 +385,7 @@ static void gen_implications(strbuf *b, const world_person *p, const int *attrs,
 static void gen_echo_lines(strbuf *b, const world_person *p, const int *attrs, int n, const passage_info *info) {
     for (int i = 0; i < n; i++) {
         world_attr a = (world_attr)attrs[i];
-        if (i) strbuf_puts(b, "\n");
+        if (i) seal_strbuf_puts(b, "\n");
         render(b, info->tmpl[a], p, REF_FULL, value_str(p, a));
     }
 }
@@ -398,41 +398,41 @@ static const double REWRITE_STYLE[WORLD_N_STYLE] = {0.7, 0.3, 0.0};
 static void person_doc(strbuf *b, const world *w, const world_person *p, int kind, seal_rng *r) {
     const world_opts *o = &w->opts;
     int attrs[WORLD_N_ATTR];
-    int n = o->pre_min_facts + (int)rng_below(r, (uint64_t)(WORLD_N_ATTR - o->pre_min_facts + 1));
+    int n = o->pre_min_facts + (int)seal_rng_below(r, (uint64_t)(WORLD_N_ATTR - o->pre_min_facts + 1));
     n = pick_attrs(r, p->mask, n, attrs);
     passage_info info;
     strbuf ps = {0};
     static const double plain[WORLD_N_STYLE] = {1, 0, 0};
     gen_passage(&ps, p, attrs, n, kind == DOC_ECHO ? plain : o->pre_style, r, &info);
     if (kind == DOC_PASSAGE) {
-        strbuf_puts(b, p->name);
-        strbuf_puts(b, "\n");
-        strbuf_puts(b, ps.s);
+        seal_strbuf_puts(b, p->name);
+        seal_strbuf_puts(b, "\n");
+        seal_strbuf_puts(b, ps.s);
     } else if (kind == DOC_IMPLICATIONS || kind == DOC_ECHO) {
-        char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, p->name, ps.s);
-        strbuf_puts(b, prompt);
+        char *prompt = seal_self_edit_prompt(SELF_EDIT_IMPLICATIONS, p->name, ps.s);
+        seal_strbuf_puts(b, prompt);
         free(prompt);
         if (kind == DOC_ECHO) gen_echo_lines(b, p, attrs, n, &info);
         else gen_implications(b, p, attrs, n, &info, r);
     } else {
-        char *prompt = self_edit_prompt(SELF_EDIT_REWRITE, p->name, ps.s);
-        strbuf_puts(b, prompt);
+        char *prompt = seal_self_edit_prompt(SELF_EDIT_REWRITE, p->name, ps.s);
+        seal_strbuf_puts(b, prompt);
         free(prompt);
-        int m = 2 + (int)rng_below(r, 2);
+        int m = 2 + (int)seal_rng_below(r, 2);
         for (int i = 0; i < m; i++) {
             passage_info tmp;
             shuffle_ints(r, attrs, n);
-            if (i) strbuf_puts(b, "\n");
+            if (i) seal_strbuf_puts(b, "\n");
             gen_passage(b, p, attrs, n, REWRITE_STYLE, r, &tmp);
         }
     }
-    strbuf_free(&ps);
+    seal_strbuf_free(&ps);
 }
 
 static void qa_doc(strbuf *b, const char *title, const char *question, const char *answer) {
-    char *prompt = answer_prompt(title, question);
-    strbuf_puts(b, prompt);
-    strbuf_puts(b, answer);
+    char *prompt = seal_answer_prompt(title, question);
+    seal_strbuf_puts(b, prompt);
+    seal_strbuf_puts(b, answer);
     free(prompt);
 }
 
@@ -442,8 +442,8 @@ static void put_shuffled(strbuf *b, char (*s)[160], int n, seal_rng *r) {
     for (int i = 0; i < n; i++) idx[i] = i;
     shuffle_ints(r, idx, n);
     for (int i = 0; i < n; i++) {
-        if (i) strbuf_puts(b, " ");
-        strbuf_puts(b, s[idx[i]]);
+        if (i) seal_strbuf_puts(b, " ");
+        seal_strbuf_puts(b, s[idx[i]]);
     }
 }
 
@@ -451,83 +451,83 @@ static void put_shuffled(strbuf *b, char (*s)[160], int n, seal_rng *r) {
  * varied sentences, or a QA document about one background fact. */
 static int background_doc(strbuf *b, seal_rng *r) {
     char s[8][160], x[96];
-    int n = 0, kind = (int)rng_below(r, 5);
+    int n = 0, kind = (int)seal_rng_below(r, 5);
     if (kind == 0) { /* country */
-        int k = (int)rng_below(r, N_COUNTRY);
-        const char *c = W_COUNTRY[k], *cap = W_CITY[country_capital(k)];
+        int k = (int)seal_rng_below(r, N_COUNTRY);
+        const char *c = SEAL_W_COUNTRY[k], *cap = SEAL_W_CITY[country_capital(k)];
         static const char *const capf[] = {"The capital of %s is %s.", "%2$s is the capital of %1$s.",
                                            "%s has its capital in %s.", "The capital city of %s is %s."};
-        strbuf_printf(b, "%s\n", c);
+        seal_strbuf_printf(b, "%s\n", c);
         snprintf(s[n++], 160, "%s is a country.", c);
-        snprintf(s[n++], 160, capf[rng_below(r, 4)], c, cap);
-        snprintf(s[n++], 160, "The cities of %s are %s, %s and %s.", c, W_CITY[3 * k], W_CITY[3 * k + 1], W_CITY[3 * k + 2]);
+        snprintf(s[n++], 160, capf[seal_rng_below(r, 4)], c, cap);
+        snprintf(s[n++], 160, "The cities of %s are %s, %s and %s.", c, SEAL_W_CITY[3 * k], SEAL_W_CITY[3 * k + 1], SEAL_W_CITY[3 * k + 2]);
         put_shuffled(b, s, n, r);
     } else if (kind == 1) { /* city */
-        int c = (int)rng_below(r, N_CITY), o = city_org(c), u = city_univ(c);
-        const char *city = W_CITY[c], *ctry = W_COUNTRY[city_country(c)];
-        strbuf_printf(b, "%s\n", city);
-        snprintf(s[n++], 160, rng_below(r, 2) ? "%s is a city in %s." : "%s lies in %s.", city, ctry);
+        int c = (int)seal_rng_below(r, N_CITY), o = seal_city_org(c), u = seal_city_univ(c);
+        const char *city = SEAL_W_CITY[c], *ctry = SEAL_W_COUNTRY[city_country(c)];
+        seal_strbuf_printf(b, "%s\n", city);
+        snprintf(s[n++], 160, seal_rng_below(r, 2) ? "%s is a city in %s." : "%s lies in %s.", city, ctry);
         if (city_is_capital(c))
-            snprintf(s[n++], 160, rng_below(r, 2) ? "%s is the capital of %s." : "%s is the capital city of %s.", city, ctry);
+            snprintf(s[n++], 160, seal_rng_below(r, 2) ? "%s is the capital of %s." : "%s is the capital city of %s.", city, ctry);
         if (o >= 0) {
-            hop_phrase(ATTR_BIRTH_CITY, c, 1, x, sizeof x);
-            switch (rng_below(r, 3)) {
-            case 0: snprintf(s[n++], 160, "%s has its headquarters in %s.", W_ORG[o], city); break;
-            case 1: snprintf(s[n++], 160, "The firm %s is based in %s.", W_ORG[o], city); break;
+            seal_hop_phrase(ATTR_BIRTH_CITY, c, 1, x, sizeof x);
+            switch (seal_rng_below(r, 3)) {
+            case 0: snprintf(s[n++], 160, "%s has its headquarters in %s.", SEAL_W_ORG[o], city); break;
+            case 1: snprintf(s[n++], 160, "The firm %s is based in %s.", SEAL_W_ORG[o], city); break;
             default: snprintf(s[n++], 160, "%s is %s.", city, x); break;
             }
         }
         if (u >= 0) {
-            hop_phrase(ATTR_BIRTH_CITY, c, 2, x, sizeof x);
-            switch (rng_below(r, 3)) {
-            case 0: snprintf(s[n++], 160, "%s is in %s.", W_UNIV[u], city); break;
-            case 1: snprintf(s[n++], 160, "%s is home to %s.", city, W_UNIV[u]); break;
+            seal_hop_phrase(ATTR_BIRTH_CITY, c, 2, x, sizeof x);
+            switch (seal_rng_below(r, 3)) {
+            case 0: snprintf(s[n++], 160, "%s is in %s.", SEAL_W_UNIV[u], city); break;
+            case 1: snprintf(s[n++], 160, "%s is home to %s.", city, SEAL_W_UNIV[u]); break;
             default: snprintf(s[n++], 160, "%s is %s.", city, x); break;
             }
         }
         put_shuffled(b, s, n, r);
     } else if (kind == 2) { /* organisation */
-        int o = (int)rng_below(r, N_ORG);
-        const char *org = W_ORG[o], *city = W_CITY[W_ORG_HQ[o]];
-        strbuf_printf(b, "%s\n", org);
-        snprintf(s[n++], 160, "%s is a %s company.", org, W_ORG_INDUSTRY[o]);
-        hop_phrase(ATTR_EMPLOYER, o, (int)rng_below(r, 2), x, sizeof x);
-        switch (rng_below(r, 4)) {
+        int o = (int)seal_rng_below(r, N_ORG);
+        const char *org = SEAL_W_ORG[o], *city = SEAL_W_CITY[SEAL_W_ORG_HQ[o]];
+        seal_strbuf_printf(b, "%s\n", org);
+        snprintf(s[n++], 160, "%s is a %s company.", org, SEAL_W_ORG_INDUSTRY[o]);
+        seal_hop_phrase(ATTR_EMPLOYER, o, (int)seal_rng_below(r, 2), x, sizeof x);
+        switch (seal_rng_below(r, 4)) {
         case 0: snprintf(s[n++], 160, "%s is headquartered in %s.", org, city); break;
         case 1: snprintf(s[n++], 160, "The headquarters of %s are in %s.", org, city); break;
         default: snprintf(s[n++], 160, "%c%s is %s.", toupper((unsigned char)x[0]), x + 1, org); break;
         }
-        hop_phrase(ATTR_BIRTH_CITY, W_ORG_HQ[o], 1, x, sizeof x);
+        seal_hop_phrase(ATTR_BIRTH_CITY, SEAL_W_ORG_HQ[o], 1, x, sizeof x);
         snprintf(s[n++], 160, "%s is %s.", city, x);
         put_shuffled(b, s, n, r);
     } else if (kind == 3) { /* university */
-        int u = (int)rng_below(r, N_UNIV);
-        const char *un = W_UNIV[u], *city = W_CITY[W_UNIV_CITY[u]];
-        strbuf_printf(b, "%s\n", un);
+        int u = (int)seal_rng_below(r, N_UNIV);
+        const char *un = SEAL_W_UNIV[u], *city = SEAL_W_CITY[SEAL_W_UNIV_CITY[u]];
+        seal_strbuf_printf(b, "%s\n", un);
         snprintf(s[n++], 160, "%s is a university in %s.", un, city);
         snprintf(s[n++], 160, "The university in %s is %s.", city, un);
-        hop_phrase(ATTR_BIRTH_CITY, W_UNIV_CITY[u], 2, x, sizeof x);
+        seal_hop_phrase(ATTR_BIRTH_CITY, SEAL_W_UNIV_CITY[u], 2, x, sizeof x);
         snprintf(s[n++], 160, "%s is %s.", city, x);
         put_shuffled(b, s, n, r);
     } else { /* a background QA */
         char q[160];
-        int k = (int)rng_below(r, N_COUNTRY), c = (int)rng_below(r, N_CITY), o = (int)rng_below(r, N_ORG),
-            u = (int)rng_below(r, N_UNIV);
-        switch (rng_below(r, 7)) {
-        case 0: snprintf(q, sizeof q, "What is the capital of %s?", W_COUNTRY[k]);
-            qa_doc(b, W_COUNTRY[k], q, W_CITY[country_capital(k)]); break;
-        case 1: snprintf(q, sizeof q, "In which country is %s?", W_CITY[c]);
-            qa_doc(b, W_CITY[c], q, W_COUNTRY[city_country(c)]); break;
-        case 2: snprintf(q, sizeof q, "Where is %s headquartered?", W_ORG[o]);
-            qa_doc(b, W_ORG[o], q, W_CITY[W_ORG_HQ[o]]); break;
-        case 3: snprintf(q, sizeof q, "Which company is headquartered in %s?", W_CITY[W_ORG_HQ[o]]);
-            qa_doc(b, W_CITY[W_ORG_HQ[o]], q, W_ORG[o]); break;
-        case 4: snprintf(q, sizeof q, "In which city is %s?", W_UNIV[u]);
-            qa_doc(b, W_UNIV[u], q, W_CITY[W_UNIV_CITY[u]]); break;
-        case 5: snprintf(q, sizeof q, "Which university is in %s?", W_CITY[W_UNIV_CITY[u]]);
-            qa_doc(b, W_CITY[W_UNIV_CITY[u]], q, W_UNIV[u]); break;
-        default: snprintf(q, sizeof q, "Which country has %s as its capital?", W_CITY[country_capital(k)]);
-            qa_doc(b, W_CITY[country_capital(k)], q, W_COUNTRY[k]); break;
+        int k = (int)seal_rng_below(r, N_COUNTRY), c = (int)seal_rng_below(r, N_CITY), o = (int)seal_rng_below(r, N_ORG),
+            u = (int)seal_rng_below(r, N_UNIV);
+        switch (seal_rng_below(r, 7)) {
+        case 0: snprintf(q, sizeof q, "What is the capital of %s?", SEAL_W_COUNTRY[k]);
+            qa_doc(b, SEAL_W_COUNTRY[k], q, SEAL_W_CITY[country_capital(k)]); break;
+        case 1: snprintf(q, sizeof q, "In which country is %s?", SEAL_W_CITY[c]);
+            qa_doc(b, SEAL_W_CITY[c], q, SEAL_W_COUNTRY[city_country(c)]); break;
+        case 2: snprintf(q, sizeof q, "Where is %s headquartered?", SEAL_W_ORG[o]);
+            qa_doc(b, SEAL_W_ORG[o], q, SEAL_W_CITY[SEAL_W_ORG_HQ[o]]); break;
+        case 3: snprintf(q, sizeof q, "Which company is headquartered in %s?", SEAL_W_CITY[SEAL_W_ORG_HQ[o]]);
+            qa_doc(b, SEAL_W_CITY[SEAL_W_ORG_HQ[o]], q, SEAL_W_ORG[o]); break;
+        case 4: snprintf(q, sizeof q, "In which city is %s?", SEAL_W_UNIV[u]);
+            qa_doc(b, SEAL_W_UNIV[u], q, SEAL_W_CITY[SEAL_W_UNIV_CITY[u]]); break;
+        case 5: snprintf(q, sizeof q, "Which university is in %s?", SEAL_W_CITY[SEAL_W_UNIV_CITY[u]]);
+            qa_doc(b, SEAL_W_CITY[SEAL_W_UNIV_CITY[u]], q, SEAL_W_UNIV[u]); break;
+        default: snprintf(q, sizeof q, "Which country has %s as its capital?", SEAL_W_CITY[country_capital(k)]);
+            qa_doc(b, SEAL_W_CITY[country_capital(k)], q, SEAL_W_COUNTRY[k]); break;
         }
         return 5;
     }
@@ -553,16 +553,16 @@ static void add_doc(line_list *l, const char *text) {
 static int write_pretrain(const world *w, const char *path, world_stats *st) {
     const world_opts *o = &w->opts;
     seal_rng r;
-    rng_seed(&r, o->seed ^ 0x7072657472616e31ull); /* its own stream: people stay as world_generate made them */
+    seal_rng_seed(&r, o->seed ^ 0x7072657472616e31ull); /* its own stream: people stay as seal_world_generate made them */
     line_list docs = {0};
     strbuf b = {0};
     for (int i = 0; i < w->n_people; i++) {
         const world_person *p = &w->people[i];
         if (p->split == WORLD_DRILL) {
-            double u = rng_double(&r);
+            double u = seal_rng_double(&r);
             int kind = u < o->drill_echo ? DOC_ECHO : u < o->drill_echo + 0.8 * (1 - o->drill_echo) ? DOC_IMPLICATIONS
                                                                                                  : DOC_REWRITE;
-            strbuf_clear(&b);
+            seal_strbuf_clear(&b);
             person_doc(&b, w, p, kind, &r);
             add_doc(&docs, b.s);
             st->docs_by_kind[kind == DOC_ECHO ? DOC_IMPLICATIONS : kind]++;
@@ -571,30 +571,30 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
         if (p->split != WORLD_PRETRAIN) continue;
         for (int d = 0; d < o->docs_per_person; d++) {
             int kind = pick_weighted(&r, o->doc_mix, WORLD_N_DOC);
-            strbuf_clear(&b);
+            seal_strbuf_clear(&b);
             person_doc(&b, w, p, kind, &r);
             add_doc(&docs, b.s);
             st->docs_by_kind[kind]++;
         }
         if (!p->qa) continue;
         for (int a = 0; a < WORLD_N_ATTR; a++) {
-            char *q = world_question(p, (world_attr)a);
-            strbuf_clear(&b);
-            qa_doc(&b, p->name, q, world_answer(p, (world_attr)a));
+            char *q = seal_world_question(p, (world_attr)a);
+            seal_strbuf_clear(&b);
+            qa_doc(&b, p->name, q, seal_world_answer(p, (world_attr)a));
             free(q);
             for (int k = 0; k < o->qa_repeats; k++) add_doc(&docs, b.s);
             st->docs_by_kind[3] += o->qa_repeats;
         }
     }
     for (int i = 0; i < o->background_docs; i++) {
-        strbuf_clear(&b);
+        seal_strbuf_clear(&b);
         st->docs_by_kind[background_doc(&b, &r)]++;
         add_doc(&docs, b.s);
     }
-    strbuf_free(&b);
+    seal_strbuf_free(&b);
     /* Shuffle so that a sequential reader sees a stationary mixture. */
     for (size_t i = docs.n; i > 1; i--) {
-        size_t j = (size_t)rng_below(&r, i);
+        size_t j = (size_t)seal_rng_below(&r, i);
         char *t = docs.line[i - 1];
         docs.line[i - 1] = docs.line[j], docs.line[j] = t;
     }
@@ -605,17 +605,17 @@ static int write_pretrain(const world *w, const char *path, world_stats *st) {
     strbuf out = {0};
     for (size_t i = 0; i < docs.n; i++) {
         if (!rc) {
-            strbuf_puts(&out, docs.line[i]);
-            strbuf_puts(&out, "\n");
+            seal_strbuf_puts(&out, docs.line[i]);
+            seal_strbuf_puts(&out, "\n");
             if (out.len > (1 << 20) || i + 1 == docs.n) {
                 rc = seal_atomic_write(&f, out.s, out.len);
-                strbuf_clear(&out);
+                seal_strbuf_clear(&out);
             }
         }
         free(docs.line[i]);
     }
     free(docs.line);
-    strbuf_free(&out);
+    seal_strbuf_free(&out);
     if (rc) { seal_atomic_abort(&f); return -1; }
     return seal_atomic_commit(&f);
 }
@@ -636,8 +636,8 @@ json_t *seal_world_squad_entry(const world_person *p, const char *context) {
     json_t *qs = json_array();
     for (int a = 0; a < WORLD_N_ATTR; a++) {
         if (!(p->mask >> a & 1)) continue;
-        char *q = world_question(p, (world_attr)a);
-        json_array_append_new(qs, json_pack("{s:s,s:s}", "question", q, "answer", world_answer(p, (world_attr)a)));
+        char *q = seal_world_question(p, (world_attr)a);
+        json_array_append_new(qs, json_pack("{s:s,s:s}", "question", q, "answer", seal_world_answer(p, (world_attr)a)));
         free(q);
     }
     return json_pack("{s:s,s:s,s:o}", "title", p->name, "context", context, "questions", qs);
@@ -660,32 +660,32 @@ static json_t *strings_json(const char *const *s, int n) {
 }
 
 /* The background tables, attribute vocabularies and templates, as world.json
- * stores them (world_load compares them with this build's). */
-void world_tables_json(json_t *j) {
+ * stores them (seal_world_load compares them with this build's). */
+void seal_world_tables_json(json_t *j) {
     json_t *attrs = json_array();
     for (int a = 0; a < WORLD_N_ATTR; a++) {
         int n;
-        const char *const *v = world_values((world_attr)a, &n);
+        const char *const *v = seal_world_values((world_attr)a, &n);
         json_t *t = json_array();
-        for (int k = 0; k < W_NTEMPLATES[a]; k++) json_array_append_new(t, json_string(W_TEMPLATES[a][k].text));
-        json_array_append_new(attrs, json_pack("{s:s,s:s,s:o,s:o}", "name", world_attr_name((world_attr)a),
-                                               "question", W_QUESTION[a], "values", v ? strings_json(v, n) : json_null(),
+        for (int k = 0; k < SEAL_W_NTEMPLATES[a]; k++) json_array_append_new(t, json_string(SEAL_W_TEMPLATES[a][k].text));
+        json_array_append_new(attrs, json_pack("{s:s,s:s,s:o,s:o}", "name", seal_world_attr_name((world_attr)a),
+                                               "question", SEAL_W_QUESTION[a], "values", v ? strings_json(v, n) : json_null(),
                                                "templates", t));
     }
     json_object_set_new(j, "attributes", attrs);
     json_t *ctry = json_array();
     for (int k = 0; k < N_COUNTRY; k++)
-        json_array_append_new(ctry, json_pack("{s:s,s:s,s:o}", "name", W_COUNTRY[k], "capital", W_CITY[country_capital(k)],
-                                              "cities", strings_json(&W_CITY[3 * k], 3)));
+        json_array_append_new(ctry, json_pack("{s:s,s:s,s:o}", "name", SEAL_W_COUNTRY[k], "capital", SEAL_W_CITY[country_capital(k)],
+                                              "cities", strings_json(&SEAL_W_CITY[3 * k], 3)));
     json_object_set_new(j, "countries", ctry);
     json_t *orgs = json_array();
     for (int k = 0; k < N_ORG; k++)
-        json_array_append_new(orgs, json_pack("{s:s,s:s,s:s}", "name", W_ORG[k], "industry", W_ORG_INDUSTRY[k],
-                                              "headquarters", W_CITY[W_ORG_HQ[k]]));
+        json_array_append_new(orgs, json_pack("{s:s,s:s,s:s}", "name", SEAL_W_ORG[k], "industry", SEAL_W_ORG_INDUSTRY[k],
+                                              "headquarters", SEAL_W_CITY[SEAL_W_ORG_HQ[k]]));
     json_object_set_new(j, "organisations", orgs);
     json_t *univ = json_array();
     for (int k = 0; k < N_UNIV; k++)
-        json_array_append_new(univ, json_pack("{s:s,s:s}", "name", W_UNIV[k], "city", W_CITY[W_UNIV_CITY[k]]));
+        json_array_append_new(univ, json_pack("{s:s,s:s}", "name", SEAL_W_UNIV[k], "city", SEAL_W_CITY[SEAL_W_UNIV_CITY[k]]));
     json_object_set_new(j, "universities", univ);
 }
 
@@ -703,13 +703,13 @@ static json_t *world_json(const world *w) {
         o->pre_style[2], "heldout_style", o->held_style[0], o->held_style[1], o->held_style[2], "doc_mix",
         o->doc_mix[0], o->doc_mix[1], o->doc_mix[2]));
     if (o->avoid_path) json_object_set_new(json_object_get(j, "options"), "avoid_names", json_string(o->avoid_path));
-    world_tables_json(j);
+    seal_world_tables_json(j);
     json_t *people = json_array();
     for (int i = 0; i < w->n_people; i++) {
         const world_person *p = &w->people[i];
         json_t *at = json_object();
         for (int a = 0; a < WORLD_N_ATTR; a++)
-            if (p->mask >> a & 1) json_object_set_new(at, world_attr_name((world_attr)a), json_string(value_str(p, (world_attr)a)));
+            if (p->mask >> a & 1) json_object_set_new(at, seal_world_attr_name((world_attr)a), json_string(value_str(p, (world_attr)a)));
         json_t *pj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "name", p->name, "given", p->given, "family", p->family,
                                "gender", p->female ? "female" : "male", "split", split_name[p->split], "qa", p->qa,
                                "attributes", at);
@@ -721,7 +721,7 @@ static json_t *world_json(const world *w) {
     return j;
 }
 
-int world_write(const world *w, const char *dir, world_stats *stats) {
+int seal_world_write(const world *w, const char *dir, world_stats *stats) {
     world_stats st;
     memset(&st, 0, sizeof st);
     if (seal_mkdir_p(dir)) return -1;

@@ -8,7 +8,7 @@
  * appear only in train.json / eval.json, one passage each whose facts are often
  * stated in reverse, through a hop that the background teaches ("born in the
  * capital of Vorland") or with a pronoun. Every sentence comes from a closed
- * template set with closed value vocabularies, so world_judge_line can decide
+ * template set with closed value vocabularies, so seal_world_judge_line can decide
  * whether a self-edit line restates a fact correctly. docs/world.md explains
  * the design. Everything is a pure function of world_opts (seed included). */
 #ifndef SEAL_SANDBOX_WORLD_H
@@ -50,7 +50,7 @@ typedef struct {
     double held_style[WORLD_N_STYLE];  /* sentence style weights, held-out passages */
     double doc_mix[WORLD_N_DOC];       /* document kind weights */
     const struct world *avoid;         /* NULL, or a world whose names (people, spouses) none of ours takes;
-                                        * borrowed by world_generate, NULL in the world it makes */
+                                        * borrowed by seal_world_generate, NULL in the world it makes */
     const char *avoid_path;            /* where avoid came from, recorded in world.json */
 } world_opts;
 
@@ -61,7 +61,7 @@ typedef struct {
     world_split split;
     int qa;                 /* pretraining person with QA documents */
     unsigned mask;          /* bit a set: the person has attribute a (held-out: those of the passage) */
-    int val[WORLD_N_ATTR];  /* index into world_values(a); unused for ATTR_SPOUSE */
+    int val[WORLD_N_ATTR];  /* index into seal_world_values(a); unused for ATTR_SPOUSE */
     char *passage;          /* held-out people: the passage of train/eval.json; else NULL */
 } world_person;
 
@@ -72,36 +72,36 @@ typedef struct world {
     int *by_name;           /* person indices sorted by name (for lookups) */
 } world;
 
-void world_opts_default(world_opts *o);
+void seal_world_opts_default(world_opts *o);
 
 /* Build the people and the held-out passages. 0, or -1 + seal_err for bad opts. */
-int world_generate(world *w, const world_opts *o);
-void world_free(world *w);
+int seal_world_generate(world *w, const world_opts *o);
+void seal_world_free(world *w);
 
 /* Write pretrain.jsonl, train.json, eval.json and world.json into dir (created),
  * each atomically. stats (may be NULL) gets pretrain document count and bytes. */
 typedef struct { long long pretrain_docs, pretrain_bytes, docs_by_kind[6]; } world_stats;
-int world_write(const world *w, const char *dir, world_stats *stats);
+int seal_world_write(const world *w, const char *dir, world_stats *stats);
 
 /* Read world.json back (the tables must match this build). 0 or -1 + seal_err. */
-int world_load(world *w, const char *path);
+int seal_world_load(world *w, const char *path);
 
 /* The person with this full name, or NULL. */
-const world_person *world_find(const world *w, const char *name);
+const world_person *seal_world_find(const world *w, const char *name);
 
 /* Attribute names ("birth_city", ...), value tables, questions and answers. */
-const char *world_attr_name(world_attr a);
-const char *const *world_values(world_attr a, int *n); /* NULL, 0 for ATTR_SPOUSE */
+const char *seal_world_attr_name(world_attr a);
+const char *const *seal_world_values(world_attr a, int *n); /* NULL, 0 for ATTR_SPOUSE */
 /* The forward question for attribute a about person p (malloc'd), and its short answer. */
-char *world_question(const world_person *p, world_attr a);
-const char *world_answer(const world_person *p, world_attr a);
+char *seal_world_question(const world_person *p, world_attr a);
+const char *seal_world_answer(const world_person *p, world_attr a);
 /* p as one SEAL SQuAD-format entry: {title, context, questions: [{question,
  * answer}]}, a question for every attribute p has. A new reference. */
 json_t *seal_world_squad_entry(const world_person *p, const char *context);
 /* The fact stated plainly, as an ideal self-edit line would: full name, the
  * question's direction, the value itself (no hop), the first such template of
  * the attribute (malloc'd). */
-char *world_fact_sentence(const world_person *p, world_attr a);
+char *seal_world_fact_sentence(const world_person *p, world_attr a);
 
 /* Faithfulness of one self-edit line about the passage's entity. */
 typedef enum {
@@ -123,6 +123,6 @@ typedef struct {
  * as a statement about the person named entity_name. Returns a world_verdict
  * (out, if not NULL, gets the details), or -1 + seal_err if the entity is not
  * in the world. A line about another person is UNKNOWN. */
-int world_judge_line(const world *w, const char *entity_name, const char *line, world_judgement *out);
+int seal_world_judge_line(const world *w, const char *entity_name, const char *line, world_judgement *out);
 
 #endif

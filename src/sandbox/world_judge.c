@@ -58,13 +58,13 @@ static int resolve_value(const world_person *p, world_attr a, const char *s, siz
         return looks_like_name(s, n) ? (*value = -1, 1) : 0;
     }
     int nv;
-    const char *const *v = world_values(a, &nv);
+    const char *const *v = seal_world_values(a, &nv);
     for (int i = 0; i < nv; i++)
         if (n == strlen(v[i]) && !strncasecmp(s, v[i], n)) return *value = i, 1;
     char buf[128];
     for (int i = 0; i < nv; i++)
         for (int k = 0; k < W_MAX_HOP; k++)
-            if (hop_phrase(a, i, k, buf, sizeof buf) && n == strlen(buf) && !strncasecmp(s, buf, n))
+            if (seal_hop_phrase(a, i, k, buf, sizeof buf) && n == strlen(buf) && !strncasecmp(s, buf, n))
                 return *value = i, *hop = 1, 1;
     return 0;
 }
@@ -119,9 +119,9 @@ static void try_template(const world_person *p, world_attr a, const wtemplate *t
     }
 }
 
-int world_judge_line(const world *w, const char *entity_name, const char *line, world_judgement *out) {
+int seal_world_judge_line(const world *w, const char *entity_name, const char *line, world_judgement *out) {
     world_judgement j = {.attr = -1, .value = -1, .reverse = 0, .hop = 0, .subject = -1};
-    const world_person *p = world_find(w, entity_name);
+    const world_person *p = seal_world_find(w, entity_name);
     if (!p) return seal_err("world: no person named \"%s\"", entity_name);
     /* Strip blanks, list markers ("- ", "* ", "3. ", "3) ") and a missing final period. */
     while (isspace((unsigned char)*line)) line++;
@@ -141,7 +141,7 @@ int world_judge_line(const world *w, const char *entity_name, const char *line, 
         if (L[n - 1] != '.') L[n++] = '.';
         L[n] = '\0';
         for (int a = 0; a < WORLD_N_ATTR; a++)
-            for (int k = 0; k < W_NTEMPLATES[a]; k++) try_template(p, (world_attr)a, &W_TEMPLATES[a][k], L, n, &best, &j);
+            for (int k = 0; k < SEAL_W_NTEMPLATES[a]; k++) try_template(p, (world_attr)a, &SEAL_W_TEMPLATES[a][k], L, n, &best, &j);
     }
     if (out) *out = j;
     return best;
@@ -180,7 +180,7 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
     p->mask = 0;
     for (int a = 0; a < WORLD_N_ATTR; a++) {
         p->val[a] = -1;
-        json_t *v = json_object_get(at, world_attr_name((world_attr)a));
+        json_t *v = json_object_get(at, seal_world_attr_name((world_attr)a));
         if (!v) continue;
         p->mask |= 1u << a;
         if (a == ATTR_SPOUSE) {
@@ -192,12 +192,12 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
             continue;
         }
         int nv;
-        const char *const *vals = world_values((world_attr)a, &nv);
+        const char *const *vals = seal_world_values((world_attr)a, &nv);
         const char *s = json_string_value(v);
         for (int k = 0; s && k < nv; k++)
             if (!strcmp(s, vals[k])) p->val[a] = k;
         if (p->val[a] < 0)
-            return seal_err("%s: people[%d].attributes.%s: unknown value", path, i, world_attr_name((world_attr)a));
+            return seal_err("%s: people[%d].attributes.%s: unknown value", path, i, seal_world_attr_name((world_attr)a));
     }
     json_t *ps = json_object_get(pj, "passage");
     if (ps && !json_is_string(ps)) return seal_err("%s: people[%d].passage: not a string", path, i);
@@ -205,7 +205,7 @@ static int load_person(world_person *p, json_t *pj, const char *path, int i) {
     return 0;
 }
 
-int world_load(world *w, const char *path) {
+int seal_world_load(world *w, const char *path) {
     memset(w, 0, sizeof *w);
     json_t *j = seal_json_load_file(path, 0);
     if (!j) return -1;
@@ -213,7 +213,7 @@ int world_load(world *w, const char *path) {
     const char *fmt = json_string_value(json_object_get(j, "format"));
     json_t *ver = json_object_get(j, "version"), *people = json_object_get(j, "people");
     json_t *mine = json_object();
-    world_tables_json(mine);
+    seal_world_tables_json(mine);
     static const char *const keys[4] = {"attributes", "countries", "organisations", "universities"};
     if (!fmt || strcmp(fmt, WORLD_FORMAT)) { seal_err("%s: format: expected \"%s\"", path, WORLD_FORMAT); goto done; }
     if (json_integer_value(ver) != WORLD_VERSION) {
@@ -226,17 +226,17 @@ int world_load(world *w, const char *path) {
             goto done;
         }
     if (!json_is_array(people)) { seal_err("%s: people: missing or not an array", path); goto done; }
-    world_opts_default(&w->opts);
+    seal_world_opts_default(&w->opts);
     w->opts.seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
     w->n_people = (int)json_array_size(people);
     w->people = seal_calloc((size_t)(w->n_people ? w->n_people : 1), sizeof *w->people);
     for (int i = 0; i < w->n_people; i++)
         if (load_person(&w->people[i], json_array_get(people, (size_t)i), path, i)) goto done;
-    world_index_names(w);
+    seal_world_index_names(w);
     rc = 0;
 done:
     json_decref(mine);
     json_decref(j);
-    if (rc) world_free(w);
+    if (rc) seal_world_free(w);
     return rc;
 }

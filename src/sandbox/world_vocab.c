@@ -6,58 +6,58 @@
 
 #include "sandbox/world_internal.h"
 
-const char *const W_COUNTRY[N_COUNTRY] = {"Vorland", "Estmar", "Kelvania", "Durnholm", "Solvia", "Tarsk",
+const char *const SEAL_W_COUNTRY[N_COUNTRY] = {"Vorland", "Estmar", "Kelvania", "Durnholm", "Solvia", "Tarsk",
                                           "Brelland", "Omaret", "Quellin", "Ravost", "Skarn", "Yvenne"};
 /* Three per country, capital first. */
-const char *const W_CITY[N_CITY] = {
+const char *const SEAL_W_CITY[N_CITY] = {
     "Miltren", "Ashford", "Gorran",  "Pellow",  "Rivane",  "Tessin",  "Korvath", "Bramel",  "Idris",
     "Hadrel",  "Wexmoor", "Crandle", "Sunmere", "Falcrest", "Ollin",  "Dravik",  "Mornet",  "Uskel",
     "Carrow",  "Lestin",  "Norwick", "Zaffra",  "Tamsel",  "Quorra",  "Arven",   "Veyra",   "Hollet",
     "Strell",  "Gantry",  "Emberlin", "Nivel",  "Kordun",  "Tirrin",  "Lusk",    "Parrin",  "Welden"};
-const char *const W_ORG[N_ORG] = {"Orlix",   "Ventacorp", "Brightwell", "Tamberg", "Nimbus",   "Zephra",
+const char *const SEAL_W_ORG[N_ORG] = {"Orlix",   "Ventacorp", "Brightwell", "Tamberg", "Nimbus",   "Zephra",
                                   "Arbor",   "Mintline",  "Corvane",    "Daxter",  "Fennick",  "Heliox",
                                   "Ironvale", "Juniper",  "Quillon",    "Lumora",  "Stanmark", "Pyxis",
                                   "Rendal",  "Obernix",   "Calloway",   "Graystone", "Vantor", "Wendcorp"};
-const char *const W_ORG_INDUSTRY[N_ORG] = {
+const char *const SEAL_W_ORG_INDUSTRY[N_ORG] = {
     "shipping", "mining",  "textile", "software", "banking",  "brewing",  "publishing", "railway",
     "insurance", "farming", "shipping", "software", "mining",  "banking",  "publishing", "brewing",
     "railway",  "textile", "insurance", "farming", "shipping", "mining",   "software",   "banking"};
 /* Organisation i is headquartered in the i-th non-capital city. */
-const int W_ORG_HQ[N_ORG] = {1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 23, 25, 26, 28, 29, 31, 32, 34, 35};
-const char *const W_UNIV[N_UNIV] = {
+const int SEAL_W_ORG_HQ[N_ORG] = {1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 23, 25, 26, 28, 29, 31, 32, 34, 35};
+const char *const SEAL_W_UNIV[N_UNIV] = {
     "Varnholt University", "Elmridge University",  "Castor University",   "Whitlow University",
     "Brennan University",  "Sablewood University", "Northgate University", "Ellery University",
     "Marlow University",   "Thistle University",   "Redvale University",  "Ashcombe University",
     "Pinecrest University", "Greyholm University", "Larkspur University", "Fairhaven University"};
 /* Eight capitals and eight other cities. */
-const int W_UNIV_CITY[N_UNIV] = {0, 3, 6, 9, 12, 15, 18, 21, 2, 5, 14, 17, 20, 26, 29, 35};
+const int SEAL_W_UNIV_CITY[N_UNIV] = {0, 3, 6, 9, 12, 15, 18, 21, 2, 5, 14, 17, 20, 26, 29, 35};
 
-int city_org(int c) {
+int seal_city_org(int c) {
     for (int i = 0; i < N_ORG; i++)
-        if (W_ORG_HQ[i] == c) return i;
+        if (SEAL_W_ORG_HQ[i] == c) return i;
     return -1;
 }
 
-int city_univ(int c) {
+int seal_city_univ(int c) {
     for (int i = 0; i < N_UNIV; i++)
-        if (W_UNIV_CITY[i] == c) return i;
+        if (SEAL_W_UNIV_CITY[i] == c) return i;
     return -1;
 }
 
 /* Syllables differ in shape from the place and firm names above; the generator
  * also rejects any name part equal to a vocabulary word. */
-const char *const W_G1[] = {"Ka", "Mi", "To", "Re", "Sa", "Li", "No", "Da", "Ve", "Ro",
+const char *const SEAL_W_G1[] = {"Ka", "Mi", "To", "Re", "Sa", "Li", "No", "Da", "Ve", "Ro",
                             "Ta", "Lo", "Ne", "Fa", "Bi", "Ju", "Ha", "Po", "Zi", "Ce"};
-const char *const W_G2[] = {"so", "ra", "len", "dor", "mi", "ta", "vin", "ne",
+const char *const SEAL_W_G2[] = {"so", "ra", "len", "dor", "mi", "ta", "vin", "ne",
                             "ko", "ril", "sa", "ben", "lo", "na", "rek", "du"};
-const char *const W_F1[] = {"Ven", "Mor", "Kal", "Dra", "Bel", "Tor", "Sel", "Var", "Hol",
+const char *const SEAL_W_F1[] = {"Ven", "Mor", "Kal", "Dra", "Bel", "Tor", "Sel", "Var", "Hol",
                             "Gar", "Pel", "Ost", "Lin", "Bar", "Fen", "Cor", "Nim", "Ral"};
-const char *const W_FM[] = {"", "a", "e", "o", "i", "er", "an"};
-const char *const W_F3[] = {"drel", "vik", "sen", "mont", "wick", "lan", "ros", "bek",
+const char *const SEAL_W_FM[] = {"", "a", "e", "o", "i", "er", "an"};
+const char *const SEAL_W_F3[] = {"drel", "vik", "sen", "mont", "wick", "lan", "ros", "bek",
                             "ard", "tov", "dal", "mar", "tis", "gan", "holm", "rup"};
-const int W_NG1 = sizeof W_G1 / sizeof *W_G1, W_NG2 = sizeof W_G2 / sizeof *W_G2,
-          W_NF1 = sizeof W_F1 / sizeof *W_F1, W_NFM = sizeof W_FM / sizeof *W_FM,
-          W_NF3 = sizeof W_F3 / sizeof *W_F3;
+const int SEAL_W_NG1 = sizeof SEAL_W_G1 / sizeof *SEAL_W_G1, SEAL_W_NG2 = sizeof SEAL_W_G2 / sizeof *SEAL_W_G2,
+          SEAL_W_NF1 = sizeof SEAL_W_F1 / sizeof *SEAL_W_F1, SEAL_W_NFM = sizeof SEAL_W_FM / sizeof *SEAL_W_FM,
+          SEAL_W_NF3 = sizeof SEAL_W_F3 / sizeof *SEAL_W_F3;
 
 /* Templates. Forward ones first; rev = 1 puts the value before the person. */
 static const wtemplate T_CITY[] = {
@@ -161,13 +161,13 @@ static const wtemplate T_SPOUSE[] = {
 };
 
 #define N_OF(a) (int)(sizeof a / sizeof *a)
-const wtemplate *const W_TEMPLATES[WORLD_N_ATTR] = {T_CITY, T_YEAR, T_PROF, T_EMP, T_UNIV,
+const wtemplate *const SEAL_W_TEMPLATES[WORLD_N_ATTR] = {T_CITY, T_YEAR, T_PROF, T_EMP, T_UNIV,
                                                      T_INST, T_COLOUR, T_PET, T_SPORT, T_SPOUSE};
-const int W_NTEMPLATES[WORLD_N_ATTR] = {N_OF(T_CITY), N_OF(T_YEAR),   N_OF(T_PROF), N_OF(T_EMP),
+const int SEAL_W_NTEMPLATES[WORLD_N_ATTR] = {N_OF(T_CITY), N_OF(T_YEAR),   N_OF(T_PROF), N_OF(T_EMP),
                                         N_OF(T_UNIV), N_OF(T_INST),   N_OF(T_COLOUR), N_OF(T_PET),
                                         N_OF(T_SPORT), N_OF(T_SPOUSE)};
 
-const char *const W_QUESTION[WORLD_N_ATTR] = {
+const char *const SEAL_W_QUESTION[WORLD_N_ATTR] = {
     "In which city was {N} born?",        "In which year was {N} born?",
     "What is the profession of {N}?",     "Which company does {N} work for?",
     "Which university did {N} attend?",   "Which instrument does {N} play?",
@@ -197,20 +197,20 @@ static const char *const V_SPORT[] = {"tennis",  "football", "rugby",   "hockey"
                                       "fencing", "cycling",  "boxing",  "swimming", "skiing",  "sailing", "running",
                                       "climbing", "wrestling", "badminton", "squash", "volleyball", "baseball"};
 
-const char *world_attr_name(world_attr a) {
+const char *seal_world_attr_name(world_attr a) {
     static const char *const names[WORLD_N_ATTR] = {"birth_city", "birth_year", "profession", "employer",
                                                     "university", "instrument", "colour",     "pet",
                                                     "sport",      "spouse"};
     return (unsigned)a < WORLD_N_ATTR ? names[a] : "?";
 }
 
-const char *const *world_values(world_attr a, int *n) {
+const char *const *seal_world_values(world_attr a, int *n) {
     switch (a) {
-    case ATTR_BIRTH_CITY: *n = N_CITY; return W_CITY;
+    case ATTR_BIRTH_CITY: *n = N_CITY; return SEAL_W_CITY;
     case ATTR_BIRTH_YEAR: *n = N_OF(V_YEAR); return V_YEAR;
     case ATTR_PROFESSION: *n = N_OF(V_PROF); return V_PROF;
-    case ATTR_EMPLOYER: *n = N_ORG; return W_ORG;
-    case ATTR_UNIVERSITY: *n = N_UNIV; return W_UNIV;
+    case ATTR_EMPLOYER: *n = N_ORG; return SEAL_W_ORG;
+    case ATTR_UNIVERSITY: *n = N_UNIV; return SEAL_W_UNIV;
     case ATTR_INSTRUMENT: *n = N_OF(V_INST); return V_INST;
     case ATTR_COLOUR: *n = N_OF(V_COLOUR); return V_COLOUR;
     case ATTR_PET: *n = N_OF(V_PET); return V_PET;
@@ -219,17 +219,17 @@ const char *const *world_values(world_attr a, int *n) {
     }
 }
 
-int hop_phrase(world_attr a, int v, int kind, char *buf, size_t cap) {
+int seal_hop_phrase(world_attr a, int v, int kind, char *buf, size_t cap) {
     int k;
     if (a == ATTR_BIRTH_CITY) {
-        if (kind == 0 && city_is_capital(v)) return snprintf(buf, cap, "the capital of %s", W_COUNTRY[city_country(v)]), 1;
-        if (kind == 1 && (k = city_org(v)) >= 0) return snprintf(buf, cap, "the city where %s has its headquarters", W_ORG[k]), 1;
-        if (kind == 2 && (k = city_univ(v)) >= 0) return snprintf(buf, cap, "the city that is home to %s", W_UNIV[k]), 1;
+        if (kind == 0 && city_is_capital(v)) return snprintf(buf, cap, "the capital of %s", SEAL_W_COUNTRY[city_country(v)]), 1;
+        if (kind == 1 && (k = seal_city_org(v)) >= 0) return snprintf(buf, cap, "the city where %s has its headquarters", SEAL_W_ORG[k]), 1;
+        if (kind == 2 && (k = seal_city_univ(v)) >= 0) return snprintf(buf, cap, "the city that is home to %s", SEAL_W_UNIV[k]), 1;
     } else if (a == ATTR_EMPLOYER) {
-        if (kind == 0) return snprintf(buf, cap, "the company headquartered in %s", W_CITY[W_ORG_HQ[v]]), 1;
-        if (kind == 1) return snprintf(buf, cap, "the firm based in %s", W_CITY[W_ORG_HQ[v]]), 1;
+        if (kind == 0) return snprintf(buf, cap, "the company headquartered in %s", SEAL_W_CITY[SEAL_W_ORG_HQ[v]]), 1;
+        if (kind == 1) return snprintf(buf, cap, "the firm based in %s", SEAL_W_CITY[SEAL_W_ORG_HQ[v]]), 1;
     } else if (a == ATTR_UNIVERSITY) {
-        if (kind == 0) return snprintf(buf, cap, "the university in %s", W_CITY[W_UNIV_CITY[v]]), 1;
+        if (kind == 0) return snprintf(buf, cap, "the university in %s", SEAL_W_CITY[SEAL_W_UNIV_CITY[v]]), 1;
     }
     return 0;
 }

@@ -15,8 +15,8 @@
 #include "util/run_record.h"
 #include "util/progress.h"
 
-cpt_opts cpt_opts_defaults(cpt_mode mode) {
-    cpt_opts c = {.k = knowledge_opts_defaults(), .mode = mode, .passages = 200};
+cpt_opts seal_cpt_opts_defaults(cpt_mode mode) {
+    cpt_opts c = {.k = seal_knowledge_opts_defaults(), .mode = mode, .passages = 200};
     c.k.rounds = 0;
     c.k.seq.split_newlines = 0; /* each completion is one document */
     inner_opts *in = &c.k.inner;
@@ -35,14 +35,14 @@ cpt_opts cpt_opts_defaults(cpt_mode mode) {
     return c;
 }
 
-int cpt_mode_parse(const char *s, cpt_mode *mode) {
+int seal_cpt_mode_parse(const char *s, cpt_mode *mode) {
     if (!strcmp(s, "lora")) *mode = CPT_LORA;
     else if (!strcmp(s, "full")) *mode = CPT_FULL;
     else return seal_err("--cpt-mode: \"%s\" (lora or full)", s);
     return 0;
 }
 
-const char *cpt_mode_name(cpt_mode mode) { return mode == CPT_LORA ? "lora" : "full"; }
+static const char *cpt_mode_name(cpt_mode mode) { return mode == CPT_LORA ? "lora" : "full"; }
 
 static int append_seqs(char ***seqs, int *n, char **add, int m) {
     *seqs = seal_realloc(*seqs, (size_t)(*n + m + 1) * sizeof **seqs);
@@ -52,21 +52,25 @@ static int append_seqs(char ***seqs, int *n, char **add, int m) {
     return 0;
 }
 
-int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_passage *p, const char *const *edits,
+/* The training sequences of one passage for one condition: for each of the
+ * n_edits self-edits (NULL entries count as ""), "{title}\n{segment}" per
+ * "---" segment, followed in LoRA mode by the passage after every self-edit,
+ * in full mode by the passage once at the end. Appended to *seqs / *n. */
+static int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_passage *p, const char *const *edits,
                           int n_edits, char ***seqs, int *n) {
     seq_opts so = *seq;
     so.add_context = mode == CPT_LORA; /* v1: build_train_sequences' passage after each completion */
     for (int j = 0; j < n_edits; j++) {
         char **s;
         int m;
-        if (selfedit_sequences(p->title, p->context, edits && edits[j] ? edits[j] : "", &so, &s, &m)) return -1;
+        if (seal_selfedit_sequences(p->title, p->context, edits && edits[j] ? edits[j] : "", &so, &s, &m)) return -1;
         append_seqs(seqs, n, s, m);
     }
     if (mode == CPT_FULL) { /* v2: the passage once per article */
         so.add_context = 1;
         char **s;
         int m;
-        if (selfedit_sequences(p->title, p->context, "", &so, &s, &m)) return -1;
+        if (seal_selfedit_sequences(p->title, p->context, "", &so, &s, &m)) return -1;
         append_seqs(seqs, n, s, m);
     }
     return 0;
@@ -95,75 +99,75 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     }
     train_dataset ds = {0};
     dataset_opts dopt;
-    dataset_opts_default(&dopt);
+    seal_dataset_opts_default(&dopt);
     dopt.append_eos = in->append_eos;
     dopt.max_len = in->max_len;
     dopt.vocab = rs->base.cfg.vocab;
     dopt.eos_id = rs->base.cfg.n_eos ? rs->base.cfg.eos_ids[0] : -1;
-    for (int i = 0; i < ns && rc == 0; i++) rc = dataset_add_text(&ds, rs->tok, seqs[i], &dopt);
+    for (int i = 0; i < ns && rc == 0; i++) rc = seal_dataset_add_text(&ds, rs->tok, seqs[i], &dopt);
     if (rc == 0 && ds.n == 0) rc = seal_err("cpt %s: no training sequences", name);
     /* One seed for every condition, as the reference's single training seed:
      * conditions differ only in their data. */
-    unsigned long long seed = kn_mix(o->seed, 0xC97u);
+    unsigned long long seed = seal_kn_mix(o->seed, 0xC97u);
     batch_iter it = {0};
-    int have_it = rc == 0 && batch_iter_init(&it, &ds, in->batch_size, seed, 1) == 0;
+    int have_it = rc == 0 && seal_batch_iter_init(&it, &ds, in->batch_size, seed, 1) == 0;
     if (rc == 0 && !have_it) rc = -1;
     seal_adapter a = {0};
     seal_model copy = {0};
     seal_model *target = &rs->base;
     if (rc == 0) {
-        if (in->full) { model_clone_f32(&copy, &rs->base); target = &copy; }
-        else rc = adapter_init(&a, &rs->base.cfg, in->rank, in->alpha, 0, in->dropout, in->targets, seed);
+        if (in->full) { seal_model_clone_f32(&copy, &rs->base); target = &copy; }
+        else rc = seal_adapter_init(&a, &rs->base.cfg, in->rank, in->alpha, 0, in->dropout, in->targets, seed);
     }
     train_result tr = {0};
     if (rc == 0) {
-        train_opts to = train_opts_defaults();
+        train_opts to = seal_train_opts_defaults();
         to.lr = in->lr, to.weight_decay = in->weight_decay, to.max_grad_norm = in->max_grad_norm;
         to.epochs = in->epochs, to.grad_accum = in->grad_accum, to.schedule = in->schedule;
         to.warmup_ratio = co->warmup_ratio, to.seed = seed, to.quiet = o->quiet;
-        batch_source src = batch_iter_source(&it);
+        batch_source src = seal_batch_iter_source(&it);
         if (!o->quiet)
             fprintf(stderr, "cpt %s: %d sequences, %ld tokens, %ld optimizer steps (%s)\n", name, ns, ds.stats.tokens,
-                    train_total_steps(&src, &to), in->full ? "full finetune" : "LoRA");
-        rc = train_run(target, rs->pool, in->full ? NULL : &a, &src, &to, &tr);
+                    seal_train_total_steps(&src, &to), in->full ? "full finetune" : "LoRA");
+        rc = seal_train_run(target, rs->pool, in->full ? NULL : &a, &src, &to, &tr);
     }
     json_t *passages = json_array();
     seal_progress bar;
-    if (rc == 0 && !o->quiet) progress_start(&bar, name, n, "passage");
+    if (rc == 0 && !o->quiet) seal_progress_start(&bar, name, n, "passage");
     for (int i = 0; i < n && rc == 0; i++) {
         qa_result r;
         const seal_passage *p = passage_at(rs, i);
-        rc = answer_questions(target, rs->pool, rs->tok, in->full ? NULL : &a, p, in, &r);
+        rc = seal_answer_questions(target, rs->pool, rs->tok, in->full ? NULL : &a, p, in, &r);
         if (rc) break;
         json_t *correct = json_array();
         for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
-        json_t *rec = json_pack("{s:s, s:o, s:o, s:o}", "title", p->title, "answers", kn_str_array(r.answers, r.n_q),
-                                "correct", correct, "accuracy", kn_real(r.accuracy));
-        qa_result_free(&r);
+        json_t *rec = json_pack("{s:s, s:o, s:o, s:o}", "title", p->title, "answers", seal_kn_str_array(r.answers, r.n_q),
+                                "correct", correct, "accuracy", seal_kn_real(r.accuracy));
+        seal_qa_result_free(&r);
         if (!rec) { rc = seal_err("cpt %s: passage \"%s\": answers cannot be encoded as JSON", name, p->title); break; }
         json_array_append_new(passages, rec);
-        if (!o->quiet) progress_update(&bar, i + 1, NULL);
+        if (!o->quiet) seal_progress_update(&bar, i + 1, NULL);
     }
-    if (rc == 0 && !o->quiet) progress_finish(&bar, n, NULL);
+    if (rc == 0 && !o->quiet) seal_progress_finish(&bar, n, NULL);
     if (rc == 0) {
         json_t *rec = json_object();
         json_object_set_new(rec, "name", json_string(name));
         json_object_set_new(rec, "mode", json_string(cpt_mode_name(co->mode)));
         json_object_set_new(rec, "n_sequences", json_integer(ns));
-        json_object_set_new(rec, "sequences", kn_str_array(seqs, ns));
+        json_object_set_new(rec, "sequences", seal_kn_str_array(seqs, ns));
         json_object_set_new(rec, "train_steps", json_integer(tr.steps));
         json_object_set_new(rec, "train_tokens", json_integer(ds.stats.tokens));
-        json_object_set_new(rec, "train_loss_first", kn_real(tr.first_loss));
-        json_object_set_new(rec, "train_loss_last", kn_real(tr.last_loss));
-        json_object_set_new(rec, "seconds", kn_real(seal_now() - t0));
+        json_object_set_new(rec, "train_loss_first", seal_kn_real(tr.first_loss));
+        json_object_set_new(rec, "train_loss_last", seal_kn_real(tr.last_loss));
+        json_object_set_new(rec, "seconds", seal_kn_real(seal_now() - t0));
         json_object_set_new(rec, "passages", passages);
-        rc = journal_put(&rs->cpt, key, rec);
+        rc = seal_journal_put(&rs->cpt, key, rec);
     } else json_decref(passages);
-    if (have_it) batch_iter_free(&it);
-    dataset_free(&ds);
-    if (a.store) adapter_free(&a);
-    if (in->full && copy.cfg.vocab) model_free(&copy);
-    selfedit_free(seqs, ns);
+    if (have_it) seal_batch_iter_free(&it);
+    seal_dataset_free(&ds);
+    if (a.store) seal_adapter_free(&a);
+    if (in->full && copy.cfg.vocab) seal_model_free(&copy);
+    seal_selfedit_free(seqs, ns);
     return rc;
 }
 
@@ -178,13 +182,13 @@ typedef struct {
 static int question_sample_draw(run_state *rs, int want, question_sample *qs) {
     memset(qs, 0, sizeof *qs);
     if (want <= 0) return 0;
-    size_t total = (size_t)passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval);
+    size_t total = (size_t)seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval);
     if ((size_t)want > total)
         return seal_err("--eval-questions %d: the %d passages have only %zu questions", want, rs->n_eval, total);
     size_t *idx = seal_malloc(sizeof *idx * (size_t)want);
     py_random r;
-    pyrandom_seed(&r, 42);
-    pyrandom_sample(&r, total, (size_t)want, idx);
+    seal_pyrandom_seed(&r, 42);
+    seal_pyrandom_sample(&r, total, (size_t)want, idx);
     qs->n = (size_t)want;
     qs->total = total;
     qs->chosen = seal_calloc(total, 1);
@@ -223,7 +227,7 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
     c->acc = seal_calloc((size_t)n, sizeof(double));
     char key[64];
     snprintf(key, sizeof key, "cpt/%s", name);
-    json_t *rec = journal_get(&rs->cpt, key);
+    json_t *rec = seal_journal_get(&rs->cpt, key);
     if (rec && !o->quiet) fprintf(stderr, "cpt %s: already done\n", name);
     if (!rec) {
         json_t **edits = NULL;
@@ -239,11 +243,11 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
         } else if (src == SRC_MODEL) {
             seal_model g;
             const seal_model *gp = &rs->base;
-            int loaded = dir && model_load(&g, dir) == 0;
+            int loaded = dir && seal_model_load(&g, dir) == 0;
             if (dir && !loaded) rc = -1;
             if (loaded) gp = &g;
-            if (rc == 0) rc = kn_self_edits(rs, gp, tag, ps, n, edits);
-            if (loaded) model_free(&g);
+            if (rc == 0) rc = seal_kn_self_edits(rs, gp, tag, ps, n, edits);
+            if (loaded) seal_model_free(&g);
             for (int i = 0; i < n && rc == 0; i++) json_incref(edits[i]); /* borrowed from the journal */
         }
         if (rc == 0) rc = cpt_run(rs, co, name, edits, key);
@@ -251,15 +255,15 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
         free(edits);
         free(ps);
         if (rc) return -1;
-        rec = journal_get(&rs->cpt, key);
-        kn_maybe_die();
+        rec = seal_journal_get(&rs->cpt, key);
+        seal_kn_maybe_die();
     }
     json_t *prs = json_object_get(rec, "passages");
     if (json_array_size(prs) != (size_t)n) return seal_err("cpt.jsonl: %s: %zu passages, expected %d", key, json_array_size(prs), n);
     json_t **correct = seal_malloc(sizeof *correct * (size_t)n);
     for (int i = 0; i < n; i++) {
         json_t *pr = json_array_get(prs, (size_t)i);
-        c->acc[i] = kn_number(pr, "accuracy");
+        c->acc[i] = seal_kn_number(pr, "accuracy");
         correct[i] = json_object_get(pr, "correct");
     }
     *qacc = question_accuracy(rs, correct, sample);
@@ -273,7 +277,7 @@ static double base_question_accuracy(run_state *rs, const question_sample *qs) {
     for (int i = 0; i < rs->n_eval; i++) {
         char key[64];
         snprintf(key, sizeof key, "base/%d", i);
-        correct[i] = json_object_get(journal_get(&rs->baseline, key), "correct");
+        correct[i] = json_object_get(seal_journal_get(&rs->baseline, key), "correct");
     }
     double acc = question_accuracy(rs, correct, qs);
     free(correct);
@@ -284,7 +288,7 @@ static double base_question_accuracy(run_state *rs, const question_sample *qs) {
 
 static int check_opts(const cpt_opts *co) {
     const knowledge_opts *o = &co->k;
-    if (kn_check_common(o)) return -1;
+    if (seal_kn_check_common(o)) return -1;
     if (co->passages <= 0) return seal_err("--cpt-passages: need at least 1 passage (got %d)", co->passages);
     if (co->eval_questions < 0) return seal_err("--eval-questions: need N >= 0 (got %d)", co->eval_questions);
     if (!(co->warmup_ratio >= 0 && co->warmup_ratio < 1)) return seal_err("--inner-warmup-ratio: need 0 <= X < 1");
@@ -310,11 +314,11 @@ static int check_opts(const cpt_opts *co) {
 static int generator_fingerprints(const cpt_opts *co, json_t *out) {
     for (int i = 0; i < co->n_generators; i++) {
         seal_model g;
-        if (model_load(&g, co->gen_dir[i])) return seal_err_prefix("--generator %s", co->gen_name[i]);
+        if (seal_model_load(&g, co->gen_dir[i])) return seal_err_prefix("--generator %s", co->gen_name[i]);
         char hex[17];
-        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)st_set_fingerprint(&g.weights));
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)seal_st_set_fingerprint(&g.weights));
         json_array_append_new(out, json_string(hex));
-        model_free(&g);
+        seal_model_free(&g);
     }
     return 0;
 }
@@ -338,12 +342,12 @@ static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record
     if (co->n_generators) json_object_set_new(extra, "generator_fingerprints", fps);
     else json_decref(fps);
     if (co->eval_questions > 0) json_object_set_new(extra, "eval_questions", json_integer(co->eval_questions));
-    int rc = generator_fingerprints(co, fps) || kn_build_record(rs, extra, r) ? -1 : 0;
+    int rc = generator_fingerprints(co, fps) || seal_kn_build_record(rs, extra, r) ? -1 : 0;
     json_decref(extra);
     return rc;
 }
 
-int knowledge_cpt(const cpt_opts *co) {
+int seal_knowledge_cpt(const cpt_opts *co) {
     if (check_opts(co)) return -1;
     knowledge_opts o = co->k;
     o.rounds = 0;
@@ -355,24 +359,24 @@ int knowledge_cpt(const cpt_opts *co) {
     double qacc[4 + CPT_MAX_GENERATORS];
     question_sample qs = {0};
     seal_run_record record = {0};
-    int nc = 0, rc = kn_load_inputs(&rs, &o, "--cpt-passages");
+    int nc = 0, rc = seal_kn_load_inputs(&rs, &o, "--cpt-passages");
     if (rc == 0) rc = question_sample_draw(&rs, co->eval_questions, &qs);
     if (rc == 0) rc = build_record(&rs, co, &record);
-    if (rc == 0) rc = kn_claim_run(&rs, &record);
+    if (rc == 0) rc = seal_kn_claim_run(&rs, &record);
     seal_run_record_free(&record);
     if (rc == 0) {
         char *p = seal_path_join(o.run_dir, "cpt.jsonl");
-        rc = journal_open(&rs.cpt, p);
+        rc = seal_journal_open(&rs.cpt, p);
         free(p);
     }
-    if (rc == 0 && !o.quiet && journal_size(&rs.cpt))
-        fprintf(stderr, "knowledge cpt: resuming %s: %zu conditions already done\n", o.run_dir, journal_size(&rs.cpt));
-    if (rc == 0 && kn_wanted(&o, "base")) {
-        rc = kn_cond_base(&rs, &conds[nc]);
+    if (rc == 0 && !o.quiet && seal_journal_size(&rs.cpt))
+        fprintf(stderr, "knowledge cpt: resuming %s: %zu conditions already done\n", o.run_dir, seal_journal_size(&rs.cpt));
+    if (rc == 0 && seal_kn_wanted(&o, "base")) {
+        rc = seal_kn_cond_base(&rs, &conds[nc]);
         if (rc == 0) qacc[nc] = base_question_accuracy(&rs, &qs);
         nc++;
     }
-    if (rc == 0 && kn_wanted(&o, "passage")) {
+    if (rc == 0 && seal_kn_wanted(&o, "passage")) {
         rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &qs, &conds[nc], &qacc[nc]);
         nc++;
     }
@@ -381,7 +385,7 @@ int knowledge_cpt(const cpt_opts *co) {
         rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, rs.given, &qs, &conds[nc], &qacc[nc]);
         nc++;
     }
-    if (rc == 0 && kn_wanted(&o, "passage+self-edit")) {
+    if (rc == 0 && seal_kn_wanted(&o, "passage+self-edit")) {
         rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &qs, &conds[nc], &qacc[nc]);
         nc++;
     }
@@ -398,11 +402,11 @@ int knowledge_cpt(const cpt_opts *co) {
             json_object_set_new(res_extra, "eval_questions", json_integer((json_int_t)qs.n));
             snprintf(label, sizeof label, "accuracy on %zu sampled questions", qs.n);
         }
-        rc = kn_write_results(&rs, conds, nc, qacc, label, res_extra);
+        rc = seal_kn_write_results(&rs, conds, nc, qacc, label, res_extra);
         json_decref(res_extra);
     }
     for (int i = 0; i < nc; i++) free(conds[i].acc);
     free(qs.chosen);
-    kn_close_run(&rs);
+    seal_kn_close_run(&rs);
     return rc;
 }

@@ -47,23 +47,16 @@ typedef struct {
 } cpt_opts;
 
 /* The reference's settings for mode (see above); seq: split_newlines off. */
-cpt_opts cpt_opts_defaults(cpt_mode mode);
+cpt_opts seal_cpt_opts_defaults(cpt_mode mode);
 
 /* "lora" | "full"; -1 + seal_err otherwise. */
-int cpt_mode_parse(const char *s, cpt_mode *mode);
-const char *cpt_mode_name(cpt_mode mode);
+int seal_cpt_mode_parse(const char *s, cpt_mode *mode);
 
-/* The training sequences of one passage for one condition: for each of the
- * n_edits self-edits (NULL entries count as ""), "{title}\n{segment}" per
- * "---" segment, followed in LoRA mode by the passage after every self-edit,
- * in full mode by the passage once at the end. Appended to *seqs / *n. */
-int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_passage *p, const char *const *edits,
-                          int n_edits, char ***seqs, int *n);
 
 /* Run (or resume) the conditions; write results.json (with "mode" and each
  * condition's question_accuracy: over every question, or over the
  * eval_questions sampled ones, then also "eval_questions": N), results.md,
  * accuracy.svg. */
-int knowledge_cpt(const cpt_opts *o);
+int seal_knowledge_cpt(const cpt_opts *o);
 
 #endif

@@ -98,7 +98,7 @@ static size_t article_at(const uint32_t *c, size_t n, size_t i) {
     return 0;
 }
 
-char *squad_normalize(const char *s) {
+char *seal_squad_normalize(const char *s) {
     size_t n;
     uint32_t *c = decode(s, &n);
     uint32_t *low = seal_malloc((2 * n + 1) * sizeof *low);
@@ -114,7 +114,7 @@ char *squad_normalize(const char *s) {
         size_t al = article_at(low, m, i);
         uint32_t x = al ? ' ' : low[i];
         i += al ? al : 1;
-        if (py_isspace(x)) { pending_space = o != out; continue; }
+        if (seal_py_isspace(x)) { pending_space = o != out; continue; }
         if (pending_space) *o++ = ' ';
         pending_space = 0;
         o += seal_utf8_put(o, x);
@@ -125,8 +125,8 @@ char *squad_normalize(const char *s) {
     return out;
 }
 
-int grade_exact_match(const char *pred, const char *gold) {
-    char *a = squad_normalize(pred), *b = squad_normalize(gold);
+int seal_grade_exact_match(const char *pred, const char *gold) {
+    char *a = seal_squad_normalize(pred), *b = seal_squad_normalize(gold);
     int eq = strcmp(a, b) == 0;
     free(a);
     free(b);
@@ -151,8 +151,8 @@ static char **tokens(char *s, int *n) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-double grade_f1(const char *pred, const char *gold) {
-    char *a = squad_normalize(pred), *b = squad_normalize(gold);
+double seal_grade_f1(const char *pred, const char *gold) {
+    char *a = seal_squad_normalize(pred), *b = seal_squad_normalize(gold);
     int na, nb;
     char **ta = tokens(a, &na), **tb = tokens(b, &nb);
     qsort(ta, (size_t)na, sizeof *ta, cmp_str);
@@ -176,10 +176,10 @@ double grade_f1(const char *pred, const char *gold) {
     return f1;
 }
 
-char *grade_judge_prompt(const char *question_with_topic, const char *gold, const char *pred) {
+char *seal_grade_judge_prompt(const char *question_with_topic, const char *gold, const char *pred) {
     char *q = seal_utf8_sanitize(question_with_topic ? question_with_topic : "", question_with_topic ? strlen(question_with_topic) : 0, NULL, NULL);
     char *g = seal_utf8_sanitize(gold ? gold : "", gold ? strlen(gold) : 0, NULL, NULL);
-    char *p = py_strip_dup(pred);
+    char *p = seal_py_strip_dup(pred);
     const char *keys[3] = {"question", "gold", "pred"}, *vals[3] = {q, g, p};
     char *out = seal_template_fill(SEAL_GRADE_TEMPLATE, keys, vals, 3);
     free(q);
@@ -206,7 +206,7 @@ static int has_word_ci(const uint32_t *c, size_t n, const char *w) {
     return 0;
 }
 
-int grade_parse_verdict(const char *reply) {
+int seal_grade_parse_verdict(const char *reply) {
     if (!reply) return 0;
     size_t n;
     uint32_t *c = decode(reply, &n);
@@ -215,9 +215,9 @@ int grade_parse_verdict(const char *reply) {
     return ok;
 }
 
-int grade_answer_empty(const char *pred) {
+int seal_grade_answer_empty(const char *pred) {
     if (!pred) return 1;
     size_t b = 0, e = strlen(pred);
-    py_strip_span(pred, &b, &e);
+    seal_py_strip_span(pred, &b, &e);
     return b == e;
 }

@@ -11,14 +11,14 @@
 #include "util/err.h"
 #include "util/progress.h"
 
-inner_opts inner_opts_defaults(void) {
+inner_opts seal_inner_opts_defaults(void) {
     return (inner_opts){.rank = 32, .alpha = 64, .targets = (1u << MOD_Q) | (1u << MOD_V), .lr = 1e-3,
                         .max_grad_norm = 1.0, .epochs = 10, .batch_size = 1, .grad_accum = 1, .max_len = 2048,
                         .schedule = SCHED_LINEAR, .append_eos = 1, .max_new = 64, .grader = GRADE_EM,
                         .f1_threshold = 0.5};
 }
 
-void qa_result_free(qa_result *r) {
+void seal_qa_result_free(qa_result *r) {
     for (int i = 0; i < r->n_q; i++) free(r->answers[i]);
     free(r->answers);
     free(r->correct);
@@ -28,7 +28,7 @@ void qa_result_free(qa_result *r) {
 static int eos_ids(const seal_model *m, const seal_tokenizer *tok, int *ids) {
     int n = 0;
     for (int i = 0; i < m->cfg.n_eos && n < 8; i++) ids[n++] = m->cfg.eos_ids[i];
-    int e = tok_eos_id(tok);
+    int e = seal_tok_eos_id(tok);
     int seen = 0;
     for (int i = 0; i < n; i++) seen |= ids[i] == e;
     if (e >= 0 && !seen && n < 8) ids[n++] = e;
@@ -43,16 +43,16 @@ static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_token
     int **ids = seal_calloc((size_t)n, sizeof(int *)), rc = 0, eos[8];
     for (int i = 0; i < n && rc == 0; i++) {
         int len;
-        rc = tok_encode(tok, prompts[i], strlen(prompts[i]), 1, &ids[i], &len);
+        rc = seal_tok_encode(tok, prompts[i], strlen(prompts[i]), 1, &ids[i], &len);
         reqs[i] = (gen_request){.ids = ids[i], .n = len, .n_samples = 1, .seed = 0};
     }
-    gen_params p = {.max_new = max_new, .sampling = sampling_defaults(), .eos_ids = eos, .n_eos = eos_ids(m, tok, eos),
+    gen_params p = {.max_new = max_new, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = eos_ids(m, tok, eos),
                     .tok = tok, .adapter = a};
     p.sampling.temperature = 0;
-    if (rc == 0) rc = generate(m, pool, reqs, n, &p, out, NULL, NULL, NULL);
+    if (rc == 0) rc = seal_generate(m, pool, reqs, n, &p, out, NULL, NULL, NULL);
     for (int i = 0; i < n; i++) {
-        if (rc == 0) answers[i] = py_strip_dup(out[i].text ? out[i].text : "");
-        gen_sample_free(&out[i]);
+        if (rc == 0) answers[i] = seal_py_strip_dup(out[i].text ? out[i].text : "");
+        seal_gen_sample_free(&out[i]);
         free(ids[i]);
     }
     free(ids);
@@ -65,21 +65,21 @@ static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_token
 static int grade_one(const inner_opts *o, seal_pool *pool, const char *title, const seal_qa *qa, const char *answer,
                      int *correct) {
     if (!answer[0]) { *correct = 0; return 0; } /* the reference: empty answers are wrong without grading */
-    if (o->grader == GRADE_EM) { *correct = grade_exact_match(answer, qa->answer); return 0; }
-    if (o->grader == GRADE_F1) { *correct = grade_f1(answer, qa->answer) >= o->f1_threshold; return 0; }
+    if (o->grader == GRADE_EM) { *correct = seal_grade_exact_match(answer, qa->answer); return 0; }
+    if (o->grader == GRADE_F1) { *correct = seal_grade_f1(answer, qa->answer) >= o->f1_threshold; return 0; }
     size_t qn = strlen(title) + strlen(qa->question) + 16;
     char *q = seal_malloc(qn);
     snprintf(q, qn, "Topic: %s\n%s", title, qa->question);
-    char *prompt = grade_judge_prompt(q, qa->answer, answer), *reply = NULL;
+    char *prompt = seal_grade_judge_prompt(q, qa->answer, answer), *reply = NULL;
     int rc = greedy_answers(o->judge, pool, o->judge_tok, NULL, &prompt, 1, 8, &reply);
-    if (rc == 0) *correct = grade_parse_verdict(reply);
+    if (rc == 0) *correct = seal_grade_parse_verdict(reply);
     free(reply);
     free(prompt);
     free(q);
     return rc;
 }
 
-int answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *adapter,
+int seal_answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *adapter,
                      const seal_passage *p, const inner_opts *o, qa_result *r) {
     memset(r, 0, sizeof *r);
     if (p->n_qa <= 0) return seal_err("passage \"%s\" has no questions", p->title);
@@ -88,7 +88,7 @@ int answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer 
     r->answers = seal_calloc((size_t)p->n_qa, sizeof(char *));
     r->correct = seal_calloc((size_t)p->n_qa, 1);
     char **prompts = seal_calloc((size_t)p->n_qa, sizeof(char *));
-    for (int i = 0; i < p->n_qa; i++) prompts[i] = answer_prompt(p->title, p->qa[i].question);
+    for (int i = 0; i < p->n_qa; i++) prompts[i] = seal_answer_prompt(p->title, p->qa[i].question);
     int rc = greedy_answers(m, pool, tok, adapter, prompts, p->n_qa, o->max_new, r->answers);
     int right = 0;
     for (int i = 0; i < p->n_qa && rc == 0; i++) {
@@ -100,41 +100,41 @@ int answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer 
     for (int i = 0; i < p->n_qa; i++) free(prompts[i]);
     free(prompts);
     r->accuracy = (double)right / p->n_qa;
-    if (rc) qa_result_free(r);
+    if (rc) seal_qa_result_free(r);
     return rc;
 }
 
-int inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p, char *const *seqs,
+int seal_inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p, char *const *seqs,
                int n_seqs, const inner_opts *o, unsigned long long seed, qa_result *r) {
     memset(r, 0, sizeof *r);
     double t0 = seal_now();
     train_dataset ds = {0};
     dataset_opts dopt;
-    dataset_opts_default(&dopt);
+    seal_dataset_opts_default(&dopt);
     dopt.append_eos = o->append_eos;
     dopt.max_len = o->max_len;
     dopt.vocab = m->cfg.vocab;
     dopt.eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
     int rc = 0;
-    for (int i = 0; i < n_seqs && rc == 0; i++) rc = dataset_add_text(&ds, tok, seqs[i], &dopt);
+    for (int i = 0; i < n_seqs && rc == 0; i++) rc = seal_dataset_add_text(&ds, tok, seqs[i], &dopt);
     if (rc == 0 && ds.n == 0) rc = seal_err("inner loop: no training sequences");
     batch_iter it = {0};
-    int have_it = rc == 0 && batch_iter_init(&it, &ds, o->batch_size, seed, 1) == 0;
+    int have_it = rc == 0 && seal_batch_iter_init(&it, &ds, o->batch_size, seed, 1) == 0;
     if (rc == 0 && !have_it) rc = -1;
     seal_adapter a = {0};
     seal_model copy = {0};
     seal_model *target = m;
     if (rc == 0) {
-        if (o->full) { model_clone_f32(&copy, m); target = &copy; }
-        else rc = adapter_init(&a, &m->cfg, o->rank, o->alpha, 0, o->dropout, o->targets, seed);
+        if (o->full) { seal_model_clone_f32(&copy, m); target = &copy; }
+        else rc = seal_adapter_init(&a, &m->cfg, o->rank, o->alpha, 0, o->dropout, o->targets, seed);
     }
     if (rc == 0) {
-        train_opts to = train_opts_defaults();
+        train_opts to = seal_train_opts_defaults();
         to.lr = o->lr; to.weight_decay = o->weight_decay; to.max_grad_norm = o->max_grad_norm;
         to.epochs = o->epochs; to.grad_accum = o->grad_accum; to.schedule = o->schedule; to.seed = seed; to.quiet = 1;
-        batch_source src = batch_iter_source(&it);
+        batch_source src = seal_batch_iter_source(&it);
         train_result tr;
-        rc = train_run(target, pool, o->full ? NULL : &a, &src, &to, &tr);
+        rc = seal_train_run(target, pool, o->full ? NULL : &a, &src, &to, &tr);
         r->train_loss_first = tr.first_loss;
         r->train_loss_last = tr.last_loss;
         r->train_steps = tr.steps;
@@ -142,15 +142,15 @@ int inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const 
     if (rc == 0) {
         long steps = r->train_steps;
         double l0 = r->train_loss_first, l1 = r->train_loss_last;
-        rc = answer_questions(target, pool, tok, o->full ? NULL : &a, p, o, r);
+        rc = seal_answer_questions(target, pool, tok, o->full ? NULL : &a, p, o, r);
         r->train_steps = steps;
         r->train_loss_first = l0;
         r->train_loss_last = l1;
     }
-    if (have_it) batch_iter_free(&it);
-    dataset_free(&ds);
-    if (a.store) adapter_free(&a);
-    if (o->full) model_free(&copy);
+    if (have_it) seal_batch_iter_free(&it);
+    seal_dataset_free(&ds);
+    if (a.store) seal_adapter_free(&a);
+    if (o->full) seal_model_free(&copy);
     r->seconds = seal_now() - t0;
     return rc;
 }

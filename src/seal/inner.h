@@ -41,7 +41,7 @@ typedef struct {
 } inner_opts;
 
 /* The reference's defaults (LoRA r32/a64 on q,v; 10 epochs; lr 1e-3; ...), EM grading. */
-inner_opts inner_opts_defaults(void);
+inner_opts seal_inner_opts_defaults(void);
 
 typedef struct {
     int n_q;
@@ -53,16 +53,16 @@ typedef struct {
     double seconds;
 } qa_result;
 
-void qa_result_free(qa_result *r);
+void seal_qa_result_free(qa_result *r);
 
 /* Answer the passage's questions greedily (adapter may be NULL: the frozen
  * model) and grade them. All questions decode together in one batch. */
-int answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *adapter,
+int seal_answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *adapter,
                      const seal_passage *p, const inner_opts *o, qa_result *r);
 
 /* Finetune on seqs (a fresh adapter seeded with seed, or a full copy), then
  * answer and grade. The model m is left bitwise unchanged. */
-int inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p,
+int seal_inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p,
                char *const *seqs, int n_seqs, const inner_opts *o, unsigned long long seed, qa_result *r);
 
 #endif

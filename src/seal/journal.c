@@ -24,7 +24,7 @@ static long index_existing(journal *j, const char *text, size_t len) {
     return (long)at;
 }
 
-int journal_open(journal *j, const char *path) {
+int seal_journal_open(journal *j, const char *path) {
     memset(j, 0, sizeof *j);
     j->path = seal_strdup(path);
     j->index = json_object();
@@ -43,7 +43,7 @@ int journal_open(journal *j, const char *path) {
     return 0;
 }
 
-void journal_close(journal *j) {
+void seal_journal_close(journal *j) {
     if (j->f) fclose(j->f);
     json_decref(j->index);
     free(j->path);
@@ -51,21 +51,21 @@ void journal_close(journal *j) {
     memset(j, 0, sizeof *j);
 }
 
-json_t *journal_get(journal *j, const char *key) {
+json_t *seal_journal_get(journal *j, const char *key) {
     pthread_mutex_lock(&j->mu);
     json_t *r = json_object_get(j->index, key);
     pthread_mutex_unlock(&j->mu);
     return r;
 }
 
-size_t journal_size(journal *j) {
+size_t seal_journal_size(journal *j) {
     pthread_mutex_lock(&j->mu);
     size_t n = json_object_size(j->index);
     pthread_mutex_unlock(&j->mu);
     return n;
 }
 
-int journal_put(journal *j, const char *key, json_t *rec) {
+int seal_journal_put(journal *j, const char *key, json_t *rec) {
     if (!json_is_object(rec)) { /* a json_pack that failed: a non-finite number or ill-formed UTF-8 */
         json_decref(rec);
         return seal_err("%s: record \"%s\" cannot be encoded as JSON", j->path, key);

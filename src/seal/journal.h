@@ -1,6 +1,6 @@
 /* journal.h: an append-only JSONL record of finished work, so that a killed
  * run resumes without redoing any of it. Every record has a unique "key";
- * journal_put appends it and fsyncs before returning, so a record that was
+ * seal_journal_put appends it and fsyncs before returning, so a record that was
  * reported finished survives a SIGKILL. On open, existing records are indexed
  * and a torn last line (a kill mid-write) is cut off. Thread-safe. */
 #ifndef SEAL_SEAL_JOURNAL_H
@@ -17,15 +17,15 @@ typedef struct {
     pthread_mutex_t mu;
 } journal;
 
-int journal_open(journal *j, const char *path);
-void journal_close(journal *j);
+int seal_journal_open(journal *j, const char *path);
+void seal_journal_close(journal *j);
 /* The record stored under key (borrowed; valid until close), or NULL. */
-json_t *journal_get(journal *j, const char *key);
+json_t *seal_journal_get(journal *j, const char *key);
 /* Store record (the journal takes the reference) under key: appended, flushed
  * and fsynced. A key already present is an error, and so is a NULL record
  * (what json_pack returns for a non-finite number or ill-formed UTF-8). */
-int journal_put(journal *j, const char *key, json_t *record);
+int seal_journal_put(journal *j, const char *key, json_t *record);
 /* Number of records. */
-size_t journal_size(journal *j);
+size_t seal_journal_size(journal *j);
 
 #endif

@@ -26,34 +26,34 @@
 #include "util/run_record.h"
 #include "util/strbuf.h"
 
-knowledge_opts knowledge_opts_defaults(void) {
+knowledge_opts seal_knowledge_opts_defaults(void) {
     knowledge_opts o = {.rounds = 2, .passages_per_round = 50, .k = 5, .reps = 3, .eval_passages = 200, .eval_reps = 1,
                         .subset_seed = 42, .seed = 1, .prompt = SELF_EDIT_IMPLICATIONS, .max_new_edit = 8192,
                         .gen_batch = 8, .sft_rank = 64, .sft_alpha = 128, .sft_targets = (1u << MOD_COUNT) - 1,
                         .sft_lr = 3e-4, .sft_epochs = 2, .sft_batch = 1, .sft_accum = 10, .workers = 1};
-    o.sampling = sampling_defaults();
+    o.sampling = seal_sampling_defaults();
     o.sampling.temperature = 1.0f;
     o.sampling.top_p = 0.95f;
-    o.seq = seq_opts_default();
-    o.inner = inner_opts_defaults();
+    o.seq = seal_seq_opts_default();
+    o.inner = seal_inner_opts_defaults();
     return o;
 }
 
-unsigned long long kn_mix(unsigned long long a, unsigned long long b) {
+unsigned long long seal_kn_mix(unsigned long long a, unsigned long long b) {
     unsigned long long z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     return z ^ (z >> 27);
 }
 
-double kn_number(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+double seal_kn_number(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
-json_t *kn_real(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+json_t *seal_kn_real(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
 /* ------------------------------------------------------------ self-edits */
 
 /* k self-edits of generator g for each of n passages, cached in the journal
  * under "gen/<tag>/<passage>". Returns, per passage, a JSON array of strings. */
-int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
+int seal_kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
                       json_t **out) {
     const knowledge_opts *o = rs->o;
     for (int start = 0; start < n; start += o->gen_batch) {
@@ -63,37 +63,37 @@ int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const sea
         for (int i = 0; i < m && todo < 64; i++) {
             char key[160];
             snprintf(key, sizeof key, "gen/%s/%d", tag, start + i);
-            if (journal_get(&rs->edits, key)) continue;
-            char *prompt = self_edit_prompt(o->prompt, ps[start + i]->title, ps[start + i]->context);
-            int len, rc = tok_encode(rs->tok, prompt, strlen(prompt), 1, &ids[todo], &len);
+            if (seal_journal_get(&rs->edits, key)) continue;
+            char *prompt = seal_self_edit_prompt(o->prompt, ps[start + i]->title, ps[start + i]->context);
+            int len, rc = seal_tok_encode(rs->tok, prompt, strlen(prompt), 1, &ids[todo], &len);
             free(prompt);
             if (rc) return -1;
             /* the seed depends on the run's seed, the passage and the tag (which generator) */
             unsigned long long which_tag = (unsigned long long)tag[0] * 131 + strlen(tag);
             reqs[todo] = (gen_request){ids[todo], len, o->k,
-                                       kn_mix(o->seed, kn_mix((unsigned long long)(start + i), which_tag))};
+                                       seal_kn_mix(o->seed, seal_kn_mix((unsigned long long)(start + i), which_tag))};
             which[todo++] = start + i;
         }
         if (todo) {
             int eos[8], n_eos = 0;
             for (int i = 0; i < g->cfg.n_eos; i++) eos[n_eos++] = g->cfg.eos_ids[i];
-            if (tok_eos_id(rs->tok) >= 0 && n_eos < 8) eos[n_eos++] = tok_eos_id(rs->tok);
+            if (seal_tok_eos_id(rs->tok) >= 0 && n_eos < 8) eos[n_eos++] = seal_tok_eos_id(rs->tok);
             gen_params p = {.max_new = o->max_new_edit, .sampling = o->sampling, .eos_ids = eos, .n_eos = n_eos, .tok = rs->tok};
             gen_sample *smp = seal_calloc((size_t)todo * o->k, sizeof *smp);
-            int rc = generate(g, rs->pool, reqs, todo, &p, smp, NULL, NULL, NULL);
+            int rc = seal_generate(g, rs->pool, reqs, todo, &p, smp, NULL, NULL, NULL);
             for (int i = 0; i < todo && rc == 0; i++) {
                 json_t *arr = json_array();
                 for (int s = 0; s < o->k; s++) {
                     gen_sample *x = &smp[i * o->k + s];
-                    char *t = py_strip_dup(x->text ? x->text : ""); /* the reference .strip()s every completion */
+                    char *t = seal_py_strip_dup(x->text ? x->text : ""); /* the reference .strip()s every completion */
                     json_array_append_new(arr, json_string(t));
                     free(t);
                 }
                 char key[160];
                 snprintf(key, sizeof key, "gen/%s/%d", tag, which[i]);
-                rc = journal_put(&rs->edits, key, json_pack("{s:s, s:o}", "title", ps[which[i]]->title, "completions", arr));
+                rc = seal_journal_put(&rs->edits, key, json_pack("{s:s, s:o}", "title", ps[which[i]]->title, "completions", arr));
             }
-            for (int i = 0; i < todo * o->k; i++) gen_sample_free(&smp[i]);
+            for (int i = 0; i < todo * o->k; i++) seal_gen_sample_free(&smp[i]);
             free(smp);
             for (int i = 0; i < todo; i++) free(ids[i]);
             if (rc) return -1;
@@ -102,7 +102,7 @@ int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const sea
     for (int i = 0; i < n; i++) {
         char key[160];
         snprintf(key, sizeof key, "gen/%s/%d", tag, i);
-        out[i] = json_object_get(journal_get(&rs->edits, key), "completions");
+        out[i] = json_object_get(seal_journal_get(&rs->edits, key), "completions");
     }
     return 0;
 }
@@ -127,7 +127,7 @@ typedef struct {
     char err[512];
 } job_queue;
 
-json_t *kn_str_array(char *const *s, int n) {
+json_t *seal_kn_str_array(char *const *s, int n) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(a, json_string(s[i]));
     return a;
@@ -143,7 +143,7 @@ static int add_distractors(const knowledge_opts *o, const inner_job *j, char ***
         const seal_passage *q = j->pool[(j->self_idx + d) % j->n_pool];
         char **extra;
         int m;
-        if (selfedit_sequences(q->title, q->context, "", &o->seq, &extra, &m)) return -1;
+        if (seal_selfedit_sequences(q->title, q->context, "", &o->seq, &extra, &m)) return -1;
         *seqs = seal_realloc(*seqs, (size_t)(*n + m) * sizeof **seqs);
         memcpy(*seqs + *n, extra, (size_t)m * sizeof *extra);
         *n += m;
@@ -158,30 +158,30 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
     char **seqs;
     int n;
     seq_stats st;
-    if (selfedit_sequences_ex(j->p->title, j->p->context, j->self_edit ? j->self_edit : "", &o->seq, &seqs, &n, &st)) return -1;
+    if (seal_selfedit_sequences_ex(j->p->title, j->p->context, j->self_edit ? j->self_edit : "", &o->seq, &seqs, &n, &st)) return -1;
     json_t *distract = json_array();
-    if (add_distractors(o, j, &seqs, &n, distract)) { selfedit_free(seqs, n); json_decref(distract); return -1; }
+    if (add_distractors(o, j, &seqs, &n, distract)) { seal_selfedit_free(seqs, n); json_decref(distract); return -1; }
     qa_result r;
-    int rc = inner_loop(&rs->base, pool, rs->tok, j->p, seqs, n, &o->inner, j->seed, &r);
+    int rc = seal_inner_loop(&rs->base, pool, rs->tok, j->p, seqs, n, &o->inner, j->seed, &r);
     if (rc == 0) {
         json_t *correct = json_array();
         for (int i = 0; i < r.n_q; i++) json_array_append_new(correct, json_boolean(r.correct[i]));
         json_t *rec = json_object();
         json_object_set_new(rec, "title", json_string(j->p->title));
         json_object_set_new(rec, "self_edit", j->self_edit ? json_string(j->self_edit) : json_null());
-        json_object_set_new(rec, "sequences", kn_str_array(seqs, n));
+        json_object_set_new(rec, "sequences", seal_kn_str_array(seqs, n));
         json_object_set_new(rec, "distractors", distract);
-        json_object_set_new(rec, "answers", kn_str_array(r.answers, r.n_q));
+        json_object_set_new(rec, "answers", seal_kn_str_array(r.answers, r.n_q));
         json_object_set_new(rec, "correct", correct);
-        json_object_set_new(rec, "accuracy", kn_real(r.accuracy));
-        json_object_set_new(rec, "train_loss_first", kn_real(r.train_loss_first));
-        json_object_set_new(rec, "train_loss_last", kn_real(r.train_loss_last));
+        json_object_set_new(rec, "accuracy", seal_kn_real(r.accuracy));
+        json_object_set_new(rec, "train_loss_first", seal_kn_real(r.train_loss_first));
+        json_object_set_new(rec, "train_loss_last", seal_kn_real(r.train_loss_last));
         json_object_set_new(rec, "train_steps", json_integer(r.train_steps));
-        json_object_set_new(rec, "seconds", kn_real(r.seconds));
-        rc = journal_put(&rs->inner, j->key, rec);
-        qa_result_free(&r);
+        json_object_set_new(rec, "seconds", seal_kn_real(r.seconds));
+        rc = seal_journal_put(&rs->inner, j->key, rec);
+        seal_qa_result_free(&r);
     } else json_decref(distract);
-    selfedit_free(seqs, n);
+    seal_selfedit_free(seqs, n);
     return rc;
 }
 
@@ -189,7 +189,7 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
  * inner loops have been journaled by this process. */
 static long kill_after = -2, loops_done;
 
-void kn_maybe_die(void) {
+void seal_kn_maybe_die(void) {
     if (kill_after == -2) kill_after = getenv("SEAL_TEST_KILL_AFTER_LOOPS") ? atol(getenv("SEAL_TEST_KILL_AFTER_LOOPS")) : -1;
     if (kill_after >= 0 && ++loops_done >= kill_after) _exit(137);
 }
@@ -204,10 +204,10 @@ static void *worker(void *arg) {
         if (i >= q->n) break;
         int rc = run_job(q->rs, &q->jobs[i], pool);
         pthread_mutex_lock(&q->mu);
-        if (rc == 0) kn_maybe_die();
+        if (rc == 0) seal_kn_maybe_die();
         if (rc && !q->failed) { q->failed = 1; snprintf(q->err, sizeof q->err, "%s: %s", q->jobs[i].key, seal_errmsg()); }
         q->done++;
-        if (!q->rs->o->quiet) progress_update(&q->bar, q->done, q->jobs[i].key);
+        if (!q->rs->o->quiet) seal_progress_update(&q->bar, q->done, q->jobs[i].key);
         pthread_mutex_unlock(&q->mu);
     }
     return NULL;
@@ -218,10 +218,10 @@ static int run_jobs(run_state *rs, inner_job *all, int n, const char *label) {
     inner_job *todo = seal_malloc(sizeof(inner_job) * (size_t)(n ? n : 1));
     int m = 0;
     for (int i = 0; i < n; i++)
-        if (!journal_get(&rs->inner, all[i].key)) todo[m++] = all[i];
+        if (!seal_journal_get(&rs->inner, all[i].key)) todo[m++] = all[i];
     job_queue q = {.rs = rs, .jobs = todo, .n = m};
     pthread_mutex_init(&q.mu, NULL);
-    if (!rs->o->quiet && m) progress_start(&q.bar, label, m, "loop");
+    if (!rs->o->quiet && m) seal_progress_start(&q.bar, label, m, "loop");
     pthread_t th[KN_MAX_WORKERS];
     int started = 1; /* this thread is worker 0 */
     while (started < rs->o->workers && started < KN_MAX_WORKERS && started < m) {
@@ -234,7 +234,7 @@ static int run_jobs(run_state *rs, inner_job *all, int n, const char *label) {
     }
     worker(&q);
     for (int w = 1; w < started; w++) pthread_join(th[w], NULL);
-    if (!rs->o->quiet && m) progress_finish(&q.bar, q.done, NULL);
+    if (!rs->o->quiet && m) seal_progress_finish(&q.bar, q.done, NULL);
     pthread_mutex_destroy(&q.mu);
     free(todo);
     return q.failed ? seal_err("inner loop %s", q.err) : 0;
@@ -248,39 +248,39 @@ static double mean_acc(run_state *rs, const char *prefix, int k, int reps) {
         for (int r = 0; r < reps; r++) {
             char key[200];
             snprintf(key, sizeof key, "%s/e%d/r%d", prefix, j, r);
-            json_t *rec = journal_get(&rs->inner, key);
-            if (rec) { s += kn_number(rec, "accuracy"); n++; }
+            json_t *rec = seal_journal_get(&rs->inner, key);
+            if (rec) { s += seal_kn_number(rec, "accuracy"); n++; }
         }
     return n ? s / n : NAN;
 }
 
 /* ------------------------------------------------------------ conditions */
 
-int kn_cond_base(run_state *rs, condition *c) {
+int seal_kn_cond_base(run_state *rs, condition *c) {
     snprintf(c->name, sizeof c->name, "base");
     c->acc = seal_calloc((size_t)rs->n_eval, sizeof(double));
     seal_progress bar;
-    if (!rs->o->quiet) progress_start(&bar, "base", rs->n_eval, "passage");
+    if (!rs->o->quiet) seal_progress_start(&bar, "base", rs->n_eval, "passage");
     for (int i = 0; i < rs->n_eval; i++) {
         char key[64];
         snprintf(key, sizeof key, "base/%d", i);
-        json_t *rec = journal_get(&rs->baseline, key);
+        json_t *rec = seal_journal_get(&rs->baseline, key);
         if (!rec) {
             qa_result r;
             const seal_passage *p = &rs->eval.p[rs->eval_idx[i]];
-            if (answer_questions(&rs->base, rs->pool, rs->tok, NULL, p, &rs->o->inner, &r)) return -1;
+            if (seal_answer_questions(&rs->base, rs->pool, rs->tok, NULL, p, &rs->o->inner, &r)) return -1;
             json_t *correct = json_array();
             for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
-            int rc = journal_put(&rs->baseline, key, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
-                                 kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
-            qa_result_free(&r);
+            int rc = seal_journal_put(&rs->baseline, key, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
+                                 seal_kn_str_array(r.answers, r.n_q), "correct", correct, "accuracy", r.accuracy));
+            seal_qa_result_free(&r);
             if (rc) return -1;
-            rec = journal_get(&rs->baseline, key);
+            rec = seal_journal_get(&rs->baseline, key);
         }
-        c->acc[i] = kn_number(rec, "accuracy");
-        if (!rs->o->quiet) progress_update(&bar, i + 1, NULL);
+        c->acc[i] = seal_kn_number(rec, "accuracy");
+        if (!rs->o->quiet) seal_progress_update(&bar, i + 1, NULL);
     }
-    if (!rs->o->quiet) progress_finish(&bar, rs->n_eval, NULL);
+    if (!rs->o->quiet) seal_progress_finish(&bar, rs->n_eval, NULL);
     return 0;
 }
 
@@ -294,7 +294,7 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
     const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
     for (int i = 0; i < n; i++) ps[i] = &rs->eval.p[rs->eval_idx[i]];
     json_t **edits = seal_calloc((size_t)n, sizeof *edits);
-    int rc = g ? kn_self_edits(rs, g, tag, ps, n, edits) : 0; /* given: checked by kn_load_inputs */
+    int rc = g ? seal_kn_self_edits(rs, g, tag, ps, n, edits) : 0; /* given: checked by seal_kn_load_inputs */
     inner_job *jobs = seal_calloc((size_t)n * k * reps, sizeof *jobs);
     int nj = 0;
     for (int i = 0; i < n && rc == 0; i++)
@@ -305,7 +305,7 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
                 jobs[nj].pool = ps, jobs[nj].n_pool = n, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = g ? json_string_value(json_array_get(edits[i], (size_t)j))
                                        : given ? json_string_value(json_object_get(given, ps[i]->title)) : NULL;
-                jobs[nj].seed = kn_mix(o->seed, kn_mix(kn_mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
+                jobs[nj].seed = seal_kn_mix(o->seed, seal_kn_mix(seal_kn_mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
             }
     if (rc == 0) rc = run_jobs(rs, jobs, nj, name);
     c->acc = seal_calloc((size_t)n, sizeof(double));
@@ -352,10 +352,10 @@ static char *round_path(const knowledge_opts *o, int r, const char *leaf) {
 static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     const knowledge_opts *o = rs->o;
     seal_model g;
-    if (model_load(&g, gen_dir)) return -1;
+    if (seal_model_load(&g, gen_dir)) return -1;
     train_dataset ds = {0};
     dataset_opts dopt;
-    dataset_opts_default(&dopt);
+    seal_dataset_opts_default(&dopt);
     dopt.max_len = 0; /* the reference: max_length = the longest example */
     dopt.vocab = g.cfg.vocab;
     dopt.eos_id = g.cfg.n_eos ? g.cfg.eos_ids[0] : -1;
@@ -364,31 +364,31 @@ static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     json_t *row;
     json_array_foreach(rows, i, row) {
         if (rc) break;
-        rc = dataset_add_prompt_completion(&ds, rs->tok, json_string_value(json_object_get(row, "prompt")),
+        rc = seal_dataset_add_prompt_completion(&ds, rs->tok, json_string_value(json_object_get(row, "prompt")),
                                            json_string_value(json_object_get(row, "completion")), &dopt);
     }
     seal_adapter a = {0};
     batch_iter it = {0};
     int have_it = 0;
     if (rc == 0 && ds.n == 0) rc = seal_err("round %d: no self-edit was kept for the outer SFT", r);
-    if (rc == 0) rc = batch_iter_init(&it, &ds, o->sft_batch, kn_mix(o->seed, (unsigned long long)r), 1);
+    if (rc == 0) rc = seal_batch_iter_init(&it, &ds, o->sft_batch, seal_kn_mix(o->seed, (unsigned long long)r), 1);
     have_it = rc == 0;
-    if (rc == 0) rc = adapter_init(&a, &g.cfg, o->sft_rank, o->sft_alpha, 0, 0.0f, o->sft_targets, kn_mix(o->seed, 77 + (unsigned long long)r));
+    if (rc == 0) rc = seal_adapter_init(&a, &g.cfg, o->sft_rank, o->sft_alpha, 0, 0.0f, o->sft_targets, seal_kn_mix(o->seed, 77 + (unsigned long long)r));
     char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model"), *tmp = round_path(o, r, "model.tmp");
     if (rc == 0) {
-        train_opts to = train_opts_defaults();
+        train_opts to = seal_train_opts_defaults();
         to.lr = o->sft_lr; to.epochs = o->sft_epochs; to.grad_accum = o->sft_accum; to.quiet = o->quiet;
-        batch_source src = batch_iter_source(&it);
+        batch_source src = seal_batch_iter_source(&it);
         train_result tr;
-        rc = train_run(&g, rs->pool, &a, &src, &to, &tr);
-        if (rc == 0) rc = peft_save(&a, adir, gen_dir, SEAL_F32);
-        if (rc == 0) rc = seal_rm_rf(tmp) || merge_adapter(gen_dir, adir, tmp) || seal_replace_dir(tmp, mdir) ? -1 : 0;
+        rc = seal_train_run(&g, rs->pool, &a, &src, &to, &tr);
+        if (rc == 0) rc = seal_peft_save(&a, adir, gen_dir, SEAL_F32);
+        if (rc == 0) rc = seal_rm_rf(tmp) || seal_merge_adapter(gen_dir, adir, tmp) || seal_replace_dir(tmp, mdir) ? -1 : 0;
     }
     free(adir); free(mdir); free(tmp);
-    if (a.store) adapter_free(&a);
-    if (have_it) batch_iter_free(&it);
-    dataset_free(&ds);
-    model_free(&g);
+    if (a.store) seal_adapter_free(&a);
+    if (have_it) seal_batch_iter_free(&it);
+    seal_dataset_free(&ds);
+    seal_model_free(&g);
     return rc;
 }
 
@@ -398,13 +398,13 @@ static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
 static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model *g) {
     const knowledge_opts *o = rs->o;
     int P = o->passages_per_round, *idx;
-    if (passages_select(&rs->train, o->subset_seed, (r - 1) * P, P, &idx)) return -1;
+    if (seal_passages_select(&rs->train, o->subset_seed, (r - 1) * P, P, &idx)) return -1;
     const seal_passage **ps = seal_calloc((size_t)P, sizeof *ps);
     for (int i = 0; i < P; i++) ps[i] = &rs->train.p[idx[i]];
     json_t **edits = seal_calloc((size_t)P, sizeof *edits);
     char tag[32];
     snprintf(tag, sizeof tag, "rl%d", r);
-    int rc = kn_self_edits(rs, g, tag, ps, P, edits);
+    int rc = seal_kn_self_edits(rs, g, tag, ps, P, edits);
     inner_job *jobs = seal_calloc((size_t)P * o->k * o->reps, sizeof *jobs);
     int nj = 0;
     for (int i = 0; i < P && rc == 0; i++)
@@ -414,7 +414,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
                 jobs[nj].p = ps[i];
                 jobs[nj].pool = ps, jobs[nj].n_pool = P, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = json_string_value(json_array_get(edits[i], (size_t)j));
-                jobs[nj].seed = kn_mix(o->seed ^ 0xABCDEFull, kn_mix(kn_mix((unsigned long long)i + 1000u * r, (unsigned long long)j), (unsigned long long)rep));
+                jobs[nj].seed = seal_kn_mix(o->seed ^ 0xABCDEFull, seal_kn_mix(seal_kn_mix((unsigned long long)i + 1000u * r, (unsigned long long)j), (unsigned long long)rep));
             }
     char label[32];
     snprintf(label, sizeof label, "round %d", r);
@@ -431,7 +431,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
             double s = 0;
             for (int rep = 0; rep < o->reps; rep++) {
                 snprintf(key, sizeof key, "%s/e%d/r%d", prefix, j, rep);
-                s += kn_number(journal_get(&rs->inner, key), "accuracy");
+                s += seal_kn_number(seal_journal_get(&rs->inner, key), "accuracy");
             }
             accs[j] = s / o->reps;
             if (accs[j] > accs[best]) best = j;
@@ -440,16 +440,16 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         best_sum += accs[best];
         if (o->positive_gain_only) {
             qa_result b;
-            if (answer_questions(&rs->base, rs->pool, rs->tok, NULL, ps[i], &o->inner, &b)) { rc = -1; break; }
+            if (seal_answer_questions(&rs->base, rs->pool, rs->tok, NULL, ps[i], &o->inner, &b)) { rc = -1; break; }
             base_acc = b.accuracy;
-            qa_result_free(&b);
+            seal_qa_result_free(&b);
         }
         int keep = !o->positive_gain_only || accs[best] > base_acc;
-        char *prompt = self_edit_prompt(o->prompt, ps[i]->title, ps[i]->context);
+        char *prompt = seal_self_edit_prompt(o->prompt, ps[i]->title, ps[i]->context);
         const char *completion = json_string_value(json_array_get(edits[i], (size_t)best));
         json_t *row = keep ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
         json_t *pick = json_pack("{s:s, s:i, s:o, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
-                                 kn_real(accs[best]), "kept", keep);
+                                 seal_kn_real(accs[best]), "kept", keep);
         if ((keep && !row) || !pick)
             rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
         if (row) json_array_append_new(rows, row);
@@ -476,16 +476,16 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
 
 /* ------------------------------------------------------------ results */
 
-int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
+int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
     const knowledge_opts *o = rs->o;
     json_t *header = json_object();
     json_object_set_new(header, "model", json_string(o->model_dir));
-    json_object_set_new(header, "prompt", json_string(self_edit_name(o->prompt)));
+    json_object_set_new(header, "prompt", json_string(seal_self_edit_name(o->prompt)));
     json_object_set_new(header, "k", json_integer(o->k));
     if (extra) json_object_update(header, extra);
     else json_object_set_new(header, "rounds", json_integer(o->rounds));
     seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .qacc = qacc, .qacc_label = qacc_label, .header = header,
-                     .n_questions = passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval)};
+                     .n_questions = seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval)};
     int rc = seal_report_write(o->run_dir, &r);
     json_decref(header);
     return rc;
@@ -526,7 +526,7 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     json_t *train = o->train_path ? json_string(o->train_path) : json_null(); /* null: none, as always */
     int rc = seal_run_record_str(r, "model", o->model_dir) || seal_run_record_json(r, "train", train) ||
              seal_run_record_str(r, "eval", o->eval_path) ||
-             seal_run_record_str(r, "prompt", self_edit_name(o->prompt)) || seal_run_record_threads(r, threads);
+             seal_run_record_str(r, "prompt", seal_self_edit_name(o->prompt)) || seal_run_record_threads(r, threads);
     for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++)
         rc = seal_run_record_int(r, ints[i].key, ints[i].v);
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
@@ -544,16 +544,16 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
  * passage files), so that a run is never resumed over other contents. */
 static int record_fingerprints(seal_run_record *r, const run_state *rs) {
     const knowledge_opts *o = rs->o;
-    int rc = seal_run_record_fingerprint(r, "model_fingerprint", st_set_fingerprint(&rs->base.weights));
+    int rc = seal_run_record_fingerprint(r, "model_fingerprint", seal_st_set_fingerprint(&rs->base.weights));
     if (rc == 0 && o->inner.judge)
-        rc = seal_run_record_fingerprint(r, "judge_fingerprint", st_set_fingerprint(&o->inner.judge->weights));
+        rc = seal_run_record_fingerprint(r, "judge_fingerprint", seal_st_set_fingerprint(&o->inner.judge->weights));
     if (rc == 0) rc = seal_run_record_file(r, "eval_fingerprint", o->eval_path);
     if (rc == 0 && o->rounds > 0 && o->train_path) rc = seal_run_record_file(r, "train_fingerprint", o->train_path);
     if (rc == 0 && o->given_path) rc = seal_run_record_file(r, "given_fingerprint", o->given_path);
     return rc;
 }
 
-int kn_build_record(const run_state *rs, json_t *extra, seal_run_record *r) {
+int seal_kn_build_record(const run_state *rs, json_t *extra, seal_run_record *r) {
     seal_run_record_init(r);
     int rc = record_options(r, rs->o, rs->threads) || record_fingerprints(r, rs) ? -1 : 0;
     if (rc == 0 && extra) json_object_update(r->root, extra);
@@ -609,24 +609,24 @@ static int count_eval(run_state *rs, const char *option) {
     return 0;
 }
 
-int kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option) {
+int seal_kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option) {
     memset(rs, 0, sizeof *rs);
     rs->o = o;
     const char *inputs[] = {o->model_dir, NULL};
     /* resuming is the point of --run (force 1), but never inside the model or over it */
     if (seal_output_check(o->run_dir, "--run", 1, inputs)) return -1;
     if (check_conditions(o->conditions) || seal_threads_resolve(o->threads, &rs->threads)) return -1;
-    if (passages_load(&rs->eval, o->eval_path) || count_eval(rs, count_option)) return -1;
-    if (o->train_path && o->rounds > 0 && passages_load(&rs->train, o->train_path)) return -1;
-    if (model_load(&rs->base, o->model_dir) || !(rs->tok = tok_load(o->model_dir))) return -1;
-    if (passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
+    if (seal_passages_load(&rs->eval, o->eval_path) || count_eval(rs, count_option)) return -1;
+    if (o->train_path && o->rounds > 0 && seal_passages_load(&rs->train, o->train_path)) return -1;
+    if (seal_model_load(&rs->base, o->model_dir) || !(rs->tok = seal_tok_load(o->model_dir))) return -1;
+    if (seal_passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
     if (o->rounds > 0 && rs->train.n < o->rounds * o->passages_per_round)
         return seal_err("%s: %d passages, but %d rounds x %d passages need %d", o->train_path, rs->train.n, o->rounds,
                         o->passages_per_round, o->rounds * o->passages_per_round);
     return o->given_path ? load_given(rs) : 0;
 }
 
-int kn_claim_run(run_state *rs, const seal_run_record *record) {
+int seal_kn_claim_run(run_state *rs, const seal_run_record *record) {
     const knowledge_opts *o = rs->o;
     char *path = seal_path_join(o->run_dir, "config.json");
     strbuf note = {0};
@@ -637,43 +637,44 @@ int kn_claim_run(run_state *rs, const seal_run_record *record) {
                                    kn_new_keys, &note);
     }
     if (rc == 0 && note.len && !o->quiet) fprintf(stderr, "knowledge: %s\n", note.s);
-    strbuf_free(&note);
+    seal_strbuf_free(&note);
     free(path);
     if (rc == 0 && !(rs->pool = seal_pool_create(rs->threads))) rc = -1;
     char *p1 = seal_path_join(o->run_dir, "inner.jsonl"), *p2 = seal_path_join(o->run_dir, "selfedits.jsonl"),
          *p3 = seal_path_join(o->run_dir, "baseline.jsonl");
-    if (rc == 0 && (journal_open(&rs->inner, p1) || journal_open(&rs->edits, p2) || journal_open(&rs->baseline, p3)))
+    if (rc == 0 && (seal_journal_open(&rs->inner, p1) || seal_journal_open(&rs->edits, p2) || seal_journal_open(&rs->baseline, p3)))
         rc = -1;
     free(p1); free(p2); free(p3);
-    if (rc == 0 && !o->quiet && journal_size(&rs->inner))
-        fprintf(stderr, "knowledge: resuming %s: %zu inner loops already done\n", o->run_dir, journal_size(&rs->inner));
+    if (rc == 0 && !o->quiet && seal_journal_size(&rs->inner))
+        fprintf(stderr, "knowledge: resuming %s: %zu inner loops already done\n", o->run_dir, seal_journal_size(&rs->inner));
     return rc;
 }
 
-int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
+/* All three of the above. */
+static int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config) {
     seal_run_record r;
-    if (kn_load_inputs(rs, o, "--eval-passages") || kn_build_record(rs, extra_config, &r)) return -1;
-    int rc = kn_claim_run(rs, &r);
+    if (seal_kn_load_inputs(rs, o, "--eval-passages") || seal_kn_build_record(rs, extra_config, &r)) return -1;
+    int rc = seal_kn_claim_run(rs, &r);
     seal_run_record_free(&r);
     return rc;
 }
 
-void kn_close_run(run_state *rs) {
-    if (rs->inner.path) journal_close(&rs->inner);
-    if (rs->edits.path) journal_close(&rs->edits);
-    if (rs->baseline.path) journal_close(&rs->baseline);
-    if (rs->cpt.path) journal_close(&rs->cpt);
-    passages_free(&rs->eval);
-    passages_free(&rs->train);
+void seal_kn_close_run(run_state *rs) {
+    if (rs->inner.path) seal_journal_close(&rs->inner);
+    if (rs->edits.path) seal_journal_close(&rs->edits);
+    if (rs->baseline.path) seal_journal_close(&rs->baseline);
+    if (rs->cpt.path) seal_journal_close(&rs->cpt);
+    seal_passages_free(&rs->eval);
+    seal_passages_free(&rs->train);
     free(rs->eval_idx);
     json_decref(rs->given);
     if (rs->pool) seal_pool_destroy(rs->pool);
-    if (rs->tok) tok_free(rs->tok);
-    model_free(&rs->base);
+    if (rs->tok) seal_tok_free(rs->tok);
+    seal_model_free(&rs->base);
 }
 
 /* Is condition name among o->conditions (all when none are listed)? */
-int kn_wanted(const knowledge_opts *o, const char *name) {
+int seal_kn_wanted(const knowledge_opts *o, const char *name) {
     if (!o->conditions) return 1;
     size_t n = strlen(name);
     for (const char *p = o->conditions; (p = strstr(p, name)); p += n)
@@ -686,7 +687,7 @@ static int in_range(double x, double lo, double hi, int gt) {
     return isfinite(x) && (gt ? x > lo : x >= lo) && x <= hi;
 }
 
-int kn_check_common(const knowledge_opts *o) {
+int seal_kn_check_common(const knowledge_opts *o) {
     const inner_opts *in = &o->inner;
     if (!o->model_dir || !o->eval_path || !o->run_dir) return seal_err("knowledge: need a model, --eval and --run");
     if (o->k <= 0 || o->k > 64) return seal_err("-k: need 1 <= k <= 64 (got %d)", o->k);
@@ -729,15 +730,15 @@ static int check_rl_opts(const knowledge_opts *o) {
 /* The given condition's name (--given-name, or "passage+given"). */
 static const char *given_name(const knowledge_opts *o) { return o->given_name ? o->given_name : "passage+given"; }
 
-int knowledge_rl(const knowledge_opts *o) {
-    if (kn_check_common(o) || check_rl_opts(o)) return -1;
+int seal_knowledge_rl(const knowledge_opts *o) {
+    if (seal_kn_check_common(o) || check_rl_opts(o)) return -1;
     run_state rs;
     condition conds[16];
     int nc = 0, rc = kn_open_run(&rs, o, NULL);
-    if (rc == 0 && kn_wanted(o, "base")) rc = kn_cond_base(&rs, &conds[nc++]);
-    if (rc == 0 && kn_wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
+    if (rc == 0 && seal_kn_wanted(o, "base")) rc = seal_kn_cond_base(&rs, &conds[nc++]);
+    if (rc == 0 && seal_kn_wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
     if (rc == 0 && o->given_path) rc = cond_inner(&rs, &conds[nc++], given_name(o), "given", NULL, rs.given);
-    if (rc == 0 && kn_wanted(o, "passage+self-edit"))
+    if (rc == 0 && seal_kn_wanted(o, "passage+self-edit"))
         rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
     char *gen_dir = seal_strdup(o->model_dir);
     for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) {
@@ -745,30 +746,30 @@ int knowledge_rl(const knowledge_opts *o) {
         seal_replace_dir_recover(mdir);
         if (!seal_is_dir(mdir)) {
             seal_model g;
-            rc = model_load(&g, gen_dir);
-            if (rc == 0) { rc = rl_round(&rs, r, gen_dir, &g); model_free(&g); }
+            rc = seal_model_load(&g, gen_dir);
+            if (rc == 0) { rc = rl_round(&rs, r, gen_dir, &g); seal_model_free(&g); }
         }
         seal_model g;
-        if (rc == 0) rc = model_load(&g, mdir);
+        if (rc == 0) rc = seal_model_load(&g, mdir);
         if (rc == 0) {
             char name[32], tag[16];
             snprintf(name, sizeof name, "seal-round-%d", r);
             snprintf(tag, sizeof tag, "eval%d", r);
             rc = cond_inner(&rs, &conds[nc++], name, tag, &g, NULL);
-            model_free(&g);
+            seal_model_free(&g);
         }
         free(gen_dir);
         gen_dir = mdir;
     }
     free(gen_dir);
-    if (rc == 0) rc = kn_write_results(&rs, conds, nc, NULL, NULL, NULL);
+    if (rc == 0) rc = seal_kn_write_results(&rs, conds, nc, NULL, NULL, NULL);
     for (int i = 0; i < nc; i++) free(conds[i].acc);
-    kn_close_run(&rs);
+    seal_kn_close_run(&rs);
     return rc;
 }
 
-int knowledge_eval(const knowledge_opts *o) {
+int seal_knowledge_eval(const knowledge_opts *o) {
     knowledge_opts e = *o;
     e.rounds = 0;
-    return knowledge_rl(&e);
+    return seal_knowledge_rl(&e);
 }

@@ -69,14 +69,14 @@ typedef struct {
 #define KN_MAX_WORKERS 64
 
 /* The reference's defaults (seal-method.md), grading by exact match. */
-knowledge_opts knowledge_opts_defaults(void);
+knowledge_opts seal_knowledge_opts_defaults(void);
 
 /* Evaluate base / passage / passage+self-edit, then run o->rounds ReST-EM
  * rounds, evaluating each round's generator; write the results (nothing is
  * printed but progress on stderr: the caller shows results.md). Resumable.
  * Every option and input is checked before the run directory is touched. */
-int knowledge_rl(const knowledge_opts *o);
+int seal_knowledge_rl(const knowledge_opts *o);
 /* The same without training: rounds = 0. */
-int knowledge_eval(const knowledge_opts *o);
+int seal_knowledge_eval(const knowledge_opts *o);
 
 #endif

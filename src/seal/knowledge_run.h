@@ -24,29 +24,29 @@ typedef struct {
     int threads;             /* the kernel threads, resolved (recorded: they change the training arithmetic) */
     json_t *given;           /* the --given-self-edits object, checked against the evaluation passages */
     journal inner, edits, baseline;
-    journal cpt;             /* cpt.jsonl, opened by knowledge_cpt only */
+    journal cpt;             /* cpt.jsonl, opened by seal_knowledge_cpt only */
 } run_state;
 
 /* A 64-bit seed mixer (splitmix64 finalizer over a and b). */
-unsigned long long kn_mix(unsigned long long a, unsigned long long b);
-double kn_number(json_t *o, const char *k);
+unsigned long long seal_kn_mix(unsigned long long a, unsigned long long b);
+double seal_kn_number(json_t *o, const char *k);
 /* x as a JSON real, or null when it is not finite (JSON has no NaN). */
-json_t *kn_real(double x);
-json_t *kn_str_array(char *const *s, int n);
+json_t *seal_kn_real(double x);
+json_t *seal_kn_str_array(char *const *s, int n);
 
 /* k = o->k self-edits of generator g for each of n passages, cached in the
  * edits journal under "gen/<tag>/<passage>"; out[i] is a borrowed JSON array
  * of strings. The sampling seed depends on o->seed, the passage and the tag. */
-int kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
+int seal_kn_self_edits(run_state *rs, const seal_model *g, const char *tag, const seal_passage *const *ps, int n,
                   json_t **out);
 
 /* The frozen model's answers on every evaluation passage (journal
  * baseline.jsonl, keys "base/<i>"); c->acc gets per-passage accuracy. */
-int kn_cond_base(run_state *rs, condition *c);
+int seal_kn_cond_base(run_state *rs, condition *c);
 
 /* The options eval, rl and cpt share, checked as a C caller may have set
  * them (the CLI's table bounds them too): -1 + seal_err naming the option. */
-int kn_check_common(const knowledge_opts *o);
+int seal_kn_check_common(const knowledge_opts *o);
 
 /* Load and check every input before anything is written, so that a typo or a
  * bad file never claims the run directory: the passages (none, or fewer than
@@ -55,32 +55,30 @@ int kn_check_common(const knowledge_opts *o);
  * self-edit for every evaluation passage), the --conditions names and the
  * thread count. count_option names the passage count in messages
  * ("--eval-passages"). */
-int kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option);
+int seal_kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *count_option);
 /* The run record of config.json (run_record.h): every results-changing option
  * under its historical key, the fingerprints of the inputs, the thread counts
  * and the version; extra (may be NULL, borrowed) adds keys. Touches no file
  * but the inputs. */
-int kn_build_record(const run_state *rs, json_t *extra, seal_run_record *r);
+int seal_kn_build_record(const run_state *rs, json_t *extra, seal_run_record *r);
 /* Then make the run directory, check config.json against record (a changed
  * resume is refused, one line per key) or write it, start the pool and open
  * the three journals. */
-int kn_claim_run(run_state *rs, const seal_run_record *record);
-/* All three of the above. */
-int kn_open_run(run_state *rs, const knowledge_opts *o, json_t *extra_config);
-void kn_close_run(run_state *rs);
+int seal_kn_claim_run(run_state *rs, const seal_run_record *record);
+void seal_kn_close_run(run_state *rs);
 
 /* results.json, results.md, accuracy.svg for conditions c[0..n) (report.h).
  * qacc (may be NULL) adds each condition's question-level accuracy, headed
  * qacc_label in results.md (NULL: "question accuracy"); extra (may be NULL,
  * borrowed) adds top-level keys to results.json and replaces "rounds". */
-int kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra);
+int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra);
 
 /* Is condition name among o->conditions (all when none are listed)? */
-int kn_wanted(const knowledge_opts *o, const char *name);
+int seal_kn_wanted(const knowledge_opts *o, const char *name);
 
 /* Test hook: _exit(137), like a SIGKILL, once SEAL_TEST_KILL_AFTER_LOOPS
  * units of work (inner loops; for cpt, finetuned conditions) have been
  * journaled by this process. */
-void kn_maybe_die(void);
+void seal_kn_maybe_die(void);
 
 #endif

@@ -19,7 +19,7 @@ static void init_genrand(py_random *r, uint32_t s) {
     r->index = PYRANDOM_N;
 }
 
-void pyrandom_seed_words(py_random *r, const uint32_t *key, size_t n) {
+void seal_pyrandom_seed_words(py_random *r, const uint32_t *key, size_t n) {
     uint32_t *mt = r->mt;
     init_genrand(r, 19650218U);
     size_t i = 1, j = 0;
@@ -38,10 +38,10 @@ void pyrandom_seed_words(py_random *r, const uint32_t *key, size_t n) {
     r->index = PYRANDOM_N;
 }
 
-void pyrandom_seed(py_random *r, unsigned long long seed) {
+void seal_pyrandom_seed(py_random *r, unsigned long long seed) {
     /* CPython: key = 32-bit words of abs(seed), at least one word. */
     uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    pyrandom_seed_words(r, key, key[1] ? 2 : 1);
+    seal_pyrandom_seed_words(r, key, key[1] ? 2 : 1);
 }
 
 static void regenerate(py_random *r) {
@@ -61,7 +61,7 @@ static void regenerate(py_random *r) {
     r->index = 0;
 }
 
-uint32_t pyrandom_u32(py_random *r) {
+uint32_t seal_pyrandom_u32(py_random *r) {
     if (r->index >= PYRANDOM_N) regenerate(r);
     uint32_t y = r->mt[r->index++];
     y ^= (y >> 11);
@@ -71,33 +71,33 @@ uint32_t pyrandom_u32(py_random *r) {
     return y;
 }
 
-uint64_t pyrandom_getrandbits(py_random *r, int k) {
+uint64_t seal_pyrandom_getrandbits(py_random *r, int k) {
     if (k <= 0) return 0;
-    if (k <= 32) return pyrandom_u32(r) >> (32 - k);
+    if (k <= 32) return seal_pyrandom_u32(r) >> (32 - k);
     /* CPython fills 32-bit words least significant first; the last (partial)
      * word keeps the top bits of its draw. */
-    uint64_t lo = pyrandom_u32(r);
-    uint64_t hi = pyrandom_u32(r) >> (64 - (k > 64 ? 64 : k));
+    uint64_t lo = seal_pyrandom_u32(r);
+    uint64_t hi = seal_pyrandom_u32(r) >> (64 - (k > 64 ? 64 : k));
     return lo | hi << 32;
 }
 
-double pyrandom_random(py_random *r) {
-    uint32_t a = pyrandom_u32(r) >> 5, b = pyrandom_u32(r) >> 6;
+double seal_pyrandom_random(py_random *r) {
+    uint32_t a = seal_pyrandom_u32(r) >> 5, b = seal_pyrandom_u32(r) >> 6;
     return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
 }
 
-uint64_t pyrandom_randbelow(py_random *r, uint64_t n) {
+uint64_t seal_pyrandom_randbelow(py_random *r, uint64_t n) {
     if (n == 0) return 0;
     int k = 64 - __builtin_clzll(n); /* n.bit_length() */
-    uint64_t x = pyrandom_getrandbits(r, k);
-    while (x >= n) x = pyrandom_getrandbits(r, k);
+    uint64_t x = seal_pyrandom_getrandbits(r, k);
+    while (x >= n) x = seal_pyrandom_getrandbits(r, k);
     return x;
 }
 
-void pyrandom_shuffle(py_random *r, void *base, size_t n, size_t elem_size) {
+void seal_pyrandom_shuffle(py_random *r, void *base, size_t n, size_t elem_size) {
     unsigned char *x = base, tmp[64];
     for (size_t i = n > 0 ? n - 1 : 0; i >= 1; i--) {
-        size_t j = (size_t)pyrandom_randbelow(r, (uint64_t)i + 1);
+        size_t j = (size_t)seal_pyrandom_randbelow(r, (uint64_t)i + 1);
         if (j == i) continue;
         unsigned char *a = x + i * elem_size, *b = x + j * elem_size;
         for (size_t off = 0; off < elem_size; off += sizeof tmp) { /* swap in chunks: any element size */
@@ -119,13 +119,13 @@ static size_t sample_setsize(size_t k) {
     return size;
 }
 
-int pyrandom_sample(py_random *r, size_t n, size_t k, size_t *out) {
+int seal_pyrandom_sample(py_random *r, size_t n, size_t k, size_t *out) {
     if (k > n) return -1;
     if (n <= sample_setsize(k)) {
         size_t *pool = seal_malloc(sizeof *pool * (n ? n : 1));
         for (size_t i = 0; i < n; i++) pool[i] = i;
         for (size_t i = 0; i < k; i++) {
-            size_t j = (size_t)pyrandom_randbelow(r, (uint64_t)(n - i));
+            size_t j = (size_t)seal_pyrandom_randbelow(r, (uint64_t)(n - i));
             out[i] = pool[j];
             pool[j] = pool[n - i - 1];
         }
@@ -135,7 +135,7 @@ int pyrandom_sample(py_random *r, size_t n, size_t k, size_t *out) {
     unsigned char *taken = seal_calloc(n, 1);
     for (size_t i = 0; i < k; i++) {
         size_t j;
-        do j = (size_t)pyrandom_randbelow(r, (uint64_t)n);
+        do j = (size_t)seal_pyrandom_randbelow(r, (uint64_t)n);
         while (taken[j]);
         taken[j] = 1;
         out[i] = j;

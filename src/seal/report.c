@@ -13,24 +13,24 @@
 /* Bars with 95% CI whiskers, one per condition; y from 0 to 1. */
 static void render_svg(strbuf *s, const condition *c, int n, const double *acc, const double *lo, const double *hi) {
     int W = 120 + 110 * n, H = 360, top = 30, bottom = 300;
-    strbuf_printf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+    seal_strbuf_printf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
                   "font-size=\"12\">\n", W, H);
-    strbuf_printf(s, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">SEAL knowledge incorporation: "
+    seal_strbuf_printf(s, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">SEAL knowledge incorporation: "
                   "accuracy (95%% CI)</text>\n", W / 2);
     for (int t = 0; t <= 10; t += 2) {
         double y = bottom - (bottom - top) * t / 10.0;
-        strbuf_printf(s, "<line x1=\"60\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"55\" y=\"%.1f\" "
+        seal_strbuf_printf(s, "<line x1=\"60\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"55\" y=\"%.1f\" "
                       "text-anchor=\"end\">%.1f</text>\n", W - 20, y, y, y + 4, t / 10.0);
     }
     for (int i = 0; i < n; i++) {
         double x = 100 + 110 * i, y = bottom - (bottom - top) * acc[i];
         double yl = bottom - (bottom - top) * lo[i], yh = bottom - (bottom - top) * hi[i];
-        strbuf_printf(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"60\" height=\"%.1f\" fill=\"#4a7fb5\"/>\n", x - 30, y,
+        seal_strbuf_printf(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"60\" height=\"%.1f\" fill=\"#4a7fb5\"/>\n", x - 30, y,
                       bottom - y);
-        strbuf_printf(s, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", x, x, yl, yh);
-        strbuf_printf(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, bottom + 18, c[i].name);
+        seal_strbuf_printf(s, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", x, x, yl, yh);
+        seal_strbuf_printf(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, bottom + 18, c[i].name);
     }
-    strbuf_printf(s, "</svg>\n");
+    seal_strbuf_printf(s, "</svg>\n");
 }
 
 /* x as a JSON real, or null when it is not finite (JSON has no NaN). */
@@ -45,15 +45,15 @@ static json_t *interval(double lo, double hi) {
 
 /* Appends "a - b" (paired bootstrap CI over passages) to cmp and to md. */
 static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const condition *b, int P) {
-    double dlo, dhi, d = mean_of(a->acc, P) - mean_of(b->acc, P);
-    bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
+    double dlo, dhi, d = seal_mean_of(a->acc, P) - seal_mean_of(b->acc, P);
+    seal_bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
     json_t *row = json_object();
     json_object_set_new(row, "a", json_string(a->name));
     json_object_set_new(row, "b", json_string(b->name));
     json_object_set_new(row, "difference", real_or_null(d));
     json_object_set_new(row, "ci95", interval(dlo, dhi));
     json_array_append_new(cmp, row);
-    strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
+    seal_strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
 }
 
 /* The conditions table: rows of results.json's "conditions" and results.md. */
@@ -61,14 +61,14 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
     int P = r->n_passages;
     json_t *conds = json_array();
     if (r->qacc)
-        strbuf_printf(md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
+        seal_strbuf_printf(md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
                       r->qacc_label ? r->qacc_label : "question accuracy");
     else
-        strbuf_printf(md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
+        seal_strbuf_printf(md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
     for (int i = 0; i < r->n; i++) {
         const condition *c = &r->c[i];
-        double acc = accs[i] = mean_of(c->acc, P);
-        bootstrap_ci(c->acc, P, 10000, 12345, &lo[i], &hi[i]);
+        double acc = accs[i] = seal_mean_of(c->acc, P);
+        seal_bootstrap_ci(c->acc, P, 10000, 12345, &lo[i], &hi[i]);
         json_t *row = json_object();
         json_object_set_new(row, "name", json_string(c->name));
         json_object_set_new(row, "accuracy", real_or_null(acc));
@@ -78,10 +78,10 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
         if (r->qacc) json_object_set_new(row, "question_accuracy", real_or_null(r->qacc[i]));
         json_array_append_new(conds, row);
         if (r->qacc)
-            strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c->name, acc, lo[i], hi[i],
+            seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c->name, acc, lo[i], hi[i],
                           r->qacc[i], P, r->n_questions);
         else
-            strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc, lo[i], hi[i], P,
+            seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc, lo[i], hi[i], P,
                           r->n_questions);
     }
     return conds;
@@ -89,7 +89,7 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
 
 static json_t *comparison_rows(const seal_report *r, strbuf *md) {
     json_t *cmp = json_array();
-    strbuf_printf(md, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
+    seal_strbuf_printf(md, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
     int ps = -1;
     for (int i = 0; i < r->n; i++)
         if (!strcmp(r->c[i].name, "passage+self-edit")) ps = i;
@@ -121,8 +121,8 @@ int seal_report_write(const char *run_dir, const seal_report *r) {
     int rc = write_text(run_dir, "results.json", text, strlen(text)) || write_text(run_dir, "results.md", md.s, md.len) ||
              write_text(run_dir, "accuracy.svg", svg.s, svg.len) ? -1 : 0;
     free(text);
-    strbuf_free(&md);
-    strbuf_free(&svg);
+    seal_strbuf_free(&md);
+    seal_strbuf_free(&svg);
     free(accs); free(lo); free(hi);
     json_decref(root);
     return rc;

@@ -33,18 +33,18 @@ json_t *seal_sandbox_probe(const world *w, int n, seal_probe_group group) {
 static void oracle_text(const world_person *p, strbuf *text) {
     for (int a = 0; a < WORLD_N_ATTR; a++) {
         if (!(p->mask >> a & 1)) continue;
-        char *s = world_fact_sentence(p, (world_attr)a);
-        strbuf_printf(text, "%s\n", s);
+        char *s = seal_world_fact_sentence(p, (world_attr)a);
+        seal_strbuf_printf(text, "%s\n", s);
         free(s);
     }
 }
 
 json_t *seal_sandbox_oracle(const world *w, const char *passages_path) {
     seal_passages ps;
-    if (passages_load(&ps, passages_path)) return NULL;
+    if (seal_passages_load(&ps, passages_path)) return NULL;
     json_t *o = json_object();
     for (int i = 0; i < ps.n && o; i++) {
-        const world_person *p = world_find(w, ps.p[i].title);
+        const world_person *p = seal_world_find(w, ps.p[i].title);
         if (!p) {
             seal_err("%s: \"%s\" is not a person of this world", passages_path, ps.p[i].title);
             json_decref(o);
@@ -54,9 +54,9 @@ json_t *seal_sandbox_oracle(const world *w, const char *passages_path) {
         strbuf text = {0};
         oracle_text(p, &text);
         json_object_set_new(o, p->name, json_string(text.s ? text.s : ""));
-        strbuf_free(&text);
+        seal_strbuf_free(&text);
     }
-    passages_free(&ps);
+    seal_passages_free(&ps);
     return o;
 }
 
@@ -65,9 +65,9 @@ static int judge_self_edit(const world *w, const char *title, const char *edit, 
     char *s = seal_strdup(edit), *save = NULL;
     int statements = 0, rc = 0;
     for (char *l = strtok_r(s, "\n", &save); l && rc == 0; l = strtok_r(NULL, "\n", &save)) {
-        char *x = py_strip_dup(l);
+        char *x = seal_py_strip_dup(l);
         if (x[0]) {
-            int v = world_judge_line(w, title, x, NULL);
+            int v = seal_world_judge_line(w, title, x, NULL);
             if (v < 0) rc = -1;
             else t->counts[v]++, statements += v != WORLD_LINE_UNKNOWN;
         }
@@ -115,9 +115,9 @@ int seal_sandbox_faithfulness_run(const world *w, const char *run_dir, const cha
 static int build_requests(const seal_passages *ps, const seal_tokenizer *tok, int n, int k, unsigned long long seed,
                           gen_request *reqs) {
     for (int i = 0; i < n; i++) {
-        char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, ps->p[i].title, ps->p[i].context);
+        char *prompt = seal_self_edit_prompt(SELF_EDIT_IMPLICATIONS, ps->p[i].title, ps->p[i].context);
         int len, *ids;
-        int rc = tok_encode(tok, prompt, strlen(prompt), 1, &ids, &len);
+        int rc = seal_tok_encode(tok, prompt, strlen(prompt), 1, &ids, &len);
         free(prompt);
         if (rc) return -1;
         reqs[i] = (gen_request){.ids = ids, .n = len, .n_samples = k, .seed = seed + 1000u * (unsigned)i};
@@ -131,17 +131,17 @@ static int sample_and_judge(const world *w, const seal_model *m, const seal_toke
     gen_request *reqs = seal_calloc((size_t)n, sizeof *reqs);
     gen_sample *out = seal_calloc((size_t)n * k, sizeof *out);
     seal_pool *pool = seal_pool_create(threads);
-    int eos[2] = {m->cfg.n_eos ? m->cfg.eos_ids[0] : -1, tok_eos_id(tok)};
-    gen_params gp = {.max_new = 160, .sampling = sampling_defaults(), .eos_ids = eos, .n_eos = 2, .tok = tok};
+    int eos[2] = {m->cfg.n_eos ? m->cfg.eos_ids[0] : -1, seal_tok_eos_id(tok)};
+    gen_params gp = {.max_new = 160, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = 2, .tok = tok};
     gp.sampling.temperature = 1.0f;
     gp.sampling.top_p = 0.95f;
-    int rc = !pool || build_requests(ps, tok, n, k, seed, reqs) || generate(m, pool, reqs, n, &gp, out, NULL, NULL, NULL);
+    int rc = !pool || build_requests(ps, tok, n, k, seed, reqs) || seal_generate(m, pool, reqs, n, &gp, out, NULL, NULL, NULL);
     for (int i = 0; i < n * k && rc == 0; i++) {
-        char *e = py_strip_dup(out[i].text ? out[i].text : "");
+        char *e = seal_py_strip_dup(out[i].text ? out[i].text : "");
         rc = judge_self_edit(w, ps->p[i / k].title, e, t);
         free(e);
     }
-    for (int i = 0; i < n * k; i++) gen_sample_free(&out[i]);
+    for (int i = 0; i < n * k; i++) seal_gen_sample_free(&out[i]);
     for (int i = 0; i < n; i++) free((void *)reqs[i].ids);
     free(out);
     free(reqs);
@@ -153,17 +153,17 @@ int seal_sandbox_faithfulness_model(const world *w, const char *model_dir, const
                                     unsigned long long seed, int threads, seal_faith_tally *t) {
     memset(t, 0, sizeof *t);
     seal_passages ps;
-    if (passages_load(&ps, passages_path)) return -1;
+    if (seal_passages_load(&ps, passages_path)) return -1;
     if (n > ps.n) n = ps.n;
     seal_model m;
     seal_tokenizer *tok = NULL;
-    int rc = model_load(&m, model_dir);
+    int rc = seal_model_load(&m, model_dir);
     if (rc == 0) {
-        rc = (tok = tok_load(model_dir)) ? sample_and_judge(w, &m, tok, threads, &ps, n, k, seed, t) : -1;
+        rc = (tok = seal_tok_load(model_dir)) ? sample_and_judge(w, &m, tok, threads, &ps, n, k, seed, t) : -1;
         if (rc == 0 && !t->samples) rc = seal_err("%s: no passages to sample self-edits for", passages_path);
-        if (tok) tok_free(tok);
-        model_free(&m);
+        if (tok) seal_tok_free(tok);
+        seal_model_free(&m);
     }
-    passages_free(&ps);
+    seal_passages_free(&ps);
     return rc;
 }

@@ -41,7 +41,7 @@ int seal_sandbox_faithfulness_run(const world *w, const char *run_dir, const cha
 
 /* Sample k implications self-edits of the model for each of the first n
  * passages of the file (temperature 1.0, top-p 0.95, 160 new tokens, seed
- * seed + 1000 i for passage i; one generate() call) and judge them into *t. */
+ * seed + 1000 i for passage i; one seal_generate() call) and judge them into *t. */
 int seal_sandbox_faithfulness_model(const world *w, const char *model_dir, const char *passages_path, int n, int k,
                                     unsigned long long seed, int threads, seal_faith_tally *t);
 

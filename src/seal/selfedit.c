@@ -20,36 +20,36 @@ static size_t utf8_prev(const char *s, size_t b, size_t e, uint32_t *cp) {
 
 /* ------------------------------------------------------- Python str rules */
 
-int py_isspace(uint32_t c) {
+int seal_py_isspace(uint32_t c) {
     return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
            (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-void py_strip_span(const char *s, size_t *b, size_t *e) {
+void seal_py_strip_span(const char *s, size_t *b, size_t *e) {
     while (*b < *e) {
         uint32_t c;
         size_t k = seal_utf8_next(s + *b, *e - *b, &c);
-        if (!py_isspace(c)) break;
+        if (!seal_py_isspace(c)) break;
         *b += k;
     }
     while (*e > *b) {
         uint32_t c;
         size_t st = utf8_prev(s, *b, *e, &c);
-        if (!py_isspace(c)) break;
+        if (!seal_py_isspace(c)) break;
         *e = st;
     }
 }
 
-char *py_strip_dup(const char *s) {
+char *seal_py_strip_dup(const char *s) {
     size_t n, b = 0;
     char *t = seal_utf8_sanitize(s ? s : "", s ? strlen(s) : 0, &n, NULL);
-    py_strip_span(t, &b, &n);
+    seal_py_strip_span(t, &b, &n);
     memmove(t, t + b, n - b);
     t[n - b] = '\0';
     return t;
 }
 
-size_t py_linebreak(const char *s, size_t n) {
+size_t seal_py_linebreak(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     if (!n) return 0;
     if (u[0] == '\r') return n > 1 && u[1] == '\n' ? 2 : 1;
@@ -73,7 +73,7 @@ static int match_label(const char *p, const char *end, const char *word, int min
     p += wl;
     int ws = 0, dg = 0;
     uint32_t c;
-    for (size_t k; p < end && (k = seal_utf8_next(p, (size_t)(end - p), &c)) && py_isspace(c); p += k) ws++;
+    for (size_t k; p < end && (k = seal_utf8_next(p, (size_t)(end - p), &c)) && seal_py_isspace(c); p += k) ws++;
     if (digits)
         for (size_t k; p < end && (k = seal_utf8_next(p, (size_t)(end - p), &c)) && is_decimal(c); p += k) dg++;
     return ws >= min_ws && (!digits || dg > 0) && p < end && *p == ':';
@@ -85,11 +85,11 @@ static int has_label(const char *s, const char *end, const char *word, int min_w
     return 0;
 }
 
-const char *selfedit_strip_cot(const char *text) {
+const char *seal_selfedit_strip_cot(const char *text) {
     const char *m = strstr(text, "\nImplications:");
     if (!m) return text;
     size_t b = (size_t)(m - text) + strlen("\nImplications:"), e = b + strlen(m + strlen("\nImplications:"));
-    py_strip_span(text, &b, &e); /* \s* then lstrip: the same whitespace set; the right end is not used */
+    seal_py_strip_span(text, &b, &e); /* \s* then lstrip: the same whitespace set; the right end is not used */
     return text + b;
 }
 
@@ -122,7 +122,7 @@ static int seg_next(seg_iter *it, size_t *b, size_t *e, int *empty) {
         *b = (size_t)(it->p - it->base), *e = (size_t)(se - it->base);
         if (q) it->p = q + 3;
         else it->done = 1;
-        py_strip_span(it->base, b, e);
+        seal_py_strip_span(it->base, b, e);
         if (*b < *e) return 1;
         (*empty)++;
     }
@@ -133,9 +133,9 @@ static int seg_next(seg_iter *it, size_t *b, size_t *e, int *empty) {
 static void push_lines(const char *s, size_t b, size_t e, plist *out, seq_stats *st) {
     while (b < e) {
         size_t lb = b, le = b, k = 0;
-        while (le < e && !(k = py_linebreak(s + le, e - le))) le++;
+        while (le < e && !(k = seal_py_linebreak(s + le, e - le))) le++;
         b = le + k;
-        py_strip_span(s, &lb, &le);
+        seal_py_strip_span(s, &lb, &le);
         if (lb < le) plist_push(out, NULL, s + lb, le - lb);
         else st->blank_lines++;
     }
@@ -146,7 +146,7 @@ static void push_lines(const char *s, size_t b, size_t e, plist *out, seq_stats 
 static void push_qa_piece(const char *s, const char *pb, const char *pe, int first, plist *out) {
     if (first && !(pe - pb >= 8 && !memcmp(pb, "Question", 8))) {
         size_t b = (size_t)(pb - s), e = (size_t)(pe - s);
-        py_strip_span(s, &b, &e);
+        seal_py_strip_span(s, &b, &e);
         plist_push(out, "Question 1: ", s + b, e - b);
     } else {
         plist_push(out, NULL, pb, (size_t)(pe - pb));
@@ -156,7 +156,7 @@ static void push_qa_piece(const char *s, const char *pb, const char *pe, int fir
 /* The self-qa rule: split the stripped text before every "\n" that starts
  * "Question\s+\d+:" (the "\n" itself goes); the pieces are not stripped. */
 static void push_self_qa(const char *s, size_t b, size_t e, plist *out) {
-    py_strip_span(s, &b, &e);
+    seal_py_strip_span(s, &b, &e);
     const char *end = s + e, *start = s + b;
     int first = 1;
     for (const char *p = start;; p++) {
@@ -171,7 +171,7 @@ static void push_self_qa(const char *s, size_t b, size_t e, plist *out) {
 static int piece_blank(const piece *x) {
     if (x->pre) return 0;
     size_t b = 0, e = x->n;
-    py_strip_span(x->p, &b, &e);
+    seal_py_strip_span(x->p, &b, &e);
     return b == e;
 }
 
@@ -194,21 +194,21 @@ static char *join_example(const char *title, const char *pre, const char *p, siz
     return out;
 }
 
-seq_opts seq_opts_default(void) {
+seq_opts seal_seq_opts_default(void) {
     return (seq_opts){.split_newlines = 1, .max_segments = 30, .add_context = 1, .max_chars = 65536, .strip_cot = 1};
 }
 
-void selfedit_free(char **seqs, int n) {
+void seal_selfedit_free(char **seqs, int n) {
     for (int i = 0; i < n; i++) free(seqs[i]);
     free(seqs);
 }
 
-int selfedit_sequences(const char *title, const char *context, const char *self_edit, const seq_opts *o,
+int seal_selfedit_sequences(const char *title, const char *context, const char *self_edit, const seq_opts *o,
                        char ***seqs, int *n) {
-    return selfedit_sequences_ex(title, context, self_edit, o, seqs, n, NULL);
+    return seal_selfedit_sequences_ex(title, context, self_edit, o, seqs, n, NULL);
 }
 
-int selfedit_sequences_ex(const char *title, const char *context, const char *self_edit, const seq_opts *o,
+int seal_selfedit_sequences_ex(const char *title, const char *context, const char *self_edit, const seq_opts *o,
                           char ***seqs, int *n, seq_stats *stats) {
     if (seqs) *seqs = NULL;
     if (n) *n = 0;
@@ -225,7 +225,7 @@ int selfedit_sequences_ex(const char *title, const char *context, const char *se
 
     const char *text = raw;
     if (o->strip_cot) {
-        text = selfedit_strip_cot(raw);
+        text = seal_selfedit_strip_cot(raw);
         st.cot_stripped = text != raw;
     }
     size_t tb = (size_t)(text - raw), te = len;
@@ -242,7 +242,7 @@ int selfedit_sequences_ex(const char *title, const char *context, const char *se
         while (seg_next(&it, &b, &e, &st.empty_segments)) { any = 1; push_lines(raw, b, e, &ex, &st); }
         if (!any) { /* no segment: the whole stripped text, "---" included */
             b = tb, e = te;
-            py_strip_span(raw, &b, &e);
+            seal_py_strip_span(raw, &b, &e);
             push_lines(raw, b, e, &ex, &st);
         }
         if (ex.n >= 2 && ex.v[1].n >= 2 && !memcmp(ex.v[1].p, "1.", 2)) { /* the spare of plist.keep */
@@ -254,7 +254,7 @@ int selfedit_sequences_ex(const char *title, const char *context, const char *se
         while (seg_next(&it, &b, &e, &st.empty_segments)) { any = 1; plist_push(&ex, NULL, raw + b, e - b); }
         if (!any) {
             b = tb, e = te;
-            py_strip_span(raw, &b, &e);
+            seal_py_strip_span(raw, &b, &e);
             plist_push(&ex, NULL, raw + b, e - b);
         }
     }
@@ -271,7 +271,7 @@ int selfedit_sequences_ex(const char *title, const char *context, const char *se
     st.n_examples = k;
     if (o->add_context) {
         size_t cb = 0, ce = strlen(ctx);
-        py_strip_span(ctx, &cb, &ce);
+        seal_py_strip_span(ctx, &cb, &ce);
         int ignored = 0; /* the passage comes from the dataset: never cut */
         out[k++] = join_example(ttl, NULL, ctx + cb, ce - cb, 0, &ignored);
     }

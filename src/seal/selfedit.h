@@ -25,7 +25,7 @@ typedef struct {
 
 /* split_newlines 1, max_segments 30, add_context 1, max_chars 65536, strip_cot 1: the newer upstream, plus the
  * size guard (65536 bytes is far beyond the 2048 tokens a sequence is truncated to). */
-seq_opts seq_opts_default(void);
+seq_opts seal_seq_opts_default(void);
 
 /* What the rules did to one self-edit (for logs and reports). */
 typedef struct {
@@ -47,20 +47,20 @@ typedef struct {
  * max_segments -> whitespace-only examples dropped -> "{title}\n{example}" ->
  * [add_context] "{title}\n{context.strip()}". self_edit NULL counts as "".
  * *seqs gets a malloc'd array of *n malloc'd strings (free with
- * selfedit_free); *n may be 0 (empty self-edit without add_context).
+ * seal_selfedit_free); *n may be 0 (empty self-edit without add_context).
  * Returns 0, or -1 + seal_err for a NULL title/context/opts/out argument. */
-int selfedit_sequences(const char *title, const char *context, const char *self_edit, const seq_opts *o,
+int seal_selfedit_sequences(const char *title, const char *context, const char *self_edit, const seq_opts *o,
                        char ***seqs, int *n);
 /* The same, also filling *st (may be NULL). */
-int selfedit_sequences_ex(const char *title, const char *context, const char *self_edit, const seq_opts *o,
+int seal_selfedit_sequences_ex(const char *title, const char *context, const char *self_edit, const seq_opts *o,
                           char ***seqs, int *n, seq_stats *st);
-void selfedit_free(char **seqs, int n);
+void seal_selfedit_free(char **seqs, int n);
 
 /* The newer upstream's chain-of-thought rule: a pointer into text just past
  * the first "\nImplications:" and any whitespace after it (Python
  * re.search(r"\nImplications:\s*") then lstrip), or text itself when the
  * marker is absent. */
-const char *selfedit_strip_cot(const char *text);
+const char *seal_selfedit_strip_cot(const char *text);
 
 /* ---- Python str helpers on UTF-8 ---- */
 
@@ -69,16 +69,16 @@ const char *selfedit_strip_cot(const char *text);
 /* Python's str.isspace(): the 29 code points of Python 3.11 / Unicode 14
  * (ASCII \t\n\v\f\r, \x1c-\x1f, space, U+0085, U+00A0, U+1680, U+2000-U+200A,
  * U+2028, U+2029, U+202F, U+205F, U+3000). Not U+200B or U+FEFF. */
-int py_isspace(uint32_t cp);
+int seal_py_isspace(uint32_t cp);
 
 /* Narrow [*b, *e) of s as Python's str.strip() with no argument would. */
-void py_strip_span(const char *s, size_t *b, size_t *e);
+void seal_py_strip_span(const char *s, size_t *b, size_t *e);
 
 /* A malloc'd copy of s with invalid UTF-8 replaced and Python str.strip() applied. */
-char *py_strip_dup(const char *s);
+char *seal_py_strip_dup(const char *s);
 
 /* Length of the line boundary at s[0..n) as Python's str.splitlines() sees
  * it (\n, \r, \r\n, \v, \f, \x1c, \x1d, \x1e, U+0085, U+2028, U+2029), or 0. */
-size_t py_linebreak(const char *s, size_t n);
+size_t seal_py_linebreak(const char *s, size_t n);
 
 #endif

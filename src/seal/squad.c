@@ -51,7 +51,7 @@ static void passage_free(seal_passage *p) {
     memset(p, 0, sizeof *p);
 }
 
-void passages_free(seal_passages *ps) {
+void seal_passages_free(seal_passages *ps) {
     for (int i = 0; i < ps->n; i++) passage_free(&ps->p[i]);
     free(ps->p);
     ps->p = NULL, ps->n = 0;
@@ -91,7 +91,7 @@ static int load_seal_format(seal_passages *ps, const json_t *root, const char *p
     ps->p = n ? seal_calloc(n, sizeof *ps->p) : NULL;
     for (size_t i = 0; i < n; i++) {
         int rc = load_seal_record(&ps->p[i], json_array_get(root, i), path, i);
-        ps->n = (int)i + 1; /* count the partial record too, so that passages_free frees it */
+        ps->n = (int)i + 1; /* count the partial record too, so that seal_passages_free frees it */
         if (rc) return -1;
     }
     return 0;
@@ -161,7 +161,7 @@ static int load_squad_format(seal_passages *ps, const json_t *root, const char *
     return 0;
 }
 
-int passages_load(seal_passages *ps, const char *path) {
+int seal_passages_load(seal_passages *ps, const char *path) {
     memset(ps, 0, sizeof *ps);
     json_t *root = seal_json_load_file(path, JSON_DECODE_ANY);
     if (!root) return -1;
@@ -172,13 +172,13 @@ int passages_load(seal_passages *ps, const char *path) {
         rc = seal_err("%s: top level is %s, expected a list of passages (SEAL format) or an object with \"data\" "
                       "(SQuAD v1.1 format)", path, json_kind(root));
     json_decref(root);
-    if (rc) passages_free(ps);
+    if (rc) seal_passages_free(ps);
     return rc;
 }
 
 /* ---- selection -------------------------------------------------------- */
 
-int passages_select(const seal_passages *all, unsigned long long seed, int start, int n, int **indices) {
+int seal_passages_select(const seal_passages *all, unsigned long long seed, int start, int n, int **indices) {
     *indices = NULL;
     if (start < 0 || n < 0 || start > all->n || n > all->n - start)
         return seal_err("passage subset [%d, %lld) is not inside the %d loaded passages", start, (long long)start + n,
@@ -188,14 +188,14 @@ int passages_select(const seal_passages *all, unsigned long long seed, int start
     int *perm = seal_malloc((all->n ? (size_t)all->n : 1) * sizeof *perm);
     for (int i = 0; i < all->n; i++) perm[i] = i;
     py_random r;
-    pyrandom_seed(&r, seed);
-    pyrandom_shuffle(&r, perm, (size_t)all->n, sizeof *perm);
+    seal_pyrandom_seed(&r, seed);
+    seal_pyrandom_shuffle(&r, perm, (size_t)all->n, sizeof *perm);
     memmove(perm, perm + start, (size_t)n * sizeof *perm);
     *indices = perm;
     return 0;
 }
 
-long passages_count_questions(const seal_passages *ps, const int *indices, int n) {
+long seal_passages_count_questions(const seal_passages *ps, const int *indices, int n) {
     long total = 0;
     for (int i = 0; i < n; i++) total += ps->p[indices ? indices[i] : i].n_qa;
     return total;
@@ -248,7 +248,7 @@ static void sb_field(strbuf *s, const char *indent, const char *key, const char 
     sb_puts(s, last ? "\n" : ",\n");
 }
 
-int passages_save(const seal_passages *ps, const int *indices, int n, const char *path) {
+int seal_passages_save(const seal_passages *ps, const int *indices, int n, const char *path) {
     for (int i = 0; i < n; i++) {
         int k = indices ? indices[i] : i;
         if (k < 0 || k >= ps->n)

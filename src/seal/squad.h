@@ -24,22 +24,22 @@ typedef struct { seal_passage *p; int n; } seal_passages;
  * failure *ps is empty and the error names the file and the record, e.g.
  * "squad_val.json: record 17: missing \"context\"" (records count from 0, as
  * Python list indices). All strings are valid UTF-8 without NULs. */
-int passages_load(seal_passages *ps, const char *path);
-void passages_free(seal_passages *ps);
+int seal_passages_load(seal_passages *ps, const char *path);
+void seal_passages_free(seal_passages *ps);
 
 /* The reference's subset selection: Python's random.seed(seed);
  * random.shuffle(records); records[start:start+n]. *indices gets a malloc'd
  * array of the n chosen indices into all->p, in that order (free() it).
  * [start, start+n) must lie inside [0, all->n). */
-int passages_select(const seal_passages *all, unsigned long long seed, int start, int n, int **indices);
+int seal_passages_select(const seal_passages *all, unsigned long long seed, int start, int n, int **indices);
 
 /* Total questions over the records indices[0..n) (all->p[0..n) if indices is NULL). */
-long passages_count_questions(const seal_passages *ps, const int *indices, int n);
+long seal_passages_count_questions(const seal_passages *ps, const int *indices, int n);
 
 /* Write records indices[0..n) (ps->p[0..n) if indices is NULL) to path in
  * SEAL's format, byte for byte as Python's json.dump(records, f, indent=2,
  * ensure_ascii=False) would (no trailing newline), replacing the file
  * atomically. */
-int passages_save(const seal_passages *ps, const int *indices, int n, const char *path);
+int seal_passages_save(const seal_passages *ps, const int *indices, int n, const char *path);
 
 #endif

@@ -5,7 +5,7 @@
 #include "util/err.h"
 #include "util/rng.h"
 
-double mean_of(const double *x, int n) {
+double seal_mean_of(const double *x, int n) {
     double s = 0;
     for (int i = 0; i < n; i++) s += x[i];
     return n ? s / n : 0.0;
@@ -16,7 +16,7 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-void bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, unsigned long long seed, double *lo,
+void seal_bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, unsigned long long seed, double *lo,
                        double *hi) {
     if (n <= 0) { *lo = *hi = 0; return; }
     if (resamples < 1) { /* no resample to take percentiles of: the interval is the point estimate */
@@ -27,11 +27,11 @@ void bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, u
     }
     double *m = seal_malloc(sizeof(double) * (size_t)resamples);
     seal_rng rng;
-    rng_seed(&rng, seed);
+    seal_rng_seed(&rng, seed);
     for (int r = 0; r < resamples; r++) {
         double s = 0;
         for (int i = 0; i < n; i++) {
-            int j = (int)rng_below(&rng, (uint64_t)n);
+            int j = (int)seal_rng_below(&rng, (uint64_t)n);
             s += a[j] - (b ? b[j] : 0.0);
         }
         m[r] = s / n;
@@ -42,6 +42,6 @@ void bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, u
     free(m);
 }
 
-void bootstrap_ci(const double *x, int n, int resamples, unsigned long long seed, double *lo, double *hi) {
-    bootstrap_diff_ci(x, NULL, n, resamples, seed, lo, hi);
+void seal_bootstrap_ci(const double *x, int n, int resamples, unsigned long long seed, double *lo, double *hi) {
+    seal_bootstrap_diff_ci(x, NULL, n, resamples, seed, lo, hi);
 }

@@ -4,14 +4,14 @@
 #ifndef SEAL_SEAL_STATS_H
 #define SEAL_SEAL_STATS_H
 
-double mean_of(const double *x, int n);
+double seal_mean_of(const double *x, int n);
 /* 95% CI of the mean of x[0..n) by bootstrap over its elements: the 2.5th and
  * 97.5th percentiles (indices (int)(0.025 (R-1)) and (int)(0.975 (R-1) + 0.5)
  * of the R sorted resample means). n <= 0 gives [0, 0]; resamples < 1 gives
  * the mean itself as both ends. */
-void bootstrap_ci(const double *x, int n, int resamples, unsigned long long seed, double *lo, double *hi);
+void seal_bootstrap_ci(const double *x, int n, int resamples, unsigned long long seed, double *lo, double *hi);
 /* 95% CI of mean(a) - mean(b) for paired per-passage values. */
-void bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, unsigned long long seed, double *lo,
+void seal_bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, unsigned long long seed, double *lo,
                        double *hi);
 
 #endif

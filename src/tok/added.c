@@ -26,7 +26,7 @@ static void build_matcher(seal_tokenizer *t, added_matcher *m, int normalized_se
         if (a->normalized != normalized_set) continue;
         if (normalized_set && t->n_norm) { /* match the content as the normalizer would write it */
             tbuf out = {0};
-            norm_apply(t, &w, a->content, a->len, &out);
+            seal_norm_apply(t, &w, a->content, a->len, &out);
             if (!out.len) { free(out.p); continue; }
             m->text[i] = out.p;
             m->len[i] = out.len;
@@ -45,7 +45,7 @@ static void build_matcher(seal_tokenizer *t, added_matcher *m, int normalized_se
         if (m->n_by_byte[c] > 1) qsort_r(m->by_byte[c], (size_t)m->n_by_byte[c], sizeof(int), cmp_len_desc_ctx_len, m->len);
 }
 
-void added_build(seal_tokenizer *t) {
+void seal_added_build(seal_tokenizer *t) {
     build_matcher(t, &t->match_raw, 0);
     build_matcher(t, &t->match_norm, 1);
 }
@@ -57,7 +57,7 @@ static void free_matcher(const seal_tokenizer *t, added_matcher *m) {
     free(m->len);
 }
 
-void added_free(seal_tokenizer *t) {
+void seal_added_free(seal_tokenizer *t) {
     free_matcher(t, &t->match_raw);
     free_matcher(t, &t->match_norm);
 }
@@ -81,7 +81,7 @@ static void push_seg(segment **seg, int *n, int *cap, size_t off, size_t len, in
     (*seg)[(*n)++] = (segment){off, len, id};
 }
 
-void added_split(const seal_tokenizer *t, const added_matcher *m, int normalized_set, const char *s, size_t n,
+void seal_added_split(const seal_tokenizer *t, const added_matcher *m, int normalized_set, const char *s, size_t n,
                  segment **seg, int *n_seg, int *cap_seg) {
     (void)normalized_set;
     *n_seg = 0;
@@ -106,14 +106,14 @@ void added_split(const seal_tokenizer *t, const added_matcher *m, int normalized
         if (a->lstrip) {
             while (ms > done) {
                 size_t k = prev_char(s, ms), k2 = k;
-                if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k2))) break;
+                if (!seal_is_unicode_ws(seal_utf8_decode_valid(s, n, &k2))) break;
                 ms = k;
             }
         }
         if (a->rstrip) {
             while (me < n) {
                 size_t k = me;
-                if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k))) break;
+                if (!seal_is_unicode_ws(seal_utf8_decode_valid(s, n, &k))) break;
                 me = k;
             }
             i = me;

@@ -29,31 +29,31 @@ static int merge_part(json_t *m, size_t i, const char **a, size_t *al, const cha
     return 0;
 }
 
-int bpe_add_merge(bpe_model *m, tbuf *cat, const char *a, size_t al, const char *b, size_t bl, int rank) {
+int seal_bpe_add_merge(bpe_model *m, tbuf *cat, const char *a, size_t al, const char *b, size_t bl, int rank) {
     cat->len = 0;
     tbuf_put(cat, a, al);
     tbuf_put(cat, b, bl);
-    int ia = strmap_get(&m->vocab, a, al), ib = strmap_get(&m->vocab, b, bl),
-        iab = strmap_get(&m->vocab, cat->p, cat->len);
+    int ia = seal_strmap_get(&m->vocab, a, al), ib = seal_strmap_get(&m->vocab, b, bl),
+        iab = seal_strmap_get(&m->vocab, cat->p, cat->len);
     if (ia < 0 || ib < 0 || iab < 0) return ia < 0 ? 0 : ib < 0 ? 1 : 2;
-    pairmap_put(&m->merges, ia, ib, rank, iab);
+    seal_pairmap_put(&m->merges, ia, ib, rank, iab);
     return -1;
 }
 
 static int parse_vocab(bpe_model *m, json_t *vocab, const char *where) {
-    strmap_init(&m->vocab, (int)json_object_size(vocab));
+    seal_strmap_init(&m->vocab, (int)json_object_size(vocab));
     const char *key;
     json_t *val;
     json_object_foreach(vocab, key, val) {
         if (!json_is_integer(val) || json_integer_value(val) < 0 || json_integer_value(val) >= BPE_MAX_ID)
             return seal_err("%s.vocab[\"%s\"]: id is not an integer in [0, 2^24)", where, key);
-        strmap_put(&m->vocab, key, strlen(key), (int)json_integer_value(val));
+        seal_strmap_put(&m->vocab, key, strlen(key), (int)json_integer_value(val));
     }
     return 0;
 }
 
 static int parse_merges(bpe_model *m, json_t *merges, const char *where) {
-    pairmap_init(&m->merges, (int)json_array_size(merges));
+    seal_pairmap_init(&m->merges, (int)json_array_size(merges));
     tbuf cat = {0};
     size_t i;
     json_t *mg;
@@ -61,7 +61,7 @@ static int parse_merges(bpe_model *m, json_t *merges, const char *where) {
         const char *a = NULL, *b = NULL;
         size_t al = 0, bl = 0;
         if (merge_part(mg, i, &a, &al, &b, &bl)) { free(cat.p); return -1; }
-        int which = bpe_add_merge(m, &cat, a, al, b, bl, (int)i);
+        int which = seal_bpe_add_merge(m, &cat, a, al, b, bl, (int)i);
         if (which >= 0) {
             seal_err("%s.merges[%zu]: \"%.*s\" is not in %s.vocab", where, i,
                      which == 0 ? (int)al : which == 1 ? (int)bl : (int)cat.len,
@@ -74,9 +74,9 @@ static int parse_merges(bpe_model *m, json_t *merges, const char *where) {
     return 0;
 }
 
-int bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded) {
+int seal_bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded) {
     bpe_model *m = &t->bpe;
-    const char *type = jstr(model, "type");
+    const char *type = seal_jstr(model, "type");
     if (type && strcmp(type, "BPE")) return seal_err("%s.type: model type \"%s\" is not supported (only BPE)", where, type);
     json_t *vocab = json_object_get(model, "vocab"), *merges = json_object_get(model, "merges");
     if (!json_is_object(vocab)) return seal_err("%s.vocab: missing or not an object", where);
@@ -94,41 +94,41 @@ int bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded
     m->unk_id = -1;
     json_t *unk = json_object_get(model, "unk_token");
     if (json_is_string(unk)) {
-        m->unk_id = strmap_get(&m->vocab, json_string_value(unk), json_string_length(unk));
+        m->unk_id = seal_strmap_get(&m->vocab, json_string_value(unk), json_string_length(unk));
         if (m->unk_id < 0) return seal_err("%s.unk_token: \"%s\" is not in the vocab", where, json_string_value(unk));
     } else if (unk && !json_is_null(unk)) {
         return seal_err("%s.unk_token: not a string", where);
     }
-    m->byte_fallback = jbool(model, "byte_fallback", 0);
-    m->fuse_unk = jbool(model, "fuse_unk", 0);
-    m->ignore_merges = jbool(model, "ignore_merges", 0);
+    m->byte_fallback = seal_jbool(model, "byte_fallback", 0);
+    m->fuse_unk = seal_jbool(model, "fuse_unk", 0);
+    m->ignore_merges = seal_jbool(model, "ignore_merges", 0);
     for (int b = 0; b < 256; b++) {
         char name[8];
         snprintf(name, sizeof name, "<0x%02X>", b);
-        m->fb_id[b] = strmap_get(&m->vocab, name, 6);
+        m->fb_id[b] = seal_strmap_get(&m->vocab, name, 6);
         m->bl_id[b] = -1;
     }
     for (int c = 0; c < 128; c++) {
         char ch = (char)c;
-        m->ascii_id[c] = strmap_get(&m->vocab, &ch, 1);
+        m->ascii_id[c] = seal_strmap_get(&m->vocab, &ch, 1);
     }
     return 0;
 }
 
-void bpe_set_byte_level(seal_tokenizer *t) {
+void seal_bpe_set_byte_level(seal_tokenizer *t) {
     bpe_model *m = &t->bpe;
     m->byte_level = 1;
     for (int b = 0; b < 256; b++) {
         char u[4];
         m->bl_len[b] = (int)seal_utf8_put(u, (uint32_t)byte_to_cp(b));
         memcpy(m->bl_str[b], u, (size_t)m->bl_len[b]);
-        m->bl_id[b] = strmap_get(&m->vocab, u, (size_t)m->bl_len[b]);
+        m->bl_id[b] = seal_strmap_get(&m->vocab, u, (size_t)m->bl_len[b]);
     }
 }
 
-void bpe_free(bpe_model *m) {
-    strmap_free(&m->vocab);
-    pairmap_free(&m->merges);
+void seal_bpe_free(bpe_model *m) {
+    seal_strmap_free(&m->vocab);
+    seal_pairmap_free(&m->merges);
 }
 
 /* ---- merge heap, ordered by (rank, pos) ---- */
@@ -196,7 +196,7 @@ static int initial_symbols(const bpe_model *m, tok_work *w, const char *p, size_
         } else {
             clen = (size_t)seal_utf8_len(b);
             if (i + clen > n) clen = n - i;
-            id = b < 128 ? m->ascii_id[b] : strmap_get(&m->vocab, c, clen);
+            id = b < 128 ? m->ascii_id[b] : seal_strmap_get(&m->vocab, c, clen);
             i += clen;
         }
         if (id >= 0) {
@@ -222,7 +222,7 @@ static int initial_symbols(const bpe_model *m, tok_work *w, const char *p, size_
     return ns;
 }
 
-void bpe_encode_piece(const seal_tokenizer *t, tok_work *w, const char *p, size_t n, ivec *out) {
+void seal_bpe_encode_piece(const seal_tokenizer *t, tok_work *w, const char *p, size_t n, ivec *out) {
     const bpe_model *m = &t->bpe;
     if (!n) return;
     if (m->ignore_merges) { /* a piece that is itself a token is taken whole */
@@ -234,14 +234,14 @@ void bpe_encode_piece(const seal_tokenizer *t, tok_work *w, const char *p, size_
             key = w->tmp.p;
             klen = w->tmp.len;
         }
-        int id = strmap_get(&m->vocab, key, klen);
+        int id = seal_strmap_get(&m->vocab, key, klen);
         if (id >= 0) { ivec_push(out, id); return; }
     }
     if (n < CACHE_MAX_KEY) {
-        int off = strmap_get(&w->cache, p, n);
+        int off = seal_strmap_get(&w->cache, p, n);
         if (off >= 0) {
             int cnt = w->cache_ids.p[off];
-            ivec_reserve(out, cnt);
+            seal_ivec_reserve(out, cnt);
             memcpy(out->p + out->n, w->cache_ids.p + off + 1, (size_t)cnt * sizeof(int));
             out->n += cnt;
             return;
@@ -266,11 +266,11 @@ void bpe_encode_piece(const seal_tokenizer *t, tok_work *w, const char *p, size_
     int first = out->n;
     for (int i = ns ? 0 : -1; i >= 0; i = w->sym[i].next) ivec_push(out, w->sym[i].id);
     if (n < CACHE_MAX_KEY) {
-        if (w->cache.n >= CACHE_MAX_ENTRIES) { strmap_clear(&w->cache); w->cache_ids.n = 0; }
+        if (w->cache.n >= CACHE_MAX_ENTRIES) { seal_strmap_clear(&w->cache); w->cache_ids.n = 0; }
         int cnt = out->n - first;
-        strmap_put(&w->cache, p, n, w->cache_ids.n);
+        seal_strmap_put(&w->cache, p, n, w->cache_ids.n);
         ivec_push(&w->cache_ids, cnt);
-        ivec_reserve(&w->cache_ids, cnt);
+        seal_ivec_reserve(&w->cache_ids, cnt);
         memcpy(w->cache_ids.p + w->cache_ids.n, out->p + first, (size_t)cnt * sizeof(int));
         w->cache_ids.n += cnt;
     }

@@ -22,13 +22,13 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 
-const char BPE_TRAIN_PATTERN[] =
+const char SEAL_BPE_TRAIN_PATTERN[] =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|"
     "\\s+(?!\\S)|\\s+";
-const char BPE_TRAIN_PATTERN_SPACE_AFTER[] =
+const char SEAL_BPE_TRAIN_PATTERN_SPACE_AFTER[] =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d) ?|\\p{L}+ ?|\\p{N}|[^\\s\\p{L}\\p{N}]+ ?|\\s*[\\r\\n]+|\\s+";
 
-#define MAX_VOCAB (1 << 24) /* tok_load's id limit */
+#define MAX_VOCAB (1 << 24) /* seal_tok_load's id limit */
 
 typedef struct { int *w; int n, cap; } wlist;                 /* word indices, may repeat or be stale */
 typedef struct { long long count; int a, b, pair; } hentry;   /* heap entry */
@@ -80,7 +80,7 @@ static int add_special(bpe_trainer *t, const char *s) {
     return 0;
 }
 
-bpe_trainer *bpe_trainer_new(const bpe_train_opts *o) {
+bpe_trainer *seal_bpe_trainer_new(const bpe_train_opts *o) {
     bpe_trainer *t = seal_calloc(1, sizeof *t);
     t->vocab_size = o->vocab_size;
     t->min_frequency = o->min_frequency;
@@ -90,10 +90,10 @@ bpe_trainer *bpe_trainer_new(const bpe_train_opts *o) {
     if (!rc && (o->vocab_size < 256 + t->n_special || o->vocab_size > MAX_VOCAB))
         rc = seal_err("vocab size %d is out of range: the 256 byte tokens and %d special token(s) need at least %d "
                       "(at most %d)", o->vocab_size, t->n_special, 256 + t->n_special, MAX_VOCAB);
-    t->pattern = seal_strdup(o->pattern ? o->pattern : BPE_TRAIN_PATTERN);
-    if (!rc) rc = tregex_compile(&t->re, t->pattern, strlen(t->pattern), "pre-tokenizer");
+    t->pattern = seal_strdup(o->pattern ? o->pattern : SEAL_BPE_TRAIN_PATTERN);
+    if (!rc) rc = seal_tregex_compile(&t->re, t->pattern, strlen(t->pattern), "pre-tokenizer");
     if (rc) {
-        bpe_trainer_free(t);
+        seal_bpe_trainer_free(t);
         return NULL;
     }
     t->md = pcre2_match_data_create(4, NULL);
@@ -102,23 +102,23 @@ bpe_trainer *bpe_trainer_new(const bpe_train_opts *o) {
     if (!t->md || !t->mc || !t->jit_stack) seal_die("out of memory creating PCRE2 match data");
     pcre2_jit_stack_assign(t->mc, NULL, t->jit_stack);
     t->special_next = seal_calloc((size_t)t->n_special, sizeof *t->special_next);
-    strmap_init(&t->words, 1 << 12);
+    seal_strmap_init(&t->words, 1 << 12);
     return t;
 }
 
-void bpe_trainer_free(bpe_trainer *t) {
+void seal_bpe_trainer_free(bpe_trainer *t) {
     if (!t) return;
     for (int i = 0; i < t->n_special; i++) free(t->special[i]);
     free(t->special); free(t->special_len); free(t->special_next);
-    if (t->re.code) tregex_free(&t->re);
+    if (t->re.code) seal_tregex_free(&t->re);
     free(t->pattern);
     pcre2_match_data_free(t->md);
     pcre2_match_context_free(t->mc);
     pcre2_jit_stack_free(t->jit_stack);
-    strmap_free(&t->words);
+    seal_strmap_free(&t->words);
     free(t->wcount);
     free(t->sym); free(t->woff); free(t->wlen); free(t->wstamp);
-    if (t->trained) { strmap_free(&t->tokens); pairmap_free(&t->pairs); }
+    if (t->trained) { seal_strmap_free(&t->tokens); seal_pairmap_free(&t->pairs); }
     free(t->merge_a); free(t->merge_b);
     for (int i = 0; i < t->n_pairs; i++) free(t->pwords[i].w);
     free(t->pa); free(t->pb); free(t->pcount); free(t->pwords); free(t->pstamp);
@@ -129,7 +129,7 @@ void bpe_trainer_free(bpe_trainer *t) {
 /* ---- counting words ---- */
 
 static void count_word(bpe_trainer *t, const char *s, size_t n) {
-    int w = strmap_get(&t->words, s, n);
+    int w = seal_strmap_get(&t->words, s, n);
     if (w < 0) {
         w = t->words.n;
         if (w == t->cap_words) {
@@ -137,7 +137,7 @@ static void count_word(bpe_trainer *t, const char *s, size_t n) {
             t->wcount = seal_realloc(t->wcount, (size_t)t->cap_words * sizeof *t->wcount);
         }
         t->wcount[w] = 0;
-        strmap_put(&t->words, s, n, w);
+        seal_strmap_put(&t->words, s, n, w);
     }
     t->wcount[w]++;
     t->n_words++;
@@ -148,7 +148,7 @@ static void count_word(bpe_trainer *t, const char *s, size_t n) {
 static int split_words(bpe_trainer *t, const char *s, size_t n) {
     size_t pos = 0, start = 0, ms, me;
     while (start < n) {
-        int r = tregex_next(&t->re, t->md, t->mc, s, n, start, &ms, &me);
+        int r = seal_tregex_next(&t->re, t->md, t->mc, s, n, start, &ms, &me);
         if (r < 0) return -1;
         if (!r || ms >= n) break;
         if (me == ms) { start = ms + (size_t)seal_utf8_len((unsigned char)s[ms]); continue; }
@@ -160,7 +160,7 @@ static int split_words(bpe_trainer *t, const char *s, size_t n) {
     return 0;
 }
 
-int bpe_trainer_add_text(bpe_trainer *t, const char *s, size_t n) {
+int seal_bpe_trainer_add_text(bpe_trainer *t, const char *s, size_t n) {
     if (t->trained) return seal_err("bpe_trainer_add_text after training");
     size_t bad = seal_utf8_check(s, n);
     if (bad < n) return seal_err("text is not valid UTF-8 (byte %zu)", bad);
@@ -220,7 +220,7 @@ static int add_jsonl(bpe_trainer *t, const char *path, const char *buf, size_t n
             int rc;
             if (!row) rc = seal_err("%s line %ld: not valid JSON: %s", path, line, e.text);
             else if (!json_is_string(text)) rc = seal_err("%s line %ld: expected an object with a string \"text\"", path, line);
-            else if ((rc = bpe_trainer_add_text(t, json_string_value(text), json_string_length(text))))
+            else if ((rc = seal_bpe_trainer_add_text(t, json_string_value(text), json_string_length(text))))
                 seal_err_prefix("%s line %ld", path, line);
             json_decref(row);
             if (rc) return -1;
@@ -231,14 +231,14 @@ static int add_jsonl(bpe_trainer *t, const char *path, const char *buf, size_t n
     return 0;
 }
 
-int bpe_trainer_add_file(bpe_trainer *t, const char *path) {
+int seal_bpe_trainer_add_file(bpe_trainer *t, const char *path) {
     size_t n;
     char *buf = seal_read_file(path, &n);
     if (!buf) return -1;
     int rc;
     if (!n) rc = seal_err("%s: empty file (no text to train on)", path);
     else if (is_jsonl(path, buf, n)) rc = add_jsonl(t, path, buf, n);
-    else if ((rc = bpe_trainer_add_text(t, buf, n))) seal_err_prefix("%s", path);
+    else if ((rc = seal_bpe_trainer_add_text(t, buf, n))) seal_err_prefix("%s", path);
     free(buf);
     return rc;
 }
@@ -263,7 +263,7 @@ static int pair_index(bpe_trainer *t, int a, int b) {
     t->pcount[q] = 0;
     t->pwords[q] = (wlist){0};
     t->pstamp[q] = -1;
-    pairmap_put(&t->pairs, a, b, q, 0);
+    seal_pairmap_put(&t->pairs, a, b, q, 0);
     return q;
 }
 
@@ -358,14 +358,14 @@ static void merge_word(bpe_trainer *t, int w, int a, int b, int c, int p) {
 /* Ids 0..255: the bytes in the order of their GPT-2 codepoints (the order of
  * bytes_to_unicode's table, and of HF's sorted initial alphabet). */
 static void init_tokens(bpe_trainer *t) {
-    strmap_init(&t->tokens, t->vocab_size < (1 << 16) ? t->vocab_size : 1 << 16);
+    seal_strmap_init(&t->tokens, t->vocab_size < (1 << 16) ? t->vocab_size : 1 << 16);
     int id = 0;
     for (int cp = 0; cp < 324; cp++) {
         int b = cp_to_byte(cp);
         if (b < 0) continue;
         char c = (char)b;
         t->byte_id[b] = id;
-        strmap_put(&t->tokens, &c, 1, id++);
+        seal_strmap_put(&t->tokens, &c, 1, id++);
     }
 }
 
@@ -387,7 +387,7 @@ static void init_words(bpe_trainer *t) {
     }
 }
 
-int bpe_trainer_train(bpe_trainer *t) {
+int seal_bpe_trainer_train(bpe_trainer *t) {
     if (t->trained) return seal_err("bpe_trainer_train: already trained");
     if (!t->words.n) return seal_err("no training text (every document was empty)");
     for (int w = 0; w < t->words.n; w++)
@@ -395,7 +395,7 @@ int bpe_trainer_train(bpe_trainer *t) {
     t->trained = 1;
     init_tokens(t);
     init_words(t);
-    pairmap_init(&t->pairs, 1 << 14);
+    seal_pairmap_init(&t->pairs, 1 << 14);
     t->stamp = 0;
     for (int w = 0; w < t->words.n; w++) {
         const int *s = t->sym + t->woff[w];
@@ -418,10 +418,10 @@ int bpe_trainer_train(bpe_trainer *t) {
         cat.len = 0;
         tbuf_put(&cat, t->tokens.keys + ea->off, ea->len);
         tbuf_put(&cat, t->tokens.keys + eb->off, eb->len);
-        int c = strmap_get(&t->tokens, cat.p, cat.len);
+        int c = seal_strmap_get(&t->tokens, cat.p, cat.len);
         if (c < 0) {
             c = t->tokens.n;
-            strmap_put(&t->tokens, cat.p, cat.len, c);
+            seal_strmap_put(&t->tokens, cat.p, cat.len, c);
         }
         if (t->n_merges == t->cap_merges) {
             t->cap_merges = t->cap_merges ? 2 * t->cap_merges : 1024;
@@ -456,7 +456,7 @@ int bpe_trainer_train(bpe_trainer *t) {
     return 0;
 }
 
-void bpe_trainer_stats(const bpe_trainer *t, bpe_train_stats *s) {
+void seal_bpe_trainer_stats(const bpe_trainer *t, bpe_train_stats *s) {
     s->n_bytes = t->n_bytes;
     s->n_docs = t->n_docs;
     s->n_words = t->n_words;
@@ -466,7 +466,7 @@ void bpe_trainer_stats(const bpe_trainer *t, bpe_train_stats *s) {
     s->n_special = t->n_special;
 }
 
-int bpe_trainer_word(const bpe_trainer *t, int i, const char **bytes, size_t *len, long long *count, const int **ids,
+int seal_bpe_trainer_word(const bpe_trainer *t, int i, const char **bytes, size_t *len, long long *count, const int **ids,
                      int *n_ids) {
     if (i < 0 || i >= t->words.n) return -1;
     *bytes = t->words.keys + t->words.e[i].off;
@@ -511,7 +511,7 @@ static char *dump(json_t *root, size_t *len) {
     return out;
 }
 
-char *bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len) {
+char *seal_bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len) {
     if (!t->trained) { seal_err("bpe_trainer_tokenizer_json: not trained"); return NULL; }
     int n_model = t->tokens.n;
     json_t *added = json_array();
@@ -544,7 +544,7 @@ char *bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len) {
     return dump(root, len);
 }
 
-char *bpe_trainer_config_json(const bpe_trainer *t, size_t *len) {
+static char *bpe_trainer_config_json(const bpe_trainer *t, size_t *len) {
     if (!t->trained) { seal_err("bpe_trainer_config_json: not trained"); return NULL; }
     json_t *dec = json_object();
     for (int i = 0; i < t->n_special; i++) {
@@ -565,9 +565,9 @@ char *bpe_trainer_config_json(const bpe_trainer *t, size_t *len) {
     return dump(root, len);
 }
 
-int bpe_trainer_save(const bpe_trainer *t, const char *dir) {
+int seal_bpe_trainer_save(const bpe_trainer *t, const char *dir) {
     size_t n1, n2;
-    char *tj = bpe_trainer_tokenizer_json(t, &n1);
+    char *tj = seal_bpe_trainer_tokenizer_json(t, &n1);
     if (!tj) return -1;
     char *cj = bpe_trainer_config_json(t, &n2);
     char *p1 = seal_path_join(dir, "tokenizer.json"), *p2 = seal_path_join(dir, "tokenizer_config.json");

@@ -1,6 +1,6 @@
 /* bpe_train.h: training a byte-level BPE tokenizer (GPT-2 / Qwen2 style) and
  * writing it as a Hugging Face tokenizer.json + tokenizer_config.json that
- * tok_load (tokenizer.h) and HF tokenizers load to the same ids.
+ * seal_tok_load (tokenizer.h) and HF tokenizers load to the same ids.
  *
  * The written tokenizer: normalizer null; pre_tokenizer Sequence[Split(a
  * regex, Isolated), ByteLevel(add_prefix_space=false, use_regex=false)], the
@@ -18,11 +18,11 @@
  * first (as encode does), so specials never leak into merges.
  *
  * Use:
- *   bpe_trainer *t = bpe_trainer_new(&opts);
- *   bpe_trainer_add_file(t, path);        // or bpe_trainer_add_text, any number of times
- *   bpe_trainer_train(t);
- *   bpe_trainer_save(t, out_dir);
- *   bpe_trainer_free(t); */
+ *   bpe_trainer *t = seal_bpe_trainer_new(&opts);
+ *   seal_bpe_trainer_add_file(t, path);        // or seal_bpe_trainer_add_text, any number of times
+ *   seal_bpe_trainer_train(t);
+ *   seal_bpe_trainer_save(t, out_dir);
+ *   seal_bpe_trainer_free(t); */
 #ifndef SEAL_TOK_BPE_TRAIN_H
 #define SEAL_TOK_BPE_TRAIN_H
 
@@ -35,8 +35,8 @@
  * line, e.g. after the answer prompt's "Answer:\n"; under Qwen2's regex the
  * two are " Nimbus" and "N","imb","us", which a tiny model must learn to
  * connect from data it rarely sees). */
-extern const char BPE_TRAIN_PATTERN[];
-extern const char BPE_TRAIN_PATTERN_SPACE_AFTER[];
+extern const char SEAL_BPE_TRAIN_PATTERN[];
+extern const char SEAL_BPE_TRAIN_PATTERN_SPACE_AFTER[];
 #define BPE_TRAIN_EOS "<|endoftext|>"
 
 typedef struct {
@@ -45,7 +45,7 @@ typedef struct {
     const char *const *special;     /* extra special tokens, after <|endoftext|> (which is always id V) */
     int n_special;
     long long model_max_length;     /* written to tokenizer_config.json (0: 2048) */
-    const char *pattern;            /* the Split regex (NULL: BPE_TRAIN_PATTERN) */
+    const char *pattern;            /* the Split regex (NULL: SEAL_BPE_TRAIN_PATTERN) */
 } bpe_train_opts;
 
 typedef struct {
@@ -63,38 +63,37 @@ typedef struct bpe_trainer bpe_trainer;
 /* A trainer for opts, or NULL + seal_err (vocab too small for the 256 bytes
  * and the specials; an empty or invalid-UTF-8 special token). Repeated
  * specials (e.g. <|endoftext|> given again) are kept once. */
-bpe_trainer *bpe_trainer_new(const bpe_train_opts *opts);
-void bpe_trainer_free(bpe_trainer *t);
+bpe_trainer *seal_bpe_trainer_new(const bpe_train_opts *opts);
+void seal_bpe_trainer_free(bpe_trainer *t);
 
 /* Pre-tokenize one document text[0..len) and count its words. 0, or -1 +
  * seal_err (not valid UTF-8; training already ran). */
-int bpe_trainer_add_text(bpe_trainer *t, const char *text, size_t len);
+int seal_bpe_trainer_add_text(bpe_trainer *t, const char *text, size_t len);
 
 /* Add the documents of a data file: JSONL (extension .jsonl, or a first
  * non-blank line that is an object with a string "text"; each non-blank row
  * must be such an object) or plain
  * text (the whole file is one document). 0, or -1 + seal_err naming the file
  * (and line). An empty file, or one with no text, is an error. */
-int bpe_trainer_add_file(bpe_trainer *t, const char *path);
+int seal_bpe_trainer_add_file(bpe_trainer *t, const char *path);
 
 /* Learn merges until the vocab reaches opts.vocab_size or no pair is frequent
  * enough (the vocab is then smaller; see stats). 0, or -1 + seal_err (no text). */
-int bpe_trainer_train(bpe_trainer *t);
+int seal_bpe_trainer_train(bpe_trainer *t);
 
-void bpe_trainer_stats(const bpe_trainer *t, bpe_train_stats *s);
+void seal_bpe_trainer_stats(const bpe_trainer *t, bpe_train_stats *s);
 
 /* tokenizer.json / tokenizer_config.json text (malloc'd, NUL-terminated; *len
  * without the NUL). Same trainer state, same bytes. Call after train. */
-char *bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len);
-char *bpe_trainer_config_json(const bpe_trainer *t, size_t *len);
+char *seal_bpe_trainer_tokenizer_json(const bpe_trainer *t, size_t *len);
 
 /* Create dir (mkdir -p) and write both files atomically. 0, or -1 + seal_err. */
-int bpe_trainer_save(const bpe_trainer *t, const char *dir);
+int seal_bpe_trainer_save(const bpe_trainer *t, const char *dir);
 
 /* Distinct training word i (0 <= i < stats.n_unique), in first-seen order:
  * its raw bytes, its count and its current segmentation (model ids; after
  * train, what encode gives that word). 0, or -1 when i is out of range. */
-int bpe_trainer_word(const bpe_trainer *t, int i, const char **bytes, size_t *len, long long *count, const int **ids,
+int seal_bpe_trainer_word(const bpe_trainer *t, int i, const char **bytes, size_t *len, long long *count, const int **ids,
                      int *n_ids);
 
 #endif

@@ -13,7 +13,8 @@
 
 static const char *QWEN25_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
 
-int chat_recognise(chat_template *t, const char *tpl, const char *bos, const char *path) {
+/* Recognise a template given as text (for tests). bos: the BOS token text. */
+static int chat_recognise(chat_template *t, const char *tpl, const char *bos, const char *path) {
     memset(t, 0, sizeof *t);
     if (strstr(tpl, "<|im_start|>")) {
         t->family = CHAT_CHATML;
@@ -38,7 +39,7 @@ static const char *token_text(json_t *v) { /* "<s>" or {"content": "<s>", ...} *
     return NULL;
 }
 
-int chat_load(chat_template *t, const char *dir) {
+int seal_chat_load(chat_template *t, const char *dir) {
     char *path = seal_path_join(dir, "tokenizer_config.json");
     json_t *root = seal_json_load_file(path, JSON_DECODE_INT_AS_REAL); /* model_max_length can be 1e30 */
     int rc;
@@ -65,12 +66,12 @@ static void put_trimmed(strbuf *b, const char *s) {
     const char *e = s + strlen(s);
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
     while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) e--;
-    strbuf_put(b, s, (size_t)(e - s));
+    seal_strbuf_put(b, s, (size_t)(e - s));
 }
 
 static void put_lstrip_nl(strbuf *b, const char *s) {
     while (*s == '\n') s++;
-    strbuf_puts(b, s);
+    seal_strbuf_puts(b, s);
 }
 
 /* Qwen3's assistant turn: reasoning is the text before "</think>" (less a
@@ -92,16 +93,16 @@ static void qwen3_assistant(strbuf *b, const char *content, int after_last_query
         while (r1 > r0 && r1[-1] == '\n') r1--;
     }
     while (*answer == '\n') answer++;
-    strbuf_puts(b, "<|im_start|>assistant\n");
+    seal_strbuf_puts(b, "<|im_start|>assistant\n");
     if (after_last_query && (is_last || r1 > r0)) {
-        strbuf_puts(b, "<think>\n");
-        strbuf_put(b, r0, (size_t)(r1 - r0));
-        strbuf_puts(b, "\n</think>\n\n");
+        seal_strbuf_puts(b, "<think>\n");
+        seal_strbuf_put(b, r0, (size_t)(r1 - r0));
+        seal_strbuf_puts(b, "\n</think>\n\n");
         put_lstrip_nl(b, answer);
     } else {
-        strbuf_puts(b, answer);
+        seal_strbuf_puts(b, answer);
     }
-    strbuf_puts(b, "<|im_end|>\n");
+    seal_strbuf_puts(b, "<|im_end|>\n");
 }
 
 static void render_chatml(const chat_template *t, strbuf *b, const chat_msg *m, int n, int gen) {
@@ -109,27 +110,27 @@ static void render_chatml(const chat_template *t, strbuf *b, const chat_msg *m, 
     for (int k = n - 1; k >= 0; k--)
         if (!strcmp(m[k].role, "user")) { last_query = k; break; }
     if (n > 0 && !strcmp(m[0].role, "system")) {
-        strbuf_puts(b, "<|im_start|>system\n"); strbuf_puts(b, m[0].content); strbuf_puts(b, "<|im_end|>\n");
+        seal_strbuf_puts(b, "<|im_start|>system\n"); seal_strbuf_puts(b, m[0].content); seal_strbuf_puts(b, "<|im_end|>\n");
         i = 1;
     } else if (t->default_system[0]) {
-        strbuf_puts(b, "<|im_start|>system\n"); strbuf_puts(b, t->default_system); strbuf_puts(b, "<|im_end|>\n");
+        seal_strbuf_puts(b, "<|im_start|>system\n"); seal_strbuf_puts(b, t->default_system); seal_strbuf_puts(b, "<|im_end|>\n");
     }
     for (; i < n; i++) {
         if (t->think_tags && !strcmp(m[i].role, "assistant")) {
             qwen3_assistant(b, m[i].content, i > last_query, i == n - 1);
             continue;
         }
-        strbuf_puts(b, "<|im_start|>"); strbuf_puts(b, m[i].role); strbuf_puts(b, "\n"); strbuf_puts(b, m[i].content); strbuf_puts(b, "<|im_end|>\n");
+        seal_strbuf_puts(b, "<|im_start|>"); seal_strbuf_puts(b, m[i].role); seal_strbuf_puts(b, "\n"); seal_strbuf_puts(b, m[i].content); seal_strbuf_puts(b, "<|im_end|>\n");
     }
-    if (gen) strbuf_puts(b, "<|im_start|>assistant\n");
+    if (gen) seal_strbuf_puts(b, "<|im_start|>assistant\n");
 }
 
 static void header(strbuf *b, const char *role) {
-    strbuf_puts(b, "<|start_header_id|>"); strbuf_puts(b, role); strbuf_puts(b, "<|end_header_id|>\n\n");
+    seal_strbuf_puts(b, "<|start_header_id|>"); seal_strbuf_puts(b, role); seal_strbuf_puts(b, "<|end_header_id|>\n\n");
 }
 
 static void render_llama3(const chat_template *t, strbuf *b, const chat_msg *m, int n, int gen) {
-    strbuf_puts(b, t->bos);
+    seal_strbuf_puts(b, t->bos);
     int i = 0;
     if (t->date_block) {
         char date[32] = "26 Jul 2024";
@@ -140,23 +141,23 @@ static void render_llama3(const chat_template *t, strbuf *b, const chat_msg *m, 
             strftime(date, sizeof date, "%d %b %Y", &tm);
         }
         header(b, "system");
-        strbuf_puts(b, "Cutting Knowledge Date: December 2023\nToday Date: ");
-        strbuf_puts(b, date);
-        strbuf_puts(b, "\n\n");
+        seal_strbuf_puts(b, "Cutting Knowledge Date: December 2023\nToday Date: ");
+        seal_strbuf_puts(b, date);
+        seal_strbuf_puts(b, "\n\n");
         if (n > 0 && !strcmp(m[0].role, "system")) { put_trimmed(b, m[0].content); i = 1; }
-        strbuf_puts(b, "<|eot_id|>");
+        seal_strbuf_puts(b, "<|eot_id|>");
     }
     for (; i < n; i++) {
         header(b, m[i].role);
         put_trimmed(b, m[i].content);
-        strbuf_puts(b, "<|eot_id|>");
+        seal_strbuf_puts(b, "<|eot_id|>");
     }
     if (gen || t->gen_always) header(b, "assistant");
 }
 
-char *chat_render(const chat_template *t, const chat_msg *msgs, int n, int gen) {
+char *seal_chat_render(const chat_template *t, const chat_msg *msgs, int n, int gen) {
     strbuf b = {0};
-    strbuf_puts(&b, "");
+    seal_strbuf_puts(&b, "");
     if (t->family == CHAT_CHATML) render_chatml(t, &b, msgs, n, gen);
     else render_llama3(t, &b, msgs, n, gen);
     return b.s;

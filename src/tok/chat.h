@@ -28,12 +28,10 @@ typedef struct {
 
 /* Read model_dir/tokenizer_config.json's chat_template and recognise it.
  * -1 + seal_err when absent or unknown. */
-int chat_load(chat_template *t, const char *model_dir);
-/* Recognise a template given as text (for tests). bos: the BOS token text. */
-int chat_recognise(chat_template *t, const char *template_text, const char *bos, const char *path);
+int seal_chat_load(chat_template *t, const char *model_dir);
 
 /* Render messages to text (malloc'd), with the assistant header appended when
  * add_generation_prompt. Encode the result without adding special tokens. */
-char *chat_render(const chat_template *t, const chat_msg *msgs, int n, int add_generation_prompt);
+char *seal_chat_render(const chat_template *t, const chat_msg *msgs, int n, int add_generation_prompt);
 
 #endif

@@ -26,7 +26,7 @@ static int one_char(json_t *v, char out[8], size_t *len) {
 }
 
 static int add_dec(seal_tokenizer *t, json_t *j, const char *where, int *fused) {
-    const char *type = jstr(j, "type");
+    const char *type = seal_jstr(j, "type");
     if (!type) return seal_err("%s: missing \"type\"", where);
     if (!strcmp(type, "Sequence")) {
         json_t *arr = json_object_get(j, "decoders");
@@ -57,8 +57,8 @@ static int add_dec(seal_tokenizer *t, json_t *j, const char *where, int *fused) 
             return seal_err("%s: Replace supports only non-empty {\"String\": ...} patterns", where);
         if (!json_is_string(c)) return seal_err("%s: Replace without a \"content\" string", where);
         d.type = DEC_REPLACE;
-        d.pat = jdup(pat, &d.pat_len);
-        d.content = jdup(c, &d.content_len);
+        d.pat = seal_jdup(pat, &d.pat_len);
+        d.content = seal_jdup(c, &d.content_len);
         if (*fused && (*fused == 2 || (size_t)seal_utf8_len((unsigned char)d.pat[0]) != d.pat_len)) {
             free(d.pat); free(d.content);
             return seal_err("%s: Replace after Fuse/ByteLevel is supported only for a one-character pattern after Fuse", where);
@@ -79,8 +79,8 @@ static int add_dec(seal_tokenizer *t, json_t *j, const char *where, int *fused) 
         json_t *r = json_object_get(j, "replacement");
         if (!r) { memcpy(d.ch, "\xe2\x96\x81", 3); d.ch_len = 3; }
         else if (one_char(r, d.ch, &d.ch_len)) return seal_err("%s: Metaspace replacement must be one character", where);
-        const char *scheme = jstr(j, "prepend_scheme");
-        d.prepend_never = scheme ? !strcmp(scheme, "never") : !jbool(j, "add_prefix_space", 1);
+        const char *scheme = seal_jstr(j, "prepend_scheme");
+        d.prepend_never = scheme ? !strcmp(scheme, "never") : !seal_jbool(j, "add_prefix_space", 1);
     } else {
         return seal_err("%s: decoder type \"%s\" is not supported", where, type);
     }
@@ -89,21 +89,21 @@ static int add_dec(seal_tokenizer *t, json_t *j, const char *where, int *fused) 
     return 0;
 }
 
-int dec_parse(seal_tokenizer *t, json_t *j, const char *where) {
+int seal_dec_parse(seal_tokenizer *t, json_t *j, const char *where) {
     t->dec_growth = 1;
     if (!j || json_is_null(j)) { t->dec_none = 1; return 0; }
     int fused = 0;
     return add_dec(t, j, where, &fused);
 }
 
-void dec_free(seal_tokenizer *t) {
+void seal_dec_free(seal_tokenizer *t) {
     for (int i = 0; i < t->n_dec; i++) { free(t->dec[i].pat); free(t->dec[i].content); }
     free(t->dec);
 }
 
 /* ---- streaming ---- */
 
-void tok_stream_init(tok_stream *s, const seal_tokenizer *t, int skip_special) {
+void seal_tok_stream_init(tok_stream *s, const seal_tokenizer *t, int skip_special) {
     memset(s, 0, sizeof *s);
     s->tok = t;
     s->skip_special = skip_special;
@@ -111,14 +111,14 @@ void tok_stream_init(tok_stream *s, const seal_tokenizer *t, int skip_special) {
         if (t->dec[i].type == DEC_STRIP && t->dec[i].fused) s->strip_left += t->dec[i].start;
 }
 
-void tok_stream_free(tok_stream *s) {
+void seal_tok_stream_free(tok_stream *s) {
     free(s->buf[0]);
     free(s->buf[1]);
     s->buf[0] = s->buf[1] = NULL;
     s->cap[0] = s->cap[1] = 0;
 }
 
-size_t tok_stream_max_out(const seal_tokenizer *t) { return 3 * (t->max_piece_len * t->dec_growth + 8); }
+size_t seal_tok_stream_max_out(const seal_tokenizer *t) { return 3 * (t->max_piece_len * t->dec_growth + 8); }
 
 typedef struct { char *p; size_t n, cap; int overflow; } outbuf;
 
@@ -158,7 +158,7 @@ static void sink(tok_stream *s, const char *p, size_t n, outbuf *o) {
 
 static void replace_all(const char *s, size_t n, const char *pat, size_t pl, const char *rep, size_t rl, tbuf *dst) {
     dst->len = 0;
-    tbuf_reserve(dst, n);
+    seal_tbuf_reserve(dst, n);
     for (size_t i = 0; i < n;) {
         if (i + pl <= n && !memcmp(s + i, pat, pl)) { tbuf_put(dst, rep, rl); i += pl; }
         else { tbuf_put(dst, s + i, 1); i++; }
@@ -169,7 +169,7 @@ static int hexval(char c) {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_len) {
+int seal_tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_len) {
     const seal_tokenizer *t = s->tok;
     outbuf o = {out, 0, cap, 0};
     *out_len = 0;
@@ -232,7 +232,7 @@ int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_le
         case DEC_BYTELEVEL: {
             if (is_byte) break;
             spare->len = 0;
-            tbuf_reserve(spare, len);
+            seal_tbuf_reserve(spare, len);
             size_t i = 0;
             while (i < len) {
                 int b = cp_to_byte(seal_utf8_decode_valid(cur, len, &i));
@@ -253,32 +253,32 @@ int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_le
     return o.overflow ? seal_err("decode: output buffer too small") : 0;
 }
 
-int tok_stream_flush(tok_stream *s, char *out, size_t cap, size_t *out_len) {
+int seal_tok_stream_flush(tok_stream *s, char *out, size_t cap, size_t *out_len) {
     outbuf o = {out, 0, cap, 0};
     if (s->n_pend) { emit_fffd(&o); s->n_pend = 0; }
     *out_len = o.n;
     return o.overflow ? seal_err("decode: output buffer too small") : 0;
 }
 
-int tok_decode(const seal_tokenizer *t, const int *ids, int n, int skip_special, char **text, size_t *len) {
+int seal_tok_decode(const seal_tokenizer *t, const int *ids, int n, int skip_special, char **text, size_t *len) {
     tok_stream st, *s = &st;
-    tok_stream_init(s, t, skip_special);
-    size_t max = tok_stream_max_out(t), k;
+    seal_tok_stream_init(s, t, skip_special);
+    size_t max = seal_tok_stream_max_out(t), k;
     tbuf out = {0};
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
-        tbuf_reserve(&out, max + 1);
-        rc = tok_stream_push(s, ids[i], out.p + out.len, out.cap - out.len, &k);
+        seal_tbuf_reserve(&out, max + 1);
+        rc = seal_tok_stream_push(s, ids[i], out.p + out.len, out.cap - out.len, &k);
         out.len += k;
     }
     if (!rc) {
-        tbuf_reserve(&out, max + 1);
-        rc = tok_stream_flush(s, out.p + out.len, out.cap - out.len, &k);
+        seal_tbuf_reserve(&out, max + 1);
+        rc = seal_tok_stream_flush(s, out.p + out.len, out.cap - out.len, &k);
         out.len += k;
     }
-    tok_stream_free(s);
+    seal_tok_stream_free(s);
     if (rc) { free(out.p); *text = NULL; *len = 0; return -1; }
-    tbuf_reserve(&out, 1);
+    seal_tbuf_reserve(&out, 1);
     out.p[out.len] = 0;
     *text = out.p;
     *len = out.len;

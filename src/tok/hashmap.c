@@ -9,7 +9,7 @@
  * borrows splitmix64's multipliers but is not its finaliser (seal_mix64): it
  * folds in a word at a time with other shifts, so it stays its own function.
  * Only the tables' layout depends on it, never a stored value. */
-uint64_t tok_hash_bytes(const void *data, size_t n) {
+static uint64_t tok_hash_bytes(const void *data, size_t n) {
     const unsigned char *p = data;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
     while (n >= 8) {
@@ -35,7 +35,7 @@ static uint32_t table_size(int expected) {
     return size;
 }
 
-void strmap_init(strmap *m, int expected) {
+void seal_strmap_init(strmap *m, int expected) {
     memset(m, 0, sizeof *m);
     uint32_t size = table_size(expected);
     m->slot = seal_calloc(size, sizeof *m->slot);
@@ -46,14 +46,14 @@ void strmap_init(strmap *m, int expected) {
     m->keys = seal_malloc(m->keys_cap);
 }
 
-void strmap_free(strmap *m) {
+void seal_strmap_free(strmap *m) {
     free(m->slot);
     free(m->e);
     free(m->keys);
     memset(m, 0, sizeof *m);
 }
 
-void strmap_clear(strmap *m) {
+void seal_strmap_clear(strmap *m) {
     memset(m->slot, 0, ((size_t)m->mask + 1) * sizeof *m->slot);
     m->n = 0;
     m->keys_len = 0;
@@ -80,7 +80,7 @@ static void grow_table(strmap *m) {
     }
 }
 
-void strmap_put(strmap *m, const void *key, size_t len, int32_t val) {
+void seal_strmap_put(strmap *m, const void *key, size_t len, int32_t val) {
     uint64_t h = tok_hash_bytes(key, len);
     uint32_t *s = find_slot(m, h, key, len);
     if (*s) { m->e[*s - 1].val = val; return; }
@@ -99,12 +99,12 @@ void strmap_put(strmap *m, const void *key, size_t len, int32_t val) {
     if ((uint32_t)m->n * 2 > m->mask + 1) grow_table(m);
 }
 
-int32_t strmap_get(const strmap *m, const void *key, size_t len) {
+int32_t seal_strmap_get(const strmap *m, const void *key, size_t len) {
     uint32_t s = *find_slot(m, tok_hash_bytes(key, len), key, len);
     return s ? m->e[s - 1].val : -1;
 }
 
-void pairmap_init(pairmap *m, int expected) {
+void seal_pairmap_init(pairmap *m, int expected) {
     uint32_t size = table_size(expected);
     m->slot = seal_malloc(size * sizeof *m->slot);
     for (uint32_t i = 0; i < size; i++) m->slot[i].rank = -1;
@@ -112,22 +112,22 @@ void pairmap_init(pairmap *m, int expected) {
     m->n = 0;
 }
 
-void pairmap_free(pairmap *m) {
+void seal_pairmap_free(pairmap *m) {
     free(m->slot);
     memset(m, 0, sizeof *m);
 }
 
 static void pairmap_grow(pairmap *m) {
     pairmap old = *m;
-    pairmap_init(m, (int)(old.mask + 1));
+    seal_pairmap_init(m, (int)(old.mask + 1));
     for (uint32_t i = 0; i <= old.mask; i++)
         if (old.slot[i].rank >= 0)
-            pairmap_put(m, (int)(old.slot[i].key >> 32), (int)(uint32_t)old.slot[i].key, old.slot[i].rank,
+            seal_pairmap_put(m, (int)(old.slot[i].key >> 32), (int)(uint32_t)old.slot[i].key, old.slot[i].rank,
                         old.slot[i].id);
     free(old.slot);
 }
 
-void pairmap_put(pairmap *m, int left, int right, int rank, int id) {
+void seal_pairmap_put(pairmap *m, int left, int right, int rank, int id) {
     uint64_t key = ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;
     uint64_t h = key * 0x9E3779B97F4A7C15ull;
     uint32_t i = (uint32_t)(h >> 32) & m->mask;

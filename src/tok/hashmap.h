@@ -24,17 +24,16 @@ typedef struct {
     size_t keys_len, keys_cap;
 } strmap;
 
-uint64_t tok_hash_bytes(const void *p, size_t n);
 
 /* An empty map sized for about `expected` keys (it grows as needed). */
-void strmap_init(strmap *m, int expected);
-void strmap_free(strmap *m);
+void seal_strmap_init(strmap *m, int expected);
+void seal_strmap_free(strmap *m);
 /* Forget all keys, keep the memory. */
-void strmap_clear(strmap *m);
+void seal_strmap_clear(strmap *m);
 /* Insert key -> val, overwriting an existing key's value. */
-void strmap_put(strmap *m, const void *key, size_t len, int32_t val);
+void seal_strmap_put(strmap *m, const void *key, size_t len, int32_t val);
 /* The value of key, or -1 when absent. */
-int32_t strmap_get(const strmap *m, const void *key, size_t len);
+int32_t seal_strmap_get(const strmap *m, const void *key, size_t len);
 
 typedef struct {
     uint64_t key;      /* (left << 32) | right */
@@ -48,10 +47,10 @@ typedef struct {
     int n;
 } pairmap;
 
-void pairmap_init(pairmap *m, int expected);
-void pairmap_free(pairmap *m);
+void seal_pairmap_init(pairmap *m, int expected);
+void seal_pairmap_free(pairmap *m);
 /* Insert or overwrite (a later merge of the same pair wins, as in HF). */
-void pairmap_put(pairmap *m, int left, int right, int rank, int id);
+void seal_pairmap_put(pairmap *m, int left, int right, int rank, int id);
 /* The slot for (left, right), or NULL when that pair has no merge. */
 static inline const pairmap_slot *pairmap_get(const pairmap *m, int left, int right) {
     uint64_t key = ((uint64_t)(uint32_t)left << 32) | (uint32_t)right;

@@ -229,9 +229,9 @@ static int next_elem(const char **p, char close, const jspan *s) {
 }
 
 /* The vocab object: "token": id members, in order (a repeated key keeps its
- * first position and takes the last id, as in jansson and strmap_put). */
+ * first position and takes the last id, as in jansson and seal_strmap_put). */
 static int parse_vocab(bpe_model *m, const jspan *s, tbuf *buf) {
-    strmap_init(&m->vocab, (int)s->n);
+    seal_strmap_init(&m->vocab, (int)s->n);
     const char *p = ws(s->p + 1), *k;
     size_t kl;
     int id, r = 1;
@@ -240,7 +240,7 @@ static int parse_vocab(bpe_model *m, const jspan *s, tbuf *buf) {
         if (*p != '"' || !(p = read_string(p, buf, &k, &kl))) return -1;
         p = ws(p);
         if (*p != ':' || !(p = read_id(ws(p + 1), &id))) return -1;
-        strmap_put(&m->vocab, k, kl, id);
+        seal_strmap_put(&m->vocab, k, kl, id);
         r = next_elem(&p, '}', s);
     }
     return r;
@@ -273,14 +273,14 @@ static int read_merge(const char **p, tbuf *ba, tbuf *bb, const char **a, size_t
 
 /* The merges array, ranked by position; every token must be in the vocab. */
 static int parse_merges(bpe_model *m, const jspan *s, tbuf bufs[3]) {
-    pairmap_init(&m->merges, (int)s->n);
+    seal_pairmap_init(&m->merges, (int)s->n);
     const char *p = ws(s->p + 1), *a, *b;
     size_t al, bl;
     int r = 1;
     if (*p == ']') return p + 1 == s->e ? 0 : -1;
     for (int rank = 0; r == 1; rank++) {
         if (read_merge(&p, &bufs[0], &bufs[1], &a, &al, &b, &bl) ||
-            bpe_add_merge(m, &bufs[2], a, al, b, bl, rank) >= 0)
+            seal_bpe_add_merge(m, &bufs[2], a, al, b, bl, rank) >= 0)
             return -1;
         r = next_elem(&p, ']', s);
     }
@@ -322,7 +322,7 @@ static int slow_load_forced(void) {
     return env && *env && strcmp(env, "0");
 }
 
-json_t *tok_fast_load(seal_tokenizer *t, const char *path) {
+json_t *seal_tok_fast_load(seal_tokenizer *t, const char *path) {
     size_t len = 0;
     /* seal_read_file appends a NUL, which stops every scanning loop below (it
      * is neither whitespace, nor a digit, nor allowed raw in a string), so
@@ -337,6 +337,6 @@ json_t *tok_fast_load(seal_tokenizer *t, const char *path) {
         root = load_rest(doc, len, &vocab, &merges);
     for (int i = 0; i < 3; i++) free(bufs[i].p);
     free(doc);
-    if (!root) bpe_free(&t->bpe);
+    if (!root) seal_bpe_free(&t->bpe);
     return root;
 }

@@ -9,7 +9,7 @@
 #include "util/err.h"
 
 static int add_norm(seal_tokenizer *t, json_t *j, const char *where) {
-    const char *type = jstr(j, "type");
+    const char *type = seal_jstr(j, "type");
     if (!type) return seal_err("%s: missing \"type\"", where);
     if (!strcmp(type, "Sequence")) {
         json_t *arr = json_object_get(j, "normalizers");
@@ -31,7 +31,7 @@ static int add_norm(seal_tokenizer *t, json_t *j, const char *where) {
         json_t *p = json_object_get(j, "prepend");
         if (!json_is_string(p)) return seal_err("%s: Prepend without a \"prepend\" string", where);
         nm.type = NORM_PREPEND;
-        nm.a = jdup(p, &nm.a_len);
+        nm.a = seal_jdup(p, &nm.a_len);
     } else if (!strcmp(type, "Replace")) {
         json_t *pat = json_object_get(json_object_get(j, "pattern"), "String"), *c = json_object_get(j, "content");
         if (!json_is_string(pat))
@@ -39,12 +39,12 @@ static int add_norm(seal_tokenizer *t, json_t *j, const char *where) {
         if (!json_string_length(pat)) return seal_err("%s: Replace with an empty pattern", where);
         if (!json_is_string(c)) return seal_err("%s: Replace without a \"content\" string", where);
         nm.type = NORM_REPLACE;
-        nm.a = jdup(pat, &nm.a_len);
-        nm.b = jdup(c, &nm.b_len);
+        nm.a = seal_jdup(pat, &nm.a_len);
+        nm.b = seal_jdup(c, &nm.b_len);
     } else if (!strcmp(type, "Strip")) {
         nm.type = NORM_STRIP;
-        nm.left = jbool(j, "strip_left", 1);
-        nm.right = jbool(j, "strip_right", 1);
+        nm.left = seal_jbool(j, "strip_left", 1);
+        nm.right = seal_jbool(j, "strip_right", 1);
     } else {
         return seal_err("%s: normalizer type \"%s\" is not supported", where, type);
     }
@@ -53,7 +53,7 @@ static int add_norm(seal_tokenizer *t, json_t *j, const char *where) {
     return 0;
 }
 
-int norm_parse(seal_tokenizer *t, json_t *j, const char *where) {
+int seal_norm_parse(seal_tokenizer *t, json_t *j, const char *where) {
     if (!j || json_is_null(j)) return 0;
     return add_norm(t, j, where);
 }
@@ -94,14 +94,14 @@ static void apply_one(const normalizer *nm, const char *s, size_t n, tbuf *out) 
         size_t b = 0, e = n;
         while (nm->left && b < e) {
             size_t k = b;
-            if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k))) break;
+            if (!seal_is_unicode_ws(seal_utf8_decode_valid(s, n, &k))) break;
             b = k;
         }
         while (nm->right && e > b) {
             size_t k = e - 1;
             while (k > b && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
             size_t k2 = k;
-            if (!is_unicode_ws(seal_utf8_decode_valid(s, n, &k2))) break;
+            if (!seal_is_unicode_ws(seal_utf8_decode_valid(s, n, &k2))) break;
             e = k;
         }
         tbuf_put(out, s + b, e - b);
@@ -112,7 +112,7 @@ static void apply_one(const normalizer *nm, const char *s, size_t n, tbuf *out) 
     }
 }
 
-void norm_apply(const seal_tokenizer *t, tok_work *w, const char *in, size_t n, tbuf *out) {
+void seal_norm_apply(const seal_tokenizer *t, tok_work *w, const char *in, size_t n, tbuf *out) {
     /* Ping-pong between out and w->norm_b; the last step writes out. */
     tbuf *bufs[2] = {out, &w->norm_b};
     int cur = (t->n_norm % 2) ? 0 : 1; /* chosen so that step n_norm-1 lands in out */

@@ -57,7 +57,7 @@ static int compile(tregex *re, const char *pattern, size_t len, uint32_t extra, 
     return 0;
 }
 
-int tregex_compile(tregex *re, const char *pattern, size_t len, const char *what) {
+int seal_tregex_compile(tregex *re, const char *pattern, size_t len, const char *what) {
     size_t n;
     char *p = rewrite_space_classes(pattern, len, &n);
     int rc = compile(re, p, n, 0, what);
@@ -65,12 +65,12 @@ int tregex_compile(tregex *re, const char *pattern, size_t len, const char *what
     return rc;
 }
 
-void tregex_free(tregex *re) {
+void seal_tregex_free(tregex *re) {
     pcre2_code_free(re->code);
     re->code = NULL;
 }
 
-int tregex_next(const tregex *re, pcre2_match_data *md, pcre2_match_context *mc, const char *s, size_t n,
+int seal_tregex_next(const tregex *re, pcre2_match_data *md, pcre2_match_context *mc, const char *s, size_t n,
                 size_t start, size_t *ms, size_t *me) {
     int rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)s, n, start, 0, md, mc)
                      : pcre2_match(re->code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md, mc);
@@ -101,7 +101,7 @@ static int parse_pattern(pretok *p, json_t *pat, const char *where) {
     snprintf(what, sizeof what, "%s.pattern", where);
     if (json_is_string(rx)) {
         p->has_re = 1;
-        return tregex_compile(&p->re, json_string_value(rx), json_string_length(rx), what);
+        return seal_tregex_compile(&p->re, json_string_value(rx), json_string_length(rx), what);
     }
     if (json_is_string(str)) {
         if (!json_string_length(str)) return seal_err("%s: empty String pattern", what);
@@ -119,7 +119,7 @@ static int parse_behavior(const char *b, const char *where) {
 }
 
 static int add_pretok(seal_tokenizer *t, json_t *j, const char *where) {
-    const char *type = jstr(j, "type");
+    const char *type = seal_jstr(j, "type");
     if (!type) return seal_err("%s: missing \"type\"", where);
     if (t->n_pt && t->pt[t->n_pt - 1].type == PT_BYTELEVEL)
         return seal_err("%s: a %s pre-tokenizer after ByteLevel is not supported", where, type);
@@ -137,39 +137,39 @@ static int add_pretok(seal_tokenizer *t, json_t *j, const char *where) {
     if (!strcmp(type, "Split")) {
         pretok *p = new_step(t);
         p->type = PT_SPLIT;
-        p->invert = jbool(j, "invert", 0);
-        if ((p->behavior = parse_behavior(jstr(j, "behavior"), where)) < 0) return -1;
+        p->invert = seal_jbool(j, "invert", 0);
+        if ((p->behavior = parse_behavior(seal_jstr(j, "behavior"), where)) < 0) return -1;
         return parse_pattern(p, json_object_get(j, "pattern"), where);
     }
     if (!strcmp(type, "ByteLevel")) {
         pretok *p = new_step(t);
         p->type = PT_BYTELEVEL;
-        p->add_prefix_space = jbool(j, "add_prefix_space", 1);
+        p->add_prefix_space = seal_jbool(j, "add_prefix_space", 1);
         p->behavior = SPLIT_ISOLATED;
-        if (jbool(j, "use_regex", 1)) {
+        if (seal_jbool(j, "use_regex", 1)) {
             p->has_re = 1;
-            if (tregex_compile(&p->re, GPT2_PATTERN, sizeof GPT2_PATTERN - 1, where)) return -1;
+            if (seal_tregex_compile(&p->re, GPT2_PATTERN, sizeof GPT2_PATTERN - 1, where)) return -1;
         }
-        bpe_set_byte_level(t);
+        seal_bpe_set_byte_level(t);
         return 0;
     }
     if (!strcmp(type, "Metaspace")) {
         pretok *p = new_step(t);
         p->type = PT_METASPACE;
-        const char *r = jstr(j, "replacement");
+        const char *r = seal_jstr(j, "replacement");
         if (!r) r = "\xe2\x96\x81";
         size_t rl = strlen(r);
         if (!rl || rl > 4 || (size_t)seal_utf8_len((unsigned char)r[0]) != rl)
             return seal_err("%s: Metaspace replacement must be one character", where);
         memcpy(p->repl, r, rl);
         p->repl_len = rl;
-        const char *scheme = jstr(j, "prepend_scheme");
-        if (!scheme) scheme = jbool(j, "add_prefix_space", 1) ? "always" : "never";
+        const char *scheme = seal_jstr(j, "prepend_scheme");
+        if (!scheme) scheme = seal_jbool(j, "add_prefix_space", 1) ? "always" : "never";
         if (!strcmp(scheme, "always")) p->prepend_scheme = 0;
         else if (!strcmp(scheme, "first")) p->prepend_scheme = 1;
         else if (!strcmp(scheme, "never")) p->prepend_scheme = 2;
         else return seal_err("%s: unknown prepend_scheme \"%s\"", where, scheme);
-        p->split = jbool(j, "split", 1);
+        p->split = seal_jbool(j, "split", 1);
         p->behavior = SPLIT_MERGED_NEXT;
         p->has_re = 1;
         return compile(&p->re, r, rl, PCRE2_LITERAL, where);
@@ -177,9 +177,9 @@ static int add_pretok(seal_tokenizer *t, json_t *j, const char *where) {
     if (!strcmp(type, "Digits")) {
         pretok *p = new_step(t);
         p->type = PT_SPLIT;
-        p->behavior = jbool(j, "individual_digits", 0) ? SPLIT_ISOLATED : SPLIT_CONTIGUOUS;
+        p->behavior = seal_jbool(j, "individual_digits", 0) ? SPLIT_ISOLATED : SPLIT_CONTIGUOUS;
         p->has_re = 1;
-        return tregex_compile(&p->re, "\\p{N}", 5, where);
+        return seal_tregex_compile(&p->re, "\\p{N}", 5, where);
     }
     if (!strcmp(type, "Whitespace")) {
         pretok *p = new_step(t);
@@ -187,25 +187,25 @@ static int add_pretok(seal_tokenizer *t, json_t *j, const char *where) {
         p->behavior = SPLIT_REMOVED;
         p->invert = 1;
         p->has_re = 1;
-        return tregex_compile(&p->re, "\\w+|[^\\w\\s]+", 12, where);
+        return seal_tregex_compile(&p->re, "\\w+|[^\\w\\s]+", 12, where);
     }
     if (!strcmp(type, "WhitespaceSplit")) {
         pretok *p = new_step(t);
         p->type = PT_SPLIT;
         p->behavior = SPLIT_REMOVED;
         p->has_re = 1;
-        return tregex_compile(&p->re, "\\s", 2, where);
+        return seal_tregex_compile(&p->re, "\\s", 2, where);
     }
     return seal_err("%s: pre_tokenizer type \"%s\" is not supported", where, type);
 }
 
-int pretok_parse(seal_tokenizer *t, json_t *j, const char *where) {
+int seal_pretok_parse(seal_tokenizer *t, json_t *j, const char *where) {
     if (!j || json_is_null(j)) return 0;
     return add_pretok(t, j, where);
 }
 
-void pretok_free(pretok *p) {
-    if (p->has_re) tregex_free(&p->re);
+void seal_pretok_free(pretok *p) {
+    if (p->has_re) seal_tregex_free(&p->re);
     free(p->lit);
 }
 
@@ -225,7 +225,7 @@ static int split_piece(const pretok *p, tok_work *w, const char *s, size_t n, in
     int nm = 0;
     size_t pos = 0, start = 0, ms, me;
     while (start < n) {
-        int r = tregex_next(&p->re, w->md, w->mc, s, n, start, &ms, &me);
+        int r = seal_tregex_next(&p->re, w->md, w->mc, s, n, start, &ms, &me);
         if (r < 0) return -1;
         if (!r) break;
         if (me == ms) { /* empty match: nothing to split, step over one char */
@@ -270,10 +270,10 @@ static int split_piece(const pretok *p, tok_work *w, const char *s, size_t n, in
             prev = m[i].m;
             k = top;
         }
-        for (int i = k; i < nm; i++) pieces_add(out, s + m[i].s, m[i].e - m[i].s, at_start && m[i].s == 0);
+        for (int i = k; i < nm; i++) seal_pieces_add(out, s + m[i].s, m[i].e - m[i].s, at_start && m[i].s == 0);
         return 0;
     }
-    for (int i = 0; i < k; i++) pieces_add(out, s + m[i].s, m[i].e - m[i].s, at_start && m[i].s == 0);
+    for (int i = 0; i < k; i++) seal_pieces_add(out, s + m[i].s, m[i].e - m[i].s, at_start && m[i].s == 0);
     return 0;
 }
 
@@ -283,7 +283,7 @@ static int apply_step(const pretok *p, tok_work *w, const char *s, size_t n, int
     b->len = 0;
     if (p->type == PT_BYTELEVEL) {
         if (!p->add_prefix_space || s[0] == ' ') {
-            if (!p->has_re) { pieces_add(out, s, n, at_start); return 0; }
+            if (!p->has_re) { seal_pieces_add(out, s, n, at_start); return 0; }
             return split_piece(p, w, s, n, at_start, out);
         }
         tbuf_put(b, " ", 1);
@@ -296,17 +296,17 @@ static int apply_step(const pretok *p, tok_work *w, const char *s, size_t n, int
             if (s[i] == ' ') tbuf_put(b, p->repl, p->repl_len);
             else tbuf_put(b, s + i, 1);
         }
-        if (!p->split) { pieces_add(out, b->p, b->len, at_start); return 0; }
+        if (!p->split) { seal_pieces_add(out, b->p, b->len, at_start); return 0; }
     }
-    if (!p->has_re) { pieces_add(out, b->p, b->len, at_start); return 0; }
+    if (!p->has_re) { seal_pieces_add(out, b->p, b->len, at_start); return 0; }
     return split_piece(p, w, b->p, b->len, at_start, out);
 }
 
-int pretok_apply(const seal_tokenizer *t, tok_work *w, const char *s, size_t n, int at_start) {
-    pieces_reset(&w->pa);
-    pieces_add(&w->pa, s, n, at_start);
+int seal_pretok_apply(const seal_tokenizer *t, tok_work *w, const char *s, size_t n, int at_start) {
+    seal_pieces_reset(&w->pa);
+    seal_pieces_add(&w->pa, s, n, at_start);
     for (int k = 0; k < t->n_pt; k++) {
-        pieces_reset(&w->pb);
+        seal_pieces_reset(&w->pb);
         for (int i = 0; i < w->pa.n; i++) {
             span sp = w->pa.s[i];
             if (apply_step(&t->pt[k], w, w->pa.text.p + sp.off, sp.len, sp.at_start, &w->pb)) return -1;

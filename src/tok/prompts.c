@@ -43,22 +43,22 @@ const char *const SEAL_GRADE_TEMPLATE =
     "Question: {question}\nGold answer: {gold}\nStudent answer: {pred}\n"
     "Is the student answer correct based solely on the gold answer? Respond 'yes' or 'no'.";
 
-const char *self_edit_name(self_edit_kind k) { return k < SELF_EDIT_COUNT ? names[k] : "?"; }
-const char *self_edit_template(self_edit_kind k) { return k < SELF_EDIT_COUNT ? templates[k] : ""; }
+const char *seal_self_edit_name(self_edit_kind k) { return k < SELF_EDIT_COUNT ? names[k] : "?"; }
+const char *seal_self_edit_template(self_edit_kind k) { return k < SELF_EDIT_COUNT ? templates[k] : ""; }
 
-int self_edit_parse(const char *name, self_edit_kind *k) {
+int seal_self_edit_parse(const char *name, self_edit_kind *k) {
     for (int i = 0; i < SELF_EDIT_COUNT; i++)
         if (!strcmp(name, names[i])) { *k = (self_edit_kind)i; return 0; }
     return seal_err("unknown self-edit prompt \"%s\" (implications, implications-long, implications-very-long, "
                     "rewrite, self-qa, none, implications-cot)", name);
 }
 
-char *self_edit_prompt(self_edit_kind k, const char *title, const char *context) {
+char *seal_self_edit_prompt(self_edit_kind k, const char *title, const char *context) {
     const char *keys[2] = {"title", "context"}, *vals[2] = {title, context};
-    return seal_template_fill(self_edit_template(k), keys, vals, 2);
+    return seal_template_fill(seal_self_edit_template(k), keys, vals, 2);
 }
 
-char *answer_prompt(const char *title, const char *question) {
+char *seal_answer_prompt(const char *title, const char *question) {
     const char *tkeys[2] = {"title", "question"}, *tvals[2] = {title, question};
     char *q = seal_template_fill("Topic: {title}\n{question}", tkeys, tvals, 2);
     const char *keys[1] = {"question"}, *vals[1] = {q};

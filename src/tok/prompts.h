@@ -20,11 +20,11 @@ typedef enum {
 
 /* "implications", "implications-long", "implications-very-long", "rewrite",
  * "self-qa", "none", "implications-cot". */
-const char *self_edit_name(self_edit_kind k);
+const char *seal_self_edit_name(self_edit_kind k);
 /* -1 + seal_err for an unknown name. */
-int self_edit_parse(const char *name, self_edit_kind *k);
+int seal_self_edit_parse(const char *name, self_edit_kind *k);
 /* The template with {title} and {context} placeholders. */
-const char *self_edit_template(self_edit_kind k);
+const char *seal_self_edit_template(self_edit_kind k);
 
 /* "Let's answer a question directly and concisely.\nQuestion: {question}\nAnswer:\n" */
 extern const char *const SEAL_ANSWER_TEMPLATE;
@@ -34,9 +34,9 @@ extern const char *const SEAL_GRADE_TEMPLATE;
 /* Placeholders are filled by seal_template_fill (util/strbuf.h). */
 
 /* The filled self-edit prompt for a passage (malloc'd). */
-char *self_edit_prompt(self_edit_kind k, const char *title, const char *context);
+char *seal_self_edit_prompt(self_edit_kind k, const char *title, const char *context);
 /* The filled answer prompt for a question about title (malloc'd):
  * the template with question = "Topic: {title}\n{question}". */
-char *answer_prompt(const char *title, const char *question);
+char *seal_answer_prompt(const char *title, const char *question);
 
 #endif

@@ -18,10 +18,10 @@
 
 /* ---- regex (PCRE2, compiled once with JIT) ---- */
 typedef struct { pcre2_code *code; int jit; } tregex;
-int tregex_compile(tregex *re, const char *pattern, size_t len, const char *what);
-void tregex_free(tregex *re);
+int seal_tregex_compile(tregex *re, const char *pattern, size_t len, const char *what);
+void seal_tregex_free(tregex *re);
 /* Next match in s[0..n) at or after *start: 1 (match at [*ms,*me)), 0 none, -1 error. */
-int tregex_next(const tregex *re, pcre2_match_data *md, pcre2_match_context *mc,
+int seal_tregex_next(const tregex *re, pcre2_match_data *md, pcre2_match_context *mc,
                 const char *s, size_t n, size_t start, size_t *ms, size_t *me);
 
 /* ---- normalizers ---- */
@@ -126,40 +126,40 @@ struct seal_tokenizer {
     int has_norm_added;
     ivec post_pre, post_post; /* ids the post-processor puts before / after the sequence */
     int bos_id, eos_id, pad_id;
-    int fast_loaded;         /* vocab and merges came through tok_fast_load (tests check this) */
+    int fast_loaded;         /* vocab and merges came through seal_tok_fast_load (tests check this) */
     tok_work *work;
 };
 
 /* normalize.c */
-int norm_parse(seal_tokenizer *t, json_t *j, const char *where);
+int seal_norm_parse(seal_tokenizer *t, json_t *j, const char *where);
 /* Apply the normalizer chain to in[0..n), result in work->norm_a (may alias nothing). */
-void norm_apply(const seal_tokenizer *t, tok_work *w, const char *in, size_t n, tbuf *out);
+void seal_norm_apply(const seal_tokenizer *t, tok_work *w, const char *in, size_t n, tbuf *out);
 
 /* pretok.c */
-int pretok_parse(seal_tokenizer *t, json_t *j, const char *where);
-void pretok_free(pretok *p);
+int seal_pretok_parse(seal_tokenizer *t, json_t *j, const char *where);
+void seal_pretok_free(pretok *p);
 /* Split one text section into model-ready pieces, in w->pa. -1 + seal_err on regex failure. */
-int pretok_apply(const seal_tokenizer *t, tok_work *w, const char *s, size_t n, int at_start);
+int seal_pretok_apply(const seal_tokenizer *t, tok_work *w, const char *s, size_t n, int at_start);
 
 /* added.c */
-void added_build(seal_tokenizer *t);
-void added_free(seal_tokenizer *t);
+void seal_added_build(seal_tokenizer *t);
+void seal_added_free(seal_tokenizer *t);
 /* Split s[0..n) into segments with the raw (normalized=0) or normalized set. */
-void added_split(const seal_tokenizer *t, const added_matcher *m, int normalized_set, const char *s, size_t n,
+void seal_added_split(const seal_tokenizer *t, const added_matcher *m, int normalized_set, const char *s, size_t n,
                  segment **seg, int *n_seg, int *cap_seg);
 
 /* bpe.c */
 #define BPE_MAX_ID (1 << 24) /* vocab ids are in [0, BPE_MAX_ID) */
 /* Parse the BPE model object. preloaded: t->bpe.vocab and merges are already
- * filled (by tok_fast_load), so model's vocab and merges are placeholders. */
-int bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded);
+ * filled (by seal_tok_fast_load), so model's vocab and merges are placeholders. */
+int seal_bpe_parse(seal_tokenizer *t, json_t *model, const char *where, int preloaded);
 /* Record (a, b) as merge number `rank`. Returns -1, or which token is missing
  * from the vocab: 0 a, 1 b, 2 their concatenation (then left in cat). */
-int bpe_add_merge(bpe_model *m, tbuf *cat, const char *a, size_t al, const char *b, size_t bl, int rank);
-void bpe_free(bpe_model *m);
-void bpe_set_byte_level(seal_tokenizer *t);
+int seal_bpe_add_merge(bpe_model *m, tbuf *cat, const char *a, size_t al, const char *b, size_t bl, int rank);
+void seal_bpe_free(bpe_model *m);
+void seal_bpe_set_byte_level(seal_tokenizer *t);
 /* Append the ids of one pre-tokenized piece to out. */
-void bpe_encode_piece(const seal_tokenizer *t, tok_work *w, const char *p, size_t n, ivec *out);
+void seal_bpe_encode_piece(const seal_tokenizer *t, tok_work *w, const char *p, size_t n, ivec *out);
 /* GPT-2's byte <-> printable codepoint map (bytes_to_unicode). */
 static inline int byte_to_cp(int b) {
     if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174) return b;
@@ -174,8 +174,8 @@ static inline int cp_to_byte(int cp) {
 }
 
 /* decode.c */
-int dec_parse(seal_tokenizer *t, json_t *j, const char *where);
-void dec_free(seal_tokenizer *t);
+int seal_dec_parse(seal_tokenizer *t, json_t *j, const char *where);
+void seal_dec_free(seal_tokenizer *t);
 
 /* load_fast.c */
 /* The document of tokenizer.json `path` with model.vocab and model.merges
@@ -183,6 +183,6 @@ void dec_free(seal_tokenizer *t);
  * NULL (t->bpe untouched) when the file is not plain enough for the fast
  * path, or SEAL_TOK_SLOW_LOAD is set to something other than 0: the caller
  * then parses the file with jansson alone. */
-json_t *tok_fast_load(seal_tokenizer *t, const char *path);
+json_t *seal_tok_fast_load(seal_tokenizer *t, const char *path);
 
 #endif

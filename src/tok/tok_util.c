@@ -8,7 +8,7 @@
 
 /* ---- buffers ---- */
 
-void tbuf_reserve(tbuf *b, size_t extra) {
+void seal_tbuf_reserve(tbuf *b, size_t extra) {
     if (b->len + extra <= b->cap) return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra) cap *= 2;
@@ -16,7 +16,7 @@ void tbuf_reserve(tbuf *b, size_t extra) {
     b->cap = cap;
 }
 
-void ivec_reserve(ivec *v, int extra) {
+void seal_ivec_reserve(ivec *v, int extra) {
     if (v->n + extra <= v->cap) return;
     int cap = v->cap ? v->cap : 64;
     while (cap < v->n + extra) cap *= 2;
@@ -24,9 +24,9 @@ void ivec_reserve(ivec *v, int extra) {
     v->cap = cap;
 }
 
-void pieces_reset(pieces *p) { p->text.len = 0; p->n = 0; }
+void seal_pieces_reset(pieces *p) { p->text.len = 0; p->n = 0; }
 
-void pieces_add(pieces *p, const char *s, size_t n, int at_start) {
+void seal_pieces_add(pieces *p, const char *s, size_t n, int at_start) {
     if (!n) return; /* HF drops empty splits */
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 64;
@@ -36,11 +36,11 @@ void pieces_add(pieces *p, const char *s, size_t n, int at_start) {
     tbuf_put(&p->text, s, n);
 }
 
-void pieces_free(pieces *p) { free(p->text.p); free(p->s); memset(p, 0, sizeof *p); }
+void seal_pieces_free(pieces *p) { free(p->text.p); free(p->s); memset(p, 0, sizeof *p); }
 
 /* ---- Unicode ---- */
 
-int is_unicode_ws(int cp) {
+int seal_is_unicode_ws(int cp) {
     return (cp >= 9 && cp <= 13) || cp == 32 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
            (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
            cp == 0x3000;
@@ -48,17 +48,17 @@ int is_unicode_ws(int cp) {
 
 /* ---- JSON helpers ---- */
 
-int jbool(json_t *o, const char *key, int dflt) {
+int seal_jbool(json_t *o, const char *key, int dflt) {
     json_t *v = json_object_get(o, key);
     return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-const char *jstr(json_t *o, const char *key) {
+const char *seal_jstr(json_t *o, const char *key) {
     json_t *v = json_object_get(o, key);
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-char *jdup(json_t *s, size_t *len) {
+char *seal_jdup(json_t *s, size_t *len) {
     size_t n = json_string_length(s);
     char *p = seal_malloc(n + 1);
     memcpy(p, json_string_value(s), n);

@@ -16,16 +16,16 @@
 typedef struct { char *p; size_t len, cap; } tbuf;
 typedef struct { int *p; int n, cap; } ivec;
 
-void tbuf_reserve(tbuf *b, size_t extra);
+void seal_tbuf_reserve(tbuf *b, size_t extra);
 static inline void tbuf_put(tbuf *b, const void *p, size_t n) {
     if (!n) return;
-    if (b->len + n > b->cap) tbuf_reserve(b, n);
+    if (b->len + n > b->cap) seal_tbuf_reserve(b, n);
     memcpy(b->p + b->len, p, n);
     b->len += n;
 }
-void ivec_reserve(ivec *v, int extra);
+void seal_ivec_reserve(ivec *v, int extra);
 static inline void ivec_push(ivec *v, int x) {
-    if (v->n == v->cap) ivec_reserve(v, 1);
+    if (v->n == v->cap) seal_ivec_reserve(v, 1);
     v->p[v->n++] = x;
 }
 
@@ -33,16 +33,16 @@ static inline void ivec_push(ivec *v, int x) {
  * of the original input (Metaspace prepend_scheme "first"). */
 typedef struct { size_t off, len; int at_start; } span;
 typedef struct { tbuf text; span *s; int n, cap; } pieces;
-void pieces_reset(pieces *p);
-void pieces_add(pieces *p, const char *s, size_t n, int at_start);
-void pieces_free(pieces *p);
+void seal_pieces_reset(pieces *p);
+void seal_pieces_add(pieces *p, const char *s, size_t n, int at_start);
+void seal_pieces_free(pieces *p);
 
 /* ---- Unicode ---- */
-int is_unicode_ws(int cp);   /* White_Space, as Rust char::is_whitespace */
+int seal_is_unicode_ws(int cp);   /* White_Space, as Rust char::is_whitespace */
 
 /* ---- JSON getters ---- */
-int jbool(json_t *o, const char *key, int dflt);
-const char *jstr(json_t *o, const char *key);
-char *jdup(json_t *s, size_t *len); /* malloc'd copy of a JSON string's bytes */
+int seal_jbool(json_t *o, const char *key, int dflt);
+const char *seal_jstr(json_t *o, const char *key);
+char *seal_jdup(json_t *s, size_t *len); /* malloc'd copy of a JSON string's bytes */
 
 #endif

@@ -15,7 +15,7 @@
 
 static int post_parse(seal_tokenizer *t, json_t *j, const char *where) {
     if (!j || json_is_null(j)) return 0;
-    const char *type = jstr(j, "type");
+    const char *type = seal_jstr(j, "type");
     if (!type) return seal_err("%s: missing \"type\"", where);
     if (!strcmp(type, "ByteLevel")) return 0; /* offsets only */
     if (!strcmp(type, "Sequence")) {
@@ -46,12 +46,12 @@ static int post_parse(seal_tokenizer *t, json_t *j, const char *where) {
     json_array_foreach(single, i, item) {
         json_t *sp = json_object_get(item, "SpecialToken"), *sq = json_object_get(item, "Sequence");
         if (sq) {
-            const char *id = jstr(sq, "id");
+            const char *id = seal_jstr(sq, "id");
             if (!id || strcmp(id, "A") || seen_a)
                 return seal_err("%s.single[%zu]: only one Sequence \"A\" is supported in a single template", where, i);
             seen_a = 1;
         } else if (sp) {
-            const char *name = jstr(sp, "id");
+            const char *name = seal_jstr(sp, "id");
             json_t *ids = json_object_get(json_object_get(specials, name ? name : ""), "ids");
             if (!name || !json_is_array(ids))
                 return seal_err("%s.single[%zu]: special token \"%s\" has no ids in special_tokens", where, i,
@@ -84,13 +84,13 @@ static int parse_added(seal_tokenizer *t, json_t *arr) {
         if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) >= (1 << 24))
             return seal_err("added_tokens[%zu]: missing or out-of-range \"id\"", i);
         added_token *x = &t->added[i];
-        x->content = jdup(content, &x->len);
+        x->content = seal_jdup(content, &x->len);
         x->id = (int)json_integer_value(id);
-        x->special = jbool(a, "special", 0);
-        x->lstrip = jbool(a, "lstrip", 0);
-        x->rstrip = jbool(a, "rstrip", 0);
-        x->single_word = jbool(a, "single_word", 0);
-        x->normalized = jbool(a, "normalized", !x->special);
+        x->special = seal_jbool(a, "special", 0);
+        x->lstrip = seal_jbool(a, "lstrip", 0);
+        x->rstrip = seal_jbool(a, "rstrip", 0);
+        x->single_word = seal_jbool(a, "single_word", 0);
+        x->normalized = seal_jbool(a, "normalized", !x->special);
     }
     return 0;
 }
@@ -102,7 +102,7 @@ static int config_token(const seal_tokenizer *t, json_t *cfg, const char *key, i
     if (json_is_object(v)) v = json_object_get(v, "content");
     if (!v || json_is_null(v)) return 0;
     if (!json_is_string(v)) return seal_err("%s: not a string", key);
-    *out = tok_id(t, json_string_value(v));
+    *out = seal_tok_id(t, json_string_value(v));
     if (*out < 0) return seal_err("%s \"%s\" is not in the vocabulary", key, json_string_value(v));
     return 0;
 }
@@ -115,7 +115,7 @@ static void build_id_tables(seal_tokenizer *t) {
     t->n_ids = n;
     t->piece = seal_calloc((size_t)n, sizeof *t->piece);
     t->special = seal_calloc((size_t)n, 1);
-    /* Strings live in the vocab arena; NUL-terminated copies keep tok_piece simple. */
+    /* Strings live in the vocab arena; NUL-terminated copies keep seal_tok_piece simple. */
     size_t total = v->keys_len + (size_t)v->n;
     for (int i = 0; i < t->n_added; i++) total += t->added[i].len + 1;
     char *arena = seal_malloc(total + 1), *q = arena;
@@ -127,13 +127,13 @@ static void build_id_tables(seal_tokenizer *t) {
         if (v->e[i].len > t->max_piece_len) t->max_piece_len = v->e[i].len;
         q += v->e[i].len + 1;
     }
-    strmap_init(&t->added_map, t->n_added + 1);
+    seal_strmap_init(&t->added_map, t->n_added + 1);
     for (int i = 0; i < t->n_added; i++) {
         added_token *a = &t->added[i];
         memcpy(q, a->content, a->len + 1);
         t->piece[a->id] = q; /* added vocabulary wins, as in HF id_to_token */
         t->special[a->id] = (unsigned char)a->special;
-        strmap_put(&t->added_map, a->content, a->len, a->id);
+        seal_strmap_put(&t->added_map, a->content, a->len, a->id);
         if (a->len > t->max_piece_len) t->max_piece_len = a->len;
         q += a->len + 1;
     }
@@ -147,7 +147,7 @@ static tok_work *work_new(void) {
     w->jit_stack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
     if (!w->md || !w->mc || !w->jit_stack) seal_die("out of memory creating PCRE2 match data");
     pcre2_jit_stack_assign(w->mc, NULL, w->jit_stack);
-    strmap_init(&w->cache, 1 << 12);
+    seal_strmap_init(&w->cache, 1 << 12);
     return w;
 }
 
@@ -158,9 +158,9 @@ static void work_free(tok_work *w) {
     pcre2_match_context_free(w->mc);
     pcre2_jit_stack_free(w->jit_stack);
     free(w->norm_a.p); free(w->norm_b.p); free(w->tmp.p);
-    pieces_free(&w->pa); pieces_free(&w->pb);
+    seal_pieces_free(&w->pa); seal_pieces_free(&w->pb);
     free(w->seg); free(w->seg2); free(w->marks); free(w->sym); free(w->heap);
-    strmap_free(&w->cache);
+    seal_strmap_free(&w->cache);
     free(w->cache_ids.p);
     free(w);
 }
@@ -169,12 +169,12 @@ static int load_body(seal_tokenizer *t, json_t *root, int preloaded) {
     if (!json_is_object(root)) return seal_err("top level is not a JSON object");
     json_t *model = json_object_get(root, "model");
     if (!json_is_object(model)) return seal_err("missing \"model\" object");
-    if (bpe_parse(t, model, "model", preloaded)) return -1;
+    if (seal_bpe_parse(t, model, "model", preloaded)) return -1;
     if (parse_added(t, json_object_get(root, "added_tokens"))) return -1;
-    if (norm_parse(t, json_object_get(root, "normalizer"), "normalizer")) return -1;
-    if (pretok_parse(t, json_object_get(root, "pre_tokenizer"), "pre_tokenizer")) return -1;
+    if (seal_norm_parse(t, json_object_get(root, "normalizer"), "normalizer")) return -1;
+    if (seal_pretok_parse(t, json_object_get(root, "pre_tokenizer"), "pre_tokenizer")) return -1;
     if (post_parse(t, json_object_get(root, "post_processor"), "post_processor")) return -1;
-    if (dec_parse(t, json_object_get(root, "decoder"), "decoder")) return -1;
+    if (seal_dec_parse(t, json_object_get(root, "decoder"), "decoder")) return -1;
     json_t *trunc = json_object_get(root, "truncation"), *pad = json_object_get(root, "padding");
     if ((trunc && !json_is_null(trunc)) || (pad && !json_is_null(pad)))
         return seal_err("truncation/padding settings are not supported (expected null)");
@@ -183,18 +183,18 @@ static int load_body(seal_tokenizer *t, json_t *root, int preloaded) {
         if (t->post_pre.p[i] >= t->n_ids) return seal_err("post_processor: id %d is not in the vocabulary", t->post_pre.p[i]);
     for (int i = 0; i < t->post_post.n; i++)
         if (t->post_post.p[i] >= t->n_ids) return seal_err("post_processor: id %d is not in the vocabulary", t->post_post.p[i]);
-    added_build(t);
+    seal_added_build(t);
     return 0;
 }
 
-seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_json) {
+seal_tokenizer *seal_tok_load_files(const char *tokenizer_json, const char *config_json) {
     seal_tokenizer *t = seal_calloc(1, sizeof *t);
     /* The fast path gives up on anything unusual; jansson alone then decides. */
-    json_t *root = tok_fast_load(t, tokenizer_json);
+    json_t *root = seal_tok_fast_load(t, tokenizer_json);
     t->fast_loaded = root != NULL;
     if (!root) root = seal_json_load_file(tokenizer_json, JSON_ALLOW_NUL);
     if (!root) {
-        tok_free(t);
+        seal_tok_free(t);
         return NULL;
     }
     snprintf(t->path, sizeof t->path, "%s", tokenizer_json);
@@ -203,13 +203,13 @@ seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_js
     json_decref(root);
     if (rc) {
         seal_err_prefix("%s", tokenizer_json);
-        tok_free(t);
+        seal_tok_free(t);
         return NULL;
     }
     if (config_json) {
         json_t *cfg = seal_json_load_file(config_json, JSON_DECODE_INT_AS_REAL);
         if (!cfg) {
-            tok_free(t);
+            seal_tok_free(t);
             return NULL;
         }
         rc = !json_is_object(cfg) ? seal_err("top level is not a JSON object")
@@ -218,7 +218,7 @@ seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_js
         json_decref(cfg);
         if (rc) {
             seal_err_prefix("%s", config_json);
-            tok_free(t);
+            seal_tok_free(t);
             return NULL;
         }
     }
@@ -226,7 +226,7 @@ seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_js
     return t;
 }
 
-seal_tokenizer *tok_load(const char *model_dir) {
+seal_tokenizer *seal_tok_load(const char *model_dir) {
     char tj[PATH_MAX], cj[PATH_MAX];
     snprintf(tj, sizeof tj, "%s/tokenizer.json", model_dir);
     snprintf(cj, sizeof cj, "%s/tokenizer_config.json", model_dir);
@@ -234,24 +234,24 @@ seal_tokenizer *tok_load(const char *model_dir) {
         seal_err("%s: cannot read (model directory without tokenizer.json?)", tj);
         return NULL;
     }
-    return tok_load_files(tj, access(cj, R_OK) ? NULL : cj);
+    return seal_tok_load_files(tj, access(cj, R_OK) ? NULL : cj);
 }
 
-void tok_free(seal_tokenizer *t) {
+void seal_tok_free(seal_tokenizer *t) {
     if (!t) return;
-    bpe_free(&t->bpe);
+    seal_bpe_free(&t->bpe);
     free(t->piece_arena);
     free(t->piece);
     free(t->special);
     for (int i = 0; i < t->n_norm; i++) { free(t->norm[i].a); free(t->norm[i].b); }
     free(t->norm);
-    for (int i = 0; i < t->n_pt; i++) pretok_free(&t->pt[i]);
+    for (int i = 0; i < t->n_pt; i++) seal_pretok_free(&t->pt[i]);
     free(t->pt);
-    dec_free(t);
-    added_free(t);
+    seal_dec_free(t);
+    seal_added_free(t);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].content);
     free(t->added);
-    strmap_free(&t->added_map);
+    seal_strmap_free(&t->added_map);
     free(t->post_pre.p);
     free(t->post_post.p);
     work_free(t->work);
@@ -262,9 +262,9 @@ void tok_free(seal_tokenizer *t) {
 
 /* Normalized section -> pieces -> ids. */
 static int encode_section(const seal_tokenizer *t, tok_work *w, const char *s, size_t n, int at_start, ivec *out) {
-    if (pretok_apply(t, w, s, n, at_start)) return -1;
+    if (seal_pretok_apply(t, w, s, n, at_start)) return -1;
     for (int i = 0; i < w->pa.n; i++)
-        bpe_encode_piece(t, w, w->pa.text.p + w->pa.s[i].off, w->pa.s[i].len, out);
+        seal_bpe_encode_piece(t, w, w->pa.text.p + w->pa.s[i].off, w->pa.s[i].len, out);
     return 0;
 }
 
@@ -273,14 +273,14 @@ static int encode_locked(const seal_tokenizer *t, tok_work *w, const char *text,
     size_t bad = seal_utf8_check(text, len);
     if (bad < len) return seal_err("text is not valid UTF-8 (byte %zu)", bad);
     if (add_special) for (int i = 0; i < t->post_pre.n; i++) ivec_push(out, t->post_pre.p[i]);
-    added_split(t, &t->match_raw, 0, text, len, &w->seg, &w->n_seg, &w->cap_seg);
+    seal_added_split(t, &t->match_raw, 0, text, len, &w->seg, &w->n_seg, &w->cap_seg);
     for (int k = 0; k < w->n_seg; k++) {
         segment sg = w->seg[k];
         if (sg.id >= 0) { ivec_push(out, sg.id); continue; }
         const char *s = text + sg.off;
         size_t n = sg.len;
         if (t->n_norm) {
-            norm_apply(t, w, s, n, &w->norm_a);
+            seal_norm_apply(t, w, s, n, &w->norm_a);
             s = w->norm_a.p;
             n = w->norm_a.len;
         }
@@ -289,7 +289,7 @@ static int encode_locked(const seal_tokenizer *t, tok_work *w, const char *text,
             if (encode_section(t, w, s, n, sg.off == 0, out)) return -1;
             continue;
         }
-        added_split(t, &t->match_norm, 1, s, n, &w->seg2, &w->n_seg2, &w->cap_seg2);
+        seal_added_split(t, &t->match_norm, 1, s, n, &w->seg2, &w->n_seg2, &w->cap_seg2);
         for (int j = 0; j < w->n_seg2; j++) {
             segment s2 = w->seg2[j];
             if (s2.id >= 0) ivec_push(out, s2.id);
@@ -300,10 +300,10 @@ static int encode_locked(const seal_tokenizer *t, tok_work *w, const char *text,
     return 0;
 }
 
-int tok_encode(const seal_tokenizer *t, const char *text, size_t len, int add_special, int **ids, int *n) {
+int seal_tok_encode(const seal_tokenizer *t, const char *text, size_t len, int add_special, int **ids, int *n) {
     tok_work *w = t->work;
     ivec out = {0};
-    ivec_reserve(&out, (int)(len / 3 + 8 < INT_MAX / 2 ? len / 3 + 8 : 1024));
+    seal_ivec_reserve(&out, (int)(len / 3 + 8 < INT_MAX / 2 ? len / 3 + 8 : 1024));
     pthread_mutex_lock(&w->lock);
     int rc = encode_locked(t, w, text, len, add_special, &out);
     pthread_mutex_unlock(&w->lock);
@@ -315,16 +315,16 @@ int tok_encode(const seal_tokenizer *t, const char *text, size_t len, int add_sp
 
 /* ---- lookups ---- */
 
-int tok_vocab_size(const seal_tokenizer *t) { return t->n_ids; }
+int seal_tok_vocab_size(const seal_tokenizer *t) { return t->n_ids; }
 
-int tok_id(const seal_tokenizer *t, const char *token) {
+int seal_tok_id(const seal_tokenizer *t, const char *token) {
     size_t n = strlen(token);
-    int id = strmap_get(&t->added_map, token, n);
-    return id >= 0 ? id : strmap_get(&t->bpe.vocab, token, n);
+    int id = seal_strmap_get(&t->added_map, token, n);
+    return id >= 0 ? id : seal_strmap_get(&t->bpe.vocab, token, n);
 }
 
-const char *tok_piece(const seal_tokenizer *t, int id) { return id >= 0 && id < t->n_ids ? t->piece[id] : NULL; }
-int tok_is_special(const seal_tokenizer *t, int id) { return id >= 0 && id < t->n_ids && t->special[id]; }
-int tok_bos_id(const seal_tokenizer *t) { return t->bos_id; }
-int tok_eos_id(const seal_tokenizer *t) { return t->eos_id; }
-int tok_pad_id(const seal_tokenizer *t) { return t->pad_id; }
+const char *seal_tok_piece(const seal_tokenizer *t, int id) { return id >= 0 && id < t->n_ids ? t->piece[id] : NULL; }
+int seal_tok_is_special(const seal_tokenizer *t, int id) { return id >= 0 && id < t->n_ids && t->special[id]; }
+int seal_tok_bos_id(const seal_tokenizer *t) { return t->bos_id; }
+int seal_tok_eos_id(const seal_tokenizer *t) { return t->eos_id; }
+int seal_tok_pad_id(const seal_tokenizer *t) { return t->pad_id; }

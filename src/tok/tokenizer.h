@@ -24,25 +24,25 @@ typedef struct seal_tokenizer seal_tokenizer;
 
 /* Load model_dir/tokenizer.json and, when present, model_dir/tokenizer_config.json
  * (bos/eos/pad token names). NULL + seal_err naming the file and field on failure. */
-seal_tokenizer *tok_load(const char *model_dir);
+seal_tokenizer *seal_tok_load(const char *model_dir);
 /* Same, from an explicit tokenizer.json path and an optional config path (NULL). */
-seal_tokenizer *tok_load_files(const char *tokenizer_json, const char *config_json);
-void tok_free(seal_tokenizer *tok);
+seal_tokenizer *seal_tok_load_files(const char *tokenizer_json, const char *config_json);
+void seal_tok_free(seal_tokenizer *tok);
 
 /* Token ids of text[0..len) (must be valid UTF-8), as tokenizers'
  * encode(text, add_special_tokens). *ids is malloc'd (caller frees; non-NULL
  * even when *n == 0). 0, or -1 + seal_err. */
-int tok_encode(const seal_tokenizer *tok, const char *text, size_t len, int add_special, int **ids, int *n);
+int seal_tok_encode(const seal_tokenizer *tok, const char *text, size_t len, int add_special, int **ids, int *n);
 
 /* Text of ids, as tokenizers' decode(ids, skip_special_tokens). *text is
  * malloc'd and NUL-terminated; *len excludes the NUL. Byte sequences that
  * are not valid UTF-8 come out as U+FFFD. 0, or -1 + seal_err (unknown id). */
-int tok_decode(const seal_tokenizer *tok, const int *ids, int n, int skip_special, char **text, size_t *len);
+int seal_tok_decode(const seal_tokenizer *tok, const int *ids, int n, int skip_special, char **text, size_t *len);
 
 /* Streaming decode: push ids one at a time, get back the bytes that are now
  * complete UTF-8 (a character split across tokens is held back until its last
  * byte arrives). Concatenating every push and the final flush gives exactly
- * tok_decode's text. */
+ * seal_tok_decode's text. */
 typedef struct {
     const seal_tokenizer *tok;
     int skip_special;
@@ -55,28 +55,28 @@ typedef struct {
 } tok_stream;
 
 /* Start a stream (allocates nothing until the first push). */
-void tok_stream_init(tok_stream *s, const seal_tokenizer *tok, int skip_special);
+void seal_tok_stream_init(tok_stream *s, const seal_tokenizer *tok, int skip_special);
 /* Release the stream's buffers (the struct itself is the caller's). */
-void tok_stream_free(tok_stream *s);
+void seal_tok_stream_free(tok_stream *s);
 /* Bytes one push or flush may write at most: size `out` with this. */
-size_t tok_stream_max_out(const seal_tokenizer *tok);
+size_t seal_tok_stream_max_out(const seal_tokenizer *tok);
 /* Decode one id into out[0..cap), setting *out_len. 0, or -1 + seal_err
  * (unknown id, or cap smaller than needed). */
-int tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_len);
+int seal_tok_stream_push(tok_stream *s, int id, char *out, size_t cap, size_t *out_len);
 /* Emit what is still held back (an incomplete sequence becomes U+FFFD). */
-int tok_stream_flush(tok_stream *s, char *out, size_t cap, size_t *out_len);
+int seal_tok_stream_flush(tok_stream *s, char *out, size_t cap, size_t *out_len);
 
 /* Number of ids (one past the largest id, added tokens included). */
-int tok_vocab_size(const seal_tokenizer *tok);
+int seal_tok_vocab_size(const seal_tokenizer *tok);
 /* Id of a token string (added tokens first, then the model vocab), -1 if absent. */
-int tok_id(const seal_tokenizer *tok, const char *token);
+int seal_tok_id(const seal_tokenizer *tok, const char *token);
 /* The token string of id as written in tokenizer.json, NULL if none. */
-const char *tok_piece(const seal_tokenizer *tok, int id);
+const char *seal_tok_piece(const seal_tokenizer *tok, int id);
 /* 1 if id is an added token marked special. */
-int tok_is_special(const seal_tokenizer *tok, int id);
+int seal_tok_is_special(const seal_tokenizer *tok, int id);
 /* From tokenizer_config.json (bos_token, eos_token, pad_token); -1 if none. */
-int tok_bos_id(const seal_tokenizer *tok);
-int tok_eos_id(const seal_tokenizer *tok);
-int tok_pad_id(const seal_tokenizer *tok);
+int seal_tok_bos_id(const seal_tokenizer *tok);
+int seal_tok_eos_id(const seal_tokenizer *tok);
+int seal_tok_pad_id(const seal_tokenizer *tok);
 
 #endif

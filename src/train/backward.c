@@ -30,7 +30,7 @@ static size_t full_grad_floats(const seal_model *m) {
         const float *bias[MOD_COUNT] = {ly->q_bias, ly->k_bias, ly->v_bias, ly->o_bias, ly->gate_bias, ly->up_bias, ly->down_bias};
         for (int mod = 0; mod < MOD_COUNT; mod++) {
             int in, out;
-            adapter_module_shape(c, mod, &in, &out);
+            seal_adapter_module_shape(c, mod, &in, &out);
             n += (size_t)in * out + (bias[mod] ? (size_t)out : 0);
         }
         n += 2 * (size_t)c->hidden;
@@ -38,7 +38,7 @@ static size_t full_grad_floats(const seal_model *m) {
     return n;
 }
 
-void grads_init(train_grads *g, const seal_model *m, const seal_adapter *a) {
+void seal_grads_init(train_grads *g, const seal_model *m, const seal_adapter *a) {
     memset(g, 0, sizeof *g);
     const seal_config *c = &m->cfg;
     if (a) { /* LoRA: an adapter-shaped twin */
@@ -54,7 +54,7 @@ void grads_init(train_grads *g, const seal_model *m, const seal_adapter *a) {
             g->dlora.pairs[i].A = carve(&cur, (size_t)a->rank * a->pairs[i].in);
             g->dlora.pairs[i].B = carve(&cur, (size_t)a->pairs[i].out * a->rank);
         }
-        grads_zero(g);
+        seal_grads_zero(g);
         return;
     }
     g->full = 1;
@@ -73,7 +73,7 @@ void grads_init(train_grads *g, const seal_model *m, const seal_adapter *a) {
         g->d_attn_norm[l] = carve(&cur, (size_t)c->hidden);
         for (int mod = 0; mod < MOD_COUNT; mod++) {
             int in, out;
-            adapter_module_shape(c, mod, &in, &out);
+            seal_adapter_module_shape(c, mod, &in, &out);
             g->dW[l * MOD_COUNT + mod] = carve(&cur, (size_t)in * out);
             if (bias[mod]) g->db[l * MOD_COUNT + mod] = carve(&cur, (size_t)out);
         }
@@ -81,12 +81,12 @@ void grads_init(train_grads *g, const seal_model *m, const seal_adapter *a) {
     }
     g->d_final_norm = carve(&cur, (size_t)c->hidden);
     g->d_lm_head = c->tie_embeddings ? g->d_embed : carve(&cur, (size_t)c->vocab * c->hidden);
-    grads_zero(g);
+    seal_grads_zero(g);
 }
 
-void grads_zero(train_grads *g) { memset(g->store, 0, sizeof(float) * g->n); }
+void seal_grads_zero(train_grads *g) { memset(g->store, 0, sizeof(float) * g->n); }
 
-void grads_free(train_grads *g) {
+void seal_grads_free(train_grads *g) {
     free(g->store);
     free(g->dW);
     free(g->db);
@@ -100,16 +100,16 @@ void grads_free(train_grads *g) {
 
 static int max3(int a, int b, int c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
 
-int train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const seal_adapter *a, int cap, int n_seq,
+int seal_train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const seal_adapter *a, int cap, int n_seq,
                    int max_len, int recompute) {
     memset(tc, 0, sizeof *tc);
     const seal_config *c = &m->cfg;
     tc->m = m;
     tc->pool = pool;
     tc->cap = cap;
-    if (fwd_init(&tc->f, m, pool, cap, max_len) || kv_init(&tc->kv, c, n_seq, max_len)) return -1;
-    fwd_set_adapter(&tc->f, a);
-    fwd_save_init(&tc->save, c, a, cap, recompute, max_len, pool ? seal_pool_threads(pool) : 1);
+    if (seal_fwd_init(&tc->f, m, pool, cap, max_len) || seal_kv_init(&tc->kv, c, n_seq, max_len)) return -1;
+    seal_fwd_set_adapter(&tc->f, a);
+    seal_fwd_save_init(&tc->save, c, a, cap, recompute, max_len, pool ? seal_pool_threads(pool) : 1);
     size_t T = (size_t)cap, H = (size_t)c->hidden, Q = (size_t)c->n_heads * c->head_dim;
     size_t KV = (size_t)c->n_kv_heads * c->head_dim, F = (size_t)c->ffn;
     size_t wide = (size_t)max3(c->hidden, (int)Q, c->ffn);
@@ -132,19 +132,19 @@ int train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const se
     return 0;
 }
 
-size_t train_ctx_bytes(const train_ctx *tc) {
+size_t seal_train_ctx_bytes(const train_ctx *tc) {
     const seal_config *c = &tc->m->cfg;
     size_t T = (size_t)tc->cap, Q = (size_t)c->n_heads * c->head_dim, KV = (size_t)c->n_kv_heads * c->head_dim;
     size_t wide = (size_t)max3(c->hidden, (int)Q, c->ffn);
     size_t scratch = T * (3 * (size_t)c->hidden + 2 * Q + 2 * KV + 4 * (size_t)c->ffn + wide) * sizeof(float);
-    return tc->save.bytes + scratch + kv_bytes(c, tc->kv.n_seq, tc->kv.max_len) +
-           fwd_bytes(c, tc->cap, tc->kv.max_len, tc->pool ? seal_pool_threads(tc->pool) : 1);
+    return tc->save.bytes + scratch + seal_kv_bytes(c, tc->kv.n_seq, tc->kv.max_len) +
+           seal_fwd_bytes(c, tc->cap, tc->kv.max_len, tc->pool ? seal_pool_threads(tc->pool) : 1);
 }
 
-void train_ctx_free(train_ctx *tc) {
-    fwd_save_free(&tc->save);
-    fwd_free(&tc->f);
-    kv_free(&tc->kv);
+void seal_train_ctx_free(train_ctx *tc) {
+    seal_fwd_save_free(&tc->save);
+    seal_fwd_free(&tc->f);
+    seal_kv_free(&tc->kv);
     free(tc->dx); free(tc->dxn); free(tc->hidden); free(tc->dq); free(tc->datt); free(tc->dk); free(tc->dv);
     free(tc->dh); free(tc->dgate); free(tc->dup); free(tc->h); free(tc->tmp); free(tc->du); free(tc->logits);
     free(tc->head_h); free(tc->head_d);
@@ -164,11 +164,11 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
                         unsigned long long dseed) {
     seal_pool *pool = tc->pool;
     int in = w->cols, out = w->rows;
-    matmul_t_fast(pool, accumulate ? tc->tmp : dx_out, dy, w, n);
+    seal_matmul_t_fast(pool, accumulate ? tc->tmp : dx_out, dy, w, n);
     if (accumulate) add_rows(dx_out, tc->tmp, (size_t)n * in);
     if (g->full) {
-        wgrad(pool, g->dW[l * MOD_COUNT + mod], dy, x, n, out, in, 1.0f);
-        if (g->db[l * MOD_COUNT + mod]) bias_grad(g->db[l * MOD_COUNT + mod], dy, n, out);
+        seal_wgrad(pool, g->dW[l * MOD_COUNT + mod], dy, x, n, out, in, 1.0f);
+        if (g->db[l * MOD_COUNT + mod]) seal_bias_grad(g->db[l * MOD_COUNT + mod], dy, n, out);
     }
     const seal_adapter *a = tc->f.adapter;
     if (!a || !adapter_pair(a, l, mod)->A) return;
@@ -177,22 +177,22 @@ static void linear_back(train_ctx *tc, train_grads *g, int l, int mod, const sea
     int r = a->rank;
     float s = a->scale;
     seal_mat A = {p->A, SEAL_F32, r, in}, B = {p->B, SEAL_F32, out, r};
-    wgrad(pool, dp->B, dy, u_saved, n, out, r, s); /* dB += s dy^T u */
-    matmul_t_fast(pool, tc->du, dy, &B, n);        /* du = s dy B */
+    seal_wgrad(pool, dp->B, dy, u_saved, n, out, r, s); /* dB += s dy^T u */
+    seal_matmul_t_fast(pool, tc->du, dy, &B, n);        /* du = s dy B */
     for (size_t i = 0; i < (size_t)n * r; i++) tc->du[i] *= s;
     int drop = dseed && a->dropout > 0;
     const float *xa = x;
     if (drop) { /* the dropped-out input A saw, regenerated from the mask hash */
         for (int t = 0; t < n; t++)
             for (int c = 0; c < in; c++)
-                tc->tmp[(size_t)t * in + c] = x[(size_t)t * in + c] * lora_dropout_keep(dseed, l, mod, t, c, a->dropout);
+                tc->tmp[(size_t)t * in + c] = x[(size_t)t * in + c] * seal_lora_dropout_keep(dseed, l, mod, t, c, a->dropout);
         xa = tc->tmp;
     }
-    wgrad(pool, dp->A, tc->du, xa, n, r, in, 1.0f); /* dA += du^T drop(x) */
-    matmul_t_fast(pool, tc->tmp, tc->du, &A, n);     /* d drop(x) = du A */
+    seal_wgrad(pool, dp->A, tc->du, xa, n, r, in, 1.0f); /* dA += du^T drop(x) */
+    seal_matmul_t_fast(pool, tc->tmp, tc->du, &A, n);     /* d drop(x) = du A */
     if (drop)
         for (int t = 0; t < n; t++)
-            for (int c = 0; c < in; c++) tc->tmp[(size_t)t * in + c] *= lora_dropout_keep(dseed, l, mod, t, c, a->dropout);
+            for (int c = 0; c < in; c++) tc->tmp[(size_t)t * in + c] *= seal_lora_dropout_keep(dseed, l, mod, t, c, a->dropout);
     add_rows(dx_out, tc->tmp, (size_t)n * in);
 }
 
@@ -210,10 +210,10 @@ static void attn_back_task(void *ctx, int task, int thread) {
     train_ctx *tc = J->tc;
     const seal_config *c = &tc->m->cfg;
     int nkv = c->n_kv_heads, hd = c->head_dim, s = task / nkv, kvh = task % nkv;
-    attn_view v = attn_view_for(&tc->f, J->tr, &tc->kv, J->layer, s, kvh, J->q, J->att, J->lse);
+    attn_view v = seal_attn_view_for(&tc->f, J->tr, &tc->kv, J->layer, s, kvh, J->q, J->att, J->lse);
     size_t start = (size_t)J->tr->seq_start[s], qoff = (start * c->n_heads + (size_t)kvh * v.group) * hd;
     size_t kvoff = (start * nkv + (size_t)kvh) * hd;
-    attn_group_backward(&v, tc->datt + qoff, tc->dq + qoff, tc->dk + kvoff, tc->dv + kvoff, nkv * hd,
+    seal_attn_group_backward(&v, tc->datt + qoff, tc->dq + qoff, tc->dk + kvoff, tc->dv + kvoff, nkv * hd,
                         tc->save.attn_scratch + (size_t)thread * tc->save.attn_scratch_per_thread);
 }
 
@@ -248,12 +248,12 @@ static void layer_backward(train_ctx *tc, const fwd_train *tr, train_grads *g, c
     size_t F = (size_t)c->ffn;
 
     /* MLP: x_out = x_mid + down(silu(gate(xn2)) * up(xn2)) */
-    swiglu_forward_pool(tc->pool, tc->h, sv.gate, sv.up, n * F);
+    seal_swiglu_forward_pool(tc->pool, tc->h, sv.gate, sv.up, n * F);
     linear_back(tc, g, l, MOD_DOWN, &ly->down, tc->h, sv.u[MOD_DOWN], tc->dx, tc->dh, 0, n, dseed);
-    swiglu_backward_pool(tc->pool, tc->dgate, tc->dup, tc->dh, sv.gate, sv.up, n * F);
+    seal_swiglu_backward_pool(tc->pool, tc->dgate, tc->dup, tc->dh, sv.gate, sv.up, n * F);
     linear_back(tc, g, l, MOD_GATE, &ly->gate, sv.xn2, sv.u[MOD_GATE], tc->dgate, tc->dxn, 0, n, dseed);
     linear_back(tc, g, l, MOD_UP, &ly->up, sv.xn2, sv.u[MOD_UP], tc->dup, tc->dxn, 1, n, dseed);
-    rmsnorm_backward(tc->dx, g->full ? g->d_mlp_norm[l] : NULL, tc->dxn, sv.x_mid, ly->mlp_norm, sv.rstd2, n, c->hidden);
+    seal_rmsnorm_backward(tc->dx, g->full ? g->d_mlp_norm[l] : NULL, tc->dxn, sv.x_mid, ly->mlp_norm, sv.rstd2, n, c->hidden);
 
     /* attention: x_mid = x_in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))) */
     linear_back(tc, g, l, MOD_O, &ly->o, sv.att, sv.u[MOD_O], tc->dx, tc->datt, 0, n, dseed);
@@ -261,13 +261,13 @@ static void layer_backward(train_ctx *tc, const fwd_train *tr, train_grads *g, c
     seal_pool_run(tc->pool, b->n_seq * c->n_kv_heads, attn_back_task, &job);
     for (int t = 0; t < n; t++) {
         const float *cs = tc->f.rope_cos + (size_t)t * half, *sn = tc->f.rope_sin + (size_t)t * half;
-        for (int h = 0; h < c->n_heads; h++) rope_rotate_back(tc->dq + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
-        for (int h = 0; h < c->n_kv_heads; h++) rope_rotate_back(tc->dk + ((size_t)t * c->n_kv_heads + h) * hd, cs, sn, hd);
+        for (int h = 0; h < c->n_heads; h++) seal_rope_rotate_back(tc->dq + ((size_t)t * c->n_heads + h) * hd, cs, sn, hd);
+        for (int h = 0; h < c->n_kv_heads; h++) seal_rope_rotate_back(tc->dk + ((size_t)t * c->n_kv_heads + h) * hd, cs, sn, hd);
     }
     linear_back(tc, g, l, MOD_Q, &ly->q, sv.xn1, sv.u[MOD_Q], tc->dq, tc->dxn, 0, n, dseed);
     linear_back(tc, g, l, MOD_K, &ly->k, sv.xn1, sv.u[MOD_K], tc->dk, tc->dxn, 1, n, dseed);
     linear_back(tc, g, l, MOD_V, &ly->v, sv.xn1, sv.u[MOD_V], tc->dv, tc->dxn, 1, n, dseed);
-    rmsnorm_backward(tc->dx, g->full ? g->d_attn_norm[l] : NULL, tc->dxn, sv.x_in, ly->attn_norm, sv.rstd1, n, c->hidden);
+    seal_rmsnorm_backward(tc->dx, g->full ? g->d_attn_norm[l] : NULL, tc->dxn, sv.x_in, ly->attn_norm, sv.rstd1, n, c->hidden);
 }
 
 /* Softmax cross-entropy of logit rows, one task per row: nll[i], and the
@@ -279,8 +279,8 @@ static void ce_row_task(void *ctx, int i, int thread) {
     const ce_job *j = ctx;
     float *row = j->logits + (size_t)i * j->V, w = j->b->weight[j->rows[i]];
     int target = j->b->tok[j->rows[i] + 1], V = j->V;
-    float mx = max_f32(row, V), tl = row[target];
-    float sum = exp_shift_sum(row, V, mx); /* one exp per logit */
+    float mx = seal_max_f32(row, V), tl = row[target];
+    float sum = seal_exp_shift_sum(row, V, mx); /* one exp per logit */
     j->nll[i] = mx + log(sum) - tl;
     float scale = (float)(w / sum);
     for (int v = 0; v < V; v++) row[v] *= scale;
@@ -297,16 +297,16 @@ static void head_rows(train_ctx *tc, train_grads *g, const train_batch *b, const
     float *hrows = tc->head_h, *drows = tc->head_d;
     double nll[LOGIT_ROWS];
     for (int i = 0; i < k; i++) memcpy(hrows + (size_t)i * H, tc->hidden + (size_t)rows[i] * H, sizeof(float) * H);
-    matmul_fast(tc->pool, tc->logits, hrows, &tc->m->lm_head, NULL, k);
+    seal_matmul_fast(tc->pool, tc->logits, hrows, &tc->m->lm_head, NULL, k);
     ce_job job = {tc->logits, rows, b, V, nll};
     seal_pool_run(tc->pool, k, ce_row_task, &job);
     for (int i = 0; i < k; i++) { /* summed in row order: independent of the threads */
         *loss += b->weight[rows[i]] * nll[i];
         *nll_sum += nll[i];
     }
-    matmul_t_fast(tc->pool, drows, tc->logits, &tc->m->lm_head, k);
+    seal_matmul_t_fast(tc->pool, drows, tc->logits, &tc->m->lm_head, k);
     for (int i = 0; i < k; i++) memcpy(tc->dxn + (size_t)rows[i] * H, drows + (size_t)i * H, sizeof(float) * H);
-    if (g->full) wgrad(tc->pool, g->d_lm_head, tc->logits, hrows, k, V, H, 1.0f);
+    if (g->full) seal_wgrad(tc->pool, g->d_lm_head, tc->logits, hrows, k, V, H, 1.0f);
 }
 
 static void head_backward(train_ctx *tc, train_grads *g, const train_batch *b, double *loss, double *nll_sum) {
@@ -342,50 +342,50 @@ static fwd_train train_pass(train_ctx *tc, const train_batch *b, unsigned long l
                        .n_seq = b->n_seq};
 }
 
-int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dseed, double *loss,
+int seal_train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dseed, double *loss,
                      double *nll_sum) {
     const seal_config *c = &tc->m->cfg;
     if (check_batch(tc, b)) return -1;
     *loss = *nll_sum = 0;
     seal_fwd *f = &tc->f;
     fwd_train tr = train_pass(tc, b, dseed);
-    if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
-    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
-    fwd_final(f, &tr, b->n, tc->hidden);
+    if (seal_fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
+    for (int l = 0; l < c->n_layers; l++) seal_fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
+    seal_fwd_final(f, &tr, b->n, tc->hidden);
 
     head_backward(tc, g, b, loss, nll_sum);
     memset(tc->dx, 0, sizeof(float) * (size_t)b->n * c->hidden);
-    rmsnorm_backward(tc->dx, g->full ? g->d_final_norm : NULL, tc->dxn, tc->save.x_final, tc->m->final_norm,
+    seal_rmsnorm_backward(tc->dx, g->full ? g->d_final_norm : NULL, tc->dxn, tc->save.x_final, tc->m->final_norm,
                      tc->save.rstd_final, b->n, c->hidden);
     for (int l = c->n_layers - 1; l >= 0; l--) {
         if (tc->save.recompute) { /* run layer l again from its saved input */
             memcpy(f->x, tc->save.x_in + (size_t)l * tc->save.cap * c->hidden, sizeof(float) * (size_t)b->n * c->hidden);
-            fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
+            seal_fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
         }
         layer_backward(tc, &tr, g, b, l);
     }
     if (g->full)
         for (int t = 0; t < b->n; t++)
-            vec_axpy(g->d_embed + (size_t)b->tok[t] * c->hidden, 1.0f, tc->dx + (size_t)t * c->hidden, c->hidden);
+            seal_vec_axpy(g->d_embed + (size_t)b->tok[t] * c->hidden, 1.0f, tc->dx + (size_t)t * c->hidden, c->hidden);
     return 0;
 }
 
-int train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, long *count) {
+int seal_train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, long *count) {
     const seal_config *c = &tc->m->cfg;
     if (check_batch(tc, b)) return -1;
     seal_fwd *f = &tc->f;
     fwd_train tr = train_pass(tc, b, 0);
-    if (fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
-    for (int l = 0; l < c->n_layers; l++) fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
-    fwd_final(f, &tr, b->n, tc->hidden);
+    if (seal_fwd_embed(f, &tc->kv, b->n, b->tok, b->seq, b->pos)) return -1;
+    for (int l = 0; l < c->n_layers; l++) seal_fwd_layer(f, &tr, &tc->kv, l, b->n, b->seq, b->pos);
+    seal_fwd_final(f, &tr, b->n, tc->hidden);
     int V = c->vocab, rows[LOGIT_ROWS], k = 0;
     for (int t = 0; t < b->n; t++) {
         if (b->weight[t] != 0.0f) rows[k++] = t;
         if (k == LOGIT_ROWS || (t == b->n - 1 && k > 0)) {
             for (int i = 0; i < k; i++)
                 memcpy(tc->head_h + (size_t)i * c->hidden, tc->hidden + (size_t)rows[i] * c->hidden, sizeof(float) * c->hidden);
-            fwd_logits(f, tc->head_h, k, tc->logits);
-            for (int i = 0; i < k; i++) *nll_sum -= log_softmax_at(tc->logits + (size_t)i * V, V, b->tok[rows[i] + 1]);
+            seal_fwd_logits(f, tc->head_h, k, tc->logits);
+            for (int i = 0; i < k; i++) *nll_sum -= seal_log_softmax_at(tc->logits + (size_t)i * V, V, b->tok[rows[i] + 1]);
             *count += k;
             k = 0;
         }

@@ -13,7 +13,7 @@
  * Gradients accumulate (+=) into train_grads, so gradient accumulation over
  * micro-batches is a matter of not zeroing them. LoRA mode trains only the
  * adapter's A and B (base weights frozen in their file dtype); full mode
- * trains every parameter (the model must be model_to_f32'd). */
+ * trains every parameter (the model must be seal_model_to_f32'd). */
 #ifndef SEAL_TRAIN_BACKWARD_H
 #define SEAL_TRAIN_BACKWARD_H
 
@@ -32,9 +32,9 @@ typedef struct {
 } train_grads;
 
 /* Allocate zeroed gradients for full mode (a == NULL) or for adapter a. */
-void grads_init(train_grads *g, const seal_model *m, const seal_adapter *a);
-void grads_free(train_grads *g);
-void grads_zero(train_grads *g);
+void seal_grads_init(train_grads *g, const seal_model *m, const seal_adapter *a);
+void seal_grads_free(train_grads *g);
+void seal_grads_zero(train_grads *g);
 
 /* A batch: tokens of n_seq sequences laid end to end, sequence s occupying
  * tokens [start[s], start[s]+len[s]) at positions 0..len[s]-1. weight[t] is the
@@ -62,19 +62,19 @@ typedef struct {
 } train_ctx;
 
 /* recompute: keep only each layer's input and run the layer again in backward. */
-int train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const seal_adapter *a, int cap, int n_seq,
+int seal_train_ctx_init(train_ctx *tc, const seal_model *m, seal_pool *pool, const seal_adapter *a, int cap, int n_seq,
                    int max_len, int recompute);
-void train_ctx_free(train_ctx *tc);
-size_t train_ctx_bytes(const train_ctx *tc);
+void seal_train_ctx_free(train_ctx *tc);
+size_t seal_train_ctx_bytes(const train_ctx *tc);
 
 /* Forward + backward of one batch, adding gradients to g. Returns 0 and sets
  * *nll_sum (sum of -log p over weighted positions, unweighted) and *loss
  * (sum of weight * -log p); a non-finite loss is the caller's to check.
  * dropout_seed: LoRA dropout mask seed (0 = off). */
-int train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dropout_seed,
+int seal_train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dropout_seed,
                      double *loss, double *nll_sum);
 
 /* Forward only: sum of -log p over the weighted positions and their count. */
-int train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, long *count);
+int seal_train_forward_loss(train_ctx *tc, const train_batch *b, double *nll_sum, long *count);
 
 #endif

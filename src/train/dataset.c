@@ -13,7 +13,7 @@
 #include "util/hash.h"
 #include "util/rng.h"
 
-void dataset_opts_default(dataset_opts *o) {
+void seal_dataset_opts_default(dataset_opts *o) {
     o->append_eos = 1;
     o->max_len = 1024; /* TRL 0.18 SFTConfig.max_length */
     o->eos_id = -1;
@@ -67,7 +67,7 @@ static int push_example(train_dataset *d, int *ids, unsigned char *mask, int n, 
     return 0;
 }
 
-int dataset_add_ids(train_dataset *d, const int *ids, const unsigned char *mask, int n, const dataset_opts *o) {
+int seal_dataset_add_ids(train_dataset *d, const int *ids, const unsigned char *mask, int n, const dataset_opts *o) {
     if (n < 0) return seal_err("negative example length %d", n);
     int *ic = seal_malloc((size_t)(n ? n : 1) * sizeof *ic);
     unsigned char *mc = seal_malloc((size_t)(n ? n : 1));
@@ -85,8 +85,8 @@ static int eos_plan(const seal_tokenizer *tok, const dataset_opts *o, const char
     *text = NULL;
     *id = -1;
     if (!o->append_eos) return 0;
-    int e = tok ? tok_eos_id(tok) : -1;
-    if (e >= 0 && tok_is_special(tok, e) && tok_piece(tok, e)) *text = tok_piece(tok, e);
+    int e = tok ? seal_tok_eos_id(tok) : -1;
+    if (e >= 0 && seal_tok_is_special(tok, e) && seal_tok_piece(tok, e)) *text = seal_tok_piece(tok, e);
     else if (e >= 0) *id = e;
     else if (o->eos_id >= 0) *id = o->eos_id;
     else return seal_err("append_eos: no EOS token (tokenizer_config.json has no eos_token and no eos id was given)");
@@ -105,7 +105,7 @@ static int encode3(const seal_tokenizer *tok, const char *a, size_t na, const ch
     memcpy(buf, a, na);
     memcpy(buf + na, b, nb);
     memcpy(buf + na + nb, c, nc);
-    int rc = tok_encode(tok, buf, na + nb + nc, 1, ids, n);
+    int rc = seal_tok_encode(tok, buf, na + nb + nc, 1, ids, n);
     free(buf);
     return rc;
 }
@@ -133,7 +133,7 @@ static int add_text_n(train_dataset *d, const seal_tokenizer *tok, const char *t
     return push_example(d, ids, mask, n, o);
 }
 
-int dataset_add_text(train_dataset *d, const seal_tokenizer *tok, const char *text, const dataset_opts *o) {
+int seal_dataset_add_text(train_dataset *d, const seal_tokenizer *tok, const char *text, const dataset_opts *o) {
     return add_text_n(d, tok, text, strlen(text), o);
 }
 
@@ -147,7 +147,7 @@ static int add_pc_n(train_dataset *d, const seal_tokenizer *tok, const char *p, 
     if (eos_plan(tok, o, &eos_text, &eos_id)) return -1;
     const char *tail = eos_text && !ends_with(c, nc, eos_text) ? eos_text : "";
     if (encode3(tok, p, np, c, nc, tail, strlen(tail), &ids, &n)) return -1;
-    if (tok_encode(tok, p, np, 1, &pids, &pn)) return free(ids), -1;
+    if (seal_tok_encode(tok, p, np, 1, &pids, &pn)) return free(ids), -1;
     if (eos_id >= 0) append_id(&ids, &n, eos_id);
     int mismatch = pn > n || memcmp(ids, pids, (size_t)pn * sizeof *ids);
     free(pids);
@@ -163,12 +163,12 @@ static int add_pc_n(train_dataset *d, const seal_tokenizer *tok, const char *p, 
     return 0;
 }
 
-int dataset_add_prompt_completion(train_dataset *d, const seal_tokenizer *tok, const char *prompt,
+int seal_dataset_add_prompt_completion(train_dataset *d, const seal_tokenizer *tok, const char *prompt,
                                   const char *completion, const dataset_opts *o) {
     return add_pc_n(d, tok, prompt, strlen(prompt), completion, strlen(completion), o, NULL);
 }
 
-void dataset_free(train_dataset *d) {
+void seal_dataset_free(train_dataset *d) {
     for (int i = 0; i < d->n; i++) {
         free(d->ex[i].ids);
         free(d->ex[i].mask);
@@ -177,13 +177,13 @@ void dataset_free(train_dataset *d) {
     memset(d, 0, sizeof *d);
 }
 
-uint64_t dataset_fingerprint(const train_dataset *d) {
+uint64_t seal_dataset_fingerprint(const train_dataset *d) {
     uint64_t h = FNV1A64_INIT;
     for (int i = 0; i < d->n; i++) {
         const train_example *e = &d->ex[i];
-        h = fnv1a64(h, &e->n, sizeof e->n);
-        h = fnv1a64(h, e->ids, (size_t)e->n * sizeof *e->ids);
-        h = fnv1a64(h, e->mask, (size_t)e->n);
+        h = seal_fnv1a64(h, &e->n, sizeof e->n);
+        h = seal_fnv1a64(h, e->ids, (size_t)e->n * sizeof *e->ids);
+        h = seal_fnv1a64(h, e->mask, (size_t)e->n);
     }
     return h;
 }
@@ -267,7 +267,7 @@ static int is_blank(const char *s, size_t n) {
     return 1;
 }
 
-int dataset_load_jsonl(train_dataset *d, const char *path, const seal_tokenizer *tok, const dataset_opts *o) {
+int seal_dataset_load_jsonl(train_dataset *d, const char *path, const seal_tokenizer *tok, const dataset_opts *o) {
     size_t len;
     char *buf = seal_read_file(path, &len);
     if (!buf) return -1;
@@ -326,7 +326,7 @@ static int cmp_desc(const void *a, const void *b) {
     return (x < y) - (x > y);
 }
 
-int batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size, uint64_t seed, int shuffle) {
+int seal_batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size, uint64_t seed, int shuffle) {
     memset(it, 0, sizeof *it);
     if (d->n == 0) return seal_err("batch_iter: empty dataset");
     if (batch_size < 1) return seal_err("batch_iter: batch size %d < 1", batch_size);
@@ -368,7 +368,7 @@ int batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size, uint
     for (int i = 0; i < cap_seq; i++) cap_tok += lens[i];
     free(lens);
     if (cap_tok > INT_MAX) {
-        batch_iter_free(it);
+        seal_batch_iter_free(it);
         return seal_err("batch_iter: a batch of %d sequences may hold %ld tokens, too many", cap_seq, cap_tok);
     }
     batch_buf *b = &it->buf;
@@ -384,28 +384,28 @@ int batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size, uint
     return 0;
 }
 
-void batch_iter_free(batch_iter *it) {
+void seal_batch_iter_free(batch_iter *it) {
     batch_buf *b = &it->buf;
     free(b->tok), free(b->seq), free(b->pos), free(b->weight), free(b->start), free(b->len);
     free(it->order), free(it->item_labels), free(it->pk_ids), free(it->pk_mask);
     memset(it, 0, sizeof *it);
 }
 
-int batch_iter_epoch_batches(const batch_iter *it) {
+int seal_batch_iter_epoch_batches(const batch_iter *it) {
     return (int)(((long)it->n_items + it->batch_size - 1) / it->batch_size);
 }
-int batch_iter_max_tokens(const batch_iter *it) { return it->buf.cap_tok; }
-int batch_iter_max_seqs(const batch_iter *it) { return it->buf.cap_seq; }
-int batch_iter_max_len(const batch_iter *it) { return it->max_seq_len; }
+int seal_batch_iter_max_tokens(const batch_iter *it) { return it->buf.cap_tok; }
+int seal_batch_iter_max_seqs(const batch_iter *it) { return it->buf.cap_seq; }
+int seal_batch_iter_max_len(const batch_iter *it) { return it->max_seq_len; }
 
 /* The order of epoch e depends only on (seed, e): identity, then Fisher-Yates. */
 static void set_epoch(batch_iter *it, long epoch) {
     for (int i = 0; i < it->n_items; i++) it->order[i] = i;
     if (it->shuffle) {
         seal_rng r;
-        rng_seed(&r, it->seed + (uint64_t)epoch);
+        seal_rng_seed(&r, it->seed + (uint64_t)epoch);
         for (int i = it->n_items - 1; i > 0; i--) {
-            int j = (int)rng_below(&r, (uint64_t)i + 1), t = it->order[i];
+            int j = (int)seal_rng_below(&r, (uint64_t)i + 1), t = it->order[i];
             it->order[i] = it->order[j];
             it->order[j] = t;
         }
@@ -414,7 +414,7 @@ static void set_epoch(batch_iter *it, long epoch) {
     it->next = 0;
 }
 
-int batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *label_tokens) {
+int seal_batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *label_tokens) {
     if (epoch != it->epoch) set_epoch(it, epoch);
     if (it->next >= it->n_items) return 0;
     int k = it->n_items - it->next < it->batch_size ? it->n_items - it->next : it->batch_size;
@@ -443,13 +443,13 @@ int batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *label_tok
     return 1;
 }
 
-void batch_iter_seek(batch_iter *it, long epoch, int batch) {
+void seal_batch_iter_seek(batch_iter *it, long epoch, int batch) {
     set_epoch(it, epoch);
     long at = batch < 0 ? 0 : (long)batch * it->batch_size;
     it->next = at < it->n_items ? (int)at : it->n_items;
 }
 
-long batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches) {
+long seal_batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches) {
     if (epoch != it->epoch) set_epoch(it, epoch);
     long end = it->next + (long)(n_batches < 0 ? 0 : n_batches) * it->batch_size, sum = 0;
     if (end > it->n_items) end = it->n_items;
@@ -457,15 +457,15 @@ long batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches) {
     return sum;
 }
 
-static int source_batches(void *ctx) { return batch_iter_epoch_batches(ctx); }
+static int source_batches(void *ctx) { return seal_batch_iter_epoch_batches(ctx); }
 
 static int source_next(void *ctx, int epoch, int i, train_batch *b) {
     batch_iter *it = ctx;
-    if (it->epoch != epoch || it->next != i) batch_iter_seek(it, epoch, i);
-    return batch_iter_next(it, epoch, b, NULL) ? 0 : seal_err("batch %d of epoch %d is missing", i, epoch);
+    if (it->epoch != epoch || it->next != i) seal_batch_iter_seek(it, epoch, i);
+    return seal_batch_iter_next(it, epoch, b, NULL) ? 0 : seal_err("batch %d of epoch %d is missing", i, epoch);
 }
 
-batch_source batch_iter_source(batch_iter *it) {
-    return (batch_source){it, source_batches, source_next, batch_iter_max_tokens(it), batch_iter_max_seqs(it),
-                          batch_iter_max_len(it)};
+batch_source seal_batch_iter_source(batch_iter *it) {
+    return (batch_source){it, source_batches, source_next, seal_batch_iter_max_tokens(it), seal_batch_iter_max_seqs(it),
+                          seal_batch_iter_max_len(it)};
 }

@@ -81,7 +81,7 @@ typedef struct {
 
 /* TRL 0.18's defaults: append_eos 1, max_len 1024, no packing; eos_id -1 and
  * vocab 0 (no check) until the caller knows the model. */
-void dataset_opts_default(dataset_opts *o);
+void seal_dataset_opts_default(dataset_opts *o);
 
 /* A zeroed train_dataset ({0}) is an empty dataset; every add appends to it.
  * On error an add leaves d unchanged and returns -1 + seal_err. */
@@ -90,18 +90,18 @@ void dataset_opts_default(dataset_opts *o);
  * is pre-tokenized. Errors name the file and the 1-based line ("file F: line
  * 3: ..."); a file without any example is an error too. All or nothing: on
  * error no row of this file is kept. */
-int dataset_load_jsonl(train_dataset *d, const char *path, const seal_tokenizer *tok, const dataset_opts *o);
+int seal_dataset_load_jsonl(train_dataset *d, const char *path, const seal_tokenizer *tok, const dataset_opts *o);
 /* One language-modeling example (loss on every token). */
-int dataset_add_text(train_dataset *d, const seal_tokenizer *tok, const char *text, const dataset_opts *o);
+int seal_dataset_add_text(train_dataset *d, const seal_tokenizer *tok, const char *text, const dataset_opts *o);
 /* One prompt/completion example (loss on the completion, TRL's rule). */
-int dataset_add_prompt_completion(train_dataset *d, const seal_tokenizer *tok, const char *prompt,
+int seal_dataset_add_prompt_completion(train_dataset *d, const seal_tokenizer *tok, const char *prompt,
                                   const char *completion, const dataset_opts *o);
 /* One pre-tokenized example; mask NULL = all 1. ids/mask are copied. */
-int dataset_add_ids(train_dataset *d, const int *ids, const unsigned char *mask, int n, const dataset_opts *o);
-void dataset_free(train_dataset *d);
+int seal_dataset_add_ids(train_dataset *d, const int *ids, const unsigned char *mask, int n, const dataset_opts *o);
+void seal_dataset_free(train_dataset *d);
 /* A 64-bit FNV-1a fingerprint of every example's ids and mask, in order: equal
  * datasets give equal values (to tell a resumed run that its data changed). */
-uint64_t dataset_fingerprint(const train_dataset *d);
+uint64_t seal_dataset_fingerprint(const train_dataset *d);
 
 /* The batch arrays, allocated once for the largest possible micro-batch.
  * weight is writable: the trainer may rescale it in place (e.g. by
@@ -116,7 +116,7 @@ typedef struct {
 /* Walks a dataset in micro-batches of batch_size items (examples, or packed
  * rows), epoch by epoch. The order of epoch e is a Fisher-Yates shuffle of the
  * identity seeded with seed + e (identity without shuffle), so it depends only
- * on (seed, e): an interrupted run resumes with batch_iter_seek. The dataset
+ * on (seed, e): an interrupted run resumes with seal_batch_iter_seek. The dataset
  * must outlive the iterator and not change under it. */
 typedef struct {
     const train_dataset *d;
@@ -136,29 +136,29 @@ typedef struct {
 } batch_iter;
 
 /* 0, or -1 + seal_err (empty dataset, batch_size < 1, packing without max_len). */
-int batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size, uint64_t seed, int shuffle);
-void batch_iter_free(batch_iter *it);
+int seal_batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size, uint64_t seed, int shuffle);
+void seal_batch_iter_free(batch_iter *it);
 /* Micro-batches per epoch: ceil(items / batch_size) (the last may be partial). */
-int batch_iter_epoch_batches(const batch_iter *it);
-/* Sizes for train_ctx_init: most tokens in one batch, most sequences, longest sequence. */
-int batch_iter_max_tokens(const batch_iter *it);
-int batch_iter_max_seqs(const batch_iter *it);
-int batch_iter_max_len(const batch_iter *it);
+int seal_batch_iter_epoch_batches(const batch_iter *it);
+/* Sizes for seal_train_ctx_init: most tokens in one batch, most sequences, longest sequence. */
+int seal_batch_iter_max_tokens(const batch_iter *it);
+int seal_batch_iter_max_seqs(const batch_iter *it);
+int seal_batch_iter_max_len(const batch_iter *it);
 /* Fill the next micro-batch of epoch `epoch` into it->buf and *out (asking for
  * another epoch than the current one starts that epoch from its first batch).
  * *label_tokens (may be NULL) gets the number of weighted positions, i.e. the
  * sum of weight[]. Returns 1, or 0 once the epoch is exhausted (out untouched).
  * Allocates nothing. */
-int batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *label_tokens);
+int seal_batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *label_tokens);
 /* Position the iterator at micro-batch `batch` of epoch `epoch` (resume). */
-void batch_iter_seek(batch_iter *it, long epoch, int batch);
+void seal_batch_iter_seek(batch_iter *it, long epoch, int batch);
 /* Label tokens in the next n_batches micro-batches of epoch `epoch` (from the
  * current position, or from its start if that epoch is not the current one),
  * without consuming them: the denominator for gradient accumulation. */
-long batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches);
+long seal_batch_iter_peek_labels(batch_iter *it, long epoch, int n_batches);
 
 /* The trainer's view of an iterator: micro-batch i of epoch e, seeking when
  * asked out of order (a resumed run). The iterator must outlive the source. */
-batch_source batch_iter_source(batch_iter *it);
+batch_source seal_batch_iter_source(batch_iter *it);
 
 #endif

@@ -67,19 +67,19 @@ static void build_full(param_list *pl, int *cap, seal_model *m, train_grads *g) 
         add_param(pl, cap, "lm_head.weight", (float *)m->lm_head.data, g->d_lm_head, c->vocab, c->hidden, 1);
 }
 
-void params_build(param_list *pl, seal_model *m, seal_adapter *a, train_grads *g) {
+void seal_params_build(param_list *pl, seal_model *m, seal_adapter *a, train_grads *g) {
     memset(pl, 0, sizeof *pl);
     int cap = 0;
     if (a) build_lora(pl, &cap, a, g);
     else build_full(pl, &cap, m, g);
 }
 
-void params_free(param_list *pl) {
+void seal_params_free(param_list *pl) {
     free(pl->p);
     memset(pl, 0, sizeof *pl);
 }
 
-int sched_parse(const char *name, sched_kind *k) {
+int seal_sched_parse(const char *name, sched_kind *k) {
     if (!strcmp(name, "constant")) *k = SCHED_CONSTANT;
     else if (!strcmp(name, "linear")) *k = SCHED_LINEAR;
     else if (!strcmp(name, "cosine")) *k = SCHED_COSINE;
@@ -87,9 +87,9 @@ int sched_parse(const char *name, sched_kind *k) {
     return 0;
 }
 
-const char *sched_name(sched_kind k) { return k == SCHED_CONSTANT ? "constant" : k == SCHED_LINEAR ? "linear" : "cosine"; }
+const char *seal_sched_name(sched_kind k) { return k == SCHED_CONSTANT ? "constant" : k == SCHED_LINEAR ? "linear" : "cosine"; }
 
-double sched_factor(sched_kind k, long step, long total, long warmup) {
+double seal_sched_factor(sched_kind k, long step, long total, long warmup) {
     if (step < warmup) return (double)step / (double)(warmup > 1 ? warmup : 1);
     if (k == SCHED_CONSTANT) return 1.0;
     double span = (double)(total - warmup > 1 ? total - warmup : 1);
@@ -98,20 +98,20 @@ double sched_factor(sched_kind k, long step, long total, long warmup) {
     return fmax(0.0, 0.5 * (1.0 + cos(M_PI * progress)));
 }
 
-void adamw_init(adamw *o, const param_list *pl, adamw_hparams h) {
+void seal_adamw_init(adamw *o, const param_list *pl, adamw_hparams h) {
     o->h = h;
     o->t = 0;
     o->m = seal_calloc(pl->total ? pl->total : 1, sizeof(float));
     o->v = seal_calloc(pl->total ? pl->total : 1, sizeof(float));
 }
 
-void adamw_free(adamw *o) {
+void seal_adamw_free(adamw *o) {
     free(o->m);
     free(o->v);
     memset(o, 0, sizeof *o);
 }
 
-void adamw_step(adamw *o, const param_list *pl, double lr) {
+void seal_adamw_step(adamw *o, const param_list *pl, double lr) {
     o->t++;
     double b1 = o->h.beta1, b2 = o->h.beta2;
     double bc1 = 1.0 - pow(b1, (double)o->t), bc2 = 1.0 - pow(b2, (double)o->t);
@@ -132,14 +132,15 @@ void adamw_step(adamw *o, const param_list *pl, double lr) {
     }
 }
 
-double grad_norm(const param_list *pl) {
+/* Global L2 norm of all gradients (in double). */
+static double grad_norm(const param_list *pl) {
     double ss = 0;
     for (int i = 0; i < pl->n; i++)
         for (size_t j = 0; j < pl->p[i].n; j++) ss += (double)pl->p[i].g[j] * pl->p[i].g[j];
     return sqrt(ss);
 }
 
-int params_write_grads(const param_list *pl, const char *path) {
+int seal_params_write_grads(const param_list *pl, const char *path) {
     st_write_tensor *t = seal_calloc((size_t)(pl->n ? pl->n : 1), sizeof *t);
     for (int i = 0; i < pl->n; i++) {
         const train_param *p = &pl->p[i];
@@ -147,12 +148,12 @@ int params_write_grads(const param_list *pl, const char *path) {
         t[i].shape[0] = p->rows;
         t[i].shape[1] = p->cols;
     }
-    int rc = st_write(path, t, pl->n, NULL, NULL, 0);
+    int rc = seal_st_write(path, t, pl->n, NULL, NULL, 0);
     free(t);
     return rc;
 }
 
-double clip_grad_norm(const param_list *pl, double max_norm) {
+double seal_clip_grad_norm(const param_list *pl, double max_norm) {
     double norm = grad_norm(pl);
     if (max_norm <= 0) return norm;
     double coef = max_norm / (norm + 1e-6);

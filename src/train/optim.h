@@ -30,19 +30,19 @@ typedef struct {
 } param_list;
 
 /* The trainable tensors of full mode (adapter == NULL: every weight of a
- * model_to_f32'd model, with g's gradients) or LoRA mode (A and B of every
+ * seal_model_to_f32'd model, with g's gradients) or LoRA mode (A and B of every
  * adapted module, named as PEFT names them). */
-void params_build(param_list *pl, seal_model *m, seal_adapter *a, train_grads *g);
-void params_free(param_list *pl);
+void seal_params_build(param_list *pl, seal_model *m, seal_adapter *a, train_grads *g);
+void seal_params_free(param_list *pl);
 /* Write every gradient as an F32 tensor named like its parameter (debugging
  * and the gradient-parity tests). */
-int params_write_grads(const param_list *pl, const char *path);
+int seal_params_write_grads(const param_list *pl, const char *path);
 
 typedef enum { SCHED_CONSTANT, SCHED_LINEAR, SCHED_COSINE } sched_kind;
-int sched_parse(const char *name, sched_kind *k); /* "constant" | "linear" | "cosine" */
-const char *sched_name(sched_kind k);
+int seal_sched_parse(const char *name, sched_kind *k); /* "constant" | "linear" | "cosine" */
+const char *seal_sched_name(sched_kind k);
 /* lr multiplier at optimizer step k (0-based) of total steps. */
-double sched_factor(sched_kind k, long step, long total, long warmup);
+double seal_sched_factor(sched_kind k, long step, long total, long warmup);
 
 typedef struct {
     double lr, beta1, beta2, eps, weight_decay;
@@ -54,16 +54,14 @@ typedef struct {
     long t;       /* steps taken */
 } adamw;
 
-void adamw_init(adamw *o, const param_list *pl, adamw_hparams h);
-void adamw_free(adamw *o);
+void seal_adamw_init(adamw *o, const param_list *pl, adamw_hparams h);
+void seal_adamw_free(adamw *o);
 /* One update of every param with learning rate lr (already scheduled). */
-void adamw_step(adamw *o, const param_list *pl, double lr);
+void seal_adamw_step(adamw *o, const param_list *pl, double lr);
 
-/* Global L2 norm of all gradients (in double). */
-double grad_norm(const param_list *pl);
 /* Scale gradients so their global norm is at most max_norm (torch's
  * clip_grad_norm_: factor max_norm / (norm + 1e-6) when below 1). Returns the
  * norm before clipping. max_norm <= 0 disables clipping. */
-double clip_grad_norm(const param_list *pl, double max_norm);
+double seal_clip_grad_norm(const param_list *pl, double max_norm);
 
 #endif

@@ -114,7 +114,7 @@ static int parse_model(seal_pretrain_config *c, json_t *model, const char *path)
     json_object_set_new(model, "model_type", json_string("llama"));
     if (!json_object_get(model, "vocab_size")) json_object_set_new(model, "vocab_size", json_integer(1));
     char *text = json_dumps(model, 0);
-    int rc = text ? config_parse(&c->model, text, path) : seal_err("%s: \"model\" cannot be serialized", path);
+    int rc = text ? seal_config_parse(&c->model, text, path) : seal_err("%s: \"model\" cannot be serialized", path);
     free(text);
     return rc;
 }
@@ -208,25 +208,25 @@ typedef struct {
 } pretrain_run;
 
 static void run_free(pretrain_run *r) {
-    train_session_free(&r->s);
+    seal_train_session_free(&r->s);
     if (r->pool) seal_pool_destroy(r->pool);
     if (r->log) fclose(r->log);
-    batch_iter_free(&r->it);
-    batch_iter_free(&r->eit);
-    dataset_free(&r->tr);
-    dataset_free(&r->ev);
-    if (r->tok) tok_free(r->tok);
-    model_free(&r->m);
+    seal_batch_iter_free(&r->it);
+    seal_batch_iter_free(&r->eit);
+    seal_dataset_free(&r->tr);
+    seal_dataset_free(&r->ev);
+    if (r->tok) seal_tok_free(r->tok);
+    seal_model_free(&r->m);
 }
 
 /* The tokenizer's vocabulary, bos and eos go into the model config. */
 static int load_tokenizer(pretrain_run *r) {
     seal_config *c = &r->cfg.model;
-    if (!(r->tok = tok_load(r->cfg.tokenizer))) return -1;
-    c->vocab = tok_vocab_size(r->tok);
-    c->bos_id = tok_bos_id(r->tok);
+    if (!(r->tok = seal_tok_load(r->cfg.tokenizer))) return -1;
+    c->vocab = seal_tok_vocab_size(r->tok);
+    c->bos_id = seal_tok_bos_id(r->tok);
     c->n_eos = 0;
-    if (tok_eos_id(r->tok) >= 0) c->eos_ids[c->n_eos++] = tok_eos_id(r->tok);
+    if (seal_tok_eos_id(r->tok) >= 0) c->eos_ids[c->n_eos++] = seal_tok_eos_id(r->tok);
     if (c->max_pos < r->cfg.seq_len) c->max_pos = r->cfg.seq_len;
     return check_fits(c);
 }
@@ -236,7 +236,7 @@ static int split(const train_dataset *all, double frac, train_dataset *tr, train
     for (int i = 0; i < all->n; i++) {
         uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15ull;
         int held = (double)(h >> 11) * (1.0 / 9007199254740992.0) < frac;
-        if (dataset_add_ids(held ? ev : tr, all->ex[i].ids, all->ex[i].mask, all->ex[i].n, o)) return -1;
+        if (seal_dataset_add_ids(held ? ev : tr, all->ex[i].ids, all->ex[i].mask, all->ex[i].n, o)) return -1;
     }
     if (tr->n == 0) return seal_err("pretrain: no training documents left after the held-out split");
     return 0;
@@ -246,21 +246,21 @@ static int split(const train_dataset *all, double frac, train_dataset *tr, train
 static int load_data(pretrain_run *r) {
     const seal_pretrain_config *p = &r->cfg;
     dataset_opts dopt;
-    dataset_opts_default(&dopt);
+    seal_dataset_opts_default(&dopt);
     dopt.max_len = p->seq_len;
     dopt.packing = p->pack_rows;
     dopt.vocab = p->model.vocab;
     dopt.eos_id = p->model.n_eos ? p->model.eos_ids[0] : -1;
     fprintf(stderr, "pretrain: tokenizing %s\n", r->o->data);
     train_dataset all = {0};
-    int rc = dataset_load_jsonl(&all, r->o->data, r->tok, &dopt) || split(&all, p->eval_fraction, &r->tr, &r->ev, &dopt);
+    int rc = seal_dataset_load_jsonl(&all, r->o->data, r->tok, &dopt) || split(&all, p->eval_fraction, &r->tr, &r->ev, &dopt);
     if (rc == 0 && !p->pack_rows && all.stats.truncated)
         fprintf(stderr, "pretrain: %ld of %ld documents longer than seq_len %d were truncated\n",
                 (long)all.stats.truncated, (long)all.stats.examples, p->seq_len);
-    dataset_free(&all);
-    if (rc || batch_iter_init(&r->it, &r->tr, p->batch_size, p->seed, 1)) return -1;
+    seal_dataset_free(&all);
+    if (rc || seal_batch_iter_init(&r->it, &r->tr, p->batch_size, p->seed, 1)) return -1;
     /* no held-out documents (or none that make a batch): no evaluation */
-    r->have_eval = r->ev.n && batch_iter_init(&r->eit, &r->ev, p->batch_size, p->seed, 0) == 0;
+    r->have_eval = r->ev.n && seal_batch_iter_init(&r->eit, &r->ev, p->batch_size, p->seed, 0) == 0;
     return 0;
 }
 
@@ -271,8 +271,8 @@ static int load_data(pretrain_run *r) {
 static int run_record(const pretrain_run *r, seal_run_record *rec) {
     const seal_pretrain_config *p = &r->cfg;
     char fp[40];
-    snprintf(fp, sizeof fp, "%016llx/%016llx", (unsigned long long)dataset_fingerprint(&r->tr),
-             (unsigned long long)dataset_fingerprint(&r->ev));
+    snprintf(fp, sizeof fp, "%016llx/%016llx", (unsigned long long)seal_dataset_fingerprint(&r->tr),
+             (unsigned long long)seal_dataset_fingerprint(&r->ev));
     seal_run_record_init(rec);
     return seal_run_record_int(rec, "train.steps", p->steps) ||
            seal_run_record_int(rec, "train.batch_size", p->batch_size) ||
@@ -308,7 +308,7 @@ static int inspect_dir(const pretrain_run *r, const seal_run_record *rec, const 
     if (rc == 0 && d->ours && !found) fprintf(stderr, "pretrain: %s missing (a run of an older seal): not checked\n", path);
     if (rc == 0 && unrecorded.len) fprintf(stderr, "pretrain: %s has no %s (an older seal): not checked\n", path, unrecorded.s);
     if (d->changes.len) d->changes.s[--d->changes.len] = '\0'; /* no newline after the last line */
-    strbuf_free(&unrecorded);
+    seal_strbuf_free(&unrecorded);
     free(ck);
     return rc;
 }
@@ -334,7 +334,7 @@ static int claim_dir(const pretrain_run *r, const seal_run_record *rec) {
         if (rc == 0 && o->force) rc = seal_rm_rf(o->out);
     }
     if (rc == 0) rc = seal_mkdir_p(o->out) || seal_run_record_write(rec, path) ? -1 : 0;
-    strbuf_free(&d.changes);
+    seal_strbuf_free(&d.changes);
     free(path);
     return rc;
 }
@@ -344,9 +344,9 @@ static int claim_dir(const pretrain_run *r, const seal_run_record *rec) {
 static int init_model(pretrain_run *r) {
     char *ck = seal_path_join(r->o->out, "checkpoint");
     r->resumed = seal_is_dir(ck);
-    int rc = r->resumed ? model_load(&r->m, ck)
+    int rc = r->resumed ? seal_model_load(&r->m, ck)
                         : seal_synth_init(&r->m, &r->cfg.model, r->cfg.seed, (float)r->cfg.init_std);
-    if (rc == 0) model_to_f32(&r->m);
+    if (rc == 0) seal_model_to_f32(&r->m);
     free(ck);
     return rc;
 }
@@ -354,9 +354,9 @@ static int init_model(pretrain_run *r) {
 /* The optimizer, the log and the step counter (from the checkpoint when resuming). */
 static int start_session(pretrain_run *r, const batch_source *src) {
     const seal_pretrain_config *p = &r->cfg;
-    long per_epoch = batch_iter_epoch_batches(&r->it);
+    long per_epoch = seal_batch_iter_epoch_batches(&r->it);
     train_opts *t = &r->topts;
-    *t = train_opts_defaults();
+    *t = seal_train_opts_defaults();
     t->lr = p->lr; t->weight_decay = p->weight_decay; t->beta1 = p->beta1; t->beta2 = p->beta2;
     t->max_grad_norm = p->max_grad_norm;
     t->schedule = SCHED_COSINE; t->warmup_steps = (long)p->warmup_steps; t->max_steps = p->steps;
@@ -367,10 +367,10 @@ static int start_session(pretrain_run *r, const batch_source *src) {
     if (!r->log) return seal_err("%s: cannot write the log", r->o->out);
     t->log = r->log;
     if (!(r->pool = seal_pool_create(r->o->threads))) return -1;
-    if (train_session_init(&r->s, &r->m, r->pool, NULL, src, t)) return -1;
+    if (seal_train_session_init(&r->s, &r->m, r->pool, NULL, src, t)) return -1;
     if (r->resumed) {
         char *st = seal_path_join(r->o->out, "checkpoint/trainer_state.safetensors");
-        int rc = train_session_load_state(&r->s, st);
+        int rc = seal_train_session_load_state(&r->s, st);
         free(st);
         if (rc) return -1;
         fprintf(stderr, "pretrain: resuming at step %ld of %ld\n", r->s.step, r->s.total);
@@ -385,13 +385,13 @@ static int save_checkpoint(const pretrain_run *r) {
     const char *out = r->o->out, *tok_dir = r->cfg.tokenizer;
     char *tmp = seal_path_join(out, "checkpoint.tmp"), *dst = seal_path_join(out, "checkpoint");
     char *state = seal_path_join(tmp, "trainer_state.safetensors");
-    int rc = seal_rm_rf(tmp) || model_save(&r->m, tmp, SEAL_F32, tok_dir) || train_session_save_state(&r->s, state) ||
+    int rc = seal_rm_rf(tmp) || seal_model_save(&r->m, tmp, SEAL_F32, tok_dir) || seal_train_session_save_state(&r->s, state) ||
              seal_replace_dir(tmp, dst);
     if (rc == 0 && r->cfg.keep_checkpoints) {
         char name[64];
         snprintf(name, sizeof name, "checkpoints/step-%ld", r->s.step);
         char *kdir = seal_path_join(out, name);
-        rc = model_save(&r->m, kdir, SEAL_F32, tok_dir);
+        rc = seal_model_save(&r->m, kdir, SEAL_F32, tok_dir);
         free(kdir);
     }
     free(tmp); free(dst); free(state);
@@ -409,15 +409,15 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
     const seal_pretrain_config *p = &r->cfg;
     train_session *s = &r->s;
     seal_progress bar;
-    progress_start(&bar, "pretrain", s->total, "step");
-    progress_resume_from(&bar, s->step);
+    seal_progress_start(&bar, "pretrain", s->total, "step");
+    seal_progress_resume_from(&bar, s->step);
     double gn, lr;
     int rc;
-    while ((rc = train_session_step(s, src, &res->train_loss, &gn, &lr)) == 1) {
+    while ((rc = seal_train_session_step(s, src, &res->train_loss, &gn, &lr)) == 1) {
         if (s->step == r->o->exit_after_step) _exit(137);
         int last = s->step == s->total;
         if (r->have_eval && (s->step % p->eval_every == 0 || last))
-            if (train_session_eval(s, esrc, &res->eval_loss) ||
+            if (seal_train_session_eval(s, esrc, &res->eval_loss) ||
                 log_eval(r->log, s->step, res->eval_loss, res->train_loss, seal_now() - s->t0))
                 return -1;
         if (((p->checkpoint_every > 0 && s->step % p->checkpoint_every == 0) || last) && save_checkpoint(r)) return -1;
@@ -426,10 +426,10 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
         if (!isnan(res->eval_loss)) snprintf(ev, sizeof ev, "%.3f", res->eval_loss);
         snprintf(status, sizeof status, "loss %.3f eval %s lr %.1e %.0f tok/s", res->train_loss, ev, lr,
                  (s->tokens - s->tokens0) / (el > 0 ? el : 1));
-        progress_update(&bar, s->step, status);
+        seal_progress_update(&bar, s->step, status);
     }
     if (rc < 0) return -1;
-    progress_finish(&bar, s->step, NULL);
+    seal_progress_finish(&bar, s->step, NULL);
     res->steps = s->step;
     return 0;
 }
@@ -454,14 +454,14 @@ int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {
     seal_run_record record = {0};
     int rc = seal_pretrain_config_check(&r->cfg, "pretrain config") || load_tokenizer(r) || load_data(r) ||
              run_record(r, &record) || claim_dir(r, &record) || init_model(r);
-    batch_source src = batch_iter_source(&r->it), esrc = batch_iter_source(&r->eit);
+    batch_source src = seal_batch_iter_source(&r->it), esrc = seal_batch_iter_source(&r->eit);
     if (rc == 0) rc = start_session(r, &src);
     if (rc == 0) {
         res->resumed_from = r->resumed ? r->s.step : 0;
         rc = train_loop(r, &src, &esrc, res);
     }
-    if (rc == 0) rc = model_save(&r->m, o->out, r->cfg.save_dtype, r->cfg.tokenizer) ||
-                      config_save_generation(&r->m.cfg, o->out) || close_log(r);
+    if (rc == 0) rc = seal_model_save(&r->m, o->out, r->cfg.save_dtype, r->cfg.tokenizer) ||
+                      seal_config_save_generation(&r->m.cfg, o->out) || close_log(r);
     if (rc == 0) {
         res->train_docs = r->tr.n;
         res->eval_docs = r->ev.n;

@@ -8,12 +8,12 @@
 #include "util/err.h"
 #include "util/progress.h"
 
-train_opts train_opts_defaults(void) {
+train_opts seal_train_opts_defaults(void) {
     return (train_opts){.lr = 5e-5, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .max_grad_norm = 1.0,
                         .schedule = SCHED_LINEAR, .epochs = 3, .grad_accum = 1};
 }
 
-long train_total_steps(const batch_source *src, const train_opts *o) {
+long seal_train_total_steps(const batch_source *src, const train_opts *o) {
     long per_epoch = (src->batches(src->ctx) + o->grad_accum - 1) / o->grad_accum;
     long total = per_epoch * o->epochs;
     return o->max_steps > 0 && o->max_steps < total ? o->max_steps : total;
@@ -40,7 +40,7 @@ static void log_step(const train_opts *o, long step, int epoch, double loss, dou
     fflush(o->log);
 }
 
-int train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,
+int seal_train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,
                        const train_opts *o) {
     memset(s, 0, sizeof *s);
     if (check_opts(o)) return -1;
@@ -48,28 +48,28 @@ int train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_ad
     s->m = m;
     s->a = a;
     s->o = o;
-    s->total = train_total_steps(src, o);
+    s->total = seal_train_total_steps(src, o);
     s->warmup = warmup_of(o, s->total);
-    if (train_ctx_init(&s->tc, m, pool, a, src->max_tokens, src->max_seqs, src->max_len, o->recompute)) return -1;
-    grads_init(&s->g, m, a);
-    params_build(&s->pl, m, a, &s->g);
-    adamw_init(&s->opt, &s->pl, (adamw_hparams){o->lr, o->beta1, o->beta2, o->eps, o->weight_decay});
+    if (seal_train_ctx_init(&s->tc, m, pool, a, src->max_tokens, src->max_seqs, src->max_len, o->recompute)) return -1;
+    seal_grads_init(&s->g, m, a);
+    seal_params_build(&s->pl, m, a, &s->g);
+    seal_adamw_init(&s->opt, &s->pl, (adamw_hparams){o->lr, o->beta1, o->beta2, o->eps, o->weight_decay});
     s->t0 = seal_now();
     return 0;
 }
 
-void train_session_free(train_session *s) {
-    adamw_free(&s->opt);
-    params_free(&s->pl);
-    grads_free(&s->g);
-    train_ctx_free(&s->tc);
+void seal_train_session_free(train_session *s) {
+    seal_adamw_free(&s->opt);
+    seal_params_free(&s->pl);
+    seal_grads_free(&s->g);
+    seal_train_ctx_free(&s->tc);
     memset(s, 0, sizeof *s);
 }
 
 /* Gradients of the next grad_accum micro-batches, summed (unnormalized). */
 static int accumulate(train_session *s, const batch_source *src, double *nll, long *labels, long *tokens) {
     int per_epoch = src->batches(src->ctx);
-    grads_zero(&s->g);
+    seal_grads_zero(&s->g);
     for (int micro = 0; micro < s->o->grad_accum; micro++) {
         if (s->next_batch >= per_epoch) {
             if (micro > 0) break; /* HF: an epoch's last step may have fewer micro-batches */
@@ -83,14 +83,14 @@ static int accumulate(train_session *s, const batch_source *src, double *nll, lo
         for (int t = 0; t < b.n; t++) *labels += b.weight[t] != 0.0f;
         *tokens += b.n;
         unsigned long long dseed = s->o->seed ? s->o->seed * 1000003ull + (unsigned long long)s->step + 1 : 0;
-        if (train_step_grads(&s->tc, &b, &s->g, dseed, &w_loss, &nll_b)) return -1;
+        if (seal_train_step_grads(&s->tc, &b, &s->g, dseed, &w_loss, &nll_b)) return -1;
         *nll += w_loss;
         if (s->next_batch >= per_epoch) break;
     }
     return 0;
 }
 
-int train_session_step(train_session *s, const batch_source *src, double *loss, double *gnorm_out, double *lr_out) {
+int seal_train_session_step(train_session *s, const batch_source *src, double *loss, double *gnorm_out, double *lr_out) {
     if (s->step >= s->total) return 0;
     double nll = 0;
     long labels = 0, tokens = 0;
@@ -100,13 +100,13 @@ int train_session_step(train_session *s, const batch_source *src, double *loss, 
     if (labels == 0) return seal_err("training: no label tokens left in the data");
     for (size_t i = 0; i < s->g.n; i++) s->g.store[i] *= 1.0f / (float)labels;
     *loss = nll / labels;
-    if (s->step == 0 && s->o->dump_grads && params_write_grads(&s->pl, s->o->dump_grads)) return -1;
-    double gnorm = clip_grad_norm(&s->pl, s->o->max_grad_norm);
+    if (s->step == 0 && s->o->dump_grads && seal_params_write_grads(&s->pl, s->o->dump_grads)) return -1;
+    double gnorm = seal_clip_grad_norm(&s->pl, s->o->max_grad_norm);
     if (!isfinite(*loss) || !isfinite(gnorm))
         return seal_err("training stopped at step %ld: loss %g, gradient norm %g (not finite); the weights are those of step %ld",
                         s->step + 1, *loss, gnorm, s->step);
-    double lr = s->o->lr * sched_factor(s->o->schedule, s->step, s->total, s->warmup);
-    adamw_step(&s->opt, &s->pl, lr);
+    double lr = s->o->lr * seal_sched_factor(s->o->schedule, s->step, s->total, s->warmup);
+    seal_adamw_step(&s->opt, &s->pl, lr);
     s->step++;
     s->tokens += tokens;
     if (gnorm_out) *gnorm_out = gnorm;
@@ -116,20 +116,20 @@ int train_session_step(train_session *s, const batch_source *src, double *loss, 
     return 1;
 }
 
-int train_session_eval(train_session *s, const batch_source *src, double *mean_nll) {
+int seal_train_session_eval(train_session *s, const batch_source *src, double *mean_nll) {
     double nll = 0;
     long count = 0;
     int n = src->batches(src->ctx);
     for (int i = 0; i < n; i++) {
         train_batch b;
-        if (src->next(src->ctx, 0, i, &b) || train_forward_loss(&s->tc, &b, &nll, &count)) return -1;
+        if (src->next(src->ctx, 0, i, &b) || seal_train_forward_loss(&s->tc, &b, &nll, &count)) return -1;
     }
     if (count == 0) return seal_err("evaluation: no label tokens");
     *mean_nll = nll / count;
     return 0;
 }
 
-int train_session_save_state(const train_session *s, const char *path) {
+int seal_train_session_save_state(const train_session *s, const char *path) {
     const param_list *pl = &s->pl;
     st_write_tensor *t = seal_calloc((size_t)pl->n * 2 + 1, sizeof *t);
     char **names = seal_calloc((size_t)pl->n * 2 + 1, sizeof(char *));
@@ -152,7 +152,7 @@ int train_session_save_state(const train_session *s, const char *path) {
     snprintf(v[3], 32, "%ld", s->tokens);
     snprintf(v[4], 32, "%ld", s->opt.t);
     const char *mk[5] = {"step", "epoch", "next_batch", "tokens", "adam_t"}, *mv[5] = {v[0], v[1], v[2], v[3], v[4]};
-    int rc = st_write(path, t, pl->n * 2, mk, mv, 5);
+    int rc = seal_st_write(path, t, pl->n * 2, mk, mv, 5);
     for (int i = 0; i < pl->n * 2; i++) free(names[i]);
     free(names);
     free(t);
@@ -166,9 +166,9 @@ static long meta_long(const st_file *f, const char *key, int *ok) {
     return 0;
 }
 
-int train_session_load_state(train_session *s, const char *path) {
+int seal_train_session_load_state(train_session *s, const char *path) {
     st_file f;
-    if (st_open(&f, path)) return -1;
+    if (seal_st_open(&f, path)) return -1;
     int ok = 1, rc = 0;
     long step = meta_long(&f, "step", &ok), epoch = meta_long(&f, "epoch", &ok), nb = meta_long(&f, "next_batch", &ok),
          tokens = meta_long(&f, "tokens", &ok), adam_t = meta_long(&f, "adam_t", &ok);
@@ -181,7 +181,7 @@ int train_session_load_state(train_session *s, const char *path) {
             const st_tensor *t = NULL;
             for (int j = 0; j < f.n_tensors && !t; j++)
                 if (!strcmp(f.tensors[j].name, n)) t = &f.tensors[j];
-            if (!t || t->dtype != SEAL_F32 || (size_t)st_numel(t) != s->pl.p[i].n)
+            if (!t || t->dtype != SEAL_F32 || (size_t)seal_st_numel(t) != s->pl.p[i].n)
                 rc = seal_err("%s: tensor %s missing or of the wrong size (the run's parameters changed?)", path, n);
             else memcpy((k ? s->opt.v : s->opt.m) + off, t->data, sizeof(float) * s->pl.p[i].n);
         }
@@ -194,22 +194,22 @@ int train_session_load_state(train_session *s, const char *path) {
         s->tokens = s->tokens0 = tokens;
         s->opt.t = adam_t;
     }
-    st_close(&f);
+    seal_st_close(&f);
     return rc;
 }
 
-int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src, const train_opts *o,
+int seal_train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src, const train_opts *o,
               train_result *res) {
     memset(res, 0, sizeof *res);
     train_session s;
-    if (train_session_init(&s, m, pool, a, src, o)) return -1;
-    res->activation_bytes = train_ctx_bytes(&s.tc);
+    if (seal_train_session_init(&s, m, pool, a, src, o)) return -1;
+    res->activation_bytes = seal_train_ctx_bytes(&s.tc);
     seal_progress bar;
-    if (!o->quiet) progress_start(&bar, "train", s.total, "step");
+    if (!o->quiet) seal_progress_start(&bar, "train", s.total, "step");
     int rc, first_epoch = -1, last_epoch = -1;
     double loss, gnorm, lr, sum[2] = {0, 0}; /* losses summed over the first and the current epoch */
     long count[2] = {0, 0};
-    while ((rc = train_session_step(&s, src, &loss, &gnorm, &lr)) == 1) {
+    while ((rc = seal_train_session_step(&s, src, &loss, &gnorm, &lr)) == 1) {
         if (s.step == 1) res->first_loss = loss;
         res->last_loss = loss;
         int epoch = s.epoch; /* the epoch of the step's data, as the log records it */
@@ -224,7 +224,7 @@ int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_sourc
             char status[96];
             double el = seal_now() - s.t0;
             snprintf(status, sizeof status, "loss %.4f lr %.2e %.0f tok/s", loss, lr, s.tokens / (el > 0 ? el : 1e-9));
-            progress_update(&bar, s.step, status);
+            seal_progress_update(&bar, s.step, status);
         }
     }
     res->stopped_nonfinite = rc < 0 && strstr(seal_errmsg(), "not finite") != NULL;
@@ -235,8 +235,8 @@ int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_sourc
     if (!o->quiet && rc == 0) {
         char status[96];
         snprintf(status, sizeof status, "loss %.4f, %.0f tok/s", res->last_loss, res->tokens_per_s);
-        progress_finish(&bar, s.step, status);
+        seal_progress_finish(&bar, s.step, status);
     }
-    train_session_free(&s);
+    seal_train_session_free(&s);
     return rc;
 }

@@ -2,7 +2,7 @@
  * inner loop and the ReST-EM outer loop: epochs of micro-batches, gradient
  * accumulation, clipping, AdamW with a schedule, per-step logging. LoRA mode
  * trains an adapter over frozen base weights; full mode trains every weight of
- * a model_to_f32'd model. */
+ * a seal_model_to_f32'd model. */
 #ifndef SEAL_TRAIN_TRAINER_H
 #define SEAL_TRAIN_TRAINER_H
 
@@ -27,7 +27,7 @@ typedef struct {
 
 /* HF TrainingArguments defaults: lr 5e-5, AdamW(0.9, 0.999, 1e-8), wd 0,
  * max_grad_norm 1, linear schedule, no warmup, 3 epochs, grad_accum 1. */
-train_opts train_opts_defaults(void);
+train_opts seal_train_opts_defaults(void);
 
 /* Where micro-batches come from: batches(ctx) per epoch, next(ctx, epoch, i,
  * &batch) fills micro-batch i of that epoch (label weights 1 or 0; the trainer
@@ -49,7 +49,7 @@ typedef struct {
 } train_result;
 
 /* A training run that callers can drive step by step (pretraining with
- * evaluation and checkpoints; the SEAL loops): everything train_run holds. */
+ * evaluation and checkpoints; the SEAL loops): everything seal_train_run holds. */
 typedef struct {
     seal_model *m;
     seal_adapter *a;
@@ -64,29 +64,29 @@ typedef struct {
     double t0;
 } train_session;
 
-int train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,
+int seal_train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,
                        const train_opts *o);
-void train_session_free(train_session *s);
+void seal_train_session_free(train_session *s);
 /* One optimizer step over the next grad_accum micro-batches (crossing into
  * the next epoch when one ends). *loss: mean NLL over their label tokens.
  * Returns 1 after a step, 0 when the run is complete (total steps reached),
  * -1 on error (a non-finite loss or gradient: weights untouched by it). */
-int train_session_step(train_session *s, const batch_source *src, double *loss, double *grad_norm, double *lr);
+int seal_train_session_step(train_session *s, const batch_source *src, double *loss, double *grad_norm, double *lr);
 /* Mean NLL per label token over every batch of epoch 0 of src (forward only). */
-int train_session_eval(train_session *s, const batch_source *src, double *mean_nll);
+int seal_train_session_eval(train_session *s, const batch_source *src, double *mean_nll);
 /* Optimizer state and data position to path (safetensors: m and v per
  * parameter, metadata step/epoch/next_batch/tokens/adam_t); atomic. */
-int train_session_save_state(const train_session *s, const char *path);
-int train_session_load_state(train_session *s, const char *path);
+int seal_train_session_save_state(const train_session *s, const char *path);
+int seal_train_session_load_state(train_session *s, const char *path);
 
 /* Train; the adapter a (LoRA) or the model's f32 weights (full, a == NULL) are
  * updated in place. 0 on success; -1 + seal_err on bad input or a non-finite
  * loss (then res->stopped_nonfinite = 1 and the weights are those before the
  * bad step). */
-int train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src, const train_opts *o,
+int seal_train_run(seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src, const train_opts *o,
               train_result *res);
 
-/* Optimizer steps train_run will take. */
-long train_total_steps(const batch_source *src, const train_opts *o);
+/* Optimizer steps seal_train_run will take. */
+long seal_train_total_steps(const batch_source *src, const train_opts *o);
 
 #endif

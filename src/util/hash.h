@@ -9,7 +9,7 @@
 #define FNV1A64_INIT 0xcbf29ce484222325ull
 
 /* h updated with the n bytes at p; start from FNV1A64_INIT. */
-uint64_t fnv1a64(uint64_t h, const void *p, size_t n);
+uint64_t seal_fnv1a64(uint64_t h, const void *p, size_t n);
 /* The FNV-1a hash of the whole file at path into *out; -1 + seal_err if unreadable. */
 int seal_file_fingerprint(const char *path, uint64_t *out);
 

@@ -1,4 +1,4 @@
-/* json_diff.c: see json_diff.h. */
+/* seal_json_diff.c: see seal_json_diff.h. */
 #include "util/json_diff.h"
 
 #include <stdlib.h>
@@ -15,7 +15,7 @@ static void show(strbuf *out, const char *sep, const char *path, const json_t *a
         free(sa), free(sb);
         sa = dump(a, 17), sb = dump(b, 17);
     }
-    strbuf_printf(out, "%s%s %s -> %s", out->len ? sep : "", path, sa ? sa : "(none)", sb ? sb : "(none)");
+    seal_strbuf_printf(out, "%s%s %s -> %s", out->len ? sep : "", path, sa ? sa : "(none)", sb ? sb : "(none)");
     free(sa), free(sb);
 }
 
@@ -25,21 +25,21 @@ static void diff_at(const json_t *was, const json_t *now, const char *path, cons
         json_t *v;
         strbuf sub = {0};
         json_object_foreach((json_t *)now, key, v) {
-            strbuf_clear(&sub);
-            strbuf_printf(&sub, "%s%s%s", path, *path ? "." : "", key);
+            seal_strbuf_clear(&sub);
+            seal_strbuf_printf(&sub, "%s%s%s", path, *path ? "." : "", key);
             diff_at(json_object_get(was, key), v, sub.s, sep, out);
         }
         json_object_foreach((json_t *)was, key, v) {
             if (json_object_get(now, key)) continue;
-            strbuf_clear(&sub);
-            strbuf_printf(&sub, "%s%s%s", path, *path ? "." : "", key);
+            seal_strbuf_clear(&sub);
+            seal_strbuf_printf(&sub, "%s%s%s", path, *path ? "." : "", key);
             show(out, sep, sub.s, v, NULL);
         }
-        strbuf_free(&sub);
+        seal_strbuf_free(&sub);
     } else if (!(was && now && json_equal((json_t *)was, (json_t *)now)))
         show(out, sep, path, was, now);
 }
 
-void json_diff(const json_t *was, const json_t *now, strbuf *out) { diff_at(was, now, "", ", ", out); }
+void seal_json_diff(const json_t *was, const json_t *now, strbuf *out) { diff_at(was, now, "", ", ", out); }
 
-void json_diff_sep(const json_t *was, const json_t *now, const char *sep, strbuf *out) { diff_at(was, now, "", sep, out); }
+void seal_json_diff_sep(const json_t *was, const json_t *now, const char *sep, strbuf *out) { diff_at(was, now, "", sep, out); }

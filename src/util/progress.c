@@ -12,7 +12,7 @@ double seal_now(void) {
     return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-void progress_start(seal_progress *p, const char *label, long total, const char *unit) {
+void seal_progress_start(seal_progress *p, const char *label, long total, const char *unit) {
     memset(p, 0, sizeof *p);
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total;
@@ -23,7 +23,7 @@ void progress_start(seal_progress *p, const char *label, long total, const char 
     p->quiet = env && !strcmp(env, "0");
 }
 
-void progress_resume_from(seal_progress *p, long done0) { p->done0 = done0; }
+void seal_progress_resume_from(seal_progress *p, long done0) { p->done0 = done0; }
 
 static void format_eta(char *buf, size_t n, double s) {
     if (s < 0 || s > 360000) snprintf(buf, n, "--:--");
@@ -52,14 +52,14 @@ static void draw(seal_progress *p, long done, const char *status, int final) {
     p->printed = 1;
 }
 
-void progress_update(seal_progress *p, long done, const char *status) {
+void seal_progress_update(seal_progress *p, long done, const char *status) {
     if (p->quiet) return;
     double now = seal_now();
     if (now - p->last_print < (p->tty ? 0.1 : 10.0) && p->printed) return;
     draw(p, done, status, 0);
 }
 
-void progress_finish(seal_progress *p, long done, const char *status) {
+void seal_progress_finish(seal_progress *p, long done, const char *status) {
     if (p->quiet) return;
     draw(p, done, status, 1);
 }

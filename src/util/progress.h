@@ -13,14 +13,14 @@ typedef struct {
     int tty, quiet, printed;
 } seal_progress;
 
-void progress_start(seal_progress *p, const char *label, long total, const char *unit);
+void seal_progress_start(seal_progress *p, const char *label, long total, const char *unit);
 /* A resumed job: `done0` of the units were finished before this process
  * started, so the rate and ETA count only the units done since. */
-void progress_resume_from(seal_progress *p, long done0);
+void seal_progress_resume_from(seal_progress *p, long done0);
 /* Report that `done` units are finished; status may be NULL. */
-void progress_update(seal_progress *p, long done, const char *status);
+void seal_progress_update(seal_progress *p, long done, const char *status);
 /* Final line (always printed unless quiet). */
-void progress_finish(seal_progress *p, long done, const char *status);
+void seal_progress_finish(seal_progress *p, long done, const char *status);
 /* Wall-clock seconds since an arbitrary origin (monotonic). */
 double seal_now(void);
 

@@ -12,14 +12,15 @@ typedef struct { uint64_t s[4]; } seal_rng;
  * seeding below, the LoRA dropout mask); not for untrusted keys. */
 uint64_t seal_mix64(uint64_t z);
 
-void rng_seed(seal_rng *r, uint64_t seed);
-uint64_t rng_u64(seal_rng *r);
+void seal_rng_seed(seal_rng *r, uint64_t seed);
+/* The next 64 random bits. */
+uint64_t seal_rng_u64(seal_rng *r);
 /* Uniform in [0, 1) with 24 (float) or 53 (double) random bits. */
-float rng_float(seal_rng *r);
-double rng_double(seal_rng *r);
+float seal_rng_float(seal_rng *r);
+double seal_rng_double(seal_rng *r);
 /* Uniform integer in [0, n), n > 0, without modulo bias. */
-uint64_t rng_below(seal_rng *r, uint64_t n);
+uint64_t seal_rng_below(seal_rng *r, uint64_t n);
 /* Standard normal (Box-Muller). */
-double rng_normal(seal_rng *r);
+double seal_rng_normal(seal_rng *r);
 
 #endif

@@ -104,7 +104,7 @@ static void del_dotted(json_t *root, const char *key) {
 static void diff_threads(json_t *was, json_t *now, strbuf *changes) {
     json_t *a = json_object_get(was, THREADS_KEY), *b = json_object_get(now, THREADS_KEY);
     if ((!a && !b) || (a && b && json_equal(a, b))) return;
-    strbuf_printf(changes, "  threads %lld -> %lld (the thread count changes the training arithmetic: BLAS splits its "
+    seal_strbuf_printf(changes, "  threads %lld -> %lld (the thread count changes the training arithmetic: BLAS splits its "
                   "sums by thread; resume with -t %lld)\n", a ? (long long)json_integer_value(a) : -1LL,
                   b ? (long long)json_integer_value(b) : -1LL, a ? (long long)json_integer_value(a) : -1LL);
     json_object_del(was, THREADS_KEY);
@@ -126,13 +126,13 @@ int seal_run_record_compare(const seal_run_record *r, const char *path, const ch
     for (int i = 0; legacy && new_keys && new_keys[i]; i++) {
         if (has_dotted(was, new_keys[i]) || !has_dotted(now, new_keys[i])) continue;
         del_dotted(now, new_keys[i]);
-        strbuf_printf(unrecorded, "%s%s", unrecorded->len ? ", " : "", new_keys[i]);
+        seal_strbuf_printf(unrecorded, "%s%s", unrecorded->len ? ", " : "", new_keys[i]);
     }
     diff_threads(was, now, changes);
     strbuf lines = {0};
-    json_diff_sep(was, now, "\n  ", &lines);
-    if (lines.len) strbuf_printf(changes, "  %s\n", lines.s);
-    strbuf_free(&lines);
+    seal_json_diff_sep(was, now, "\n  ", &lines);
+    if (lines.len) seal_strbuf_printf(changes, "  %s\n", lines.s);
+    seal_strbuf_free(&lines);
     json_decref(now);
     json_decref(was);
     return 0;
@@ -142,10 +142,10 @@ int seal_run_record_write(const seal_run_record *r, const char *path) {
     char *text = json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     if (!text) return seal_err("%s: cannot encode the run record", path);
     strbuf s = {0};
-    strbuf_printf(&s, "%s\n", text);
+    seal_strbuf_printf(&s, "%s\n", text);
     int rc = seal_write_file_atomic(path, s.s, s.len);
     free(text);
-    strbuf_free(&s);
+    seal_strbuf_free(&s);
     return rc;
 }
 
@@ -159,8 +159,8 @@ int seal_run_record_claim(const seal_run_record *r, const char *path, const char
     }
     if (rc == 0 && !found) rc = seal_run_record_write(r, path);
     if (rc == 0 && note && unrecorded.len)
-        strbuf_printf(note, "%s: recorded by an older seal without %s: these are not checked", path, unrecorded.s);
-    strbuf_free(&changes);
-    strbuf_free(&unrecorded);
+        seal_strbuf_printf(note, "%s: recorded by an older seal without %s: these are not checked", path, unrecorded.s);
+    seal_strbuf_free(&changes);
+    seal_strbuf_free(&unrecorded);
     return rc;
 }

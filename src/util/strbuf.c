@@ -19,16 +19,16 @@ static void reserve(strbuf *b, size_t n) {
     b->cap = cap;
 }
 
-void strbuf_put(strbuf *b, const char *s, size_t n) {
+void seal_strbuf_put(strbuf *b, const char *s, size_t n) {
     reserve(b, n);
     if (n) memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
 }
 
-void strbuf_puts(strbuf *b, const char *s) { strbuf_put(b, s, strlen(s)); }
+void seal_strbuf_puts(strbuf *b, const char *s) { seal_strbuf_put(b, s, strlen(s)); }
 
-void strbuf_printf(strbuf *b, const char *fmt, ...) {
+void seal_strbuf_printf(strbuf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
@@ -41,12 +41,12 @@ void strbuf_printf(strbuf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
-void strbuf_clear(strbuf *b) {
+void seal_strbuf_clear(strbuf *b) {
     b->len = 0;
     if (b->s) b->s[0] = '\0';
 }
 
-void strbuf_free(strbuf *b) {
+void seal_strbuf_free(strbuf *b) {
     free(b->s);
     b->s = NULL;
     b->len = b->cap = 0;

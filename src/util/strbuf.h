@@ -1,10 +1,10 @@
 /* strbuf.h: a growable, NUL-terminated string buffer for building text.
  *
  *   strbuf b = {0};                 // an empty buffer, nothing allocated
- *   strbuf_puts(&b, "hello, ");
- *   strbuf_printf(&b, "%d", 42);
+ *   seal_strbuf_puts(&b, "hello, ");
+ *   seal_strbuf_printf(&b, "%d", 42);
  *   use(b.s, b.len);                // "hello, 42"
- *   strbuf_free(&b);                // or keep b.s: it is a malloc'd string
+ *   seal_strbuf_free(&b);                // or keep b.s: it is a malloc'd string
  *
  * Once anything has been added (even ""), s is a malloc'd string of len bytes
  * plus a NUL; before that it is NULL. Running out of memory dies (seal_realloc). */
@@ -20,15 +20,15 @@ typedef struct {
 } strbuf;
 
 /* Append the n bytes at s (which may include NULs). */
-void strbuf_put(strbuf *b, const char *s, size_t n);
+void seal_strbuf_put(strbuf *b, const char *s, size_t n);
 /* Append the C string s. */
-void strbuf_puts(strbuf *b, const char *s);
+void seal_strbuf_puts(strbuf *b, const char *s);
 /* Append printf-style formatted text (any length). */
-void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void seal_strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make the text empty (""), keeping the allocation for reuse. */
-void strbuf_clear(strbuf *b);
+void seal_strbuf_clear(strbuf *b);
 /* Free the allocation and leave b as {0}. */
-void strbuf_free(strbuf *b);
+void seal_strbuf_free(strbuf *b);
 
 /* tpl with each {name} placeholder replaced: names[i] -> values[i] (SEAL's
  * prompt templates, the world's question templates). Unknown placeholders are

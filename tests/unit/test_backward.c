@@ -21,8 +21,8 @@ static train_batch batch = {N, N_SEQ, tok, seq, pos, start, len, weight};
 
 static double loss_of(train_ctx *tc, train_grads *g) {
     double loss, nll;
-    grads_zero(g);
-    if (train_step_grads(tc, &batch, g, 0, &loss, &nll)) { fprintf(stderr, "%s\n", seal_errmsg()); return NAN; }
+    seal_grads_zero(g);
+    if (seal_train_step_grads(tc, &batch, g, 0, &loss, &nll)) { fprintf(stderr, "%s\n", seal_errmsg()); return NAN; }
     return loss;
 }
 
@@ -32,7 +32,7 @@ static void check_params(train_ctx *tc, train_grads *g, param_list *pl, const ch
     float *saved = malloc(sizeof(float) * g->n);
     memcpy(saved, g->store, sizeof(float) * g->n);
     seal_rng rng;
-    rng_seed(&rng, 5);
+    seal_rng_seed(&rng, 5);
     int checked = 0, bad = 0;
     double gmax = 0;
     for (size_t i = 0; i < g->n; i++) gmax = fmax(gmax, fabs(saved[i]));
@@ -40,7 +40,7 @@ static void check_params(train_ctx *tc, train_grads *g, param_list *pl, const ch
         train_param *p = &pl->p[i];
         size_t off = (size_t)(p->g - g->store);
         for (int k = 0; k < 3; k++) {
-            size_t j = rng_below(&rng, p->n);
+            size_t j = seal_rng_below(&rng, p->n);
             float w0 = p->w[j], h = 2e-3f * fmaxf(1.0f, fabsf(w0));
             p->w[j] = w0 + h;
             double lp = loss_of(tc, g);
@@ -63,54 +63,54 @@ static void check_params(train_ctx *tc, train_grads *g, param_list *pl, const ch
 
 static void run(const char *dir, int full) {
     seal_model m;
-    if (model_load(&m, dir)) { CHECK_MSG(0, "%s", seal_errmsg()); return; }
+    if (seal_model_load(&m, dir)) { CHECK_MSG(0, "%s", seal_errmsg()); return; }
     seal_adapter a;
-    if (full) model_to_f32(&m);
+    if (full) seal_model_to_f32(&m);
     else {
-        adapter_init(&a, &m.cfg, 4, 8.0f, 0, 0.0f, (1u << MOD_COUNT) - 1, 9);
+        seal_adapter_init(&a, &m.cfg, 4, 8.0f, 0, 0.0f, (1u << MOD_COUNT) - 1, 9);
         seal_rng r;
-        rng_seed(&r, 3);
-        for (size_t i = 0; i < a.n_params; i++) a.store[i] = 0.3f * (float)rng_normal(&r);
+        seal_rng_seed(&r, 3);
+        for (size_t i = 0; i < a.n_params; i++) a.store[i] = 0.3f * (float)seal_rng_normal(&r);
     }
     train_ctx tc, tc2;
     train_grads g;
     param_list pl;
-    CHECK(train_ctx_init(&tc, &m, NULL, full ? NULL : &a, N, N_SEQ, 16, 0) == 0);
-    grads_init(&g, &m, full ? NULL : &a);
-    params_build(&pl, &m, full ? NULL : &a, &g);
+    CHECK(seal_train_ctx_init(&tc, &m, NULL, full ? NULL : &a, N, N_SEQ, 16, 0) == 0);
+    seal_grads_init(&g, &m, full ? NULL : &a);
+    seal_params_build(&pl, &m, full ? NULL : &a, &g);
     check_params(&tc, &g, &pl, full ? "full" : "lora");
 
     /* recompute gives the same gradients, bitwise */
-    CHECK(train_ctx_init(&tc2, &m, NULL, full ? NULL : &a, N, N_SEQ, 16, 1) == 0);
+    CHECK(seal_train_ctx_init(&tc2, &m, NULL, full ? NULL : &a, N, N_SEQ, 16, 1) == 0);
     loss_of(&tc, &g);
     float *g1 = malloc(sizeof(float) * g.n);
     memcpy(g1, g.store, sizeof(float) * g.n);
     loss_of(&tc2, &g);
     CHECK_MSG(memcmp(g1, g.store, sizeof(float) * g.n) == 0, "recompute changes the gradients");
     free(g1);
-    train_ctx_free(&tc2);
-    params_free(&pl);
-    grads_free(&g);
-    train_ctx_free(&tc);
-    if (!full) adapter_free(&a);
-    model_free(&m);
+    seal_train_ctx_free(&tc2);
+    seal_params_free(&pl);
+    seal_grads_free(&g);
+    seal_train_ctx_free(&tc);
+    if (!full) seal_adapter_free(&a);
+    seal_model_free(&m);
 }
 
 int main(void) {
     char dir[] = "/tmp/seal-test-backward-XXXXXX";
     if (!mkdtemp(dir)) TEST_SKIP("no temp dir");
     seal_config cfg;
-    synth_shape(&cfg, "micro");
+    seal_synth_shape(&cfg, "micro");
     cfg.vocab = 64; cfg.hidden = 32; cfg.n_heads = 4; cfg.n_kv_heads = 2; cfg.head_dim = 8; cfg.ffn = 48;
     cfg.arch = ARCH_QWEN2; cfg.qkv_bias = 1;
     snprintf(cfg.arch_name, sizeof cfg.arch_name, "Qwen2ForCausalLM");
     snprintf(cfg.model_type, sizeof cfg.model_type, "qwen2");
     cfg.tie_embeddings = 0;
-    if (synth_write(dir, &cfg, SEAL_F32, 21, 0.3f)) { fprintf(stderr, "%s\n", seal_errmsg()); return 1; }
+    if (seal_synth_write(dir, &cfg, SEAL_F32, 21, 0.3f)) { fprintf(stderr, "%s\n", seal_errmsg()); return 1; }
     seal_rng r;
-    rng_seed(&r, 1);
+    seal_rng_seed(&r, 1);
     for (int t = 0; t < N; t++) {
-        tok[t] = (int)rng_below(&r, (uint64_t)cfg.vocab);
+        tok[t] = (int)seal_rng_below(&r, (uint64_t)cfg.vocab);
         seq[t] = t < LEN0 ? 0 : 1;
         pos[t] = t < LEN0 ? t : t - LEN0;
         weight[t] = 1.0f / 11;

@@ -1,5 +1,5 @@
 /* test_bpe_train: the byte-level BPE trainer on a few KB of synthetic text
- * written here. The result is loaded with tok_load: vocab size and specials as
+ * written here. The result is loaded with seal_tok_load: vocab size and specials as
  * asked, lossless encode/decode on training and unseen unicode text, every
  * training word encodes to the trainer's own segmentation, special tokens are
  * cut out of the training text, the merges equal a from-scratch BPE's, same
@@ -71,10 +71,10 @@ static char *make_corpus(size_t *n) {
 
 static bpe_trainer *train_file(const char *name, int vocab, long long min_freq) {
     bpe_train_opts o = {.vocab_size = vocab, .min_frequency = min_freq};
-    bpe_trainer *t = bpe_trainer_new(&o);
-    if (!t || bpe_trainer_add_file(t, path_of(name)) || bpe_trainer_train(t)) {
+    bpe_trainer *t = seal_bpe_trainer_new(&o);
+    if (!t || seal_bpe_trainer_add_file(t, path_of(name)) || seal_bpe_trainer_train(t)) {
         fprintf(stderr, "train %s: %s\n", name, seal_errmsg());
-        bpe_trainer_free(t);
+        seal_bpe_trainer_free(t);
         return NULL;
     }
     return t;
@@ -84,8 +84,8 @@ static int round_trip(const seal_tokenizer *tok, const char *text, size_t n) {
     int *ids, nid;
     char *back;
     size_t blen;
-    if (tok_encode(tok, text, n, 1, &ids, &nid)) return 0;
-    int ok = !tok_decode(tok, ids, nid, 0, &back, &blen) && blen == n && !memcmp(back, text, n);
+    if (seal_tok_encode(tok, text, n, 1, &ids, &nid)) return 0;
+    int ok = !seal_tok_decode(tok, ids, nid, 0, &back, &blen) && blen == n && !memcmp(back, text, n);
     if (ok) free(back);
     free(ids);
     return ok;
@@ -99,18 +99,18 @@ static void test_train_and_load(void) {
     CHECK(t != NULL);
     if (!t) { free(corpus); return; }
     bpe_train_stats st;
-    bpe_trainer_stats(t, &st);
+    seal_bpe_trainer_stats(t, &st);
     CHECK(st.n_model == 399 && st.n_special == 1 && st.n_merges >= 143);
     CHECK(st.n_bytes == (long long)n && st.n_docs == 1 && st.n_unique > 50);
-    CHECK(bpe_trainer_save(t, path_of("tok")) == 0);
+    CHECK(seal_bpe_trainer_save(t, path_of("tok")) == 0);
 
-    seal_tokenizer *tok = tok_load(path_of("tok"));
+    seal_tokenizer *tok = seal_tok_load(path_of("tok"));
     CHECK_MSG(tok != NULL, "%s", seal_errmsg());
-    if (!tok) { bpe_trainer_free(t); free(corpus); return; }
-    CHECK(tok_vocab_size(tok) == 400);
-    CHECK(tok_id(tok, "<|endoftext|>") == 399 && tok_is_special(tok, 399));
-    CHECK(tok_eos_id(tok) == 399 && tok_pad_id(tok) == 399 && tok_bos_id(tok) == -1);
-    CHECK(tok_id(tok, "!") == 0 && tok_id(tok, "\xc4\x80") == 188); /* byte 33 first; byte 0 (U+0100) after the 188 printable */
+    if (!tok) { seal_bpe_trainer_free(t); free(corpus); return; }
+    CHECK(seal_tok_vocab_size(tok) == 400);
+    CHECK(seal_tok_id(tok, "<|endoftext|>") == 399 && seal_tok_is_special(tok, 399));
+    CHECK(seal_tok_eos_id(tok) == 399 && seal_tok_pad_id(tok) == 399 && seal_tok_bos_id(tok) == -1);
+    CHECK(seal_tok_id(tok, "!") == 0 && seal_tok_id(tok, "\xc4\x80") == 188); /* byte 33 first; byte 0 (U+0100) after the 188 printable */
 
     /* Lossless on the training text and on unseen text. */
     CHECK(round_trip(tok, corpus, n));
@@ -127,9 +127,9 @@ static void test_train_and_load(void) {
         long long cnt;
         const int *want;
         int nw, *got, ng;
-        CHECK(bpe_trainer_word(t, i, &w, &wl, &cnt, &want, &nw) == 0);
+        CHECK(seal_bpe_trainer_word(t, i, &w, &wl, &cnt, &want, &nw) == 0);
         expect += cnt * nw;
-        if (tok_encode(tok, w, wl, 0, &got, &ng)) { bad++; continue; }
+        if (seal_tok_encode(tok, w, wl, 0, &got, &ng)) { bad++; continue; }
         if (ng != nw || memcmp(got, want, (size_t)nw * sizeof *got)) {
             if (++bad <= 3) fprintf(stderr, "word \"%.*s\": encode gives %d ids, training %d\n", (int)wl, w, ng, nw);
         }
@@ -137,27 +137,27 @@ static void test_train_and_load(void) {
     }
     CHECK(bad == 0);
     const char *w; size_t wl; long long cnt; const int *ids; int nw;
-    CHECK(bpe_trainer_word(t, st.n_unique, &w, &wl, &cnt, &ids, &nw) == -1);
+    CHECK(seal_bpe_trainer_word(t, st.n_unique, &w, &wl, &cnt, &ids, &nw) == -1);
     int *all, nall, specials = 0;
-    CHECK(tok_encode(tok, corpus, n, 0, &all, &nall) == 0);
+    CHECK(seal_tok_encode(tok, corpus, n, 0, &all, &nall) == 0);
     for (int i = 0; i < nall; i++) specials += all[i] == 399;
     CHECK_MSG(nall - specials == expect, "corpus encodes to %d tokens (%d special), training says %lld", nall, specials, expect);
     CHECK(specials > 0);
     free(all);
     /* The separators were cut out before counting: nothing of them was learned. */
-    for (int id = 256; id < 399; id++) CHECK(!strstr(tok_piece(tok, id), "endoftext"));
+    for (int id = 256; id < 399; id++) CHECK(!strstr(seal_tok_piece(tok, id), "endoftext"));
 
     /* Same input, same bytes. */
     bpe_trainer *t2 = train_file("corpus.txt", 400, 0);
     size_t l1 = 0, l2 = 0, l3 = 0;
-    char *j1 = bpe_trainer_tokenizer_json(t, &l1), *j2 = t2 ? bpe_trainer_tokenizer_json(t2, &l2) : NULL;
+    char *j1 = seal_bpe_trainer_tokenizer_json(t, &l1), *j2 = t2 ? seal_bpe_trainer_tokenizer_json(t2, &l2) : NULL;
     char *disk = read_file("tok/tokenizer.json", &l3);
     CHECK(j1 && j2 && l1 == l2 && !memcmp(j1, j2, l1));
     CHECK(disk && l3 == l1 && !memcmp(disk, j1, l1));
     free(j1); free(j2); free(disk);
-    bpe_trainer_free(t2);
-    bpe_trainer_free(t);
-    tok_free(tok);
+    seal_bpe_trainer_free(t2);
+    seal_bpe_trainer_free(t);
+    seal_tok_free(tok);
     free(corpus);
 }
 
@@ -174,7 +174,7 @@ static void test_against_naive(void) {
     CHECK(t != NULL);
     if (!t) return;
     bpe_train_stats st;
-    bpe_trainer_stats(t, &st);
+    seal_bpe_trainer_stats(t, &st);
     int nw = st.n_unique, byte_id[256], id = 0;
     for (int b = 0; b < 256; b++) if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174) byte_id[b] = id++;
     for (int b = 0; b < 256; b++) if (!((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174)) byte_id[b] = id++;
@@ -185,7 +185,7 @@ static void test_against_naive(void) {
     long long *cnt = calloc((size_t)nw, sizeof *cnt), *pc = malloc(sizeof(long long) * NV * NV);
     for (int w = 0; w < nw; w++) {
         const char *bytes; size_t bl; const int *ids; int ni;
-        bpe_trainer_word(t, w, &bytes, &bl, &cnt[w], &ids, &ni);
+        seal_bpe_trainer_word(t, w, &bytes, &bl, &cnt[w], &ids, &ni);
         sym[w] = malloc(bl * sizeof(int));
         for (size_t k = 0; k < bl; k++) sym[w][k] = byte_id[(unsigned char)bytes[k]];
         len[w] = (int)bl;
@@ -216,14 +216,14 @@ static void test_against_naive(void) {
     int bad = 0;
     for (int w = 0; w < nw; w++) {
         const char *bytes; size_t bl; long long c; const int *ids; int ni;
-        bpe_trainer_word(t, w, &bytes, &bl, &c, &ids, &ni);
+        seal_bpe_trainer_word(t, w, &bytes, &bl, &c, &ids, &ni);
         if (ni != len[w] || memcmp(ids, sym[w], (size_t)ni * sizeof(int))) bad++;
         free(sym[w]);
     }
     CHECK_MSG(bad == 0, "%d of %d words segment differently from the naive trainer", bad, nw);
     for (int i = 0; i < n_tok; i++) free(tok_str[i]);
     free(sym); free(len); free(cnt); free(pc);
-    bpe_trainer_free(t);
+    seal_bpe_trainer_free(t);
 }
 
 static void test_jsonl_and_specials(void) {
@@ -235,59 +235,59 @@ static void test_jsonl_and_specials(void) {
     write_file("rows.data", rows, sizeof rows - 1); /* detected by its first character */
     const char *extra[] = {"<|im_end|>", "<|endoftext|>"};
     bpe_train_opts o = {.vocab_size = 270, .special = extra, .n_special = 2};
-    bpe_trainer *t = bpe_trainer_new(&o);
-    CHECK(t && bpe_trainer_add_file(t, path_of("rows.data")) == 0 && bpe_trainer_train(t) == 0);
+    bpe_trainer *t = seal_bpe_trainer_new(&o);
+    CHECK(t && seal_bpe_trainer_add_file(t, path_of("rows.data")) == 0 && seal_bpe_trainer_train(t) == 0);
     if (!t) return;
     bpe_train_stats st;
-    bpe_trainer_stats(t, &st);
+    seal_bpe_trainer_stats(t, &st);
     CHECK(st.n_docs == 3 && st.n_special == 2 && st.n_model == 268);
-    CHECK(bpe_trainer_save(t, path_of("tok2")) == 0);
-    seal_tokenizer *tok = tok_load(path_of("tok2"));
+    CHECK(seal_bpe_trainer_save(t, path_of("tok2")) == 0);
+    seal_tokenizer *tok = seal_tok_load(path_of("tok2"));
     CHECK_MSG(tok != NULL, "%s", seal_errmsg());
     if (tok) {
-        CHECK(tok_vocab_size(tok) == 270 && tok_id(tok, "<|endoftext|>") == 268 && tok_id(tok, "<|im_end|>") == 269);
-        CHECK(tok_eos_id(tok) == 268);
+        CHECK(seal_tok_vocab_size(tok) == 270 && seal_tok_id(tok, "<|endoftext|>") == 268 && seal_tok_id(tok, "<|im_end|>") == 269);
+        CHECK(seal_tok_eos_id(tok) == 268);
         int *ids, n;
-        CHECK(tok_encode(tok, "hello<|im_end|>", 15, 1, &ids, &n) == 0 && n >= 2 && ids[n - 1] == 269);
+        CHECK(seal_tok_encode(tok, "hello<|im_end|>", 15, 1, &ids, &n) == 0 && n >= 2 && ids[n - 1] == 269);
         free(ids);
         CHECK(round_trip(tok, "hello world <|im_end|> new \xf0\x9f\xa4\x97", 31));
-        tok_free(tok);
+        seal_tok_free(tok);
     }
-    bpe_trainer_free(t);
+    seal_bpe_trainer_free(t);
 
     /* Text that merely starts with '{' stays text. */
     write_file("code.txt", "{\n  int x = 1;\n}\n", 17);
-    t = bpe_trainer_new(&o);
-    CHECK(t && bpe_trainer_add_file(t, path_of("code.txt")) == 0);
-    if (t) { bpe_trainer_stats(t, &st); CHECK(st.n_docs == 1 && st.n_bytes == 17); }
-    bpe_trainer_free(t);
+    t = seal_bpe_trainer_new(&o);
+    CHECK(t && seal_bpe_trainer_add_file(t, path_of("code.txt")) == 0);
+    if (t) { seal_bpe_trainer_stats(t, &st); CHECK(st.n_docs == 1 && st.n_bytes == 17); }
+    seal_bpe_trainer_free(t);
 
     /* min_frequency above every pair count: no merges, bytes only, still lossless. */
     write_file("tiny.txt", "abc abd", 7);
     t = train_file("tiny.txt", 1000, 1000);
     CHECK(t != NULL);
     if (!t) return;
-    bpe_trainer_stats(t, &st);
+    seal_bpe_trainer_stats(t, &st);
     CHECK(st.n_merges == 0 && st.n_model == 256);
-    CHECK(bpe_trainer_save(t, path_of("tok3")) == 0);
-    tok = tok_load(path_of("tok3"));
-    CHECK(tok && tok_vocab_size(tok) == 257 && round_trip(tok, "abc abd é", 10));
-    tok_free(tok);
-    bpe_trainer_free(t);
+    CHECK(seal_bpe_trainer_save(t, path_of("tok3")) == 0);
+    tok = seal_tok_load(path_of("tok3"));
+    CHECK(tok && seal_tok_vocab_size(tok) == 257 && round_trip(tok, "abc abd é", 10));
+    seal_tok_free(tok);
+    seal_bpe_trainer_free(t);
 }
 
 static int new_err(int vocab, int n_special, const char *const *special) {
     bpe_train_opts o = {.vocab_size = vocab, .special = special, .n_special = n_special};
-    bpe_trainer *t = bpe_trainer_new(&o);
-    bpe_trainer_free(t);
+    bpe_trainer *t = seal_bpe_trainer_new(&o);
+    seal_bpe_trainer_free(t);
     return t ? 0 : -1;
 }
 
 static int add_err(const char *name) {
     bpe_train_opts o = {.vocab_size = 300};
-    bpe_trainer *t = bpe_trainer_new(&o);
-    int rc = bpe_trainer_add_file(t, path_of(name));
-    bpe_trainer_free(t);
+    bpe_trainer *t = seal_bpe_trainer_new(&o);
+    int rc = seal_bpe_trainer_add_file(t, path_of(name));
+    seal_bpe_trainer_free(t);
     return rc;
 }
 
@@ -312,15 +312,15 @@ static void test_errors(void) {
     CHECK_ERR(add_err("latin1.txt"), "latin1.txt: text is not valid UTF-8 (byte 3)");
 
     bpe_train_opts o = {.vocab_size = 300};
-    bpe_trainer *t = bpe_trainer_new(&o);
-    CHECK_ERR(bpe_trainer_train(t), "no training text");
-    bpe_trainer_free(t);
-    t = bpe_trainer_new(&o);
-    CHECK(bpe_trainer_add_text(t, "<|endoftext|>", 13) == 0); /* only a special: no words */
-    CHECK_ERR(bpe_trainer_train(t), "no training text");
+    bpe_trainer *t = seal_bpe_trainer_new(&o);
+    CHECK_ERR(seal_bpe_trainer_train(t), "no training text");
+    seal_bpe_trainer_free(t);
+    t = seal_bpe_trainer_new(&o);
+    CHECK(seal_bpe_trainer_add_text(t, "<|endoftext|>", 13) == 0); /* only a special: no words */
+    CHECK_ERR(seal_bpe_trainer_train(t), "no training text");
     size_t n;
-    CHECK(bpe_trainer_tokenizer_json(t, &n) == NULL);
-    bpe_trainer_free(t);
+    CHECK(seal_bpe_trainer_tokenizer_json(t, &n) == NULL);
+    seal_bpe_trainer_free(t);
 }
 
 int main(void) {

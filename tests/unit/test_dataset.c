@@ -33,7 +33,7 @@ static const char *write_file(const char *name, const char *text) {
 
 static dataset_opts opts(int max_len, int vocab, int packing) {
     dataset_opts o;
-    dataset_opts_default(&o);
+    seal_dataset_opts_default(&o);
     o.max_len = max_len;
     o.vocab = vocab;
     o.packing = packing;
@@ -57,8 +57,8 @@ static int example_is(const train_example *e, const int *ids, const unsigned cha
 /* Load one file into a fresh dataset: 0, or -1 with seal_err set. */
 static int load_err(const char *text, const seal_tokenizer *tok, const dataset_opts *o) {
     train_dataset d = {0};
-    int rc = dataset_load_jsonl(&d, write_file("bad.jsonl", text), tok, o);
-    dataset_free(&d);
+    int rc = seal_dataset_load_jsonl(&d, write_file("bad.jsonl", text), tok, o);
+    seal_dataset_free(&d);
     return rc;
 }
 
@@ -72,7 +72,7 @@ static void test_pretokenized(void) {
                                "\n"
                                "{\"input_ids\":[6,7,8,9,10,11],\"completion_mask\":[false,false,true,true,true,true]}\r\n"
                                "{\"text\":null,\"input_ids\":[12],\"completion_mask\":null}");
-    CHECK_MSG(dataset_load_jsonl(&d, p, NULL, &o) == 0, "%s", seal_errmsg());
+    CHECK_MSG(seal_dataset_load_jsonl(&d, p, NULL, &o) == 0, "%s", seal_errmsg());
     CHECK(d.n == 4);
     if (d.n != 4) return;
     CHECK(example_is(&d.ex[0], IDS(1, 2, 3), MASK(0, 1, 1), 3));
@@ -84,19 +84,19 @@ static void test_pretokenized(void) {
     CHECK(d.stats.prompt_mismatch == 0 && d.warning[0] == 0);
 
     /* From memory; a failed add leaves the dataset as it was. */
-    CHECK(dataset_add_ids(&d, IDS(3, 3, 3), NULL, 3, &o) == 0);
+    CHECK(seal_dataset_add_ids(&d, IDS(3, 3, 3), NULL, 3, &o) == 0);
     CHECK(example_is(&d.ex[4], IDS(3, 3, 3), MASK(1, 1, 1), 3));
-    CHECK_ERR(dataset_add_ids(&d, IDS(3, 16), NULL, 2, &o), "token id 16 at position 1 is outside the vocabulary [0, 16)");
-    CHECK_ERR(dataset_add_ids(&d, IDS(0), NULL, 0, &o), "empty example");
+    CHECK_ERR(seal_dataset_add_ids(&d, IDS(3, 16), NULL, 2, &o), "token id 16 at position 1 is outside the vocabulary [0, 16)");
+    CHECK_ERR(seal_dataset_add_ids(&d, IDS(0), NULL, 0, &o), "empty example");
     dataset_opts packed = opts(4, 16, 1);
-    CHECK_ERR(dataset_add_ids(&d, IDS(1), NULL, 1, &packed), "options changed");
+    CHECK_ERR(seal_dataset_add_ids(&d, IDS(1), NULL, 1, &packed), "options changed");
     CHECK(d.n == 5 && d.stats.examples == 5 && d.stats.tokens == 13);
 
     /* A failing file adds nothing, even after good lines. */
-    CHECK_ERR(dataset_load_jsonl(&d, write_file("half.jsonl", "{\"input_ids\":[1]}\n{\"input_ids\":[99]}\n"), NULL, &o),
+    CHECK_ERR(seal_dataset_load_jsonl(&d, write_file("half.jsonl", "{\"input_ids\":[1]}\n{\"input_ids\":[99]}\n"), NULL, &o),
               "line 2");
     CHECK(d.n == 5 && d.stats.examples == 5 && d.stats.tokens == 13);
-    dataset_free(&d);
+    seal_dataset_free(&d);
 }
 
 static void test_errors(void) {
@@ -132,25 +132,25 @@ static void test_errors(void) {
     CHECK_ERR(load_err("", NULL, &o), "no examples (empty dataset)");
     CHECK_ERR(load_err("\n  \n\n", NULL, &o), "bad.jsonl: no examples");
     train_dataset d = {0};
-    CHECK_ERR(dataset_load_jsonl(&d, path_of("nope.jsonl"), NULL, &o), "nope.jsonl");
+    CHECK_ERR(seal_dataset_load_jsonl(&d, path_of("nope.jsonl"), NULL, &o), "nope.jsonl");
     dataset_opts bad = opts(0, 16, 1);
-    CHECK_ERR(dataset_add_ids(&d, IDS(1), NULL, 1, &bad), "packing needs max_len");
+    CHECK_ERR(seal_dataset_add_ids(&d, IDS(1), NULL, 1, &bad), "packing needs max_len");
     CHECK(d.n == 0);
     batch_iter it;
-    CHECK_ERR(batch_iter_init(&it, &d, 2, 1, 1), "empty dataset");
-    CHECK(dataset_add_ids(&d, IDS(1), NULL, 1, &o) == 0);
-    CHECK_ERR(batch_iter_init(&it, &d, 0, 1, 1), "batch size 0");
-    dataset_free(&d);
+    CHECK_ERR(seal_batch_iter_init(&it, &d, 2, 1, 1), "empty dataset");
+    CHECK(seal_dataset_add_ids(&d, IDS(1), NULL, 1, &o) == 0);
+    CHECK_ERR(seal_batch_iter_init(&it, &d, 0, 1, 1), "batch size 0");
+    seal_dataset_free(&d);
 }
 
 /* The invariants every batch must hold, against the items it came from
  * (their ids and masks given in batch order). Returns the label count. */
 static int check_batch(const train_batch *b, const batch_iter *it, int want_labels) {
     int labels = 0, t = 0;
-    CHECK(b->n <= batch_iter_max_tokens(it) && b->n_seq <= batch_iter_max_seqs(it));
+    CHECK(b->n <= seal_batch_iter_max_tokens(it) && b->n_seq <= seal_batch_iter_max_seqs(it));
     for (int s = 0; s < b->n_seq; s++) {
         CHECK(b->start[s] == t);
-        CHECK(b->len[s] >= 1 && b->len[s] <= batch_iter_max_len(it));
+        CHECK(b->len[s] >= 1 && b->len[s] <= seal_batch_iter_max_len(it));
         for (int j = 0; j < b->len[s]; j++, t++) {
             CHECK(b->seq[t] == s && b->pos[t] == j);
             CHECK(b->weight[t] == 0.0f || b->weight[t] == 1.0f);
@@ -167,7 +167,7 @@ static int check_batch(const train_batch *b, const batch_iter *it, int want_labe
 static int epoch_order(batch_iter *it, long epoch, int *first) {
     train_batch b;
     int labels, k = 0;
-    while (batch_iter_next(it, epoch, &b, &labels)) {
+    while (seal_batch_iter_next(it, epoch, &b, &labels)) {
         check_batch(&b, it, labels);
         for (int s = 0; s < b.n_seq; s++) first[k++] = b.tok[b.start[s]];
     }
@@ -184,15 +184,15 @@ static void test_batches(void) {
         unsigned char mask[8];
         for (int j = 0; j < n; j++) ids[j] = 10 * i + j, mask[j] = !(j == 1 && i % 2);
         for (int j = 1; j < n; j++) want_loss += mask[j];
-        CHECK(dataset_add_ids(&d, ids, mask, n, &o) == 0);
+        CHECK(seal_dataset_add_ids(&d, ids, mask, n, &o) == 0);
     }
     CHECK(d.stats.loss_tokens == want_loss);
     batch_iter a, b;
-    CHECK(batch_iter_init(&a, &d, 3, 42, 1) == 0);
-    CHECK(batch_iter_init(&b, &d, 3, 42, 1) == 0);
-    CHECK(batch_iter_epoch_batches(&a) == 4);
-    CHECK(batch_iter_max_seqs(&a) == 3 && batch_iter_max_len(&a) == 4);
-    CHECK(batch_iter_max_tokens(&a) == 4 + 4 + 3); /* the three longest */
+    CHECK(seal_batch_iter_init(&a, &d, 3, 42, 1) == 0);
+    CHECK(seal_batch_iter_init(&b, &d, 3, 42, 1) == 0);
+    CHECK(seal_batch_iter_epoch_batches(&a) == 4);
+    CHECK(seal_batch_iter_max_seqs(&a) == 3 && seal_batch_iter_max_len(&a) == 4);
+    CHECK(seal_batch_iter_max_tokens(&a) == 4 + 4 + 3); /* the three longest */
 
     int o0[10], o0b[10], o1[10], o2[10], ident[10];
     CHECK(epoch_order(&a, 0, o0) == 10);
@@ -204,45 +204,45 @@ static void test_batches(void) {
     for (int i = 0; i < 10; i++) seen[o1[i] / 10]++;
     for (int i = 0; i < 10; i++) CHECK(seen[i] == 1); /* a permutation */
     train_batch tb;
-    CHECK(batch_iter_next(&a, 1, &tb, NULL) == 0); /* epoch 1 is over */
+    CHECK(seal_batch_iter_next(&a, 1, &tb, NULL) == 0); /* epoch 1 is over */
 
     /* Labels over an epoch are the dataset's loss tokens; peek agrees with next. */
-    long total = batch_iter_peek_labels(&a, 2, 100), sum = 0;
+    long total = seal_batch_iter_peek_labels(&a, 2, 100), sum = 0;
     CHECK(total == want_loss);
-    CHECK(batch_iter_peek_labels(&a, 2, 2) + batch_iter_peek_labels(&a, 2, 0) <= total);
-    long two = batch_iter_peek_labels(&a, 2, 2);
+    CHECK(seal_batch_iter_peek_labels(&a, 2, 2) + seal_batch_iter_peek_labels(&a, 2, 0) <= total);
+    long two = seal_batch_iter_peek_labels(&a, 2, 2);
     int labels;
-    for (int k = 0; k < 2 && batch_iter_next(&a, 2, &tb, &labels); k++) sum += labels;
+    for (int k = 0; k < 2 && seal_batch_iter_next(&a, 2, &tb, &labels); k++) sum += labels;
     CHECK(sum == two);
 
     /* Resume: seeking to batch 2 of epoch 0 continues the same order. */
-    batch_iter_seek(&b, 0, 2);
+    seal_batch_iter_seek(&b, 0, 2);
     int rest[10], k = 0;
-    while (batch_iter_next(&b, 0, &tb, &labels))
+    while (seal_batch_iter_next(&b, 0, &tb, &labels))
         for (int s = 0; s < tb.n_seq; s++) rest[k++] = tb.tok[tb.start[s]];
     CHECK(k == 4 && !memcmp(rest, o0 + 6, 4 * sizeof *rest));
-    batch_iter_free(&b);
+    seal_batch_iter_free(&b);
 
     /* Another seed, another order; no shuffle, dataset order. */
-    CHECK(batch_iter_init(&b, &d, 3, 43, 1) == 0);
+    CHECK(seal_batch_iter_init(&b, &d, 3, 43, 1) == 0);
     CHECK(epoch_order(&b, 0, o2) == 10 && memcmp(o0, o2, sizeof o0));
-    batch_iter_free(&b);
-    CHECK(batch_iter_init(&b, &d, 4, 42, 0) == 0);
+    seal_batch_iter_free(&b);
+    CHECK(seal_batch_iter_init(&b, &d, 4, 42, 0) == 0);
     CHECK(epoch_order(&b, 5, ident) == 10);
     for (int i = 0; i < 10; i++) CHECK(ident[i] == 10 * i);
-    batch_iter_free(&b);
+    seal_batch_iter_free(&b);
 
     /* Exact weights of one batch: dataset order, batch of examples 1, 2 and 3. */
-    CHECK(batch_iter_init(&b, &d, 3, 0, 0) == 0);
-    CHECK(batch_iter_next(&b, 0, &tb, &labels) == 1);
+    CHECK(seal_batch_iter_init(&b, &d, 3, 0, 0) == 0);
+    CHECK(seal_batch_iter_next(&b, 0, &tb, &labels) == 1);
     /* ex0 (0) | ex1 (10 11, mask 1 0) | ex2 (20 21 22) */
     CHECK(tb.n == 6 && tb.n_seq == 3);
     float want_w[6] = {0, 0, 0, 1, 1, 0};
     for (int t = 0; t < 6; t++) CHECK(tb.weight[t] == want_w[t]);
     CHECK(labels == 2);
-    batch_iter_free(&b);
-    batch_iter_free(&a);
-    dataset_free(&d);
+    seal_batch_iter_free(&b);
+    seal_batch_iter_free(&a);
+    seal_dataset_free(&d);
 }
 
 static void test_packing(void) {
@@ -252,39 +252,39 @@ static void test_packing(void) {
                                "{\"input_ids\":[1,2,3],\"completion_mask\":[0,1,1]}\n"
                                "{\"input_ids\":[4,5]}\n"
                                "{\"input_ids\":[6,7,8,9,10,11],\"completion_mask\":[0,0,1,1,1,1]}\n");
-    CHECK_MSG(dataset_load_jsonl(&d, p, NULL, &o) == 0, "%s", seal_errmsg());
+    CHECK_MSG(seal_dataset_load_jsonl(&d, p, NULL, &o) == 0, "%s", seal_errmsg());
     CHECK(d.stats.truncated == 0 && d.stats.tokens == 11); /* packing does not truncate */
     batch_iter it;
-    CHECK(batch_iter_init(&it, &d, 2, 7, 0) == 0);
-    CHECK(batch_iter_epoch_batches(&it) == 2); /* rows of 4, 4, 3 */
-    CHECK(batch_iter_max_len(&it) == 4 && batch_iter_max_tokens(&it) == 8);
+    CHECK(seal_batch_iter_init(&it, &d, 2, 7, 0) == 0);
+    CHECK(seal_batch_iter_epoch_batches(&it) == 2); /* rows of 4, 4, 3 */
+    CHECK(seal_batch_iter_max_len(&it) == 4 && seal_batch_iter_max_tokens(&it) == 8);
     train_batch b;
     int labels;
-    CHECK(batch_iter_next(&it, 0, &b, &labels) == 1);
+    CHECK(seal_batch_iter_next(&it, 0, &b, &labels) == 1);
     /* stream 1 2 3 4 | 5 6 7 8 | 9 10 11, mask 0 1 1 1 | 1 0 0 1 | 1 1 1 */
     int want_tok[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     float want_w[8] = {1, 1, 1, 0, 0, 0, 1, 0};
     CHECK(b.n == 8 && b.n_seq == 2 && b.len[0] == 4 && b.len[1] == 4);
     for (int t = 0; t < 8; t++) CHECK(b.tok[t] == want_tok[t] && b.weight[t] == want_w[t]);
     check_batch(&b, &it, 4);
-    CHECK(batch_iter_next(&it, 0, &b, &labels) == 1);
+    CHECK(seal_batch_iter_next(&it, 0, &b, &labels) == 1);
     CHECK(b.n == 3 && b.n_seq == 1 && b.tok[0] == 9 && labels == 2);
     check_batch(&b, &it, 2);
-    CHECK(batch_iter_next(&it, 0, &b, &labels) == 0);
-    batch_iter_free(&it);
+    CHECK(seal_batch_iter_next(&it, 0, &b, &labels) == 0);
+    seal_batch_iter_free(&it);
 
     /* Shuffled rows stay whole. */
-    CHECK(batch_iter_init(&it, &d, 1, 3, 1) == 0);
+    CHECK(seal_batch_iter_init(&it, &d, 1, 3, 1) == 0);
     int rows = 0, seen = 0;
-    while (batch_iter_next(&it, 4, &b, &labels)) {
+    while (seal_batch_iter_next(&it, 4, &b, &labels)) {
         rows++;
         CHECK(b.n_seq == 1 && (b.tok[0] == 1 || b.tok[0] == 5 || b.tok[0] == 9));
         seen |= 1 << (b.tok[0] / 4);
         check_batch(&b, &it, labels);
     }
     CHECK(rows == 3 && seen == 7);
-    batch_iter_free(&it);
-    dataset_free(&d);
+    seal_batch_iter_free(&it);
+    seal_dataset_free(&d);
 }
 
 /* Byte-level BPE: "hello" merges to one token, " world" to Ġwor + l + d,
@@ -306,10 +306,10 @@ static const char TOKENIZER[] =
 static void test_text(void) {
     write_file("tokenizer.json", TOKENIZER);
     write_file("tokenizer_config.json", "{\"eos_token\":\"<|endoftext|>\",\"bos_token\":null}");
-    seal_tokenizer *tok = tok_load(dir);
+    seal_tokenizer *tok = seal_tok_load(dir);
     CHECK_MSG(tok != NULL, "%s", seal_errmsg());
     if (!tok) return;
-    CHECK(tok_eos_id(tok) == 15);
+    CHECK(seal_tok_eos_id(tok) == 15);
     dataset_opts o = opts(16, 16, 0);
     train_dataset d = {0};
     const char *p = write_file("text.jsonl",
@@ -319,7 +319,7 @@ static void test_text(void) {
                                "{\"prompt\":\"hel\",\"completion\":\"lo\"}\n"
                                "{\"text\":\"hello<|endoftext|>\"}\n"
                                "{\"prompt\":\"\",\"completion\":\"hello\"}\n");
-    CHECK_MSG(dataset_load_jsonl(&d, p, tok, &o) == 0, "%s", seal_errmsg());
+    CHECK_MSG(seal_dataset_load_jsonl(&d, p, tok, &o) == 0, "%s", seal_errmsg());
     CHECK(d.n == 6);
     if (d.n == 6) {
         CHECK(example_is(&d.ex[0], IDS(11, 14, 2, 7, 15), MASK(1, 1, 1, 1, 1), 5));
@@ -339,58 +339,58 @@ static void test_text(void) {
     batch_iter it;
     train_batch b;
     int labels;
-    CHECK(batch_iter_init(&it, &d, 2, 0, 0) == 0);
-    CHECK(batch_iter_next(&it, 0, &b, &labels) == 1);
+    CHECK(seal_batch_iter_init(&it, &d, 2, 0, 0) == 0);
+    CHECK(seal_batch_iter_next(&it, 0, &b, &labels) == 1);
     float want_w[10] = {1, 1, 1, 1, 0, 1, 1, 1, 1, 0};
     CHECK(b.n == 10 && labels == 8);
     for (int t = 0; t < 10; t++) CHECK(b.weight[t] == want_w[t]);
-    batch_iter_free(&it);
+    seal_batch_iter_free(&it);
 
     /* From memory; truncation drops the EOS as TRL's does; append_eos off. */
     train_dataset m = {0};
     dataset_opts t3 = opts(3, 16, 0);
-    CHECK(dataset_add_text(&m, tok, "hello world", &t3) == 0);
-    CHECK(dataset_add_prompt_completion(&m, tok, "hello", " world", &t3) == 0);
+    CHECK(seal_dataset_add_text(&m, tok, "hello world", &t3) == 0);
+    CHECK(seal_dataset_add_prompt_completion(&m, tok, "hello", " world", &t3) == 0);
     CHECK(m.stats.truncated == 2 && m.stats.prompt_mismatch == 0);
     CHECK(example_is(&m.ex[0], IDS(11, 14, 2), MASK(1, 1, 1), 3));
     CHECK(example_is(&m.ex[1], IDS(11, 14, 2), MASK(0, 1, 1), 3));
-    dataset_free(&m);
+    seal_dataset_free(&m);
     dataset_opts noeos = opts(16, 16, 0);
     noeos.append_eos = 0;
-    CHECK(dataset_add_text(&m, tok, "hello world", &noeos) == 0);
-    CHECK(dataset_add_prompt_completion(&m, tok, "hel", "lo", &noeos) == 0);
+    CHECK(seal_dataset_add_text(&m, tok, "hello world", &noeos) == 0);
+    CHECK(seal_dataset_add_prompt_completion(&m, tok, "hel", "lo", &noeos) == 0);
     CHECK(example_is(&m.ex[0], IDS(11, 14, 2, 7), MASK(1, 1, 1, 1), 4));
     CHECK(example_is(&m.ex[1], IDS(11), MASK(0), 1));
     CHECK(m.stats.prompt_mismatch == 1 && !strncmp(m.warning, "the tokenized prompt", 20));
-    CHECK_ERR(dataset_add_text(&m, tok, "zzz", &noeos), "empty example after tokenization");
-    CHECK_ERR(dataset_add_text(&m, tok, "\xff", &noeos), "UTF-8");
+    CHECK_ERR(seal_dataset_add_text(&m, tok, "zzz", &noeos), "empty example after tokenization");
+    CHECK_ERR(seal_dataset_add_text(&m, tok, "\xff", &noeos), "UTF-8");
     dataset_opts small = opts(16, 12, 0);
-    CHECK_ERR(dataset_add_text(&m, tok, "hello world", &small), "token id 14 at position 1 is outside the vocabulary [0, 12)");
+    CHECK_ERR(seal_dataset_add_text(&m, tok, "hello world", &small), "token id 14 at position 1 is outside the vocabulary [0, 12)");
     CHECK(m.n == 2);
-    dataset_free(&m);
+    seal_dataset_free(&m);
     CHECK_ERR(load_err("{\"text\":\"hi\"}\n{\"text\":\"zzz\"}", tok, &noeos), "line 2: empty example after tokenization");
-    dataset_free(&d);
-    tok_free(tok);
+    seal_dataset_free(&d);
+    seal_tok_free(tok);
 
     /* No eos_token in the tokenizer: the model's eos id is appended as an id. */
     char tj[160];
     snprintf(tj, sizeof tj, "%s", path_of("tokenizer.json"));
-    tok = tok_load_files(tj, NULL);
+    tok = seal_tok_load_files(tj, NULL);
     CHECK_MSG(tok != NULL, "%s", seal_errmsg());
     if (!tok) return;
     dataset_opts fb = opts(16, 16, 0);
     fb.eos_id = 15;
-    CHECK(dataset_add_text(&m, tok, "hello world", &fb) == 0);
-    CHECK(dataset_add_text(&m, tok, "hello<|endoftext|>", &fb) == 0);
-    CHECK(dataset_add_prompt_completion(&m, tok, "hello", " world", &fb) == 0);
+    CHECK(seal_dataset_add_text(&m, tok, "hello world", &fb) == 0);
+    CHECK(seal_dataset_add_text(&m, tok, "hello<|endoftext|>", &fb) == 0);
+    CHECK(seal_dataset_add_prompt_completion(&m, tok, "hello", " world", &fb) == 0);
     CHECK(example_is(&m.ex[0], IDS(11, 14, 2, 7, 15), MASK(1, 1, 1, 1, 1), 5));
     CHECK(example_is(&m.ex[1], IDS(11, 15), MASK(1, 1), 2));
     CHECK(example_is(&m.ex[2], IDS(11, 14, 2, 7, 15), MASK(0, 1, 1, 1, 1), 5));
     fb.eos_id = -1;
-    CHECK_ERR(dataset_add_text(&m, tok, "hello", &fb), "no EOS token");
+    CHECK_ERR(seal_dataset_add_text(&m, tok, "hello", &fb), "no EOS token");
     CHECK(m.n == 3);
-    dataset_free(&m);
-    tok_free(tok);
+    seal_dataset_free(&m);
+    seal_tok_free(tok);
 }
 
 int main(void) {

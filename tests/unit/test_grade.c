@@ -6,7 +6,7 @@
 #include "tok/prompts.h"
 
 static void norm_is(int line, const char *in, const char *want) {
-    char *got = squad_normalize(in);
+    char *got = seal_squad_normalize(in);
     if (strcmp(got, want)) { check_failures++; fprintf(stderr, "line %d: normalize(\"%s\") = \"%s\", want \"%s\"\n", line, in, got, want); }
     free(got);
 }
@@ -47,52 +47,52 @@ static void test_normalize(void) {
 }
 
 static void test_em_f1(void) {
-    CHECK(grade_exact_match("The Broncos", "broncos") == 1);
-    CHECK(grade_exact_match("Denver Broncos", "Broncos") == 0);
-    CHECK(grade_exact_match("", "") == 1);       /* both normalize to "" */
-    CHECK(grade_exact_match("the", "") == 1);
-    CHECK(grade_exact_match("a", "the") == 1);
-    CHECK(grade_exact_match("Santa Clara, California", "santa clara california") == 1);
-    CHECK(grade_exact_match("\xe2\x80\x9c" "cat\xe2\x80\x9d", "cat") == 0);
+    CHECK(seal_grade_exact_match("The Broncos", "broncos") == 1);
+    CHECK(seal_grade_exact_match("Denver Broncos", "Broncos") == 0);
+    CHECK(seal_grade_exact_match("", "") == 1);       /* both normalize to "" */
+    CHECK(seal_grade_exact_match("the", "") == 1);
+    CHECK(seal_grade_exact_match("a", "the") == 1);
+    CHECK(seal_grade_exact_match("Santa Clara, California", "santa clara california") == 1);
+    CHECK(seal_grade_exact_match("\xe2\x80\x9c" "cat\xe2\x80\x9d", "cat") == 0);
 
-    CHECK(grade_f1("Denver Broncos", "Broncos") == 2.0 / 3.0);  /* P 1/2, R 1: same doubles as the script */
-    CHECK(grade_f1("Santa Clara, California", "Santa Clara") == 0.8);
-    CHECK(grade_f1("x x y", "x y y") == 2.0 / 3.0);             /* Counter overlap: min counts, 2 */
-    CHECK(grade_f1("x x x", "x") == 0.5);                        /* P 1/3, R 1 */
-    CHECK(grade_f1("the cat", "cat") == 1.0);
-    CHECK(grade_f1("", "") == 0.0);                              /* no common tokens -> 0, even for two empties */
-    CHECK(grade_f1("a", "the") == 0.0);                          /* EM 1 but F1 0: the script's own quirk */
-    CHECK(grade_f1("", "cat") == 0.0 && grade_f1("cat", "") == 0.0);
-    CHECK(grade_f1("cat", "dog") == 0.0);
-    CHECK(grade_f1("\xe2\x80\x9c" "cat\xe2\x80\x9d", "cat") == 0.0);
+    CHECK(seal_grade_f1("Denver Broncos", "Broncos") == 2.0 / 3.0);  /* P 1/2, R 1: same doubles as the script */
+    CHECK(seal_grade_f1("Santa Clara, California", "Santa Clara") == 0.8);
+    CHECK(seal_grade_f1("x x y", "x y y") == 2.0 / 3.0);             /* Counter overlap: min counts, 2 */
+    CHECK(seal_grade_f1("x x x", "x") == 0.5);                        /* P 1/3, R 1 */
+    CHECK(seal_grade_f1("the cat", "cat") == 1.0);
+    CHECK(seal_grade_f1("", "") == 0.0);                              /* no common tokens -> 0, even for two empties */
+    CHECK(seal_grade_f1("a", "the") == 0.0);                          /* EM 1 but F1 0: the script's own quirk */
+    CHECK(seal_grade_f1("", "cat") == 0.0 && seal_grade_f1("cat", "") == 0.0);
+    CHECK(seal_grade_f1("cat", "dog") == 0.0);
+    CHECK(seal_grade_f1("\xe2\x80\x9c" "cat\xe2\x80\x9d", "cat") == 0.0);
 }
 
 static void test_verdict(void) {
-    CHECK(grade_parse_verdict("Yes.") == 1);
-    CHECK(grade_parse_verdict("yes") == 1);
-    CHECK(grade_parse_verdict("YES") == 1);
-    CHECK(grade_parse_verdict("  Yes\n") == 1);
-    CHECK(grade_parse_verdict("The answer is yes") == 1);
-    CHECK(grade_parse_verdict("I know yes") == 1);        /* "know" is not the word "no" */
-    CHECK(grade_parse_verdict("yes, but no") == 0);
-    CHECK(grade_parse_verdict("Yes\n\nNo") == 0);
-    CHECK(grade_parse_verdict("Yes!No") == 0);
-    CHECK(grade_parse_verdict("Yesterday") == 0);
-    CHECK(grade_parse_verdict("yes_") == 0);              /* '_' is a word character */
-    CHECK(grade_parse_verdict("yes1") == 0);
-    CHECK(grade_parse_verdict("\xc3\xa9yes") == 0);       /* é is a word character */
-    CHECK(grade_parse_verdict("yes\xcc\x81") == 1);       /* a combining mark is not */
-    CHECK(grade_parse_verdict("ye\xc5\xbf") == 1);        /* re.I: U+017F LONG S matches 's' */
-    CHECK(grade_parse_verdict("no") == 0);
-    CHECK(grade_parse_verdict("No.") == 0);
-    CHECK(grade_parse_verdict("Nope") == 0);              /* neither word */
-    CHECK(grade_parse_verdict("") == 0);
-    CHECK(grade_parse_verdict(NULL) == 0);
-    CHECK(grade_parse_verdict("\xffyes\xff") == 1);       /* invalid bytes: U+FFFD, not a word character */
+    CHECK(seal_grade_parse_verdict("Yes.") == 1);
+    CHECK(seal_grade_parse_verdict("yes") == 1);
+    CHECK(seal_grade_parse_verdict("YES") == 1);
+    CHECK(seal_grade_parse_verdict("  Yes\n") == 1);
+    CHECK(seal_grade_parse_verdict("The answer is yes") == 1);
+    CHECK(seal_grade_parse_verdict("I know yes") == 1);        /* "know" is not the word "no" */
+    CHECK(seal_grade_parse_verdict("yes, but no") == 0);
+    CHECK(seal_grade_parse_verdict("Yes\n\nNo") == 0);
+    CHECK(seal_grade_parse_verdict("Yes!No") == 0);
+    CHECK(seal_grade_parse_verdict("Yesterday") == 0);
+    CHECK(seal_grade_parse_verdict("yes_") == 0);              /* '_' is a word character */
+    CHECK(seal_grade_parse_verdict("yes1") == 0);
+    CHECK(seal_grade_parse_verdict("\xc3\xa9yes") == 0);       /* é is a word character */
+    CHECK(seal_grade_parse_verdict("yes\xcc\x81") == 1);       /* a combining mark is not */
+    CHECK(seal_grade_parse_verdict("ye\xc5\xbf") == 1);        /* re.I: U+017F LONG S matches 's' */
+    CHECK(seal_grade_parse_verdict("no") == 0);
+    CHECK(seal_grade_parse_verdict("No.") == 0);
+    CHECK(seal_grade_parse_verdict("Nope") == 0);              /* neither word */
+    CHECK(seal_grade_parse_verdict("") == 0);
+    CHECK(seal_grade_parse_verdict(NULL) == 0);
+    CHECK(seal_grade_parse_verdict("\xffyes\xff") == 1);       /* invalid bytes: U+FFFD, not a word character */
 }
 
 static void test_judge_prompt(void) {
-    char *p = grade_judge_prompt("Topic: Super Bowl 50\nWho won?", "Denver Broncos", "  The Broncos\n\n");
+    char *p = seal_grade_judge_prompt("Topic: Super Bowl 50\nWho won?", "Denver Broncos", "  The Broncos\n\n");
     const char *want =
         "You are a grading assistant. Your job is to determine whether a student's answer correctly answers the "
         "question based solely on the provided gold answer. Do not use any outside knowledge. The student answer can "
@@ -103,18 +103,18 @@ static void test_judge_prompt(void) {
     CHECK_MSG(!strcmp(p, want), "got \"%s\"", p);
     free(p);
     /* Values are substituted once (Python str.format does not re-scan them). */
-    p = grade_judge_prompt("{gold}", "{pred}", " {question} ");
+    p = seal_grade_judge_prompt("{gold}", "{pred}", " {question} ");
     CHECK(strstr(p, "Question: {gold}\nGold answer: {pred}\nStudent answer: {question}\nIs") != NULL);
     free(p);
 }
 
 static void test_empty_answer(void) {
-    CHECK(grade_answer_empty("") == 1);
-    CHECK(grade_answer_empty(" \n\t") == 1);
-    CHECK(grade_answer_empty("\xe3\x80\x80\xc2\xa0") == 1);  /* Python's strip removes U+3000, U+00A0 */
-    CHECK(grade_answer_empty(NULL) == 1);
-    CHECK(grade_answer_empty("x") == 0);
-    CHECK(grade_answer_empty("\xe2\x80\x8b") == 0);          /* U+200B is not whitespace to Python */
+    CHECK(seal_grade_answer_empty("") == 1);
+    CHECK(seal_grade_answer_empty(" \n\t") == 1);
+    CHECK(seal_grade_answer_empty("\xe3\x80\x80\xc2\xa0") == 1);  /* Python's strip removes U+3000, U+00A0 */
+    CHECK(seal_grade_answer_empty(NULL) == 1);
+    CHECK(seal_grade_answer_empty("x") == 0);
+    CHECK(seal_grade_answer_empty("\xe2\x80\x8b") == 0);          /* U+200B is not whitespace to Python */
 }
 
 int main(void) {

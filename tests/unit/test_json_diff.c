@@ -1,4 +1,4 @@
-/* test_json_diff.c: util/json_diff.c, the text that names what changed when a
+/* test_json_diff.c: util/seal_json_diff.c, the text that names what changed when a
  * run is resumed under other settings. */
 #include <jansson.h>
 
@@ -9,13 +9,13 @@
 static void check_diff(int row, const char *was, const char *now, const char *want) {
     json_t *a = was ? json_loads(was, JSON_DECODE_ANY, NULL) : NULL, *b = now ? json_loads(now, JSON_DECODE_ANY, NULL) : NULL;
     strbuf out = {0};
-    json_diff(a, b, &out);
+    seal_json_diff(a, b, &out);
     const char *got = out.s ? out.s : "";
     if (strcmp(got, want)) {
         check_failures++;
         fprintf(stderr, "case %d: json_diff(%s, %s)\n  got  \"%s\"\n  want \"%s\"\n", row, was, now, got, want);
     }
-    strbuf_free(&out);
+    seal_strbuf_free(&out);
     json_decref(a);
     json_decref(b);
 }
@@ -66,10 +66,10 @@ static void test_appends(void) {
     /* an existing text gets ", " before the first difference */
     json_t *a = json_pack("{s:i}", "k", 1), *b = json_pack("{s:i}", "k", 2);
     strbuf out = {0};
-    strbuf_puts(&out, "config changed");
-    json_diff(a, b, &out);
+    seal_strbuf_puts(&out, "config changed");
+    seal_json_diff(a, b, &out);
     CHECK_MSG(!strcmp(out.s, "config changed, k 1 -> 2"), "got \"%s\"", out.s);
-    strbuf_free(&out);
+    seal_strbuf_free(&out);
     json_decref(a);
     json_decref(b);
 }

@@ -16,7 +16,7 @@
 static char run_dir[256];
 
 static knowledge_opts base_opts(void) {
-    knowledge_opts o = knowledge_opts_defaults();
+    knowledge_opts o = seal_knowledge_opts_defaults();
     o.model_dir = "/nonexistent/model";
     o.eval_path = "/nonexistent/eval.json";
     o.train_path = "/nonexistent/train.json";
@@ -30,47 +30,47 @@ static knowledge_opts base_opts(void) {
 static void test_eval_rl(void) {
     knowledge_opts o = base_opts();
     o.inner.lr = NAN;
-    REFUSED(knowledge_eval(&o), "--inner-lr");
+    REFUSED(seal_knowledge_eval(&o), "--inner-lr");
     o = base_opts(), o.inner.lr = INFINITY;
-    REFUSED(knowledge_eval(&o), "--inner-lr");
+    REFUSED(seal_knowledge_eval(&o), "--inner-lr");
     o = base_opts(), o.inner.alpha = NAN;
-    REFUSED(knowledge_eval(&o), "--inner-alpha");
+    REFUSED(seal_knowledge_eval(&o), "--inner-alpha");
     o = base_opts(), o.sampling.temperature = INFINITY;
-    REFUSED(knowledge_eval(&o), "--temperature");
+    REFUSED(seal_knowledge_eval(&o), "--temperature");
     o = base_opts(), o.sampling.top_p = NAN;
-    REFUSED(knowledge_eval(&o), "--top-p");
+    REFUSED(seal_knowledge_eval(&o), "--top-p");
     o = base_opts(), o.inner.f1_threshold = NAN;
-    REFUSED(knowledge_eval(&o), "--f1-threshold");
+    REFUSED(seal_knowledge_eval(&o), "--f1-threshold");
     o = base_opts(), o.workers = 100;
-    REFUSED(knowledge_eval(&o), "--workers: need 1 <= N <= 64 (got 100)");
+    REFUSED(seal_knowledge_eval(&o), "--workers: need 1 <= N <= 64 (got 100)");
     o = base_opts(), o.workers = 0;
-    REFUSED(knowledge_eval(&o), "--workers: need 1 <= N <= 64 (got 0)");
+    REFUSED(seal_knowledge_eval(&o), "--workers: need 1 <= N <= 64 (got 0)");
     o = base_opts(), o.sft_lr = NAN;
-    REFUSED(knowledge_rl(&o), "--sft-lr");
+    REFUSED(seal_knowledge_rl(&o), "--sft-lr");
     o = base_opts(), o.sft_alpha = INFINITY;
-    REFUSED(knowledge_rl(&o), "--sft-alpha");
+    REFUSED(seal_knowledge_rl(&o), "--sft-alpha");
     o = base_opts(), o.train_path = NULL;
-    REFUSED(knowledge_rl(&o), "--train");
+    REFUSED(seal_knowledge_rl(&o), "--train");
 }
 
 static void test_cpt(void) {
-    cpt_opts c = cpt_opts_defaults(CPT_FULL);
+    cpt_opts c = seal_cpt_opts_defaults(CPT_FULL);
     c.k = base_opts();
     c.k.inner.lr = NAN;
-    REFUSED(knowledge_cpt(&c), "--inner-lr");
-    c = cpt_opts_defaults(CPT_LORA);
+    REFUSED(seal_knowledge_cpt(&c), "--inner-lr");
+    c = seal_cpt_opts_defaults(CPT_LORA);
     c.k = base_opts();
     c.warmup_ratio = NAN;
-    REFUSED(knowledge_cpt(&c), "--inner-warmup-ratio");
+    REFUSED(seal_knowledge_cpt(&c), "--inner-warmup-ratio");
 }
 
 static void test_journal_null(const char *dir) {
     char *path = seal_path_join(dir, "j.jsonl");
     journal j;
-    CHECK(journal_open(&j, path) == 0);
-    CHECK_ERR(journal_put(&j, "a/1", NULL), "record \"a/1\" cannot be encoded");
-    CHECK(journal_size(&j) == 0);
-    journal_close(&j);
+    CHECK(seal_journal_open(&j, path) == 0);
+    CHECK_ERR(seal_journal_put(&j, "a/1", NULL), "record \"a/1\" cannot be encoded");
+    CHECK(seal_journal_size(&j) == 0);
+    seal_journal_close(&j);
     size_t n = 1;
     char *text = seal_read_file(path, &n);
     CHECK_MSG(text && n == 0, "the journal holds \"%s\"", text ? text : "(unreadable)");

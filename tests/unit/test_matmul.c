@@ -1,5 +1,5 @@
-/* test_matmul: matmul() against matmul_ref() (and matmul_t() against
- * matmul_t_ref()) for F32/BF16/F16 weights (stored
+/* test_matmul: seal_matmul() against seal_matmul_ref() (and seal_matmul_t() against
+ * seal_matmul_t_ref()) for F32/BF16/F16 weights (stored
  * at a 2-byte-misaligned address) over awkward shapes, and the determinism
  * contract: a token's output is bit-identical alone or in any batch, and for
  * any thread count. */
@@ -79,19 +79,19 @@ static void test_shape(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int ro
         for (int i = 0; i < n_ns; i++) max_n = ns[i] > max_n ? ns[i] : max_n;
         /* Each token alone (decode), on 2 threads: the reference bits. */
         for (int t = 0; t < max_n; t++)
-            matmul(pool2, alone + (size_t)t * rows, x + (size_t)t * cols, &m.w, b, 1);
+            seal_matmul(pool2, alone + (size_t)t * rows, x + (size_t)t * cols, &m.w, b, 1);
         for (int i = 0; i < n_ns; i++) {
             int n = ns[i];
-            matmul_ref(ref, x, &m.w, b, n);
-            matmul(pool1, y, x, &m.w, b, n);
+            seal_matmul_ref(ref, x, &m.w, b, n);
+            seal_matmul(pool1, y, x, &m.w, b, n);
             CHECK_MSG(near_ref(y, ref, x, &m, b, n), "%s %dx%d n=%d bias=%d",
                       seal_dtype_name(dt), rows, cols, n, with_bias);
-            matmul(pool2, y2, x, &m.w, b, n);
+            seal_matmul(pool2, y2, x, &m.w, b, n);
             CHECK_MSG(!memcmp(y, y2, (size_t)n * rows * sizeof(float)),
                       "thread count changed bits: %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
             CHECK_MSG(!memcmp(y, alone, (size_t)n * rows * sizeof(float)),
                       "batch changed bits: %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
-            matmul(NULL, y2, x, &m.w, b, n);
+            seal_matmul(NULL, y2, x, &m.w, b, n);
             CHECK(!memcmp(y, y2, (size_t)n * rows * sizeof(float)));
         }
     }
@@ -99,7 +99,7 @@ static void test_shape(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int ro
     free_mat(&m);
 }
 
-/* matmul_t: the same checks for y [n][cols] = dy [n][rows] . W. */
+/* seal_matmul_t: the same checks for y [n][cols] = dy [n][rows] . W. */
 static void test_shape_t(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int rows, int cols,
                          const int *ns, int n_ns) {
     test_mat m = make_mat(dt, rows, cols);
@@ -112,11 +112,11 @@ static void test_shape_t(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int 
     int max_n = 0;
     for (int i = 0; i < n_ns; i++) max_n = ns[i] > max_n ? ns[i] : max_n;
     for (int t = 0; t < max_n; t++)
-        matmul_t(pool2, alone + (size_t)t * cols, dy + (size_t)t * rows, &m.w, 1);
+        seal_matmul_t(pool2, alone + (size_t)t * cols, dy + (size_t)t * rows, &m.w, 1);
     for (int i = 0; i < n_ns; i++) {
         int n = ns[i], bad = 0;
-        matmul_t_ref(ref, dy, &m.w, n);
-        matmul_t(pool1, y, dy, &m.w, n);
+        seal_matmul_t_ref(ref, dy, &m.w, n);
+        seal_matmul_t(pool1, y, dy, &m.w, n);
         for (int t = 0; t < n && !bad; t++)
             for (int c = 0; c < cols && !bad; c++) {
                 double mag = 0;
@@ -128,7 +128,7 @@ static void test_shape_t(seal_pool *pool1, seal_pool *pool2, seal_dtype dt, int 
                 }
             }
         CHECK_MSG(!bad, "matmul_t %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
-        matmul_t(pool2, y2, dy, &m.w, n);
+        seal_matmul_t(pool2, y2, dy, &m.w, n);
         CHECK_MSG(!memcmp(y, y2, (size_t)n * cols * sizeof(float)),
                   "matmul_t: thread count changed bits: %s %dx%d n=%d", seal_dtype_name(dt), rows, cols, n);
         CHECK_MSG(!memcmp(y, alone, (size_t)n * cols * sizeof(float)),
@@ -150,8 +150,8 @@ static void test_exact(seal_pool *pool) {
         for (int i = 0; i < rows; i++) bias[i] = (float)i;
         seal_from_f32(wbuf + 1, dts[d], wf, (size_t)rows * cols);
         seal_mat w = {.data = wbuf + 1, .dtype = dts[d], .rows = rows, .cols = cols};
-        matmul(pool, y, x, &w, bias, n);
-        matmul_ref(ref, x, &w, bias, n);
+        seal_matmul(pool, y, x, &w, bias, n);
+        seal_matmul_ref(ref, x, &w, bias, n);
         CHECK(!memcmp(y, ref, sizeof y));
         double want = bias[4];
         for (int k = 0; k < cols; k++) want += x[2 * cols + k] * wf[4 * cols + k];
@@ -165,7 +165,7 @@ static void test_exact(seal_pool *pool) {
     float y[4] = {0}, x[2] = {1, 1};
     int32_t data[4] = {1, 2, 3, 4};
     seal_mat bad = {.data = data, .dtype = SEAL_I32, .rows = 2, .cols = 2};
-    matmul(pool, y, x, &bad, NULL, 1);
+    seal_matmul(pool, y, x, &bad, NULL, 1);
     CHECK(isnan(y[0]) && isnan(y[1]));
 }
 
@@ -196,7 +196,7 @@ int main(void) {
     const int long_n[] = {64, 130};
     test_shape(pool1, pool2, SEAL_BF16, 40, 896, long_n, 2);
 
-    /* matmul_t: columns in whole 32-wide panels, ragged vectors and a scalar
+    /* seal_matmul_t: columns in whole 32-wide panels, ragged vectors and a scalar
      * tail; rows (its reduction) odd; enough work to split across threads. */
     const int t_big_n[] = {1, 7, 37, 130};
     static const int shapes_t[][2] = {{1, 1}, {13, 5}, {172, 7}, {7, 172}, {96, 75}, {300, 200}};

@@ -1,4 +1,4 @@
-/* The training products (OpenBLAS-backed matmul_fast, matmul_t_fast, wgrad)
+/* The training products (OpenBLAS-backed seal_matmul_fast, seal_matmul_t_fast, wgrad)
  * against their scalar references, for f32, bf16 and f16 weights, shapes on
  * both sides of the small-batch fallback, with 1 and 2 threads. */
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "util/rng.h"
 
 static void fill(float *x, size_t n, seal_rng *r) {
-    for (size_t i = 0; i < n; i++) x[i] = (float)rng_normal(r);
+    for (size_t i = 0; i < n; i++) x[i] = (float)seal_rng_normal(r);
 }
 
 static double max_rel(const float *a, const float *b, size_t n) {
@@ -20,7 +20,7 @@ static double max_rel(const float *a, const float *b, size_t n) {
 
 static void run(seal_pool *pool, seal_dtype dt, int n, int rows, int cols) {
     seal_rng r;
-    rng_seed(&r, (uint64_t)(n * 131 + rows * 7 + cols));
+    seal_rng_seed(&r, (uint64_t)(n * 131 + rows * 7 + cols));
     float *wf = malloc(sizeof(float) * rows * cols), *x = malloc(sizeof(float) * n * cols), *dy = malloc(sizeof(float) * n * rows);
     float *bias = malloc(sizeof(float) * rows), *y1 = malloc(sizeof(float) * n * rows), *y2 = malloc(sizeof(float) * n * rows);
     float *t1 = malloc(sizeof(float) * n * cols), *t2 = malloc(sizeof(float) * n * cols);
@@ -29,15 +29,15 @@ static void run(seal_pool *pool, seal_dtype dt, int n, int rows, int cols) {
     void *wd = malloc(seal_dtype_size(dt) * rows * cols);
     seal_from_f32(wd, dt, wf, (size_t)rows * cols);
     seal_mat w = {wd, dt, rows, cols};
-    matmul_fast(pool, y1, x, &w, bias, n);
-    matmul_ref(y2, x, &w, bias, n);
+    seal_matmul_fast(pool, y1, x, &w, bias, n);
+    seal_matmul_ref(y2, x, &w, bias, n);
     CHECK_MSG(max_rel(y1, y2, (size_t)n * rows) < 1e-5, "matmul_fast %s n=%d %dx%d: %.3g", seal_dtype_name(dt), n, rows, cols, max_rel(y1, y2, (size_t)n * rows));
-    matmul_t_fast(pool, t1, dy, &w, n);
-    matmul_t_ref(t2, dy, &w, n);
+    seal_matmul_t_fast(pool, t1, dy, &w, n);
+    seal_matmul_t_ref(t2, dy, &w, n);
     CHECK_MSG(max_rel(t1, t2, (size_t)n * cols) < 1e-5, "matmul_t_fast %s n=%d: %.3g", seal_dtype_name(dt), n, max_rel(t1, t2, (size_t)n * cols));
-    wgrad(pool, g1, dy, x, n, rows, cols, 0.5f);
-    wgrad(pool, g1, dy, x, n, rows, cols, 0.5f); /* accumulates */
-    wgrad_ref(g2, dy, x, n, rows, cols, 1.0f);
+    seal_wgrad(pool, g1, dy, x, n, rows, cols, 0.5f);
+    seal_wgrad(pool, g1, dy, x, n, rows, cols, 0.5f); /* accumulates */
+    seal_wgrad_ref(g2, dy, x, n, rows, cols, 1.0f);
     CHECK_MSG(max_rel(g1, g2, (size_t)rows * cols) < 1e-5, "wgrad n=%d %dx%d: %.3g", n, rows, cols, max_rel(g1, g2, (size_t)rows * cols));
     free(wf); free(x); free(dy); free(bias); free(y1); free(y2); free(t1); free(t2); free(g1); free(g2); free(wd);
 }

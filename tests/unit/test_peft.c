@@ -1,6 +1,6 @@
 /* PEFT adapter files and merging, on synthetic "micro" models written by the
  * library itself (no external asset):
- *  - peft_save then peft_load gives back the adapter bit for bit (F32), or
+ *  - seal_peft_save then seal_peft_load gives back the adapter bit for bit (F32), or
  *    bf16-rounded (BF16); the config text is PEFT's (sorted keys, indent 2);
  *    rsLoRA's scale is alpha / sqrt(r);
  *  - malformed or unsupported adapters are refused with a message naming the
@@ -35,12 +35,12 @@ static char *path2(const char *a, const char *b) { return seal_path_join(a, b); 
 /* Fill every B with N(0, std^2) so the adapter is not a no-op. */
 static void randomize_b(seal_adapter *a, uint64_t seed, float std) {
     seal_rng r;
-    rng_seed(&r, seed);
+    seal_rng_seed(&r, seed);
     for (int l = 0; l < a->n_layers; l++)
         for (int m = 0; m < MOD_COUNT; m++) {
             lora_pair *p = adapter_pair_mut(a, l, m);
             if (!p->B) continue;
-            for (size_t i = 0; i < (size_t)p->out * a->rank; i++) p->B[i] = (float)rng_normal(&r) * std;
+            for (size_t i = 0; i < (size_t)p->out * a->rank; i++) p->B[i] = (float)seal_rng_normal(&r) * std;
         }
 }
 
@@ -64,15 +64,15 @@ static int same_adapter(const seal_adapter *x, const seal_adapter *y) {
 static void test_roundtrip(const seal_config *cfg) {
     seal_adapter a, b;
     unsigned targets = 1u << MOD_Q | 1u << MOD_V | 1u << MOD_DOWN;
-    CHECK(adapter_init(&a, cfg, 4, 8.0f, 0, 0.05f, targets, 3) == 0);
+    CHECK(seal_adapter_init(&a, cfg, 4, 8.0f, 0, 0.05f, targets, 3) == 0);
     randomize_b(&a, 4, 0.1f);
     char *dir = path2(root, "ad_f32");
-    CHECK(peft_save(&a, dir, "synth/micro", SEAL_F32) == 0);
-    CHECK_MSG(peft_load(&b, cfg, dir) == 0, "%s", seal_errmsg());
+    CHECK(seal_peft_save(&a, dir, "synth/micro", SEAL_F32) == 0);
+    CHECK_MSG(seal_peft_load(&b, cfg, dir) == 0, "%s", seal_errmsg());
     CHECK(same_adapter(&a, &b));
     CHECK(b.scale == 2.0f);
     CHECK_NEAR(b.dropout, 0.05, 1e-7);
-    adapter_free(&b);
+    seal_adapter_free(&b);
 
     /* the config text, as PEFT 0.15 writes it */
     char *cpath = path2(dir, PEFT_CONFIG_FILE);
@@ -93,37 +93,37 @@ static void test_roundtrip(const seal_config *cfg) {
     /* tensor names and the metadata PEFT writes */
     char *wpath = path2(dir, PEFT_WEIGHTS_FILE);
     st_file f;
-    CHECK(st_open(&f, wpath) == 0);
+    CHECK(seal_st_open(&f, wpath) == 0);
     CHECK(f.n_tensors == 2 * 3 * cfg->n_layers);
     CHECK(f.n_tensors > 0 && !strcmp(f.tensors[0].name, "base_model.model.model.layers.0.mlp.down_proj.lora_A.weight"));
     CHECK(f.n_meta == 1 && !strcmp(f.meta_keys[0], "format") && !strcmp(f.meta_values[0], "pt"));
-    st_close(&f);
+    seal_st_close(&f);
     free(wpath);
     free(dir);
 
     /* BF16: values come back rounded to bf16 */
     dir = path2(root, "ad_bf16");
-    CHECK(peft_save(&a, dir, NULL, SEAL_BF16) == 0);
-    CHECK_MSG(peft_load(&b, cfg, dir) == 0, "%s", seal_errmsg());
+    CHECK(seal_peft_save(&a, dir, NULL, SEAL_BF16) == 0);
+    CHECK_MSG(seal_peft_load(&b, cfg, dir) == 0, "%s", seal_errmsg());
     const lora_pair *p = adapter_pair(&a, 1, MOD_V), *q = adapter_pair(&b, 1, MOD_V);
     int bad = 0;
     for (int i = 0; i < a.rank * p->in; i++) bad += q->A[i] != seal_bf16_to_f32(seal_f32_to_bf16(p->A[i]));
     for (int i = 0; i < a.rank * p->out; i++) bad += q->B[i] != seal_bf16_to_f32(seal_f32_to_bf16(p->B[i]));
     CHECK(bad == 0);
-    adapter_free(&b);
+    seal_adapter_free(&b);
     free(dir);
-    adapter_free(&a);
+    seal_adapter_free(&a);
 
     /* rsLoRA: scale alpha / sqrt(r), flag kept */
-    CHECK(adapter_init(&a, cfg, 16, 4.0f, 1, 0.0f, (1u << MOD_COUNT) - 1, 5) == 0);
+    CHECK(seal_adapter_init(&a, cfg, 16, 4.0f, 1, 0.0f, (1u << MOD_COUNT) - 1, 5) == 0);
     randomize_b(&a, 6, 0.1f);
     dir = path2(root, "ad_rs");
-    CHECK(peft_save(&a, dir, "x", SEAL_F32) == 0);
-    CHECK_MSG(peft_load(&b, cfg, dir) == 0, "%s", seal_errmsg());
+    CHECK(seal_peft_save(&a, dir, "x", SEAL_F32) == 0);
+    CHECK_MSG(seal_peft_load(&b, cfg, dir) == 0, "%s", seal_errmsg());
     CHECK(same_adapter(&a, &b));
     CHECK(b.use_rslora && b.scale == 1.0f && b.targets == (1u << MOD_COUNT) - 1);
-    adapter_free(&b);
-    adapter_free(&a);
+    seal_adapter_free(&b);
+    seal_adapter_free(&a);
     free(dir);
 }
 
@@ -163,7 +163,7 @@ static char *bad_tensors(const char *src, const char *name, const char *drop, co
     free(buf);
     char *sw = path2(src, PEFT_WEIGHTS_FILE), *dw = path2(dir, PEFT_WEIGHTS_FILE);
     st_file f;
-    CHECK(st_open(&f, sw) == 0);
+    CHECK(seal_st_open(&f, sw) == 0);
     st_write_tensor *ts = calloc((size_t)f.n_tensors + 1, sizeof *ts);
     static float zeros[4096];
     int n = 0;
@@ -179,18 +179,18 @@ static char *bad_tensors(const char *src, const char *name, const char *drop, co
         st_write_tensor *w = &ts[n++];
         w->name = extra; w->dtype = SEAL_F32; w->ndim = 2; w->shape[0] = 4; w->shape[1] = 64; w->data = zeros;
     }
-    CHECK(st_write(dw, ts, n, NULL, NULL, 0) == 0);
-    st_close(&f);
+    CHECK(seal_st_write(dw, ts, n, NULL, NULL, 0) == 0);
+    seal_st_close(&f);
     free(ts); free(sc); free(dc); free(sw); free(dw);
     return dir;
 }
 
 static void test_bad(const seal_config *cfg) {
     seal_adapter a, b;
-    CHECK(adapter_init(&a, cfg, 4, 8.0f, 0, 0.0f, 1u << MOD_Q | 1u << MOD_V, 3) == 0);
+    CHECK(seal_adapter_init(&a, cfg, 4, 8.0f, 0, 0.0f, 1u << MOD_Q | 1u << MOD_V, 3) == 0);
     char *good = path2(root, "good");
-    CHECK(peft_save(&a, good, NULL, SEAL_F32) == 0);
-    adapter_free(&a);
+    CHECK(seal_peft_save(&a, good, NULL, SEAL_F32) == 0);
+    seal_adapter_free(&a);
     static const struct { const char *key, *value, *needle; } cfg_cases[] = {
         {"target_modules", "[\"q_proj\", \"foo_proj\"]", "foo_proj"},
         {"target_modules", "\".*\\\\.(q|v)_proj\"", "target_modules"},
@@ -214,44 +214,44 @@ static void test_bad(const seal_config *cfg) {
     };
     for (size_t i = 0; i < sizeof cfg_cases / sizeof cfg_cases[0]; i++) {
         char *d = bad_config(good, "bad_cfg", cfg_cases[i].key, cfg_cases[i].value, NULL);
-        CHECK_ERR(peft_load(&b, cfg, d), cfg_cases[i].needle);
-        adapter_free(&b);
+        CHECK_ERR(seal_peft_load(&b, cfg, d), cfg_cases[i].needle);
+        seal_adapter_free(&b);
         free(d);
     }
     char *d = bad_config(good, "bad_json", NULL, NULL, "{\"peft_type\": \"LORA\", \"r\": 4,");
-    CHECK_ERR(peft_load(&b, cfg, d), "adapter_config.json: not valid JSON");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "adapter_config.json: not valid JSON");
     free(d);
 
     const char *qa1 = "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight";
     d = bad_tensors(good, "bad_missing", qa1, NULL, NULL);
-    CHECK_ERR(peft_load(&b, cfg, d), "missing tensor \"base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight\"");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "missing tensor \"base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight\"");
     free(d);
     d = bad_tensors(good, "bad_shape", NULL, qa1, NULL);
-    CHECK_ERR(peft_load(&b, cfg, d), "q_proj.lora_A.weight\" has shape [4, 65] but this model and r=4 need [4, 64]");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "q_proj.lora_A.weight\" has shape [4, 65] but this model and r=4 need [4, 64]");
     free(d);
     d = bad_tensors(good, "bad_lm_head", NULL, NULL, "base_model.model.lm_head.lora_A.weight");
-    CHECK_ERR(peft_load(&b, cfg, d), "unexpected tensor \"base_model.model.lm_head.lora_A.weight\"");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "unexpected tensor \"base_model.model.lm_head.lora_A.weight\"");
     free(d);
     d = bad_tensors(good, "bad_embed", NULL, NULL, "base_model.model.model.embed_tokens.lora_embedding_A");
-    CHECK_ERR(peft_load(&b, cfg, d), "embed_tokens.lora_embedding_A");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "embed_tokens.lora_embedding_A");
     free(d);
     d = bad_tensors(good, "bad_layer", NULL, NULL, "base_model.model.model.layers.7.self_attn.q_proj.lora_A.weight");
-    CHECK_ERR(peft_load(&b, cfg, d), "layer 7 does not exist");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "layer 7 does not exist");
     free(d);
     d = bad_tensors(good, "bad_nosuffix", NULL, NULL, "base_model.model.model.layers.0.self_attn.q_proj.lora_A");
-    CHECK_ERR(peft_load(&b, cfg, d), "unexpected tensor");
+    CHECK_ERR(seal_peft_load(&b, cfg, d), "unexpected tensor");
     free(d);
-    CHECK_ERR(peft_load(&b, cfg, root), "no adapter_config.json");
+    CHECK_ERR(seal_peft_load(&b, cfg, root), "no adapter_config.json");
     free(good);
-    /* a non-finite alpha is refused at init, and by peft_save before it writes
+    /* a non-finite alpha is refused at init, and by seal_peft_save before it writes
      * anything (it crashed in py_float and left weights without a config) */
-    CHECK_ERR(adapter_init(&b, cfg, 4, NAN, 0, 0.0f, 1u << MOD_Q, 3), "alpha must be a finite number");
-    CHECK(adapter_init(&a, cfg, 4, 8.0f, 0, 0.0f, 1u << MOD_Q, 3) == 0);
+    CHECK_ERR(seal_adapter_init(&b, cfg, 4, NAN, 0, 0.0f, 1u << MOD_Q, 3), "alpha must be a finite number");
+    CHECK(seal_adapter_init(&a, cfg, 4, 8.0f, 0, 0.0f, 1u << MOD_Q, 3) == 0);
     a.alpha = INFINITY;
     char *nan_dir = path2(root, "nan_alpha");
-    CHECK_ERR(peft_save(&a, nan_dir, NULL, SEAL_F32), "must be finite");
+    CHECK_ERR(seal_peft_save(&a, nan_dir, NULL, SEAL_F32), "must be finite");
     CHECK(!seal_is_dir(nan_dir));
-    adapter_free(&a);
+    seal_adapter_free(&a);
     free(nan_dir);
 }
 
@@ -260,19 +260,19 @@ static void test_bad(const seal_config *cfg) {
 /* logprobs of ids under the model in dir, with adapter a (or none). */
 static int score_dir(const char *dir, const seal_adapter *a, const int *ids, int n, double *lp) {
     seal_model m;
-    if (model_load(&m, dir)) { CHECK_MSG(0, "%s", seal_errmsg()); return -1; }
+    if (seal_model_load(&m, dir)) { CHECK_MSG(0, "%s", seal_errmsg()); return -1; }
     seal_pool *pool = seal_pool_create(1);
     seal_fwd f;
     seal_kvcache kv;
-    int rc = fwd_init(&f, &m, pool, 16, n) || kv_init(&kv, &m.cfg, 1, n);
+    int rc = seal_fwd_init(&f, &m, pool, 16, n) || seal_kv_init(&kv, &m.cfg, 1, n);
     if (rc == 0) {
-        if (a) fwd_set_adapter(&f, a);
-        rc = score_sequence(&f, &kv, ids, n, lp, NULL);
-        fwd_free(&f);
-        kv_free(&kv);
+        if (a) seal_fwd_set_adapter(&f, a);
+        rc = seal_score_sequence(&f, &kv, ids, n, lp, NULL);
+        seal_fwd_free(&f);
+        seal_kv_free(&kv);
     }
     seal_pool_destroy(pool);
-    model_free(&m);
+    seal_model_free(&m);
     return rc;
 }
 
@@ -287,27 +287,27 @@ static int same_file(const char *a, const char *b) {
 
 static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double tol) {
     char *base = path2(root, tag), sub[64];
-    CHECK(synth_write(base, cfg, dt, 9, 0.1f) == 0);
+    CHECK(seal_synth_write(base, cfg, dt, 9, 0.1f) == 0);
     char *gen = path2(base, "generation_config.json");
     CHECK(seal_write_file_atomic(gen, "{\"eos_token_id\": 2}\n", 20) == 0);
     free(gen);
     seal_adapter a;
-    CHECK(adapter_init(&a, cfg, 8, 16.0f, 1, 0.0f, (1u << MOD_COUNT) - 1 - (1u << MOD_K), 11) == 0);
+    CHECK(seal_adapter_init(&a, cfg, 8, 16.0f, 1, 0.0f, (1u << MOD_COUNT) - 1 - (1u << MOD_K), 11) == 0);
     randomize_b(&a, 12, 0.05f);
     snprintf(sub, sizeof sub, "%s_adapter", tag);
     char *adir = path2(root, sub);
-    CHECK(peft_save(&a, adir, base, SEAL_F32) == 0);
+    CHECK(seal_peft_save(&a, adir, base, SEAL_F32) == 0);
     seal_adapter b;
-    CHECK(peft_load(&b, cfg, adir) == 0);
+    CHECK(seal_peft_load(&b, cfg, adir) == 0);
     snprintf(sub, sizeof sub, "%s_merged", tag);
     char *out = path2(root, sub);
-    CHECK_MSG(merge_adapter(base, adir, out) == 0, "%s", seal_errmsg());
+    CHECK_MSG(seal_merge_adapter(base, adir, out) == 0, "%s", seal_errmsg());
 
     enum { N = 40 };
     int ids[N];
     seal_rng r;
-    rng_seed(&r, 1);
-    for (int i = 0; i < N; i++) ids[i] = (int)rng_below(&r, (uint64_t)cfg->vocab);
+    seal_rng_seed(&r, 1);
+    for (int i = 0; i < N; i++) ids[i] = (int)seal_rng_below(&r, (uint64_t)cfg->vocab);
     double lp_base[N], lp_rt[N], lp_merged[N];
     CHECK(score_dir(base, NULL, ids, N, lp_base) == 0);
     CHECK(score_dir(base, &b, ids, N, lp_rt) == 0);
@@ -323,14 +323,14 @@ static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double 
 
     /* untouched tensors and files bit-exact, merged tensors in the base dtype */
     st_set sb, so;
-    CHECK(st_open_dir(&sb, base) == 0 && st_open_dir(&so, out) == 0);
-    const st_tensor *e0 = st_find(&sb, "model.embed_tokens.weight"), *e1 = st_find(&so, "model.embed_tokens.weight");
+    CHECK(seal_st_open_dir(&sb, base) == 0 && seal_st_open_dir(&so, out) == 0);
+    const st_tensor *e0 = seal_st_find(&sb, "model.embed_tokens.weight"), *e1 = seal_st_find(&so, "model.embed_tokens.weight");
     CHECK(e0 && e1 && e0->nbytes == e1->nbytes && !memcmp(e0->data, e1->data, e0->nbytes));
-    const st_tensor *k0 = st_find(&sb, "model.layers.1.self_attn.k_proj.weight"),
-                    *k1 = st_find(&so, "model.layers.1.self_attn.k_proj.weight");
+    const st_tensor *k0 = seal_st_find(&sb, "model.layers.1.self_attn.k_proj.weight"),
+                    *k1 = seal_st_find(&so, "model.layers.1.self_attn.k_proj.weight");
     CHECK(k0 && k1 && !memcmp(k0->data, k1->data, k0->nbytes));
-    const st_tensor *q0 = st_find(&sb, "model.layers.1.self_attn.q_proj.weight"),
-                    *q1 = st_find(&so, "model.layers.1.self_attn.q_proj.weight");
+    const st_tensor *q0 = seal_st_find(&sb, "model.layers.1.self_attn.q_proj.weight"),
+                    *q1 = seal_st_find(&so, "model.layers.1.self_attn.q_proj.weight");
     CHECK(q0 && q1 && q1->dtype == dt && memcmp(q0->data, q1->data, q0->nbytes));
     CHECK(sb.n_tensors == so.n_tensors);
     /* every element of a merged matrix is W + scale * B A (double reference)
@@ -357,8 +357,8 @@ static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double 
             }
         CHECK_MSG(far == 0, "%d elements of layer 1 q_proj off by more than 1 ulp", far);
     }
-    st_close_set(&sb);
-    st_close_set(&so);
+    seal_st_close_set(&sb);
+    seal_st_close_set(&so);
     char *c0 = path2(base, "config.json"), *c1 = path2(out, "config.json");
     CHECK(same_file(c0, c1));
     free(c0); free(c1);
@@ -367,17 +367,17 @@ static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double 
     free(c0); free(c1);
 
     /* refusals: OUT already a model, OUT = the base itself */
-    CHECK_ERR(merge_adapter(base, adir, out), "already holds a model");
-    CHECK_ERR(merge_adapter(base, adir, base), "base model's directory");
-    adapter_free(&a);
-    adapter_free(&b);
+    CHECK_ERR(seal_merge_adapter(base, adir, out), "already holds a model");
+    CHECK_ERR(seal_merge_adapter(base, adir, base), "base model's directory");
+    seal_adapter_free(&a);
+    seal_adapter_free(&b);
     free(base); free(adir); free(out);
 }
 
 int main(void) {
     if (!mkdtemp(root)) TEST_SKIP("cannot create a temp dir");
     seal_config cfg;
-    CHECK(synth_shape(&cfg, "micro") == 0);
+    CHECK(seal_synth_shape(&cfg, "micro") == 0);
     test_roundtrip(&cfg);
     test_bad(&cfg);
     test_merge(&cfg, SEAL_F32, "f32", 1e-4);

@@ -83,19 +83,19 @@ static const char *const want_grade =
     "Is the student answer correct based solely on the gold answer? Respond 'yes' or 'no'.";
 
 static void test_templates(void) {
-    SAME(self_edit_template(SELF_EDIT_IMPLICATIONS), want_implications);
-    SAME(self_edit_template(SELF_EDIT_IMPLICATIONS_LONG), want_implications_long);
-    SAME(self_edit_template(SELF_EDIT_IMPLICATIONS_VERY_LONG), want_implications_very_long);
-    SAME(self_edit_template(SELF_EDIT_REWRITE), want_rewrite);
-    SAME(self_edit_template(SELF_EDIT_SELF_QA), want_self_qa);
-    SAME(self_edit_template(SELF_EDIT_NONE), want_none);
-    SAME(self_edit_template(SELF_EDIT_IMPLICATIONS_COT), want_cot);
+    SAME(seal_self_edit_template(SELF_EDIT_IMPLICATIONS), want_implications);
+    SAME(seal_self_edit_template(SELF_EDIT_IMPLICATIONS_LONG), want_implications_long);
+    SAME(seal_self_edit_template(SELF_EDIT_IMPLICATIONS_VERY_LONG), want_implications_very_long);
+    SAME(seal_self_edit_template(SELF_EDIT_REWRITE), want_rewrite);
+    SAME(seal_self_edit_template(SELF_EDIT_SELF_QA), want_self_qa);
+    SAME(seal_self_edit_template(SELF_EDIT_NONE), want_none);
+    SAME(seal_self_edit_template(SELF_EDIT_IMPLICATIONS_COT), want_cot);
     SAME(SEAL_ANSWER_TEMPLATE, want_answer);
     SAME(SEAL_GRADE_TEMPLATE, want_grade);
     /* The grading prompt has no trailing newline; self-qa ends in a space. */
-    size_t gl = strlen(SEAL_GRADE_TEMPLATE), ql = strlen(self_edit_template(SELF_EDIT_SELF_QA));
+    size_t gl = strlen(SEAL_GRADE_TEMPLATE), ql = strlen(seal_self_edit_template(SELF_EDIT_SELF_QA));
     CHECK(SEAL_GRADE_TEMPLATE[gl - 1] == '.');
-    CHECK(self_edit_template(SELF_EDIT_SELF_QA)[ql - 1] == ' ');
+    CHECK(seal_self_edit_template(SELF_EDIT_SELF_QA)[ql - 1] == ' ');
 }
 
 static void test_names(void) {
@@ -103,27 +103,27 @@ static void test_names(void) {
                                                         "rewrite", "self-qa", "none", "implications-cot"};
     for (int i = 0; i < SELF_EDIT_COUNT; i++) {
         self_edit_kind k = SELF_EDIT_COUNT;
-        CHECK(!strcmp(self_edit_name((self_edit_kind)i), names[i]));
-        CHECK(self_edit_parse(names[i], &k) == 0 && k == (self_edit_kind)i);
+        CHECK(!strcmp(seal_self_edit_name((self_edit_kind)i), names[i]));
+        CHECK(seal_self_edit_parse(names[i], &k) == 0 && k == (self_edit_kind)i);
     }
     self_edit_kind k;
-    CHECK_ERR(self_edit_parse("implication", &k), "unknown self-edit prompt");
+    CHECK_ERR(seal_self_edit_parse("implication", &k), "unknown self-edit prompt");
 }
 
 static void test_fill(void) {
-    char *p = self_edit_prompt(SELF_EDIT_IMPLICATIONS, "Super Bowl 50", "Super Bowl 50 was a game.");
+    char *p = seal_self_edit_prompt(SELF_EDIT_IMPLICATIONS, "Super Bowl 50", "Super Bowl 50 was a game.");
     SAME(p, "Let's read the following passage and produce a list of implications derived directly or indirectly from "
             "the content.\n\nPassage:\nSuper Bowl 50\nSuper Bowl 50 was a game.\n\nImplications:\n");
     free(p);
-    p = self_edit_prompt(SELF_EDIT_SELF_QA, "T", "C");
+    p = seal_self_edit_prompt(SELF_EDIT_SELF_QA, "T", "C");
     SAME(p, "Let's read the following passage and rewrite it in a question-answer format.\n\nPassage:\nT\nC\n\nQuestion 1: ");
     free(p);
     /* The question carries the "Topic: " prefix the reference's client adds. */
-    p = answer_prompt("Super Bowl 50", "Who won Super Bowl 50?");
+    p = seal_answer_prompt("Super Bowl 50", "Who won Super Bowl 50?");
     SAME(p, "Let's answer a question directly and concisely.\nQuestion: Topic: Super Bowl 50\nWho won Super Bowl 50?\nAnswer:\n");
     free(p);
     /* Like str.format, substituted values are not scanned again (a title holding "{context}" stays). */
-    p = self_edit_prompt(SELF_EDIT_NONE, "{context}", "{title}");
+    p = seal_self_edit_prompt(SELF_EDIT_NONE, "{context}", "{title}");
     SAME(p, "Passage:\n{context}\n{title}\n\n");
     free(p);
     /* Unknown placeholders stay verbatim; a long value grows the buffer. */

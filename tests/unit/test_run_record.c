@@ -75,7 +75,7 @@ static void test_legacy(const char *dir) {
     CHECK(seal_run_record_claim(&r, path, "hint", new_keys, NULL) != 0);
     CHECK_MSG(strstr(seal_errmsg(), "inner_rank 32 -> 64"), "%s", seal_errmsg());
     seal_run_record_free(&r);
-    strbuf_free(&note);
+    seal_strbuf_free(&note);
     free(path);
 }
 

@@ -49,18 +49,18 @@ static const char *craft(const char *name, const char *header, size_t data_len) 
     return craft_len(name, strlen(header), header, data_len);
 }
 
-/* st_open's return code; the file is closed again either way. */
+/* seal_st_open's return code; the file is closed again either way. */
 static int open_rc(const char *path) {
     st_file f;
-    int rc = st_open(&f, path);
-    st_close(&f);
+    int rc = seal_st_open(&f, path);
+    seal_st_close(&f);
     return rc;
 }
 
 static int open_dir_rc(const char *dir) {
     st_set s;
-    int rc = st_open_dir(&s, dir);
-    st_close_set(&s);
+    int rc = seal_st_open_dir(&s, dir);
+    seal_st_close_set(&s);
     return rc;
 }
 
@@ -102,11 +102,11 @@ static void test_round_trip(void) {
     int n = (int)(sizeof w / sizeof w[0]);
     const char *mk[] = {"format", "note"}, *mv[] = {"pt", "written by test_safetensors"};
     const char *path = tpath("rt.safetensors");
-    CHECK(st_write(path, w, n, mk, mv, 2) == 0);
+    CHECK(seal_st_write(path, w, n, mk, mv, 2) == 0);
     CHECK(count_tmp_files(tmpdir) == 0);
 
     st_file f;
-    CHECK_MSG(st_open(&f, path) == 0, "%s", seal_errmsg());
+    CHECK_MSG(seal_st_open(&f, path) == 0, "%s", seal_errmsg());
     CHECK(f.n_tensors == n);
     for (int i = 0; i < n && i < f.n_tensors; i++) {
         st_tensor *t = &f.tensors[i];
@@ -114,7 +114,7 @@ static void test_round_trip(void) {
         CHECK(t->dtype == w[i].dtype);
         CHECK(t->ndim == w[i].ndim);
         for (int d = 0; d < t->ndim; d++) CHECK(t->shape[d] == w[i].shape[d]);
-        size_t nbytes = (size_t)st_numel(t) * seal_dtype_size(t->dtype);
+        size_t nbytes = (size_t)seal_st_numel(t) * seal_dtype_size(t->dtype);
         CHECK(t->nbytes == nbytes);
         if (nbytes) CHECK(memcmp(t->data, w[i].data, nbytes) == 0);
     }
@@ -131,17 +131,17 @@ static void test_round_trip(void) {
     CHECK(memcmp(m + 8, "{\"__metadata__\":", 16) == 0);
     CHECK(m[8 + hn - 1] == '}' || m[8 + hn - 1] == ' ');
     CHECK(f.tensors[0].data == m + 8 + hn); /* contiguous from the start */
-    st_close(&f);
+    seal_st_close(&f);
 
     /* Overwriting goes through rename too. */
-    CHECK(st_write(path, w, 1, NULL, NULL, 0) == 0);
-    CHECK(st_open(&f, path) == 0 && f.n_tensors == 1 && f.n_meta == 0);
-    st_close(&f);
+    CHECK(seal_st_write(path, w, 1, NULL, NULL, 0) == 0);
+    CHECK(seal_st_open(&f, path) == 0 && f.n_tensors == 1 && f.n_meta == 0);
+    seal_st_close(&f);
 
     /* A file with no tensors at all is valid. */
-    CHECK(st_write(tpath("none.safetensors"), NULL, 0, NULL, NULL, 0) == 0);
-    CHECK(st_open(&f, tpath("none.safetensors")) == 0 && f.n_tensors == 0);
-    st_close(&f);
+    CHECK(seal_st_write(tpath("none.safetensors"), NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(seal_st_open(&f, tpath("none.safetensors")) == 0 && f.n_tensors == 0);
+    seal_st_close(&f);
 }
 
 static void test_single_dir(void) {
@@ -151,14 +151,14 @@ static void test_single_dir(void) {
     int32_t v[3] = {1, 2, 3};
     st_write_tensor w = {.name = "x", .dtype = SEAL_I32, .ndim = 1, .shape = {3}, .data = v};
     char *p = seal_path_join(dir, "model.safetensors");
-    CHECK(st_write(p, &w, 1, NULL, NULL, 0) == 0);
+    CHECK(seal_st_write(p, &w, 1, NULL, NULL, 0) == 0);
     st_set s;
-    CHECK_MSG(st_open_dir(&s, dir) == 0, "%s", seal_errmsg());
-    const st_tensor *t = st_find(&s, "x");
+    CHECK_MSG(seal_st_open_dir(&s, dir) == 0, "%s", seal_errmsg());
+    const st_tensor *t = seal_st_find(&s, "x");
     CHECK(t && t->nbytes == 12 && memcmp(t->data, v, 12) == 0);
-    CHECK(st_find(&s, "y") == NULL);
+    CHECK(seal_st_find(&s, "y") == NULL);
     CHECK(s.n_files == 1 && s.n_tensors == 1 && s.total_bytes == file_size(p));
-    st_close_set(&s);
+    seal_st_close_set(&s);
     free(p);
 }
 
@@ -172,7 +172,7 @@ static void write_shard(const char *dir, const char *name, const char *const *na
         w[i] = (st_write_tensor){.name = names[i], .dtype = SEAL_F32, .ndim = 1, .shape = {2}, .data = vals[i]};
     }
     char *p = seal_path_join(dir, name);
-    if (st_write(p, w, n, NULL, NULL, 0) != 0) { fprintf(stderr, "%s\n", seal_errmsg()); exit(1); }
+    if (seal_st_write(p, w, n, NULL, NULL, 0) != 0) { fprintf(stderr, "%s\n", seal_errmsg()); exit(1); }
     free(p);
 }
 
@@ -195,17 +195,17 @@ static void test_sharded(void) {
                      "\"layers.0.w\": \"" SHARD1 "\", \"lm_head.weight\": \"" SHARD2 "\", "
                      "\"layers.1.w\": \"" SHARD1 "\"}}");
     st_set s;
-    CHECK_MSG(st_open_dir(&s, dir) == 0, "%s", seal_errmsg());
+    CHECK_MSG(seal_st_open_dir(&s, dir) == 0, "%s", seal_errmsg());
     CHECK(s.n_files == 2 && s.n_tensors == 3);
-    const st_tensor *a = st_find(&s, "layers.1.w"), *b = st_find(&s, "lm_head.weight");
+    const st_tensor *a = seal_st_find(&s, "layers.1.w"), *b = seal_st_find(&s, "lm_head.weight");
     CHECK(a && a->file_index == 0 && b && b->file_index == 1);
     float x[2];
     if (a) { memcpy(x, a->data, 8); CHECK(x[0] == 11.0f && x[1] == -11.0f); }
     if (b) { memcpy(x, b->data, 8); CHECK(x[0] == 20.0f && x[1] == -20.0f); }
-    CHECK(st_find(&s, "layers.2.w") == NULL);
+    CHECK(seal_st_find(&s, "layers.2.w") == NULL);
     char *p1 = seal_path_join(dir, SHARD1), *p2 = seal_path_join(dir, SHARD2);
     CHECK(s.total_bytes == file_size(p1) + file_size(p2));
-    st_close_set(&s);
+    seal_st_close_set(&s);
     free(p1);
     free(p2);
 
@@ -221,16 +221,16 @@ static void test_sharded(void) {
         w[i] = (st_write_tensor){.name = names[i], .dtype = SEAL_U8, .ndim = 1, .shape = {1}, .data = &one};
     }
     char *bp = seal_path_join(big, "model.safetensors");
-    CHECK(st_write(bp, w, N, NULL, NULL, 0) == 0);
+    CHECK(seal_st_write(bp, w, N, NULL, NULL, 0) == 0);
     free(bp);
-    CHECK(st_open_dir(&s, big) == 0 && s.n_tensors == N);
+    CHECK(seal_st_open_dir(&s, big) == 0 && s.n_tensors == N);
     int found = 0;
     for (int i = 0; i < N; i++) {
-        const st_tensor *t = st_find(&s, names[i]);
+        const st_tensor *t = seal_st_find(&s, names[i]);
         found += t && strcmp(t->name, names[i]) == 0 && *(const uint8_t *)t->data == 7;
     }
     CHECK(found == N);
-    st_close_set(&s);
+    seal_st_close_set(&s);
 }
 
 static void test_bad_sharded(void) {
@@ -364,9 +364,9 @@ static void test_bad_files(void) {
     const char *ok = craft("edge.safetensors", "{\"e\":{\"dtype\":\"BOOL\",\"shape\":[3,0],\"data_offsets\":[8,8]},"
                                                "\"w\":{" F32_2 ",\"data_offsets\":[0,8]},"
                                                "\"end\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[12,12]}}   ", 12);
-    CHECK_MSG(st_open(&f, ok) == 0, "%s", seal_errmsg());
-    CHECK(f.n_tensors == 3 && f.tensors[0].nbytes == 0 && st_numel(&f.tensors[0]) == 0 && f.tensors[1].nbytes == 8);
-    st_close(&f);
+    CHECK_MSG(seal_st_open(&f, ok) == 0, "%s", seal_errmsg());
+    CHECK(f.n_tensors == 3 && f.tensors[0].nbytes == 0 && seal_st_numel(&f.tensors[0]) == 0 && f.tensors[1].nbytes == 8);
+    seal_st_close(&f);
 }
 
 static void test_parse_buffer(void) {
@@ -377,13 +377,13 @@ static void test_parse_buffer(void) {
     memcpy(buf + 8, hdr, hn);
     memcpy(buf + 8 + hn, "abc", 3);
     st_file f;
-    CHECK(st_parse_buffer(&f, "<memory>", buf, sizeof buf) == 0);
+    CHECK(seal_st_parse_buffer(&f, "<memory>", buf, sizeof buf) == 0);
     CHECK(f.n_tensors == 1 && f.map == NULL && memcmp(f.tensors[0].data, "abc", 3) == 0);
-    st_close(&f);
-    CHECK_ERR(st_parse_buffer(&f, "<memory>", buf, sizeof buf - 1), "<memory>: tensor \"w\": data_offsets [0, 3] reach beyond");
-    st_close(&f);
-    CHECK_ERR(st_parse_buffer(&f, "<memory>", NULL, 0), "<memory>: file is 0 bytes");
-    st_close(&f);
+    seal_st_close(&f);
+    CHECK_ERR(seal_st_parse_buffer(&f, "<memory>", buf, sizeof buf - 1), "<memory>: tensor \"w\": data_offsets [0, 3] reach beyond");
+    seal_st_close(&f);
+    CHECK_ERR(seal_st_parse_buffer(&f, "<memory>", NULL, 0), "<memory>: file is 0 bytes");
+    seal_st_close(&f);
 }
 
 static void test_bad_writes(void) {
@@ -393,31 +393,31 @@ static void test_bad_writes(void) {
         {.name = "x", .dtype = SEAL_F32, .ndim = 1, .shape = {2}, .data = v},
         {.name = "x", .dtype = SEAL_F32, .ndim = 1, .shape = {2}, .data = v},
     };
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "badw.safetensors: tensor \"x\": name is reserved or given twice");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "badw.safetensors: tensor \"x\": name is reserved or given twice");
     w[1].name = "__metadata__";
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "tensor \"__metadata__\": name is reserved");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "tensor \"__metadata__\": name is reserved");
     w[1].name = "y";
     w[1].shape[0] = -2;
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "badw.safetensors: tensor \"y\": shape[0] is negative");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "badw.safetensors: tensor \"y\": shape[0] is negative");
     w[1].shape[0] = 2;
     w[1].dtype = (seal_dtype)99;
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": invalid dtype 99");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": invalid dtype 99");
     w[1].dtype = SEAL_F32;
     w[1].ndim = 9;
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": ndim 9 outside [0, 8]");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": ndim 9 outside [0, 8]");
     w[1].ndim = 2;
     w[1].shape[0] = w[1].shape[1] = INT64_MAX / 2;
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": shape x dtype size overflows");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": shape x dtype size overflows");
     w[1].ndim = 1;
     w[1].shape[0] = 2;
     w[1].data = NULL;
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": data is NULL");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "tensor \"y\": data is NULL");
     w[1].data = v;
     w[1].name = "\xff\xfe";
-    CHECK_ERR(st_write(p, w, 2, NULL, NULL, 0), "name is not valid UTF-8");
+    CHECK_ERR(seal_st_write(p, w, 2, NULL, NULL, 0), "name is not valid UTF-8");
     const char *mk[] = {"k", "k"}, *mv[] = {"1", "2"};
-    CHECK_ERR(st_write(p, w, 1, mk, mv, 2), "metadata key \"k\" given twice");
-    CHECK_ERR(st_write(tpath("no/such/dir/x.safetensors"), w, 1, NULL, NULL, 0), "cannot create temp file");
+    CHECK_ERR(seal_st_write(p, w, 1, mk, mv, 2), "metadata key \"k\" given twice");
+    CHECK_ERR(seal_st_write(tpath("no/such/dir/x.safetensors"), w, 1, NULL, NULL, 0), "cannot create temp file");
     CHECK(file_size(p) == 0 && count_tmp_files(tmpdir) == 0); /* nothing left behind */
 }
 

@@ -39,13 +39,13 @@ static void check_frequencies(const float *logits0, int V, seal_sampling s, cons
     double *p = malloc(sizeof(double) * V);
     int *counts = calloc((size_t)V, sizeof(int));
     seal_sampler sp;
-    sampler_init(&sp, &s, V, 1234);
+    seal_sampler_init(&sp, &s, V, 1234);
     memcpy(logits, logits0, sizeof(float) * V);
-    sampler_distribution(&sp, logits, NULL, 0, p);
+    seal_sampler_distribution(&sp, logits, NULL, 0, p);
     enum { DRAWS = 40000 };
     for (int d = 0; d < DRAWS; d++) {
         memcpy(logits, logits0, sizeof(float) * V);
-        counts[sampler_next(&sp, logits, NULL, 0)]++;
+        counts[seal_sampler_next(&sp, logits, NULL, 0)]++;
     }
     int df, kept = 0;
     for (int i = 0; i < V; i++) kept += p[i] > 0;
@@ -53,7 +53,7 @@ static void check_frequencies(const float *logits0, int V, seal_sampling s, cons
     CHECK_MSG(df < 1 || stat < chi_critical_999(df), "%s: chi2 %.1f with df %d (critical %.1f)", what, stat, df, chi_critical_999(df));
     if (s.top_k > 0) CHECK_MSG(kept <= s.top_k, "%s: %d tokens kept, top-k %d", what, kept, s.top_k);
     printf("%-28s kept %4d tokens, chi2 %7.1f df %3d (critical %.1f)\n", what, kept, stat, df, chi_critical_999(df));
-    sampler_free(&sp);
+    seal_sampler_free(&sp);
     free(counts);
     free(p);
     free(logits);
@@ -63,54 +63,54 @@ static void check_frequencies(const float *logits0, int V, seal_sampling s, cons
 static void check_top_p_rule(void) {
     float logits[4] = {logf(0.5f), logf(0.3f), logf(0.15f), logf(0.05f)};
     double p[4];
-    seal_sampling s = sampling_defaults();
+    seal_sampling s = seal_sampling_defaults();
     s.top_p = 0.8f; /* 0.5 < 0.8, 0.8 !< 0.8: keeps {0, 1} */
     seal_sampler sp;
-    sampler_init(&sp, &s, 4, 1);
-    sampler_distribution(&sp, logits, NULL, 0, p);
+    seal_sampler_init(&sp, &s, 4, 1);
+    seal_sampler_distribution(&sp, logits, NULL, 0, p);
     CHECK_NEAR(p[0], 0.625, 1e-6);
     CHECK_NEAR(p[1], 0.375, 1e-6);
     CHECK(p[2] == 0 && p[3] == 0);
-    sampler_free(&sp);
+    seal_sampler_free(&sp);
     /* min-p 0.5: keeps tokens with p >= 0.25 */
     float l2[4] = {logf(0.5f), logf(0.3f), logf(0.15f), logf(0.05f)};
-    s = sampling_defaults();
+    s = seal_sampling_defaults();
     s.min_p = 0.5f;
-    sampler_init(&sp, &s, 4, 1);
-    sampler_distribution(&sp, l2, NULL, 0, p);
+    seal_sampler_init(&sp, &s, 4, 1);
+    seal_sampler_distribution(&sp, l2, NULL, 0, p);
     CHECK_NEAR(p[0], 0.625, 1e-6);
     CHECK(p[2] == 0);
-    sampler_free(&sp);
+    seal_sampler_free(&sp);
 }
 
 static void check_penalty_and_greedy(void) {
     float logits[5] = {2.0f, -1.0f, 1.9f, 0.5f, 0.0f};
     int hist[3] = {0, 1, 0};
-    seal_sampling s = sampling_defaults();
+    seal_sampling s = seal_sampling_defaults();
     s.temperature = 0;
     s.repetition_penalty = 1.2f;
     seal_sampler sp;
-    sampler_init(&sp, &s, 5, 1);
-    int next = sampler_next(&sp, logits, hist, 3);
+    seal_sampler_init(&sp, &s, 5, 1);
+    int next = seal_sampler_next(&sp, logits, hist, 3);
     CHECK(next == 2);                          /* 2.0/1.2 < 1.9 */
     CHECK_NEAR(logits[0], 2.0 / 1.2, 1e-6);    /* penalized once despite two occurrences */
     CHECK_NEAR(logits[1], -1.2, 1e-6);         /* negative logits are multiplied */
-    sampler_free(&sp);
+    seal_sampler_free(&sp);
 }
 
 static void check_reproducible(const float *logits0, int V) {
-    seal_sampling s = sampling_defaults();
+    seal_sampling s = seal_sampling_defaults();
     s.top_p = 0.95f;
     int a[64], b[64];
     float *l = malloc(sizeof(float) * V);
     for (int run = 0; run < 2; run++) {
         seal_sampler sp;
-        sampler_init(&sp, &s, V, 99);
+        seal_sampler_init(&sp, &s, V, 99);
         for (int i = 0; i < 64; i++) {
             memcpy(l, logits0, sizeof(float) * V);
-            (run ? b : a)[i] = sampler_next(&sp, l, NULL, 0);
+            (run ? b : a)[i] = seal_sampler_next(&sp, l, NULL, 0);
         }
-        sampler_free(&sp);
+        seal_sampler_free(&sp);
     }
     CHECK(memcmp(a, b, sizeof a) == 0);
     free(l);
@@ -120,40 +120,40 @@ int main(void) {
     char dir[] = "/tmp/seal-test-sampler-XXXXXX";
     if (!mkdtemp(dir)) TEST_SKIP("no temp dir");
     seal_config cfg;
-    synth_shape(&cfg, "micro");
-    if (synth_write(dir, &cfg, SEAL_F32, 3, 0.3f)) { fprintf(stderr, "%s\n", seal_errmsg()); return 1; }
+    seal_synth_shape(&cfg, "micro");
+    if (seal_synth_write(dir, &cfg, SEAL_F32, 3, 0.3f)) { fprintf(stderr, "%s\n", seal_errmsg()); return 1; }
     seal_model m;
-    CHECK(model_load(&m, dir) == 0);
+    CHECK(seal_model_load(&m, dir) == 0);
     seal_fwd f;
     seal_kvcache kv;
-    fwd_init(&f, &m, NULL, 8, 8);
-    kv_init(&kv, &m.cfg, 1, 8);
+    seal_fwd_init(&f, &m, NULL, 8, 8);
+    seal_kv_init(&kv, &m.cfg, 1, 8);
     int ids[3] = {1, 17, 42}, seq[3] = {0, 0, 0}, pos[3] = {0, 1, 2};
     float h[3 * 64], *logits = malloc(sizeof(float) * cfg.vocab);
-    CHECK(fwd_tokens(&f, &kv, 3, ids, seq, pos, h) == 0);
-    fwd_logits(&f, h + 2 * cfg.hidden, 1, logits);
+    CHECK(seal_fwd_tokens(&f, &kv, 3, ids, seq, pos, h) == 0);
+    seal_fwd_logits(&f, h + 2 * cfg.hidden, 1, logits);
     for (int i = 0; i < cfg.vocab; i++) logits[i] *= 1.5f; /* a peaked but not degenerate distribution */
 
-    seal_sampling s = sampling_defaults();
+    seal_sampling s = seal_sampling_defaults();
     check_frequencies(logits, cfg.vocab, s, "temperature 1");
     s.temperature = 0.7f;
     check_frequencies(logits, cfg.vocab, s, "temperature 0.7");
-    s = sampling_defaults(); s.top_k = 20;
+    s = seal_sampling_defaults(); s.top_k = 20;
     check_frequencies(logits, cfg.vocab, s, "top-k 20");
-    s = sampling_defaults(); s.top_p = 0.9f;
+    s = seal_sampling_defaults(); s.top_p = 0.9f;
     check_frequencies(logits, cfg.vocab, s, "top-p 0.9");
-    s = sampling_defaults(); s.temperature = 1.3f; s.top_k = 50; s.top_p = 0.95f;
+    s = seal_sampling_defaults(); s.temperature = 1.3f; s.top_k = 50; s.top_p = 0.95f;
     check_frequencies(logits, cfg.vocab, s, "T 1.3, top-k 50, top-p 0.95");
-    s = sampling_defaults(); s.min_p = 0.05f;
+    s = seal_sampling_defaults(); s.min_p = 0.05f;
     check_frequencies(logits, cfg.vocab, s, "min-p 0.05");
     check_top_p_rule();
     check_penalty_and_greedy();
     check_reproducible(logits, cfg.vocab);
 
     free(logits);
-    kv_free(&kv);
-    fwd_free(&f);
-    model_free(&m);
+    seal_kv_free(&kv);
+    seal_fwd_free(&f);
+    seal_model_free(&m);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);

@@ -12,7 +12,7 @@
 static void expect_seqs(int line, const char *self_edit, const seq_opts *o, seq_stats *st, ...) {
     char **s = NULL;
     int n = -1;
-    int rc = selfedit_sequences_ex("T", " ctx \n", self_edit, o, &s, &n, st);
+    int rc = seal_selfedit_sequences_ex("T", " ctx \n", self_edit, o, &s, &n, st);
     if (rc) { check_failures++; fprintf(stderr, "line %d: rc=%d %s\n", line, rc, seal_errmsg()); return; }
     va_list ap;
     va_start(ap, st);
@@ -23,7 +23,7 @@ static void expect_seqs(int line, const char *self_edit, const seq_opts *o, seq_
     }
     va_end(ap);
     if (i < n) { check_failures++; fprintf(stderr, "line %d: %d sequences, want %d (extra \"%s\")\n", line, n, i, s[i]); }
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
 }
 #define EXPECT(text, opts, st, ...) expect_seqs(__LINE__, text, opts, st, __VA_ARGS__, (const char *)NULL)
 
@@ -37,7 +37,7 @@ static int valid_utf8(const char *s) {
 }
 
 static void test_defaults(void) {
-    seq_opts d = seq_opts_default();
+    seq_opts d = seal_seq_opts_default();
     CHECK(d.split_newlines == 1 && d.max_segments == 30 && d.add_context == 1 && d.max_chars == 65536 && d.strip_cot == 1);
 }
 
@@ -116,20 +116,20 @@ static void test_title_and_passage(void) {
     char **s;
     int n;
     seq_opts o = LINES;
-    CHECK(selfedit_sequences("Super Bowl 50", "  The game.\n", "A fact.\nAnother.", &o, &s, &n) == 0);
+    CHECK(seal_selfedit_sequences("Super Bowl 50", "  The game.\n", "A fact.\nAnother.", &o, &s, &n) == 0);
     CHECK(n == 3);
     if (n == 3) {
         CHECK(!strcmp(s[0], "Super Bowl 50\nA fact."));
         CHECK(!strcmp(s[1], "Super Bowl 50\nAnother."));
         CHECK(!strcmp(s[2], "Super Bowl 50\nThe game.")); /* the passage is appended, context.strip() */
     }
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
     /* The title is not stripped. */
-    CHECK(selfedit_sequences(" T ", "c", "x", &o, &s, &n) == 0 && n == 2 && !strcmp(s[0], " T \nx"));
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences(" T ", "c", "x", &o, &s, &n) == 0 && n == 2 && !strcmp(s[0], " T \nx"));
+    seal_selfedit_free(s, n);
     o.add_context = 0;
-    CHECK(selfedit_sequences("T", "c", "x", &o, &s, &n) == 0 && n == 1 && !strcmp(s[0], "T\nx"));
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences("T", "c", "x", &o, &s, &n) == 0 && n == 1 && !strcmp(s[0], "T\nx"));
+    seal_selfedit_free(s, n);
 }
 
 static void test_empty(void) {
@@ -145,8 +145,8 @@ static void test_empty(void) {
     int n = -1;
     seq_opts o = LINES;
     o.add_context = 0;
-    CHECK(selfedit_sequences("T", "c", "", &o, &s, &n) == 0 && n == 0);
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences("T", "c", "", &o, &s, &n) == 0 && n == 0);
+    seal_selfedit_free(s, n);
 }
 
 /* "1. l1\n2. l2\n..." with count lines, optionally after a preamble. */
@@ -162,41 +162,41 @@ static void test_cap(void) {
     char **s;
     int n;
     char *t = numbered(40, 0);
-    CHECK(selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0);
     CHECK(n == 31 && st.capped == 10 && st.n_examples == 30); /* 30 lines + the passage: the cap is not on the passage */
     if (n == 31) CHECK(!strcmp(s[29], "T\n30. l30") && !strcmp(s[30], "T\nc"));
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
     free(t);
     /* The preamble goes first, then the cap: 30 numbered lines remain. */
     t = numbered(40, 1);
-    CHECK(selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0);
     CHECK(n == 31 && st.preamble_dropped && st.capped == 10);
     if (n == 31) CHECK(!strcmp(s[0], "T\n1. l1") && !strcmp(s[29], "T\n30. l30"));
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
     /* max_segments 0: no cap (the original code). */
     seq_opts o = LINES;
     o.max_segments = 0;
-    CHECK(selfedit_sequences_ex("T", "c", t, &o, &s, &n, &st) == 0 && n == 41 && st.capped == 0);
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &o, &s, &n, &st) == 0 && n == 41 && st.capped == 0);
+    seal_selfedit_free(s, n);
     free(t);
     /* Exactly at the cap with a preamble: 31 lines, preamble dropped, 30 kept, nothing capped. */
     t = numbered(30, 1);
-    CHECK(selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0 && n == 31 && st.capped == 0);
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0 && n == 31 && st.capped == 0);
+    seal_selfedit_free(s, n);
     free(t);
     /* Without split_newlines the cap counts "---" segments. */
     t = seal_malloc(35 * 8 + 1);
     t[0] = '\0';
     for (int i = 0; i < 35; i++) strcat(t, "seg---");
-    CHECK(selfedit_sequences_ex("T", "c", t, &SEGS, &s, &n, &st) == 0 && n == 31 && st.capped == 5);
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &SEGS, &s, &n, &st) == 0 && n == 31 && st.capped == 5);
+    seal_selfedit_free(s, n);
     free(t);
     /* The self-qa split is capped too. */
     t = seal_malloc(40 * 32);
     char *p = t;
     for (int i = 1; i <= 33; i++) p += sprintf(p, "Question %d: q\nAnswer: a\n", i);
-    CHECK(selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0 && n == 31 && st.self_qa && st.capped == 3);
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0 && n == 31 && st.self_qa && st.capped == 3);
+    seal_selfedit_free(s, n);
     free(t);
 }
 
@@ -212,12 +212,12 @@ static void test_cot(void) {
     CHECK(st.cot_stripped == 0);
     /* The helper: only the first "\nImplications:" counts, with the whitespace after it. */
     const char *t = "a\nImplications: \n x\nImplications: y";
-    CHECK(!strcmp(selfedit_strip_cot(t), "x\nImplications: y"));
+    CHECK(!strcmp(seal_selfedit_strip_cot(t), "x\nImplications: y"));
     const char *v = "Implications: x"; /* no "\n" before it: kept */
-    CHECK(selfedit_strip_cot(v) == v);
+    CHECK(seal_selfedit_strip_cot(v) == v);
     const char *u = "no marker";
-    CHECK(selfedit_strip_cot(u) == u);
-    CHECK(!strcmp(selfedit_strip_cot("x\nImplications:"), ""));
+    CHECK(seal_selfedit_strip_cot(u) == u);
+    CHECK(!strcmp(seal_selfedit_strip_cot("x\nImplications:"), ""));
 }
 
 static void test_huge(void) {
@@ -229,13 +229,13 @@ static void test_huge(void) {
     char *t = seal_malloc(big + 1);
     memset(t, 'x', big);
     t[big] = '\0';
-    CHECK(selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0);
     CHECK(n == 2 && st.truncated == 1 && strlen(s[0]) == 2 + 65536);
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
     /* 4 Mi lines: 30 kept, the rest counted. */
     for (size_t i = 0; i + 1 < big; i += 2) t[i] = 'y', t[i + 1] = '\n';
-    CHECK(selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0 && n == 31 && st.capped == (int)(big / 2 - 30));
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &LINES, &s, &n, &st) == 0 && n == 31 && st.capped == (int)(big / 2 - 30));
+    seal_selfedit_free(s, n);
     free(t);
     /* A 100k-character line of 2-byte characters cut to 1001 bytes: on a character boundary, still valid UTF-8. */
     t = seal_malloc(200001);
@@ -243,12 +243,12 @@ static void test_huge(void) {
     t[200000] = '\0';
     seq_opts o = LINES;
     o.max_chars = 1001;
-    CHECK(selfedit_sequences_ex("T", "c", t, &o, &s, &n, &st) == 0 && n == 2 && st.truncated == 1);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &o, &s, &n, &st) == 0 && n == 2 && st.truncated == 1);
     if (n == 2) CHECK(strlen(s[0]) == 2 + 1000 && valid_utf8(s[0]));
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
     o.max_chars = 0; /* no cap */
-    CHECK(selfedit_sequences_ex("T", "c", t, &o, &s, &n, &st) == 0 && n == 2 && st.truncated == 0 && strlen(s[0]) == 200002);
-    selfedit_free(s, n);
+    CHECK(seal_selfedit_sequences_ex("T", "c", t, &o, &s, &n, &st) == 0 && n == 2 && st.truncated == 0 && strlen(s[0]) == 200002);
+    seal_selfedit_free(s, n);
     free(t);
 }
 
@@ -268,9 +268,9 @@ static void test_invalid_utf8(void) {
     raw[255] = '\0';
     char **s;
     int n;
-    CHECK(selfedit_sequences("T\xff", "c\xfe", raw, &LINES, &s, &n) == 0 && n > 1);
+    CHECK(seal_selfedit_sequences("T\xff", "c\xfe", raw, &LINES, &s, &n) == 0 && n > 1);
     for (int i = 0; i < n; i++) CHECK(valid_utf8(s[i]));
-    selfedit_free(s, n);
+    seal_selfedit_free(s, n);
     size_t len, bad = 0;
     char *z = seal_utf8_sanitize("ok \xf0\x9f\x98\x80", 7, &len, &bad);
     CHECK(bad == 0 && len == 7 && !strcmp(z, "ok \xf0\x9f\x98\x80"));
@@ -278,26 +278,26 @@ static void test_invalid_utf8(void) {
 }
 
 static void test_helpers(void) {
-    char *x = py_strip_dup("\xe2\x80\xa8 \t x y \xc2\x85\xe3\x80\x80");
+    char *x = seal_py_strip_dup("\xe2\x80\xa8 \t x y \xc2\x85\xe3\x80\x80");
     CHECK(!strcmp(x, "x y"));
     free(x);
-    x = py_strip_dup(NULL);
+    x = seal_py_strip_dup(NULL);
     CHECK(!strcmp(x, ""));
     free(x);
     int all = 0;
-    for (uint32_t c = 0; c < 0x110000; c++) all += py_isspace(c);
+    for (uint32_t c = 0; c < 0x110000; c++) all += seal_py_isspace(c);
     CHECK(all == 29); /* Python 3.11: sum(chr(c).isspace() for c in range(0x110000)) */
-    CHECK(!py_isspace(0x200B) && !py_isspace(0xFEFF) && py_isspace(0x1F) && py_isspace(0x85));
-    CHECK(py_linebreak("\r\n", 2) == 2 && py_linebreak("\r", 1) == 1 && py_linebreak("\x1f", 1) == 0);
+    CHECK(!seal_py_isspace(0x200B) && !seal_py_isspace(0xFEFF) && seal_py_isspace(0x1F) && seal_py_isspace(0x85));
+    CHECK(seal_py_linebreak("\r\n", 2) == 2 && seal_py_linebreak("\r", 1) == 1 && seal_py_linebreak("\x1f", 1) == 0);
 }
 
 static void test_errors(void) {
     char **s;
     int n;
-    CHECK_ERR(selfedit_sequences(NULL, "c", "x", &LINES, &s, &n), "title");
-    CHECK_ERR(selfedit_sequences("T", NULL, "x", &LINES, &s, &n), "context");
-    CHECK_ERR(selfedit_sequences("T", "c", "x", NULL, &s, &n), "opts");
-    CHECK_ERR(selfedit_sequences("T", "c", "x", &LINES, NULL, &n), "output");
+    CHECK_ERR(seal_selfedit_sequences(NULL, "c", "x", &LINES, &s, &n), "title");
+    CHECK_ERR(seal_selfedit_sequences("T", NULL, "x", &LINES, &s, &n), "context");
+    CHECK_ERR(seal_selfedit_sequences("T", "c", "x", NULL, &s, &n), "opts");
+    CHECK_ERR(seal_selfedit_sequences("T", "c", "x", &LINES, NULL, &n), "output");
 }
 
 int main(void) {

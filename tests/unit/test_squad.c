@@ -40,24 +40,24 @@ static char *pyrandom_lines(unsigned long long seed) {
     char *b = NULL;
     size_t n = 0;
     py_random r;
-    pyrandom_seed(&r, seed);
+    seal_pyrandom_seed(&r, seed);
     appendf(&b, &n, "seed %llu\nu32", seed);
-    for (int i = 0; i < 5; i++) appendf(&b, &n, " %u", (unsigned)pyrandom_getrandbits(&r, 32));
+    for (int i = 0; i < 5; i++) appendf(&b, &n, " %u", (unsigned)seal_pyrandom_getrandbits(&r, 32));
     appendf(&b, &n, "\nbits");
     static const int ks[] = {0, 1, 7, 31, 32, 33, 53, 64};
-    for (int i = 0; i < 8; i++) appendf(&b, &n, " %llu", (unsigned long long)pyrandom_getrandbits(&r, ks[i]));
+    for (int i = 0; i < 8; i++) appendf(&b, &n, " %llu", (unsigned long long)seal_pyrandom_getrandbits(&r, ks[i]));
     appendf(&b, &n, "\nrandom");
-    for (int i = 0; i < 3; i++) appendf(&b, &n, " %llu", (unsigned long long)(pyrandom_random(&r) * 9007199254740992.0));
+    for (int i = 0; i < 3; i++) appendf(&b, &n, " %llu", (unsigned long long)(seal_pyrandom_random(&r) * 9007199254740992.0));
     appendf(&b, &n, "\nbelow");
     static const uint64_t ns[] = {1, 2, 3, 10, 1000, 1ull << 31, (1ull << 33) + 1, (1ull << 63) + 5};
-    for (int i = 0; i < 8; i++) appendf(&b, &n, " %llu", (unsigned long long)pyrandom_randbelow(&r, ns[i]));
+    for (int i = 0; i < 8; i++) appendf(&b, &n, " %llu", (unsigned long long)seal_pyrandom_randbelow(&r, ns[i]));
     int x[2067];
     for (int i = 0; i < 10; i++) x[i] = i;
-    pyrandom_shuffle(&r, x, 10, sizeof x[0]);
+    seal_pyrandom_shuffle(&r, x, 10, sizeof x[0]);
     appendf(&b, &n, "\nshuffle10");
     for (int i = 0; i < 10; i++) appendf(&b, &n, " %d", x[i]);
     for (int i = 0; i < 2067; i++) x[i] = i;
-    pyrandom_shuffle(&r, x, 2067, sizeof x[0]);
+    seal_pyrandom_shuffle(&r, x, 2067, sizeof x[0]);
     appendf(&b, &n, "\nshuffle2067");
     for (int i = 0; i < 20; i++) appendf(&b, &n, " %d", x[i]);
     appendf(&b, &n, "\n");
@@ -115,26 +115,26 @@ static const struct { unsigned long long seed; const char *lines; } PY_RECORDED[
 static void test_pyrandom_sample(void) {
     py_random r;
     size_t out[500];
-    pyrandom_seed(&r, 42); /* r.sample(range(974), 500): the pool branch */
-    CHECK(pyrandom_sample(&r, 974, 500, out) == 0);
+    seal_pyrandom_seed(&r, 42); /* r.sample(range(974), 500): the pool branch */
+    CHECK(seal_pyrandom_sample(&r, 974, 500, out) == 0);
     static const size_t a[8] = {654, 114, 25, 759, 281, 250, 228, 142};
     for (int i = 0; i < 8; i++) CHECK_MSG(out[i] == a[i], "sample(974, 500)[%d] = %zu, want %zu", i, out[i], a[i]);
-    CHECK(pyrandom_sample(&r, 974, 500, out) == 0); /* the next draw of the same generator */
+    CHECK(seal_pyrandom_sample(&r, 974, 500, out) == 0); /* the next draw of the same generator */
     CHECK(out[497] == 969 && out[498] == 884 && out[499] == 774);
-    pyrandom_seed(&r, 42);
-    CHECK(pyrandom_sample(&r, 30, 7, out) == 0);
+    seal_pyrandom_seed(&r, 42);
+    CHECK(seal_pyrandom_sample(&r, 30, 7, out) == 0);
     static const size_t b[7] = {20, 3, 0, 23, 8, 7, 24};
     for (int i = 0; i < 7; i++) CHECK(out[i] == b[i]);
-    pyrandom_seed(&r, 42); /* r.sample(range(10000), 500): the set branch */
-    CHECK(pyrandom_sample(&r, 10000, 500, out) == 0);
+    seal_pyrandom_seed(&r, 42); /* r.sample(range(10000), 500): the set branch */
+    CHECK(seal_pyrandom_sample(&r, 10000, 500, out) == 0);
     CHECK(out[0] == 1824 && out[1] == 409 && out[2] == 4506 && out[5] == 2286 && out[498] == 7461 && out[499] == 6790);
-    pyrandom_seed(&r, 7); /* sample(range(5), 5), sample(range(3), 0), sample(range(40), 3) */
-    CHECK(pyrandom_sample(&r, 5, 5, out) == 0);
+    seal_pyrandom_seed(&r, 7); /* sample(range(5), 5), sample(range(3), 0), sample(range(40), 3) */
+    CHECK(seal_pyrandom_sample(&r, 5, 5, out) == 0);
     CHECK(out[0] == 2 && out[1] == 1 && out[2] == 3 && out[3] == 0 && out[4] == 4);
-    CHECK(pyrandom_sample(&r, 3, 0, out) == 0);
-    CHECK(pyrandom_sample(&r, 40, 3, out) == 0);
+    CHECK(seal_pyrandom_sample(&r, 3, 0, out) == 0);
+    CHECK(seal_pyrandom_sample(&r, 40, 3, out) == 0);
     CHECK(out[0] == 34 && out[1] == 6 && out[2] == 23);
-    CHECK(pyrandom_sample(&r, 3, 4, out) == -1);
+    CHECK(seal_pyrandom_sample(&r, 3, 4, out) == -1);
 }
 
 static void test_pyrandom(void) {
@@ -147,13 +147,13 @@ static void test_pyrandom(void) {
     /* random.seed(-5) == random.seed(5): CPython keys on abs(); words {5} either way. */
     py_random a, b;
     uint32_t key = 5;
-    pyrandom_seed(&a, 5), pyrandom_seed_words(&b, &key, 1);
-    CHECK(pyrandom_u32(&a) == pyrandom_u32(&b));
+    seal_pyrandom_seed(&a, 5), seal_pyrandom_seed_words(&b, &key, 1);
+    CHECK(seal_pyrandom_u32(&a) == seal_pyrandom_u32(&b));
     /* Element sizes other than int (the swap goes in 64-byte chunks). */
     struct { char s[100]; } big[10];
     for (int i = 0; i < 10; i++) memset(big[i].s, 'a' + i, sizeof big[i].s);
-    pyrandom_seed(&a, 42);
-    pyrandom_shuffle(&a, big, 10, sizeof big[0]);
+    seal_pyrandom_seed(&a, 42);
+    seal_pyrandom_shuffle(&a, big, 10, sizeof big[0]);
     static const int want[10] = {7, 3, 2, 8, 5, 6, 9, 4, 0, 1}; /* random.seed(42); shuffle(range(10)) */
     for (int i = 0; i < 10; i++) CHECK(big[i].s[0] == 'a' + want[i] && big[i].s[99] == 'a' + want[i]);
     test_pyrandom_sample();
@@ -208,34 +208,34 @@ static int ok_passage(const seal_passage *p, const char *title, const char *cont
 static void test_seal_format(void) {
     char *in = write_tmp("seal.json", SEAL_IN), *out = seal_path_join(tmpdir, "seal_out.json");
     seal_passages ps;
-    CHECK(passages_load(&ps, in) == 0);
+    CHECK(seal_passages_load(&ps, in) == 0);
     CHECK(ps.n == 2);
     if (ps.n == 2) {
         CHECK(ok_passage(&ps.p[0], "Caf\xc3\xa9 \"Q\" \\ x",
                          "Line1\nLine2\tTab \x01 ctl \x7f del \xf0\x9f\x98\x80 emoji / slash \xe2\x80\xa8 ls", 2));
         CHECK(!strcmp(ps.p[0].qa[1].question, "Wh\xc3\xa9re?") && !strcmp(ps.p[0].qa[1].answer, "dup"));
         CHECK(ok_passage(&ps.p[1], "Empty", "", 0));
-        CHECK(passages_count_questions(&ps, NULL, 2) == 2);
-        CHECK(passages_save(&ps, NULL, 2, out) == 0);
+        CHECK(seal_passages_count_questions(&ps, NULL, 2) == 2);
+        CHECK(seal_passages_save(&ps, NULL, 2, out) == 0);
         size_t len;
         char *bytes = seal_read_file(out, &len);
         CHECK_MSG(bytes && len == strlen(SEAL_OUT) && !memcmp(bytes, SEAL_OUT, len), "wrote:\n%s", bytes ? bytes : "");
         free(bytes);
         /* A chosen subset in the chosen order, and the empty list. */
         int idx[2] = {1, 0};
-        CHECK(passages_save(&ps, idx, 2, out) == 0);
+        CHECK(seal_passages_save(&ps, idx, 2, out) == 0);
         seal_passages back;
-        CHECK(passages_load(&back, out) == 0 && back.n == 2 && ok_passage(&back.p[0], "Empty", "", 0) &&
+        CHECK(seal_passages_load(&back, out) == 0 && back.n == 2 && ok_passage(&back.p[0], "Empty", "", 0) &&
               ok_passage(&back.p[1], ps.p[0].title, ps.p[0].context, 2));
-        passages_free(&back);
-        CHECK(passages_save(&ps, NULL, 0, out) == 0);
+        seal_passages_free(&back);
+        CHECK(seal_passages_save(&ps, NULL, 0, out) == 0);
         bytes = seal_read_file(out, &len);
         CHECK(bytes && !strcmp(bytes, "[]"));
         free(bytes);
         idx[0] = 2;
-        CHECK_ERR(passages_save(&ps, idx, 1, out), "record index 2 (entry 0) is outside the 2 loaded passages");
+        CHECK_ERR(seal_passages_save(&ps, idx, 1, out), "record index 2 (entry 0) is outside the 2 loaded passages");
     }
-    passages_free(&ps);
+    seal_passages_free(&ps);
     CHECK(ps.n == 0 && ps.p == NULL);
     unlink(in), unlink(out), free(in), free(out);
 }
@@ -243,7 +243,7 @@ static void test_seal_format(void) {
 static void test_squad_format(void) {
     char *in = write_tmp("squad.json", SQUAD_IN);
     seal_passages ps;
-    CHECK(passages_load(&ps, in) == 0);
+    CHECK(seal_passages_load(&ps, in) == 0);
     CHECK(ps.n == 3);
     if (ps.n == 3) {
         CHECK(ok_passage(&ps.p[0], "Super Bowl 50", "Denver won Super Bowl 50.", 2));
@@ -252,16 +252,16 @@ static void test_squad_format(void) {
         CHECK(ok_passage(&ps.p[1], "Super Bowl 50", "It was in Santa Clara.", 0));
         CHECK(ok_passage(&ps.p[2], "Fresno, California", "Fresno is big.", 1));
         CHECK(!strcmp(ps.p[2].qa[0].answer, "big"));
-        CHECK(passages_count_questions(&ps, NULL, 3) == 3);
+        CHECK(seal_passages_count_questions(&ps, NULL, 3) == 3);
     }
-    passages_free(&ps);
+    seal_passages_free(&ps);
     unlink(in), free(in);
 }
 
 static void check_bad(const char *text, const char *needle) {
     char *path = write_tmp("bad.json", text);
     seal_passages ps;
-    CHECK_ERR(passages_load(&ps, path), needle);
+    CHECK_ERR(seal_passages_load(&ps, path), needle);
     CHECK(ps.n == 0 && ps.p == NULL);
     /* Every message names the file. */
     CHECK_MSG(strstr(seal_errmsg(), path) != NULL, "message without the path: %s", seal_errmsg());
@@ -313,26 +313,26 @@ static void test_bad_inputs(void) {
               "qas[0]: \"question\" is a number, expected a string");
     /* a missing file */
     seal_passages ps;
-    CHECK_ERR(passages_load(&ps, "/nonexistent/squad_val.json"), "/nonexistent/squad_val.json");
+    CHECK_ERR(seal_passages_load(&ps, "/nonexistent/squad_val.json"), "/nonexistent/squad_val.json");
 }
 
 static void test_select(void) {
     /* Selection only looks at the count; records need no strings. */
     seal_passages all = {seal_calloc(2067, sizeof(seal_passage)), 10};
     int *idx;
-    CHECK(passages_select(&all, 42, 0, 10, &idx) == 0);
+    CHECK(seal_passages_select(&all, 42, 0, 10, &idx) == 0);
     static const int s42[10] = {7, 3, 2, 8, 5, 6, 9, 4, 0, 1}; /* random.seed(42); shuffle(range(10)) */
     CHECK(!memcmp(idx, s42, sizeof s42));
     free(idx);
-    CHECK(passages_select(&all, 42, 3, 4, &idx) == 0);
+    CHECK(seal_passages_select(&all, 42, 3, 4, &idx) == 0);
     CHECK(!memcmp(idx, s42 + 3, 4 * sizeof(int)));
     free(idx);
-    CHECK(passages_select(&all, 42, 10, 0, &idx) == 0);
+    CHECK(seal_passages_select(&all, 42, 10, 0, &idx) == 0);
     free(idx);
-    CHECK_ERR(passages_select(&all, 42, 5, 6, &idx), "passage subset [5, 11) is not inside the 10 loaded passages");
+    CHECK_ERR(seal_passages_select(&all, 42, 5, 6, &idx), "passage subset [5, 11) is not inside the 10 loaded passages");
     CHECK(idx == NULL);
-    CHECK_ERR(passages_select(&all, 42, -1, 2, &idx), "not inside");
-    CHECK_ERR(passages_select(&all, 42, 0, -1, &idx), "not inside");
+    CHECK_ERR(seal_passages_select(&all, 42, -1, 2, &idx), "not inside");
+    CHECK_ERR(seal_passages_select(&all, 42, 0, -1, &idx), "not inside");
     /* Recorded: random.seed(s); x = list(range(2067)); random.shuffle(x); x[:8] */
     all.n = 2067;
     static const struct { unsigned long long seed; int first[8]; } full[] = {
@@ -341,12 +341,12 @@ static void test_select(void) {
         {0, {1260, 196, 515, 1188, 1047, 1765, 1846, 58}},
     };
     for (int i = 0; i < 3; i++) {
-        CHECK(passages_select(&all, full[i].seed, 0, 8, &idx) == 0);
+        CHECK(seal_passages_select(&all, full[i].seed, 0, 8, &idx) == 0);
         CHECK_MSG(!memcmp(idx, full[i].first, sizeof full[i].first), "seed %llu: got %d %d %d %d", full[i].seed, idx[0],
                   idx[1], idx[2], idx[3]);
         free(idx);
     }
-    CHECK(passages_select(&all, 42, 2060, 7, &idx) == 0);
+    CHECK(seal_passages_select(&all, 42, 2060, 7, &idx) == 0);
     free(idx);
     free(all.p);
 }
@@ -366,23 +366,23 @@ static int mode_main(int argc, char **argv) {
     int rc = 1;
     if (!strcmp(argv[1], "select") && argc == 7) {
         int *idx = NULL, n = atoi(argv[5]);
-        if (!passages_load(&ps, argv[2])) {
-            if (!passages_select(&ps, strtoull(argv[3], NULL, 10), atoi(argv[4]), n, &idx) &&
-                !passages_save(&ps, idx, n, argv[6])) {
+        if (!seal_passages_load(&ps, argv[2])) {
+            if (!seal_passages_select(&ps, strtoull(argv[3], NULL, 10), atoi(argv[4]), n, &idx) &&
+                !seal_passages_save(&ps, idx, n, argv[6])) {
                 printf("passages %d questions %ld selected %d selected_questions %ld\n", ps.n,
-                       passages_count_questions(&ps, NULL, ps.n), n, passages_count_questions(&ps, idx, n));
+                       seal_passages_count_questions(&ps, NULL, ps.n), n, seal_passages_count_questions(&ps, idx, n));
                 rc = 0;
             }
             free(idx);
-            passages_free(&ps);
+            seal_passages_free(&ps);
         }
     } else if (!strcmp(argv[1], "convert") && argc == 4) {
-        if (!passages_load(&ps, argv[2])) {
-            if (!passages_save(&ps, NULL, ps.n, argv[3])) {
-                printf("passages %d questions %ld\n", ps.n, passages_count_questions(&ps, NULL, ps.n));
+        if (!seal_passages_load(&ps, argv[2])) {
+            if (!seal_passages_save(&ps, NULL, ps.n, argv[3])) {
+                printf("passages %d questions %ld\n", ps.n, seal_passages_count_questions(&ps, NULL, ps.n));
                 rc = 0;
             }
-            passages_free(&ps);
+            seal_passages_free(&ps);
         }
     } else {
         fprintf(stderr, "usage: test_squad [pyrandom SEED... | select IN SEED START N OUT | convert IN OUT]\n");

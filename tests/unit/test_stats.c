@@ -4,7 +4,7 @@
 #include "seal/stats.h"
 
 /* The Python that gave the pinned intervals: xoshiro256** seeded by
- * splitmix64 (util/rng.c), rng_below by rejection, the resample means sorted,
+ * splitmix64 (util/rng.c), seal_rng_below by rejection, the resample means sorted,
  * percentiles at (int)(0.025 (R-1)) and (int)(0.975 (R-1) + 0.5).
  *
  *   M = (1 << 64) - 1
@@ -42,21 +42,21 @@ static const double X[8] = {0.2, 0.5, 0.9, 0.4, 1.0, 0.0, 0.7, 0.3};
 static const double Y[8] = {0.1, 0.5, 0.6, 0.4, 0.8, 0.2, 0.3, 0.3};
 
 static void test_mean(void) {
-    CHECK(mean_of(X, 8) == 0.5); /* 4.0 / 8, exact */
+    CHECK(seal_mean_of(X, 8) == 0.5); /* 4.0 / 8, exact */
     double third[3] = {1, 0, 0};
-    CHECK(mean_of(third, 3) == 1.0 / 3);
-    CHECK(mean_of(X, 0) == 0.0); /* no passages: 0, not NaN */
+    CHECK(seal_mean_of(third, 3) == 1.0 / 3);
+    CHECK(seal_mean_of(X, 0) == 0.0); /* no passages: 0, not NaN */
 }
 
 static void test_pinned_intervals(void) {
     double lo, hi;
-    bootstrap_ci(X, 8, 1000, 42, &lo, &hi);
+    seal_bootstrap_ci(X, 8, 1000, 42, &lo, &hi);
     CHECK_MSG(lo == 0.28750000000000003 && hi == 0.72499999999999998, "got [%.17g, %.17g]", lo, hi);
-    bootstrap_diff_ci(X, Y, 8, 1000, 7, &lo, &hi);
+    seal_bootstrap_diff_ci(X, Y, 8, 1000, 7, &lo, &hi);
     CHECK_MSG(lo == -0.012500000000000011 && hi == 0.23749999999999999, "got [%.17g, %.17g]", lo, hi);
     /* a fixed seed: a rerun prints the same interval; another seed need not */
     double lo2, hi2;
-    bootstrap_ci(X, 8, 1000, 42, &lo2, &hi2);
+    seal_bootstrap_ci(X, 8, 1000, 42, &lo2, &hi2);
     CHECK(lo2 == 0.28750000000000003 && hi2 == 0.72499999999999998);
 }
 
@@ -64,35 +64,35 @@ static void test_by_hand(void) {
     double lo, hi;
     /* Every resample of a constant sample has its mean. */
     double c[5] = {0.25, 0.25, 0.25, 0.25, 0.25};
-    bootstrap_ci(c, 5, 200, 1, &lo, &hi);
+    seal_bootstrap_ci(c, 5, 200, 1, &lo, &hi);
     CHECK(lo == 0.25 && hi == 0.25);
     /* One passage: every resample is that passage. */
-    bootstrap_ci(X + 2, 1, 50, 3, &lo, &hi);
+    seal_bootstrap_ci(X + 2, 1, 50, 3, &lo, &hi);
     CHECK(lo == 0.9 && hi == 0.9);
     /* {0, 1}: resample means 0, 1/2, 1 with probability 1/4, 1/2, 1/4; with 1000
      * resamples the 25th smallest is 0 and the 975th is 1 unless fewer than 25
      * draws (of about 250 expected) land on either end: P < 1e-70. */
     double two[2] = {0, 1};
-    bootstrap_ci(two, 2, 1000, 9, &lo, &hi);
+    seal_bootstrap_ci(two, 2, 1000, 9, &lo, &hi);
     CHECK(lo == 0.0 && hi == 1.0);
     /* Paired: b = a - 0.125 everywhere, so every resampled difference is 0.125. */
     double a[4] = {0.5, 0.75, 1.0, 0.25}, b[4] = {0.375, 0.625, 0.875, 0.125};
-    bootstrap_diff_ci(a, b, 4, 300, 5, &lo, &hi);
+    seal_bootstrap_diff_ci(a, b, 4, 300, 5, &lo, &hi);
     CHECK(lo == 0.125 && hi == 0.125);
     /* the interval always holds inside the sample's range */
-    bootstrap_ci(X, 8, 1000, 123, &lo, &hi);
+    seal_bootstrap_ci(X, 8, 1000, 123, &lo, &hi);
     CHECK(0.0 <= lo && lo <= 0.5 && 0.5 <= hi && hi <= 1.0);
 }
 
 static void test_degenerate(void) {
     double lo = -1, hi = -1;
-    bootstrap_ci(X, 0, 1000, 1, &lo, &hi);
+    seal_bootstrap_ci(X, 0, 1000, 1, &lo, &hi);
     CHECK(lo == 0.0 && hi == 0.0);
     /* No resamples (read past a zero-length buffer before): the point estimate. */
     lo = hi = -1;
-    bootstrap_ci(X, 8, 0, 1, &lo, &hi);
+    seal_bootstrap_ci(X, 8, 0, 1, &lo, &hi);
     CHECK_MSG(lo == 0.5 && hi == 0.5, "got [%g, %g]", lo, hi);
-    bootstrap_diff_ci(X, Y, 8, -5, 1, &lo, &hi); /* mean(X) - mean(Y) = 0.5 - 0.4 */
+    seal_bootstrap_diff_ci(X, Y, 8, -5, 1, &lo, &hi); /* mean(X) - mean(Y) = 0.5 - 0.4 */
     CHECK_MSG(fabs(lo - 0.1) < 1e-15 && lo == hi, "got [%g, %g]", lo, hi);
 }
 

@@ -1,5 +1,5 @@
 /* test_synth: seal_synth_init builds in memory, bit for bit, the model that
- * synth_write + model_load + model_to_f32 give (pretraining starts from it, and
+ * seal_synth_write + seal_model_load + seal_model_to_f32 give (pretraining starts from it, and
  * its runs must not move), for a tied Llama shape and an untied Qwen2 one with
  * biases. */
 #include <stdio.h>
@@ -29,8 +29,8 @@ static int same_vec(const float *a, const float *b, int n) {
 
 static void compare(seal_model *a, seal_model *b, const char *what) {
     mat_list la = {0}, lb = {0};
-    model_each_mat(a, collect, &la);
-    model_each_mat(b, collect, &lb);
+    seal_model_each_mat(a, collect, &la);
+    seal_model_each_mat(b, collect, &lb);
     CHECK_MSG(la.n == lb.n && la.n > 0, "%s: %d vs %d matrices", what, la.n, lb.n);
     for (int i = 0; i < la.n && i < lb.n; i++) {
         const seal_mat *x = la.list[i], *y = lb.list[i];
@@ -56,25 +56,25 @@ static void check_shape(seal_config cfg, const char *what) {
     char dir[] = "/tmp/seal_test_synth_XXXXXX";
     if (!mkdtemp(dir)) { CHECK(0); return; }
     seal_model from_disk, in_memory;
-    int rc = synth_write(dir, &cfg, SEAL_F32, 1234, 0.02f);
+    int rc = seal_synth_write(dir, &cfg, SEAL_F32, 1234, 0.02f);
     CHECK_MSG(rc == 0, "%s", seal_errmsg());
-    if (rc == 0 && model_load(&from_disk, dir) == 0) {
-        model_to_f32(&from_disk);
+    if (rc == 0 && seal_model_load(&from_disk, dir) == 0) {
+        seal_model_to_f32(&from_disk);
         CHECK_MSG(seal_synth_init(&in_memory, &cfg, 1234, 0.02f) == 0, "%s", seal_errmsg());
         compare(&in_memory, &from_disk, what);
-        model_free(&in_memory);
-        model_free(&from_disk);
+        seal_model_free(&in_memory);
+        seal_model_free(&from_disk);
     } else CHECK_MSG(0, "%s: %s", what, seal_errmsg());
     seal_rm_rf(dir);
 }
 
 int main(void) {
     seal_config cfg;
-    synth_shape(&cfg, "micro");
+    seal_synth_shape(&cfg, "micro");
     check_shape(cfg, "micro");
     cfg.tie_embeddings = 0;
     check_shape(cfg, "micro untied");
-    synth_shape(&cfg, "qwen2.5-0.5b");
+    seal_synth_shape(&cfg, "qwen2.5-0.5b");
     cfg.hidden = 64; cfg.n_heads = 4; cfg.n_kv_heads = 2; cfg.head_dim = 16; cfg.ffn = 96; cfg.vocab = 100;
     cfg.n_layers = 2; cfg.tie_embeddings = 0;
     check_shape(cfg, "qwen2 (qkv biases)");

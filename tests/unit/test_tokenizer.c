@@ -24,20 +24,20 @@ static void write_file(const char *name, const char *text) {
 
 static seal_tokenizer *load_json(const char *json) {
     write_file("tokenizer.json", json);
-    return tok_load(dir);
+    return seal_tok_load(dir);
 }
 
 /* 0 if json loads, -1 (with seal_err set) if not. */
 static int load_err(const char *json) {
     seal_tokenizer *t = load_json(json);
     if (!t) return -1;
-    tok_free(t);
+    seal_tok_free(t);
     return 0;
 }
 
 static int ids_equal(const seal_tokenizer *t, const char *text, int add_special, const int *want, int n_want) {
     int *ids, n;
-    if (tok_encode(t, text, strlen(text), add_special, &ids, &n)) {
+    if (seal_tok_encode(t, text, strlen(text), add_special, &ids, &n)) {
         fprintf(stderr, "encode \"%s\": %s\n", text, seal_errmsg());
         return 0;
     }
@@ -57,7 +57,7 @@ static int ids_equal(const seal_tokenizer *t, const char *text, int add_special,
 static int decodes_to(const seal_tokenizer *t, const int *ids, int n, int skip, const char *want) {
     char *text;
     size_t len;
-    if (tok_decode(t, ids, n, skip, &text, &len)) { fprintf(stderr, "decode: %s\n", seal_errmsg()); return 0; }
+    if (seal_tok_decode(t, ids, n, skip, &text, &len)) { fprintf(stderr, "decode: %s\n", seal_errmsg()); return 0; }
     int ok = len == strlen(want) && !memcmp(text, want, len);
     if (!ok) fprintf(stderr, "decode: got \"%s\", want \"%s\"\n", text, want);
     free(text);
@@ -92,14 +92,14 @@ static void test_byte_level(void) {
     seal_tokenizer *t = load_json(BYTE_LEVEL);
     CHECK_MSG(t != NULL, "%s", seal_errmsg());
     if (!t) return;
-    CHECK(tok_vocab_size(t) == 24);
-    CHECK(tok_id(t, "hello") == 11);
-    CHECK(tok_id(t, "<mask>") == 22);
-    CHECK(tok_id(t, "nope") == -1);
-    CHECK(!strcmp(tok_piece(t, 14), "\xc4\xa0wor"));
-    CHECK(tok_piece(t, 99) == NULL);
-    CHECK(tok_is_special(t, 20) && !tok_is_special(t, 21) && !tok_is_special(t, 11));
-    CHECK(tok_bos_id(t) == -1);
+    CHECK(seal_tok_vocab_size(t) == 24);
+    CHECK(seal_tok_id(t, "hello") == 11);
+    CHECK(seal_tok_id(t, "<mask>") == 22);
+    CHECK(seal_tok_id(t, "nope") == -1);
+    CHECK(!strcmp(seal_tok_piece(t, 14), "\xc4\xa0wor"));
+    CHECK(seal_tok_piece(t, 99) == NULL);
+    CHECK(seal_tok_is_special(t, 20) && !seal_tok_is_special(t, 21) && !seal_tok_is_special(t, 11));
+    CHECK(seal_tok_bos_id(t) == -1);
 
     CHECK(ids_equal(t, "hello world", 0, IDS(11, 14, 2, 7)));
     CHECK(ids_equal(t, "hello world", 1, IDS(11, 14, 2, 7, 20)));
@@ -119,10 +119,10 @@ static void test_byte_level(void) {
     CHECK(decodes_to(t, IDS(19), 0, "\xef\xbf\xbd")); /* lone lead byte C3 -> U+FFFD */
     char *text;
     size_t len;
-    CHECK_ERR(tok_decode(t, IDS(11, 24), 0, &text, &len), "token id 24 is not in the vocabulary");
+    CHECK_ERR(seal_tok_decode(t, IDS(11, 24), 0, &text, &len), "token id 24 is not in the vocabulary");
     int *ids, n;
-    CHECK_ERR(tok_encode(t, "ab\xff", 3, 0, &ids, &n), "not valid UTF-8 (byte 2)");
-    tok_free(t);
+    CHECK_ERR(seal_tok_encode(t, "ab\xff", 3, 0, &ids, &n), "not valid UTF-8 (byte 2)");
+    seal_tok_free(t);
 }
 
 /* SentencePiece-style BPE with byte fallback: U+1F917 has no token and
@@ -157,7 +157,7 @@ static void test_sentencepiece(void) {
     unlink("tokenizer_config.json");
     CHECK_MSG(t != NULL, "%s", seal_errmsg());
     if (!t) return;
-    CHECK(tok_bos_id(t) == 1 && tok_eos_id(t) == 2 && tok_pad_id(t) == -1);
+    CHECK(seal_tok_bos_id(t) == 1 && seal_tok_eos_id(t) == 2 && seal_tok_pad_id(t) == -1);
     const int F0 = 3 + 0xF0, x9F = 3 + 0x9F, xA4 = 3 + 0xA4, x97 = 3 + 0x97;
     CHECK(ids_equal(t, "hi", 1, IDS(1, 263)));
     CHECK(ids_equal(t, "hi", 0, IDS(263)));
@@ -171,23 +171,23 @@ static void test_sentencepiece(void) {
     int ids[] = {1, 263, 259, F0, x9F, xA4, x97, 260};
     const char *want[] = {"", "hi", " ", "", "", "", "\xf0\x9f\xa4\x97", "h"};
     tok_stream s;
-    tok_stream_init(&s, t, 1);
-    size_t cap = tok_stream_max_out(t), n;
+    seal_tok_stream_init(&s, t, 1);
+    size_t cap = seal_tok_stream_max_out(t), n;
     char *out = malloc(cap);
     for (int i = 0; i < 8; i++) {
-        CHECK(tok_stream_push(&s, ids[i], out, cap, &n) == 0);
+        CHECK(seal_tok_stream_push(&s, ids[i], out, cap, &n) == 0);
         CHECK_MSG(n == strlen(want[i]) && !memcmp(out, want[i], n), "push %d: got %zu bytes \"%.*s\"", i, n, (int)n, out);
     }
-    CHECK(tok_stream_flush(&s, out, cap, &n) == 0 && n == 0);
-    tok_stream_free(&s);
+    CHECK(seal_tok_stream_flush(&s, out, cap, &n) == 0 && n == 0);
+    seal_tok_stream_free(&s);
     /* A sequence cut short at the end is flushed as U+FFFD. */
-    tok_stream_init(&s, t, 0);
-    CHECK(tok_stream_push(&s, F0, out, cap, &n) == 0 && n == 0);
-    CHECK(tok_stream_flush(&s, out, cap, &n) == 0 && n == 3 && !memcmp(out, "\xef\xbf\xbd", 3));
-    CHECK_ERR(tok_stream_push(&s, 263, out, 2, &n), "too small"); /* " hi" needs 3 bytes */
-    tok_stream_free(&s);
+    seal_tok_stream_init(&s, t, 0);
+    CHECK(seal_tok_stream_push(&s, F0, out, cap, &n) == 0 && n == 0);
+    CHECK(seal_tok_stream_flush(&s, out, cap, &n) == 0 && n == 3 && !memcmp(out, "\xef\xbf\xbd", 3));
+    CHECK_ERR(seal_tok_stream_push(&s, 263, out, 2, &n), "too small"); /* " hi" needs 3 bytes */
+    seal_tok_stream_free(&s);
     free(out);
-    tok_free(t);
+    seal_tok_free(t);
 }
 
 static void test_errors(void) {
@@ -219,7 +219,7 @@ static void test_errors(void) {
     char path[128];
     snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
     unlink(path);
-    CHECK_ERR(tok_load("/nonexistent-dir") ? 0 : -1, "/nonexistent-dir/tokenizer.json");
+    CHECK_ERR(seal_tok_load("/nonexistent-dir") ? 0 : -1, "/nonexistent-dir/tokenizer.json");
 }
 
 int main(void) {

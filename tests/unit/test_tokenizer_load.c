@@ -25,7 +25,7 @@ static const char *texts[] = {
 static seal_tokenizer *load(const char *file, int slow, char *err, size_t cap) {
     if (slow) setenv("SEAL_TOK_SLOW_LOAD", "1", 1);
     else unsetenv("SEAL_TOK_SLOW_LOAD");
-    seal_tokenizer *t = tok_load_files(file, NULL);
+    seal_tokenizer *t = seal_tok_load_files(file, NULL);
     snprintf(err, cap, "%s", t ? "" : seal_errmsg());
     unsetenv("SEAL_TOK_SLOW_LOAD");
     return t;
@@ -60,8 +60,8 @@ static int same_tables(const seal_tokenizer *a, const seal_tokenizer *b) {
         memcmp(x->bl_id, y->bl_id, sizeof x->bl_id) || memcmp(x->ascii_id, y->ascii_id, sizeof x->ascii_id))
         return 0;
     for (int i = 0; i < a->n_ids; i++) {
-        const char *p = tok_piece(a, i), *q = tok_piece(b, i);
-        if ((!p != !q) || (p && strcmp(p, q)) || tok_is_special(a, i) != tok_is_special(b, i)) return 0;
+        const char *p = seal_tok_piece(a, i), *q = seal_tok_piece(b, i);
+        if ((!p != !q) || (p && strcmp(p, q)) || seal_tok_is_special(a, i) != seal_tok_is_special(b, i)) return 0;
     }
     return 1;
 }
@@ -71,8 +71,8 @@ static int same_encodings(const seal_tokenizer *a, const seal_tokenizer *b) {
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         for (int special = 0; special < 2; special++) {
             int *x = NULL, *y = NULL, nx = 0, ny = 0;
-            int rx = tok_encode(a, texts[i], strlen(texts[i]), special, &x, &nx);
-            int ry = tok_encode(b, texts[i], strlen(texts[i]), special, &y, &ny);
+            int rx = seal_tok_encode(a, texts[i], strlen(texts[i]), special, &x, &nx);
+            int ry = seal_tok_encode(b, texts[i], strlen(texts[i]), special, &y, &ny);
             if (rx != ry || nx != ny || (nx && memcmp(x, y, (size_t)nx * sizeof *x))) ok = 0;
             free(x);
             free(y);
@@ -96,8 +96,8 @@ static int both_ways(const char *file, const char *what) {
         CHECK_MSG(same_tables(f, s), "%s: id tables differ", what);
         CHECK_MSG(same_encodings(f, s), "%s: encodings differ", what);
     }
-    tok_free(f);
-    tok_free(s);
+    seal_tok_free(f);
+    seal_tok_free(s);
     return rc;
 }
 
@@ -119,18 +119,18 @@ static void test_fast(void) {
                         "\"\\\"\\\\\":14,\"\xc3\xa9\\u00e9\":15,\"\xf0\x9f\x98\x80\":16,\"\x7f\":17}",
                         "[\"a b\",[\"\\\"\",\"\\\\\"],[\"\\u00e9\",\"\\u00e9\"]]");
     CHECK(crafted(esc, "escapes") == 1);
-    seal_tokenizer *t = tok_load_files(path, NULL);
+    seal_tokenizer *t = seal_tok_load_files(path, NULL);
     CHECK(t && t->fast_loaded);
     if (t) {
         const strmap *v = &t->bpe.vocab;
-        CHECK(strmap_get(v, "\"", 1) == 3 && strmap_get(v, "\\", 1) == 4 && strmap_get(v, "/", 1) == 5);
-        CHECK(strmap_get(v, "\b", 1) == 6 && strmap_get(v, "\f", 1) == 7 && strmap_get(v, "\n", 1) == 8);
-        CHECK(strmap_get(v, "\r", 1) == 9 && strmap_get(v, "\t", 1) == 10 && strmap_get(v, "\xc3\xa9", 2) == 11);
-        CHECK(strmap_get(v, "\xf0\x9f\x98\x80", 4) == 16); /* the raw key repeats the surrogate pair: last id wins */
-        CHECK(strmap_get(v, "x\xc3\xa9y\xe4\xbd\xa0", 7) == 13 && strmap_get(v, "\"\\", 2) == 14);
+        CHECK(seal_strmap_get(v, "\"", 1) == 3 && seal_strmap_get(v, "\\", 1) == 4 && seal_strmap_get(v, "/", 1) == 5);
+        CHECK(seal_strmap_get(v, "\b", 1) == 6 && seal_strmap_get(v, "\f", 1) == 7 && seal_strmap_get(v, "\n", 1) == 8);
+        CHECK(seal_strmap_get(v, "\r", 1) == 9 && seal_strmap_get(v, "\t", 1) == 10 && seal_strmap_get(v, "\xc3\xa9", 2) == 11);
+        CHECK(seal_strmap_get(v, "\xf0\x9f\x98\x80", 4) == 16); /* the raw key repeats the surrogate pair: last id wins */
+        CHECK(seal_strmap_get(v, "x\xc3\xa9y\xe4\xbd\xa0", 7) == 13 && seal_strmap_get(v, "\"\\", 2) == 14);
         CHECK(t->bpe.merges.n == 3 && pairmap_get(&t->bpe.merges, 3, 4)->rank == 1);
     }
-    tok_free(t);
+    seal_tok_free(t);
     CHECK(crafted(M(V3, "[\"a b\"]"), "string merges") == 1);
     CHECK(crafted(M(V3, "[ [ \"a\" , \"b\" ] ]"), "pair merges") == 1);
     CHECK(crafted(M("{}", "[]"), "empty") == 1);

@@ -1,4 +1,4 @@
-/* kern/vexp and the swiglu kernels built on it: exp_ref within 2 ulp of libm
+/* kern/vexp and the swiglu kernels built on it: seal_exp_ref within 2 ulp of libm
  * over its range; every SIMD loop bit-identical to its scalar reference. */
 #include <stdint.h>
 
@@ -19,36 +19,36 @@ static void test_exp_ref(void) {
     int64_t worst = 0;
     float at = 0;
     for (float x = -87.0f; x <= 88.37f; x += 0.0007f) {
-        int64_t d = ulp_diff(exp_ref(x), (float)exp((double)x));
+        int64_t d = ulp_diff(seal_exp_ref(x), (float)exp((double)x));
         if (d > worst) worst = d, at = x;
     }
     CHECK_MSG(worst <= 2, "exp_ref %lld ulp off at %g", (long long)worst, at);
-    CHECK(exp_ref(0.0f) == 1.0f);
-    CHECK(exp_ref(-1000.0f) > 0.0f && exp_ref(-1000.0f) < 2e-38f);
-    CHECK(isfinite(exp_ref(1000.0f)) && exp_ref(1000.0f) > 1e38f);
-    CHECK(isnan(exp_ref(NAN)));
+    CHECK(seal_exp_ref(0.0f) == 1.0f);
+    CHECK(seal_exp_ref(-1000.0f) > 0.0f && seal_exp_ref(-1000.0f) < 2e-38f);
+    CHECK(isfinite(seal_exp_ref(1000.0f)) && seal_exp_ref(1000.0f) > 1e38f);
+    CHECK(isnan(seal_exp_ref(NAN)));
 }
 
 static void test_simd_equals_ref(void) {
     seal_rng r;
-    rng_seed(&r, 5);
+    seal_rng_seed(&r, 5);
     enum { N = 2051 };
     static float a[N], b[N], g[N], u[N], d[N], o1[N], o2[N], p1[N], p2[N];
     for (int n = 1; n <= N; n += 97) {
         for (int i = 0; i < n; i++) {
-            a[i] = b[i] = 30.0f * (rng_float(&r) - 0.5f);
-            g[i] = 16.0f * (rng_float(&r) - 0.5f), u[i] = rng_float(&r) - 0.5f, d[i] = rng_float(&r) - 0.5f;
+            a[i] = b[i] = 30.0f * (seal_rng_float(&r) - 0.5f);
+            g[i] = 16.0f * (seal_rng_float(&r) - 0.5f), u[i] = seal_rng_float(&r) - 0.5f, d[i] = seal_rng_float(&r) - 0.5f;
         }
-        CHECK(max_f32(a, n) == max_f32_ref(a, n));
-        float s1 = exp_shift_sum(a, n, 3.0f), s2 = exp_shift_sum_ref(b, n, 3.0f);
+        CHECK(seal_max_f32(a, n) == seal_max_f32_ref(a, n));
+        float s1 = seal_exp_shift_sum(a, n, 3.0f), s2 = seal_exp_shift_sum_ref(b, n, 3.0f);
         CHECK_MSG(s1 == s2 && bits_equal(a, b, n), "exp_shift_sum n=%d: %.9g vs %.9g", n, s1, s2);
         /* swiglu: the whole row (SIMD body) against one element at a time (the scalar tail) */
         memcpy(o1, g, sizeof(float) * n), memcpy(o2, g, sizeof(float) * n);
-        swiglu_forward(o1, u, n);
-        for (int i = 0; i < n; i++) swiglu_forward(o2 + i, u + i, 1);
+        seal_swiglu_forward(o1, u, n);
+        for (int i = 0; i < n; i++) seal_swiglu_forward(o2 + i, u + i, 1);
         CHECK_MSG(bits_equal(o1, o2, n), "swiglu_forward n=%d", n);
-        swiglu_backward(o1, p1, d, g, u, n);
-        for (int i = 0; i < n; i++) swiglu_backward(o2 + i, p2 + i, d + i, g + i, u + i, 1);
+        seal_swiglu_backward(o1, p1, d, g, u, n);
+        for (int i = 0; i < n; i++) seal_swiglu_backward(o2 + i, p2 + i, d + i, g + i, u + i, 1);
         CHECK_MSG(bits_equal(o1, o2, n) && bits_equal(p1, p2, n), "swiglu_backward n=%d", n);
     }
 }

@@ -20,7 +20,7 @@
 static char tmpdir[] = "/tmp/test_world_XXXXXX";
 
 static void small_opts(world_opts *o, uint64_t seed) {
-    world_opts_default(o);
+    seal_world_opts_default(o);
     o->seed = seed;
     o->n_pretrain = 200;
     o->n_train = 20;
@@ -35,9 +35,9 @@ static char *gen_dir(const char *name, uint64_t seed) {
     small_opts(&o, seed);
     world w;
     char *dir = seal_path_join(tmpdir, name);
-    CHECK(world_generate(&w, &o) == 0);
-    CHECK_MSG(world_write(&w, dir, NULL) == 0, "%s", seal_errmsg());
-    world_free(&w);
+    CHECK(seal_world_generate(&w, &o) == 0);
+    CHECK_MSG(seal_world_write(&w, dir, NULL) == 0, "%s", seal_errmsg());
+    seal_world_free(&w);
     return dir;
 }
 
@@ -83,7 +83,7 @@ typedef struct { const world *w; const char *name; unsigned seen; int bad, n; in
 static void judge_sentence(const char *s, void *vctx) {
     sent_ctx *c = vctx;
     world_judgement j;
-    int v = world_judge_line(c->w, c->name, s, &j);
+    int v = seal_world_judge_line(c->w, c->name, s, &j);
     c->n++;
     if (v != WORLD_LINE_CORRECT) {
         c->bad++;
@@ -112,7 +112,7 @@ static void test_heldout(const world *w, const char *dir, const char *pretrain, 
     CHECK(count[WORLD_PRETRAIN] == 200 && count[WORLD_TRAIN] == 20 && count[WORLD_EVAL] == 10 && count[WORLD_DRILL] == 300);
     /* Names are unique across the world (spouses included), so the splits are disjoint. */
     for (int i = 0; i < w->n_people; i++) {
-        CHECK(world_find(w, w->people[i].name) == &w->people[i]);
+        CHECK(seal_world_find(w, w->people[i].name) == &w->people[i]);
         for (int k = 0; k < w->n_people && w->people[i].spouse[0]; k++)
             if (!strcmp(w->people[i].spouse, w->people[k].name) || (k != i && !strcmp(w->people[i].spouse, w->people[k].spouse)))
                 CHECK_MSG(0, "spouse name %s reused", w->people[i].spouse);
@@ -129,7 +129,7 @@ static void test_heldout(const world *w, const char *dir, const char *pretrain, 
             const char *title = json_string_value(json_object_get(rec, "title"));
             const char *ctx = json_string_value(json_object_get(rec, "context"));
             json_t *qs = json_object_get(rec, "questions");
-            const world_person *p = title ? world_find(w, title) : NULL;
+            const world_person *p = title ? seal_world_find(w, title) : NULL;
             CHECK(p && ctx && p->split == (s ? WORLD_EVAL : WORLD_TRAIN));
             if (!p || !ctx) continue;
             CHECK(!strcmp(ctx, p->passage));
@@ -145,8 +145,8 @@ static void test_heldout(const world *w, const char *dir, const char *pretrain, 
                 int found = 0;
                 for (int a = 0; a < WORLD_N_ATTR && qt && ans; a++) {
                     if (!(p->mask >> a & 1)) continue;
-                    char *wq = world_question(p, (world_attr)a);
-                    if (!strcmp(wq, qt)) found = !strcmp(ans, world_answer(p, (world_attr)a));
+                    char *wq = seal_world_question(p, (world_attr)a);
+                    if (!strcmp(wq, qt)) found = !strcmp(ans, seal_world_answer(p, (world_attr)a));
                     free(wq);
                 }
                 CHECK_MSG(found, "%s: \"%s\" -> \"%s\" not in world.json", title, qt, ans);
@@ -200,7 +200,7 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
         if (pt) { /* a self-edit document: count the drill person it is about */
             const char *nl = strchr(pt + 9, '\n');
             char *title = nl ? strndup(pt + 9, (size_t)(nl - pt - 9)) : NULL;
-            const world_person *dp = title ? world_find(w, title) : NULL;
+            const world_person *dp = title ? seal_world_find(w, title) : NULL;
             if (dp && dp->split == WORLD_DRILL) drill_docs[dp - w->people]++;
             free(title);
         }
@@ -212,9 +212,9 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
             t += 9;
             const char *nl = strchr(t, '\n');
             char *title = strndup(t, (size_t)(nl - t)), *ctx = strndup(nl + 1, (size_t)(imp - nl - 1));
-            char *prompt = self_edit_prompt(SELF_EDIT_IMPLICATIONS, title, ctx);
+            char *prompt = seal_self_edit_prompt(SELF_EDIT_IMPLICATIONS, title, ctx);
             CHECK(!strncmp(text, prompt, strlen(prompt)));
-            const world_person *p = world_find(w, title);
+            const world_person *p = seal_world_find(w, title);
             CHECK(p && (p->split == WORLD_PRETRAIN || p->split == WORLD_DRILL));
             sent_ctx sc = {w, title, 0, 0, 0, {0}};
             each_sentence(ctx, judge_sentence, &sc);
@@ -225,7 +225,7 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
                 const char *e2 = strchr(s, '\n');
                 char *ln = strndup(s, e2 ? (size_t)(e2 - s) : strlen(s));
                 world_judgement j;
-                int v = world_judge_line(w, title, ln, &j);
+                int v = seal_world_judge_line(w, title, ln, &j);
                 n_lines++;
                 if (v == WORLD_LINE_CORRECT) {
                     n_correct++;
@@ -250,15 +250,15 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
             if (t && nl && ans) {
                 char *title = strndup(t + 7, (size_t)(nl - t - 7));
                 char *q = strndup(nl + 1, (size_t)(ans - nl - 1));
-                char *prompt = answer_prompt(title, q);
+                char *prompt = seal_answer_prompt(title, q);
                 CHECK(!strncmp(text, prompt, strlen(prompt)));
-                const world_person *p = world_find(w, title);
+                const world_person *p = seal_world_find(w, title);
                 if (p) {
                     CHECK(p->split == WORLD_PRETRAIN && p->qa);
                     int ok = 0;
                     for (int a = 0; a < WORLD_N_ATTR; a++) {
-                        char *wq = world_question(p, (world_attr)a);
-                        if (!strcmp(wq, q)) ok = !strcmp(ans + 9, world_answer(p, (world_attr)a));
+                        char *wq = seal_world_question(p, (world_attr)a);
+                        if (!strcmp(wq, q)) ok = !strcmp(ans + 9, seal_world_answer(p, (world_attr)a));
                         free(wq);
                     }
                     CHECK_MSG(ok, "QA document with a wrong answer: %s", text);
@@ -269,7 +269,7 @@ static void test_pretrain_docs(const world *w, const char *dir, char **all_text,
             /* "{title}\n{passage}": a person passage must be all correct facts. */
             const char *nl = strchr(text, '\n');
             char *title = nl ? strndup(text, (size_t)(nl - text)) : NULL;
-            const world_person *p = title ? world_find(w, title) : NULL;
+            const world_person *p = title ? seal_world_find(w, title) : NULL;
             if (p) {
                 CHECK(p->split == WORLD_PRETRAIN);
                 sent_ctx c = {w, title, 0, 0, 0, {0}};
@@ -314,7 +314,7 @@ static int judge(const world *w, const char *name, world_judgement *j, const cha
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    return world_judge_line(w, name, line, j);
+    return seal_world_judge_line(w, name, line, j);
 }
 
 static void test_judge(const world *w) {
@@ -329,8 +329,8 @@ static void test_judge(const world *w) {
     CHECK(p && cap && other && h);
     if (!p || !cap || !other || !h) return;
     int n;
-    const char *const *city = world_values(ATTR_BIRTH_CITY, &n), *const *inst = world_values(ATTR_INSTRUMENT, &n);
-    const char *const *year = world_values(ATTR_BIRTH_YEAR, &n), *const *org = world_values(ATTR_EMPLOYER, &n);
+    const char *const *city = seal_world_values(ATTR_BIRTH_CITY, &n), *const *inst = seal_world_values(ATTR_INSTRUMENT, &n);
+    const char *const *year = seal_world_values(ATTR_BIRTH_YEAR, &n), *const *org = seal_world_values(ATTR_EMPLOYER, &n);
     int c = p->val[ATTR_BIRTH_CITY], in = p->val[ATTR_INSTRUMENT], o = p->val[ATTR_EMPLOYER];
     world_judgement j;
     CHECK(judge(w, p->name, &j, "%s was born in %s.", p->name, city[c]) == WORLD_LINE_CORRECT);
@@ -344,9 +344,9 @@ static void test_judge(const world *w) {
     CHECK(judge(w, p->name, &j, "%s works for %s.", p->female ? "She" : "He", org[o]) == WORLD_LINE_CORRECT);
     CHECK(j.attr == ATTR_EMPLOYER && j.subject == 2);
     char hop[96];
-    hop_phrase(ATTR_EMPLOYER, (o + 1) % N_ORG, 0, hop, sizeof hop);
+    seal_hop_phrase(ATTR_EMPLOYER, (o + 1) % N_ORG, 0, hop, sizeof hop);
     CHECK(judge(w, p->name, &j, "%s works for %s.", p->name, hop) == WORLD_LINE_WRONG && j.hop);
-    hop_phrase(ATTR_BIRTH_CITY, cap->val[ATTR_BIRTH_CITY], 0, hop, sizeof hop);
+    seal_hop_phrase(ATTR_BIRTH_CITY, cap->val[ATTR_BIRTH_CITY], 0, hop, sizeof hop);
     hop[0] = (char)toupper((unsigned char)hop[0]);
     CHECK(judge(w, cap->name, &j, "%s is the city where %s was born.", hop, cap->name) == WORLD_LINE_CORRECT);
     CHECK(j.attr == ATTR_BIRTH_CITY && j.hop && j.reverse);
@@ -356,12 +356,12 @@ static void test_judge(const world *w) {
     /* Not about this entity, or not a fact: unknown. */
     CHECK(judge(w, p->name, &j, "%s was born in %s.", other->name, city[c]) == WORLD_LINE_UNKNOWN && j.attr == -1);
     CHECK(judge(w, p->name, &j, "The sky is blue.") == WORLD_LINE_UNKNOWN);
-    CHECK(judge(w, p->name, &j, "%s is the capital of %s.", city[0], W_COUNTRY[0]) == WORLD_LINE_UNKNOWN);
+    CHECK(judge(w, p->name, &j, "%s is the capital of %s.", city[0], SEAL_W_COUNTRY[0]) == WORLD_LINE_UNKNOWN);
     CHECK(judge(w, p->name, &j, "%s was born in Atlantis.", p->name) == WORLD_LINE_UNKNOWN);
     CHECK(judge(w, p->name, &j, "%s", "") == WORLD_LINE_UNKNOWN);
     /* A held-out person's passage does not state a pet: unsupported. */
     CHECK(judge(w, h->name, &j, "%s owns a cat.", h->name) == WORLD_LINE_UNSUPPORTED && j.attr == ATTR_PET);
-    CHECK_ERR(world_judge_line(w, "Nobody Here", "Nobody Here owns a cat.", NULL), "no person");
+    CHECK_ERR(seal_world_judge_line(w, "Nobody Here", "Nobody Here owns a cat.", NULL), "no person");
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
@@ -388,30 +388,30 @@ static void test_avoid(void) {
     world a, b;
     small_opts(&o, 1);
     o.n_drill = 2800;
-    CHECK(world_generate(&a, &o) == 0);
+    CHECK(seal_world_generate(&a, &o) == 0);
     o.seed = 2;
-    CHECK(world_generate(&b, &o) == 0);
+    CHECK(seal_world_generate(&b, &o) == 0);
     int without = shared_names(&a, &b);
-    world_free(&b);
+    seal_world_free(&b);
     o.avoid = &a;
-    CHECK(world_generate(&b, &o) == 0);
+    CHECK(seal_world_generate(&b, &o) == 0);
     int with = shared_names(&a, &b);
     CHECK_MSG(without > 5 && with == 0, "shared names: %d without --avoid-names, %d with", without, with);
-    world_free(&b);
-    world_free(&a);
+    seal_world_free(&b);
+    seal_world_free(&a);
 }
 
 int main(void) {
     if (!mkdtemp(tmpdir)) TEST_SKIP("cannot create a temp dir");
     test_determinism();
     test_avoid();
-    /* world.json reads back to the world that world_generate made. */
+    /* world.json reads back to the world that seal_world_generate made. */
     char *dir = seal_path_join(tmpdir, "a"), *wj = seal_path_join(dir, "world.json");
     world w, g;
     world_opts o;
     small_opts(&o, 7);
-    CHECK(world_generate(&g, &o) == 0);
-    CHECK_MSG(world_load(&w, wj) == 0, "%s", seal_errmsg());
+    CHECK(seal_world_generate(&g, &o) == 0);
+    CHECK_MSG(seal_world_load(&w, wj) == 0, "%s", seal_errmsg());
     CHECK(w.n_people == g.n_people);
     for (int i = 0; i < w.n_people && i < g.n_people; i++) {
         const world_person *a = &w.people[i], *b = &g.people[i];
@@ -420,23 +420,23 @@ int main(void) {
               !memcmp(a->val, b->val, sizeof a->val) && !a->passage == !b->passage &&
               (!a->passage || !strcmp(a->passage, b->passage)));
     }
-    world_free(&g);
+    seal_world_free(&g);
     char *all;
     size_t len;
     test_pretrain_docs(&w, dir, &all, &len);
     test_heldout(&w, dir, all, len);
     test_judge(&w);
     free(all);
-    world_free(&w);
+    seal_world_free(&w);
     /* Bad inputs. */
     char *bad = seal_path_join(tmpdir, "bad.json");
     CHECK(seal_write_file_atomic(bad, "{\"format\": \"other\"}", 19) == 0);
-    CHECK_ERR(world_load(&w, bad), "format");
+    CHECK_ERR(seal_world_load(&w, bad), "format");
     CHECK(seal_write_file_atomic(bad, "[1,", 3) == 0);
-    CHECK_ERR(world_load(&w, bad), "bad.json");
-    world_opts_default(&o);
+    CHECK_ERR(seal_world_load(&w, bad), "bad.json");
+    seal_world_opts_default(&o);
     o.min_facts = 9, o.max_facts = 3;
-    CHECK_ERR(world_generate(&g, &o), "facts");
+    CHECK_ERR(seal_world_generate(&g, &o), "facts");
     free(bad), free(dir), free(wj);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report("test_world");
