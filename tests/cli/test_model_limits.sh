@@ -6,12 +6,10 @@
 # the flag; config.json sizes are bounded, naming the field; bad option values
 # name the option; score --text names --text.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
-py=/usr/bin/python3
-[ -x $py ] || { echo "SKIP: $py missing"; exit 77; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python
+use_tmp
 expect_err() { # exit code, needle, command...
   local want=$1 needle=$2; shift 2
   "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?

@@ -5,12 +5,11 @@
 # killed or failed run leaves the previous result intact and nothing that looks
 # finished, and a killed run's temp directory is removed by the next run.
 set -u
-[ -x "$SEAL" ] || { echo "SKIP: $SEAL not built"; exit 77; }
-py=/usr/bin/python3
-[ -x $py ] || { echo "SKIP: $py missing"; exit 77; }
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-tmp=$(mktemp -d); trap 'umount "$tmp/full" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python
+use_tmp
+trap 'umount "$tmp/full" 2>/dev/null; rm -rf "$tmp"' EXIT
 expect_err() { # needle, command...
   local needle=$1; shift
   "$@" >/dev/null 2>"$tmp/err"; local rc=$?
