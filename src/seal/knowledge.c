@@ -109,9 +109,18 @@ int seal_kn_self_edits(run_state *rs, const seal_model *g, const char *tag, cons
 
 /* ------------------------------------------------------------ inner-loop jobs */
 
+/* The model an inner loop adapts and answers with (--inner-model): its name
+ * in the journal ("base", "round-1", ...) and a fingerprint of its weights. */
+typedef struct {
+    seal_model *m;
+    char name[32];
+    char fingerprint[17];
+} inner_target;
+
 typedef struct {
     char key[160];
     const seal_passage *p;
+    const inner_target *target;
     const char *self_edit; /* NULL: passage only */
     unsigned long long seed;
     const seal_passage *const *pool; /* the condition's passages: distractors come from here */
@@ -162,12 +171,14 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
     json_t *distract = json_array();
     if (add_distractors(o, j, &seqs, &n, distract)) { seal_selfedit_free(seqs, n); json_decref(distract); return -1; }
     qa_result r;
-    int rc = seal_inner_loop(&rs->base, pool, rs->tok, j->p, seqs, n, &o->inner, j->seed, &r);
+    int rc = seal_inner_loop(j->target->m, pool, rs->tok, j->p, seqs, n, &o->inner, j->seed, &r);
     if (rc == 0) {
         json_t *correct = json_array();
         for (int i = 0; i < r.n_q; i++) json_array_append_new(correct, json_boolean(r.correct[i]));
         json_t *rec = json_object();
         json_object_set_new(rec, "title", json_string(j->p->title));
+        json_object_set_new(rec, "inner_model", json_string(j->target->name));
+        json_object_set_new(rec, "inner_model_fingerprint", json_string(j->target->fingerprint));
         json_object_set_new(rec, "self_edit", j->self_edit ? json_string(j->self_edit) : json_null());
         json_object_set_new(rec, "sequences", seal_kn_str_array(seqs, n));
         json_object_set_new(rec, "distractors", distract);
@@ -256,19 +267,19 @@ static double mean_acc(run_state *rs, const char *prefix, int k, int reps) {
 
 /* ------------------------------------------------------------ conditions */
 
-int seal_kn_cond_base(run_state *rs, condition *c) {
-    snprintf(c->name, sizeof c->name, "base");
-    c->acc = seal_calloc((size_t)rs->n_eval, sizeof(double));
+/* The frozen model m's answers on every evaluation passage, journaled in
+ * baseline.jsonl under "<prefix>/<i>"; acc[i] gets per-passage accuracy. */
+static int frozen_answers(run_state *rs, const seal_model *m, const char *prefix, double *acc) {
     seal_progress bar;
-    if (!rs->o->quiet) seal_progress_start(&bar, "base", rs->n_eval, "passage");
+    if (!rs->o->quiet) seal_progress_start(&bar, prefix, rs->n_eval, "passage");
     for (int i = 0; i < rs->n_eval; i++) {
         char key[64];
-        snprintf(key, sizeof key, "base/%d", i);
+        snprintf(key, sizeof key, "%s/%d", prefix, i);
         json_t *rec = seal_journal_get(&rs->baseline, key);
         if (!rec) {
             qa_result r;
             const seal_passage *p = &rs->eval.p[rs->eval_idx[i]];
-            if (seal_answer_questions(&rs->base, rs->pool, rs->tok, NULL, p, &rs->o->inner, &r)) return -1;
+            if (seal_answer_questions(m, rs->pool, rs->tok, NULL, p, &rs->o->inner, &r)) return -1;
             json_t *correct = json_array();
             for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
             int rc = seal_journal_put(&rs->baseline, key, json_pack("{s:s, s:o, s:o, s:f}", "title", p->title, "answers",
@@ -277,17 +288,57 @@ int seal_kn_cond_base(run_state *rs, condition *c) {
             if (rc) return -1;
             rec = seal_journal_get(&rs->baseline, key);
         }
-        c->acc[i] = seal_kn_number(rec, "accuracy");
+        acc[i] = seal_kn_number(rec, "accuracy");
         if (!rs->o->quiet) seal_progress_update(&bar, i + 1, NULL);
     }
     if (!rs->o->quiet) seal_progress_finish(&bar, rs->n_eval, NULL);
     return 0;
 }
 
+int seal_kn_cond_base(run_state *rs, condition *c) {
+    snprintf(c->name, sizeof c->name, "base");
+    c->acc = seal_calloc((size_t)rs->n_eval, sizeof(double));
+    return frozen_answers(rs, &rs->base, "base", c->acc);
+}
+
+/* Which of a passage's k self-edits are evaluated: the reference drops empty
+ * completions (query_server's `if c.strip()`; ours are stripped when
+ * generated). keep[j] is set for the others; the count of empty ones is
+ * returned. */
+static int drop_empty(json_t *edits, int k, unsigned char *keep) {
+    int dropped = 0;
+    for (int j = 0; j < k; j++) {
+        const char *t = json_string_value(json_array_get(edits, (size_t)j));
+        keep[j] = t && t[0];
+        dropped += !keep[j];
+    }
+    return dropped;
+}
+
+/* Journal that self-edit j of passage i was dropped (key <tag>/p<i>/e<j>/dropped:
+ * not an inner loop, so no accuracy reads it). */
+static int journal_dropped(run_state *rs, const char *tag, int i, int j, const seal_passage *p) {
+    char key[160];
+    snprintf(key, sizeof key, "%s/p%d/e%d/dropped", tag, i, j);
+    if (seal_journal_get(&rs->inner, key)) return 0;
+    return seal_journal_put(&rs->inner, key, json_pack("{s:s, s:s, s:s}", "title", p->title, "self_edit", "",
+                                                       "dropped", "empty self-edit"));
+}
+
+/* The inner loops adapt m, named name ("base", "round-1", ...). */
+static void set_target(inner_target *t, seal_model *m, const char *name) {
+    t->m = m;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    snprintf(t->fingerprint, sizeof t->fingerprint, "%016llx", (unsigned long long)seal_st_set_fingerprint(&m->weights));
+}
+
 /* Inner loops on the evaluation passages with self-edits from generator g
- * (g NULL: passage only). tag names the condition in the journal keys. */
+ * (g NULL: passage only), each adapting the model of target. tag names the
+ * condition in the journal keys. Empty self-edits are dropped (counted in
+ * *dropped); a passage whose k are all empty falls back to one passage-only
+ * loop, as the reference's `[""]`. */
 static int cond_inner(run_state *rs, condition *c, const char *name, const char *tag, const seal_model *g,
-                      json_t *given) {
+                      json_t *given, const inner_target *target, int *dropped) {
     const knowledge_opts *o = rs->o;
     int k = g ? o->k : 1, reps = o->eval_reps, n = rs->n_eval;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -297,16 +348,25 @@ static int cond_inner(run_state *rs, condition *c, const char *name, const char 
     int rc = g ? seal_kn_self_edits(rs, g, tag, ps, n, edits) : 0; /* given: checked by seal_kn_load_inputs */
     inner_job *jobs = seal_calloc((size_t)n * k * reps, sizeof *jobs);
     int nj = 0;
-    for (int i = 0; i < n && rc == 0; i++)
+    unsigned char keep[64] = {1};
+    *dropped = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        int d = g ? drop_empty(edits[i], k, keep) : 0;
+        if (d == k) keep[0] = 1, d = k - 1; /* all empty: self-edit 0 ("") is the passage-only fallback */
+        *dropped += d;
+        for (int j = 0; j < k && rc == 0; j++)
+            if (!keep[j]) rc = journal_dropped(rs, tag, i, j, ps[i]);
         for (int j = 0; j < k; j++)
-            for (int r = 0; r < reps; r++, nj++) {
+            for (int r = 0; r < reps && keep[j]; r++, nj++) {
                 snprintf(jobs[nj].key, sizeof jobs[nj].key, "%s/p%d/e%d/r%d", tag, i, j, r);
                 jobs[nj].p = ps[i];
+                jobs[nj].target = target;
                 jobs[nj].pool = ps, jobs[nj].n_pool = n, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = g ? json_string_value(json_array_get(edits[i], (size_t)j))
                                        : given ? json_string_value(json_object_get(given, ps[i]->title)) : NULL;
                 jobs[nj].seed = seal_kn_mix(o->seed, seal_kn_mix(seal_kn_mix((unsigned long long)i, (unsigned long long)j), (unsigned long long)r + 7));
             }
+    }
     if (rc == 0) rc = run_jobs(rs, jobs, nj, name);
     c->acc = seal_calloc((size_t)n, sizeof(double));
     for (int i = 0; i < n && rc == 0; i++) {
@@ -393,9 +453,11 @@ static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
 }
 
 /* One ReST-EM round: k self-edits per new training passage from the current
- * generator, each scored by reps inner loops on the base model; the best
- * (stable: ties go to the earliest) becomes an SFT example. */
-static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model *g) {
+ * generator g, each scored by reps inner loops that adapt target (g itself, or
+ * the base model under --inner-model base); the best (stable: ties go to the
+ * earliest) becomes an SFT example. Empty self-edits are dropped before
+ * scoring, as the reference does; a passage with no other has no example. */
+static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model *g, const inner_target *target) {
     const knowledge_opts *o = rs->o;
     int P = o->passages_per_round, *idx;
     if (seal_passages_select(&rs->train, o->subset_seed, (r - 1) * P, P, &idx)) return -1;
@@ -406,26 +468,34 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
     snprintf(tag, sizeof tag, "rl%d", r);
     int rc = seal_kn_self_edits(rs, g, tag, ps, P, edits);
     inner_job *jobs = seal_calloc((size_t)P * o->k * o->reps, sizeof *jobs);
-    int nj = 0;
-    for (int i = 0; i < P && rc == 0; i++)
+    unsigned char *keep = seal_calloc((size_t)P * o->k, 1);
+    int nj = 0, dropped = 0;
+    for (int i = 0; i < P && rc == 0; i++) {
+        dropped += drop_empty(edits[i], o->k, keep + i * o->k);
+        for (int j = 0; j < o->k && rc == 0; j++)
+            if (!keep[i * o->k + j]) rc = journal_dropped(rs, tag, i, j, ps[i]);
         for (int j = 0; j < o->k; j++)
-            for (int rep = 0; rep < o->reps; rep++, nj++) {
+            for (int rep = 0; rep < o->reps && keep[i * o->k + j]; rep++, nj++) {
                 snprintf(jobs[nj].key, sizeof jobs[nj].key, "%s/p%d/e%d/r%d", tag, i, j, rep);
                 jobs[nj].p = ps[i];
+                jobs[nj].target = target;
                 jobs[nj].pool = ps, jobs[nj].n_pool = P, jobs[nj].self_idx = i;
                 jobs[nj].self_edit = json_string_value(json_array_get(edits[i], (size_t)j));
                 jobs[nj].seed = seal_kn_mix(o->seed ^ 0xABCDEFull, seal_kn_mix(seal_kn_mix((unsigned long long)i + 1000u * r, (unsigned long long)j), (unsigned long long)rep));
             }
+    }
     char label[32];
     snprintf(label, sizeof label, "round %d", r);
     if (rc == 0) rc = run_jobs(rs, jobs, nj, label);
     json_t *rows = json_array(), *sel = json_array();
     double best_sum = 0, mean_sum = 0;
+    int scored = 0; /* passages with a non-empty self-edit */
     for (int i = 0; i < P && rc == 0; i++) {
         char prefix[64];
-        int best = 0;
-        double accs[64], base_acc = 0;
+        int best = -1, n_kept = 0;
+        double accs[64], base_acc = 0, mean = 0;
         for (int j = 0; j < o->k && j < 64; j++) {
+            if (!keep[i * o->k + j]) continue;
             snprintf(prefix, sizeof prefix, "%s/p%d", tag, i);
             char key[96];
             double s = 0;
@@ -434,23 +504,24 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
                 s += seal_kn_number(seal_journal_get(&rs->inner, key), "accuracy");
             }
             accs[j] = s / o->reps;
-            if (accs[j] > accs[best]) best = j;
-            mean_sum += accs[j] / o->k;
+            if (best < 0 || accs[j] > accs[best]) best = j;
+            mean += accs[j];
+            n_kept++;
         }
-        best_sum += accs[best];
-        if (o->positive_gain_only) {
-            qa_result b;
-            if (seal_answer_questions(&rs->base, rs->pool, rs->tok, NULL, ps[i], &o->inner, &b)) { rc = -1; break; }
+        if (best >= 0) mean_sum += mean / n_kept, best_sum += accs[best], scored++;
+        if (best >= 0 && o->positive_gain_only) {
+            qa_result b; /* the baseline of the model the inner loops adapted */
+            if (seal_answer_questions(target->m, rs->pool, rs->tok, NULL, ps[i], &o->inner, &b)) { rc = -1; break; }
             base_acc = b.accuracy;
             seal_qa_result_free(&b);
         }
-        int keep = !o->positive_gain_only || accs[best] > base_acc;
+        int kept = best >= 0 && (!o->positive_gain_only || accs[best] > base_acc);
         char *prompt = seal_self_edit_prompt(o->prompt, ps[i]->title, ps[i]->context);
-        const char *completion = json_string_value(json_array_get(edits[i], (size_t)best));
-        json_t *row = keep ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
+        const char *completion = kept ? json_string_value(json_array_get(edits[i], (size_t)best)) : NULL;
+        json_t *row = kept ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
         json_t *pick = json_pack("{s:s, s:i, s:o, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
-                                 seal_kn_real(accs[best]), "kept", keep);
-        if ((keep && !row) || !pick)
+                                 seal_kn_real(best >= 0 ? accs[best] : NAN), "kept", kept);
+        if ((kept && !row) || !pick)
             rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
         if (row) json_array_append_new(rows, row);
         if (pick) json_array_append_new(sel, pick);
@@ -459,9 +530,10 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
     if (rc == 0) {
         char *sft = round_path(o, r, "sft.jsonl"), *dir = round_path(o, r, "");
         rc = seal_mkdir_p(dir) || write_jsonl_atomic(sft, rows);
-        json_t *summary = json_pack("{s:i, s:i, s:i, s:f, s:f, s:o}", "round", r, "passages", P, "kept",
-                                    (int)json_array_size(rows), "mean_self_edit_accuracy", mean_sum / P,
-                                    "mean_best_accuracy", best_sum / P, "selection", sel);
+        json_t *summary = json_pack("{s:i, s:i, s:i, s:s, s:i, s:o, s:o, s:o}", "round", r, "passages", P, "kept",
+                                    (int)json_array_size(rows), "inner_model", target->name, "empty_self_edits_dropped",
+                                    dropped, "mean_self_edit_accuracy", seal_kn_real(scored ? mean_sum / scored : NAN),
+                                    "mean_best_accuracy", seal_kn_real(scored ? best_sum / scored : NAN), "selection", sel);
         char *sp = round_path(o, r, "summary.json"), *text = summary ? json_dumps(summary, JSON_INDENT(2)) : NULL;
         if (rc == 0 && !text) rc = seal_err("%s: not encodable (a non-finite accuracy?)", sp);
         if (rc == 0) rc = seal_write_file_atomic(sp, text, strlen(text));
@@ -470,7 +542,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         if (rc == 0) rc = outer_sft(rs, r, gen_dir, rows);
     } else json_decref(sel);
     json_decref(rows);
-    free(jobs); free(edits); free(ps); free(idx);
+    free(jobs); free(keep); free(edits); free(ps); free(idx);
     return rc;
 }
 
@@ -485,6 +557,7 @@ int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc
     if (extra) json_object_update(header, extra);
     else json_object_set_new(header, "rounds", json_integer(o->rounds));
     seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .qacc = qacc, .qacc_label = qacc_label, .header = header,
+                     .md_notes = rs->md_notes,
                      .n_questions = seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval)};
     int rc = seal_report_write(o->run_dir, &r);
     json_decref(header);
@@ -537,6 +610,9 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
     if (rc == 0) rc = seal_run_record_str(r, "conditions", o->conditions);
     if (rc == 0) rc = seal_run_record_str(r, "given_self_edits", o->given_path);
+    /* recorded only under the current rule: a record without the key (every
+     * run before it, and --inner-model base) adapted the base model */
+    if (rc == 0 && !o->inner_model_base) rc = seal_run_record_str(r, "inner_model", "current");
     return rc ? -1 : 0;
 }
 
@@ -730,40 +806,103 @@ static int check_rl_opts(const knowledge_opts *o) {
 /* The given condition's name (--given-name, or "passage+given"). */
 static const char *given_name(const knowledge_opts *o) { return o->given_name ? o->given_name : "passage+given"; }
 
+/* What results.json and results.md say besides the tables: which model the
+ * inner loops adapted, every adapted model's no-self-edit baseline and the
+ * empty self-edits dropped per condition. */
+typedef struct {
+    json_t *header; /* results.json's extra keys */
+    strbuf md;      /* lines after results.md's tables */
+} run_notes;
+
+static void note_baseline(run_notes *nt, const char *model, const double *acc, int n) {
+    json_t *b = json_object_get(nt->header, "baselines");
+    json_object_set_new(b, model, seal_kn_real(seal_mean_of(acc, n)));
+    seal_strbuf_printf(&nt->md, "%sno-self-edit baseline of %s: %.3f\n", nt->md.len ? "" : "\n", model,
+                       seal_mean_of(acc, n));
+}
+
+static void note_dropped(run_notes *nt, const char *cond, int dropped, int total) {
+    json_object_set_new(json_object_get(nt->header, "empty_self_edits_dropped"), cond, json_integer(dropped));
+    if (dropped)
+        seal_strbuf_printf(&nt->md, "%s%s: %d of %d self-edits were empty and dropped\n", nt->md.len ? "" : "\n", cond,
+                           dropped, total);
+}
+
+/* Round r's generator, ReST-EM round and evaluation (seal-round-r): the
+ * round's inner loops adapt the generator (or base, --inner-model base), and
+ * seal-round-r's adapt and answer with round r's merged model. *gen_dir
+ * becomes round r's model directory. */
+static int run_round(run_state *rs, int r, char **gen_dir, const inner_target *base, condition *c, run_notes *nt) {
+    const knowledge_opts *o = rs->o;
+    char *mdir = round_path(o, r, "model");
+    int rc = 0;
+    seal_replace_dir_recover(mdir);
+    if (!seal_is_dir(mdir)) {
+        seal_model g;
+        inner_target t;
+        rc = seal_model_load(&g, *gen_dir);
+        if (rc == 0) {
+            char name[32];
+            snprintf(name, sizeof name, r == 1 ? "base" : "round-%d", r - 1);
+            set_target(&t, &g, name);
+            rc = rl_round(rs, r, *gen_dir, &g, o->inner_model_base ? base : &t);
+            seal_model_free(&g);
+        }
+    }
+    seal_model g;
+    if (rc == 0) rc = seal_model_load(&g, mdir);
+    if (rc == 0) {
+        char name[32], tag[16], model[16];
+        snprintf(name, sizeof name, "seal-round-%d", r);
+        snprintf(tag, sizeof tag, "eval%d", r);
+        snprintf(model, sizeof model, "round-%d", r);
+        inner_target t;
+        set_target(&t, &g, model);
+        const inner_target *target = o->inner_model_base ? base : &t;
+        double *acc = seal_calloc((size_t)rs->n_eval, sizeof(double));
+        int dropped = 0;
+        /* the no-self-edit answers of the model seal-round-r adapts, under its round's key */
+        rc = frozen_answers(rs, target->m, model, acc);
+        if (rc == 0) note_baseline(nt, model, acc, rs->n_eval);
+        free(acc);
+        if (rc == 0) rc = cond_inner(rs, c, name, tag, &g, NULL, target, &dropped);
+        if (rc == 0) note_dropped(nt, name, dropped, rs->n_eval * o->k);
+        seal_model_free(&g);
+    }
+    free(*gen_dir);
+    *gen_dir = mdir;
+    return rc;
+}
+
 int seal_knowledge_rl(const knowledge_opts *o) {
     if (seal_kn_check_common(o) || check_rl_opts(o)) return -1;
     run_state rs;
-    condition conds[16];
-    int nc = 0, rc = kn_open_run(&rs, o, NULL);
-    if (rc == 0 && seal_kn_wanted(o, "base")) rc = seal_kn_cond_base(&rs, &conds[nc++]);
-    if (rc == 0 && seal_kn_wanted(o, "passage")) rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL);
-    if (rc == 0 && o->given_path) rc = cond_inner(&rs, &conds[nc++], given_name(o), "given", NULL, rs.given);
-    if (rc == 0 && seal_kn_wanted(o, "passage+self-edit"))
-        rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL);
-    char *gen_dir = seal_strdup(o->model_dir);
-    for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) {
-        char *mdir = round_path(o, r, "model");
-        seal_replace_dir_recover(mdir);
-        if (!seal_is_dir(mdir)) {
-            seal_model g;
-            rc = seal_model_load(&g, gen_dir);
-            if (rc == 0) { rc = rl_round(&rs, r, gen_dir, &g); seal_model_free(&g); }
-        }
-        seal_model g;
-        if (rc == 0) rc = seal_model_load(&g, mdir);
-        if (rc == 0) {
-            char name[32], tag[16];
-            snprintf(name, sizeof name, "seal-round-%d", r);
-            snprintf(tag, sizeof tag, "eval%d", r);
-            rc = cond_inner(&rs, &conds[nc++], name, tag, &g, NULL);
-            seal_model_free(&g);
-        }
-        free(gen_dir);
-        gen_dir = mdir;
+    condition conds[16] = {0}; /* a failed round leaves its acc NULL */
+    inner_target base;
+    run_notes nt = {.header = json_pack("{s:i, s:s, s:{}, s:{}}", "rounds", o->rounds, "inner_model",
+                                        o->inner_model_base ? "base" : "current", "baselines",
+                                        "empty_self_edits_dropped")};
+    int nc = 0, dropped = 0, rc = kn_open_run(&rs, o, NULL);
+    if (rc == 0) set_target(&base, &rs.base, "base");
+    if (rc == 0 && seal_kn_wanted(o, "base")) {
+        rc = seal_kn_cond_base(&rs, &conds[nc++]);
+        if (rc == 0) note_baseline(&nt, "base", conds[nc - 1].acc, rs.n_eval);
     }
+    if (rc == 0 && seal_kn_wanted(o, "passage"))
+        rc = cond_inner(&rs, &conds[nc++], "passage", "passage", NULL, NULL, &base, &dropped);
+    if (rc == 0 && o->given_path) rc = cond_inner(&rs, &conds[nc++], given_name(o), "given", NULL, rs.given, &base, &dropped);
+    if (rc == 0 && seal_kn_wanted(o, "passage+self-edit")) {
+        rc = cond_inner(&rs, &conds[nc++], "passage+self-edit", "eval0", &rs.base, NULL, &base, &dropped);
+        if (rc == 0) note_dropped(&nt, "passage+self-edit", dropped, rs.n_eval * o->k);
+    }
+    char *gen_dir = seal_strdup(o->model_dir);
+    for (int r = 1; r <= o->rounds && rc == 0 && nc < 16; r++) rc = run_round(&rs, r, &gen_dir, &base, &conds[nc++], &nt);
     free(gen_dir);
-    if (rc == 0) rc = seal_kn_write_results(&rs, conds, nc, NULL, NULL, NULL);
+    rs.md_notes = nt.md.s;
+    if (rc == 0) rc = seal_kn_write_results(&rs, conds, nc, NULL, NULL, nt.header);
     for (int i = 0; i < nc; i++) free(conds[i].acc);
+    json_decref(nt.header);
+    seal_strbuf_free(&nt.md);
     seal_kn_close_run(&rs);
     return rc;
 }

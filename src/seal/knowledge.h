@@ -21,9 +21,15 @@
  *   passage            finetuned on the passage alone
  *   passage+self-edit  on the passage plus the base model's self-edits (mean over k)
  *   seal-round-N       on the passage plus self-edits of the round-N generator
- * The inner loop always finetunes the base model: across rounds only the
- * generator of the self-edits changes (the reference's TTT server ran the base
- * model for every condition: the baseline is the same in all its result files). */
+ * The inner loops adapt the current policy, as the paper's Algorithm 1 and the
+ * reference's TTT server (started on models/iterN): the base model for the
+ * first three, the merged round-N model for seal-round-N (it writes the
+ * self-edits, is finetuned on them and answers); inside ReST-EM round r, the
+ * generator (round r-1's model) that wrote the ranked self-edits. Each
+ * adapted model's frozen answers are journaled (baseline.jsonl, "round-N/<i>")
+ * and every inner.jsonl record names its "inner_model". --inner-model base
+ * (inner_model_base) adapts the base model everywhere: the rule before 0.7.
+ * Empty self-edits are dropped before evaluation, as the reference does. */
 #ifndef SEAL_SEAL_KNOWLEDGE_H
 #define SEAL_SEAL_KNOWLEDGE_H
 
@@ -58,6 +64,8 @@ typedef struct {
     unsigned sft_targets;
     double sft_lr;
     int positive_gain_only;  /* keep the best self-edit only if it beats the baseline */
+    int inner_model_base;    /* 1: every inner loop adapts the base model (--inner-model base, the
+                                old rule, an ablation); 0: the current policy (see above) */
     int workers;             /* inner loops run in parallel, one per worker (1..KN_MAX_WORKERS) */
     int threads;             /* kernel threads (inner loops: when workers == 1); 0: seal_threads_resolve */
     int quiet;

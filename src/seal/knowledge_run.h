@@ -25,6 +25,7 @@ typedef struct {
     json_t *given;           /* the --given-self-edits object, checked against the evaluation passages */
     journal inner, edits, baseline;
     journal cpt;             /* cpt.jsonl, opened by seal_knowledge_cpt only */
+    const char *md_notes;    /* lines seal_kn_write_results appends to results.md (may be NULL) */
 } run_state;
 
 /* A 64-bit seed mixer (splitmix64 finalizer over a and b). */

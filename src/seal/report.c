@@ -115,6 +115,7 @@ int seal_report_write(const char *run_dir, const seal_report *r) {
     json_t *root = json_object();
     json_object_set_new(root, "conditions", condition_rows(r, &md, accs, lo, hi));
     json_object_set_new(root, "comparisons", comparison_rows(r, &md));
+    if (r->md_notes) seal_strbuf_printf(&md, "%s", r->md_notes);
     if (r->header) json_object_update(root, r->header);
     char *text = json_dumps(root, JSON_INDENT(2));
     render_svg(&svg, r->c, r->n, accs, lo, hi);

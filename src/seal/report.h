@@ -28,6 +28,7 @@ typedef struct {
     const double *qacc;     /* per condition: question-level accuracy (NULL: no such column) */
     const char *qacc_label; /* its heading in results.md (NULL: "question accuracy") */
     json_t *header;         /* borrowed: top-level keys of results.json besides the tables */
+    const char *md_notes;   /* appended to results.md after the tables (may be NULL) */
 } seal_report;
 
 /* Write results.json, results.md and accuracy.svg into run_dir, each
