@@ -88,7 +88,7 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {ALL, CLI_OPT(CLI_INT, "inner-batch", 0, &o->inner.batch_size, "N", "batch size", 1, 4096, RES)},
         {ALL, CLI_OPT(CLI_INT, "inner-accum", 0, &o->inner.grad_accum, "N", "gradient accumulation steps", 1, 4096, RES)},
         {CPT, CLI_OPT(CLI_F64, "inner-warmup-ratio", 0, &co->warmup_ratio, "X", "warmup, as a fraction of the steps", 0, 0.999, RES)},
-        {EVAL | RL, CLI_OPT_CHOICE("inner-model", &o->inner_model_base, "WHICH", "model the inner loops adapt: current (the round's policy, as the paper) or base (ablation)", "current|base", RES)},
+        {ALL, CLI_OPT_CHOICE("inner-model", &o->inner_model_base, "WHICH", "model the inner loops adapt: current (the round's policy, as the paper) or base (ablation)", "current|base", RES)},
         {EVAL | RL, CLI_OPT_FLAG("inner-full", 0, &o->inner.full, "full finetune of an f32 copy instead of LoRA", RES)},
         {EVAL | RL, CLI_OPT(CLI_INT, "distractors", 0, &o->distractors, "N", "also train on N other passages of the set: facts must be bound to their title", 0, 1000, RES)},
         {RL, CLI_OPT(CLI_INT, "reps", 0, &o->reps, "N", "inner loops per self-edit when ranking", 1, 1000, RES)},

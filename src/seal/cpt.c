@@ -80,11 +80,12 @@ static int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_
 
 static const seal_passage *passage_at(run_state *rs, int i) { return &rs->eval.p[rs->eval_idx[i]]; }
 
-/* Build the condition's sequences, finetune once over all of them (LoRA or an
- * f32 copy), answer every passage's questions, and journal it under key.
- * edits[i]: a JSON array of passage i's self-edits, or edits NULL for the
- * passages alone. */
-static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t **edits, const char *key) {
+/* Build the condition's sequences, finetune model m once over all of them
+ * (LoRA or an f32 copy), answer every passage's questions, and journal it
+ * under key. edits[i]: a JSON array of passage i's self-edits, or edits NULL
+ * for the passages alone. m_name names m in the record ("base", a generator). */
+static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t **edits, const char *key,
+                   seal_model *m, const char *m_name) {
     const knowledge_opts *o = rs->o;
     const inner_opts *in = &o->inner;
     int n = rs->n_eval, ns = 0, rc = 0;
@@ -114,10 +115,10 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     if (rc == 0 && !have_it) rc = -1;
     seal_adapter a = {0};
     seal_model copy = {0};
-    seal_model *target = &rs->base;
+    seal_model *target = m;
     if (rc == 0) {
-        if (in->full) { seal_model_clone_f32(&copy, &rs->base); target = &copy; }
-        else rc = seal_adapter_init(&a, &rs->base.cfg, in->rank, in->alpha, 0, in->dropout, in->targets, seed);
+        if (in->full) { seal_model_clone_f32(&copy, m); target = &copy; }
+        else rc = seal_adapter_init(&a, &m->cfg, in->rank, in->alpha, 0, in->dropout, in->targets, seed);
     }
     train_result tr = {0};
     if (rc == 0) {
@@ -153,6 +154,7 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
         json_t *rec = json_object();
         json_object_set_new(rec, "name", json_string(name));
         json_object_set_new(rec, "mode", json_string(cpt_mode_name(co->mode)));
+        json_object_set_new(rec, "inner_model", json_string(m_name));
         json_object_set_new(rec, "n_sequences", json_integer(ns));
         json_object_set_new(rec, "sequences", seal_kn_str_array(seqs, ns));
         json_object_set_new(rec, "train_steps", json_integer(tr.steps));
@@ -234,6 +236,8 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
         const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
         for (int i = 0; i < n; i++) ps[i] = passage_at(rs, i);
         if (src != SRC_PASSAGE) edits = seal_calloc((size_t)n, sizeof *edits);
+        seal_model g;
+        int loaded = 0;
         if (src == SRC_GIVEN) {
             for (int i = 0; i < n && rc == 0; i++) {
                 json_t *t = json_object_get(given, ps[i]->title);
@@ -241,16 +245,15 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
                 else edits[i] = json_pack("[O]", t);
             }
         } else if (src == SRC_MODEL) {
-            seal_model g;
-            const seal_model *gp = &rs->base;
-            int loaded = dir && seal_model_load(&g, dir) == 0;
+            loaded = dir && seal_model_load(&g, dir) == 0;
             if (dir && !loaded) rc = -1;
-            if (loaded) gp = &g;
-            if (rc == 0) rc = seal_kn_self_edits(rs, gp, tag, ps, n, edits);
-            if (loaded) seal_model_free(&g);
+            if (rc == 0) rc = seal_kn_self_edits(rs, loaded ? &g : &rs->base, tag, ps, n, edits);
             for (int i = 0; i < n && rc == 0; i++) json_incref(edits[i]); /* borrowed from the journal */
         }
-        if (rc == 0) rc = cpt_run(rs, co, name, edits, key);
+        /* the current policy: a generator's condition finetunes and asks the generator itself */
+        int own = loaded && !o->inner_model_base;
+        if (rc == 0) rc = cpt_run(rs, co, name, edits, key, own ? &g : &rs->base, own ? name : "base");
+        if (loaded) seal_model_free(&g);
         for (int i = 0; edits && i < n; i++) json_decref(edits[i]);
         free(edits);
         free(ps);

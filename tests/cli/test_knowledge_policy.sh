@@ -6,6 +6,8 @@
 #    the base model's, and its inner-loop answers differ from those of the same
 #    self-edits trained into the base model; round 1's ranking loops adapt the
 #    round-1 generator, the base model;
+# 1b. `knowledge cpt`: a --generator condition finetunes and asks the generator
+#    (inner_model in cpt.jsonl), the base model under --inner-model base;
 # 2. --inner-model base (the old rule, an ablation) adapts the base model
 #    everywhere: "round-1/<i>" equals "base/<i>", and passage+self-edit is the
 #    same in both runs (both adapt the base model there);
@@ -65,6 +67,23 @@ assert set(rc["baselines"]) == {"base", "round-1"} and rb["baselines"]["round-1"
 assert "no-self-edit baseline of round-1:" in open(cur + "/results.md").read()
 assert json.load(open(cur + "/config.json"))["inner_model"] == "current"
 assert "inner_model" not in json.load(open(base + "/config.json"))
+PY
+
+# 1b. knowledge cpt: a --generator condition finetunes and asks the generator itself (base: the base model)
+cpt() { # dir, extra options
+  local d=$1; shift
+  "$SEAL" knowledge cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --run "$d" --cpt-passages 4 --cpt-mode lora -k 1 \
+      --conditions base --generator r1="$tmp/cur/round-1/model" --inner-epochs 1 --max-edit-tokens 16 --answer-tokens 8 \
+      -t 1 --quiet "$@" >"$d.out" 2>&1
+}
+cpt "$tmp/cc" || fail "knowledge cpt: $(tail -3 "$tmp/cc.out")"
+cpt "$tmp/cb" --inner-model base || fail "knowledge cpt --inner-model base: $(tail -3 "$tmp/cb.out")"
+$py - "$tmp/cc" "$tmp/cb" <<'PY' || fail "knowledge cpt did not adapt the generator (see above)"
+import json, sys
+rc, rb = [{r["key"]: r for r in map(json.loads, open(d + "/cpt.jsonl"))}["cpt/r1"] for d in sys.argv[1:]]
+assert rc["inner_model"] == "r1" and rb["inner_model"] == "base", (rc["inner_model"], rb["inner_model"])
+assert rc["sequences"] == rb["sequences"]
+assert [p["answers"] for p in rc["passages"]] != [p["answers"] for p in rb["passages"]], "the same answers"
 PY
 
 # 3. no resume across the rule
