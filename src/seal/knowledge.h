@@ -6,9 +6,10 @@
  *                      the results, the inputs' fingerprints, the thread counts and
  *                      the version; a resume under anything else is refused
  *   inner.jsonl        one record per finished inner loop (condition, passage,
- *                      self-edit, sequences, answers, correctness, accuracy)
+ *                      the model adapted, self-edit, sequences, answers,
+ *                      correctness, accuracy), and one per dropped empty self-edit
  *   selfedits.jsonl    generated self-edits, per (generator, passage)
- *   baseline.jsonl     the frozen model's answers per passage
+ *   baseline.jsonl     the frozen models' answers per passage ("base/<i>", "round-N/<i>")
  *   round-N/           sft.jsonl (the ReST-EM dataset), adapter/ (outer LoRA),
  *                      model/ (the merged generator), summary.json
  *   cpt.jsonl          `knowledge cpt` only: one record per finished condition (cpt.h)
