@@ -371,7 +371,7 @@ static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record
     json_t *extra = json_object();
     json_object_set_new(extra, "cpt_mode", json_string(cpt_mode_name(co->mode)));
     json_object_set_new(extra, "cpt_passages", json_integer(co->passages));
-    /* The version of cpt's own rules (absent: 1, seal <= 0.6.0: k copies of
+    /* The version of cpt's own rules (absent: 1, the earlier builds: k copies of
      * each passage in lora's passage condition, random.sample's questions).
      * A record without it is refused, not resumed into mixed results. */
     json_object_set_new(extra, "cpt_rules", json_integer(CPT_RULES));
