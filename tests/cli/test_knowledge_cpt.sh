@@ -3,7 +3,12 @@
 # model pretrained for a few steps on a generated world: both modes write
 # results.json with the right conditions; the training sequences follow each
 # mode's rule exactly (lora: the passage after every self-edit; full: once per
-# passage); a run killed after its first finetuned condition resumes without
+# passage, after the first; empty self-edits dropped; the passage condition
+# trains each passage once, as cpt_naive.json); the headline is per-question
+# accuracy with the per-passage mean beside it; --eval-questions scores the
+# questions CPT_fullFT.py draws (random.shuffle; on SQuAD dev, when
+# ../shared/data has it, the reference's 500); a run of the old rules is
+# refused; a run killed after its first finetuned condition resumes without
 # redoing it and ends with the same results as an uninterrupted run; bad input
 # is refused with a clear message.
 set -u
