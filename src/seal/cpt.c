@@ -74,7 +74,7 @@ static int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_
     const char **kept = seal_calloc((size_t)(n_edits ? n_edits : 1), sizeof *kept);
     int nk = 0;
     for (int j = 0; j < n_edits; j++)
-        if (edits && !seal_grade_answer_empty(edits[j])) kept[nk++] = edits[j];
+        if (edits && !seal_grade_answer_empty(edits[j])) kept[nk++] = edits[j]; /* Python's str.strip() */
     const char *const *use = nk ? kept : fallback;
     if (!nk) nk = 1;
     if (mode == CPT_LORA && use == fallback) {
@@ -207,7 +207,7 @@ typedef struct {
 static int question_sample_draw(run_state *rs, int want, question_sample *qs) {
     memset(qs, 0, sizeof *qs);
     size_t total = (size_t)seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval);
-    if ((size_t)want > total)
+    if (want > 0 && (size_t)want > total)
         return seal_err("--eval-questions %d: the %d passages have only %zu questions", want, rs->n_eval, total);
     qs->counted = seal_calloc((size_t)rs->n_eval, sizeof(double));
     qs->total = total;
