@@ -476,7 +476,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
 
 /* ------------------------------------------------------------ results */
 
-int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
+int seal_kn_write_results(run_state *rs, condition *c, int n, const double *counted, const char *label, json_t *extra) {
     const knowledge_opts *o = rs->o;
     json_t *header = json_object();
     json_object_set_new(header, "model", json_string(o->model_dir));
@@ -484,7 +484,7 @@ int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc
     json_object_set_new(header, "k", json_integer(o->k));
     if (extra) json_object_update(header, extra);
     else json_object_set_new(header, "rounds", json_integer(o->rounds));
-    seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .qacc = qacc, .qacc_label = qacc_label, .header = header,
+    seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .counted = counted, .label = label, .header = header,
                      .n_questions = seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval)};
     int rc = seal_report_write(o->run_dir, &r);
     json_decref(header);
