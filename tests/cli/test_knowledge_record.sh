@@ -149,8 +149,8 @@ expect_refused "--eval-passages 200 of 6" "$tmp/v3" "--eval-passages 200: $tmp/w
     eval -m "$tmp/m" --eval "$tmp/w/eval.json" --eval-passages 200
 expect_refused "--cpt-passages 200 of 6" "$tmp/v4" "--cpt-passages 200: $tmp/w/eval.json has only 6 passages" \
     cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --cpt-passages 200
-expect_refused "continual --passages 200 of 6" "$tmp/v7" "--passages 200: $tmp/w/eval.json has only 6 passages" \
-    continual -m "$tmp/m" --eval "$tmp/w/eval.json" --passages 200
+expect_refused "continual --passages 7 of 6" "$tmp/v7" "--passages 7: $tmp/w/eval.json has only 6 passages" \
+    continual -m "$tmp/m" --eval "$tmp/w/eval.json" --passages 7
 expect_refused "--generator without a model" "$tmp/v5" "--generator g" \
     cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --generator g="$tmp/nothing"
 expect_refused "--run inside the model" "$tmp/m/run" "would write into the input" \
