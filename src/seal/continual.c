@@ -128,10 +128,11 @@ static int step(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a) {
     if (rc == 0) {
         char fp[17];
         snprintf(fp, sizeof fp, "%016llx", (unsigned long long)adapter_fingerprint(a));
-        json_t *rec = json_pack("{s:i, s:i, s:s, s:s, s:o, s:o, s:o, s:f, s:f, s:I, s:s}", "order", r, "step", s,
+        json_t *rec = json_pack("{s:i, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:s}", "order", r, "step", s,
                                 "title", p->title, "self_edit", edit ? edit : "", "sequences",
                                 seal_kn_str_array(seqs, n_seqs), "accuracy", accs, "answers", answers,
-                                "train_loss_first", tr.train_loss_first, "train_loss_last", tr.train_loss_last,
+                                "train_loss_first", seal_kn_real(tr.train_loss_first),
+                                "train_loss_last", seal_kn_real(tr.train_loss_last),
                                 "train_steps", (json_int_t)tr.train_steps, "adapter_fingerprint", fp);
         step_key(key, sizeof key, r, s);
         rc = seal_journal_put(&cs->steps, key, rec);
