@@ -17,6 +17,7 @@
 #define SEAL_SEAL_INNER_H
 
 #include "gen/generate.h"
+#include "model/adapter.h"
 #include "model/model.h"
 #include "seal/squad.h"
 #include "tok/tokenizer.h"
@@ -59,6 +60,15 @@ void seal_qa_result_free(qa_result *r);
  * model) and grade them. All questions decode together in one batch. */
 int seal_answer_questions(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *adapter,
                      const seal_passage *p, const inner_opts *o, qa_result *r);
+
+/* The training half of seal_inner_loop: finetune a fresh LoRA adapter *a
+ * (seeded with seed) on seqs, or with o->full a full f32 *copy of m; r gets
+ * the training loss and steps (no answers). m is left bitwise unchanged. On
+ * success the caller owns *a (o->full: *copy) and frees it; on failure
+ * nothing is left to free. For callers that keep the adapter (the continual
+ * experiment merges it). */
+int seal_inner_train(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, char *const *seqs, int n_seqs,
+                     const inner_opts *o, unsigned long long seed, seal_model *copy, seal_adapter *a, qa_result *r);
 
 /* Finetune on seqs (a fresh adapter seeded with seed, or a full copy), then
  * answer and grade. The model m is left bitwise unchanged. */
