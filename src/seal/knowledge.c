@@ -535,6 +535,8 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     if (rc == 0 && o->distractors) rc = seal_run_record_int(r, "distractors", o->distractors);
     if (rc == 0 && o->inner.batch_size != 1) rc = seal_run_record_int(r, "inner_batch", o->inner.batch_size);
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
+    if (rc == 0 && o->inner.pad_to) rc = seal_run_record_int(r, "pad_to", o->inner.pad_to);
+    if (rc == 0 && o->inner.pad_labels) rc = seal_run_record_int(r, "pad_labels", o->inner.pad_labels);
     if (rc == 0) rc = seal_run_record_str(r, "conditions", o->conditions);
     if (rc == 0) rc = seal_run_record_str(r, "given_self_edits", o->given_path);
     return rc ? -1 : 0;
