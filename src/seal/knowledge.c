@@ -621,6 +621,8 @@ int seal_kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *coun
     if (seal_passages_load(&rs->eval, o->eval_path) || count_eval(rs, count_option)) return -1;
     if (o->train_path && o->rounds > 0 && seal_passages_load(&rs->train, o->train_path)) return -1;
     if (seal_model_load(&rs->base, o->model_dir) || !(rs->tok = seal_tok_load(o->model_dir))) return -1;
+    dataset_opts pad_check; /* --pad-to past the model's context: refused before the run is claimed */
+    if (seal_inner_dataset_opts(&o->inner, &rs->base, &pad_check)) return -1;
     if (seal_passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
     if (o->rounds > 0 && rs->train.n < o->rounds * o->passages_per_round)
         return seal_err("%s: %d passages, but %d rounds x %d passages need %d", o->train_path, rs->train.n, o->rounds,

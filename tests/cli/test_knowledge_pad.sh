@@ -28,6 +28,7 @@ grep -q -- "--pad-labels needs --pad-to N" "$tmp/r1.out" || fail "--pad-labels a
 kn "$tmp/r2" --pad-to 1024 --pad-labels && fail "--pad-to past the model's context was accepted"
 grep -q -- "--pad-to 1024 exceeds the model's context (max_position_embeddings 512)" "$tmp/r2.out" ||
   fail "--pad-to past the context not named: $(cat "$tmp/r2.out")"
+[ -e "$tmp/r2" ] && fail "--pad-to past the context claimed the run directory"
 
 # 2. a padded run: recorded, and another training loss than the packed default
 kn "$tmp/packed" || fail "packed run: $(cat "$tmp/packed.out")"
