@@ -99,6 +99,13 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {EVAL | RL, CLI_OPT(CLI_INT, "distractors", 0, &o->distractors, "N", "also train on N other passages of the set: facts must be bound to their title", 0, 1000, RES)},
         {RL, CLI_OPT(CLI_INT, "reps", 0, &o->reps, "N", "inner loops per self-edit when ranking", 1, 1000, RES)},
         {EVAL | RL, CLI_OPT(CLI_INT, "eval-reps", 0, &o->eval_reps, "N", "inner loops per self-edit in evaluation", 1, 1000, RES)},
+        {ALL, CLI_OPT(CLI_INT, "pad-to", 0, &o->inner.pad_to, "N",
+                      "the reference's tokenization: no EOS appended, each training sequence truncated and "
+                      "right-padded with EOS to N tokens, pads unattended (the reference: 2048); 0: packed, one EOS "
+                      "appended", 0, 1 << 20, RES)},
+        {ALL, CLI_OPT_FLAG("pad-labels", 0, &o->inner.pad_labels,
+                           "with --pad-to: the pads are labels, as the reference (\"predict EOS\" ~2000 times per "
+                           "sequence)", RES)},
         {ALL, CLI_OPT(CLI_INT, "answer-tokens", 0, &o->inner.max_new, "N", "answer token cap", 1, 1 << 20, RES)},
         {ALL, CLI_SECTION("Grading")},
         {ALL, CLI_OPT_CHOICE("grader", &a->grader, "NAME", "exact match, token F1, or a local judge model", "em|f1|judge", RES)},
@@ -196,6 +203,10 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
     o->eval_passages_at_most = !a.eval_passages_given;
     if (which == RL && o->rounds > 0 && !o->train_path) {
         fprintf(stderr, "%s: missing --train FILE (the ReST-EM rounds train on it; or --rounds 0)\n", command);
+        return 2;
+    }
+    if (o->inner.pad_labels && !o->inner.pad_to) {
+        fprintf(stderr, "%s: --pad-labels needs --pad-to N (the pads it labels)\n", command);
         return 2;
     }
     if ((o->inner.grader == GRADE_JUDGE) != (a.judge_dir != NULL)) {

@@ -120,11 +120,7 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     }
     train_dataset ds = {0};
     dataset_opts dopt;
-    seal_dataset_opts_default(&dopt);
-    dopt.append_eos = in->append_eos;
-    dopt.max_len = in->max_len;
-    dopt.vocab = rs->base.cfg.vocab;
-    dopt.eos_id = rs->base.cfg.n_eos ? rs->base.cfg.eos_ids[0] : -1;
+    if (rc == 0) rc = seal_inner_dataset_opts(in, &rs->base, &dopt);
     for (int i = 0; i < ns && rc == 0; i++) rc = seal_dataset_add_text(&ds, rs->tok, seqs[i], &dopt);
     if (rc == 0 && ds.n == 0) rc = seal_err("cpt %s: no training sequences", name);
     /* One seed for every condition, as the reference's single training seed:

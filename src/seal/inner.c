@@ -18,6 +18,22 @@ inner_opts seal_inner_opts_defaults(void) {
                         .f1_threshold = 0.5};
 }
 
+int seal_inner_dataset_opts(const inner_opts *o, const seal_model *m, dataset_opts *d) {
+    seal_dataset_opts_default(d);
+    d->append_eos = o->pad_to > 0 ? 0 : o->append_eos;
+    d->max_len = o->max_len;
+    d->vocab = m->cfg.vocab;
+    d->eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
+    if (o->pad_to <= 0) return 0;
+    if (m->cfg.max_pos > 0 && o->pad_to > m->cfg.max_pos)
+        return seal_err("--pad-to %d exceeds the model's context (max_position_embeddings %d)", o->pad_to, m->cfg.max_pos);
+    if (d->eos_id < 0) return seal_err("--pad-to: the model has no EOS token to pad with");
+    d->pad_to = o->pad_to;
+    d->pad_labels = o->pad_labels;
+    d->pad_id = d->eos_id;
+    return 0;
+}
+
 void seal_qa_result_free(qa_result *r) {
     for (int i = 0; i < r->n_q; i++) free(r->answers[i]);
     free(r->answers);
@@ -111,12 +127,7 @@ int seal_inner_train(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, 
     if (o->full) memset(copy, 0, sizeof *copy);
     train_dataset ds = {0};
     dataset_opts dopt;
-    seal_dataset_opts_default(&dopt);
-    dopt.append_eos = o->append_eos;
-    dopt.max_len = o->max_len;
-    dopt.vocab = m->cfg.vocab;
-    dopt.eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
-    int rc = 0;
+    int rc = seal_inner_dataset_opts(o, m, &dopt);
     for (int i = 0; i < n_seqs && rc == 0; i++) rc = seal_dataset_add_text(&ds, tok, seqs[i], &dopt);
     if (rc == 0 && ds.n == 0) rc = seal_err("inner loop: no training sequences");
     batch_iter it = {0};

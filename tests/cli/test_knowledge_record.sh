@@ -38,7 +38,7 @@ special = {"model": tmp + "/m2", "eval": tmp + "/eval2.json", "train": tmp + "/t
            "inner-targets": "all-linear", "sft-targets": "q_proj,v_proj", "conditions": "base,passage",
            "given-self-edits": tmp + "/given.json", "judge-model": tmp + "/m", "generator": "g=" + tmp + "/m",
            "grader": "f1", "cpt-mode": "lora"}
-extra = {"judge-model": ["--grader", "judge"]}  # options that need a companion
+extra = {"judge-model": ["--grader", "judge"], "pad-labels": ["--pad-to", "16"]}  # options that need a companion
 # the record's key for each option, where it is not the option's name with '_' for '-'
 keys = {"max-edit-tokens": "max_new_edit", "no-split-newlines": "split_newlines", "generator": "generators",
         "k": "k", "eval-passages@cpt": "cpt_passages"}
