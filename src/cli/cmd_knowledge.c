@@ -1,6 +1,7 @@
-/* seal knowledge: SEAL knowledge incorporation (eval | rl | cpt). A parser per
- * subcommand over one option table (cli/opt.h) that fills knowledge_opts or
- * cpt_opts and calls the library (seal/knowledge.h, seal/cpt.h), then prints
+/* seal knowledge: SEAL knowledge incorporation (eval | rl | cpt | continual). A
+ * parser per subcommand over one option table (cli/opt.h) that fills
+ * knowledge_opts, cpt_opts or continual_opts and calls the library
+ * (seal/knowledge.h, seal/cpt.h, seal/continual.h), then prints
  * the run's results.md. Every option flagged CLI_RESULT changes the results
  * and is recorded in the run's config.json (tests/cli/test_knowledge_record.sh
  * walks the table to prove it). */
@@ -11,18 +12,20 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "seal/continual.h"
 #include "seal/cpt.h"
 #include "seal/knowledge.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 
-enum { EVAL = 1, RL = 2, CPT = 4, ALL = EVAL | RL | CPT };
+enum { EVAL = 1, RL = 2, CPT = 4, CONT = 8, ALL = EVAL | RL | CPT | CONT };
 
 /* Where the parsed values go: the library's structs, plus what the CLI turns
  * into them afterwards. */
 typedef struct {
     knowledge_opts *o;
     cpt_opts *co;
+    continual_opts *ct;
     int grader, cpt_mode, no_split, eval_passages_given;
     const char *judge_dir;
     char gen_names[CPT_MAX_GENERATORS][32]; /* --generator NAME=DIR: the names (DIR stays in argv) */
@@ -59,6 +62,7 @@ typedef struct {
 static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
     knowledge_opts *o = a->o;
     cpt_opts *co = a->co;
+    continual_opts *ct = a->ct;
     int *passages = which == CPT ? &co->passages : &o->eval_passages;
     const kn_row rows[] = {
         {ALL, CLI_SECTION("Inputs and run")},
@@ -67,18 +71,21 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {RL, CLI_OPT_STR("train", 0, &o->train_path, "FILE", "passages for the ReST-EM rounds (needed when --rounds > 0)", RES)},
         {ALL, CLI_OPT_STR("run", 0, &o->run_dir, "DIR", "run directory (resumed when it holds a run of the same options)", CLI_REQUIRED)},
         {ALL, CLI_SECTION("Data")},
-        {ALL, CLI_OPT(CLI_INT, "eval-passages", 0, passages, "N", "evaluation passages (not given: all of a smaller file)", 1, 1e6, RES)},
+        {EVAL | RL | CPT, CLI_OPT(CLI_INT, "eval-passages", 0, passages, "N", "evaluation passages (not given: all of a smaller file)", 1, 1e6, RES)},
         {RL, CLI_OPT(CLI_INT, "passages-per-round", 0, &o->passages_per_round, "N", "new training passages each round", 1, 1e6, RES)},
         {RL, CLI_OPT(CLI_INT, "rounds", 0, &o->rounds, "N", "ReST-EM rounds", 0, 100, RES)},
-        {ALL, CLI_OPT(CLI_U64, "subset-seed", 0, &o->subset_seed, "S", "Python random.seed of the passage selection, as the reference", 0, 0, RES)},
+        {EVAL | RL | CPT, CLI_OPT(CLI_U64, "subset-seed", 0, &o->subset_seed, "S", "Python random.seed of the passage selection, as the reference", 0, 0, RES)},
+        {CONT, CLI_OPT(CLI_INT, "passages", 0, &ct->passages, "N", "passages per order, one self-edit merged after each", 1, CONTINUAL_MAX_PASSAGES, RES)},
+        {CONT, CLI_OPT(CLI_INT, "orders", 0, &ct->orders, "R", "random passage orders (the matrix is their mean)", 1, 1000, RES)},
+        {CONT, CLI_OPT(CLI_U64, "subset-seed", 0, &o->subset_seed, "S", "order r draws its passages with Python random.seed(S + r), random.sample", 0, 0, RES)},
         {ALL, CLI_SECTION("Self-edits")},
         {ALL, CLI_OPT_CUSTOM("prompt", 0, &o->prompt, "NAME", "self-edit prompt", parse_prompt, PROMPTS, RES)},
-        {ALL, CLI_OPT(CLI_INT, "k", 'k', &o->k, "N", "self-edits per passage", 1, 64, RES)},
+        {EVAL | RL | CPT, CLI_OPT(CLI_INT, "k", 'k', &o->k, "N", "self-edits per passage", 1, 64, RES)},
         {ALL, CLI_OPT(CLI_F32, "temperature", 0, &o->sampling.temperature, "T", "sampling temperature (0: greedy)", 0, 100, RES)},
         {ALL, CLI_OPT(CLI_F32, "top-p", 0, &o->sampling.top_p, "P", "nucleus sampling mass", 0, 1, RES | CLI_GT_MIN)},
         {ALL, CLI_OPT(CLI_INT, "max-edit-tokens", 0, &o->max_new_edit, "N", "self-edit token cap", 1, 1 << 20, RES)},
         {ALL, CLI_OPT(CLI_INT, "max-segments", 0, &o->seq.max_segments, "N", "training sequences per self-edit (0: no cap)", 0, 1e6, RES)},
-        {EVAL | RL, CLI_OPT_FLAG("no-split-newlines", 0, &a->no_split, "one training sequence per \"---\" segment, not per line", RES)},
+        {EVAL | RL | CONT, CLI_OPT_FLAG("no-split-newlines", 0, &a->no_split, "one training sequence per \"---\" segment, not per line", RES)},
         {ALL, CLI_SECTION("Inner loop")},
         {ALL, CLI_OPT(CLI_INT, "inner-rank", 0, &o->inner.rank, "R", "LoRA rank", 1, 4096, RES)},
         {ALL, CLI_OPT(CLI_F32, "inner-alpha", 0, &o->inner.alpha, "A", "LoRA alpha", 0, 1e6, RES | CLI_GT_MIN)},
@@ -88,11 +95,18 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {ALL, CLI_OPT(CLI_INT, "inner-batch", 0, &o->inner.batch_size, "N", "batch size", 1, 4096, RES)},
         {ALL, CLI_OPT(CLI_INT, "inner-accum", 0, &o->inner.grad_accum, "N", "gradient accumulation steps", 1, 4096, RES)},
         {CPT, CLI_OPT(CLI_F64, "inner-warmup-ratio", 0, &co->warmup_ratio, "X", "warmup, as a fraction of the steps", 0, 0.999, RES)},
-        {ALL, CLI_OPT_CHOICE("inner-model", &o->inner_model_base, "WHICH", "model the inner loops adapt: current (the round's policy, as the paper) or base (ablation)", "current|base", RES)},
+        {EVAL | RL | CPT, CLI_OPT_CHOICE("inner-model", &o->inner_model_base, "WHICH", "model the inner loops adapt: current (the round's policy, as the paper) or base (ablation)", "current|base", RES)},
         {EVAL | RL, CLI_OPT_FLAG("inner-full", 0, &o->inner.full, "full finetune of an f32 copy instead of LoRA", RES)},
         {EVAL | RL, CLI_OPT(CLI_INT, "distractors", 0, &o->distractors, "N", "also train on N other passages of the set: facts must be bound to their title", 0, 1000, RES)},
         {RL, CLI_OPT(CLI_INT, "reps", 0, &o->reps, "N", "inner loops per self-edit when ranking", 1, 1000, RES)},
         {EVAL | RL, CLI_OPT(CLI_INT, "eval-reps", 0, &o->eval_reps, "N", "inner loops per self-edit in evaluation", 1, 1000, RES)},
+        {ALL, CLI_OPT(CLI_INT, "pad-to", 0, &o->inner.pad_to, "N",
+                      "the reference's tokenization: no EOS appended, each training sequence truncated and "
+                      "right-padded with EOS to N tokens, pads unattended (the reference: 2048); 0: packed, one EOS "
+                      "appended", 0, 1 << 20, RES)},
+        {ALL, CLI_OPT_FLAG("pad-labels", 0, &o->inner.pad_labels,
+                           "with --pad-to: the pads are labels, as the reference (\"predict EOS\" ~2000 times per "
+                           "sequence)", RES)},
         {ALL, CLI_OPT(CLI_INT, "answer-tokens", 0, &o->inner.max_new, "N", "answer token cap", 1, 1 << 20, RES)},
         {ALL, CLI_SECTION("Grading")},
         {ALL, CLI_OPT_CHOICE("grader", &a->grader, "NAME", "exact match, token F1, or a local judge model", "em|f1|judge", RES)},
@@ -106,10 +120,10 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {RL, CLI_OPT(CLI_INT, "sft-epochs", 0, &o->sft_epochs, "N", "epochs", 1, 10000, RES)},
         {RL, CLI_OPT(CLI_INT, "sft-accum", 0, &o->sft_accum, "N", "gradient accumulation steps", 1, 4096, RES)},
         {RL, CLI_OPT_FLAG("positive-gain", 0, &o->positive_gain_only, "keep only self-edits that beat the base model", RES)},
-        {ALL, CLI_SECTION("Conditions")},
-        {ALL, CLI_OPT_STR("conditions", 0, &o->conditions, "LIST", "comma list of base, passage, passage+self-edit (default all)", RES)},
-        {ALL, CLI_OPT_STR("given-self-edits", 0, &o->given_path, "FILE", "also evaluate fixed self-edits, a JSON object {title: text}", RES)},
-        {ALL, CLI_OPT_STR("given-name", 0, &o->given_name, "NAME", "their condition's name (default passage+given)", 0)},
+        {EVAL | RL | CPT, CLI_SECTION("Conditions")},
+        {EVAL | RL | CPT, CLI_OPT_STR("conditions", 0, &o->conditions, "LIST", "comma list of base, passage, passage+self-edit (default all)", RES)},
+        {EVAL | RL | CPT, CLI_OPT_STR("given-self-edits", 0, &o->given_path, "FILE", "also evaluate fixed self-edits, a JSON object {title: text}", RES)},
+        {EVAL | RL | CPT, CLI_OPT_STR("given-name", 0, &o->given_name, "NAME", "their condition's name (default passage+given)", 0)},
         {CPT, CLI_SECTION("Continued pretraining")},
         {CPT, CLI_OPT(CLI_INT, "cpt-passages", 0, &co->passages, "N", "passages finetuned on at once (not given: all of a smaller file)", 1, 1e6, RES)},
         {CPT, CLI_OPT(CLI_INT, "eval-questions", 0, &co->eval_questions, "N", "score on N questions drawn as the reference's v2 (0: all)", 0, 1e9, RES)},
@@ -141,6 +155,12 @@ static const char *about[] = {
             "the passages, then every question of those passages without its passage. Conditions: base, passage, "
             "passage+self-edit, the --given-self-edits one and one per --generator. DIR also gets cpt.jsonl (one record "
             "per finished condition). --cpt-mode picks the finetuning defaults; --inner-* override them.",
+    [CONT] = "Continual self-edits (the paper's Fig. 6): for each of R orders of N passages drawn from --eval, the "
+             "untouched model answers all N (row 0); then per passage the current model writes one self-edit, a LoRA "
+             "is trained on it, the model with it answers the questions of every passage seen so far, and the adapter "
+             "is merged into the weights. DIR gets continual.jsonl (one record per finished step), each step's "
+             "adapter (order-R/step-S/adapter: a resume merges them again), results.json, results.md (the "
+             "lower-triangular matrix, mean and std over orders) and forgetting.svg.",
 };
 
 /* cpt: the mode decides the defaults, so it is read before the table fills them in. */
@@ -169,10 +189,11 @@ static int show_results(const knowledge_opts *o) {
 
 static int run_knowledge(int which, const char *command, const char *usage, int argc, char **argv) {
     cpt_opts co = seal_cpt_opts_defaults(which == CPT ? mode_from_argv(argc, argv) : CPT_FULL);
-    knowledge_opts *o = &co.k;
-    if (which != CPT) *o = seal_knowledge_opts_defaults();
+    continual_opts ct = seal_continual_opts_defaults();
+    knowledge_opts *o = which == CONT ? &ct.k : &co.k;
+    if (which == EVAL || which == RL) *o = seal_knowledge_opts_defaults();
     if (which == EVAL) o->rounds = 0;
-    kn_args a = {.o = o, .co = &co, .grader = GRADE_EM, .cpt_mode = co.mode};
+    kn_args a = {.o = o, .co = &co, .ct = &ct, .grader = GRADE_EM, .cpt_mode = co.mode};
     cli_opt opts[80];
     build_table(which, &a, opts, (int)(sizeof opts / sizeof opts[0]));
     const cli_spec spec = {command, usage, about[which], opts, 0, 0, NULL};
@@ -183,6 +204,10 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
     o->eval_passages_at_most = !a.eval_passages_given;
     if (which == RL && o->rounds > 0 && !o->train_path) {
         fprintf(stderr, "%s: missing --train FILE (the ReST-EM rounds train on it; or --rounds 0)\n", command);
+        return 2;
+    }
+    if (o->inner.pad_labels && !o->inner.pad_to) {
+        fprintf(stderr, "%s: --pad-labels needs --pad-to N (the pads it labels)\n", command);
         return 2;
     }
     if ((o->inner.grader == GRADE_JUDGE) != (a.judge_dir != NULL)) {
@@ -197,7 +222,8 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
         o->inner.judge = &judge;
         o->inner.judge_tok = judge_tok;
     }
-    rc = which == CPT ? seal_knowledge_cpt(&co) : which == RL ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
+    rc = which == CPT ? seal_knowledge_cpt(&co) : which == CONT ? seal_knowledge_continual(&ct)
+         : which == RL  ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
     if (rc == 0) rc = show_results(o);
     if (a.judge_dir) { seal_tok_free(judge_tok); seal_model_free(&judge); }
     return rc ? cli_fail() : 0;
@@ -214,11 +240,17 @@ static int cmd_cpt(int argc, char **argv) {
                          argc, argv);
 }
 
+static int cmd_continual(int argc, char **argv) {
+    return run_knowledge(CONT, "seal knowledge continual", "-m MODEL --eval FILE --passages N --orders R --run DIR [options]",
+                         argc, argv);
+}
+
 int cmd_knowledge(int argc, char **argv) {
     static const cli_subcommand subs[] = {
         {"eval", cmd_eval, "base, passage and passage+self-edit on held-out passages"},
         {"rl", cmd_rl, "eval plus ReST-EM rounds that train the self-edit generator"},
         {"cpt", cmd_cpt, "continued pretraining: one finetune over many passages per condition"},
+        {"continual", cmd_continual, "continual self-edits: forgetting as one model merges edit after edit"},
         {0}};
     return cli_dispatch("seal knowledge", subs, argc, argv);
 }

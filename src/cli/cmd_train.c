@@ -18,7 +18,7 @@
 
 typedef struct {
     const char *model, *data, *out, *targets, *init_adapter, *dump;
-    int rank, full, rslora, batch, max_len, packing, no_eos, no_shuffle, as_json, threads, force, save_dtype;
+    int rank, full, rslora, batch, max_len, packing, pad_to, pad_labels, no_eos, no_shuffle, as_json, threads, force, save_dtype;
     double alpha, dropout;
     long long warmup_steps, max_steps;
     train_opts o;
@@ -92,6 +92,11 @@ static int parse(train_args *a, int argc, char **argv) {
                 CLI_RESULT),
         CLI_OPT_FLAG("packing", 0, &a->packing, "pack examples into rows of --max-len tokens", CLI_RESULT),
         CLI_OPT_FLAG("no-eos", 0, &a->no_eos, "do not append EOS to text and completions", CLI_RESULT),
+        CLI_OPT(CLI_INT, "pad-to", 0, &a->pad_to, "N",
+                "truncate and right-pad every example to N tokens with EOS, pads unattended (the SEAL reference: 2048 "
+                "with --no-eos --pad-labels; replaces --max-len)", 0, 1 << 24, CLI_RESULT),
+        CLI_OPT_FLAG("pad-labels", 0, &a->pad_labels, "with --pad-to: the pads are labels (HF labels = input_ids)",
+                     CLI_RESULT),
         CLI_OPT_FLAG("no-shuffle", 0, &a->no_shuffle, "keep the file order", CLI_RESULT),
         CLI_OPT(CLI_U64, "seed", 0, &a->o.seed, "S", "shuffling, LoRA init and dropout", 0, 0, CLI_RESULT),
         CLI_SECTION("Other:"),
@@ -176,13 +181,19 @@ static int prepare(const train_args *a, seal_model *m, seal_tokenizer **tok, tra
     dopt.packing = a->packing;
     dopt.vocab = m->cfg.vocab;
     dopt.eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
+    dopt.pad_to = a->pad_to;
+    dopt.pad_labels = a->pad_labels;
+    dopt.pad_id = *tok && seal_tok_eos_id(*tok) >= 0 ? seal_tok_eos_id(*tok) : dopt.eos_id;
+    if (a->pad_labels && !a->pad_to) return seal_err("--pad-labels needs --pad-to N (the pads it labels)");
+    if (a->pad_to > m->cfg.max_pos && m->cfg.max_pos > 0)
+        return seal_err("--pad-to %d exceeds the model's context (max_position_embeddings %d)", a->pad_to, m->cfg.max_pos);
     if (seal_dataset_load_jsonl(ds, a->data, *tok, &dopt)) return -1;
     if (ds->warning[0])
         fprintf(stderr, "seal: warning: %ld prompt(s) do not tokenize as a prefix of prompt+completion; first: %s\n",
                 ds->stats.prompt_mismatch, ds->warning);
     if (ds->stats.truncated)
         fprintf(stderr, "seal: %ld of %ld examples truncated to %d tokens\n", ds->stats.truncated, ds->stats.examples,
-                a->max_len);
+                a->pad_to ? a->pad_to : a->max_len);
     if (a->full) { seal_model_to_f32(m); return 0; }
     if (a->init_adapter) {
         if (seal_peft_load(ad, &m->cfg, a->init_adapter)) return -1;

@@ -16,16 +16,20 @@ static void scatter(float *dst, int stride, const float *src, int L, int hd) {
     for (int t = 0; t < L; t++) memcpy(dst + (size_t)t * stride, src + (size_t)t * hd, sizeof(float) * hd);
 }
 
-/* Row-wise causal softmax of S*scale in place (zeros above the diagonal). */
-static void causal_softmax(float *S, int L, float scale, float *lse, int lse_stride) {
+/* The last key query i sees: i (causal), or vis-1 past the visible keys. */
+static int last_key(int i, int vis) { return vis > 0 && i >= vis ? vis - 1 : i; }
+
+/* Row-wise causal softmax of S*scale in place (zeros past each row's last key). */
+static void causal_softmax(float *S, int L, int vis, float scale, float *lse, int lse_stride) {
     for (int i = 0; i < L; i++) {
         float *row = S + (size_t)i * L, mx = -INFINITY;
-        for (int j = 0; j <= i; j++) { row[j] *= scale; mx = row[j] > mx ? row[j] : mx; }
+        int e = last_key(i, vis);
+        for (int j = 0; j <= e; j++) { row[j] *= scale; mx = row[j] > mx ? row[j] : mx; }
         float sum = 0;
-        for (int j = 0; j <= i; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+        for (int j = 0; j <= e; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
         float inv = 1.0f / sum;
-        for (int j = 0; j <= i; j++) row[j] *= inv;
-        memset(row + i + 1, 0, sizeof(float) * (size_t)(L - i - 1));
+        for (int j = 0; j <= e; j++) row[j] *= inv;
+        memset(row + e + 1, 0, sizeof(float) * (size_t)(L - e - 1));
         lse[(size_t)i * lse_stride] = mx + logf(sum);
     }
 }
@@ -39,7 +43,7 @@ void seal_attn_group_forward(const attn_view *v, float *scratch) {
     for (int g = 0; g < v->group; g++) {
         gather(Qh, v->q + (size_t)g * hd, L, hd, v->q_stride);
         seal_sgemm_rm(0, 1, L, L, hd, 1.0f, Qh, hd, Kh, hd, 0.0f, S, L);   /* S = Q K^T */
-        causal_softmax(S, L, v->scale, v->lse + g, v->lse_stride);
+        causal_softmax(S, L, v->vis, v->scale, v->lse + g, v->lse_stride);
         seal_sgemm_rm(0, 0, L, hd, L, 1.0f, S, L, Vh, hd, 0.0f, Oh, hd);   /* O = P V */
         scatter(v->out + (size_t)g * hd, v->q_stride, Oh, L, hd);
     }
@@ -65,12 +69,13 @@ void seal_attn_group_backward(const attn_view *v, const float *dout, float *dq, 
         for (int i = 0; i < L; i++) {
             float *p = P + (size_t)i * L, *d = dS + (size_t)i * L, lse = v->lse[(size_t)i * v->lse_stride + g];
             float D = seal_vec_dot(dOh + (size_t)i * hd, Oh + (size_t)i * hd, hd);
-            for (int j = 0; j <= i; j++) {
+            int e = last_key(i, v->vis);
+            for (int j = 0; j <= e; j++) {
                 p[j] = expf(p[j] * v->scale - lse);
                 d[j] = p[j] * (d[j] - D) * v->scale;
             }
-            memset(p + i + 1, 0, sizeof(float) * (size_t)(L - i - 1));
-            memset(d + i + 1, 0, sizeof(float) * (size_t)(L - i - 1));
+            memset(p + e + 1, 0, sizeof(float) * (size_t)(L - e - 1));
+            memset(d + e + 1, 0, sizeof(float) * (size_t)(L - e - 1));
         }
         seal_sgemm_rm(0, 0, L, hd, L, 1.0f, dS, L, Kh, hd, 0.0f, dQh, hd); /* dQ = dS K */
         scatter(dq + (size_t)g * hd, v->q_stride, dQh, L, hd);

@@ -7,7 +7,11 @@
  *             dS = P * (dP - D) * scale, dQ = dS K, dK += dS^T Q, dV += P^T dO.
  * Strided views: head vectors are hd floats at a row stride (token-major
  * layouts [L][heads][hd]). Scratch comes from seal_attn_scratch_floats(L, hd) per
- * calling thread. Inference decode uses the per-row path in model/forward.c. */
+ * calling thread. Inference decode uses the per-row path in model/forward.c.
+ * Key padding (vis > 0): keys at positions >= vis are invisible to every
+ * query, so query i attends to keys 0..min(i, vis-1): HF's attention_mask 0
+ * on right padding, where a pad query sees the content but neither the other
+ * pads nor itself. */
 #ifndef SEAL_KERN_ATTENTION_H
 #define SEAL_KERN_ATTENTION_H
 
@@ -23,6 +27,7 @@ typedef struct {
     float *out;             /* attention output, same layout as q */
     float *lse;             /* [L][lse_stride] per query head g at lse[t*lse_stride + g] */
     int lse_stride;
+    int vis;                /* > 0: keys visible to every query (the rest are pads); 0: all */
 } attn_view;
 
 size_t seal_attn_scratch_floats(int L, int hd);

@@ -208,7 +208,7 @@ attn_view seal_attn_view_for(const seal_fwd *f, const fwd_train *tr, const seal_
                    .q = q + (start * c->n_heads + (size_t)kvh * group) * hd, .q_stride = c->n_heads * hd,
                    .k = kv_row(kv, kv->k, layer, s, 0) + (size_t)kvh * hd, .v = kv_row(kv, kv->v, layer, s, 0) + (size_t)kvh * hd,
                    .kv_stride = kv->kv_dim, .out = att + (start * c->n_heads + (size_t)kvh * group) * hd,
-                   .lse = lse + start * c->n_heads + (size_t)kvh * group, .lse_stride = c->n_heads};
+                   .lse = lse + start * c->n_heads + (size_t)kvh * group, .lse_stride = c->n_heads, .vis = tr->seq_vis ? tr->seq_vis[s] : 0};
     return v;
 }
 

@@ -75,6 +75,7 @@ typedef struct {
     fwd_save *save;                  /* activations for the backward pass (required) */
     unsigned long long dropout_seed; /* LoRA dropout mask seed; 0 = no dropout */
     const int *seq_start, *seq_len;  /* [n_seq] each sequence's first token and length */
+    const int *seq_vis;              /* [n_seq] keys visible to all (right pads after), or NULL: all */
     int n_seq;
 } fwd_train;
 

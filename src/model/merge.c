@@ -70,6 +70,23 @@ static char *build_header(const st_file *f, size_t *len) {
     return out;
 }
 
+/* Rows o0..o0+nr of W (f32, w [nr][in]) += scale * B A, the delta of each row
+ * summed over r in double (d: in doubles of scratch). */
+static void add_delta(float *w, int o0, int nr, const lora_pair *p, int rank, double scale, double *d) {
+    int in = p->in;
+    for (int i = 0; i < nr; i++) {
+        const float *b = p->B + (size_t)(o0 + i) * rank;
+        memset(d, 0, sizeof(double) * (size_t)in);
+        for (int k = 0; k < rank; k++) {
+            const float *ak = p->A + (size_t)k * in;
+            double bk = b[k];
+            for (int c = 0; c < in; c++) d[c] += bk * ak[c];
+        }
+        float *wr = w + (size_t)i * in;
+        for (int c = 0; c < in; c++) wr[c] = (float)((double)wr[c] + scale * d[c]);
+    }
+}
+
 /* Write W' = W + scale * B A for W = t [out][in] in t's dtype, a block of
  * rows at a time: each row goes to f32, gets the delta (summed over r in
  * double, so that cancellation between W and the delta loses nothing), and
@@ -91,17 +108,7 @@ static int write_merged(seal_atomic_file *af, const st_tensor *t, const lora_pai
     for (int o0 = 0; o0 < out && rc == 0; o0 += block) {
         int nr = out - o0 < block ? out - o0 : block;
         seal_to_f32(w, (const unsigned char *)t->data + (size_t)o0 * in * es, t->dtype, (size_t)nr * in);
-        for (int i = 0; i < nr; i++) {
-            const float *b = p->B + (size_t)(o0 + i) * rank;
-            memset(d, 0, sizeof(double) * (size_t)in);
-            for (int k = 0; k < rank; k++) {
-                const float *ak = p->A + (size_t)k * in;
-                double bk = b[k];
-                for (int c = 0; c < in; c++) d[c] += bk * ak[c];
-            }
-            float *wr = w + (size_t)i * in;
-            for (int c = 0; c < in; c++) wr[c] = (float)((double)wr[c] + scale * d[c]);
-        }
+        add_delta(w, o0, nr, p, rank, scale, d);
         seal_from_f32(bytes, t->dtype, w, (size_t)nr * in);
         rc = seal_atomic_write(af, bytes, es * (size_t)nr * in);
     }
@@ -193,4 +200,41 @@ done:
 
 int seal_merge_adapter(const char *model_dir, const char *adapter_dir, const char *out_dir) {
     return seal_merge_adapter_progress(model_dir, adapter_dir, out_dir, NULL, NULL);
+}
+
+/* The matrix of module mod in layer l. */
+static seal_mat *module_mat(seal_layer *l, int mod) {
+    seal_mat *m[MOD_COUNT] = {&l->q, &l->k, &l->v, &l->o, &l->gate, &l->up, &l->down};
+    return m[mod];
+}
+
+int seal_merge_adapter_in_memory(seal_model *m, const seal_adapter *a, seal_dtype round_to) {
+    if (!m->owned) return seal_err("merge: the model's weights are not in memory as f32 (seal_model_to_f32 first)");
+    if (a->n_layers != m->cfg.n_layers) return seal_err("merge: the adapter has %d layers, the model %d", a->n_layers, m->cfg.n_layers);
+    if (round_to != SEAL_F32 && round_to != SEAL_BF16 && round_to != SEAL_F16)
+        return seal_err("merge: cannot round into dtype %s", seal_dtype_name(round_to));
+    double scale = merge_scale(a), *d = NULL;
+    int rc = 0;
+    for (int l = 0; l < a->n_layers && rc == 0; l++)
+        for (int mod = 0; mod < MOD_COUNT && rc == 0; mod++) {
+            const lora_pair *p = adapter_pair(a, l, mod);
+            seal_mat *w = module_mat(&m->layers[l], mod);
+            if (!p->A) continue;
+            if (w->dtype != SEAL_F32 || w->rows != p->out || w->cols != p->in) {
+                rc = seal_err("merge: layer %d %s: the matrix does not match the adapter", l, seal_adapter_module_name(mod));
+                break;
+            }
+            d = seal_realloc(d, sizeof(double) * (size_t)p->in);
+            float *wf = (float *)w->data; /* owned by m (m->owned) */
+            add_delta(wf, 0, p->out, p, a->rank, scale, d);
+            if (round_to != SEAL_F32) { /* as a merge into a file of that dtype stores it */
+                size_t n = (size_t)p->out * p->in;
+                void *tmp = seal_malloc(n * seal_dtype_size(round_to));
+                seal_from_f32(tmp, round_to, wf, n);
+                seal_to_f32(wf, tmp, round_to, n);
+                free(tmp);
+            }
+        }
+    free(d);
+    return rc;
 }

@@ -3,6 +3,9 @@
 #ifndef SEAL_MODEL_MERGE_H
 #define SEAL_MODEL_MERGE_H
 
+#include "model/adapter.h"
+#include "model/model.h"
+
 /* Called after each tensor is written: done/total tensors so far, its name,
  * and whether it was merged (1) or copied (0). */
 typedef void (*merge_progress_fn)(void *ctx, int done, int total, const char *name, int merged);
@@ -27,5 +30,14 @@ int seal_merge_adapter(const char *model_dir, const char *adapter_dir, const cha
 /* The same, reporting progress through fn (may be NULL). */
 int seal_merge_adapter_progress(const char *model_dir, const char *adapter_dir, const char *out_dir,
                            merge_progress_fn fn, void *ctx);
+
+/* The same in memory: W += scale * B A for every adapted projection of the
+ * loaded model m, whose matrices must be owned f32 (seal_model_to_f32), each
+ * delta summed in double as above; then every merged matrix is rounded to
+ * round_to and back (SEAL_BF16 for a BF16 model: what a merge saved in the
+ * model's own dtype and reloaded would hold; SEAL_F32: no rounding). The
+ * same adapters merged in the same order give the same bits. -1 + seal_err
+ * when the model is not in memory or the shapes differ. */
+int seal_merge_adapter_in_memory(seal_model *m, const seal_adapter *a, seal_dtype round_to);
 
 #endif

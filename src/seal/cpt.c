@@ -7,6 +7,7 @@
 
 #include "model/adapter.h"
 #include "io/safetensors.h"
+#include "seal/grade.h"
 #include "seal/knowledge_run.h"
 #include "seal/pyrandom.h"
 #include "train/dataset.h"
@@ -42,6 +43,9 @@ int seal_cpt_mode_parse(const char *s, cpt_mode *mode) {
     return 0;
 }
 
+/* See build_record. */
+#define CPT_RULES 2
+
 static const char *cpt_mode_name(cpt_mode mode) { return mode == CPT_LORA ? "lora" : "full"; }
 
 static int append_seqs(char ***seqs, int *n, char **add, int m) {
@@ -52,28 +56,45 @@ static int append_seqs(char ***seqs, int *n, char **add, int m) {
     return 0;
 }
 
-/* The training sequences of one passage for one condition: for each of the
- * n_edits self-edits (NULL entries count as ""), "{title}\n{segment}" per
- * "---" segment, followed in LoRA mode by the passage after every self-edit,
- * in full mode by the passage once at the end. Appended to *seqs / *n. */
+/* The training sequences of one passage for one condition, appended to
+ * *seqs / *n, as the reference builds them: its empty self-edits (NULL or
+ * empty after str.strip(), the reference's `if c.strip()`) are dropped, and a
+ * passage left with none trains on the fallback [""] (the passage-only
+ * condition is that fallback for every passage: each passage once, as
+ * cpt_naive.json's `k_completions 0`). Each self-edit gives
+ * "{title}\n{segment}" per "---" segment; then
+ *   lora (v1, CPT.py, original build_train_sequences): the passage after EVERY
+ *        self-edit; the fallback gives "{title}\n" (the original's empty
+ *        segment) and the passage: 2 per passage, cpt_naive.json's 400 for 200;
+ *   full (v2, CPT_fullFT.py, add_context=(i == 0)): the passage once, after the
+ *        first self-edit's segments; the fallback gives the passage alone. */
 static int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_passage *p, const char *const *edits,
-                          int n_edits, char ***seqs, int *n) {
+                                 int n_edits, char ***seqs, int *n) {
+    static const char *const fallback[] = {""};
+    const char **kept = seal_calloc((size_t)(n_edits ? n_edits : 1), sizeof *kept);
+    int nk = 0;
+    for (int j = 0; j < n_edits; j++)
+        if (edits && !seal_grade_answer_empty(edits[j])) kept[nk++] = edits[j]; /* Python's str.strip() */
+    const char *const *use = nk ? kept : fallback;
+    if (!nk) nk = 1;
+    if (mode == CPT_LORA && use == fallback) {
+        char **t = seal_malloc(sizeof *t);
+        size_t len = strlen(p->title) + 2;
+        t[0] = seal_malloc(len);
+        snprintf(t[0], len, "%s\n", p->title);
+        append_seqs(seqs, n, t, 1);
+    }
     seq_opts so = *seq;
-    so.add_context = mode == CPT_LORA; /* v1: build_train_sequences' passage after each completion */
-    for (int j = 0; j < n_edits; j++) {
+    int rc = 0;
+    for (int j = 0; j < nk && rc == 0; j++) {
         char **s;
         int m;
-        if (seal_selfedit_sequences(p->title, p->context, edits && edits[j] ? edits[j] : "", &so, &s, &m)) return -1;
-        append_seqs(seqs, n, s, m);
+        so.add_context = mode == CPT_LORA || j == 0;
+        rc = seal_selfedit_sequences(p->title, p->context, use[j], &so, &s, &m);
+        if (rc == 0) append_seqs(seqs, n, s, m);
     }
-    if (mode == CPT_FULL) { /* v2: the passage once per article */
-        so.add_context = 1;
-        char **s;
-        int m;
-        if (seal_selfedit_sequences(p->title, p->context, "", &so, &s, &m)) return -1;
-        append_seqs(seqs, n, s, m);
-    }
-    return 0;
+    free(kept);
+    return rc;
 }
 
 /* ------------------------------------------------------------ one condition */
@@ -92,7 +113,7 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     double t0 = seal_now();
     char **seqs = NULL;
     for (int i = 0; i < n && rc == 0; i++) {
-        int ne = edits ? (int)json_array_size(edits[i]) : co->mode == CPT_LORA ? o->k : 0;
+        int ne = edits ? (int)json_array_size(edits[i]) : 0;
         const char **e = seal_calloc((size_t)(ne ? ne : 1), sizeof *e);
         for (int j = 0; j < ne && edits; j++) e[j] = json_string_value(json_array_get(edits[i], (size_t)j));
         rc = cpt_passage_sequences(co->mode, &o->seq, passage_at(rs, i), e, ne, &seqs, &ns);
@@ -100,11 +121,7 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     }
     train_dataset ds = {0};
     dataset_opts dopt;
-    seal_dataset_opts_default(&dopt);
-    dopt.append_eos = in->append_eos;
-    dopt.max_len = in->max_len;
-    dopt.vocab = rs->base.cfg.vocab;
-    dopt.eos_id = rs->base.cfg.n_eos ? rs->base.cfg.eos_ids[0] : -1;
+    if (rc == 0) rc = seal_inner_dataset_opts(in, &rs->base, &dopt);
     for (int i = 0; i < ns && rc == 0; i++) rc = seal_dataset_add_text(&ds, rs->tok, seqs[i], &dopt);
     if (rc == 0 && ds.n == 0) rc = seal_err("cpt %s: no training sequences", name);
     /* One seed for every condition, as the reference's single training seed:
@@ -173,60 +190,75 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
     return rc;
 }
 
-/* The questions a condition is scored on: all (n == 0), or the n that v2's
- * `random.seed(42); random.sample(questions, n)` draws from the questions of
- * the run's passages in order (passage by passage, question by question). */
+/* The questions a condition is scored on: all (n == 0), or the n that v2
+ * (CPT_fullFT.py) scores: its list of questions, built passage by passage in
+ * the run's order (the seed-42 shuffle's first passages, i.e. base_val.json's
+ * order) and question by question, put through `random.seed(42);
+ * random.shuffle(questions)`, and the first n kept. */
 typedef struct {
     size_t n, total;
+    size_t *order;         /* [n]: the sample, flat question indices in the shuffle's order */
     unsigned char *chosen; /* [total]: 1 = in the sample */
+    double *counted;       /* [passages]: questions of each passage scored */
 } question_sample;
 
 static int question_sample_draw(run_state *rs, int want, question_sample *qs) {
     memset(qs, 0, sizeof *qs);
-    if (want <= 0) return 0;
     size_t total = (size_t)seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval);
-    if ((size_t)want > total)
+    if (want > 0 && (size_t)want > total)
         return seal_err("--eval-questions %d: the %d passages have only %zu questions", want, rs->n_eval, total);
-    size_t *idx = seal_malloc(sizeof *idx * (size_t)want);
-    py_random r;
-    seal_pyrandom_seed(&r, 42);
-    seal_pyrandom_sample(&r, total, (size_t)want, idx);
-    qs->n = (size_t)want;
+    qs->counted = seal_calloc((size_t)rs->n_eval, sizeof(double));
     qs->total = total;
-    qs->chosen = seal_calloc(total, 1);
-    for (int i = 0; i < want; i++) qs->chosen[idx[i]] = 1;
-    free(idx);
+    qs->chosen = seal_calloc(total ? total : 1, 1);
+    if (want <= 0) memset(qs->chosen, 1, total);
+    else {
+        size_t *q = seal_malloc(sizeof *q * total);
+        for (size_t i = 0; i < total; i++) q[i] = i;
+        py_random r;
+        seal_pyrandom_seed(&r, 42);
+        seal_pyrandom_shuffle(&r, q, total, sizeof *q);
+        qs->n = (size_t)want;
+        qs->order = seal_realloc(q, sizeof *q * (size_t)want);
+        for (int i = 0; i < want; i++) qs->chosen[qs->order[i]] = 1;
+    }
+    size_t flat = 0;
+    for (int i = 0; i < rs->n_eval; i++)
+        for (int k = 0; k < passage_at(rs, i)->n_qa; k++) qs->counted[i] += qs->chosen[flat++];
     return 0;
 }
 
-/* Fraction right over the sample's questions; correct[i]: passage i's
- * per-question array of booleans. */
-static double question_accuracy(run_state *rs, json_t *const *correct, const question_sample *qs) {
-    long right = 0, total = 0, flat = 0;
+static void question_sample_free(question_sample *qs) {
+    free(qs->order);
+    free(qs->chosen);
+    free(qs->counted);
+}
+
+/* right[i]: passage i's scored questions answered right; correct[i]: its
+ * per-question array of booleans (in the passage's question order). */
+static void questions_right(run_state *rs, json_t *const *correct, const question_sample *qs, double *right) {
+    size_t flat = 0;
     for (int i = 0; i < rs->n_eval; i++) {
-        json_t *v;
-        size_t q;
-        json_array_foreach(correct[i], q, v) {
-            if (!qs->n || (flat < (long)qs->total && qs->chosen[flat])) { right += json_is_true(v); total++; }
-            flat++;
-        }
+        size_t nq = (size_t)passage_at(rs, i)->n_qa;
+        right[i] = 0;
+        for (size_t q = 0; q < nq && flat < qs->total; q++, flat++)
+            right[i] += qs->chosen[flat] && json_is_true(json_array_get(correct[i], q));
     }
-    return total ? (double)right / total : 0.0;
 }
 
 /* Where a condition's self-edits come from when it still has to run. */
 typedef enum { SRC_PASSAGE, SRC_GIVEN, SRC_MODEL } edit_source;
 
-/* Run condition name unless journaled; fill c (per-passage accuracy) and
- * *qacc (question-level accuracy) from its record. src SRC_MODEL: self-edits
- * of the model in dir (NULL: the base model), cached under tag; SRC_GIVEN:
- * given[title] for every passage. sample: see question_accuracy. */
+/* Run condition name unless journaled; fill c (per-passage accuracy, and the
+ * sample's questions right per passage) from its record. src SRC_MODEL:
+ * self-edits of the model in dir (NULL: the base model), cached under tag;
+ * SRC_GIVEN: given[title] for every passage. */
 static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, edit_source src, const char *dir,
-                         const char *tag, json_t *given, const question_sample *sample, condition *c, double *qacc) {
+                         const char *tag, json_t *given, const question_sample *sample, condition *c) {
     const knowledge_opts *o = rs->o;
     int n = rs->n_eval, rc = 0;
     snprintf(c->name, sizeof c->name, "%s", name);
     c->acc = seal_calloc((size_t)n, sizeof(double));
+    c->right = seal_calloc((size_t)n, sizeof(double));
     char key[64];
     snprintf(key, sizeof key, "cpt/%s", name);
     json_t *rec = seal_journal_get(&rs->cpt, key);
@@ -269,22 +301,25 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
         c->acc[i] = seal_kn_number(pr, "accuracy");
         correct[i] = json_object_get(pr, "correct");
     }
-    *qacc = question_accuracy(rs, correct, sample);
+    questions_right(rs, correct, sample, c->right);
     free(correct);
     return 0;
 }
 
-/* Question-level accuracy of the base condition, from baseline.jsonl. */
-static double base_question_accuracy(run_state *rs, const question_sample *qs) {
+/* The base condition (baseline.jsonl, shared with eval) with its questions
+ * right per passage. */
+static int cpt_cond_base(run_state *rs, const question_sample *qs, condition *c) {
+    if (seal_kn_cond_base(rs, c)) return -1;
     json_t **correct = seal_malloc(sizeof *correct * (size_t)rs->n_eval);
     for (int i = 0; i < rs->n_eval; i++) {
         char key[64];
         snprintf(key, sizeof key, "base/%d", i);
         correct[i] = json_object_get(seal_journal_get(&rs->baseline, key), "correct");
     }
-    double acc = question_accuracy(rs, correct, qs);
+    c->right = seal_calloc((size_t)rs->n_eval, sizeof(double));
+    questions_right(rs, correct, qs, c->right);
     free(correct);
-    return acc;
+    return 0;
 }
 
 /* ------------------------------------------------------------ the run */
@@ -335,6 +370,10 @@ static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record
     json_t *extra = json_object();
     json_object_set_new(extra, "cpt_mode", json_string(cpt_mode_name(co->mode)));
     json_object_set_new(extra, "cpt_passages", json_integer(co->passages));
+    /* The version of cpt's own rules (absent: 1, the earlier builds: k copies of
+     * each passage in lora's passage condition, random.sample's questions).
+     * A record without it is refused, not resumed into mixed results. */
+    json_object_set_new(extra, "cpt_rules", json_integer(CPT_RULES));
     json_object_set_new(extra, "inner_batch", json_integer(o->inner.batch_size));
     json_object_set_new(extra, "inner_accum", json_integer(o->inner.grad_accum));
     json_object_set_new(extra, "inner_warmup_ratio", json_real(co->warmup_ratio));
@@ -359,7 +398,7 @@ int seal_knowledge_cpt(const cpt_opts *co) {
     o.inner.full = co->mode == CPT_FULL;
     run_state rs;
     condition conds[4 + CPT_MAX_GENERATORS];
-    double qacc[4 + CPT_MAX_GENERATORS];
+    memset(conds, 0, sizeof conds);
     question_sample qs = {0};
     seal_run_record record = {0};
     int nc = 0, rc = seal_kn_load_inputs(&rs, &o, "--cpt-passages");
@@ -375,41 +414,43 @@ int seal_knowledge_cpt(const cpt_opts *co) {
     if (rc == 0 && !o.quiet && seal_journal_size(&rs.cpt))
         fprintf(stderr, "knowledge cpt: resuming %s: %zu conditions already done\n", o.run_dir, seal_journal_size(&rs.cpt));
     if (rc == 0 && seal_kn_wanted(&o, "base")) {
-        rc = seal_kn_cond_base(&rs, &conds[nc]);
-        if (rc == 0) qacc[nc] = base_question_accuracy(&rs, &qs);
+        rc = cpt_cond_base(&rs, &qs, &conds[nc]);
         nc++;
     }
     if (rc == 0 && seal_kn_wanted(&o, "passage")) {
-        rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &qs, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &qs, &conds[nc]);
         nc++;
     }
     if (rc == 0 && o.given_path) {
         const char *nm = o.given_name ? o.given_name : "passage+given";
-        rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, rs.given, &qs, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, rs.given, &qs, &conds[nc]);
         nc++;
     }
     if (rc == 0 && seal_kn_wanted(&o, "passage+self-edit")) {
-        rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &qs, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &qs, &conds[nc]);
         nc++;
     }
     for (int i = 0; i < co->n_generators && rc == 0; i++) {
         char tag[40];
         snprintf(tag, sizeof tag, "gen-%s", co->gen_name[i]);
-        rc = cpt_condition(&rs, co, co->gen_name[i], SRC_MODEL, co->gen_dir[i], tag, NULL, &qs, &conds[nc], &qacc[nc]);
+        rc = cpt_condition(&rs, co, co->gen_name[i], SRC_MODEL, co->gen_dir[i], tag, NULL, &qs, &conds[nc]);
         nc++;
     }
     if (rc == 0) {
         json_t *res_extra = json_pack("{s:s, s:i}", "mode", cpt_mode_name(co->mode), "n_passages", rs.n_eval);
-        char label[64] = "question accuracy";
+        char label[96] = "every question";
         if (qs.n) {
+            json_t *order = json_array();
+            for (size_t i = 0; i < qs.n; i++) json_array_append_new(order, json_integer((json_int_t)qs.order[i]));
             json_object_set_new(res_extra, "eval_questions", json_integer((json_int_t)qs.n));
-            snprintf(label, sizeof label, "accuracy on %zu sampled questions", qs.n);
+            json_object_set_new(res_extra, "eval_question_sample", order);
+            snprintf(label, sizeof label, "the %zu questions sampled as CPT_fullFT.py does", qs.n);
         }
-        rc = seal_kn_write_results(&rs, conds, nc, qacc, label, res_extra);
+        rc = seal_kn_write_results(&rs, conds, nc, qs.counted, label, res_extra);
         json_decref(res_extra);
     }
-    for (int i = 0; i < nc; i++) free(conds[i].acc);
-    free(qs.chosen);
+    for (int i = 0; i < nc; i++) free(conds[i].acc), free(conds[i].right);
+    question_sample_free(&qs);
     seal_kn_close_run(&rs);
     return rc;
 }

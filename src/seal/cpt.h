@@ -12,20 +12,27 @@
  *             sequences when no completion contains "---").
  *   CPT_FULL  (v2, CPT_fullFT.py, the default): full finetune of an f32 copy,
  *             1 epoch, lr 7e-5, batch 4 x accumulation 2, warmup ratio 0.03,
- *             weight decay 0, linear decay; the passage ONCE per passage
- *             (n*(k+1) sequences).
+ *             weight decay 0, linear decay; the passage ONCE per passage,
+ *             after its first completion (n*(k+1) sequences).
+ * Both drop empty completions, as the reference does; a passage left with
+ * none trains on the reference's fallback [""]: the passage once (lora: after
+ * a "{title}\n" sequence, the original code's empty segment).
  *
  * Conditions (names in results.json), each ONE finetune of the base model:
  *   base               the frozen model
- *   passage            the passages alone (LoRA: k copies of each, as the
- *                      reference's k empty completions gave; full: once)
+ *   passage            the passages alone, each once (the fallback above:
+ *                      cpt_naive.json's 400 sequences for 200 passages in
+ *                      lora, n in full)
  *   <given name>       fixed self-edits {title: text} (--given-self-edits)
  *   passage+self-edit  the passages plus the base model's k self-edits each
  *   <generator name>   the passages plus k self-edits of another model
  *
  * The run directory is the one knowledge.h describes, plus cpt.jsonl: one
  * record per finished condition (its sequences, training loss, answers and
- * per-passage correctness), so a killed run resumes without redoing it. */
+ * per-passage correctness), so a killed run resumes without redoing it.
+ *
+ * The headline is per-question accuracy, as the paper's CPT figures; the mean
+ * of per-passage accuracies follows as a second figure (report.h). */
 #ifndef SEAL_SEAL_CPT_H
 #define SEAL_SEAL_CPT_H
 
@@ -39,8 +46,8 @@ typedef struct {
     knowledge_opts k;    /* model, eval, run dir, -k, seeds, sampling, seq, inner (finetune + grading), given */
     cpt_mode mode;
     int passages;        /* n (reference 200) */
-    int eval_questions;  /* > 0: question accuracy on this many questions drawn as v2 does
-                          * (random.seed(42); random.sample over all questions); 0: all */
+    int eval_questions;  /* > 0: per-question accuracy on this many questions drawn as v2 does
+                          * (random.seed(42); random.shuffle(questions)[:N]); 0: all */
     double warmup_ratio; /* of the optimizer steps (full: 0.03, LoRA: 0) */
     int n_generators;
     const char *gen_name[CPT_MAX_GENERATORS], *gen_dir[CPT_MAX_GENERATORS];
@@ -53,10 +60,11 @@ cpt_opts seal_cpt_opts_defaults(cpt_mode mode);
 int seal_cpt_mode_parse(const char *s, cpt_mode *mode);
 
 
-/* Run (or resume) the conditions; write results.json (with "mode" and each
- * condition's question_accuracy: over every question, or over the
- * eval_questions sampled ones, then also "eval_questions": N), results.md,
- * accuracy.svg. */
+/* Run (or resume) the conditions; write results.json ("metric":
+ * "per-question", "mode", each condition's accuracy over every question, or
+ * over the eval_questions sampled ones, then also "eval_questions": N and
+ * "eval_question_sample": their flat indices in the shuffle's order; and its
+ * passage_mean), results.md, accuracy.svg. */
 int seal_knowledge_cpt(const cpt_opts *o);
 
 #endif

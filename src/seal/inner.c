@@ -18,6 +18,22 @@ inner_opts seal_inner_opts_defaults(void) {
                         .f1_threshold = 0.5};
 }
 
+int seal_inner_dataset_opts(const inner_opts *o, const seal_model *m, dataset_opts *d) {
+    seal_dataset_opts_default(d);
+    d->append_eos = o->pad_to > 0 ? 0 : o->append_eos;
+    d->max_len = o->max_len;
+    d->vocab = m->cfg.vocab;
+    d->eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
+    if (o->pad_to <= 0) return 0;
+    if (m->cfg.max_pos > 0 && o->pad_to > m->cfg.max_pos)
+        return seal_err("--pad-to %d exceeds the model's context (max_position_embeddings %d)", o->pad_to, m->cfg.max_pos);
+    if (d->eos_id < 0) return seal_err("--pad-to: the model has no EOS token to pad with");
+    d->pad_to = o->pad_to;
+    d->pad_labels = o->pad_labels;
+    d->pad_id = d->eos_id;
+    return 0;
+}
+
 void seal_qa_result_free(qa_result *r) {
     for (int i = 0; i < r->n_q; i++) free(r->answers[i]);
     free(r->answers);
@@ -104,29 +120,23 @@ int seal_answer_questions(const seal_model *m, seal_pool *pool, const seal_token
     return rc;
 }
 
-int seal_inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p, char *const *seqs,
-               int n_seqs, const inner_opts *o, unsigned long long seed, qa_result *r) {
+int seal_inner_train(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, char *const *seqs, int n_seqs,
+                     const inner_opts *o, unsigned long long seed, seal_model *copy, seal_adapter *a, qa_result *r) {
     memset(r, 0, sizeof *r);
-    double t0 = seal_now();
+    memset(a, 0, sizeof *a);
+    if (o->full) memset(copy, 0, sizeof *copy);
     train_dataset ds = {0};
     dataset_opts dopt;
-    seal_dataset_opts_default(&dopt);
-    dopt.append_eos = o->append_eos;
-    dopt.max_len = o->max_len;
-    dopt.vocab = m->cfg.vocab;
-    dopt.eos_id = m->cfg.n_eos ? m->cfg.eos_ids[0] : -1;
-    int rc = 0;
+    int rc = seal_inner_dataset_opts(o, m, &dopt);
     for (int i = 0; i < n_seqs && rc == 0; i++) rc = seal_dataset_add_text(&ds, tok, seqs[i], &dopt);
     if (rc == 0 && ds.n == 0) rc = seal_err("inner loop: no training sequences");
     batch_iter it = {0};
     int have_it = rc == 0 && seal_batch_iter_init(&it, &ds, o->batch_size, seed, 1) == 0;
     if (rc == 0 && !have_it) rc = -1;
-    seal_adapter a = {0};
-    seal_model copy = {0};
     seal_model *target = m;
     if (rc == 0) {
-        if (o->full) { seal_model_clone_f32(&copy, m); target = &copy; }
-        else rc = seal_adapter_init(&a, &m->cfg, o->rank, o->alpha, 0, o->dropout, o->targets, seed);
+        if (o->full) { seal_model_clone_f32(copy, m); target = copy; }
+        else rc = seal_adapter_init(a, &m->cfg, o->rank, o->alpha, 0, o->dropout, o->targets, seed);
     }
     if (rc == 0) {
         train_opts to = seal_train_opts_defaults();
@@ -134,23 +144,34 @@ int seal_inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, c
         to.epochs = o->epochs; to.grad_accum = o->grad_accum; to.schedule = o->schedule; to.seed = seed; to.quiet = 1;
         batch_source src = seal_batch_iter_source(&it);
         train_result tr;
-        rc = seal_train_run(target, pool, o->full ? NULL : &a, &src, &to, &tr);
+        rc = seal_train_run(target, pool, o->full ? NULL : a, &src, &to, &tr);
         r->train_loss_first = tr.first_loss;
         r->train_loss_last = tr.last_loss;
         r->train_steps = tr.steps;
     }
+    if (have_it) seal_batch_iter_free(&it);
+    seal_dataset_free(&ds);
+    if (rc && a->store) seal_adapter_free(a);
+    if (rc && o->full && copy->owned) seal_model_free(copy);
+    return rc;
+}
+
+int seal_inner_loop(seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_passage *p, char *const *seqs,
+               int n_seqs, const inner_opts *o, unsigned long long seed, qa_result *r) {
+    double t0 = seal_now();
+    seal_adapter a;
+    seal_model copy;
+    int rc = seal_inner_train(m, pool, tok, seqs, n_seqs, o, seed, &copy, &a, r);
     if (rc == 0) {
         long steps = r->train_steps;
         double l0 = r->train_loss_first, l1 = r->train_loss_last;
-        rc = seal_answer_questions(target, pool, tok, o->full ? NULL : &a, p, o, r);
+        rc = seal_answer_questions(o->full ? &copy : m, pool, tok, o->full ? NULL : &a, p, o, r);
         r->train_steps = steps;
         r->train_loss_first = l0;
         r->train_loss_last = l1;
+        if (a.store) seal_adapter_free(&a);
+        if (o->full) seal_model_free(&copy);
     }
-    if (have_it) seal_batch_iter_free(&it);
-    seal_dataset_free(&ds);
-    if (a.store) seal_adapter_free(&a);
-    if (o->full) seal_model_free(&copy);
     r->seconds = seal_now() - t0;
     return rc;
 }

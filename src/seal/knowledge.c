@@ -548,7 +548,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
 
 /* ------------------------------------------------------------ results */
 
-int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra) {
+int seal_kn_write_results(run_state *rs, condition *c, int n, const double *counted, const char *label, json_t *extra) {
     const knowledge_opts *o = rs->o;
     json_t *header = json_object();
     json_object_set_new(header, "model", json_string(o->model_dir));
@@ -556,7 +556,7 @@ int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc
     json_object_set_new(header, "k", json_integer(o->k));
     if (extra) json_object_update(header, extra);
     else json_object_set_new(header, "rounds", json_integer(o->rounds));
-    seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .qacc = qacc, .qacc_label = qacc_label, .header = header,
+    seal_report r = {.c = c, .n = n, .n_passages = rs->n_eval, .counted = counted, .label = label, .header = header,
                      .md_notes = rs->md_notes,
                      .n_questions = seal_passages_count_questions(&rs->eval, rs->eval_idx, rs->n_eval)};
     int rc = seal_report_write(o->run_dir, &r);
@@ -608,6 +608,8 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     if (rc == 0 && o->distractors) rc = seal_run_record_int(r, "distractors", o->distractors);
     if (rc == 0 && o->inner.batch_size != 1) rc = seal_run_record_int(r, "inner_batch", o->inner.batch_size);
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
+    if (rc == 0 && o->inner.pad_to) rc = seal_run_record_int(r, "pad_to", o->inner.pad_to);
+    if (rc == 0 && o->inner.pad_labels) rc = seal_run_record_int(r, "pad_labels", o->inner.pad_labels);
     if (rc == 0) rc = seal_run_record_str(r, "conditions", o->conditions);
     if (rc == 0) rc = seal_run_record_str(r, "given_self_edits", o->given_path);
     /* recorded only under the current rule: a record without the key (every
@@ -695,6 +697,8 @@ int seal_kn_load_inputs(run_state *rs, const knowledge_opts *o, const char *coun
     if (seal_passages_load(&rs->eval, o->eval_path) || count_eval(rs, count_option)) return -1;
     if (o->train_path && o->rounds > 0 && seal_passages_load(&rs->train, o->train_path)) return -1;
     if (seal_model_load(&rs->base, o->model_dir) || !(rs->tok = seal_tok_load(o->model_dir))) return -1;
+    dataset_opts pad_check; /* --pad-to past the model's context: refused before the run is claimed */
+    if (seal_inner_dataset_opts(&o->inner, &rs->base, &pad_check)) return -1;
     if (seal_passages_select(&rs->eval, o->subset_seed, 0, rs->n_eval, &rs->eval_idx)) return -1;
     if (o->rounds > 0 && rs->train.n < o->rounds * o->passages_per_round)
         return seal_err("%s: %d passages, but %d rounds x %d passages need %d", o->train_path, rs->train.n, o->rounds,

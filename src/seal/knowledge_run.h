@@ -69,10 +69,11 @@ int seal_kn_claim_run(run_state *rs, const seal_run_record *record);
 void seal_kn_close_run(run_state *rs);
 
 /* results.json, results.md, accuracy.svg for conditions c[0..n) (report.h).
- * qacc (may be NULL) adds each condition's question-level accuracy, headed
- * qacc_label in results.md (NULL: "question accuracy"); extra (may be NULL,
- * borrowed) adds top-level keys to results.json and replaces "rounds". */
-int seal_kn_write_results(run_state *rs, condition *c, int n, const double *qacc, const char *qacc_label, json_t *extra);
+ * counted NULL: the per-passage mean (eval, rl); else per passage the
+ * questions counted, for per-question accuracy from each c[i].right (cpt),
+ * label saying which they are in results.md; extra (may be NULL, borrowed)
+ * adds top-level keys to results.json and replaces "rounds". */
+int seal_kn_write_results(run_state *rs, condition *c, int n, const double *counted, const char *label, json_t *extra);
 
 /* Is condition name among o->conditions (all when none are listed)? */
 int seal_kn_wanted(const knowledge_opts *o, const char *name);

@@ -11,12 +11,13 @@
 #include "util/strbuf.h"
 
 /* Bars with 95% CI whiskers, one per condition; y from 0 to 1. */
-static void render_svg(strbuf *s, const condition *c, int n, const double *acc, const double *lo, const double *hi) {
+static void render_svg(strbuf *s, const condition *c, int n, const double *acc, const double *lo, const double *hi,
+                       const char *metric) {
     int W = 120 + 110 * n, H = 360, top = 30, bottom = 300;
     seal_strbuf_printf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
                   "font-size=\"12\">\n", W, H);
     seal_strbuf_printf(s, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">SEAL knowledge incorporation: "
-                  "accuracy (95%% CI)</text>\n", W / 2);
+                  "%s (95%% CI)</text>\n", W / 2, metric);
     for (int t = 0; t <= 10; t += 2) {
         double y = bottom - (bottom - top) * t / 10.0;
         seal_strbuf_printf(s, "<line x1=\"60\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"55\" y=\"%.1f\" "
@@ -43,10 +44,36 @@ static json_t *interval(double lo, double hi) {
     return a;
 }
 
+static double sum_of(const double *x, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    return s;
+}
+
+/* The headline accuracy of c and its 95% CI (see report.h for the metrics). */
+static double headline(const seal_report *r, const condition *c, double *lo, double *hi) {
+    int P = r->n_passages;
+    if (!r->counted) {
+        seal_bootstrap_ci(c->acc, P, 10000, 12345, lo, hi);
+        return seal_mean_of(c->acc, P);
+    }
+    seal_bootstrap_ratio_diff_ci(c->right, NULL, r->counted, P, 10000, 12345, lo, hi);
+    double n = sum_of(r->counted, P);
+    return n > 0 ? sum_of(c->right, P) / n : 0.0;
+}
+
 /* Appends "a - b" (paired bootstrap CI over passages) to cmp and to md. */
-static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const condition *b, int P) {
-    double dlo, dhi, d = seal_mean_of(a->acc, P) - seal_mean_of(b->acc, P);
-    seal_bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
+static void add_comparison(json_t *cmp, strbuf *md, const seal_report *r, const condition *a, const condition *b) {
+    int P = r->n_passages;
+    double dlo, dhi, d;
+    if (r->counted) {
+        double n = sum_of(r->counted, P);
+        d = n > 0 ? (sum_of(a->right, P) - sum_of(b->right, P)) / n : 0.0;
+        seal_bootstrap_ratio_diff_ci(a->right, b->right, r->counted, P, 10000, 777, &dlo, &dhi);
+    } else {
+        d = seal_mean_of(a->acc, P) - seal_mean_of(b->acc, P);
+        seal_bootstrap_diff_ci(a->acc, b->acc, P, 10000, 777, &dlo, &dhi);
+    }
     json_t *row = json_object();
     json_object_set_new(row, "a", json_string(a->name));
     json_object_set_new(row, "b", json_string(b->name));
@@ -56,33 +83,41 @@ static void add_comparison(json_t *cmp, strbuf *md, const condition *a, const co
     seal_strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
 }
 
-/* The conditions table: rows of results.json's "conditions" and results.md. */
+/* The conditions table: rows of results.json's "conditions" and results.md,
+ * under a line that names the metric. */
 static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, double *lo, double *hi) {
     int P = r->n_passages;
+    long nq = r->counted ? (long)sum_of(r->counted, P) : r->n_questions;
     json_t *conds = json_array();
-    if (r->qacc)
-        seal_strbuf_printf(md, "| condition | accuracy | 95%% CI | %s | passages | questions |\n|---|---|---|---|---|---|\n",
-                      r->qacc_label ? r->qacc_label : "question accuracy");
+    if (r->counted)
+        seal_strbuf_printf(md, "accuracy: per-question accuracy (correct / questions, over %s), as the paper's "
+                           "continued-pretraining figures; per-passage mean: the mean over passages of per-passage "
+                           "accuracy (all their questions). 95%% CIs: bootstrap over passages.\n\n"
+                           "| condition | accuracy | 95%% CI | per-passage mean | 95%% CI | passages | questions |\n"
+                           "|---|---|---|---|---|---|---|\n", r->label ? r->label : "every question");
     else
-        seal_strbuf_printf(md, "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
+        seal_strbuf_printf(md, "accuracy: the mean over passages of per-passage accuracy (per-passage mean), as the "
+                           "paper's single-passage figures. 95%% CI: bootstrap over passages.\n\n"
+                           "| condition | accuracy | 95%% CI | passages | questions |\n|---|---|---|---|---|\n");
     for (int i = 0; i < r->n; i++) {
         const condition *c = &r->c[i];
-        double acc = accs[i] = seal_mean_of(c->acc, P);
-        seal_bootstrap_ci(c->acc, P, 10000, 12345, &lo[i], &hi[i]);
+        double acc = accs[i] = headline(r, c, &lo[i], &hi[i]);
         json_t *row = json_object();
         json_object_set_new(row, "name", json_string(c->name));
         json_object_set_new(row, "accuracy", real_or_null(acc));
         json_object_set_new(row, "n_passages", json_integer(P));
-        json_object_set_new(row, "n_questions", json_integer(r->n_questions));
+        json_object_set_new(row, "n_questions", json_integer(nq));
         json_object_set_new(row, "ci95", interval(lo[i], hi[i]));
-        if (r->qacc) json_object_set_new(row, "question_accuracy", real_or_null(r->qacc[i]));
+        if (r->counted) {
+            double pm = seal_mean_of(c->acc, P), plo, phi;
+            seal_bootstrap_ci(c->acc, P, 10000, 12345, &plo, &phi);
+            json_object_set_new(row, "passage_mean", real_or_null(pm));
+            json_object_set_new(row, "passage_mean_ci95", interval(plo, phi));
+            seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc,
+                               lo[i], hi[i], pm, plo, phi, P, nq);
+        } else
+            seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc, lo[i], hi[i], P, nq);
         json_array_append_new(conds, row);
-        if (r->qacc)
-            seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | %d | %ld |\n", c->name, acc, lo[i], hi[i],
-                          r->qacc[i], P, r->n_questions);
-        else
-            seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc, lo[i], hi[i], P,
-                          r->n_questions);
     }
     return conds;
 }
@@ -94,8 +129,8 @@ static json_t *comparison_rows(const seal_report *r, strbuf *md) {
     for (int i = 0; i < r->n; i++)
         if (!strcmp(r->c[i].name, "passage+self-edit")) ps = i;
     for (int i = 1; i < r->n; i++) {
-        add_comparison(cmp, md, &r->c[i], &r->c[i - 1], r->n_passages);
-        if (ps >= 0 && i > ps + 1) add_comparison(cmp, md, &r->c[i], &r->c[ps], r->n_passages);
+        add_comparison(cmp, md, r, &r->c[i], &r->c[i - 1]);
+        if (ps >= 0 && i > ps + 1) add_comparison(cmp, md, r, &r->c[i], &r->c[ps]);
     }
     return cmp;
 }
@@ -115,10 +150,11 @@ int seal_report_write(const char *run_dir, const seal_report *r) {
     json_t *root = json_object();
     json_object_set_new(root, "conditions", condition_rows(r, &md, accs, lo, hi));
     json_object_set_new(root, "comparisons", comparison_rows(r, &md));
+    json_object_set_new(root, "metric", json_string(r->counted ? "per-question" : "per-passage-mean"));
     if (r->md_notes) seal_strbuf_printf(&md, "%s", r->md_notes);
     if (r->header) json_object_update(root, r->header);
     char *text = json_dumps(root, JSON_INDENT(2));
-    render_svg(&svg, r->c, r->n, accs, lo, hi);
+    render_svg(&svg, r->c, r->n, accs, lo, hi, r->counted ? "per-question accuracy" : "mean per-passage accuracy");
     int rc = write_text(run_dir, "results.json", text, strlen(text)) || write_text(run_dir, "results.md", md.s, md.len) ||
              write_text(run_dir, "accuracy.svg", svg.s, svg.len) ? -1 : 0;
     free(text);

@@ -1,10 +1,21 @@
 /* report.h: internal to src/seal (knowledge and cpt), not a public API: the
- * results of a knowledge run, written from per-passage accuracies.
+ * results of a knowledge run, written from per-passage results.
  *
- *   results.json  every condition's mean accuracy with its 95% bootstrap CI
- *                 over passages, and the paired differences (comparisons)
- *   results.md    the same as two Markdown tables
+ *   results.json  every condition's accuracy with its 95% bootstrap CI over
+ *                 passages, and the paired differences (comparisons);
+ *                 "metric" says which accuracy (below)
+ *   results.md    the same as two Markdown tables, under a line naming it
  *   accuracy.svg  a bar chart with the CIs
+ *
+ * Two metrics, as the paper reports them:
+ *   "per-passage-mean"  the mean over passages of per-passage accuracy (the
+ *                       single-passage figures: eval, rl); counted NULL
+ *   "per-question"      correct / questions over the counted questions (the
+ *                       continued-pretraining figures: cpt, e.g. cpt_base.json
+ *                       0.4097 = the paper's 41.0); the per-passage mean then
+ *                       follows as a second figure ("passage_mean").
+ * Both intervals resample passages (the questions of a passage are not
+ * independent); the per-question one is the ratio of the resampled sums.
  *
  * Each condition is compared with the one before it; every ReST-EM round after
  * the first also with passage+self-edit (what the rounds gained in all). The
@@ -17,7 +28,8 @@
 
 typedef struct {
     char name[32];
-    double *acc; /* per evaluation passage */
+    double *acc;   /* per evaluation passage: accuracy over all its questions */
+    double *right; /* per-question reports: per passage, the counted questions answered right */
 } condition;
 
 typedef struct {
@@ -25,8 +37,8 @@ typedef struct {
     int n;
     int n_passages;         /* each condition's acc has this many */
     long n_questions;
-    const double *qacc;     /* per condition: question-level accuracy (NULL: no such column) */
-    const char *qacc_label; /* its heading in results.md (NULL: "question accuracy") */
+    const double *counted;  /* per passage: questions counted (per-question report); NULL: per-passage mean */
+    const char *label;      /* per-question: what is counted, for results.md (NULL: "every question") */
     json_t *header;         /* borrowed: top-level keys of results.json besides the tables */
     const char *md_notes;   /* appended to results.md after the tables (may be NULL) */
 } seal_report;

@@ -13,5 +13,13 @@ void seal_bootstrap_ci(const double *x, int n, int resamples, unsigned long long
 /* 95% CI of mean(a) - mean(b) for paired per-passage values. */
 void seal_bootstrap_diff_ci(const double *a, const double *b, int n, int resamples, unsigned long long seed, double *lo,
                        double *hi);
+/* The same for a ratio over clusters: the CI of sum(a - b) / sum(w) when
+ * passages are resampled, e.g. a[i], b[i] the questions right in passage i
+ * and w[i] its questions, for per-question accuracy with the passages as the
+ * unit of resampling (their questions are not independent). b NULL: the CI of
+ * sum(a) / sum(w); w NULL: every weight 1 (= seal_bootstrap_diff_ci). A
+ * resample whose weights sum to 0 counts as 0. */
+void seal_bootstrap_ratio_diff_ci(const double *a, const double *b, const double *w, int n, int resamples,
+                                  unsigned long long seed, double *lo, double *hi);
 
 #endif

@@ -331,6 +331,8 @@ static int check_batch(const train_ctx *tc, const train_batch *b) {
             if (t >= b->n || b->seq[t] != s || b->pos[t] != i) return seal_err("malformed training batch at token %d", t);
             if (i == b->len[s] - 1 && b->weight[t] != 0.0f) return seal_err("training batch: loss weight on a sequence's last token");
         }
+        if (b->vis && (b->vis[s] < 1 || b->vis[s] > b->len[s]))
+            return seal_err("training batch: %d visible keys in a sequence of %d tokens", b->vis[s], b->len[s]);
     }
     return 0;
 }
@@ -339,7 +341,7 @@ static int check_batch(const train_ctx *tc, const train_batch *b) {
  * per-sequence attention, saving) for the step and for the loss-only pass. */
 static fwd_train train_pass(train_ctx *tc, const train_batch *b, unsigned long long dseed) {
     return (fwd_train){.save = &tc->save, .dropout_seed = dseed, .seq_start = b->start, .seq_len = b->len,
-                       .n_seq = b->n_seq};
+                       .seq_vis = b->vis, .n_seq = b->n_seq};
 }
 
 int seal_train_step_grads(train_ctx *tc, const train_batch *b, train_grads *g, unsigned long long dseed, double *loss,

@@ -39,12 +39,16 @@ void seal_grads_zero(train_grads *g);
 /* A batch: tokens of n_seq sequences laid end to end, sequence s occupying
  * tokens [start[s], start[s]+len[s]) at positions 0..len[s]-1. weight[t] is the
  * loss weight of predicting tok[t+1] from position t (0 where the next token is
- * masked or in another sequence); the loss is sum_t weight[t] * -log p. */
+ * masked or in another sequence); the loss is sum_t weight[t] * -log p.
+ * vis (NULL: none padded): sequence s's tokens from vis[s] on are right pads
+ * that no query attends to (HF attention_mask 0), though they are still
+ * queries, at their positions, and may carry loss weight. */
 typedef struct {
     int n, n_seq;
     const int *tok, *seq, *pos;
     const int *start, *len;
     const float *weight;
+    const int *vis;
 } train_batch;
 
 /* Everything a training step needs besides the model, allocated once for

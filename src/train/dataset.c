@@ -19,6 +19,9 @@ void seal_dataset_opts_default(dataset_opts *o) {
     o->eos_id = -1;
     o->vocab = 0;
     o->packing = 0;
+    o->pad_to = 0;
+    o->pad_labels = 0;
+    o->pad_id = -1;
 }
 
 /* ---- examples ---- */
@@ -29,10 +32,33 @@ static int check_opts(train_dataset *d, const dataset_opts *o) {
     if (o->max_len < 0) return seal_err("max_len %d is negative", o->max_len);
     if (o->packing && o->max_len <= 0) return seal_err("packing needs max_len > 0 (the packed row length)");
     if (o->vocab < 0) return seal_err("vocab %d is negative", o->vocab);
-    if (d->configured && (d->packing != !!o->packing || d->max_len != o->max_len))
-        return seal_err("dataset options changed between examples (max_len %d -> %d, packing %d -> %d)", d->max_len,
-                        o->max_len, d->packing, !!o->packing);
+    if (o->pad_to < 0) return seal_err("pad_to %d is negative", o->pad_to);
+    if (o->pad_to > 0 && o->packing) return seal_err("padding (pad_to %d) and packing exclude each other", o->pad_to);
+    if (o->pad_to > 0 && (o->pad_id < 0 || (o->vocab > 0 && o->pad_id >= o->vocab)))
+        return seal_err("pad_to %d: pad token id %d is not in the vocabulary", o->pad_to, o->pad_id);
+    if (d->configured && (d->packing != !!o->packing || d->max_len != o->max_len || d->pad_to != o->pad_to))
+        return seal_err("dataset options changed between examples (max_len %d -> %d, packing %d -> %d, pad_to %d -> %d)",
+                        d->max_len, o->max_len, d->packing, !!o->packing, d->pad_to, o->pad_to);
     return 0;
+}
+
+/* The padded layout: truncate (ids, mask, *n) to pad_to and right-pad them to
+ * it with pad_id, labelled iff pad_labels; *n_attn gets the content length. */
+static void pad_example(int **ids, unsigned char **mask, int *n, int *n_attn, train_dataset *d, const dataset_opts *o) {
+    if (*n > o->pad_to) {
+        *n = o->pad_to;
+        d->stats.truncated++;
+    }
+    *n_attn = *n;
+    if (*n == o->pad_to) return;
+    *ids = seal_realloc(*ids, (size_t)o->pad_to * sizeof **ids);
+    *mask = seal_realloc(*mask, (size_t)o->pad_to);
+    for (int i = *n; i < o->pad_to; i++) {
+        (*ids)[i] = o->pad_id;
+        (*mask)[i] = (unsigned char)!!o->pad_labels;
+    }
+    d->stats.pad_tokens += o->pad_to - *n;
+    *n = o->pad_to;
 }
 
 /* Append an example, taking ownership of ids and mask (freed on error). */
@@ -49,18 +75,21 @@ static int push_example(train_dataset *d, int *ids, unsigned char *mask, int n, 
         free(mask);
         return -1;
     }
-    if (!o->packing && o->max_len > 0 && n > o->max_len) {
-        n = o->max_len; /* right truncation, as TRL's truncate_dataset (EOS may go) */
+    int n_attn = n;
+    if (o->pad_to > 0) pad_example(&ids, &mask, &n, &n_attn, d, o);
+    else if (!o->packing && o->max_len > 0 && n > o->max_len) {
+        n = n_attn = o->max_len; /* right truncation, as TRL's truncate_dataset (EOS may go) */
         d->stats.truncated++;
     }
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 64;
         d->ex = seal_realloc(d->ex, (size_t)d->cap * sizeof *d->ex);
     }
-    d->ex[d->n++] = (train_example){ids, mask, n};
+    d->ex[d->n++] = (train_example){ids, mask, n, n_attn};
     d->configured = 1;
     d->max_len = o->max_len;
     d->packing = !!o->packing;
+    d->pad_to = o->pad_to;
     d->stats.examples++;
     d->stats.tokens += n;
     for (int i = 1; i < n; i++) d->stats.loss_tokens += mask[i];
@@ -184,6 +213,7 @@ uint64_t seal_dataset_fingerprint(const train_dataset *d) {
         h = seal_fnv1a64(h, &e->n, sizeof e->n);
         h = seal_fnv1a64(h, e->ids, (size_t)e->n * sizeof *e->ids);
         h = seal_fnv1a64(h, e->mask, (size_t)e->n);
+        if (e->n_attn != e->n) h = seal_fnv1a64(h, &e->n_attn, sizeof e->n_attn); /* unpadded: as before */
     }
     return h;
 }
@@ -380,13 +410,14 @@ int seal_batch_iter_init(batch_iter *it, const train_dataset *d, int batch_size,
     b->weight = seal_malloc((size_t)cap_tok * sizeof *b->weight);
     b->start = seal_malloc((size_t)cap_seq * sizeof *b->start);
     b->len = seal_malloc((size_t)cap_seq * sizeof *b->len);
+    b->vis = seal_malloc((size_t)cap_seq * sizeof *b->vis);
     it->order = seal_malloc((size_t)it->n_items * sizeof *it->order);
     return 0;
 }
 
 void seal_batch_iter_free(batch_iter *it) {
     batch_buf *b = &it->buf;
-    free(b->tok), free(b->seq), free(b->pos), free(b->weight), free(b->start), free(b->len);
+    free(b->tok), free(b->seq), free(b->pos), free(b->weight), free(b->start), free(b->len), free(b->vis);
     free(it->order), free(it->item_labels), free(it->pk_ids), free(it->pk_mask);
     memset(it, 0, sizeof *it);
 }
@@ -424,9 +455,11 @@ int seal_batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *labe
         const int *ids;
         const unsigned char *mask;
         int n;
-        item_span(it, it->order[it->next + s], &ids, &mask, &n);
+        int item = it->order[it->next + s];
+        item_span(it, item, &ids, &mask, &n);
         b->start[s] = t;
         b->len[s] = n;
+        b->vis[s] = it->pk_ids ? n : it->d->ex[item].n_attn;
         for (int j = 0; j < n; j++, t++) {
             b->tok[t] = ids[j];
             b->seq[t] = s;
@@ -438,7 +471,7 @@ int seal_batch_iter_next(batch_iter *it, long epoch, train_batch *out, int *labe
     }
     it->next += k;
     *out = (train_batch){.n = t, .n_seq = k, .tok = b->tok, .seq = b->seq, .pos = b->pos,
-                         .start = b->start, .len = b->len, .weight = b->weight};
+                         .start = b->start, .len = b->len, .vis = b->vis, .weight = b->weight};
     if (label_tokens) *label_tokens = labels;
     return 1;
 }

@@ -37,7 +37,18 @@
  *            exactly max_len tokens (the last one shorter); attention crosses
  *            example boundaries inside a row and the masks travel with their
  *            tokens. Examples are not truncated (as in TRL, which truncates
- *            only without packing). Rows, not examples, are shuffled. */
+ *            only without packing). Rows, not examples, are shuffled.
+ *   padded   (pad_to > 0, not with packing) the SEAL reference's TTT server
+ *            (HF tokenizer with truncation=True, max_length=pad_to,
+ *            padding="max_length", labels = input_ids): each example is
+ *            truncated to pad_to (max_len is not used) and right-padded to exactly pad_to tokens
+ *            with pad_id; the pads get attention_mask 0 (no query attends to
+ *            them; they are still queries at positions n..pad_to-1) and, with
+ *            pad_labels, labels: position t predicts the pad at t+1, from the
+ *            last content token on, so a 20-token example carries pad_to-1
+ *            label positions, pad_to-20 of them "predict pad". Without
+ *            pad_labels the pads change nothing but the cost (their labels
+ *            are masked, and no content query sees them). */
 #ifndef SEAL_TRAIN_DATASET_H
 #define SEAL_TRAIN_DATASET_H
 
@@ -51,6 +62,7 @@ typedef struct {
     int *ids;            /* [n] token ids, each in [0, vocab) */
     unsigned char *mask; /* [n] completion mask: 1 = a label (except at index 0) */
     int n;               /* >= 1 */
+    int n_attn;          /* tokens before the right pads (attended): n unless padded */
 } train_example;
 
 typedef struct {
@@ -59,13 +71,14 @@ typedef struct {
     long loss_tokens;     /* sum over examples of mask[1..n) (per-example layout) */
     long truncated;       /* examples cut to max_len */
     long prompt_mismatch; /* prompt rows where encode(prompt) is not a prefix */
+    long pad_tokens;      /* pads added (padded layout), counted in tokens too */
 } dataset_stats;
 
 typedef struct {
     train_example *ex; /* [n] in the order added */
     int n, cap;
     dataset_stats stats;
-    int max_len, packing; /* the options of the first add; later adds must agree */
+    int max_len, packing, pad_to; /* the options of the first add; later adds must agree */
     int configured;
     char warning[320];    /* first prompt/prefix mismatch ("" if none) */
 } train_dataset;
@@ -77,10 +90,13 @@ typedef struct {
     int eos_id;     /* EOS id when the tokenizer has none (model config's), -1: none */
     int vocab;      /* > 0: every id must be in [0, vocab) (the model's vocab size) */
     int packing;    /* 1: packed rows (see above) */
+    int pad_to;     /* > 0: the padded layout (see above); 0: none */
+    int pad_labels; /* padded layout: 1 = pads are labels (the reference), 0 = masked */
+    int pad_id;     /* padded layout: the pad token (the reference: EOS) */
 } dataset_opts;
 
-/* TRL 0.18's defaults: append_eos 1, max_len 1024, no packing; eos_id -1 and
- * vocab 0 (no check) until the caller knows the model. */
+/* TRL 0.18's defaults: append_eos 1, max_len 1024, no packing, no padding;
+ * eos_id and pad_id -1 and vocab 0 (no check) until the caller knows the model. */
 void seal_dataset_opts_default(dataset_opts *o);
 
 /* A zeroed train_dataset ({0}) is an empty dataset; every add appends to it.
@@ -108,7 +124,7 @@ uint64_t seal_dataset_fingerprint(const train_dataset *d);
  * 1 / label tokens of the accumulated batch). */
 typedef struct {
     int *tok, *seq, *pos; /* [cap_tok] */
-    int *start, *len;     /* [cap_seq] */
+    int *start, *len, *vis; /* [cap_seq] */
     float *weight;        /* [cap_tok] */
     int cap_tok, cap_seq;
 } batch_buf;

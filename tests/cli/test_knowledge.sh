@@ -27,6 +27,8 @@ import json, sys
 r = json.load(open(sys.argv[1] + "/results.json"))
 names = [c["name"] for c in r["conditions"]]
 assert names == ["base", "passage", "passage+self-edit", "seal-round-1"], names
+assert r.get("metric") == "per-passage-mean", r.get("metric")  # single-passage figures: means over passages
+assert "accuracy: the mean over passages of per-passage accuracy" in open(sys.argv[1] + "/results.md").read()
 for c in r["conditions"]:
     assert 0 <= c["accuracy"] <= 1 and c["n_passages"] == 4 and c["n_questions"] > 0, c
     assert c["ci95"][0] <= c["accuracy"] <= c["ci95"][1], c

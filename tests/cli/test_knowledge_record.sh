@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The run record of `seal knowledge eval|rl|cpt` (config.json): walk each
+# The run record of `seal knowledge eval|rl|cpt|continual` (config.json): walk each
 # subcommand's option table (--help-json) and, for every option flagged
 # "result", resume a run with only that option changed: the resume must be
 # refused naming the option's record key on a line of its own. Then the thread
@@ -30,13 +30,15 @@ common = ["-m", tmp + "/m", "--eval", tmp + "/w/eval.json", "--conditions", "bas
 base = {"eval": common,
         "rl": common + ["--train", tmp + "/w/train.json", "--rounds", "1", "--passages-per-round", "1", "--reps", "1",
                         "--sft-epochs", "1"],
-        "cpt": common}
+        "cpt": common,
+        "continual": ["-m", tmp + "/m", "--eval", tmp + "/w/eval.json", "--passages", "2", "--orders", "1",
+                      "--max-edit-tokens", "8", "--answer-tokens", "4", "--inner-epochs", "1", "--quiet", "-t", "1"]}
 # values for options that are not numbers or flags, each different from the base run's
 special = {"model": tmp + "/m2", "eval": tmp + "/eval2.json", "train": tmp + "/train2.json", "prompt": "rewrite",
            "inner-targets": "all-linear", "sft-targets": "q_proj,v_proj", "conditions": "base,passage",
            "given-self-edits": tmp + "/given.json", "judge-model": tmp + "/m", "generator": "g=" + tmp + "/m",
            "grader": "f1", "cpt-mode": "lora", "inner-model": "base"}
-extra = {"judge-model": ["--grader", "judge"]}  # options that need a companion
+extra = {"judge-model": ["--grader", "judge"], "pad-labels": ["--pad-to", "16"]}  # options that need a companion
 # the record's key for each option, where it is not the option's name with '_' for '-'
 keys = {"max-edit-tokens": "max_new_edit", "no-split-newlines": "split_newlines", "generator": "generators",
         "k": "k", "eval-passages@cpt": "cpt_passages"}
@@ -61,7 +63,7 @@ def changed(o, args, sub):
         return str(int(v))
     v = cur + 1 if cur + 1 <= o["max"] else cur / 2
     return repr(v)
-for sub in ("eval", "rl", "cpt"):
+for sub in ("eval", "rl", "cpt", "continual"):
     doc = json.loads(run(["knowledge", sub, "--help-json"]).stdout)
     results = [o for o in doc["options"] if o["result"]]
     names = {o["name"] for o in results}
@@ -147,6 +149,8 @@ expect_refused "--eval-passages 200 of 6" "$tmp/v3" "--eval-passages 200: $tmp/w
     eval -m "$tmp/m" --eval "$tmp/w/eval.json" --eval-passages 200
 expect_refused "--cpt-passages 200 of 6" "$tmp/v4" "--cpt-passages 200: $tmp/w/eval.json has only 6 passages" \
     cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --cpt-passages 200
+expect_refused "continual --passages 7 of 6" "$tmp/v7" "--passages 7: $tmp/w/eval.json has only 6 passages" \
+    continual -m "$tmp/m" --eval "$tmp/w/eval.json" --passages 7
 expect_refused "--generator without a model" "$tmp/v5" "--generator g" \
     cpt -m "$tmp/m" --eval "$tmp/w/eval.json" --generator g="$tmp/nothing"
 expect_refused "--run inside the model" "$tmp/m/run" "would write into the input" \

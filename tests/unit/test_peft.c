@@ -13,7 +13,8 @@
  *    per weight; how far that moves a logprob depends on how peaked the
  *    model is (weights std 0.1 here; with std 0.3 it reaches ~6e-2).
  *    Each merged element is also checked against W + scale*BA in double,
- *    rounded once (at most 1 ulp apart). */
+ *    rounded once (at most 1 ulp apart);
+ *  - seal_merge_adapter_in_memory gives the merged files' weights bit for bit. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -285,6 +286,22 @@ static int same_file(const char *a, const char *b) {
     return same;
 }
 
+typedef struct { seal_model *file; int checked, differ; } mat_pair;
+
+/* model_mat_fn: does w (f32, merged in memory) equal the same-named matrix of
+ * ctx->file (the merged files, in their dtype) bit for bit once widened? */
+static void same_as_file(void *ctx, const char *name, seal_mat *w) {
+    mat_pair *mp = ctx;
+    const st_tensor *t = seal_st_find(&mp->file->weights, name);
+    mp->checked++;
+    if (!t || (size_t)w->rows * w->cols * seal_dtype_size(t->dtype) != t->nbytes) { mp->differ++; return; }
+    size_t n = (size_t)w->rows * w->cols;
+    float *f = malloc(n * sizeof *f);
+    seal_to_f32(f, t->data, t->dtype, n);
+    mp->differ += memcmp(f, w->data, n * sizeof *f) != 0;
+    free(f);
+}
+
 static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double tol) {
     char *base = path2(root, tag), sub[64];
     CHECK(seal_synth_write(base, cfg, dt, 9, 0.1f) == 0);
@@ -365,6 +382,20 @@ static void test_merge(seal_config *cfg, seal_dtype dt, const char *tag, double 
     c0 = path2(base, "generation_config.json"), c1 = path2(out, "generation_config.json");
     CHECK(same_file(c0, c1));
     free(c0); free(c1);
+
+    /* the in-memory merge (knowledge continual) holds the very bits of the
+     * merged files: every matrix, merged or not */
+    seal_model mm, mf;
+    CHECK(seal_model_load(&mm, base) == 0 && seal_model_load(&mf, out) == 0);
+    CHECK_ERR(seal_merge_adapter_in_memory(&mm, &b, dt), "not in memory");
+    seal_model_to_f32(&mm);
+    CHECK_MSG(seal_merge_adapter_in_memory(&mm, &b, dt) == 0, "%s", seal_errmsg());
+    mat_pair mp = {&mf, 0, 0};
+    seal_model_each_mat(&mm, same_as_file, &mp);
+    CHECK_MSG(mp.checked > 0 && mp.differ == 0, "%s: %d of %d matrices differ from the merged files", tag, mp.differ,
+              mp.checked);
+    seal_model_free(&mm);
+    seal_model_free(&mf);
 
     /* refusals: OUT already a model, OUT = the base itself */
     CHECK_ERR(seal_merge_adapter(base, adir, out), "already holds a model");

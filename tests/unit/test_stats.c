@@ -84,6 +84,27 @@ static void test_by_hand(void) {
     CHECK(0.0 <= lo && lo <= 0.5 && 0.5 <= hi && hi <= 1.0);
 }
 
+/* The ratio form: per-question accuracy with passages resampled. */
+static void test_ratio(void) {
+    double lo, hi;
+    /* half of every passage's questions right: every resample's ratio is 1/2, however many questions each has */
+    double right[3] = {1, 3, 5}, w[3] = {2, 6, 10};
+    seal_bootstrap_ratio_diff_ci(right, NULL, w, 3, 500, 4, &lo, &hi);
+    CHECK_MSG(lo == 0.5 && hi == 0.5, "got [%.17g, %.17g]", lo, hi);
+    /* no resamples: the point estimate sum(a - b) / sum(w) = (9 - 3) / 18 */
+    double wrong[3] = {0, 1, 2};
+    seal_bootstrap_ratio_diff_ci(right, wrong, w, 3, 0, 4, &lo, &hi);
+    CHECK_MSG(lo == 6.0 / 18 && hi == lo, "got [%g, %g]", lo, hi);
+    /* weights of 1 (or NULL) give the plain mean's interval, bit for bit */
+    double ones[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    seal_bootstrap_ratio_diff_ci(X, Y, ones, 8, 1000, 7, &lo, &hi);
+    CHECK_MSG(lo == -0.012500000000000011 && hi == 0.23749999999999999, "got [%.17g, %.17g]", lo, hi);
+    /* passages with no counted question (weight 0) alone: 0, not NaN */
+    double z[2] = {0, 0};
+    seal_bootstrap_ratio_diff_ci(z, NULL, z, 2, 50, 1, &lo, &hi);
+    CHECK(lo == 0.0 && hi == 0.0);
+}
+
 static void test_degenerate(void) {
     double lo = -1, hi = -1;
     seal_bootstrap_ci(X, 0, 1000, 1, &lo, &hi);
@@ -98,6 +119,7 @@ static void test_degenerate(void) {
 
 int main(void) {
     test_mean();
+    test_ratio();
     test_pinned_intervals();
     test_by_hand();
     test_degenerate();
