@@ -15,7 +15,7 @@ static const struct {
     {"score", cmd_score, "log-probabilities of a token sequence under a model"},
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
     {"sandbox", cmd_sandbox, "measure the tiny-model sandbox: probe | oracle | faithfulness"},
-    {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM) | cpt (continued pretraining)"},
+    {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM) | cpt | continual"},
     {"pretrain", cmd_pretrain, "train a Llama model from scratch (checkpoints, resume)"},
     {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},
