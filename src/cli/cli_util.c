@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "rt/threadpool.h"
 #include "tok/tokenizer.h"
 #include "util/err.h"
 
@@ -36,17 +35,6 @@ int cli_parse_ids(const char *s, int **ids, int *n) {
 int cli_fail(void) {
     fprintf(stderr, "seal: %s\n", seal_errmsg());
     return 1;
-}
-
-int cli_usage(const char *text, int is_error) {
-    fputs(text, is_error ? stderr : stdout);
-    return is_error ? 2 : 0;
-}
-
-int cli_threads(int from_flag) {
-    int n;
-    if (seal_threads_resolve(from_flag, &n)) seal_die("%s", seal_errmsg());
-    return n;
 }
 
 long long cli_peak_rss(void) {

@@ -15,15 +15,6 @@ int cli_encode_text(const char *dir, const char *text, int **ids, int *n);
 /* Print "seal: <last error>" to stderr and return 1 (the command's exit code). */
 int cli_fail(void);
 
-/* Print a usage text to stdout (for --help, returns 0) or to stderr (for a
- * usage error, returns 2). */
-int cli_usage(const char *text, int is_error);
-
-/* Number of threads from --threads or $SEAL_THREADS, capped by the CPUs
- * (seal_threads_resolve; a bad $SEAL_THREADS ends the program with its
- * message). Prefer cli_resolve_threads (opt.h), which returns the error. */
-int cli_threads(int from_flag);
-
 /* Peak resident set size of this process in bytes (getrusage). */
 long long cli_peak_rss(void);
 

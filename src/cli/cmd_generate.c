@@ -7,6 +7,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "rt/threadpool.h"
 #include "gen/generate.h"
 #include "model/peft.h"
 #include "tok/chat.h"
@@ -152,7 +153,7 @@ int cmd_generate(int argc, char **argv) {
     gen_opts o;
     int prc = parse_opts(&o, argc, argv), threads;
     if (prc != CLI_CONTINUE) return prc;
-    if (cli_resolve_threads(o.threads, &threads)) return cli_fail();
+    if (seal_threads_resolve(o.threads, &threads)) return cli_fail();
     seal_model m;
     if (seal_model_load(&m, o.dir)) return cli_fail();
     seal_gen_defaults d = {.do_sample = -1, .temperature = 1.0, .top_p = 1.0, .repetition_penalty = 1.0};

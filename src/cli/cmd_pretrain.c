@@ -4,6 +4,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "rt/threadpool.h"
 #include "train/pretrain.h"
 #include "util/err.h"
 
@@ -59,7 +60,7 @@ int cmd_pretrain(int argc, char **argv) {
                            0, 0, epilog};
     int rc = cli_parse(&spec, argc, argv, NULL, NULL);
     if (rc != CLI_CONTINUE) return rc;
-    if (cli_resolve_threads(threads, &o.threads) || seal_pretrain_config_load(&o.cfg, config, tok_dir)) return cli_fail();
+    if (seal_threads_resolve(threads, &o.threads) || seal_pretrain_config_load(&o.cfg, config, tok_dir)) return cli_fail();
     /* test hook: die like a SIGKILL right after this step (tests/cli/test_pretrain.sh) */
     const char *kill_at = getenv("SEAL_TEST_KILL_AT_STEP");
     if (kill_at) o.exit_after_step = atol(kill_at);

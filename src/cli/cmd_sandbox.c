@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "rt/threadpool.h"
 #include "sandbox/world.h"
 #include "seal/sandbox_measure.h"
 #include "util/err.h"
@@ -114,7 +115,7 @@ static int faithfulness(int argc, char **argv) {
     seal_faith_tally t;
     if (load_world(&w, wdir)) return cli_fail();
     if (run) rc = seal_sandbox_faithfulness_run(&w, run, tag, &t);
-    else rc = cli_resolve_threads(threads, &threads) ||
+    else rc = seal_threads_resolve(threads, &threads) ||
               seal_sandbox_faithfulness_model(&w, model, passages, n, k, seed, threads, &t);
     seal_world_free(&w);
     if (rc) return cli_fail();

@@ -6,6 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "rt/threadpool.h"
 #include "model/peft.h"
 #include "model/score.h"
 #include "util/err.h"
@@ -74,7 +75,7 @@ int cmd_score(int argc, char **argv) {
     score_opts o;
     int prc = parse(&o, argc, argv), threads;
     if (prc != CLI_CONTINUE) return prc;
-    if (cli_resolve_threads(o.threads, &threads)) return cli_fail();
+    if (seal_threads_resolve(o.threads, &threads)) return cli_fail();
     int *ids, n;
     if (score_input(&o, &ids, &n)) return cli_fail();
 

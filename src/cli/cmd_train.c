@@ -9,6 +9,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "rt/threadpool.h"
 #include "model/peft.h"
 #include "model/save.h"
 #include "train/dataset.h"
@@ -160,11 +161,10 @@ static FILE *open_log(const char *dir) {
 
 /* Flush, fsync and close the log: a full disk shows here, not as a short log. */
 static int close_log(FILE *f, const char *dir) {
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    int err = errno;
-    bad |= fclose(f) != 0;
-    if (!bad) return 0;
-    return seal_err("%s/train_log.jsonl: write error: %s", dir, strerror(err ? err : errno));
+    char *path = seal_path_join(dir, "train_log.jsonl");
+    int rc = seal_fclose_checked(f, path);
+    free(path);
+    return rc;
 }
 
 /* Load the data and set up the adapter (or f32 weights) to train: every
@@ -232,7 +232,7 @@ int cmd_train(int argc, char **argv) {
     int prc = parse(&a, argc, argv), threads;
     if (prc != CLI_CONTINUE) return prc;
     const char *inputs[] = {a.model, a.data, a.init_adapter, NULL};
-    if (cli_resolve_threads(a.threads, &threads) || seal_output_check(a.out, "--out", a.force, inputs))
+    if (seal_threads_resolve(a.threads, &threads) || seal_output_check(a.out, "--out", a.force, inputs))
         return cli_fail();
     seal_model m;
     if (seal_model_load(&m, a.model)) return cli_fail();

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt/threadpool.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -25,7 +24,7 @@ static void range_text(char *buf, size_t n, cli_opt_type type, double min, doubl
     else snprintf(buf, n, "%g %s X <= %g", min, gt_min ? "<" : "<=", max);
 }
 
-int cli_parse_int(const char *what, const char *s, long long min, long long max, long long *out) {
+static int cli_parse_int(const char *what, const char *s, long long min, long long max, long long *out) {
     char range[96];
     snprintf(range, sizeof range, "a whole number from %lld to %lld", min, max);
     const char *p = s + (*s == '-' || *s == '+');
@@ -39,7 +38,7 @@ int cli_parse_int(const char *what, const char *s, long long min, long long max,
     return 0;
 }
 
-int cli_parse_double(const char *what, const char *s, double min, double max, int gt_min, double *out) {
+static int cli_parse_double(const char *what, const char *s, double min, double max, int gt_min, double *out) {
     char range[96];
     range_text(range, sizeof range, CLI_F64, min, max, gt_min);
     char *end;
@@ -87,8 +86,8 @@ static int parse_choice(const char *what, const char *choices, const char *s, in
 static int set_value(const cli_opt *o, const char *value) {
     char what[96];
     snprintf(what, sizeof what, "--%s", o->name);
-    long long i;
-    double d;
+    long long i = 0;
+    double d = 0;
     int gt = (o->flags & CLI_GT_MIN) != 0;
     switch (o->type) {
     case CLI_INT:
@@ -338,8 +337,4 @@ int cli_dispatch(const char *command, const cli_subcommand *subs, int argc, char
     else fprintf(stderr, "%s: missing subcommand (one of %s; see %s --help)\n", command, list.s, command);
     seal_strbuf_free(&list);
     return 2;
-}
-
-int cli_resolve_threads(int from_flag, int *out) {
-    return seal_threads_resolve(from_flag, out);
 }

@@ -119,20 +119,8 @@ int cli_dispatch(const char *command, const cli_subcommand *subs, int argc, char
 /* Print the generated help of spec to out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
 
-/* Strict parsing of one value, for values that come from elsewhere (the
- * environment, a list). what names the source in the message ("--threads",
- * "SEAL_THREADS"). 0, or -1 after seal_err() naming what and the range. */
-int cli_parse_int(const char *what, const char *s, long long min, long long max, long long *out);
-int cli_parse_double(const char *what, const char *s, double min, double max, int gt_min, double *out);
-
-/* The thread count for the kernels: the --threads value when > 0, else
- * $SEAL_THREADS (strictly parsed: a bad value is an error naming it), else all
- * online CPUs; never more than the online CPUs. -1 + seal_err on a bad
- * $SEAL_THREADS. */
-int cli_resolve_threads(int from_flag, int *out);
-
 /* The standard -t/--threads option: 0 (= all CPUs) to 1024, capped later by
- * cli_resolve_threads to the CPUs. */
+ * seal_threads_resolve (rt/threadpool.h) to the CPUs. */
 #define CLI_THREADS_OPT(dst) \
     CLI_OPT(CLI_INT, "threads", 't', (dst), "N", "kernel threads (0: all CPUs, or $SEAL_THREADS; at most the CPUs)", 0, 1024, 0)
 

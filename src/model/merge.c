@@ -202,23 +202,18 @@ int seal_merge_adapter(const char *model_dir, const char *adapter_dir, const cha
     return seal_merge_adapter_progress(model_dir, adapter_dir, out_dir, NULL, NULL);
 }
 
-/* The matrix of module mod in layer l. */
-static seal_mat *module_mat(seal_layer *l, int mod) {
-    seal_mat *m[MOD_COUNT] = {&l->q, &l->k, &l->v, &l->o, &l->gate, &l->up, &l->down};
-    return m[mod];
-}
-
 int seal_merge_adapter_in_memory(seal_model *m, const seal_adapter *a, seal_dtype round_to) {
     if (!m->owned) return seal_err("merge: the model's weights are not in memory as f32 (seal_model_to_f32 first)");
     if (a->n_layers != m->cfg.n_layers) return seal_err("merge: the adapter has %d layers, the model %d", a->n_layers, m->cfg.n_layers);
     if (round_to != SEAL_F32 && round_to != SEAL_BF16 && round_to != SEAL_F16)
         return seal_err("merge: cannot round into dtype %s", seal_dtype_name(round_to));
     double scale = merge_scale(a), *d = NULL;
+    void *rounded = NULL; /* scratch for rounding through round_to, grown as needed */
     int rc = 0;
     for (int l = 0; l < a->n_layers && rc == 0; l++)
         for (int mod = 0; mod < MOD_COUNT && rc == 0; mod++) {
             const lora_pair *p = adapter_pair(a, l, mod);
-            seal_mat *w = module_mat(&m->layers[l], mod);
+            seal_mat *w = seal_layer_mat(&m->layers[l], mod);
             if (!p->A) continue;
             if (w->dtype != SEAL_F32 || w->rows != p->out || w->cols != p->in) {
                 rc = seal_err("merge: layer %d %s: the matrix does not match the adapter", l, seal_adapter_module_name(mod));
@@ -229,12 +224,12 @@ int seal_merge_adapter_in_memory(seal_model *m, const seal_adapter *a, seal_dtyp
             add_delta(wf, 0, p->out, p, a->rank, scale, d);
             if (round_to != SEAL_F32) { /* as a merge into a file of that dtype stores it */
                 size_t n = (size_t)p->out * p->in;
-                void *tmp = seal_malloc(n * seal_dtype_size(round_to));
-                seal_from_f32(tmp, round_to, wf, n);
-                seal_to_f32(wf, tmp, round_to, n);
-                free(tmp);
+                rounded = seal_realloc(rounded, n * seal_dtype_size(round_to));
+                seal_from_f32(rounded, round_to, wf, n);
+                seal_to_f32(wf, rounded, round_to, n);
             }
         }
+    free(rounded);
     free(d);
     return rc;
 }

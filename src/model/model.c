@@ -152,17 +152,20 @@ int seal_model_load(seal_model *m, const char *dir) {
     return rc;
 }
 
+seal_mat *seal_layer_mat(seal_layer *l, int i) {
+    seal_mat *mats[7] = {&l->q, &l->k, &l->v, &l->o, &l->gate, &l->up, &l->down};
+    return mats[i];
+}
+
 void seal_model_each_mat(seal_model *m, model_mat_fn fn, void *ctx) {
     static const char *names[7] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
                                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
     char n[256];
     fn(ctx, "model.embed_tokens.weight", &m->embed);
     for (int l = 0; l < m->cfg.n_layers; l++) {
-        seal_layer *ly = &m->layers[l];
-        seal_mat *mats[7] = {&ly->q, &ly->k, &ly->v, &ly->o, &ly->gate, &ly->up, &ly->down};
         for (int i = 0; i < 7; i++) {
             snprintf(n, sizeof n, "model.layers.%d.%s.weight", l, names[i]);
-            fn(ctx, n, mats[i]);
+            fn(ctx, n, seal_layer_mat(&m->layers[l], i));
         }
     }
     if (!m->cfg.tie_embeddings) fn(ctx, "lm_head.weight", &m->lm_head);

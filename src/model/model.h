@@ -51,6 +51,10 @@ void seal_model_clone_f32(seal_model *dst, const seal_model *src);
 
 /* Apply f to every matrix of the model with its HF tensor name (embedding,
  * per-layer projections, lm_head when untied), in file order. */
+/* The i-th projection matrix of layer l, i in 0..6 in the order q, k, v, o,
+ * gate, up, down (the order of adapter.h's MOD_* and of the tensor names). */
+seal_mat *seal_layer_mat(seal_layer *l, int i);
+
 typedef void (*model_mat_fn)(void *ctx, const char *name, seal_mat *w);
 void seal_model_each_mat(seal_model *m, model_mat_fn fn, void *ctx);
 

@@ -119,11 +119,10 @@ static void bind_tensor(seal_model *m, const synth_tensor *t, float *data) {
         static const char *mat_names[] = {"self_attn.q_proj.weight", "self_attn.k_proj.weight",
                                           "self_attn.v_proj.weight", "self_attn.o_proj.weight",
                                           "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight"};
-        seal_mat *mats[] = {&ly->q, &ly->k, &ly->v, &ly->o, &ly->gate, &ly->up, &ly->down};
         for (int i = 0; i < 9; i++)
             if (!strcmp(dot + 1, vec_names[i])) *vecs[i] = data;
         for (int i = 0; i < 7; i++)
-            if (!strcmp(dot + 1, mat_names[i])) *mats[i] = w;
+            if (!strcmp(dot + 1, mat_names[i])) *seal_layer_mat(ly, i) = w;
     }
 }
 

@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
+#include "util/json_load.h"
 #include "util/strbuf.h"
 
 continual_opts seal_continual_opts_defaults(void) {
@@ -81,7 +82,7 @@ static int evaluate(cstate *cs, const seal_model *cur, const seal_adapter *a, in
         qa_result q;
         if (seal_answer_questions(cur, cs->rs.pool, cs->rs.tok, a, passage(cs, r, j), &cs->k.inner, &q)) return -1;
         *cell(cs, r, s, j) = q.accuracy;
-        json_array_append_new(accs, seal_kn_real(q.accuracy));
+        json_array_append_new(accs, seal_json_real(q.accuracy));
         json_array_append_new(answers, seal_kn_str_array(q.answers, q.n_q));
         seal_qa_result_free(&q);
     }
@@ -131,8 +132,8 @@ static int step(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a) {
         json_t *rec = json_pack("{s:i, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:s}", "order", r, "step", s,
                                 "title", p->title, "self_edit", edit ? edit : "", "sequences",
                                 seal_kn_str_array(seqs, n_seqs), "accuracy", accs, "answers", answers,
-                                "train_loss_first", seal_kn_real(tr.train_loss_first),
-                                "train_loss_last", seal_kn_real(tr.train_loss_last),
+                                "train_loss_first", seal_json_real(tr.train_loss_first),
+                                "train_loss_last", seal_json_real(tr.train_loss_last),
                                 "train_steps", (json_int_t)tr.train_steps, "adapter_fingerprint", fp);
         step_key(key, sizeof key, r, s);
         rc = seal_journal_put(&cs->steps, key, rec);
@@ -257,11 +258,11 @@ static json_t *summary(cstate *cs, strbuf *md) {
                        "untouched (row 0).\nFirst passage:", diag, base);
     for (int s = 0; s <= cs->n; s++) {
         cell_stats(cs, s, 0, &m, &sd);
-        json_array_append_new(first, seal_kn_real(m));
+        json_array_append_new(first, seal_json_real(m));
         seal_strbuf_printf(md, "%s %.3f", s ? " →" : "", m);
     }
     seal_strbuf_printf(md, " (row 0 to row %d).\n", cs->n);
-    return json_pack("{s:o, s:o, s:o}", "just_edited_mean", seal_kn_real(diag), "untouched_mean", seal_kn_real(base),
+    return json_pack("{s:o, s:o, s:o}", "just_edited_mean", seal_json_real(diag), "untouched_mean", seal_json_real(base),
                      "first_passage", first);
 }
 
@@ -279,8 +280,8 @@ static void matrix(cstate *cs, json_t *mean, json_t *std, strbuf *md) {
             double m, sd;
             if (j >= row_len(cs, s)) { seal_strbuf_printf(md, " |"); continue; }
             cell_stats(cs, s, j, &m, &sd);
-            json_array_append_new(mr, seal_kn_real(m));
-            json_array_append_new(sr, seal_kn_real(sd));
+            json_array_append_new(mr, seal_json_real(m));
+            json_array_append_new(sr, seal_json_real(sd));
             seal_strbuf_printf(md, " %.3f ± %.3f |", m, sd);
         }
         json_array_append_new(mean, mr);
@@ -299,7 +300,7 @@ static int write_results(cstate *cs) {
         for (int j = 0; j < cs->n; j++) json_array_append_new(titles, json_string(passage(cs, r, j)->title));
         for (int s = 0; s <= cs->n; s++) {
             json_t *row = json_array();
-            for (int j = 0; j < row_len(cs, s); j++) json_array_append_new(row, seal_kn_real(*cell(cs, r, s, j)));
+            for (int j = 0; j < row_len(cs, s); j++) json_array_append_new(row, seal_json_real(*cell(cs, r, s, j)));
             json_array_append_new(rows, row);
         }
         json_array_append_new(orders, json_pack("{s:I, s:o, s:o}", "seed", (json_int_t)(cs->co->k.subset_seed + r),
@@ -310,13 +311,13 @@ static int write_results(cstate *cs) {
                             "summary", sum, "per_order", orders);
     render_svg(cs, &svg);
     char *text = json_dumps(res, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    char *pj = seal_path_join(cs->co->k.run_dir, "results.json"), *pm = seal_path_join(cs->co->k.run_dir, "results.md"),
-         *ps = seal_path_join(cs->co->k.run_dir, "forgetting.svg");
+    const char *dir = cs->co->k.run_dir;
     strbuf js = {0};
     seal_strbuf_printf(&js, "%s\n", text ? text : "");
-    int rc = !text || seal_write_file_atomic(pj, js.s, js.len) || seal_write_file_atomic(pm, md.s, md.len) ||
-                     seal_write_file_atomic(ps, svg.s, svg.len) ? -1 : 0;
-    free(text); free(pj); free(pm); free(ps);
+    int rc = !text || seal_write_file_in(dir, "results.json", js.s, js.len) ||
+                     seal_write_file_in(dir, "results.md", md.s, md.len) ||
+                     seal_write_file_in(dir, "forgetting.svg", svg.s, svg.len) ? -1 : 0;
+    free(text);
     seal_strbuf_free(&js); seal_strbuf_free(&md); seal_strbuf_free(&svg);
     json_decref(res);
     return rc;

@@ -13,6 +13,7 @@
 #include "train/dataset.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_load.h"
 #include "util/run_record.h"
 #include "util/progress.h"
 
@@ -160,7 +161,7 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
         json_t *correct = json_array();
         for (int q = 0; q < r.n_q; q++) json_array_append_new(correct, json_boolean(r.correct[q]));
         json_t *rec = json_pack("{s:s, s:o, s:o, s:o}", "title", p->title, "answers", seal_kn_str_array(r.answers, r.n_q),
-                                "correct", correct, "accuracy", seal_kn_real(r.accuracy));
+                                "correct", correct, "accuracy", seal_json_real(r.accuracy));
         seal_qa_result_free(&r);
         if (!rec) { rc = seal_err("cpt %s: passage \"%s\": answers cannot be encoded as JSON", name, p->title); break; }
         json_array_append_new(passages, rec);
@@ -176,9 +177,9 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
         json_object_set_new(rec, "sequences", seal_kn_str_array(seqs, ns));
         json_object_set_new(rec, "train_steps", json_integer(tr.steps));
         json_object_set_new(rec, "train_tokens", json_integer(ds.stats.tokens));
-        json_object_set_new(rec, "train_loss_first", seal_kn_real(tr.first_loss));
-        json_object_set_new(rec, "train_loss_last", seal_kn_real(tr.last_loss));
-        json_object_set_new(rec, "seconds", seal_kn_real(seal_now() - t0));
+        json_object_set_new(rec, "train_loss_first", seal_json_real(tr.first_loss));
+        json_object_set_new(rec, "train_loss_last", seal_json_real(tr.last_loss));
+        json_object_set_new(rec, "seconds", seal_json_real(seal_now() - t0));
         json_object_set_new(rec, "passages", passages);
         rc = seal_journal_put(&rs->cpt, key, rec);
     } else json_decref(passages);
@@ -381,10 +382,11 @@ static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record
     json_object_set_new(extra, "split_newlines", json_integer(o->seq.split_newlines));
     json_object_set_new(extra, "max_segments", json_integer(o->seq.max_segments));
     json_object_set_new(extra, "generators", gens);
+    int rc = generator_fingerprints(co, fps); /* filled before extra takes it (or it is dropped) */
     if (co->n_generators) json_object_set_new(extra, "generator_fingerprints", fps);
     else json_decref(fps);
     if (co->eval_questions > 0) json_object_set_new(extra, "eval_questions", json_integer(co->eval_questions));
-    int rc = generator_fingerprints(co, fps) || seal_kn_build_record(rs, extra, r) ? -1 : 0;
+    if (rc == 0) rc = seal_kn_build_record(rs, extra, r);
     json_decref(extra);
     return rc;
 }

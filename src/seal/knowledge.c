@@ -22,6 +22,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
+#include "util/json_load.h"
 #include "util/progress.h"
 #include "util/run_record.h"
 #include "util/strbuf.h"
@@ -47,7 +48,6 @@ unsigned long long seal_kn_mix(unsigned long long a, unsigned long long b) {
 
 double seal_kn_number(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
-json_t *seal_kn_real(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
 /* ------------------------------------------------------------ self-edits */
 
@@ -184,11 +184,11 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
         json_object_set_new(rec, "distractors", distract);
         json_object_set_new(rec, "answers", seal_kn_str_array(r.answers, r.n_q));
         json_object_set_new(rec, "correct", correct);
-        json_object_set_new(rec, "accuracy", seal_kn_real(r.accuracy));
-        json_object_set_new(rec, "train_loss_first", seal_kn_real(r.train_loss_first));
-        json_object_set_new(rec, "train_loss_last", seal_kn_real(r.train_loss_last));
+        json_object_set_new(rec, "accuracy", seal_json_real(r.accuracy));
+        json_object_set_new(rec, "train_loss_first", seal_json_real(r.train_loss_first));
+        json_object_set_new(rec, "train_loss_last", seal_json_real(r.train_loss_last));
         json_object_set_new(rec, "train_steps", json_integer(r.train_steps));
-        json_object_set_new(rec, "seconds", seal_kn_real(r.seconds));
+        json_object_set_new(rec, "seconds", seal_json_real(r.seconds));
         rc = seal_journal_put(&rs->inner, j->key, rec);
         seal_qa_result_free(&r);
     } else json_decref(distract);
@@ -520,7 +520,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         const char *completion = kept ? json_string_value(json_array_get(edits[i], (size_t)best)) : NULL;
         json_t *row = kept ? json_pack("{s:s, s:s}", "prompt", prompt, "completion", completion) : NULL;
         json_t *pick = json_pack("{s:s, s:i, s:o, s:b}", "title", ps[i]->title, "best", best, "best_accuracy",
-                                 seal_kn_real(best >= 0 ? accs[best] : NAN), "kept", kept);
+                                 seal_json_real(best >= 0 ? accs[best] : NAN), "kept", kept);
         if ((kept && !row) || !pick)
             rc = seal_err("round %d: passage \"%s\": self-edit %d cannot be kept", r, ps[i]->title, best);
         if (row) json_array_append_new(rows, row);
@@ -532,8 +532,8 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         rc = seal_mkdir_p(dir) || write_jsonl_atomic(sft, rows);
         json_t *summary = json_pack("{s:i, s:i, s:i, s:s, s:i, s:o, s:o, s:o}", "round", r, "passages", P, "kept",
                                     (int)json_array_size(rows), "inner_model", target->name, "empty_self_edits_dropped",
-                                    dropped, "mean_self_edit_accuracy", seal_kn_real(scored ? mean_sum / scored : NAN),
-                                    "mean_best_accuracy", seal_kn_real(scored ? best_sum / scored : NAN), "selection", sel);
+                                    dropped, "mean_self_edit_accuracy", seal_json_real(scored ? mean_sum / scored : NAN),
+                                    "mean_best_accuracy", seal_json_real(scored ? best_sum / scored : NAN), "selection", sel);
         char *sp = round_path(o, r, "summary.json"), *text = summary ? json_dumps(summary, JSON_INDENT(2)) : NULL;
         if (rc == 0 && !text) rc = seal_err("%s: not encodable (a non-finite accuracy?)", sp);
         if (rc == 0) rc = seal_write_file_atomic(sp, text, strlen(text));
@@ -820,7 +820,7 @@ typedef struct {
 
 static void note_baseline(run_notes *nt, const char *model, const double *acc, int n) {
     json_t *b = json_object_get(nt->header, "baselines");
-    json_object_set_new(b, model, seal_kn_real(seal_mean_of(acc, n)));
+    json_object_set_new(b, model, seal_json_real(seal_mean_of(acc, n)));
     seal_strbuf_printf(&nt->md, "%sno-self-edit baseline of %s: %.3f\n", nt->md.len ? "" : "\n", model,
                        seal_mean_of(acc, n));
 }

@@ -1,7 +1,7 @@
-/* knowledge_run.h: internal to src/seal/knowledge.c and cpt.c (not a public
- * API): the state of one knowledge-incorporation run directory and the
- * helpers `knowledge eval|rl` and `knowledge cpt` share. knowledge.h
- * describes the run directory. */
+/* knowledge_run.h: internal to src/seal/knowledge.c, cpt.c and continual.c
+ * (not a public API): the state of one knowledge-incorporation run directory
+ * and the helpers `knowledge eval|rl`, `knowledge cpt` and `knowledge
+ * continual` share. knowledge.h describes the run directory. */
 #ifndef SEAL_SEAL_KNOWLEDGE_RUN_H
 #define SEAL_SEAL_KNOWLEDGE_RUN_H
 
@@ -31,8 +31,6 @@ typedef struct {
 /* A 64-bit seed mixer (splitmix64 finalizer over a and b). */
 unsigned long long seal_kn_mix(unsigned long long a, unsigned long long b);
 double seal_kn_number(json_t *o, const char *k);
-/* x as a JSON real, or null when it is not finite (JSON has no NaN). */
-json_t *seal_kn_real(double x);
 json_t *seal_kn_str_array(char *const *s, int n);
 
 /* k = o->k self-edits of generator g for each of n passages, cached in the

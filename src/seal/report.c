@@ -8,6 +8,7 @@
 #include "seal/stats.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/json_load.h"
 #include "util/strbuf.h"
 
 /* Bars with 95% CI whiskers, one per condition; y from 0 to 1. */
@@ -34,13 +35,10 @@ static void render_svg(strbuf *s, const condition *c, int n, const double *acc, 
     seal_strbuf_printf(s, "</svg>\n");
 }
 
-/* x as a JSON real, or null when it is not finite (JSON has no NaN). */
-static json_t *real_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
-
 static json_t *interval(double lo, double hi) {
     json_t *a = json_array();
-    json_array_append_new(a, real_or_null(lo));
-    json_array_append_new(a, real_or_null(hi));
+    json_array_append_new(a, seal_json_real(lo));
+    json_array_append_new(a, seal_json_real(hi));
     return a;
 }
 
@@ -77,7 +75,7 @@ static void add_comparison(json_t *cmp, strbuf *md, const seal_report *r, const 
     json_t *row = json_object();
     json_object_set_new(row, "a", json_string(a->name));
     json_object_set_new(row, "b", json_string(b->name));
-    json_object_set_new(row, "difference", real_or_null(d));
+    json_object_set_new(row, "difference", seal_json_real(d));
     json_object_set_new(row, "ci95", interval(dlo, dhi));
     json_array_append_new(cmp, row);
     seal_strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
@@ -104,14 +102,14 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
         double acc = accs[i] = headline(r, c, &lo[i], &hi[i]);
         json_t *row = json_object();
         json_object_set_new(row, "name", json_string(c->name));
-        json_object_set_new(row, "accuracy", real_or_null(acc));
+        json_object_set_new(row, "accuracy", seal_json_real(acc));
         json_object_set_new(row, "n_passages", json_integer(P));
         json_object_set_new(row, "n_questions", json_integer(nq));
         json_object_set_new(row, "ci95", interval(lo[i], hi[i]));
         if (r->counted) {
             double pm = seal_mean_of(c->acc, P), plo, phi;
             seal_bootstrap_ci(c->acc, P, 10000, 12345, &plo, &phi);
-            json_object_set_new(row, "passage_mean", real_or_null(pm));
+            json_object_set_new(row, "passage_mean", seal_json_real(pm));
             json_object_set_new(row, "passage_mean_ci95", interval(plo, phi));
             seal_strbuf_printf(md, "| %s | %.3f | [%.3f, %.3f] | %.3f | [%.3f, %.3f] | %d | %ld |\n", c->name, acc,
                                lo[i], hi[i], pm, plo, phi, P, nq);
@@ -135,13 +133,6 @@ static json_t *comparison_rows(const seal_report *r, strbuf *md) {
     return cmp;
 }
 
-static int write_text(const char *run_dir, const char *name, const char *text, size_t len) {
-    char *path = seal_path_join(run_dir, name);
-    int rc = seal_write_file_atomic(path, text, len);
-    free(path);
-    return rc;
-}
-
 int seal_report_write(const char *run_dir, const seal_report *r) {
     size_t n = (size_t)(r->n ? r->n : 1);
     double *accs = seal_malloc(sizeof(double) * n), *lo = seal_malloc(sizeof(double) * n);
@@ -155,8 +146,9 @@ int seal_report_write(const char *run_dir, const seal_report *r) {
     if (r->header) json_object_update(root, r->header);
     char *text = json_dumps(root, JSON_INDENT(2));
     render_svg(&svg, r->c, r->n, accs, lo, hi, r->counted ? "per-question accuracy" : "mean per-passage accuracy");
-    int rc = write_text(run_dir, "results.json", text, strlen(text)) || write_text(run_dir, "results.md", md.s, md.len) ||
-             write_text(run_dir, "accuracy.svg", svg.s, svg.len) ? -1 : 0;
+    int rc = !text || seal_write_file_in(run_dir, "results.json", text, strlen(text)) ||
+                     seal_write_file_in(run_dir, "results.md", md.s, md.len) ||
+                     seal_write_file_in(run_dir, "accuracy.svg", svg.s, svg.len) ? -1 : 0;
     free(text);
     seal_strbuf_free(&md);
     seal_strbuf_free(&svg);

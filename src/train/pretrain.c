@@ -89,7 +89,6 @@ static int parse_train(seal_pretrain_config *c, json_t *train, const char *path)
              get_int(train, "checkpoint_every", path, &c->checkpoint_every) || get_whole(train, "seed", path, &seed) ||
              get_num(train, "init_std", path, &c->init_std);
     if (rc) return -1;
-    if (steps < 1 || steps > 1e9) return seal_err("%s: train.steps: %.17g is out of range [1, 1e9]", path, steps);
     if (seed < 0) return seal_err("%s: train.seed: %.17g is negative", path, seed);
     c->steps = (long)steps;
     c->seed = (unsigned long long)seed;
@@ -436,10 +435,11 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
 
 /* The log's last lines reach the disk, or the run says it failed. */
 static int close_log(pretrain_run *r) {
-    int bad = fflush(r->log) != 0 || ferror(r->log);
-    bad |= fclose(r->log) != 0;
+    char *path = seal_path_join(r->o->out, "pretrain_log.jsonl");
+    int rc = seal_fclose_checked(r->log, path);
     r->log = NULL;
-    return bad ? seal_err("%s/pretrain_log.jsonl: write error", r->o->out) : 0;
+    free(path);
+    return rc;
 }
 
 int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {

@@ -2,9 +2,9 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,11 +99,24 @@ static char *dir_of(const char *path) {
     return d;
 }
 
-int seal_atomic_begin(seal_atomic_file *a, const char *path) {
-    char *dir = dir_of(path);
+/* "dir/.seal-tmp-PID-XXXXXX", the mkstemp/mkdtemp pattern of every temp file or
+ * directory of ours (seal_clean_stale_tmp knows them by it). Malloc'd. */
+static char *tmp_pattern(const char *dir) {
     char name[64];
     snprintf(name, sizeof name, ".seal-tmp-%ld-XXXXXX", (long)getpid());
-    a->tmp_path = seal_path_join(dir, name);
+    return seal_path_join(dir, name);
+}
+
+/* Make a rename in dir durable. Failure is not worth reporting: the data are
+ * complete and some file systems refuse fsync on a directory. */
+static void fsync_dir(const char *dir) {
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
+}
+
+int seal_atomic_begin(seal_atomic_file *a, const char *path) {
+    char *dir = dir_of(path);
+    a->tmp_path = tmp_pattern(dir);
     seal_clean_stale_tmp(dir);
     free(dir);
     a->path = seal_strdup(path);
@@ -163,11 +176,8 @@ int seal_atomic_commit(seal_atomic_file *a) {
         seal_atomic_abort(a);
         return -1;
     }
-    /* Make the rename itself durable. Failure here is not worth reporting:
-     * the data are complete and some file systems refuse fsync on a dir. */
     char *dir = dir_of(a->path);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { fsync(dfd); close(dfd); }
+    fsync_dir(dir);
     free(dir);
     free(a->tmp_path);
     free(a->path);
@@ -182,6 +192,22 @@ int seal_write_file_atomic(const char *path, const void *data, size_t len) {
     return seal_atomic_commit(&a);
 }
 
+
+int seal_fclose_checked(FILE *f, const char *path) {
+    errno = 0;
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int err = errno;
+    bad |= fclose(f) != 0;
+    if (!bad) return 0;
+    return seal_err("%s: write error: %s", path, strerror(err ? err : errno ? errno : EIO));
+}
+
+int seal_write_file_in(const char *dir, const char *name, const void *data, size_t len) {
+    char *path = seal_path_join(dir, name);
+    int rc = seal_write_file_atomic(path, data, len);
+    free(path);
+    return rc;
+}
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
     (void)sb; (void)flag; (void)ftw;
@@ -297,10 +323,7 @@ static const char partial_note[] =
 
 char *seal_outdir_begin(const char *out) {
     if (!out || !*out) { seal_err("output directory: empty path"); return NULL; }
-    char *o = strip_slashes(out), *parent = dir_of(o);
-    char name[64];
-    snprintf(name, sizeof name, ".seal-tmp-%ld-XXXXXX", (long)getpid());
-    char *tmp = seal_path_join(parent, name);
+    char *o = strip_slashes(out), *parent = dir_of(o), *tmp = tmp_pattern(parent);
     char *rc = NULL;
     if (seal_mkdir_p(parent) == 0) {
         seal_replace_dir_recover(o); /* a crash between a previous commit's two renames */
@@ -327,8 +350,7 @@ int seal_outdir_commit(char *tmp, const char *out) {
     int rc = unlink(note) != 0 ? seal_err("%s: cannot remove: %s", note, strerror(errno)) : seal_replace_dir(tmp, o);
     if (rc == 0) { /* make the renames durable */
         char *parent = dir_of(o);
-        int dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) { fsync(dfd); close(dfd); }
+        fsync_dir(parent);
         free(parent);
     } else {
         seal_rm_rf(tmp);

@@ -4,6 +4,7 @@
 #define SEAL_UTIL_FSUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Read the whole file at path into a malloc'd buffer with a NUL appended (so
  * text can be used as a C string; the file itself may contain NULs). *len, if
@@ -42,6 +43,11 @@ int seal_atomic_commit(seal_atomic_file *a);
 /* Close and delete the temp file; path is untouched. Safe after commit/abort. */
 void seal_atomic_abort(seal_atomic_file *a);
 
+/* Finish a log written through stdio: flush, fsync and close f, checking
+ * each (a full disk shows up here). f is closed in every case. 0, or -1 +
+ * seal_err naming path and the error. */
+int seal_fclose_checked(FILE *f, const char *path);
+
 /* Remove path and everything under it (like rm -rf); a missing path is fine. */
 int seal_rm_rf(const char *path);
 
@@ -55,6 +61,9 @@ void seal_replace_dir_recover(const char *dir);
 
 /* The whole of the above for a buffer already in memory. */
 int seal_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* seal_write_file_atomic of dir/name. */
+int seal_write_file_in(const char *dir, const char *name, const void *data, size_t len);
 
 /* The output contract, checked by every command before it claims an output.
  * Refuses (naming option and path) when path is an existing non-empty file or

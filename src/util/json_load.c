@@ -1,6 +1,8 @@
 /* json_load.c: see json_load.h. */
 #include "util/json_load.h"
 
+#include <math.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,3 +24,5 @@ json_t *seal_json_load_file(const char *path, size_t flags) {
     }
     return NULL;
 }
+
+json_t *seal_json_real(double x) { return isfinite(x) ? json_real(x) : json_null(); }

@@ -1,4 +1,5 @@
-/* json_load.h: reading a JSON file with an error that says where it broke. */
+/* json_load.h: reading a JSON file with an error that says where it broke, and
+ * writing numbers JSON can hold. */
 #ifndef SEAL_UTIL_JSON_LOAD_H
 #define SEAL_UTIL_JSON_LOAD_H
 
@@ -10,5 +11,8 @@
  *   "PATH: cannot open: <strerror>"
  *   "PATH: not valid JSON: line L column C: <jansson's text>" */
 json_t *seal_json_load_file(const char *path, size_t flags);
+
+/* x as a JSON real, or null when it is not finite (JSON has no NaN or inf). */
+json_t *seal_json_real(double x);
 
 #endif

@@ -61,10 +61,6 @@ int seal_run_record_real(seal_run_record *r, const char *key, double v) {
     return seal_run_record_json(r, key, json_real(v));
 }
 
-int seal_run_record_bool(seal_run_record *r, const char *key, int v) {
-    return seal_run_record_json(r, key, json_boolean(v));
-}
-
 int seal_run_record_str(seal_run_record *r, const char *key, const char *v) {
     return v ? seal_run_record_json(r, key, json_string(v)) : 0;
 }

@@ -54,7 +54,6 @@ void seal_run_record_free(seal_run_record *r);
  * json_pack) is an error naming key. */
 int seal_run_record_int(seal_run_record *r, const char *key, long long v);
 int seal_run_record_real(seal_run_record *r, const char *key, double v);
-int seal_run_record_bool(seal_run_record *r, const char *key, int v);
 int seal_run_record_str(seal_run_record *r, const char *key, const char *v);
 int seal_run_record_json(seal_run_record *r, const char *key, json_t *v);
 /* A fingerprint as 16 hex digits; _file hashes the whole file at path (-1 +

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "cli/opt.h"
+#include "rt/threadpool.h"
 #include "util/err.h"
 
 typedef struct {
@@ -114,12 +115,12 @@ int main(void) {
     /* thread counts: never above the CPUs; a bad $SEAL_THREADS is named */
     int t, cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     unsetenv("SEAL_THREADS");
-    CHECK(cli_resolve_threads(100000, &t) == 0 && t == cpus);
-    CHECK(cli_resolve_threads(1, &t) == 0 && t == 1);
+    CHECK(seal_threads_resolve(100000, &t) == 0 && t == cpus);
+    CHECK(seal_threads_resolve(1, &t) == 0 && t == 1);
     setenv("SEAL_THREADS", "1", 1);
-    CHECK(cli_resolve_threads(0, &t) == 0 && t == 1);
+    CHECK(seal_threads_resolve(0, &t) == 0 && t == 1);
     setenv("SEAL_THREADS", "2x", 1);
-    CHECK_ERR(cli_resolve_threads(0, &t), "SEAL_THREADS: \"2x\"");
+    CHECK_ERR(seal_threads_resolve(0, &t), "SEAL_THREADS: \"2x\"");
     unsetenv("SEAL_THREADS");
     return check_report("test_opt");
 }
