@@ -3,7 +3,7 @@
  * Kaggle layout (ARC Prize 2024): a challenges file
  *   {task_id: {"train": [{"input": G, "output": G}, ...], "test": [{"input": G}, ...]}}
  * and an optional solutions file {task_id: [G for test 0, G for test 1, ...]};
- * or one task per file (fchollet/ARC-AGI's data/*.json: {"train": [...],
+ * or one task per file (fchollet/ARC-AGI's data/training/<id>.json: {"train": [...],
  * "test": [{"input": G, "output": G}, ...]}, the id being the file name).
  * Each test input is one subtask, named "<task_id>-<i>" (the reference's
  * expansion). Everything is validated on load: a grid is a non-empty
