@@ -175,6 +175,7 @@ int seal_arc_ttt_train(seal_model *m, seal_pool *pool, const train_dataset *ds, 
     info->loss_first = tr.first_loss;
     info->loss_last = tr.last_loss;
     info->seconds += tr.seconds;
+    info->nonfinite = tr.stopped_nonfinite;
     seal_batch_iter_free(&it);
     if (rc) seal_adapter_free(a);
     return rc;

@@ -61,6 +61,7 @@ typedef struct {
     long steps;         /* optimizer steps taken */
     double loss_first, loss_last;
     double seconds;
+    int nonfinite;      /* training stopped on a non-finite loss or gradient */
 } arc_ttt_info;
 
 /* The text of task t for the model's template: the messages, then (with
