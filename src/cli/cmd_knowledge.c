@@ -174,19 +174,6 @@ static cpt_mode mode_from_argv(int argc, char **argv) {
     return mode;
 }
 
-/* Print the run's results.md (the table) unless quiet. */
-static int show_results(const knowledge_opts *o) {
-    if (o->quiet) return 0;
-    char *path = seal_path_join(o->run_dir, "results.md");
-    size_t n;
-    char *text = seal_read_file(path, &n);
-    free(path);
-    if (!text) return -1;
-    fwrite(text, 1, n, stdout);
-    free(text);
-    return 0;
-}
-
 static int run_knowledge(int which, const char *command, const char *usage, int argc, char **argv) {
     cpt_opts co = seal_cpt_opts_defaults(which == CPT ? mode_from_argv(argc, argv) : CPT_FULL);
     continual_opts ct = seal_continual_opts_defaults();
@@ -224,7 +211,7 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
     }
     rc = which == CPT ? seal_knowledge_cpt(&co) : which == CONT ? seal_knowledge_continual(&ct)
          : which == RL  ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
-    if (rc == 0) rc = show_results(o);
+    if (rc == 0 && !o->quiet) rc = cli_print_run_file(o->run_dir, "results.md");
     if (a.judge_dir) { seal_tok_free(judge_tok); seal_model_free(&judge); }
     return rc ? cli_fail() : 0;
 }

@@ -41,7 +41,7 @@ typedef struct {
     float alpha;
     unsigned targets;          /* MOD_* bits */
     int batch;
-    long warmup_steps;
+    long long warmup_steps;
     int max_steps;             /* the reference's budget: more optimizer steps than this -> 0 epochs */
     int cap;                   /* examples kept at most (250) */
     int max_len;               /* examples of this many tokens or more are dropped (8192) */
