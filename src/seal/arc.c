@@ -372,6 +372,7 @@ typedef struct {
     arc_config cfg;     /* parsed; status ZERO with epochs 0 = no training */
     const arc_target *target;
     int leave_n_all;    /* oracle: the reference's leave-n {1, 2}; else o->ttt's */
+    int no_config;      /* icl: nothing to apply */
 } arc_job;
 
 static json_t *grid_json(const arc_grid *g) {
@@ -419,7 +420,7 @@ static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapt
     }
     if (rc == 0 && !jb->leave_n_all) seal_arc_config_budget(c, ds.n, to.batch, to.max_steps);
     if (rc == 0 && c->status == ARC_CFG_OK && c->epochs > 0) {
-        rc = seal_arc_ttt_train(jb->target->m, st->pool, &ds, c, &to, a, info);
+        rc = seal_arc_ttt_train(jb->target->m, st->pool, &ds, c, &to, 0, a, info);
         if (rc == 0) *have_a = 1;
         else if (info->nonfinite) {
             *failed = "TTT stopped: a non-finite loss or gradient";
@@ -457,8 +458,8 @@ static int run_job(arc_state *st, const arc_job *jb) {
     }
     json_t *rec = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:{s:i, s:i, s:i, s:I, s:I, s:o, s:o}, s:o, s:b}", "task_id",
                             jb->grp->task_id, "target", jb->target->name, "self_edit",
-                            jb->text ? json_string(jb->text) : json_null(), "config", config_json(&c), "status",
-                            failed ? "failed" : status_name(c.status), "reason", failed ? failed : c.reason, "ttt",
+                            jb->text ? json_string(jb->text) : json_null(), "config", jb->no_config ? json_null() : config_json(&c),
+                            "status", jb->no_config ? "no-adapter" : failed ? "failed" : status_name(c.status), "reason", failed ? failed : c.reason, "ttt",
                             "tasks", info.tasks, "dropped_long", info.dropped_long, "examples", info.examples, "tokens",
                             (json_int_t)info.tokens, "steps", (json_int_t)info.steps, "loss_first",
                             seal_json_real(info.loss_first), "loss_last", seal_json_real(info.loss_last), "subtasks",
@@ -500,9 +501,19 @@ static int job_solved(arc_state *st, const char *key) {
 static int cond_self_edits(arc_state *st, const arc_tasks *ts, const char *name, const char *tag, const seal_model *g,
                            const arc_target *target, int k, double *acc) {
     arc_job *jobs = seal_calloc((size_t)ts->n * (size_t)k, sizeof *jobs);
-    int n = 0, rc = 0;
+    int n = 0, rc = 0, todo = 0;
+    for (int t = 0; t < ts->n; t++) {
+        char key[160];
+        snprintf(key, sizeof key, "gen/%s/%s", tag, ts->g[t].task_id);
+        todo += !seal_journal_get(&st->edits, key);
+    }
+    seal_progress bar;
+    char label[64];
+    snprintf(label, sizeof label, "self-edits (%s)", tag);
+    if (!st->o->quiet && todo) seal_progress_start(&bar, label, ts->n, "task");
     for (int t = 0; t < ts->n && rc == 0; t++) {
         json_t *kept = self_edits(st, g, tag, &ts->g[t], &ts->set, k);
+        if (!st->o->quiet && todo) seal_progress_update(&bar, t + 1, ts->g[t].task_id);
         if (!kept) { rc = -1; break; }
         for (int j = 0; j < k; j++, n++) {
             arc_job *jb = &jobs[n];
@@ -514,6 +525,7 @@ static int cond_self_edits(arc_state *st, const arc_tasks *ts, const char *name,
             jb->target = target;
         }
     }
+    if (!st->o->quiet && todo) seal_progress_finish(&bar, ts->n, NULL);
     if (rc == 0) rc = run_jobs(st, jobs, n, name);
     for (int t = 0; rc == 0 && t < ts->n; t++) {
         acc[t] = 0;
@@ -538,7 +550,10 @@ static int cond_fixed(arc_state *st, const char *name, const arc_config *c, int 
         jb->target = target;
         jb->leave_n_all = oracle;
         if (c) jb->cfg = *c;
-        else jb->cfg = (arc_config){.status = ARC_CFG_ZERO, .reason = "in-context learning: no adapter"};
+        else {
+            jb->cfg = (arc_config){.status = ARC_CFG_ZERO, .reason = "in-context learning: no adapter"};
+            jb->no_config = 1;
+        }
     }
     int rc = run_jobs(st, jobs, ts->n, name);
     for (int t = 0; rc == 0 && t < ts->n; t++) acc[t] = job_solved(st, jobs[t].key);

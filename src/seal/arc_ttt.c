@@ -152,7 +152,7 @@ int seal_arc_ttt_dataset(const arc_task *t, const arc_config *c, const seal_toke
 }
 
 int seal_arc_ttt_train(seal_model *m, seal_pool *pool, const train_dataset *ds, const arc_config *c,
-                       const arc_ttt_opts *o, seal_adapter *a, arc_ttt_info *info) {
+                       const arc_ttt_opts *o, long stop_after, seal_adapter *a, arc_ttt_info *info) {
     batch_iter it;
     if (seal_batch_iter_init(&it, ds, o->batch, seal_mix64(o->seed ^ 0xB47C4ull), 1)) return -1;
     if (seal_adapter_init(a, &m->cfg, o->rank, o->alpha, 0, 0.0f, o->targets, o->seed)) {
@@ -167,6 +167,7 @@ int seal_arc_ttt_train(seal_model *m, seal_pool *pool, const train_dataset *ds, 
     to.weight_decay = 0;
     to.seed = o->seed;
     to.quiet = 1;
+    to.max_steps = stop_after;
     batch_source src = seal_batch_iter_source(&it);
     train_result tr;
     memset(&tr, 0, sizeof tr);

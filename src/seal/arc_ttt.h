@@ -74,9 +74,11 @@ char *seal_arc_render(const arc_task *t, const chat_template *tpl, int with_answ
  * seal_err. */
 int seal_arc_ttt_dataset(const arc_task *t, const arc_config *c, const seal_tokenizer *tok, const chat_template *tpl,
                          int vocab, const arc_ttt_opts *o, train_dataset *ds, arc_ttt_info *info);
-/* Train a fresh adapter *a on ds with c's lr and epochs (c->epochs >= 1).
- * m is not modified. On success the caller frees *a. */
+/* Train a fresh adapter *a on ds with c's lr and epochs (c->epochs >= 1);
+ * stop_after > 0 stops after that many optimizer steps (benchmarks; 0: the
+ * whole run). m is not modified. On success the caller frees *a; a
+ * non-finite loss fails with info->nonfinite set. */
 int seal_arc_ttt_train(seal_model *m, seal_pool *pool, const train_dataset *ds, const arc_config *c,
-                       const arc_ttt_opts *o, seal_adapter *a, arc_ttt_info *info);
+                       const arc_ttt_opts *o, long stop_after, seal_adapter *a, arc_ttt_info *info);
 
 #endif
