@@ -194,13 +194,15 @@ typedef struct { const char *key; long long v; } int_key;
 typedef struct { const char *key; double v; } real_key;
 typedef struct { const char *key; const char *v; } str_key;
 
+/* Every option that changes results, under its option's name ('_' for '-');
+ * the oracle's fixed tools, loss and leave-n too. */
 static int record_options(seal_run_record *r, const arc_opts *o, int threads) {
     const int_key ints[] = {
-        {"k", o->k}, {"k_train", o->k_train}, {"edit_tries", o->edit_tries}, {"max_new_edit", o->max_new_edit},
+        {"k", o->k}, {"k_train", o->k_train}, {"edit_tries", o->edit_tries}, {"max_edit_tokens", o->max_new_edit},
         {"ttt_rank", o->ttt.rank}, {"ttt_targets", o->ttt.targets}, {"ttt_batch", o->ttt.batch},
-        {"ttt_warmup_steps", o->ttt.warmup_steps}, {"ttt_max_steps", o->ttt.max_steps}, {"ttt_cap", o->ttt.cap},
-        {"max_len", o->ttt.max_len}, {"ttt_pad_longest", o->ttt.pad_longest}, {"ttt_leave_n", o->ttt.n_leave},
-        {"max_answer", o->solve.max_answer}, {"include_n", o->solve.include_n}, {"permute_n", o->solve.permute_n},
+        {"ttt_warmup", o->ttt.warmup_steps}, {"ttt_max_steps", o->ttt.max_steps}, {"ttt_cap", o->ttt.cap},
+        {"max_len", o->ttt.max_len}, {"ttt_pad", o->ttt.pad_longest}, {"ttt_leave_n", o->ttt.n_leave},
+        {"max_answer_tokens", o->solve.max_answer}, {"include_n", o->solve.include_n}, {"permute_n", o->solve.permute_n},
         {"oracle_groups", o->oracle.groups}, {"oracle_strategy", o->oracle.strategy},
         {"oracle_epochs", o->oracle.epochs}, {"oracle_leave_n", o->oracle_leave_n}, {"sft_rank", o->sft_rank},
         {"sft_epochs", o->sft_epochs}, {"sft_batch", o->sft_batch}, {"sft_targets", o->sft_targets},
@@ -472,7 +474,7 @@ static int run_job(arc_state *st, const arc_job *jb) {
 static void maybe_die(void) {
     static long left = -2;
     if (left == -2) left = getenv("SEAL_TEST_KILL_AFTER_LOOPS") ? atol(getenv("SEAL_TEST_KILL_AFTER_LOOPS")) : -1;
-    if (left >= 0 && --left < 0) _exit(137);
+    if (left >= 0 && --left <= 0) _exit(137);
 }
 
 static int run_jobs(arc_state *st, arc_job *jobs, int n, const char *label) {
