@@ -22,6 +22,19 @@ void seal_arc_solve_result_free(arc_solve_result *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* The length the reference compares with the context: prompt and answer
+ * (its messages_w_output) when the answer is known, else the prompt's. */
+static int fitted_length(const arc_task *q, const seal_tokenizer *tok, const chat_template *tpl, int prompt_len,
+                         int *total) {
+    *total = prompt_len;
+    if (!q->has_out) return 0;
+    char *text = seal_arc_render(q, tpl, 1);
+    int *ids = NULL, rc = text ? seal_tok_encode(tok, text, strlen(text), 0, &ids, total) : -1;
+    free(text);
+    free(ids);
+    return rc;
+}
+
 /* The queries at leave-n `n` whose prompts fit: prompts[i] (malloc'd ids),
  * lens[i], views[i]. Returns how many fit, or -1 + seal_err. */
 static int fitting_queries(const arc_task *sub, int n, const seal_tokenizer *tok, const chat_template *tpl,
@@ -35,11 +48,15 @@ static int fitting_queries(const arc_task *sub, int n, const seal_tokenizer *tok
     *dropped = 0;
     for (int i = 0; i < ql.n && rc == 0; i++) {
         char *text = seal_arc_render(&ql.q[i].t, tpl, 0);
-        int *ids = NULL, len = 0;
+        int *ids = NULL, len = 0, total = 0;
         rc = text ? seal_tok_encode(tok, text, strlen(text), 0, &ids, &len) : -1;
         free(text);
-        if (rc) break;
-        if (len >= o->max_len || len < 1) {
+        if (rc == 0) rc = fitted_length(&ql.q[i].t, tok, tpl, len, &total);
+        if (rc) {
+            free(ids);
+            break;
+        }
+        if (total >= o->max_len || len < 1) {
             free(ids);
             (*dropped)++;
             continue;

@@ -9,7 +9,9 @@
  * none is left, the context is narrowed (leave-n widened by one) until one
  * fits or no demonstration is left. Greedy decoding is batch-invariant, so
  * how many queries decode together (answer_batch) changes memory, not
- * answers. */
+ * answers. A query fits when its prompt and, for a subtask with a known
+ * answer, the answer too stay under max_len tokens (the reference measures
+ * its messages with the output). */
 #ifndef SEAL_SEAL_ARC_SOLVE_H
 #define SEAL_SEAL_ARC_SOLVE_H
 
