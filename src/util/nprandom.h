@@ -39,8 +39,9 @@ void seal_nprandom_shuffle(np_random *r, void *base, size_t n, size_t elem_size)
 /* permutation(n) into out[0..n): arange(n) shuffled. */
 void seal_nprandom_permutation(np_random *r, int *out, int n);
 /* choice(n, size=k, replace=...) without p into out[0..k): with replacement
- * randint(0, n, k); without, permutation(n)[:k]. -1 if k > n without
- * replacement or n < 1. */
+ * randint(0, n, k); without, permutation(n)[:k], drawn whole, so out must then
+ * hold n ints (out[k..n) is scratch). -1 if k > n without replacement, k < 0
+ * or n < 1 (nothing drawn). */
 int seal_nprandom_choice(np_random *r, int n, int k, int replace, int *out);
 
 #endif
