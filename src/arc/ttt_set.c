@@ -60,6 +60,7 @@ static void first_occurrences(const arc_task *t, size_t stride, int n, unsigned 
 
 /* Python's list(set(l)) with seal's order: later duplicates freed and dropped. */
 static void list_dedup(arc_task_list *l) {
+    if (l->n == 0) return;
     unsigned char *keep = seal_malloc((size_t)l->n + 1);
     first_occurrences(l->t, sizeof *l->t, l->n, keep);
     int m = 0;
@@ -420,6 +421,7 @@ static arc_task task_view(const arc_task *t, arc_view v) {
 }
 
 static void query_dedup(arc_query_list *l) {
+    if (l->n == 0) return;
     unsigned char *keep = seal_malloc((size_t)l->n + 1);
     first_occurrences(&l->q[0].t, sizeof *l->q, l->n, keep);
     int m = 0;

@@ -354,7 +354,7 @@ static void dump_light(const arc_task *t) {
 static void dump_full(const arc_task *t) {
     arc_task_list l = {0};
     for (int n = 1; n <= 2; n++) {
-        char tag[16];
+        char tag[32];
         snprintf(tag, sizeof tag, "LEAVE %d", n);
         seal_arc_leave_n_tasks(t, n, &l);
         put_list(tag, &l);
@@ -363,7 +363,7 @@ static void dump_full(const arc_task *t) {
     static const unsigned groups[3] = {ARC_TOOL_ALL, ARC_TOOL_BASIC, 0};
     int leave[2] = {1, 2};
     for (int g = 0; g < 3; g++) {
-        char tag[16];
+        char tag[32];
         snprintf(tag, sizeof tag, "TTT %u", groups[g]);
         seal_arc_ttt_tasks(t, groups[g], leave, 2, &l);
         put_list(tag, &l);
