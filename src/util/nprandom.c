@@ -74,6 +74,7 @@ static uint64_t nprandom_interval(np_random *r, uint64_t max) {
 }
 
 int64_t seal_nprandom_randint(np_random *r, int64_t low, int64_t high) {
+    if (high <= low) return low;   /* NumPy raises; a caller's slip must not wrap the range */
     uint64_t rng = (uint64_t)high - (uint64_t)low - 1u;   /* closed range, as _rand_int64 */
     return (int64_t)((uint64_t)low + nprandom_interval(r, rng));
 }

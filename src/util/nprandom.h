@@ -31,7 +31,9 @@ double seal_nprandom_rand(np_random *r);
 /* randint(low, high) with the default int64 dtype, low < high: masked
  * rejection sampling on 32-bit draws when high - low - 1 fits 32 bits, else
  * on 64-bit ones. The array form randint(low, high, size=k) draws the same
- * sequence as k scalar calls. */
+ * sequence as k scalar calls. Only the default dtype: NumPy's int8/int16 (and
+ * bool) dtypes draw from buffered 8/16-bit words instead. high <= low returns
+ * low and draws nothing (NumPy raises ValueError). */
 int64_t seal_nprandom_randint(np_random *r, int64_t low, int64_t high);
 /* shuffle(x) on n elements of elem_size bytes: for i from n-1 down to 1, swap
  * x[i] with x[random_interval(i)] (legacy path). */

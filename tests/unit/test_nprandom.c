@@ -148,6 +148,7 @@ static void test_edges(void) {
     CHECK(seal_nprandom_choice(&r, 0, 1, 1, x) == -1);
     CHECK(seal_nprandom_choice(&r, 3, -1, 1, x) == -1);
     CHECK(seal_nprandom_randint(&r, 5, 6) == 5);
+    CHECK(seal_nprandom_randint(&r, 5, 5) == 5 && seal_nprandom_randint(&r, 5, -3) == 5);
     seal_nprandom_shuffle(&r, x, 1, sizeof x[0]);
     seal_nprandom_shuffle(&r, x, 0, sizeof x[0]);
     CHECK(seal_nprandom_u32(&r) == seal_nprandom_u32(&ref));
