@@ -114,6 +114,11 @@ static void test_augmenters(void) {
     seal_arc_augment(&a[3], &t, &rng, &r);
     CHECK(grid_is(&r.demo[0].out, 2, 2, "7856") && grid_is(&r.query.in, 1, 1, "9") && r.has_out);
     seal_arc_task_free(&r);
+    /* a query without a known output: only its input is transformed */
+    t.has_out = 0;
+    t.query.in = grid_of(1, 2, "12");
+    CHECK(seal_arc_augment(&a[11], &t, &rng, &r) == 0 && !r.has_out && grid_is(&r.query.in, 2, 4, "11221122"));
+    seal_arc_task_free(&r);
     seal_arc_task_free(&t);
 }
 
@@ -313,6 +318,17 @@ static void put_list(const char *tag, const arc_task_list *l) {
     for (int i = 0; i < l->n; i++) put_task(&l->t[i]);
 }
 
+/* The colour map of t under RandomState(seed). */
+static void put_colour_map(const arc_task *t, unsigned seed) {
+    np_random rng;
+    unsigned char map[ARC_COLOURS];
+    seal_nprandom_seed(&rng, seed);
+    seal_arc_colour_map(t, &rng, map);
+    printf("COLOUR %u ", seed);
+    for (int c = 0; c < ARC_COLOURS; c++) putchar('0' + map[c]);
+    putchar('\n');
+}
+
 /* Every augmenter on t itself with RandomState(7), each view of the query
  * input, and the colour maps of seeds 0-4. */
 static void dump_light(const arc_task *t) {
@@ -339,14 +355,7 @@ static void dump_light(const arc_task *t) {
         put_grid(&g);
         printf(" inverse %s\n", seal_arc_grid_equal(&back, &t->query.in) ? "ok" : "bad");
     }
-    for (unsigned s = 0; s < 5; s++) {
-        unsigned char map[ARC_COLOURS];
-        seal_nprandom_seed(&rng, s);
-        seal_arc_colour_map(t, &rng, map);
-        printf("COLOUR %u ", s);
-        for (int c = 0; c < ARC_COLOURS; c++) putchar('0' + map[c]);
-        putchar('\n');
-    }
+    for (unsigned s = 0; s < 5; s++) put_colour_map(t, s);
 }
 
 /* Leave-n tasks, TTT sets (all tools, basic only, none), the capped set and
@@ -398,18 +407,8 @@ static int dump(void) {
             return 1;
         }
         printf("TASK\n");
-        if (!strcmp(mode, "COLOUR") || !strcmp(mode, "LIGHT") || !strcmp(mode, "FULL")) {
-            if (strcmp(mode, "COLOUR")) dump_light(&t);
-            else {
-                np_random rng;
-                unsigned char map[ARC_COLOURS];
-                seal_nprandom_seed(&rng, 0);
-                seal_arc_colour_map(&t, &rng, map);
-                printf("COLOUR 0 ");
-                for (int c = 0; c < ARC_COLOURS; c++) putchar('0' + map[c]);
-                putchar('\n');
-            }
-        }
+        if (!strcmp(mode, "COLOUR")) put_colour_map(&t, 0);
+        if (!strcmp(mode, "LIGHT") || !strcmp(mode, "FULL")) dump_light(&t);
         if (!strcmp(mode, "FULL")) dump_full(&t);
         seal_arc_task_free(&t);
     }
