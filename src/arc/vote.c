@@ -86,7 +86,9 @@ static void py_strip(const char *t, size_t *a, size_t *b) {
 }
 
 typedef struct {
-    int sign_ok, digits, value, neg, underscore, bad;
+    int sign_ok, neg, underscore, bad, huge;
+    long digits;
+    uint64_t value;
 } py_int;
 
 /* Feed one character of a token to int()'s grammar: [+-] digits with
@@ -96,7 +98,8 @@ static void py_int_feed(py_int *p, uint32_t cp) {
     if (d >= 0) {
         p->digits++;
         p->underscore = 0;
-        p->value = p->value > 9 ? p->value : p->value * 10 + d;
+        if (p->value > (UINT64_MAX - (uint64_t)d) / 10) p->huge = 1;
+        else p->value = p->value * 10 + (uint64_t)d;
     } else if (cp == '_' && p->digits > 0 && !p->underscore) {
         p->underscore = 1;
     } else if ((cp == '+' || cp == '-') && p->sign_ok) {
@@ -107,12 +110,17 @@ static void py_int_feed(py_int *p, uint32_t cp) {
     p->sign_ok = 0;
 }
 
-/* A finished token as a cell 0-9, or -1 (not an int, or a value a grid
- * cannot hold). */
+/* A finished token as its cell: int() then NumPy's astype(np.int8), which
+ * wraps modulo 256 ("261" is 5); -1 when int() refuses it, when the int8 is
+ * not a colour 0-9, or past 2**63 in magnitude (where NumPy's array would
+ * be uint64 or object and the reference's outcome depends on the other
+ * elements). */
 static int py_int_cell(const py_int *p) {
     if (p->bad || p->digits == 0 || p->underscore || p->digits > PY_INT_MAX_DIGITS) return -1;
-    if (p->value > 9 || (p->neg && p->value != 0)) return -1;
-    return p->value;
+    if (p->huge || p->value >= (1ull << 63)) return -1;
+    unsigned b = (unsigned)(p->value & 0xff);
+    if (p->neg) b = (256 - b) & 0xff;
+    return b <= 9 ? (int)b : -1; /* 0x80-0xff are negative int8s */
 }
 
 /* The elements of [a, b) into g->c (at most 900) and its newline count.
@@ -138,7 +146,7 @@ static int split_cells(const char *t, size_t a, size_t b, arc_grid *g, int *newl
         if (!in_token) continue;
         in_token = 0;
         int cell = py_int_cell(&tok);
-        if (cell < 0) return seal_err("prediction: element %d is not an integer 0-9", n + 1);
+        if (cell < 0) return seal_err("prediction: element %d is not an integer whose int8 is 0-9", n + 1);
         if (n == ARC_SIDE_MAX * ARC_SIDE_MAX) return seal_err("prediction: over %d cells", n);
         g->c[n++] = (unsigned char)cell;
     }

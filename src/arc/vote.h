@@ -25,7 +25,8 @@ typedef struct {
  * count that is not a multiple of the row count (rows of unequal length are
  * accepted when it is, as the reference's reshape accepts them), or what
  * arc_grid cannot hold and the reference would keep as a grid that never
- * matches (an element outside 0-9, over 30 a side). */
+ * matches (an element whose int8 is outside 0-9, over 30 a side). Elements
+ * become int8 as NumPy's astype does: "261" is the colour 5. */
 int seal_arc_parse_prediction(const char *text, size_t len, arc_grid *out);
 
 /* Two attempts from p[0..n) in the order given (seal passes them in query

@@ -130,7 +130,7 @@ void seal_py_set_free(seal_py_set *s) {
 /* ---- NumPy's argsort (npysort/quicksort.cpp aquicksort_, heapsort.cpp
  * aheapsort_), for int64 keys ---- */
 
-#define SMALL_QUICKSORT 16
+#define SMALL_QUICKSORT 15
 #define PYA_QS_STACK 128
 
 static void swap_idx(int *a, int *b) { int t = *a; *a = *b; *b = t; }

@@ -12,7 +12,7 @@
  *     minimum size 8, resize at fill*5 >= mask*3 to used*4, or used*2 past
  *     50000), built by adding items in order as set(list) does;
  *   - argsort: NumPy's portable introsort for int64 (npysort/quicksort.cpp
- *     aquicksort: median of three, insertion sort under 17 elements,
+ *     aquicksort: median of three, insertion sort up to 16 elements,
  *     heapsort past the depth limit), NumPy <= 1.24 everywhere and later
  *     versions on CPUs without AVX-512 (where x86-simd-sort takes over and
  *     ties fall elsewhere: see docs/commands/arc.md).
