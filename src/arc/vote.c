@@ -134,7 +134,8 @@ static int split_cells(const char *t, size_t a, size_t b, arc_grid *g, int *newl
         size_t k = 1;
         if (i < b) k = seal_utf8_next(t + i, b - i, &cp);
         i += k;
-        if (cp == '\n') (*newlines)++;
+        if (cp == '\n' && ++*newlines >= ARC_SIDE_MAX)
+            return seal_err("prediction: over %d rows", ARC_SIDE_MAX); /* stop early: bounded work */
         if (cp == '[' || cp == ']' || cp == '#') continue; /* removed, not a separator */
         if (!py_space(cp)) {
             if (!in_token) tok = (py_int){.sign_ok = 1};
@@ -162,7 +163,6 @@ int seal_arc_parse_prediction(const char *text, size_t len, arc_grid *out) {
     if (n < 0) return -1;
     int rows = newlines + 1;
     if (n == 0) return seal_err("prediction: no cells");
-    if (rows > ARC_SIDE_MAX) return seal_err("prediction: %d rows, over %d", rows, ARC_SIDE_MAX);
     int cols = n / rows;
     if (cols * rows != n) return seal_err("prediction: %d cells do not fill %d rows", n, rows);
     if (cols > ARC_SIDE_MAX) return seal_err("prediction: %d columns, over %d", cols, ARC_SIDE_MAX);
