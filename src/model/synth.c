@@ -27,7 +27,7 @@ int seal_synth_shape(seal_config *c, const char *name) {
     } else if (strcmp(name, "llama3.2-1b") == 0 || strcmp(name, "llama3-micro") == 0) {
         /* Llama-3.2-1B-Instruct's config (the ARC experiment's model), or
          * the same vocabulary, ids and RoPE on a 2-layer, 64-wide body for tests */
-        int micro = name[6] == 'm';
+        int micro = strcmp(name, "llama3-micro") == 0;
         c->arch = ARCH_LLAMA;
         c->hidden = micro ? 64 : 2048; c->n_layers = micro ? 2 : 16; c->n_heads = micro ? 4 : 32;
         c->n_kv_heads = micro ? 2 : 8; c->ffn = micro ? 128 : 8192; c->vocab = 128256;
