@@ -413,6 +413,7 @@ static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapt
         to.leave_n[1] = 2;
     }
     to.seed = mix2(o->seed, 0xA11CEull); /* one A for the whole run, as the reference restores it */
+    to.progress = !o->quiet;
     train_dataset ds = {0};
     int rc = seal_arc_ttt_dataset(&jb->set->sub[jb->grp->sub[0]].t, c, st->tok, &st->tpl, jb->target->m->cfg.vocab,
                                   &to, &ds, info);

@@ -166,7 +166,7 @@ int seal_arc_ttt_train(seal_model *m, seal_pool *pool, const train_dataset *ds, 
     to.warmup_steps = o->warmup_steps;
     to.weight_decay = 0;
     to.seed = o->seed;
-    to.quiet = 1;
+    to.quiet = !o->progress;
     to.max_steps = stop_after;
     batch_source src = seal_batch_iter_source(&it);
     train_result tr;

@@ -48,6 +48,7 @@ typedef struct {
     int pad_longest;           /* 1: pad to the longest example with EOS, labelled (the reference) */
     int leave_n[2], n_leave;   /* leave-n task construction ({1, 2}) */
     unsigned long long seed;   /* A's initial values; the batch order */
+    int progress;              /* show the trainer's progress bar (a TTT of a real model takes minutes) */
 } arc_ttt_opts;
 
 /* The reference's TTT settings above. */
