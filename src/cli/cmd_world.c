@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "sandbox/arc_world.h"
 #include "sandbox/world.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -134,7 +135,117 @@ static int world_knowledge(int argc, char **argv) {
     return 0;
 }
 
+/* A comma-separated list of 1-16 numbers into dst (lrs: reals in (0, 1];
+ * epochs: whole numbers 1-1000), the count into *n. */
+static int parse_list(const char *s, int reals, double *lr, int *ep, int *n) {
+    const char *p = s;
+    for (*n = 0; *n < 16; (*n)++) {
+        char *end;
+        double v = strtod(p, &end);
+        int ok = end != p && (*end == ',' || *end == '\0') && isfinite(v);
+        ok = ok && (reals ? v > 0 && v <= 1 : v >= 1 && v <= 1000 && v == (int)v);
+        if (!ok)
+            return seal_err("\"%s\" (expected up to 16 %s separated by commas)", s,
+                            reals ? "learning rates in (0, 1]" : "whole numbers of epochs 1-1000");
+        if (reals) lr[*n] = v;
+        else ep[*n] = (int)v;
+        if (*end == '\0') return (*n)++, 0;
+        p = end + 1;
+    }
+    return seal_err("\"%s\": more than 16 values", s);
+}
+
+static int parse_lrs(const char *s, void *dst) {
+    aw_opts *o = dst;
+    return parse_list(s, 1, o->lrs, NULL, &o->n_lr);
+}
+
+static int parse_epochs(const char *s, void *dst) {
+    aw_opts *o = dst;
+    return parse_list(s, 0, NULL, o->epochs, &o->n_epochs);
+}
+
+static int world_arc(int argc, char **argv) {
+    aw_opts o;
+    seal_aw_opts_default(&o);
+    const char *out = NULL;
+    unsigned long long seed = o.seed;
+    int force = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("out", 0, &out, "DIR", "output directory (created; an existing non-empty one needs --force)",
+                    CLI_REQUIRED),
+        CLI_OPT_FLAG("force", 0, &force, "replace an existing non-empty --out", 0),
+        CLI_OPT(CLI_U64, "seed", 0, &seed, "S", "random seed", 0, 0, CLI_RESULT),
+        CLI_SECTION("Puzzles"),
+        CLI_OPT(CLI_INT, "pretrain", 0, &o.n_pretrain, "N",
+                "pretraining puzzles (seen compositions and parameters), one solved document each", 0, 1000000,
+                CLI_RESULT),
+        CLI_OPT(CLI_INT, "train", 0, &o.n_train, "N",
+                "training puzzles (held-out compositions and parameters) for seal arc rl", 0, 100000, CLI_RESULT),
+        CLI_OPT(CLI_INT, "eval", 0, &o.n_eval, "N", "evaluation puzzles (held out, as the training puzzles)", 0,
+                100000, CLI_RESULT),
+        CLI_OPT(CLI_INT, "min-side", 0, &o.min_side, "N", "input grids' sides, at least", 2, 16, CLI_RESULT),
+        CLI_OPT(CLI_INT, "max-side", 0, &o.max_side, "N", "... at most (every grid stays within 16)", 2, 16,
+                CLI_RESULT),
+        CLI_OPT(CLI_INT, "demos-min", 0, &o.demos_min, "N", "demonstrations per training/evaluation puzzle, at least",
+                2, 15, CLI_RESULT),
+        CLI_OPT(CLI_INT, "demos-max", 0, &o.demos_max, "N", "... at most", 2, 15, CLI_RESULT),
+        CLI_OPT(CLI_INT, "pretrain-demos-min", 0, &o.pre_demos_min, "N", "demonstrations per pretraining puzzle, at least",
+                1, 15, CLI_RESULT),
+        CLI_OPT(CLI_INT, "pretrain-demos-max", 0, &o.pre_demos_max, "N", "... at most", 1, 15, CLI_RESULT),
+        CLI_OPT(CLI_F64, "eval-single", 0, &o.eval_single, "F",
+                "share of training/evaluation puzzles that are one rule with held-out parameters (the rest: "
+                "held-out compositions)", 0, 1, CLI_RESULT),
+        CLI_OPT(CLI_F64, "pretrain-single", 0, &o.pre_single, "F",
+                "share of pretraining puzzles that are one rule (the rest: seen compositions)", 0, 1, CLI_RESULT),
+        CLI_SECTION("Self-edit documents"),
+        CLI_OPT(CLI_INT, "selfedit-docs", 0, &o.n_selfedit, "N",
+                "self-edit documents: the self-edit prompt over a pretraining puzzle and a config drawn whatever "
+                "the puzzle", 0, 1000000, CLI_RESULT),
+        CLI_OPT_CUSTOM("selfedit-lrs", 0, &o, "LR,...",
+                       "their learning rates, drawn uniformly (default 1e-5,3e-5,1e-4,3e-4,1e-3,3e-3,1e-2)", parse_lrs,
+                       NULL, CLI_RESULT),
+        CLI_OPT_CUSTOM("selfedit-epochs", 0, &o, "E,...", "their epochs, drawn uniformly (default 1,2,3,4,5,6,8,10)",
+                       parse_epochs, NULL, CLI_RESULT),
+        {0}};
+    const cli_spec spec = {
+        "seal world arc", "--out DIR [--seed S] [options]",
+        "Generate the ARC puzzle world of the tiny-model ARC sandbox (docs/world.md):\n"
+        "  DIR/arc-world_training_challenges.json    Kaggle layout: seal arc rl's training\n"
+        "  DIR/arc-world_training_solutions.json     puzzles (held out of pretraining)\n"
+        "  DIR/arc-world_evaluation_challenges.json  the same for the evaluation puzzles\n"
+        "  DIR/arc-world_evaluation_solutions.json\n"
+        "  DIR/pretrain.jsonl  {\"text\": ...}: solved puzzles in the TTT chat format and\n"
+        "                      self-edit prompts with a config, shuffled\n"
+        "  DIR/world.json      the ground truth: every puzzle's program and tool-group tags,\n"
+        "                      the families, compositions, chat template, special tokens\n"
+        "Deterministic: the same options give byte-identical files. DIR is written beside\n"
+        "it and renamed into place.", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    o.seed = seed;
+    if (seal_output_check(out, "--out", force, NULL)) return cli_fail();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    aw_world w;
+    aw_stats st;
+    if (seal_aw_generate(&w, &o)) return cli_fail();
+    char *tmp = seal_outdir_begin(out);
+    rc = !tmp ? -1 : seal_aw_write(&w, tmp, &st) ? (seal_outdir_abort(tmp), -1) : seal_outdir_commit(tmp, out);
+    seal_aw_free(&w);
+    if (rc) return cli_fail();
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("world arc: seed %llu, %d pretraining + %d training + %d evaluation puzzles, %d families\n",
+           (unsigned long long)o.seed, o.n_pretrain, o.n_train, o.n_eval, AW_N_FAMILY);
+    printf("pretrain.jsonl: %lld documents (%lld solved puzzles, %lld self-edits), %.1f M characters\n", st.docs,
+           st.solved_docs, st.selfedit_docs, st.bytes / 1e6);
+    printf("wrote %s in %.2f s\n", out, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
+}
+
 int cmd_world(int argc, char **argv) {
-    static const cli_subcommand subs[] = {{"knowledge", world_knowledge, "the SEAL knowledge sandbox's world"}, {0}};
+    static const cli_subcommand subs[] = {{"knowledge", world_knowledge, "the SEAL knowledge sandbox's world"},
+                                          {"arc", world_arc, "the ARC sandbox's puzzle world"},
+                                          {0}};
     return cli_dispatch("seal world", subs, argc, argv);
 }
