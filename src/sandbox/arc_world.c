@@ -32,14 +32,12 @@ static const int heldout_singles[] = {AW_RECOLOUR, AW_GRAVITY_WALL, AW_SHIFT, AW
                                       AW_MOVE_COLOUR, AW_CROP_FRAME, AW_SYMMETRY, AW_LARGEST};
 #define N_HELDOUT_SINGLES ((int)(sizeof heldout_singles / sizeof heldout_singles[0]))
 
-/* The largest side of any grid of the world (the tiny model's context is short). */
-#define AW_OUT_SIDE_MAX 16
 
 void seal_aw_opts_default(aw_opts *o) {
     static const double lrs[] = {1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2};
     static const int epochs[] = {1, 2, 3, 4, 5, 6, 8, 10};
     *o = (aw_opts){.seed = 1, .n_pretrain = 6000, .n_train = 64, .n_eval = 160, .n_selfedit = 3000,
-                   .min_side = 3, .max_side = 8, .demos_min = 4, .demos_max = 5, .pre_demos_min = 2,
+                   .min_side = 3, .max_side = 8, .max_out_side = 12, .demos_min = 4, .demos_max = 5, .pre_demos_min = 2,
                    .pre_demos_max = 5, .eval_single = 0.3, .pre_single = 0.5};
     o->n_lr = (int)(sizeof lrs / sizeof lrs[0]);
     o->n_epochs = (int)(sizeof epochs / sizeof epochs[0]);
@@ -62,13 +60,33 @@ static int pair_allowed(int first, int then) {
     return first != then && is_then(then) && !(d4a && d4b) && !(grav_a && then == AW_GRAVITY);
 }
 
+/* The held-out compositions, as unordered pairs: some pairs commute (zoom
+ * and flip) or are one another with other parameters (a turn then gravity
+ * down is gravity left then the turn), so both orders are held out together.
+ * Chosen by hand to spread over the four tool profiles the evaluation draws
+ * balance (colour permutation preserves or poisons x basic poisons or not). */
+static const int heldout_pairs[][2] = {
+    {AW_FLIP, AW_MIRROR},      {AW_FLIP, AW_ZOOM},      {AW_ZOOM, AW_MIRROR},    /* colour P, basic mixed: all */
+    {AW_TURN, AW_GRAVITY},     {AW_SHIFT, AW_MIRROR},   {AW_GRAVITY, AW_ZOOM},   /* colour P, basic X */
+    {AW_RECOLOUR, AW_MIRROR},  {AW_CROP_FRAME, AW_FLIP}, {AW_SYMMETRY, AW_ZOOM},
+    {AW_LARGEST, AW_RECOLOUR}, {AW_BORDER, AW_ZOOM},                             /* colour X, basic P or mixed */
+    {AW_RECOLOUR, AW_GRAVITY}, {AW_GRAVITY_WALL, AW_SHIFT}, {AW_MOVE_COLOUR, AW_FLIP},
+    {AW_CROP_FRAME, AW_TURN},  {AW_LARGEST, AW_SHIFT},  {AW_SYMMETRY, AW_GRAVITY}, /* colour X, basic X */
+};
+
 int seal_aw_composition_heldout(int first, int then) {
     if (first < 0 || first >= AW_N_FAMILY || !pair_allowed(first, then)) return -1;
-    /* one pair in four, by a fixed hash, so that the split is a property of
-     * the build, not of the seed; both orders together, as some pairs commute
-     * (recolour then flip is flip then recolour) */
-    int lo = first < then ? first : then, hi = first < then ? then : first;
-    return seal_mix64(0xa4c0u + (uint64_t)(lo * 16 + hi)) % 4 == 0;
+    for (size_t i = 0; i < sizeof heldout_pairs / sizeof heldout_pairs[0]; i++) {
+        const int *h = heldout_pairs[i];
+        if ((h[0] == first && h[1] == then) || (h[0] == then && h[1] == first)) return 1;
+    }
+    return 0;
+}
+
+/* The evaluation profile of a program: colour permutation preserves (0) or
+ * poisons (2), times basic poisons (1) or not (0). */
+static int profile(const aw_program *p) {
+    return 2 * (seal_aw_tag(p, AW_COLOUR) == AW_POISONS) + (seal_aw_tag(p, AW_BASIC) == AW_POISONS);
 }
 
 int seal_aw_rule_heldout(const aw_rule *r) {
@@ -157,8 +175,8 @@ static unsigned reserved_colours(const aw_rule *a) {
 
 static void draw_look(seal_rng *r, const aw_opts *o, const aw_rule *a, look *lk) {
     int lo = o->min_side, hi = o->max_side;
-    if (a->family == AW_ZOOM) hi = AW_OUT_SIDE_MAX / a->p[0];
-    if (a->family == AW_MIRROR) hi = hi < AW_OUT_SIDE_MAX / 2 ? hi : AW_OUT_SIDE_MAX / 2;
+    if (a->family == AW_ZOOM && hi > o->max_out_side / a->p[0]) hi = o->max_out_side / a->p[0];
+    if (a->family == AW_MIRROR && hi > o->max_out_side / 2) hi = o->max_out_side / 2;
     if (a->family == AW_CROP_FRAME && lo < 5) lo = 5;
     if (a->family == AW_SHIFT && lo < 2 * abs(a->p[0]) + 1) lo = 2 * abs(a->p[0]) + 1;
     if (lo > hi) lo = hi;
@@ -239,7 +257,7 @@ static unsigned colours_of(const arc_grid *g) {
     return m;
 }
 
-static int fits(const arc_grid *g) { return g->h <= AW_OUT_SIDE_MAX && g->w <= AW_OUT_SIDE_MAX; }
+static int fits(const arc_grid *g, int side) { return g->h <= side && g->w <= side; }
 
 /* A shift is read unambiguously when no grid is smaller than twice it. */
 static int shift_readable(const aw_rule *s, const arc_grid *g) {
@@ -249,8 +267,8 @@ static int shift_readable(const aw_rule *s, const arc_grid *g) {
 /* x -> y is a demonstration of p that shows each of its rules: for a
  * composition the first rule changes x and the second changes that; *first_matters
  * is set when the second rule alone would not give y. */
-static int pair_ok(const aw_program *p, const arc_grid *x, arc_grid *y, int *first_matters) {
-    if (seal_aw_apply(p, x, y) || !fits(y) || seal_arc_grid_equal(x, y)) return 0;
+static int pair_ok(const aw_program *p, int side, const arc_grid *x, arc_grid *y, int *first_matters) {
+    if (seal_aw_apply(p, x, y) || !fits(y, side) || seal_arc_grid_equal(x, y)) return 0;
     if (!shift_readable(&p->r[0], x)) return 0;
     if (p->n == 1) return 1;
     arc_grid mid, alone;
@@ -305,7 +323,7 @@ static int draw_pairs(seal_rng *r, const aw_opts *o, const aw_program *p, int n,
         int ok = 0;
         for (int tries = 0; tries < 30 && !ok; tries++) {
             draw_input(r, &p->r[0], &lk, &pairs[i].in);
-            ok = pair_ok(p, &pairs[i].in, &pairs[i].out, i < n ? &shows_both : &query_flag) && !pair_seen(seen, &pairs[i]);
+            ok = pair_ok(p, o->max_out_side, &pairs[i].in, &pairs[i].out, i < n ? &shows_both : &query_flag) && !pair_seen(seen, &pairs[i]);
             for (int j = 0; j < i && ok; j++) ok = !seal_arc_grid_equal(&pairs[j].in, &pairs[i].in);
             if (ok && i == n) ok = (colours_of(&pairs[i].in) & ~demo_colours) == 0;
         }
@@ -348,8 +366,11 @@ static void draw_program(seal_rng *r, const aw_opts *o, aw_split split, aw_progr
 static int draw_puzzle(seal_rng *r, const aw_opts *o, aw_split split, const pair_set *seen, aw_puzzle *pz) {
     int lo = split == AW_PRETRAIN ? o->pre_demos_min : o->demos_min;
     int hi = split == AW_PRETRAIN ? o->pre_demos_max : o->demos_max;
+    /* held-out puzzles: a profile first, uniformly, then programs until one has it */
+    int want = split == AW_PRETRAIN ? -1 : below(r, 4);
     for (int tries = 0; tries < 2000; tries++) {
-        draw_program(r, o, split, &pz->prog);
+        do draw_program(r, o, split, &pz->prog);
+        while (want >= 0 && profile(&pz->prog) != want);
         if (draw_pairs(r, o, &pz->prog, between(r, lo, hi), seen, &pz->t) == 0) return 0;
     }
     char d[200];
@@ -358,8 +379,9 @@ static int draw_puzzle(seal_rng *r, const aw_opts *o, aw_split split, const pair
 }
 
 static int check_opts(const aw_opts *o) {
-    if (o->min_side < 2 || o->max_side > AW_OUT_SIDE_MAX || o->min_side > o->max_side)
-        return seal_err("world arc: sides %d-%d (need 2 <= min <= max <= %d)", o->min_side, o->max_side, AW_OUT_SIDE_MAX);
+    if (o->min_side < 2 || o->min_side > o->max_side || o->max_side > o->max_out_side || o->max_out_side > ARC_SIDE_MAX)
+        return seal_err("world arc: sides %d-%d, outputs up to %d (need 2 <= min <= max <= outputs' <= %d)", o->min_side,
+                        o->max_side, o->max_out_side, ARC_SIDE_MAX);
     if (o->demos_min < 2 || o->demos_max > 15 || o->demos_min > o->demos_max)
         return seal_err("world arc: demonstrations %d-%d (need 2 <= min <= max <= 15)", o->demos_min, o->demos_max);
     if (o->pre_demos_min < 1 || o->pre_demos_max > 15 || o->pre_demos_min > o->pre_demos_max)

@@ -82,6 +82,7 @@ typedef struct {
     int n_pretrain, n_train, n_eval;    /* puzzles per split */
     int n_selfedit;                     /* self-edit documents in pretrain.jsonl */
     int min_side, max_side;             /* input grid sides */
+    int max_out_side;                   /* every grid's sides at most (outputs of zoom, mirror...) */
     int demos_min, demos_max;           /* demonstrations of train/eval puzzles */
     int pre_demos_min, pre_demos_max;   /* ... of pretraining puzzles */
     double eval_single;                 /* share of train/eval puzzles that are one rule (held-out parameters) */
