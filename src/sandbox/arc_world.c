@@ -53,11 +53,13 @@ static int is_then(int f) {
     return 0;
 }
 
-/* Pairs that would be one rule in disguise (two D4 maps) or two of a kind. */
+/* Pairs that would be one rule in disguise (two D4 maps; the mirror of a
+ * symmetric grid, which is a tiling) or two of a kind. */
 static int pair_allowed(int first, int then) {
     int d4a = first == AW_FLIP || first == AW_TURN, d4b = then == AW_FLIP || then == AW_TURN;
     int grav_a = first == AW_GRAVITY || first == AW_GRAVITY_WALL;
-    return first != then && is_then(then) && !(d4a && d4b) && !(grav_a && then == AW_GRAVITY);
+    return first != then && is_then(then) && !(d4a && d4b) && !(grav_a && then == AW_GRAVITY) &&
+           !(first == AW_SYMMETRY && then == AW_MIRROR);
 }
 
 /* The held-out compositions, as unordered pairs: some pairs commute (zoom
