@@ -422,3 +422,13 @@ void seal_arc_select_shuffled(arc_set *s, int k, unsigned seed) {
     s->sub = sh;
     s->n = k < s->n ? k : s->n;
 }
+
+json_t *seal_arc_grid_json(const arc_grid *g) {
+    json_t *rows = json_array();
+    for (int r = 0; r < g->h; r++) {
+        json_t *row = json_array();
+        for (int c = 0; c < g->w; c++) json_array_append_new(row, json_integer(arc_at(g, r, c)));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}

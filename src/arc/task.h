@@ -18,6 +18,8 @@
 #ifndef SEAL_ARC_TASK_H
 #define SEAL_ARC_TASK_H
 
+#include <jansson.h>
+
 #include "arc/grid.h"
 
 typedef struct {
@@ -61,6 +63,9 @@ int seal_arc_task_equal(const arc_task *a, const arc_task *b);
  * freed). 0, or -1 + seal_err naming the file, task and field (s then empty). */
 int seal_arc_load(arc_set *s, const char *challenges, const char *solutions);
 void seal_arc_set_free(arc_set *s);
+
+/* g as the files hold it: a list of rows of integers (a new reference). */
+json_t *seal_arc_grid_json(const arc_grid *g);
 
 /* Keep only the subtasks of the listed task ids (comma-separated, each must
  * exist: -1 + seal_err naming the first unknown id), in the set's order. */

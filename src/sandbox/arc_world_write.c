@@ -114,22 +114,12 @@ static char *pretrain_text(const aw_world *w, aw_stats *st) {
 
 /* ---- Kaggle files and world.json ---- */
 
-static json_t *grid_json(const arc_grid *g) {
-    json_t *rows = json_array();
-    for (int r = 0; r < g->h; r++) {
-        json_t *row = json_array();
-        for (int c = 0; c < g->w; c++) json_array_append_new(row, json_integer(arc_at(g, r, c)));
-        json_array_append_new(rows, row);
-    }
-    return rows;
-}
-
 static json_t *challenge_json(const arc_task *t) {
     json_t *train = json_array();
     for (int i = 0; i < t->n_demo; i++)
-        json_array_append_new(train, json_pack("{s:o,s:o}", "input", grid_json(&t->demo[i].in), "output",
-                                               grid_json(&t->demo[i].out)));
-    return json_pack("{s:o,s:[{s:o}]}", "train", train, "test", "input", grid_json(&t->query.in));
+        json_array_append_new(train, json_pack("{s:o,s:o}", "input", seal_arc_grid_json(&t->demo[i].in), "output",
+                                               seal_arc_grid_json(&t->demo[i].out)));
+    return json_pack("{s:o,s:[{s:o}]}", "train", train, "test", "input", seal_arc_grid_json(&t->query.in));
 }
 
 static json_t *rule_json(const aw_rule *r) {
@@ -204,7 +194,7 @@ static int write_split(const aw_world *w, aw_split split, const char *dir, const
         const aw_puzzle *pz = &w->pz[i];
         if (pz->split != split) continue;
         json_object_set_new(ch, pz->id, challenge_json(&pz->t));
-        json_object_set_new(so, pz->id, json_pack("[o]", grid_json(&pz->t.query.out)));
+        json_object_set_new(so, pz->id, json_pack("[o]", seal_arc_grid_json(&pz->t.query.out)));
     }
     char *a = json_dumps(ch, JSON_COMPACT), *b = json_dumps(so, JSON_COMPACT);
     char fa[96], fb[96];

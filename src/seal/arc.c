@@ -377,27 +377,17 @@ typedef struct {
     int no_config;      /* icl: nothing to apply */
 } arc_job;
 
-static json_t *grid_json(const arc_grid *g) {
-    json_t *rows = json_array();
-    for (int r = 0; r < g->h; r++) {
-        json_t *row = json_array();
-        for (int c = 0; c < g->w; c++) json_array_append_new(row, json_integer(arc_at(g, r, c)));
-        json_array_append_new(rows, row);
-    }
-    return rows;
-}
-
 static json_t *solve_json(const char *id, const arc_solve_result *r) {
     json_t *texts = json_array(), *preds = json_array();
     for (int i = 0; i < r->n_queries; i++) {
         char *text = seal_utf8_sanitize(r->texts[i], strlen(r->texts[i]), NULL, NULL);
         json_array_append_new(texts, json_string(text));
         free(text);
-        json_array_append_new(preds, r->preds[i].valid ? grid_json(&r->preds[i].g) : json_null());
+        json_array_append_new(preds, r->preds[i].valid ? seal_arc_grid_json(&r->preds[i].g) : json_null());
     }
     return json_pack("{s:s, s:i, s:i, s:o, s:o, s:[o,o], s:b, s:I}", "subtask", id, "include_n", r->include_n,
                      "queries", r->n_queries, "answers", texts, "predictions", preds, "attempts",
-                     grid_json(&r->attempts[0]), grid_json(&r->attempts[1]), "solved", r->solved, "answer_tokens",
+                     seal_arc_grid_json(&r->attempts[0]), seal_arc_grid_json(&r->attempts[1]), "solved", r->solved, "answer_tokens",
                      (json_int_t)r->tokens);
 }
 
