@@ -181,7 +181,8 @@ static void draw_look(seal_rng *r, const aw_opts *o, const aw_rule *a, look *lk)
     if (a->family == AW_MIRROR && hi > o->max_out_side / 2) hi = o->max_out_side / 2;
     if (a->family == AW_CROP_FRAME && lo < 5) lo = 5;
     if (a->family == AW_SHIFT && lo < 2 * abs(a->p[0]) + 1) lo = 2 * abs(a->p[0]) + 1;
-    if (lo > hi) lo = hi;
+    if (hi < 1) hi = 1;
+    if (lo > hi) lo = hi; /* too small for the rule: its checks reject the puzzle and another is drawn */
     lk->hlo = lk->wlo = lo;
     lk->hhi = lk->whi = hi;
     if (a->family == AW_SHIFT) { /* rows bounded by dy, columns by dx */
@@ -203,9 +204,11 @@ static void noise(seal_rng *r, const look *lk, double density, arc_grid *g) {
     for (int i = 0; i < g->h * g->w; i++) g->c[i] = seal_rng_double(r) < density ? (unsigned char)pal_colour(r, lk) : 0;
 }
 
-/* A rectangle outline of colour c with noise around and inside it. */
+/* A rectangle outline of colour c with noise around and inside it (just
+ * noise on a grid under 4 a side, which the crop then refuses). */
 static void framed(seal_rng *r, const look *lk, int c, arc_grid *g) {
     noise(r, lk, lk->density, g);
+    if (g->h < 4 || g->w < 4) return;
     int fh = between(r, 4, g->h), fw = between(r, 4, g->w);
     int r0 = below(r, g->h - fh + 1), c0 = below(r, g->w - fw + 1);
     for (int i = 0; i < fh; i++)
@@ -377,7 +380,8 @@ static int draw_puzzle(seal_rng *r, const aw_opts *o, aw_split split, const pair
     }
     char d[200];
     seal_aw_describe(&pz->prog, d, sizeof d);
-    return seal_err("world arc: could not draw a puzzle (last program %s) with sides %d-%d", d, o->min_side, o->max_side);
+    return seal_err("world arc: could not draw a puzzle (last program %s) with sides %d-%d and outputs up to %d", d,
+                    o->min_side, o->max_side, o->max_out_side);
 }
 
 static int check_opts(const aw_opts *o) {

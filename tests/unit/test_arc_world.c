@@ -402,6 +402,9 @@ static void test_bad_opts(void) {
     small_opts(&o, 1);
     o.demos_min = 1;
     CHECK_ERR(seal_aw_generate(&w, &o), "demonstrations 1-5");
+    small_opts(&o, 1); /* too small for most rules: refused, not looping or crashing */
+    o.min_side = o.max_side = o.max_out_side = 2;
+    CHECK_ERR(seal_aw_generate(&w, &o), "could not draw a puzzle");
 }
 
 int main(void) {
