@@ -11,7 +11,8 @@
  *   move_colour  p[0] = colour, p[1] = dy, p[2] = dx (cells moved off the grid are lost)
  *   crop_frame   p[0] = the frame's colour
  *   symmetry     p[0] = axis (0: left-right mirror, 1: up-down), p[1] = the mask colour
- *   largest      p[0] = colour */
+ *   largest      p[0] = colour
+ *   fill_holes   none */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@
 
 static const char *const family_name[AW_N_FAMILY] = {
     "recolour", "flip", "turn", "gravity", "gravity_wall", "shift", "zoom",
-    "mirror", "border", "move_colour", "crop_frame", "symmetry", "largest"};
+    "mirror", "border", "move_colour", "crop_frame", "symmetry", "largest", "fill_holes"};
 
 const char *seal_aw_family_name(int f) { return f >= 0 && f < AW_N_FAMILY ? family_name[f] : "?"; }
 
@@ -215,6 +216,35 @@ static void largest(int colour, const arc_grid *in, arc_grid *out) {
         if (lab[i] >= 0 && size[lab[i]] == best) out->c[i] = (unsigned char)colour;
 }
 
+/* Regions of 0 cells (4-connected) that do not touch the edge take the
+ * colour most often met across their boundary (ties: the smaller colour;
+ * with one-colour enclosures there are none). */
+static void fill_holes(const arc_grid *in, arc_grid *out) {
+    int n = in->h * in->w, seen[ARC_SIDE_MAX * ARC_SIDE_MAX] = {0}, region[ARC_SIDE_MAX * ARC_SIDE_MAX];
+    *out = *in;
+    for (int s = 0; s < n; s++) {
+        if (in->c[s] || seen[s]) continue;
+        int k = 0, edge = 0, count[ARC_COLOURS] = {0};
+        seen[s] = 1;
+        region[k++] = s;
+        for (int q = 0; q < k; q++) { /* breadth first: region[] is also the queue */
+            int r = region[q] / in->w, c = region[q] % in->w;
+            edge |= r == 0 || c == 0 || r == in->h - 1 || c == in->w - 1;
+            const int nb[4][2] = {{r - 1, c}, {r + 1, c}, {r, c - 1}, {r, c + 1}};
+            for (int d = 0; d < 4; d++) {
+                int rr = nb[d][0], cc = nb[d][1], j = rr * in->w + cc;
+                if (rr < 0 || rr >= in->h || cc < 0 || cc >= in->w) continue;
+                if (in->c[j]) count[in->c[j]]++;
+                else if (!seen[j]) seen[j] = 1, region[k++] = j;
+            }
+        }
+        int best = 0;
+        for (int col = 1; col < ARC_COLOURS; col++)
+            if (count[col] > count[best]) best = col;
+        for (int q = 0; q < k && !edge; q++) out->c[region[q]] = (unsigned char)best;
+    }
+}
+
 static int rule_apply(const aw_rule *r, const arc_grid *in, arc_grid *out) {
     const int *p = r->p;
     switch (r->family) {
@@ -231,6 +261,7 @@ static int rule_apply(const aw_rule *r, const arc_grid *in, arc_grid *out) {
     case AW_CROP_FRAME: return crop_frame(p[0], in, out);
     case AW_SYMMETRY: symmetry(p[0], p[1], in, out); return 0;
     case AW_LARGEST: largest(p[0], in, out); return 0;
+    case AW_FILL_HOLES: fill_holes(in, out); return 0;
     default: return -1;
     }
 }
@@ -263,6 +294,7 @@ static const unsigned char family_tag[AW_N_FAMILY][AW_N_GROUP] = {
     [AW_CROP_FRAME] = {M, X, X, X, X},   /* two frames, or a thick one */
     [AW_SYMMETRY] = {M, P, M, P, X},     /* a quarter turn changes the axis */
     [AW_LARGEST] = {M, P, P, M, X},      /* reflections and tiles merge objects at the seam */
+    [AW_FILL_HOLES] = {P, P, P, P, P},   /* apart one-colour rectangles: no seam closes or merges a hole (measured) */
 };
 
 aw_tag seal_aw_rule_tag(const aw_rule *r, int g) {
@@ -321,6 +353,7 @@ static int rule_describe(const aw_rule *r, char *buf, int cap) {
         return snprintf(buf, (size_t)cap, "%s(%s%s)", name, p[0] ? "beside" : "below", p[1] ? ",image-first" : "");
     case AW_MOVE_COLOUR: return snprintf(buf, (size_t)cap, "%s(%d,%d,%d)", name, p[0], p[1], p[2]);
     case AW_SYMMETRY: return snprintf(buf, (size_t)cap, "%s(%s,mask=%d)", name, p[0] ? "up-down" : "left-right", p[1]);
+    case AW_FILL_HOLES: return snprintf(buf, (size_t)cap, "%s", name);
     default: return snprintf(buf, (size_t)cap, "%s(%d)", name, p[0]);
     }
 }

@@ -54,12 +54,14 @@ static int is_then(int f) {
 }
 
 /* Pairs that would be one rule in disguise (two D4 maps; the mirror of a
- * symmetric grid, which is a tiling) or two of a kind. */
+ * symmetric grid, which is a tiling: symmetry's outputs are symmetric, filled
+ * rectangles often) or two of a kind. */
 static int pair_allowed(int first, int then) {
     int d4a = first == AW_FLIP || first == AW_TURN, d4b = then == AW_FLIP || then == AW_TURN;
     int grav_a = first == AW_GRAVITY || first == AW_GRAVITY_WALL;
+    int symmetric_a = first == AW_SYMMETRY || first == AW_FILL_HOLES;
     return first != then && is_then(then) && !(d4a && d4b) && !(grav_a && then == AW_GRAVITY) &&
-           !(first == AW_SYMMETRY && then == AW_MIRROR);
+           !(symmetric_a && then == AW_MIRROR);
 }
 
 /* The held-out compositions, as unordered pairs: some pairs commute (zoom
@@ -68,10 +70,12 @@ static int pair_allowed(int first, int then) {
  * Chosen by hand to spread over the four tool profiles the evaluation draws
  * balance (colour permutation preserves or poisons x basic poisons or not). */
 static const int heldout_pairs[][2] = {
-    {AW_FLIP, AW_MIRROR},      {AW_FLIP, AW_ZOOM},      {AW_ZOOM, AW_MIRROR},    /* colour P, basic mixed: all */
+    {AW_FLIP, AW_MIRROR},      {AW_FLIP, AW_ZOOM},      {AW_ZOOM, AW_MIRROR},    /* colour P, basic mixed */
+    {AW_FILL_HOLES, AW_FLIP},  {AW_FILL_HOLES, AW_ZOOM},
     {AW_TURN, AW_GRAVITY},     {AW_SHIFT, AW_MIRROR},   {AW_GRAVITY, AW_ZOOM},   /* colour P, basic X */
+    {AW_FILL_HOLES, AW_GRAVITY},
     {AW_RECOLOUR, AW_MIRROR},  {AW_CROP_FRAME, AW_FLIP}, {AW_SYMMETRY, AW_ZOOM},
-    {AW_LARGEST, AW_RECOLOUR}, {AW_BORDER, AW_ZOOM},                             /* colour X, basic P or mixed */
+    {AW_LARGEST, AW_RECOLOUR}, {AW_BORDER, AW_ZOOM},    {AW_FILL_HOLES, AW_RECOLOUR}, /* colour X, basic P or mixed */
     {AW_RECOLOUR, AW_GRAVITY}, {AW_GRAVITY_WALL, AW_SHIFT}, {AW_MOVE_COLOUR, AW_FLIP},
     {AW_CROP_FRAME, AW_TURN},  {AW_LARGEST, AW_SHIFT},  {AW_SYMMETRY, AW_GRAVITY}, /* colour X, basic X */
 };
@@ -216,6 +220,26 @@ static void framed(seal_rng *r, const look *lk, int c, arc_grid *g) {
             if (i == 0 || j == 0 || i == fh - 1 || j == fw - 1) g->c[(r0 + i) * g->w + c0 + j] = (unsigned char)c;
 }
 
+/* One to three rectangle outlines of palette colours (at least 3 a side, so
+ * each encloses a hole), apart from each other and on an empty background:
+ * every hole then has one enclosing colour (no tie for the rule to break). */
+static void enclosures(seal_rng *r, const look *lk, arc_grid *g) {
+    memset(g->c, 0, (size_t)(g->h * g->w));
+    int n = between(r, 1, 3);
+    for (int k = 0, tries = 0; k < n && tries < 20 && g->h >= 3 && g->w >= 3; tries++) {
+        int fh = between(r, 3, g->h), fw = between(r, 3, g->w), c = pal_colour(r, lk);
+        int r0 = below(r, g->h - fh + 1), c0 = below(r, g->w - fw + 1), clear = 1;
+        for (int i = r0 - 1; i <= r0 + fh && clear; i++) /* the box and a margin of one are empty */
+            for (int j = c0 - 1; j <= c0 + fw && clear; j++)
+                clear = i < 0 || j < 0 || i >= g->h || j >= g->w || !g->c[i * g->w + j];
+        if (!clear) continue;
+        for (int i = 0; i < fh; i++)
+            for (int j = 0; j < fw; j++)
+                if (i == 0 || j == 0 || i == fh - 1 || j == fw - 1) g->c[(r0 + i) * g->w + c0 + j] = (unsigned char)c;
+        k++;
+    }
+}
+
 /* A grid symmetric about its axis, a few cells masked (never a cell and its
  * mirror, never a cell on the axis). */
 static void masked_symmetric(seal_rng *r, const look *lk, int axis, int mask, arc_grid *g) {
@@ -246,6 +270,7 @@ static void draw_input(seal_rng *r, const aw_rule *a, const look *lk, arc_grid *
         break;
     case AW_CROP_FRAME: framed(r, lk, a->p[0], g); break;
     case AW_SYMMETRY: masked_symmetric(r, lk, a->p[0], a->p[1], g); break;
+    case AW_FILL_HOLES: enclosures(r, lk, g); break;
     case AW_RECOLOUR:
     case AW_FLIP:
     case AW_TURN:

@@ -38,6 +38,7 @@ typedef enum {
     AW_CROP_FRAME,   /* the inside of the rectangle drawn in one colour */
     AW_SYMMETRY,     /* cells of a mask colour restored from their mirror cell */
     AW_LARGEST,      /* the largest objects recoloured to one colour */
+    AW_FILL_HOLES,   /* enclosed background regions filled with their enclosure's colour */
     AW_N_FAMILY
 } aw_family;
 

@@ -91,6 +91,10 @@ static void test_rules(void) {
     expect(&p, "1921/3003", "1221/3003", "symmetry left-right, mask 9");
     p = one(AW_LARGEST, 6, 0, 0);
     expect(&p, "1102/0002/3002", "1106/0006/3006", "largest to 6");
+    p = one(AW_FILL_HOLES, 0, 0, 0); /* the hole inside the 3s fills; the 0s open to the edge stay */
+    expect(&p, "00000/03330/03030/03330/00000", "00000/03330/03330/03330/00000", "fill holes");
+    expect(&p, "1110/1010/1110/0004", "1110/1110/1110/0004", "fill holes at the corner");
+    expect(&p, "0220/2002/0220", "0220/2222/0220", "fill a two-cell hole");
     p = one(AW_TURN, -1, 0, 0); /* anti-transpose: out[i][j] = in[W-1-j][H-1-i] */
     expect(&p, "12/34", "42/31", "anti-transpose");
     p = one(AW_TURN, ARC_VIEW_ROT90, 0, 0); /* np.rot90: counter-clockwise */
@@ -321,6 +325,7 @@ static void test_no_leak(const aw_world *w, const char *text) {
             seal_arc_grid_rows(&pr->in, &se);
             seal_strbuf_puts(&se, "\nOutput:\n");
             seal_arc_grid_rows(&pr->out, &se);
+            seal_strbuf_puts(&se, "\n"); /* the prompt's blank line after each pair: the whole output, not a prefix */
             CHECK_MSG(!strstr(text, ttt.s), "%s pair %d occurs in pretrain.jsonl", pz->id, d);
             CHECK_MSG(!strstr(text, se.s), "%s pair %d occurs in pretrain.jsonl (self-edit form)", pz->id, d);
             seal_strbuf_free(&ttt);
