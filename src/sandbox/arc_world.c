@@ -396,11 +396,14 @@ static void draw_program(seal_rng *r, const aw_opts *o, aw_split split, aw_progr
 static int draw_puzzle(seal_rng *r, const aw_opts *o, aw_split split, const pair_set *seen, aw_puzzle *pz) {
     int lo = split == AW_PRETRAIN ? o->pre_demos_min : o->demos_min;
     int hi = split == AW_PRETRAIN ? o->pre_demos_max : o->demos_max;
-    /* held-out puzzles: a profile first, uniformly, then programs until one has it */
+    /* held-out puzzles: a profile first, uniformly, then programs until one
+     * has it (bounded: with --eval-single 1 no single rule has the colour-free,
+     * basic-preserving profile, and any program is then taken) */
     int want = split == AW_PRETRAIN ? -1 : below(r, 4);
     for (int tries = 0; tries < 2000; tries++) {
+        int draws = 0;
         do draw_program(r, o, split, &pz->prog);
-        while (want >= 0 && profile(&pz->prog) != want);
+        while (want >= 0 && profile(&pz->prog) != want && ++draws < 1000);
         if (draw_pairs(r, o, &pz->prog, between(r, lo, hi), seen, &pz->t) == 0) return 0;
     }
     char d[200];
