@@ -1,0 +1,116 @@
+/* serve_internal.h: the pieces of `seal serve` shared by its files (internal:
+ * nothing outside src/serve/ includes it).
+ *
+ *   serve.c  HTTP (libmicrohttpd): connections, routes, auth, SSE streaming
+ *   api.c    OpenAI request bodies -> jobs, results -> response bodies
+ *   sched.c  the bounded queue, the batching scheduler thread, the adapters
+ *
+ * One mutex (srv->mu) guards the queue, every job's progress and the adapter
+ * list; a job has its own condition variable for the connection waiting on it. */
+#ifndef SEAL_SERVE_INTERNAL_H
+#define SEAL_SERVE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "gen/generate.h"
+#include "model/adapter.h"
+#include "model/config.h"
+#include "model/model.h"
+#include "serve/serve.h"
+#include "tok/chat.h"
+#include "tok/tokenizer.h"
+#include "util/strbuf.h"
+
+enum { SERVE_MAX_STOPS = 4, SERVE_MAX_STOP_LEN = 256 };
+
+/* An adapter served by name; freed when unloaded and no job uses it. */
+typedef struct lora_entry {
+    char *name, *dir;
+    seal_adapter ad;
+    int refs;       /* 1 while registered, + 1 per job using it */
+    struct lora_entry *next;
+} lora_entry;
+
+/* What must be equal for requests to share one seal_generate call. */
+typedef struct {
+    seal_sampling sampling;
+    int max_new, ignore_eos;
+    char *stops[SERVE_MAX_STOPS];
+    int n_stops;
+    lora_entry *lora; /* NULL: the base model */
+} gen_key;
+
+/* One request's generation. The connection and (once queued) the scheduler
+ * each hold a reference; the last to let go frees it. */
+typedef struct job {
+    int *ids, n_ids;         /* prompt tokens */
+    int n;                   /* samples */
+    uint64_t seed;
+    gen_key key;
+    int chat, stream;
+    char *model;             /* the name the client asked for, echoed back */
+    long id, created;
+    /* progress, under srv->mu */
+    strbuf *text;            /* [n] text so far (streamed as it grows) */
+    int *finish;             /* [n] GEN_*, or -1 while running */
+    int *n_tokens;           /* [n] new tokens */
+    int done, failed, status; /* status: the HTTP status of a failure */
+    char *error;
+    pthread_cond_t cv;
+    int refs;
+    struct job *next;        /* queue link */
+} job;
+
+struct seal_server {
+    seal_serve_opts o;
+    char *name;              /* served model name */
+    seal_model m;
+    seal_tokenizer *tok;
+    chat_template chat;
+    int has_chat;
+    seal_gen_defaults gdef;
+    struct MHD_Daemon *http;
+    seal_pool *pool;
+    pthread_t sched;
+    int sched_started;
+    pthread_mutex_t mu;
+    pthread_cond_t work;     /* the queue got a job, or stopping */
+    job *queue_head, *queue_tail;
+    int queued, stopping;
+    lora_entry *loras;
+    long next_id, requests, batches;
+};
+
+/* sched.c */
+int serve_sched_start(seal_server *s);
+void serve_sched_stop(seal_server *s);
+/* Queue j (taking a reference for the scheduler); 0, or -1 when the queue is
+ * full or the server is stopping (j untouched). */
+int serve_enqueue(seal_server *s, job *j);
+/* Drop one reference to j (frees it with the last). Takes srv->mu itself. */
+void serve_job_release(seal_server *s, job *j);
+/* Adapters by name. Lookup takes a reference (release with serve_lora_release). */
+lora_entry *serve_lora_get(seal_server *s, const char *name);
+void serve_lora_release(seal_server *s, lora_entry *e);
+/* 0, or an HTTP status (400, 404) with msg filled. */
+int serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg, size_t cap);
+int serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap);
+
+/* api.c */
+/* Build a job from a request body (chat: /v1/chat/completions). 0 and *out, or
+ * an HTTP status (400, 404) with msg filled. */
+int serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char *msg, size_t cap);
+/* The non-streamed response body of a finished job (a new reference). */
+json_t *serve_response(const seal_server *s, const job *j);
+/* One SSE chunk for sample i: its text delta (may be empty), the finish
+ * reason when finish >= 0, and for chat the role on the first chunk. */
+json_t *serve_chunk(const seal_server *s, const job *j, int i, const char *delta, size_t len, int finish, int first);
+json_t *serve_models(seal_server *s);
+/* {"error": {"message", "type", "param": null, "code"}} as OpenAI writes it. */
+json_t *serve_error_body(int status, const char *msg);
+/* The text as a JSON string, ill-formed UTF-8 replaced by U+FFFD. */
+json_t *serve_json_text(const char *s, size_t n);
+
+#endif
