@@ -205,7 +205,7 @@ static int pick_model(seal_server *s, json_t *body, job *j, errbuf *e) {
     const char *name = v ? json_string_value(v) : s->name;
     j->model = seal_strdup(name);
     if (!strcmp(name, s->name)) return 0;
-    if (!(j->key.lora = serve_lora_get(s, name))) return bad(e, 404, "The model `%s` does not exist.", name);
+    if (!(j->key.lora = seal_serve_lora_get(s, name))) return bad(e, 404, "The model `%s` does not exist.", name);
     return 0;
 }
 
@@ -224,7 +224,7 @@ static int parse_limits(seal_server *s, json_t *body, int chat, job *j, errbuf *
     return 0;
 }
 
-int serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char *msg, size_t cap) {
+int seal_serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char *msg, size_t cap) {
     errbuf e = {msg, cap};
     if (!json_is_object(body)) return bad(&e, 400, "the request body must be a JSON object");
     job *j = seal_calloc(1, sizeof *j);
@@ -246,7 +246,7 @@ int serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char 
     if (!rc && j->n_ids >= s->m.cfg.max_pos)
         rc = bad(&e, 400, "This model's maximum context length is %d tokens; the prompt has %d.", s->m.cfg.max_pos,
                  j->n_ids);
-    if (rc) { serve_job_release(s, j); return rc; }
+    if (rc) { seal_serve_job_release(s, j); return rc; }
     j->text = seal_calloc((size_t)j->n, sizeof *j->text);
     j->finish = seal_malloc(sizeof(int) * (size_t)j->n);
     j->n_tokens = seal_calloc((size_t)j->n, sizeof(int));
@@ -263,7 +263,7 @@ int serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char 
 
 /* ---- responses ---- */
 
-json_t *serve_json_text(const char *s, size_t n) {
+json_t *seal_serve_json_text(const char *s, size_t n) {
     size_t len;
     char *clean = seal_utf8_sanitize(s ? s : "", s ? n : 0, &len, NULL);
     json_t *v = json_stringn(clean, len);
@@ -281,11 +281,11 @@ static json_t *head(const seal_server *s, const job *j, const char *object) {
                      "model", j->model);
 }
 
-json_t *serve_response(const seal_server *s, const job *j) {
+json_t *seal_serve_response(const seal_server *s, const job *j) {
     json_t *r = head(s, j, j->chat ? "chat.completion" : "text_completion"), *choices = json_array();
     long gen = 0;
     for (int i = 0; i < j->n; i++) {
-        json_t *text = serve_json_text(j->text[i].s, j->text[i].len), *c;
+        json_t *text = seal_serve_json_text(j->text[i].s, j->text[i].len), *c;
         if (j->chat)
             c = json_pack("{s:i, s:{s:s, s:o}, s:n, s:s}", "index", i, "message", "role", "assistant", "content", text,
                           "logprobs", "finish_reason", finish_reason(j->finish[i]));
@@ -301,24 +301,24 @@ json_t *serve_response(const seal_server *s, const job *j) {
     return r;
 }
 
-json_t *serve_chunk(const seal_server *s, const job *j, int i, const char *delta, size_t len, int finish, int first) {
+json_t *seal_serve_chunk(const seal_server *s, const job *j, int i, const char *delta, size_t len, int finish, int first) {
     json_t *r = head(s, j, j->chat ? "chat.completion.chunk" : "text_completion"), *c;
     json_t *reason = finish >= 0 ? json_string(finish_reason(finish)) : json_null();
     if (j->chat) {
         json_t *d = json_object();
         if (first) json_object_set_new(d, "role", json_string("assistant"));
-        if (len || !first) json_object_set_new(d, "content", serve_json_text(delta, len));
+        if (len || !first) json_object_set_new(d, "content", seal_serve_json_text(delta, len));
         else json_object_set_new(d, "content", json_string(""));
         c = json_pack("{s:i, s:o, s:n, s:o}", "index", i, "delta", d, "logprobs", "finish_reason", reason);
     } else {
-        c = json_pack("{s:i, s:o, s:n, s:o}", "index", i, "text", serve_json_text(delta, len), "logprobs",
+        c = json_pack("{s:i, s:o, s:n, s:o}", "index", i, "text", seal_serve_json_text(delta, len), "logprobs",
                       "finish_reason", reason);
     }
     json_object_set_new(r, "choices", json_pack("[o]", c));
     return r;
 }
 
-json_t *serve_models(seal_server *s) {
+json_t *seal_serve_models(seal_server *s) {
     json_t *data = json_array();
     long now = (long)time(NULL);
     json_array_append_new(data, json_pack("{s:s, s:s, s:I, s:s, s:s, s:n, s:i}", "id", s->name, "object", "model",
@@ -333,9 +333,9 @@ json_t *serve_models(seal_server *s) {
     return json_pack("{s:s, s:o}", "object", "list", "data", data);
 }
 
-json_t *serve_error_body(int status, const char *msg) {
+json_t *seal_serve_error_body(int status, const char *msg) {
     const char *type = status == 401 ? "authentication_error" : status == 404 ? "not_found_error"
                      : status == 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error";
-    json_t *m = serve_json_text(msg, strlen(msg));
+    json_t *m = seal_serve_json_text(msg, strlen(msg));
     return json_pack("{s:{s:o, s:s, s:n, s:i}}", "error", "message", m, "type", type, "param", "code", status);
 }

@@ -20,18 +20,18 @@ static void job_free(job *j) {
     free(j);
 }
 
-void serve_job_release(seal_server *s, job *j) {
+void seal_serve_job_release(seal_server *s, job *j) {
     if (!j) return;
     pthread_mutex_lock(&s->mu);
     int last = --j->refs == 0;
     lora_entry *e = last ? j->key.lora : NULL;
     pthread_mutex_unlock(&s->mu);
     if (!last) return;
-    serve_lora_release(s, e);
+    seal_serve_lora_release(s, e);
     job_free(j);
 }
 
-int serve_enqueue(seal_server *s, job *j) {
+int seal_serve_enqueue(seal_server *s, job *j) {
     pthread_mutex_lock(&s->mu);
     int ok = !s->stopping && s->queued < s->o.max_queue;
     if (ok) {
@@ -138,7 +138,7 @@ static void run_batch(seal_server *s, job **jobs, int nb, gen_request *reqs, int
     finish_jobs(s, jobs, nb, out, rc, rc ? seal_errmsg() : NULL);
     for (int i = 0; i < total && rc == 0; i++) seal_gen_sample_free(&out[i]);
     free(out);
-    for (int b = 0; b < nb; b++) serve_job_release(s, jobs[b]);
+    for (int b = 0; b < nb; b++) seal_serve_job_release(s, jobs[b]);
 }
 
 /* Answer what is still queued at shutdown with 503: mark the jobs under
@@ -155,7 +155,7 @@ static void drain(seal_server *s) {
     pthread_mutex_unlock(&s->mu);
     while (j) {
         job *next = j->next;
-        serve_job_release(s, j);
+        seal_serve_job_release(s, j);
         j = next;
     }
     pthread_mutex_lock(&s->mu);
@@ -181,13 +181,13 @@ static void *sched_main(void *arg) {
     return NULL;
 }
 
-int serve_sched_start(seal_server *s) {
+int seal_serve_sched_start(seal_server *s) {
     if (pthread_create(&s->sched, NULL, sched_main, s)) return seal_err("serve: cannot start the scheduler thread");
     s->sched_started = 1;
     return 0;
 }
 
-void serve_sched_stop(seal_server *s) {
+void seal_serve_sched_stop(seal_server *s) {
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
     pthread_cond_broadcast(&s->work);
@@ -204,7 +204,7 @@ static lora_entry *find_lora(seal_server *s, const char *name) {
     return NULL;
 }
 
-lora_entry *serve_lora_get(seal_server *s, const char *name) {
+lora_entry *seal_serve_lora_get(seal_server *s, const char *name) {
     pthread_mutex_lock(&s->mu);
     lora_entry *e = find_lora(s, name);
     if (e) e->refs++;
@@ -212,7 +212,7 @@ lora_entry *serve_lora_get(seal_server *s, const char *name) {
     return e;
 }
 
-void serve_lora_release(seal_server *s, lora_entry *e) {
+void seal_serve_lora_release(seal_server *s, lora_entry *e) {
     if (!e) return;
     pthread_mutex_lock(&s->mu);
     int last = --e->refs == 0;
@@ -224,7 +224,7 @@ void serve_lora_release(seal_server *s, lora_entry *e) {
 
 /* vLLM's messages: "The lora adapter '%s' has already been loaded." (400) and
  * "The lora adapter '%s' cannot be found." (404). */
-int serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg, size_t cap) {
+int seal_serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg, size_t cap) {
     pthread_mutex_lock(&s->mu);
     int exists = !strcmp(name, s->name) || find_lora(s, name);
     pthread_mutex_unlock(&s->mu);
@@ -247,14 +247,14 @@ int serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg
     if (!clash) { e->next = s->loras; s->loras = e; }
     pthread_mutex_unlock(&s->mu);
     if (clash) {
-        serve_lora_release(s, e);
+        seal_serve_lora_release(s, e);
         snprintf(msg, cap, "The lora adapter '%s' has already been loaded.", name);
         return 400;
     }
     return 0;
 }
 
-int serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap) {
+int seal_serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap) {
     pthread_mutex_lock(&s->mu);
     lora_entry **link = &s->loras, *e = NULL;
     for (; *link; link = &(*link)->next)
@@ -264,6 +264,6 @@ int serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap) {
         snprintf(msg, cap, "The lora adapter '%s' cannot be found.", name);
         return 404;
     }
-    serve_lora_release(s, e); /* running jobs keep it alive until they finish */
+    seal_serve_lora_release(s, e); /* running jobs keep it alive until they finish */
     return 0;
 }

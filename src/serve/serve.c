@@ -26,6 +26,7 @@ seal_serve_opts seal_serve_defaults(void) {
 /* One connection's request: its body, then (streaming) where the events are. */
 typedef struct {
     seal_server *s;
+    seal_serve_guard *guard;
     strbuf body;
     int too_large, answered;
     job *j;
@@ -60,7 +61,7 @@ static enum MHD_Result reply_error(seal_server *s, struct MHD_Connection *c, int
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return reply(s, c, status, serve_error_body(status, msg));
+    return reply(s, c, status, seal_serve_error_body(status, msg));
 }
 
 /* ---- the API key ---- */
@@ -108,7 +109,7 @@ static void put_event(conn *cs, json_t *v) {
 static int format_events(conn *cs) {
     job *j = cs->j;
     if (j->failed) {
-        put_event(cs, serve_error_body(j->status, j->error ? j->error : "generation failed"));
+        put_event(cs, seal_serve_error_body(j->status, j->error ? j->error : "generation failed"));
         seal_strbuf_puts(&cs->pending, "data: [DONE]\n\n");
         cs->finished = 1;
         return 1;
@@ -120,7 +121,7 @@ static int format_events(conn *cs) {
         int fin = j->done ? j->finish[i] : -1;
         size_t end = fin >= 0 ? t->len : utf8_safe_end(t->s, t->len);
         if (end > cs->sent[i] || fin >= 0) {
-            put_event(cs, serve_chunk(cs->s, j, i, t->s + cs->sent[i], end - cs->sent[i], fin, cs->sent[i] == 0));
+            put_event(cs, seal_serve_chunk(cs->s, j, i, t->s + cs->sent[i], end - cs->sent[i], fin, cs->sent[i] == 0));
             cs->sent[i] = end;
             cs->fin_sent[i] = fin >= 0;
             wrote = 1;
@@ -181,10 +182,10 @@ static enum MHD_Result generate_route(seal_server *s, struct MHD_Connection *c, 
     char msg[1024];
     json_t *body = parse_body(cs, msg, sizeof msg);
     if (!body) return reply_error(s, c, 400, "%s", msg);
-    int st = serve_parse_request(s, body, chat, &cs->j, msg, sizeof msg);
+    int st = seal_serve_parse_request(s, body, chat, &cs->j, msg, sizeof msg);
     json_decref(body);
     if (st) return reply_error(s, c, st, "%s", msg);
-    if (serve_enqueue(s, cs->j))
+    if (seal_serve_enqueue(s, cs->j))
         return reply_error(s, c, s->stopping ? 503 : 429, s->stopping ? "the server is shutting down"
                                                                       : "too many requests waiting: retry later");
     if (cs->j->stream) return reply_stream(s, c, cs);
@@ -193,7 +194,7 @@ static enum MHD_Result generate_route(seal_server *s, struct MHD_Connection *c, 
     while (!j->done) pthread_cond_wait(&j->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
     if (j->failed) return reply_error(s, c, j->status, "%s", j->error);
-    return reply(s, c, 200, serve_response(s, j));
+    return reply(s, c, 200, seal_serve_response(s, j));
 }
 
 /* vLLM's bodies: {"lora_name": N, "lora_path": P} and {"lora_name": N}; its
@@ -211,9 +212,9 @@ static enum MHD_Result lora_route(seal_server *s, struct MHD_Connection *c, conn
                                              : "'lora_name' must be a non-empty string");
         st = 400;
     } else if (load)
-        st = serve_lora_load(s, json_string_value(name), json_string_value(path), msg, sizeof msg);
+        st = seal_serve_lora_load(s, json_string_value(name), json_string_value(path), msg, sizeof msg);
     else
-        st = serve_lora_unload(s, json_string_value(name), msg, sizeof msg);
+        st = seal_serve_lora_unload(s, json_string_value(name), msg, sizeof msg);
     if (!st)
         snprintf(msg, sizeof msg, "Success: LoRA adapter '%s' %s successfully.", json_string_value(name),
                  load ? "added" : "removed");
@@ -233,7 +234,7 @@ static enum MHD_Result route(seal_server *s, struct MHD_Connection *c, conn *cs,
     if (!authorized(s, c)) return reply_error(s, c, 401, "a valid API key is required (Authorization: Bearer KEY)");
     static const char *posts[] = {"/v1/completions", "/v1/chat/completions", "/v1/load_lora_adapter",
                                   "/v1/unload_lora_adapter"};
-    if (!strcmp(url, "/v1/models")) return get ? reply(s, c, 200, serve_models(s)) : reply_error(s, c, 405, "use GET");
+    if (!strcmp(url, "/v1/models")) return get ? reply(s, c, 200, seal_serve_models(s)) : reply_error(s, c, 405, "use GET");
     for (int i = 0; i < 4; i++) {
         if (strcmp(url, posts[i])) continue;
         if (!post) return reply_error(s, c, 405, "use POST");
@@ -251,6 +252,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!cs) {
         cs = *con_cls = seal_calloc(1, sizeof *cs);
         cs->s = s;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        cs->guard = ci ? ci->socket_context : NULL;
         return MHD_YES;
     }
     if (*size) {
@@ -261,6 +264,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (cs->answered) return MHD_YES;
     cs->answered = 1;
+    seal_serve_guard_mark(s, cs->guard, 1);
     return route(s, c, cs, url, method);
 }
 
@@ -268,11 +272,23 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     (void)c; (void)t;
     conn *cs = *con_cls;
     if (!cs) return;
-    serve_job_release(cls, cs->j);
+    seal_serve_guard_mark(cls, cs->guard, 0);
+    seal_serve_job_release(cls, cs->j);
     seal_strbuf_free(&cs->body);
     seal_strbuf_free(&cs->pending);
     free(cs->sent); free(cs->fin_sent); free(cs);
     *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx, enum MHD_ConnectionNotificationCode t) {
+    seal_server *s = cls;
+    if (t == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = ci ? seal_serve_guard_add(s, ci->connect_fd) : NULL;
+    } else {
+        seal_serve_guard_remove(s, *socket_ctx);
+        *socket_ctx = NULL;
+    }
 }
 
 /* ---- start and stop ---- */
@@ -324,6 +340,7 @@ static int start_http(seal_server *s) {
     s->http = MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
                                0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout_s,
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
@@ -338,16 +355,19 @@ seal_server *seal_serve_start(const seal_serve_opts *o) {
     s->name = served_name(o);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
+    pthread_mutex_init(&s->guard_mu, NULL);
+    pthread_cond_init(&s->guard_cv, NULL);
     int rc = load_model(s);
     for (int i = 0; i < o->n_lora && rc == 0; i++) {
         char msg[1024];
-        if (serve_lora_load(s, o->lora_names[i], o->lora_dirs[i], msg, sizeof msg))
+        if (seal_serve_lora_load(s, o->lora_names[i], o->lora_dirs[i], msg, sizeof msg))
             rc = seal_err("serve: --lora %s=%s: %s", o->lora_names[i], o->lora_dirs[i], msg);
     }
     int threads = 0;
     if (rc == 0) rc = seal_threads_resolve(o->threads, &threads);
     if (rc == 0 && !(s->pool = seal_pool_create(threads))) rc = -1;
-    if (rc == 0) rc = serve_sched_start(s);
+    if (rc == 0) rc = seal_serve_sched_start(s);
+    if (rc == 0) rc = seal_serve_guard_start(s);
     if (rc == 0) rc = start_http(s);
     if (rc) { seal_serve_stop(s); return NULL; }
     return s;
@@ -368,17 +388,20 @@ void seal_serve_counts(const seal_server *s, long *requests, long *batches) {
 
 void seal_serve_stop(seal_server *s) {
     if (!s) return;
-    serve_sched_stop(s); /* the running batch ends; queued requests get 503 */
+    seal_serve_sched_stop(s); /* the running batch ends; queued requests get 503 */
     if (s->http) MHD_stop_daemon(s->http);
+    seal_serve_guard_stop(s);
     while (s->loras) {
         lora_entry *e = s->loras;
         s->loras = e->next;
-        serve_lora_release(s, e);
+        seal_serve_lora_release(s, e);
     }
     if (s->pool) seal_pool_destroy(s->pool);
     if (s->tok) seal_tok_free(s->tok);
     if (s->m.cfg.vocab) seal_model_free(&s->m);
     pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->guard_cv);
+    pthread_mutex_destroy(&s->guard_mu);
     pthread_mutex_destroy(&s->mu);
     free(s->name);
     free(s);

@@ -4,6 +4,7 @@
  *   serve.c  HTTP (libmicrohttpd): connections, routes, auth, SSE streaming
  *   api.c    OpenAI request bodies -> jobs, results -> response bodies
  *   sched.c  the bounded queue, the batching scheduler thread, the adapters
+ *   guard.c  the deadline for a request to arrive (slow senders)
  *
  * One mutex (srv->mu) guards the queue, every job's progress and the adapter
  * list; a job has its own condition variable for the connection waiting on it. */
@@ -63,6 +64,8 @@ typedef struct job {
     struct job *next;        /* queue link */
 } job;
 
+typedef struct seal_serve_guard seal_serve_guard;
+
 struct seal_server {
     seal_serve_opts o;
     char *name;              /* served model name */
@@ -81,36 +84,50 @@ struct seal_server {
     int queued, stopping;
     lora_entry *loras;
     long next_id, requests, batches;
+    /* guard.c: open connections and the watchdog */
+    pthread_mutex_t guard_mu;
+    pthread_cond_t guard_cv;
+    seal_serve_guard *guards;
+    pthread_t guard_thread;
+    int guard_started, guard_stop;
 };
 
 /* sched.c */
-int serve_sched_start(seal_server *s);
-void serve_sched_stop(seal_server *s);
+int seal_serve_sched_start(seal_server *s);
+void seal_serve_sched_stop(seal_server *s);
 /* Queue j (taking a reference for the scheduler); 0, or -1 when the queue is
  * full or the server is stopping (j untouched). */
-int serve_enqueue(seal_server *s, job *j);
+int seal_serve_enqueue(seal_server *s, job *j);
 /* Drop one reference to j (frees it with the last). Takes srv->mu itself. */
-void serve_job_release(seal_server *s, job *j);
-/* Adapters by name. Lookup takes a reference (release with serve_lora_release). */
-lora_entry *serve_lora_get(seal_server *s, const char *name);
-void serve_lora_release(seal_server *s, lora_entry *e);
+void seal_serve_job_release(seal_server *s, job *j);
+/* Adapters by name. Lookup takes a reference (release with seal_serve_lora_release). */
+lora_entry *seal_serve_lora_get(seal_server *s, const char *name);
+void seal_serve_lora_release(seal_server *s, lora_entry *e);
 /* 0, or an HTTP status (400, 404) with msg filled. */
-int serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg, size_t cap);
-int serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap);
+int seal_serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg, size_t cap);
+int seal_serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap);
+
+/* guard.c: a connection's socket, watched from accept until its request has
+ * arrived (mark 1); mark 0 restarts the clock for the next request. */
+int seal_serve_guard_start(seal_server *s);
+void seal_serve_guard_stop(seal_server *s);
+seal_serve_guard *seal_serve_guard_add(seal_server *s, int fd);
+void seal_serve_guard_remove(seal_server *s, seal_serve_guard *g);
+void seal_serve_guard_mark(seal_server *s, seal_serve_guard *g, int arrived);
 
 /* api.c */
 /* Build a job from a request body (chat: /v1/chat/completions). 0 and *out, or
  * an HTTP status (400, 404) with msg filled. */
-int serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char *msg, size_t cap);
+int seal_serve_parse_request(seal_server *s, json_t *body, int chat, job **out, char *msg, size_t cap);
 /* The non-streamed response body of a finished job (a new reference). */
-json_t *serve_response(const seal_server *s, const job *j);
+json_t *seal_serve_response(const seal_server *s, const job *j);
 /* One SSE chunk for sample i: its text delta (may be empty), the finish
  * reason when finish >= 0, and for chat the role on the first chunk. */
-json_t *serve_chunk(const seal_server *s, const job *j, int i, const char *delta, size_t len, int finish, int first);
-json_t *serve_models(seal_server *s);
+json_t *seal_serve_chunk(const seal_server *s, const job *j, int i, const char *delta, size_t len, int finish, int first);
+json_t *seal_serve_models(seal_server *s);
 /* {"error": {"message", "type", "param": null, "code"}} as OpenAI writes it. */
-json_t *serve_error_body(int status, const char *msg);
+json_t *seal_serve_error_body(int status, const char *msg);
 /* The text as a JSON string, ill-formed UTF-8 replaced by U+FFFD. */
-json_t *serve_json_text(const char *s, size_t n);
+json_t *seal_serve_json_text(const char *s, size_t n);
 
 #endif
