@@ -87,8 +87,9 @@ static int grade_one(const inner_opts *o, seal_pool *pool, const char *title, co
     char *q = seal_malloc(qn);
     snprintf(q, qn, "Topic: %s\n%s", title, qa->question);
     char *prompt = seal_grade_judge_prompt(q, qa->answer, answer), *reply = NULL;
-    int rc = greedy_answers(o->judge, pool, o->judge_tok, NULL, &prompt, 1, 8, &reply);
-    if (rc == 0) *correct = seal_grade_parse_verdict(reply);
+    int rc = o->judge_remote ? seal_judge_ask(o->judge_remote, prompt, correct)
+                             : greedy_answers(o->judge, pool, o->judge_tok, NULL, &prompt, 1, 8, &reply);
+    if (rc == 0 && !o->judge_remote) *correct = seal_grade_parse_verdict(reply);
     free(reply);
     free(prompt);
     free(q);
@@ -99,7 +100,8 @@ int seal_answer_questions(const seal_model *m, seal_pool *pool, const seal_token
                      const seal_passage *p, const inner_opts *o, qa_result *r) {
     memset(r, 0, sizeof *r);
     if (p->n_qa <= 0) return seal_err("passage \"%s\" has no questions", p->title);
-    if (o->grader == GRADE_JUDGE && (!o->judge || !o->judge_tok)) return seal_err("judge grading needs a judge model");
+    if (o->grader == GRADE_JUDGE && !o->judge_remote && (!o->judge || !o->judge_tok))
+        return seal_err("judge grading needs a judge model");
     r->n_q = p->n_qa;
     r->answers = seal_calloc((size_t)p->n_qa, sizeof(char *));
     r->correct = seal_calloc((size_t)p->n_qa, 1);

@@ -605,6 +605,9 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
         rc = seal_run_record_real(r, reals[i].key, reals[i].v);
     if (rc == 0 && o->inner.judge) rc = seal_run_record_str(r, "judge_model", o->inner.judge->dir);
+    if (rc == 0 && o->inner.judge_remote) rc = seal_run_record_str(r, "judge_model", seal_judge_model(o->inner.judge_remote));
+    /* the remote judge's API changes what it is asked (raw prompt or chat); its URL (where it is served) does not */
+    if (rc == 0 && o->inner.judge_remote) rc = seal_run_record_str(r, "judge_api", seal_judge_api(o->inner.judge_remote));
     if (rc == 0 && o->distractors) rc = seal_run_record_int(r, "distractors", o->distractors);
     if (rc == 0 && o->inner.batch_size != 1) rc = seal_run_record_int(r, "inner_batch", o->inner.batch_size);
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
