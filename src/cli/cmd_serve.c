@@ -45,8 +45,13 @@ static int parse_opts(seal_serve_opts *o, const char **port_file, int argc, char
         CLI_OPT(CLI_INT, "max-n", 0, &o->max_n, "N", "the largest n a request may ask (at most --max-batch)", 1, 4096, 0),
         CLI_OPT(CLI_INT, "max-body", 0, &o->max_body, "BYTES", "request body size at most (more: 413)", 1, 1 << 30, 0),
         CLI_OPT(CLI_INT, "max-connections", 0, &o->max_connections, "N", "open connections at most", 1, 65536, 0),
-        CLI_OPT(CLI_INT, "timeout", 0, &o->timeout_s, "S", "close a connection idle this many seconds", 1, 86400, 0),
+        CLI_OPT(CLI_INT, "timeout", 0, &o->timeout_s, "S", "a request must arrive whole within S seconds (slow senders are cut off)", 1, 86400, 0),
         CLI_THREADS_OPT(&o->threads),
+        CLI_SECTION("Self-adaptation (POST /v1/adapt, seal's extension):"),
+        CLI_OPT(CLI_INT, "adapt-threads", 0, &o->adapt_threads, "N",
+                "kernel threads of adaptation jobs, beside serving's (0: /v1/adapt off)", 0, 1024, 0),
+        CLI_OPT(CLI_INT, "adapt-queue", 0, &o->adapt_queue, "N", "adaptation jobs waiting or running at most", 1, 1024, 0),
+        CLI_OPT(CLI_INT, "adapt-edit-tokens", 0, &o->adapt_edit_tokens, "N", "a self-edit's tokens at most", 1, 1 << 20, 0),
         {0}};
     const cli_spec spec = {
         "seal serve", "-m DIR [--lora NAME=DIR ...] [--host 127.0.0.1] [--port 8000] [options]",

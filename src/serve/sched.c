@@ -267,3 +267,23 @@ int seal_serve_lora_unload(seal_server *s, const char *name, char *msg, size_t c
     seal_serve_lora_release(s, e); /* running jobs keep it alive until they finish */
     return 0;
 }
+
+int seal_serve_lora_add(seal_server *s, const char *name, const char *dir, seal_adapter *a, char *msg, size_t cap) {
+    lora_entry *e = seal_calloc(1, sizeof *e);
+    e->name = seal_strdup(name);
+    e->dir = seal_strdup(dir);
+    e->refs = 1;
+    pthread_mutex_lock(&s->mu);
+    int clash = !strcmp(name, s->name) || find_lora(s, name);
+    if (!clash) {
+        e->ad = *a;
+        memset(a, 0, sizeof *a);
+        e->next = s->loras;
+        s->loras = e;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (!clash) return 0;
+    free(e->name); free(e->dir); free(e);
+    snprintf(msg, cap, "The lora adapter '%s' has already been loaded.", name);
+    return 400;
+}

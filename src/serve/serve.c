@@ -20,7 +20,7 @@
 seal_serve_opts seal_serve_defaults(void) {
     return (seal_serve_opts){.host = "127.0.0.1", .port = 8000, .max_batch = 64, .max_queue = 256,
                              .max_tokens = 4096, .max_n = 16, .max_body = 1 << 20, .max_connections = 512,
-                             .timeout_s = 30};
+                             .timeout_s = 30, .adapt_threads = 1, .adapt_queue = 4, .adapt_edit_tokens = 1024};
 }
 
 /* One connection's request: its body, then (streaming) where the events are. */
@@ -227,6 +227,51 @@ static enum MHD_Result lora_route(seal_server *s, struct MHD_Connection *c, conn
     return rc;
 }
 
+/* POST /v1/adapt: 202 and the queued job. */
+static enum MHD_Result adapt_submit(seal_server *s, struct MHD_Connection *c, conn *cs) {
+    char msg[1024];
+    json_t *body = parse_body(cs, msg, sizeof msg);
+    if (!body) return reply_error(s, c, 400, "%s", msg);
+    adapt_job *j = NULL;
+    int st = seal_serve_adapt_parse(s, body, &j, msg, sizeof msg);
+    json_decref(body);
+    if (!st) st = seal_serve_adapt_submit(s, j, msg, sizeof msg);
+    if (st) return reply_error(s, c, st, "%s", msg);
+    pthread_mutex_lock(&s->mu);
+    json_t *r = seal_serve_adapt_json(j); /* j stays alive: only finished jobs are pruned */
+    pthread_mutex_unlock(&s->mu);
+    return reply(s, c, 202, r);
+}
+
+/* GET /v1/adapt, GET /v1/adapt/ID, POST /v1/adapt/ID/cancel. */
+static enum MHD_Result adapt_route(seal_server *s, struct MHD_Connection *c, conn *cs, const char *url, int get) {
+    if (!strcmp(url, "/v1/adapt")) {
+        if (!get) return adapt_submit(s, c, cs);
+        json_t *data = json_array();
+        pthread_mutex_lock(&s->mu);
+        for (adapt_job *q = s->adapt_jobs; q; q = q->next) json_array_append_new(data, seal_serve_adapt_json(q));
+        pthread_mutex_unlock(&s->mu);
+        return reply(s, c, 200, json_pack("{s:s, s:o}", "object", "list", "data", data));
+    }
+    char id[64];
+    const char *rest = url + strlen("/v1/adapt/"), *slash = strchr(rest, '/');
+    int cancel = slash && !strcmp(slash, "/cancel");
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    if ((slash && !cancel) || n >= sizeof id) return reply_error(s, c, 404, "no route %s", url);
+    if (cancel == get) return reply_error(s, c, 405, "%s", cancel ? "use POST" : "use GET");
+    memcpy(id, rest, n);
+    id[n] = '\0';
+    pthread_mutex_lock(&s->mu);
+    adapt_job *j = seal_serve_adapt_find(s, id);
+    if (j && cancel) {
+        j->cancel = 1;
+        if (j->status == ADAPT_QUEUED) j->status = ADAPT_CANCELLED;
+    }
+    json_t *r = j ? seal_serve_adapt_json(j) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    return r ? reply(s, c, 200, r) : reply_error(s, c, 404, "no adaptation job %s", id);
+}
+
 static enum MHD_Result route(seal_server *s, struct MHD_Connection *c, conn *cs, const char *url, const char *method) {
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     if (!strcmp(url, "/health")) return get ? reply(s, c, 200, json_object()) : reply_error(s, c, 405, "use GET");
@@ -235,6 +280,11 @@ static enum MHD_Result route(seal_server *s, struct MHD_Connection *c, conn *cs,
     static const char *posts[] = {"/v1/completions", "/v1/chat/completions", "/v1/load_lora_adapter",
                                   "/v1/unload_lora_adapter"};
     if (!strcmp(url, "/v1/models")) return get ? reply(s, c, 200, seal_serve_models(s)) : reply_error(s, c, 405, "use GET");
+    if (!strcmp(url, "/v1/adapt") || !strncmp(url, "/v1/adapt/", 10)) {
+        if (!get && !post) return reply_error(s, c, 405, "use GET or POST");
+        if (cs->too_large) return reply_error(s, c, 413, "the request body is larger than %d bytes", s->o.max_body);
+        return adapt_route(s, c, cs, url, get);
+    }
     for (int i = 0; i < 4; i++) {
         if (strcmp(url, posts[i])) continue;
         if (!post) return reply_error(s, c, 405, "use POST");
@@ -309,6 +359,8 @@ static int check_opts(const seal_serve_opts *o) {
     if (o->max_batch < 1 || o->max_queue < 1 || o->max_tokens < 1 || o->max_n < 1 || o->max_body < 1 ||
         o->max_connections < 1 || o->timeout_s < 1 || o->port < 0 || o->port > 65535)
         return seal_err("serve: every limit must be positive and the port in [0, 65535]");
+    if (o->adapt_threads < 0 || o->adapt_queue < 1 || o->adapt_edit_tokens < 1)
+        return seal_err("serve: --adapt-threads must be >= 0, --adapt-queue and --adapt-edit-tokens >= 1");
     if (o->max_n > o->max_batch) return seal_err("serve: --max-n %d is more than --max-batch %d", o->max_n, o->max_batch);
     if (o->api_key && !*o->api_key) return seal_err("serve: the API key is empty");
     return 0;
@@ -368,6 +420,7 @@ seal_server *seal_serve_start(const seal_serve_opts *o) {
     if (rc == 0 && !(s->pool = seal_pool_create(threads))) rc = -1;
     if (rc == 0) rc = seal_serve_sched_start(s);
     if (rc == 0) rc = seal_serve_guard_start(s);
+    if (rc == 0) rc = seal_serve_adapt_start(s);
     if (rc == 0) rc = start_http(s);
     if (rc) { seal_serve_stop(s); return NULL; }
     return s;
@@ -391,6 +444,7 @@ void seal_serve_stop(seal_server *s) {
     seal_serve_sched_stop(s); /* the running batch ends; queued requests get 503 */
     if (s->http) MHD_stop_daemon(s->http);
     seal_serve_guard_stop(s);
+    seal_serve_adapt_stop(s); /* after the scheduler: s->stopping is set */
     while (s->loras) {
         lora_entry *e = s->loras;
         s->loras = e->next;

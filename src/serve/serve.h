@@ -16,7 +16,11 @@
  * A request that arrives while a batch decodes waits for the next batch
  * (static batching: the batch is fixed once its prefill starts). Greedy output
  * equals `seal generate` for the same prompt, and sampled output with a seed
- * equals `seal generate --seed` (generation is batch-invariant). */
+ * equals `seal generate --seed` (generation is batch-invariant).
+ *
+ * POST /v1/adapt (seal's extension, adapt.c): passages in, a LoRA adapter
+ * written by self-edits and the inner loop in a background job, served by
+ * name when done. */
 #ifndef SEAL_SERVE_SERVE_H
 #define SEAL_SERVE_SERVE_H
 
@@ -40,7 +44,10 @@ typedef struct {
     int max_n;               /* cap on a request's n */
     int max_body;            /* request body bytes at most (more: 413) */
     int max_connections;     /* open connections at most (more are refused by the HTTP library) */
-    int timeout_s;           /* an idle connection (a slow sender) is closed after this many seconds */
+    int timeout_s;           /* a request must arrive whole within this many seconds (slow senders are cut off) */
+    int adapt_threads;       /* /v1/adapt jobs' kernel threads (0: /v1/adapt off) */
+    int adapt_queue;         /* adaptation jobs waiting or running at most (more: 429) */
+    int adapt_edit_tokens;   /* cap on a self-edit's tokens */
 } seal_serve_opts;
 
 seal_serve_opts seal_serve_defaults(void);

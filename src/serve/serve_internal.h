@@ -19,6 +19,9 @@
 #include "model/adapter.h"
 #include "model/config.h"
 #include "model/model.h"
+#include "seal/inner.h"
+#include "seal/squad.h"
+#include "tok/prompts.h"
 #include "serve/serve.h"
 #include "tok/chat.h"
 #include "tok/tokenizer.h"
@@ -66,6 +69,28 @@ typedef struct job {
 
 typedef struct seal_serve_guard seal_serve_guard;
 
+/* A /v1/adapt job (adapt.c). Its fields are written by the adapt thread;
+ * status, cancel and self_edits are read and written under srv->mu. */
+enum { ADAPT_QUEUED, ADAPT_GENERATING, ADAPT_TRAINING, ADAPT_EVALUATING, ADAPT_SUCCEEDED, ADAPT_FAILED,
+       ADAPT_CANCELLED };
+typedef struct adapt_job {
+    long id;
+    char *name;                /* the adapter's name once registered */
+    seal_passages ps;
+    self_edit_kind prompt;
+    int edit_tokens;
+    seal_sampling sampling;
+    unsigned long long seed;
+    inner_opts inner;
+    int status, cancel;
+    char *error;
+    json_t *self_edits;
+    double loss_first, loss_last, base_acc, adapted_acc;
+    long steps;
+    int n_questions;
+    struct adapt_job *next;    /* srv->adapt_jobs, newest first */
+} adapt_job;
+
 struct seal_server {
     seal_serve_opts o;
     char *name;              /* served model name */
@@ -90,6 +115,13 @@ struct seal_server {
     seal_serve_guard *guards;
     pthread_t guard_thread;
     int guard_started, guard_stop;
+    /* adapt.c */
+    adapt_job *adapt_jobs;
+    pthread_cond_t adapt_cv;
+    pthread_t adapt_thread;
+    seal_pool *adapt_pool;
+    int adapt_started;
+    long next_adapt_id;
 };
 
 /* sched.c */
@@ -106,6 +138,19 @@ void seal_serve_lora_release(seal_server *s, lora_entry *e);
 /* 0, or an HTTP status (400, 404) with msg filled. */
 int seal_serve_lora_load(seal_server *s, const char *name, const char *dir, char *msg, size_t cap);
 int seal_serve_lora_unload(seal_server *s, const char *name, char *msg, size_t cap);
+/* Register *a (moved: *a is left empty) as name; dir is a label for /v1/models. 0, or 400 + msg. */
+int seal_serve_lora_add(seal_server *s, const char *name, const char *dir, seal_adapter *a, char *msg, size_t cap);
+
+/* adapt.c */
+int seal_serve_adapt_start(seal_server *s);
+void seal_serve_adapt_stop(seal_server *s);
+/* A job from a request body: 0 and *out, or 400 + msg. */
+int seal_serve_adapt_parse(seal_server *s, json_t *body, adapt_job **out, char *msg, size_t cap);
+/* Queue it (the server takes it, whatever the outcome): 0, or 400/404/429 + msg. */
+int seal_serve_adapt_submit(seal_server *s, adapt_job *j, char *msg, size_t cap);
+/* Under srv->mu: the job "adapt-N" or NULL, and a job's JSON. */
+adapt_job *seal_serve_adapt_find(seal_server *s, const char *id);
+json_t *seal_serve_adapt_json(const adapt_job *j);
 
 /* guard.c: a connection's socket, watched from accept until its request has
  * arrived (mark 1); mark 0 restarts the clock for the next request. */
