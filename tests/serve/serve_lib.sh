@@ -1,4 +1,10 @@
-# tests/serve/serve_lib.sh: sourced by the serve tests (not a test itself).
+# tests/serve/serve_lib.sh: sourced by the serve tests after tests/lib.sh (not a test itself): skips without the
+# CLI, node or curl, makes $tmp, and sets $M, the shipped tiny model.
+need_seal; need_node
+command -v curl >/dev/null || skip "curl not installed"
+use_tmp
+M=$SEAL_ROOT/models/tiny-knowledge
+
 # start_server LOG ARGS...: start `seal serve` on a free loopback port with ARGS, set $port, $srv_pid and
 # $base (http://127.0.0.1:PORT), and stop it at exit. Needs $tmp (use_tmp) and $SEAL.
 start_server() {

@@ -7,10 +7,7 @@
 # says "Yes." to everything makes every non-empty answer correct (a verdict reaches the results), over the chat
 # API of a base URL too.
 . "$(dirname "$0")/../lib.sh"
-need_seal; need_node
-use_tmp
 . "$here/serve_lib.sh"
-M=$SEAL_ROOT/models/tiny-knowledge
 "$SEAL" world knowledge --seed 1 --out "$tmp/w" >/dev/null 2>&1 || fail "world"
 run() { # RUN_DIR [args]: knowledge eval on 2 passages, judged
   local d=$1; shift

@@ -5,11 +5,7 @@
 # name changes the output exactly as `seal generate --adapter`; adapters load and unload at run time with
 # vLLM's bodies; the API key is required when set; a full queue answers 429 and every request gets 200 or 429.
 . "$(dirname "$0")/../lib.sh"
-need_seal; need_node
-command -v curl >/dev/null || skip "curl not installed"
-use_tmp
 . "$here/serve_lib.sh"
-M=$SEAL_ROOT/models/tiny-knowledge
 P="Mira Okafor was born in"
 
 # An adapter that visibly changes the completion of $P.

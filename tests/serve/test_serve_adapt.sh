@@ -5,11 +5,7 @@
 # the adapter is listed by /v1/models and answers by name. Serving goes on while a job runs; a queued job can be
 # cancelled (its adapter never appears); bad bodies and a name already served are 400; unknown jobs 404.
 . "$(dirname "$0")/../lib.sh"
-need_seal; need_node
-command -v curl >/dev/null || skip "curl not installed"
-use_tmp
 . "$here/serve_lib.sh"
-M=$SEAL_ROOT/models/tiny-knowledge
 "$SEAL" world knowledge --seed 1 --out "$tmp/w" >/dev/null 2>&1 || fail "world"
 start_server "$tmp/log" -m "$M" -t 1 --adapt-threads 1
 S='{"seed":1,"self_edit_tokens":160,"targets":"all-linear"}'

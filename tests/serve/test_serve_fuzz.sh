@@ -4,11 +4,7 @@
 # slow-loris connections). Each must get a 4xx with an OpenAI error body (or, for the raw-socket ones, a 4xx or a
 # closed connection), and the server must keep serving: a good request afterwards is answered 200.
 . "$(dirname "$0")/../lib.sh"
-need_seal; need_node
-command -v curl >/dev/null || skip "curl not installed"
-use_tmp
 . "$here/serve_lib.sh"
-M=$SEAL_ROOT/models/tiny-knowledge
 start_server "$tmp/log" -m "$M" -t 1 --timeout 2 --max-body 65536 --max-tokens 256 --max-n 4
 
 n_sent=0
