@@ -2,8 +2,9 @@
  * OpenAI API (and vLLM, llama.cpp) define them.
  *
  * Every field is checked for its type and range, and anything seal cannot do
- * is refused with 400 naming the field, never silently ignored: logprobs,
- * echo, best_of > n, nonzero presence/frequency penalties, logit_bias, tools.
+ * is refused with 400 naming the field, never silently ignored: echo,
+ * best_of > n, nonzero presence/frequency penalties, logit_bias, tools,
+ * logprobs with stream.
  * Fields that do not change the output (user, stream_options, ...) are
  * ignored, as OpenAI-compatible servers do. A JSON null counts as absent. */
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "serve/serve_internal.h"
 #include "util/err.h"
+#include "util/json_load.h"
 #include "util/rng.h"
 #include "util/utf8.h"
 
@@ -66,7 +68,7 @@ static int get_bool(json_t *body, const char *name, int *out, errbuf *e) {
 }
 
 /* Fields whose only supported value is the default. */
-static int refuse_unsupported(json_t *body, int chat, errbuf *e) {
+static int refuse_unsupported(json_t *body, errbuf *e) {
     double pen = 0;
     const char *pens[] = {"presence_penalty", "frequency_penalty"};
     for (int i = 0; i < 2; i++) {
@@ -76,9 +78,6 @@ static int refuse_unsupported(json_t *body, int chat, errbuf *e) {
     int flag = 0;
     if (get_bool(body, "echo", &flag, e)) return 400;
     if (flag) return bad(e, 400, "'echo' is not supported by seal serve");
-    json_t *lp = field(body, "logprobs");
-    if (lp && !(json_is_false(lp) || (!chat && json_is_integer(lp) && json_integer_value(lp) == 0)))
-        return bad(e, 400, "'logprobs' is not supported by seal serve");
     const char *never[] = {"logit_bias", "tools", "functions", "response_format", "suffix", "guided_json"};
     for (size_t i = 0; i < sizeof never / sizeof *never; i++)
         if (field(body, never[i])) return bad(e, 400, "'%s' is not supported by seal serve", never[i]);
@@ -132,14 +131,14 @@ static int completion_prompt(seal_server *s, json_t *body, job *j, errbuf *e) {
         p = json_array_get(p, 0);
     if (json_is_string(p)) {
         if (!s->tok) return bad(e, 400, "the model has no tokenizer.json: send 'prompt' as token ids");
-        if (seal_tok_encode(s->tok, json_string_value(p), json_string_length(p), 1, &j->ids, &j->n_ids))
+        if (seal_tok_encode(s->tok, json_string_value(p), json_string_length(p), 1, &j->prompt_ids, &j->n_ids))
             return bad(e, 400, "cannot tokenize 'prompt': %s", seal_errmsg());
         return 0;
     }
     if (!json_is_array(p)) return bad(e, 400, "'prompt' must be a string or an array of token ids");
     size_t n = json_array_size(p);
     if (n > (size_t)s->m.cfg.max_pos) return bad(e, 400, "'prompt' has %zu tokens: more than the model's context", n);
-    j->ids = seal_malloc(sizeof(int) * (n ? n : 1));
+    j->prompt_ids = seal_malloc(sizeof(int) * (n ? n : 1));
     j->n_ids = (int)n;
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(p, i);
@@ -147,7 +146,7 @@ static int completion_prompt(seal_server *s, json_t *body, job *j, errbuf *e) {
         json_int_t id = json_integer_value(v);
         if (id < 0 || id >= s->m.cfg.vocab)
             return bad(e, 400, "'prompt' token id %lld is out of range [0, %d)", (long long)id, s->m.cfg.vocab);
-        j->ids[i] = (int)id;
+        j->prompt_ids[i] = (int)id;
     }
     return 0;
 }
@@ -189,13 +188,33 @@ static int chat_prompt(seal_server *s, json_t *body, job *j, errbuf *e) {
     }
     if (!rc) {
         char *text = seal_chat_render(&s->chat, cm, (int)n, 1);
-        if (seal_tok_encode(s->tok, text, strlen(text), 0, &j->ids, &j->n_ids))
+        if (seal_tok_encode(s->tok, text, strlen(text), 0, &j->prompt_ids, &j->n_ids))
             rc = bad(e, 400, "cannot tokenize the messages: %s", seal_errmsg());
         free(text);
     }
     for (size_t i = 0; i < n; i++) seal_strbuf_free(&texts[i]);
     free(texts); free(cm);
     return rc;
+}
+
+/* Completions: "logprobs": N (0..5 alternatives); chat: "logprobs": true with
+ * "top_logprobs": N. Not with streaming (they are computed after the text). */
+static int parse_logprobs(json_t *body, int chat, job *j, errbuf *e) {
+    long long top = -1;
+    j->logprobs = -1;
+    if (chat) {
+        int on = 0;
+        if (get_bool(body, "logprobs", &on, e)) return 400;
+        if (!on && field(body, "top_logprobs")) return bad(e, 400, "'top_logprobs' needs 'logprobs': true");
+        if (!on) return 0;
+        top = 0;
+        if (get_int(body, "top_logprobs", 0, 5, &top, e)) return 400;
+    } else if (get_int(body, "logprobs", 0, 5, &top, e)) {
+        return 400;
+    }
+    if (top >= 0 && j->stream) return bad(e, 400, "'logprobs' with 'stream' is not supported by seal serve");
+    j->logprobs = (int)top;
+    return 0;
 }
 
 /* 'model': the served name or an adapter's (a reference is taken). */
@@ -235,8 +254,9 @@ int seal_serve_parse_request(seal_server *s, json_t *body, int chat, job **out, 
     pthread_mutex_lock(&s->mu);
     j->id = ++s->next_id;
     pthread_mutex_unlock(&s->mu);
-    int rc = refuse_unsupported(body, chat, &e);
+    int rc = refuse_unsupported(body, &e);
     if (!rc) rc = parse_limits(s, body, chat, j, &e);
+    if (!rc) rc = parse_logprobs(body, chat, j, &e);
     if (!rc) rc = parse_sampling(s, body, &j->key.sampling, &e);
     if (!rc) rc = parse_stops(body, &j->key, &e);
     if (!rc && j->key.n_stops && !s->tok) rc = bad(&e, 400, "'stop' needs the model's tokenizer");
@@ -281,16 +301,63 @@ static json_t *head(const seal_server *s, const job *j, const char *object) {
                      "model", j->model);
 }
 
+/* One token's text (special tokens shown), ill-formed UTF-8 replaced. */
+static json_t *token_text(const seal_server *s, int id) {
+    char *t = NULL;
+    size_t n = 0;
+    if (seal_tok_decode(s->tok, &id, 1, 0, &t, &n)) return json_string("");
+    json_t *v = seal_serve_json_text(t, n);
+    free(t);
+    return v;
+}
+
+/* The logprobs of sample i: OpenAI's completions shape ({"tokens",
+ * "token_logprobs", "top_logprobs", "text_offset"}) or chat's ({"content":
+ * [{"token", "logprob", "top_logprobs": [{"token", "logprob"}]}]}). */
+static json_t *logprobs_json(const seal_server *s, const job *j, int i) {
+    int n = j->n_tokens[i], top = j->logprobs;
+    json_t *toks = json_array(), *lps = json_array(), *tops = json_array(), *offs = json_array(), *content = json_array();
+    size_t off = 0;
+    for (int k = 0; k < n; k++) {
+        json_t *t = token_text(s, j->gen_ids[i][k]), *alts = j->chat ? json_array() : json_object();
+        for (int q = 0; q < top; q++) {
+            json_t *qt = token_text(s, j->top_ids[i][(size_t)k * top + q]);
+            double v = j->top_lp[i][(size_t)k * top + q];
+            if (j->chat) json_array_append_new(alts, json_pack("{s:o, s:o}", "token", qt, "logprob", seal_json_real(v)));
+            else { json_object_set_new(alts, json_string_value(qt), seal_json_real(v)); json_decref(qt); }
+        }
+        if (j->chat) {
+            json_array_append_new(content, json_pack("{s:O, s:o, s:o}", "token", t, "logprob", seal_json_real(j->lp[i][k]),
+                                                     "top_logprobs", alts));
+        } else {
+            json_array_append(toks, t);
+            json_array_append_new(lps, seal_json_real(j->lp[i][k]));
+            json_array_append_new(tops, alts);
+            json_array_append_new(offs, json_integer((json_int_t)off));
+        }
+        off += strlen(json_string_value(t));
+        json_decref(t);
+    }
+    if (j->chat) {
+        json_decref(toks); json_decref(lps); json_decref(tops); json_decref(offs);
+        return json_pack("{s:o}", "content", content);
+    }
+    json_decref(content);
+    return json_pack("{s:o, s:o, s:o, s:o}", "tokens", toks, "token_logprobs", lps, "top_logprobs", tops,
+                     "text_offset", offs);
+}
+
 json_t *seal_serve_response(const seal_server *s, const job *j) {
     json_t *r = head(s, j, j->chat ? "chat.completion" : "text_completion"), *choices = json_array();
     long gen = 0;
     for (int i = 0; i < j->n; i++) {
         json_t *text = seal_serve_json_text(j->text[i].s, j->text[i].len), *c;
+        json_t *lp = j->logprobs >= 0 && s->tok ? logprobs_json(s, j, i) : json_null();
         if (j->chat)
-            c = json_pack("{s:i, s:{s:s, s:o}, s:n, s:s}", "index", i, "message", "role", "assistant", "content", text,
-                          "logprobs", "finish_reason", finish_reason(j->finish[i]));
+            c = json_pack("{s:i, s:{s:s, s:o}, s:o, s:s}", "index", i, "message", "role", "assistant", "content", text,
+                          "logprobs", lp, "finish_reason", finish_reason(j->finish[i]));
         else
-            c = json_pack("{s:i, s:o, s:n, s:s}", "index", i, "text", text, "logprobs", "finish_reason",
+            c = json_pack("{s:i, s:o, s:o, s:s}", "index", i, "text", text, "logprobs", lp, "finish_reason",
                           finish_reason(j->finish[i]));
         json_array_append_new(choices, c);
         gen += j->n_tokens[i];

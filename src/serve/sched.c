@@ -13,9 +13,11 @@
 
 static void job_free(job *j) {
     for (int i = 0; i < j->n && j->text; i++) seal_strbuf_free(&j->text[i]);
+    for (int i = 0; i < j->n && j->lp; i++) { free(j->gen_ids[i]); free(j->lp[i]); free(j->top_lp[i]); free(j->top_ids[i]); }
+    free(j->gen_ids); free(j->lp); free(j->top_lp); free(j->top_ids);
     for (int i = 0; i < j->key.n_stops; i++) free(j->key.stops[i]);
     free(j->text); free(j->finish); free(j->n_tokens);
-    free(j->ids); free(j->model); free(j->error);
+    free(j->prompt_ids); free(j->model); free(j->error);
     pthread_cond_destroy(&j->cv);
     free(j);
 }
@@ -119,12 +121,39 @@ static void finish_jobs(seal_server *s, job **jobs, int nb, const gen_sample *ou
     pthread_mutex_unlock(&s->mu);
 }
 
+/* The logprobs of every sample of the jobs that asked for them (before they
+ * are marked done: the connection reads them after). */
+static int add_logprobs(seal_server *s, job **jobs, int nb, gen_sample *out) {
+    int rc = 0;
+    for (int b = 0, k = 0; b < nb && rc == 0; k += jobs[b]->n, b++) {
+        job *j = jobs[b];
+        if (j->logprobs < 0) continue;
+        int top = j->logprobs;
+        j->gen_ids = seal_calloc((size_t)j->n, sizeof *j->gen_ids);
+        j->lp = seal_calloc((size_t)j->n, sizeof *j->lp);
+        j->top_lp = seal_calloc((size_t)j->n, sizeof *j->top_lp);
+        j->top_ids = seal_calloc((size_t)j->n, sizeof *j->top_ids);
+        for (int i = 0; i < j->n && rc == 0; i++) {
+            gen_sample *o = &out[k + i];
+            size_t n = (size_t)(o->n ? o->n : 1);
+            j->gen_ids[i] = seal_malloc(sizeof(int) * n);
+            memcpy(j->gen_ids[i], o->ids, sizeof(int) * (size_t)o->n);
+            j->lp[i] = seal_malloc(sizeof(double) * n);
+            j->top_lp[i] = seal_malloc(sizeof(double) * n * (size_t)(top ? top : 1));
+            j->top_ids[i] = seal_malloc(sizeof(int) * n * (size_t)(top ? top : 1));
+            rc = seal_serve_logprobs(&s->m, s->pool, j->key.lora ? &j->key.lora->ad : NULL, j->prompt_ids, j->n_ids,
+                                     o->ids, o->n, top, j->lp[i], j->top_ids[i], j->top_lp[i]);
+        }
+    }
+    return rc;
+}
+
 /* Run one batch: one seal_generate call for all its jobs' samples. */
 static void run_batch(seal_server *s, job **jobs, int nb, gen_request *reqs, int *first) {
     const gen_key *k = &jobs[0]->key;
     int total = 0;
     for (int b = 0; b < nb; b++) {
-        reqs[b] = (gen_request){.ids = jobs[b]->ids, .n = jobs[b]->n_ids, .n_samples = jobs[b]->n, .seed = jobs[b]->seed};
+        reqs[b] = (gen_request){.ids = jobs[b]->prompt_ids, .n = jobs[b]->n_ids, .n_samples = jobs[b]->n, .seed = jobs[b]->seed};
         first[b] = total;
         total += jobs[b]->n;
     }
@@ -134,9 +163,10 @@ static void run_batch(seal_server *s, job **jobs, int nb, gen_request *reqs, int
                     .max_positions = s->m.cfg.max_pos};
     gen_sample *out = seal_calloc((size_t)total, sizeof *out);
     stream_ctx c = {s, jobs, first};
-    int rc = seal_generate(&s->m, s->pool, reqs, nb, &p, out, on_text, &c, NULL);
+    int gen_rc = seal_generate(&s->m, s->pool, reqs, nb, &p, out, on_text, &c, NULL);
+    int rc = gen_rc ? gen_rc : add_logprobs(s, jobs, nb, out);
     finish_jobs(s, jobs, nb, out, rc, rc ? seal_errmsg() : NULL);
-    for (int i = 0; i < total && rc == 0; i++) seal_gen_sample_free(&out[i]);
+    for (int i = 0; i < total && gen_rc == 0; i++) seal_gen_sample_free(&out[i]);
     free(out);
     for (int b = 0; b < nb; b++) seal_serve_job_release(s, jobs[b]);
 }

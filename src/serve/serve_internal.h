@@ -49,17 +49,21 @@ typedef struct {
 /* One request's generation. The connection and (once queued) the scheduler
  * each hold a reference; the last to let go frees it. */
 typedef struct job {
-    int *ids, n_ids;         /* prompt tokens */
+    int *prompt_ids, n_ids;  /* prompt tokens */
     int n;                   /* samples */
     uint64_t seed;
     gen_key key;
     int chat, stream;
+    int logprobs;            /* -1: none; else the top alternatives per token (0..5) */
     char *model;             /* the name the client asked for, echoed back */
     long id, created;
     /* progress, under srv->mu */
     strbuf *text;            /* [n] text so far (streamed as it grows) */
     int *finish;             /* [n] GEN_*, or -1 while running */
     int *n_tokens;           /* [n] new tokens */
+    int **gen_ids;           /* [n] the new token ids (with logprobs) */
+    double **lp, **top_lp;   /* [n][n_tokens], [n][n_tokens * logprobs] */
+    int **top_ids;
     int done, failed, status; /* status: the HTTP status of a failure */
     char *error;
     pthread_cond_t cv;
@@ -159,6 +163,12 @@ void seal_serve_guard_stop(seal_server *s);
 seal_serve_guard *seal_serve_guard_add(seal_server *s, int fd);
 void seal_serve_guard_remove(seal_server *s, seal_serve_guard *g);
 void seal_serve_guard_mark(seal_server *s, seal_serve_guard *g, int arrived);
+
+/* logprobs.c: lp[k] = log p(gen[k] | prompt, gen[..k)) under the raw model
+ * (with adapter a, or none), and the top_n ids and log-probabilities at
+ * each position ([n_gen][top_n]). 0, or -1 + seal_err. */
+int seal_serve_logprobs(const seal_model *m, seal_pool *pool, const seal_adapter *a, const int *prompt, int n_prompt,
+                        const int *gen, int n_gen, int top_n, double *lp, int *top_ids, double *top_lp);
 
 /* api.c */
 /* Build a job from a request body (chat: /v1/chat/completions). 0 and *out, or

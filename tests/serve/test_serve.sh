@@ -2,8 +2,9 @@
 # seal serve with real HTTP clients (curl and node's fetch) on a loopback port, against `seal generate` as the
 # oracle: greedy and seeded sampled completions (and chat through the template) equal `seal generate`'s text for
 # the same prompt and settings; streamed deltas reassembled equal the non-streamed text; an adapter selected by
-# name changes the output exactly as `seal generate --adapter`; adapters load and unload at run time with
-# vLLM's bodies; the API key is required when set; a full queue answers 429 and every request gets 200 or 429.
+# name changes the output exactly as `seal generate --adapter`; logprobs equal `seal score`'s; adapters load and
+# unload at run time with vLLM's bodies; the API key is required when set; a full queue answers 429 and every
+# request gets 200 or 429.
 . "$(dirname "$0")/../lib.sh"
 . "$here/serve_lib.sh"
 P="Mira Okafor was born in"
@@ -57,6 +58,31 @@ check stop /v1/completions "{\"prompt\":\"$P\",\"max_tokens\":24,\"temperature\"
 post /v1/completions "{\"prompt\":\"$P\",\"max_tokens\":5,\"temperature\":0}"
 [ "$code" = 200 ] && [ "$(jget "$b" 'r.usage.completion_tokens+":"+r.choices[0].finish_reason')" = "5:length" ] ||
     fail "max_tokens 5: $code $b"
+
+# logprobs: each generated token's log-probability equals `seal score`'s for prompt + completion ids (with and
+# without the adapter), and the greedy token heads its top alternatives.
+prompt_ids=$(printf '%s' "$P" | "$SEAL" tokenize -m "$M")
+for model in tiny-knowledge ad1; do
+  post /v1/completions "{\"model\":\"$model\",\"prompt\":\"$P\",\"max_tokens\":12,\"temperature\":0,\"logprobs\":3}"
+  [ "$code" = 200 ] || { fail "logprobs $model: $code $b"; continue; }
+  adapter=(); [ $model = ad1 ] && adapter=(--adapter "$tmp/ad")
+  gen_ids=$(gen --prompt "$P" --max-new 12 --temperature 0 "${adapter[@]}" | jget "$(cat)" 'r.samples[0].ids.join(" ")')
+  score=$("$SEAL" score -m "$M" --ids "$prompt_ids $gen_ids" "${adapter[@]}" --json -t 1)
+  node -e '
+const r = JSON.parse(process.argv[1]), sc = JSON.parse(process.argv[2]), lp = r.choices[0].logprobs;
+const want = sc.logprobs.slice(-lp.token_logprobs.length);
+let bad = lp.token_logprobs.length !== 12 ? "count " + lp.token_logprobs.length : "";
+lp.token_logprobs.forEach((v, k) => {
+  if (Math.abs(v - want[k]) > 1e-5) bad += ` token ${k}: ${v} vs seal score ${want[k]}`;
+  const alts = Object.entries(lp.top_logprobs[k]);
+  if (alts.length !== 3 || alts[0][1] !== v || alts.some((a, q) => q && a[1] > alts[q - 1][1])) bad += ` top ${k}: ${JSON.stringify(alts)}`;
+});
+if (lp.tokens.join("") !== r.choices[0].text) bad += " tokens do not spell the text";
+if (bad) { console.log(bad); process.exit(1); }' "$b" "$score" || fail "logprobs $model"
+done
+post /v1/chat/completions '{"messages":[{"role":"user","content":"hi"}],"max_tokens":3,"temperature":0,"logprobs":true,"top_logprobs":2}'
+[ "$code" = 200 ] && [ "$(jget "$b" 'r.choices[0].logprobs.content.length + ":" + r.choices[0].logprobs.content[0].top_logprobs.length')" = 3:2 ] ||
+    fail "chat logprobs: $code $b"
 
 # Runtime adapters: load under a new name (same output as --adapter), unload, then the name is unknown (404).
 post /v1/load_lora_adapter "{\"lora_name\":\"ad2\",\"lora_path\":\"$tmp/ad\"}"

@@ -26,7 +26,7 @@ for body in '' '{' '[' 'null' '1' '"x"' '{"prompt":}' "{'prompt':'a'}" '{"prompt
     '{"prompt":"a","top_p":2}' '{"prompt":"a","n":0}' '{"prompt":"a","n":1000}' '{"prompt":"a","n":"2"}' \
     '{"prompt":"a","seed":-1}' '{"prompt":"a","seed":"x"}' '{"prompt":"a","stop":5}' '{"prompt":"a","stop":[1]}' \
     '{"prompt":"a","stop":["","b"]}' '{"prompt":"a","stop":["a","b","c","d","e"]}' '{"prompt":"a","stream":"yes"}' \
-    '{"prompt":"a","model":5}' '{"prompt":"a","model":"nope"}' '{"prompt":"a","logprobs":2}' '{"prompt":"a","echo":true}' \
+    '{"prompt":"a","model":5}' '{"prompt":"a","model":"nope"}' '{"prompt":"a","logprobs":9}' '{"prompt":"a","logprobs":2,"stream":true}' '{"prompt":"a","echo":true}' \
     '{"prompt":"a","presence_penalty":1}' '{"prompt":"a","best_of":3}' '{"prompt":"a","logit_bias":{"1":5}}' \
     '{"prompt":"a","ignore_eos":"x"}' '{"prompt":"a","top_k":-5}' '{"prompt":"a","repetition_penalty":0}' \
     "[$(printf '[%.0s' $(seq 1 3000))]"; do
@@ -38,7 +38,7 @@ for body in '{"messages":"hi"}' '{"messages":[]}' '{"messages":[{"role":"tool","
     '{"messages":[{"content":"x"}]}' '{"messages":[{"role":"user","content":5}]}' \
     '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}' \
     '{"messages":[{"role":"user","content":"x"}],"max_completion_tokens":0}' \
-    '{"messages":[{"role":"user","content":"x"}],"logprobs":true}' '{"messages":[{"role":"user","content":"x"}],"tools":[]}'; do
+    '{"messages":[{"role":"user","content":"x"}],"top_logprobs":2}' '{"messages":[{"role":"user","content":"x"}],"tools":[]}'; do
   bad_post $H "$body"
 done
 # Invalid UTF-8 inside a JSON string, and a body over --max-body.
