@@ -76,9 +76,7 @@ int seal_kn_self_edits(run_state *rs, const seal_model *g, const char *tag, cons
             which[todo++] = start + i;
         }
         if (todo) {
-            int eos[8], n_eos = 0;
-            for (int i = 0; i < g->cfg.n_eos; i++) eos[n_eos++] = g->cfg.eos_ids[i];
-            if (seal_tok_eos_id(rs->tok) >= 0 && n_eos < 8) eos[n_eos++] = seal_tok_eos_id(rs->tok);
+            int eos[SEAL_GEN_MAX_EOS], n_eos = seal_gen_eos_ids(g, rs->tok, eos);
             gen_params p = {.max_new = o->max_new_edit, .sampling = o->sampling, .eos_ids = eos, .n_eos = n_eos, .tok = rs->tok};
             gen_sample *smp = seal_calloc((size_t)todo * o->k, sizeof *smp);
             int rc = seal_generate(g, rs->pool, reqs, todo, &p, smp, NULL, NULL, NULL);
