@@ -183,23 +183,10 @@ static cpt_mode mode_from_argv(int argc, char **argv) {
     return mode;
 }
 
-/* Print the run's results.md (the table) unless quiet. */
-static int show_results(const knowledge_opts *o) {
-    if (o->quiet) return 0;
-    char *path = seal_path_join(o->run_dir, "results.md");
-    size_t n;
-    char *text = seal_read_file(path, &n);
-    free(path);
-    if (!text) return -1;
-    fwrite(text, 1, n, stdout);
-    free(text);
-    return 0;
-}
-
 static int run_which(int which, knowledge_opts *o, cpt_opts *co, continual_opts *ct) {
     int rc = which == CPT ? seal_knowledge_cpt(co) : which == CONT ? seal_knowledge_continual(ct)
              : which == RL  ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
-    return rc == 0 ? show_results(o) : rc;
+    return rc == 0 && !o->quiet ? cli_print_run_file(o->run_dir, "results.md") : rc;
 }
 
 /* --judge-url: the verdicts come from an OpenAI-compatible endpoint, cached in

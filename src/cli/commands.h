@@ -14,6 +14,7 @@ int cmd_chat_template(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_pretrain(int argc, char **argv);
 int cmd_knowledge(int argc, char **argv);
+int cmd_arc(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_world(int argc, char **argv);

@@ -16,6 +16,7 @@ static const struct {
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
     {"sandbox", cmd_sandbox, "measure the tiny-model sandbox: probe | oracle | faithfulness"},
     {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM) | cpt | continual"},
+    {"arc", cmd_arc, "SEAL few-shot ARC: eval | rl (self-edits choose tools; test-time training)"},
     {"pretrain", cmd_pretrain, "train a Llama model from scratch (checkpoints, resume)"},
     {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},

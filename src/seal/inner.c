@@ -41,15 +41,6 @@ void seal_qa_result_free(qa_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-static int eos_ids(const seal_model *m, const seal_tokenizer *tok, int *ids) {
-    int n = 0;
-    for (int i = 0; i < m->cfg.n_eos && n < 8; i++) ids[n++] = m->cfg.eos_ids[i];
-    int e = seal_tok_eos_id(tok);
-    int seen = 0;
-    for (int i = 0; i < n; i++) seen |= ids[i] == e;
-    if (e >= 0 && !seen && n < 8) ids[n++] = e;
-    return n;
-}
 
 /* Greedy answers to n prompts, one batch. answers[i] is malloc'd and stripped. */
 static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *a,
@@ -62,7 +53,7 @@ static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_token
         rc = seal_tok_encode(tok, prompts[i], strlen(prompts[i]), 1, &ids[i], &len);
         reqs[i] = (gen_request){.ids = ids[i], .n = len, .n_samples = 1, .seed = 0};
     }
-    gen_params p = {.max_new = max_new, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = eos_ids(m, tok, eos),
+    gen_params p = {.max_new = max_new, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = seal_gen_eos_ids(m, tok, eos),
                     .tok = tok, .adapter = a};
     p.sampling.temperature = 0;
     if (rc == 0) rc = seal_generate(m, pool, reqs, n, &p, out, NULL, NULL, NULL);
