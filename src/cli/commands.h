@@ -19,5 +19,6 @@ int cmd_sandbox(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_world(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

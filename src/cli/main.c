@@ -26,6 +26,7 @@ static const struct {
     {"synth", cmd_synth, "write a model with random weights (tests, benchmarks)"},
     {"merge", cmd_merge, "merge a LoRA adapter into a full model directory"},
     {"world", cmd_world, "generate the synthetic knowledge world (sandbox data)"},
+    {"serve", cmd_serve, "an OpenAI-compatible HTTP server (completions, chat, LoRA by name)"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -300,9 +300,7 @@ static json_t *attempt_json(const char *text) {
 static int sample_round(arc_state *st, const seal_model *g, const int *ids, int n_ids, int need, unsigned long long seed,
                         json_t *attempts) {
     const arc_opts *o = st->o;
-    int eos[8], n_eos = 0;
-    for (int i = 0; i < g->cfg.n_eos && n_eos < 7; i++) eos[n_eos++] = g->cfg.eos_ids[i];
-    if (seal_tok_eos_id(st->tok) >= 0) eos[n_eos++] = seal_tok_eos_id(st->tok);
+    int eos[SEAL_GEN_MAX_EOS], n_eos = seal_gen_eos_ids(g, st->tok, eos);
     seal_sampling s = seal_sampling_defaults();
     s.temperature = (float)o->temperature;
     gen_params p = {.max_new = o->max_new_edit, .sampling = s, .eos_ids = eos, .n_eos = n_eos, .tok = st->tok};
@@ -321,9 +319,10 @@ static int sample_round(arc_state *st, const seal_model *g, const int *ids, int 
     return rc;
 }
 
-/* The k self-edits generator g writes for task t (key "gen/<tag>/<task>"):
- * draws until k are configs (OK or ZERO) or edit_tries * k draws were made;
- * then the last rejected draws fill what is missing. */
+/* The k self-edits generator g writes for a task (key "gen/<tag>/<task>"):
+ * rounds of draws, each asking for what is still missing, until k are
+ * configs (OK or ZERO) or edit_tries rounds were drawn; then the last
+ * rejected draws fill what is missing. */
 static json_t *self_edits(arc_state *st, const seal_model *g, const char *tag, const arc_group *grp, const arc_set *set,
                           int k) {
     char key[160];

@@ -73,19 +73,12 @@ static int fitting_queries(const arc_task *sub, int n, const seal_tokenizer *tok
     return fit;
 }
 
-static int eos_ids(const seal_model *m, const seal_tokenizer *tok, int *eos) {
-    int n = 0;
-    for (int i = 0; i < m->cfg.n_eos && n < 7; i++) eos[n++] = m->cfg.eos_ids[i];
-    if (seal_tok_eos_id(tok) >= 0) eos[n++] = seal_tok_eos_id(tok);
-    return n;
-}
-
 /* Greedy answers to the prompts, answer_batch at a time, into r->texts and
  * r->preds (mapped back by views). */
 static int answer(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *a,
                   int **prompts, const int *lens, const arc_view *views, int n, const arc_solve_opts *o,
                   arc_solve_result *r) {
-    int eos[8], n_eos = eos_ids(m, tok, eos);
+    int eos[SEAL_GEN_MAX_EOS], n_eos = seal_gen_eos_ids(m, tok, eos);
     seal_sampling greedy = seal_sampling_defaults();
     greedy.temperature = 0;
     gen_params p = {.max_new = o->max_answer > 0 ? o->max_answer : o->max_len, .sampling = greedy, .eos_ids = eos,

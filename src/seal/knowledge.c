@@ -76,9 +76,7 @@ int seal_kn_self_edits(run_state *rs, const seal_model *g, const char *tag, cons
             which[todo++] = start + i;
         }
         if (todo) {
-            int eos[8], n_eos = 0;
-            for (int i = 0; i < g->cfg.n_eos; i++) eos[n_eos++] = g->cfg.eos_ids[i];
-            if (seal_tok_eos_id(rs->tok) >= 0 && n_eos < 8) eos[n_eos++] = seal_tok_eos_id(rs->tok);
+            int eos[SEAL_GEN_MAX_EOS], n_eos = seal_gen_eos_ids(g, rs->tok, eos);
             gen_params p = {.max_new = o->max_new_edit, .sampling = o->sampling, .eos_ids = eos, .n_eos = n_eos, .tok = rs->tok};
             gen_sample *smp = seal_calloc((size_t)todo * o->k, sizeof *smp);
             int rc = seal_generate(g, rs->pool, reqs, todo, &p, smp, NULL, NULL, NULL);
@@ -577,6 +575,9 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
         rc = seal_run_record_real(r, reals[i].key, reals[i].v);
     if (rc == 0 && o->inner.judge) rc = seal_run_record_str(r, "judge_model", o->inner.judge->dir);
+    if (rc == 0 && o->inner.judge_remote) rc = seal_run_record_str(r, "judge_model", seal_judge_model(o->inner.judge_remote));
+    /* the remote judge's API changes what it is asked (raw prompt or chat); its URL (where it is served) does not */
+    if (rc == 0 && o->inner.judge_remote) rc = seal_run_record_str(r, "judge_api", seal_judge_api(o->inner.judge_remote));
     if (rc == 0 && o->distractors) rc = seal_run_record_int(r, "distractors", o->distractors);
     if (rc == 0 && o->inner.batch_size != 1) rc = seal_run_record_int(r, "inner_batch", o->inner.batch_size);
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
