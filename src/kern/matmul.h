@@ -46,17 +46,6 @@ void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_m
 void seal_sgemm_rm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
               int ldb, float beta, float *c, int ldc);
 
-/* The kernels behind seal_matmul() and seal_matmul_t(), for the dispatcher in
- * matmul.c (not for callers): outputs [o0, o1) (W rows for seal_matmul_block,
- * W columns for seal_matmul_t_block) x tokens [t0, t1), over the full arrays.
- * matmul_avx2.c provides them (AVX2+FMA tiles, or scalar loops without),
- * with the summation order of each element fixed as stated above. */
-void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
-                  int o0, int o1, int t0, int t1);
-void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int o0, int o1, int t0, int t1);
-/* seal_matmul_t_block sums W rows in passes of this many (continuing each chain). */
-#define MATMUL_T_ROW_BLOCK 256
-
 /* Element (r, c) of W as f32 (for gathers such as the embedding lookup). */
 float seal_mat_at(const seal_mat *w, int r, int c);
 /* Row r of W converted to f32 into dst [w->cols]. */

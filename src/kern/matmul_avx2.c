@@ -1,5 +1,6 @@
-/* matmul_avx2.c: the register-tiled kernels behind seal_matmul() (and, further
- * down, seal_matmul_t()).
+/* matmul_avx2.c: the AVX2+FMA path of seal_matmul() (and, further down,
+ * seal_matmul_t()), compiled with its own target flags and run only on CPUs
+ * that have them (isa.c).
  *
  * A tile computes R <= 4 rows of W against T <= 3 tokens: 12 ymm accumulators,
  * 3 x vectors and one W vector, converted from bf16/f16 in register. Every
@@ -10,12 +11,15 @@
  *   s = s + bias[o]
  * so a token's result does not depend on the tile it lands in, on n, or on
  * which thread computes it. */
-#include "kern/matmul.h"
+#include "kern/matmul_isa.h"
 
 #include <math.h>
 #include <string.h>
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__x86_64__) || defined(__i386__)
+#if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
+#error "matmul_avx2.c needs -mavx2 -mfma -mf16c (see the Makefile)"
+#endif
 #include <immintrin.h>
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -126,7 +130,7 @@ ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_
     }
 }
 
-void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+void seal_matmul_block_avx2(float *y, const float *x, const seal_mat *w, const float *bias,
                   int r0, int r1, int t0, int t1) {
     switch (w->dtype) {
     case SEAL_F32: block_dt(SEAL_F32, y, x, w, bias, r0, r1, t0, t1); break;
@@ -218,37 +222,13 @@ ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const se
         }
 }
 
-void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
+void seal_matmul_t_block_avx2(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
     switch (w->dtype) {
     case SEAL_F32: block_t_dt(SEAL_F32, y, dy, w, c0, c1, t0, t1); break;
     case SEAL_BF16: block_t_dt(SEAL_BF16, y, dy, w, c0, c1, t0, t1); break;
     case SEAL_F16: block_t_dt(SEAL_F16, y, dy, w, c0, c1, t0, t1); break;
     default: break;
     }
-}
-
-#else /* no AVX2+FMA: the reference loops, deterministic too */
-
-void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
-                  int r0, int r1, int t0, int t1) {
-    for (int t = t0; t < t1; t++) {
-        const float *xt = x + (size_t)t * (size_t)w->cols;
-        for (int o = r0; o < r1; o++) {
-            float s = 0.0f;
-            for (int k = 0; k < w->cols; k++) s += xt[k] * seal_mat_at(w, o, k);
-            y[(size_t)t * (size_t)w->rows + o] = bias ? s + bias[o] : s;
-        }
-    }
-}
-
-void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
-    for (int t = t0; t < t1; t++)
-        for (int c = c0; c < c1; c++) {
-            float s = 0.0f;
-            for (int o = 0; o < w->rows; o++)
-                s = fmaf(dy[(size_t)t * (size_t)w->rows + o], seal_mat_at(w, o, c), s);
-            y[(size_t)t * (size_t)w->cols + c] = s;
-        }
 }
 
 #endif

@@ -1,10 +1,9 @@
 /* matmul_blas.c: seal_matmul_fast / seal_matmul_t_fast on OpenBLAS (see matmul.h). */
 #include <cblas.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kern/matmul.h"
+#include "kern/matmul_isa.h"
 #include "util/err.h"
 
 /* Below MIN_TOKENS rows of x the weights' conversion and BLAS's packing cost
@@ -26,36 +25,6 @@ void seal_sgemm_rm(int ta, int tb, int m, int n, int k, float alpha, const float
                 b, ldb, beta, c, ldc);
 }
 
-/* Per-thread f32 scratch for converted weight blocks; grows, then is reused.
- * Held through a pthread key so that a pool thread's buffer is freed when the
- * thread exits. */
-typedef struct { float *p; size_t cap; } scratch_buf;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_free(void *v) {
-    scratch_buf *b = v;
-    free(b->p);
-    free(b);
-}
-
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_free); }
-
-static float *thread_scratch(size_t floats) {
-    pthread_once(&scratch_once, scratch_key_init);
-    scratch_buf *b = pthread_getspecific(scratch_key);
-    if (!b) {
-        b = seal_calloc(1, sizeof *b);
-        pthread_setspecific(scratch_key, b);
-    }
-    if (floats > b->cap) {
-        free(b->p);
-        b->p = seal_aligned_alloc(sizeof(float) * floats);
-        b->cap = floats;
-    }
-    return b->p;
-}
-
 /* Rows [r0, r1) of W, columns [c0, c1), as f32 (a view when W is f32 and
  * whole rows are wanted, else converted into scratch); *ld is its row stride. */
 static const float *rows_f32(const seal_mat *w, int r0, int r1, int c0, int c1, int *ld) {
@@ -64,7 +33,7 @@ static const float *rows_f32(const seal_mat *w, int r0, int r1, int c0, int c1, 
         return (const float *)w->data + (size_t)r0 * w->cols + c0;
     }
     int nc = c1 - c0;
-    float *s = thread_scratch((size_t)(r1 - r0) * nc);
+    float *s = seal_kern_scratch(SEAL_KERN_SCRATCH_W, sizeof(float) * (size_t)(r1 - r0) * nc);
     size_t es = seal_dtype_size(w->dtype);
     for (int r = r0; r < r1; r++)
         seal_to_f32(s + (size_t)(r - r0) * nc, (const char *)w->data + ((size_t)r * w->cols + c0) * es, w->dtype, (size_t)nc);
