@@ -299,6 +299,7 @@ int main(int argc, char **argv) {
         i++;
     }
     if (reps < 1 || reps > MAX_REPS || g_threads < 1) seal_die("--reps must be 1..%d and --threads >= 1", MAX_REPS);
+    bench_kernel_report();
     seal_config cfg;
     if (seal_synth_shape(&cfg, shape)) seal_die("unknown shape %s", shape);
     char defdir[512];

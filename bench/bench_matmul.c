@@ -14,6 +14,7 @@
 
 #include <immintrin.h>
 
+#include "bench_util.h"
 #include "kern/matmul.h"
 #include "rt/threadpool.h"
 #include "util/dtype.h"
@@ -136,6 +137,7 @@ static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n, int
 }
 
 int main(int argc, char **argv) {
+    bench_kernel_report();
     int thread_counts[8] = {1, 2}, n_counts = 2;
     if (argc > 1) {
         n_counts = 0;
