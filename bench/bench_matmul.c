@@ -5,7 +5,8 @@
  * Decode (n = 1): effective weight bandwidth in GB/s. Every matrix is copied
  * until the copies exceed the L3 cache and the runs rotate through them, as a
  * decode step streams ~1 GB of distinct weights and finds none in cache.
- * Prefill (n = 512): GFLOP/s = 2 * n * rows * cols / time.
+ * Prefill (n = 512): GFLOP/s = 2 * n * rows * cols / time; "fast" rows are
+ * seal_matmul_fast / seal_matmul_t_fast (training's OpenBLAS products).
  * Each figure is the fastest of the calls made in 0.4 s. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,13 +107,17 @@ static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n, int
     for (int i = 0; i < rows; i++) bias[i] = frand();
 
     seal_mat w = {.data = wd, .dtype = dt, .rows = rows, .cols = cols};
-    if (transposed) { /* seal_matmul_t reads dy [n][rows] and writes y [n][cols] */
+    if (transposed & 1) { /* seal_matmul_t reads dy [n][rows] and writes y [n][cols] */
         free(x), free(y);
         x = seal_aligned_alloc((size_t)n * rows * sizeof(float));
         y = seal_aligned_alloc((size_t)n * cols * sizeof(float));
         for (size_t i = 0; i < (size_t)n * rows; i++) x[i] = frand();
     }
-#define RUN() (transposed ? seal_matmul_t(pool, y, x, &w, n) : seal_matmul(pool, y, x, &w, bias, n))
+#define RUN()                                                                                                        \
+    (transposed == 1   ? seal_matmul_t(pool, y, x, &w, n)                                                           \
+     : transposed == 2 ? seal_matmul_fast(pool, y, x, &w, bias, n)                                                  \
+     : transposed == 3 ? seal_matmul_t_fast(pool, y, x, &w, n)                                                      \
+                       : seal_matmul(pool, y, x, &w, bias, n))
     RUN(); /* warm up */
     /* The fastest call: other jobs on a shared machine only ever slow it. */
     int iters = 0;
@@ -127,7 +132,7 @@ static void bench(seal_pool *pool, seal_dtype dt, int rows, int cols, int n, int
     } while (now_s() - start < 0.4 || iters < 3);
     double gflops = 2.0 * n * rows * cols / per * 1e-9;
     printf("%-8s %-4s threads=%d n=%-3d %6d x %-5d %8.1f us  %6.1f GB/s  %6.1f GFLOP/s\n",
-           transposed ? "matmul_t" : "matmul", seal_dtype_name(dt), seal_pool_threads(pool), n, rows, cols, per * 1e6,
+           (const char *[]){"matmul", "matmul_t", "fast", "fast_t"}[transposed], seal_dtype_name(dt), seal_pool_threads(pool), n, rows, cols, per * 1e6,
            wbytes / per * 1e-9, gflops);
     fflush(stdout);
     free(wd);
@@ -163,6 +168,9 @@ int main(int argc, char **argv) {
         bench(pool, SEAL_F32, 4864, 896, 512, 0);
         bench(pool, SEAL_F16, 4864, 896, 512, 0);
         bench(pool, SEAL_BF16, 4864, 896, 512, 1);
+        /* The training products (OpenBLAS sgemm behind seal_matmul_fast) beside them. */
+        bench(pool, SEAL_BF16, 4864, 896, 512, 2);
+        bench(pool, SEAL_BF16, 4864, 896, 512, 3);
     next:
         seal_pool_destroy(pool);
     }

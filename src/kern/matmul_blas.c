@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern/isa.h"
 #include "kern/matmul_isa.h"
 #include "util/err.h"
 
@@ -87,15 +88,20 @@ static int split(seal_pool *pool, int outs, int *per_task) {
     return (outs + *per_task - 1) / *per_task;
 }
 
+/* On AVX-512 our kernels outrun OpenBLAS's sgemm (which also needs the
+ * weights converted to f32 first; bench_matmul's "fast" rows), and are batch
+ * invariant besides: they take every call there. */
+static int own_kernels(int n) { return n < MIN_TOKENS || seal_kernel_isa() >= SEAL_ISA_AVX512; }
+
 void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
-    if (n < MIN_TOKENS) { seal_matmul(pool, y, x, w, bias, n); return; }
+    if (own_kernels(n)) { seal_matmul(pool, y, x, w, bias, n); return; }
     blas_job j = {y, x, w, bias, n, 0, w->rows};
     int tasks = split(pool, w->rows, &j.per_task);
     seal_pool_run(pool, tasks, fwd_task, &j);
 }
 
 void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n) {
-    if (n < MIN_TOKENS) { seal_matmul_t(pool, y, dy, w, n); return; }
+    if (own_kernels(n)) { seal_matmul_t(pool, y, dy, w, n); return; }
     blas_job j = {y, dy, w, NULL, n, 0, w->cols};
     int tasks = split(pool, w->cols, &j.per_task);
     seal_pool_run(pool, tasks, back_task, &j);
