@@ -149,12 +149,15 @@ void *seal_kern_scratch(int slot, size_t bytes) {
 
 /* The bf16 compute mode's input: x rounded to bf16 (round to nearest even),
  * as bf16 for the vdpbf16ps kernel (rows padded with a zero to an even
- * length, *ld elements a row) or as f32 values for the exact kernels. */
+ * length, *ld elements a row; only called on that path) or as f32 values for
+ * the exact kernels. */
 static const uint16_t *x_to_bf16(const float *x, int n, int cols, int *ld) {
     *ld = (cols + 1) & ~1;
     uint16_t *xb = seal_kern_scratch(SEAL_KERN_SCRATCH_X, (size_t)n * *ld * sizeof *xb);
     for (int t = 0; t < n; t++) {
-        seal_from_f32(xb + (size_t)t * *ld, SEAL_BF16, x + (size_t)t * cols, (size_t)cols);
+#if defined(__x86_64__) || defined(__i386__)
+        seal_f32_to_bf16_avx512bf16(xb + (size_t)t * *ld, x + (size_t)t * cols, cols);
+#endif
         if (*ld > cols) xb[(size_t)t * *ld + cols] = 0;
     }
     return xb;
@@ -180,7 +183,8 @@ void seal_matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, c
         if (isa == SEAL_ISA_AVX512BF16) j.xb = x_to_bf16(x, n, w->cols, &j.ldxb);
         else j.x = x_round_bf16(x, n, w->cols);
     }
-    int tasks = plan(&j, &pool, w->cols, j.k->fwd_align);
+    /* bf16 x rows take half the L2 of f32 ones: twice the tokens per block. */
+    int tasks = plan(&j, &pool, j.xb ? (w->cols + 1) / 2 : w->cols, j.k->fwd_align);
     seal_pool_run(pool, tasks, matmul_task, &j);
 }
 

@@ -36,6 +36,10 @@ SEAL_MATMUL_PATH(avx512)
 void seal_matmul_block_bf16dp(float *y, const uint16_t *xb, int ldx, const seal_mat *w, const float *bias, int o0,
                               int o1, int t0, int t1);
 
+/* dst[i] = src[i] rounded to bf16 (nearest even; subnormals flush to zero,
+ * as vdpbf16ps would read them) with vcvtne2ps2bf16, for i < n. */
+void seal_f32_to_bf16_avx512bf16(uint16_t *dst, const float *src, int n);
+
 /* A per-thread buffer of at least `bytes` (64-byte aligned), grown as needed
  * and kept for the thread's life: the slot's previous contents are lost. */
 enum { SEAL_KERN_SCRATCH_W, SEAL_KERN_SCRATCH_X, SEAL_KERN_SCRATCH_SLOTS };

@@ -1,7 +1,8 @@
 /* test_kernels: every kernel path this CPU has (scalar, AVX2, AVX-512,
  * AVX512_BF16), forced in turn, against the scalar path and the scalar
  * oracle, at every tail length of cols (1..70: each residue of the 8-, 16-,
- * 32- and 64-wide steps), ragged row panels and token tiles, for F32, BF16
+ * 32- and 64-wide steps), ragged row panels and token tiles, plus long rows
+ * (999) and many rows (300, several passes of seal_matmul_t), for F32, BF16
  * and F16 weights stored 2-byte misaligned.
  *   exact mode: seal_matmul and seal_matmul_t give the scalar path's bits
  *               exactly on every path, within 1e-5 of sum |x||w| of the oracle;
@@ -19,8 +20,8 @@
 #include "rt/threadpool.h"
 #include "util/err.h"
 
-#define MAX_COLS 70
-#define MAX_ROWS 17
+#define MAX_COLS 1000
+#define MAX_ROWS 300
 #define MAX_N 13
 
 static uint32_t rng = 7;
@@ -145,10 +146,13 @@ int main(void) {
         }
         for (int d = 0; d < 3; d++) {
             fill(&b, dts[d]);
-            for (int cols = 1; cols <= MAX_COLS; cols++)
+            for (int cols = 1; cols <= 70; cols++)
                 for (size_t r = 0; r < sizeof rows_set / sizeof *rows_set; r++)
                     for (size_t i = 0; i < sizeof n_set / sizeof *n_set; i++)
                         check_path(pool, (seal_isa)isa, &b, dts[d], rows_set[r], cols, n_set[i]);
+            /* Long rows: many steps, and seal_matmul_t's passes over W rows. */
+            check_path(pool, (seal_isa)isa, &b, dts[d], 17, 999, 13);
+            check_path(pool, (seal_isa)isa, &b, dts[d], 300, 17, 7);
         }
         printf("path %s: checked\n", seal_isa_name((seal_isa)isa));
     }
