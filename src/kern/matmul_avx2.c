@@ -20,9 +20,7 @@
 #if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
 #error "matmul_avx2.c needs -mavx2 -mfma -mf16c (see the Makefile)"
 #endif
-#include <immintrin.h>
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#include "kern/simd_x86.h"
 
 /* 8 weights starting at p (any 2-byte alignment) as f32. The bf16 and f16
  * conversions are exact, so they cannot perturb the result. */
@@ -31,25 +29,6 @@ ALWAYS_INLINE __m256 load_w8(seal_dtype dt, const unsigned char *p) {
     __m128i h = _mm_loadu_si128((const void *)p);
     if (dt == SEAL_F16) return _mm256_cvtph_ps(h);
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-}
-
-ALWAYS_INLINE float load_w1(seal_dtype dt, const unsigned char *p) {
-    if (dt == SEAL_F32) {
-        float f;
-        memcpy(&f, p, 4);
-        return f;
-    }
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return dt == SEAL_F16 ? _cvtsh_ss(h) : seal_bf16_to_f32(h);
-}
-
-/* The one horizontal-sum tree: (l0+l4 + l2+l6) + (l1+l5 + l3+l7). */
-ALWAYS_INLINE float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /* y[t][r] for r < R, t < T. y points at the tile's first output (row stride

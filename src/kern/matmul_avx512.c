@@ -22,9 +22,8 @@
     !defined(__FMA__) || !defined(__F16C__)
 #error "matmul_avx512.c needs -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mf16c (see the Makefile)"
 #endif
-#include <immintrin.h>
+#include "kern/simd_x86.h"
 
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define PANEL_ROWS 8 /* forward: W rows per tile */
 #define TILE_TOKENS 6
 
@@ -37,25 +36,6 @@ ALWAYS_INLINE __m512 load_w_pair(seal_dtype dt, const unsigned char *p0, const u
                                         _mm_loadu_si128((const void *)p1), 1);
     if (dt == SEAL_F16) return _mm512_cvtph_ps(h);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-ALWAYS_INLINE float load_w1(seal_dtype dt, const unsigned char *p) {
-    if (dt == SEAL_F32) {
-        float f;
-        memcpy(&f, p, 4);
-        return f;
-    }
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return dt == SEAL_F16 ? _cvtsh_ss(h) : seal_bf16_to_f32(h);
-}
-
-/* The AVX2 path's horizontal-sum tree: (l0+l4 + l2+l6) + (l1+l5 + l3+l7). */
-ALWAYS_INLINE float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /* One output: the lane sum, the cols % 8 tail in k order, the bias. */
