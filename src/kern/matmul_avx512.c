@@ -120,12 +120,7 @@ ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_
 
 void seal_matmul_block_avx512(float *y, const float *x, const seal_mat *w, const float *bias, int r0, int r1, int t0,
                               int t1) {
-    switch (w->dtype) {
-    case SEAL_F32: block_dt(SEAL_F32, y, x, w, bias, r0, r1, t0, t1); break;
-    case SEAL_BF16: block_dt(SEAL_BF16, y, x, w, bias, r0, r1, t0, t1); break;
-    case SEAL_F16: block_dt(SEAL_F16, y, x, w, bias, r0, r1, t0, t1); break;
-    default: break; /* seal_matmul() rejects other dtypes before dispatch */
-    }
+    DTYPE_SWITCH(w->dtype, block_dt, y, x, w, bias, r0, r1, t0, t1)
 }
 
 /* 16 weights at p as f32, the lanes outside mask zero (and not read). */
@@ -202,12 +197,7 @@ ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const se
 }
 
 void seal_matmul_t_block_avx512(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
-    switch (w->dtype) {
-    case SEAL_F32: block_t_dt(SEAL_F32, y, dy, w, c0, c1, t0, t1); break;
-    case SEAL_BF16: block_t_dt(SEAL_BF16, y, dy, w, c0, c1, t0, t1); break;
-    case SEAL_F16: block_t_dt(SEAL_F16, y, dy, w, c0, c1, t0, t1); break;
-    default: break;
-    }
+    DTYPE_SWITCH(w->dtype, block_t_dt, y, dy, w, c0, c1, t0, t1)
 }
 
 #endif
