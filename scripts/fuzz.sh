@@ -58,6 +58,29 @@ seeds_fuzz_safetensors() {
 DICT
 }
 
+seeds_fuzz_arc_selfedit() {
+  local d=$1
+  printf '%s' '{"data_generation": {"use_basic_augmentations": true, "use_size_augmentations": false, "use_chain_augmentations": false, "use_repeat_augmentations": false}, "training": {"strategy": "train_using_all_tokens", "learning_rate": 1e-05, "num_train_epochs": 3}}' > "$d/fig3"
+  printf '[[3 3 8]\n [3 7 0]\n [5 0 0]]#\0\1[[3 3 8]\n [3 7 1]]#\0```\n[[1 2]\n [3 4]]\n```' > "$d/answers"
+  cat > "$d.dict" <<'DICT'
+"\"data_generation\""
+"\"training\""
+"\"use_basic_augmentations\""
+"\"use_size_augmentations\""
+"\"use_chain_augmentations\""
+"\"use_repeat_augmentations\""
+"\"strategy\""
+"\"train_using_all_tokens\""
+"\"train_using_output_tokens\""
+"\"learning_rate\""
+"\"num_train_epochs\""
+"true"
+"false"
+"```"
+"]\x0a ["
+DICT
+}
+
 status=0
 mkdir -p build-fuzz
 for src in fuzz/fuzz_*.c; do

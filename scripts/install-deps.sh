@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything seal needs on a fresh Debian 12 machine, and nothing twice.
 #   build:   gcc, make, libjansson (JSON), libpcre2 (tokenizer regexes), libutf8proc (NFC),
-#            OpenBLAS (sgemm for the training products, where it measures 2x faster than our kernel)
+#            OpenBLAS (sgemm for the training products, where it measures 2x faster than our kernel),
+#            libmicrohttpd (seal serve's HTTP), libcurl (the remote judge's client)
 #   tests:   python3-torch + numpy (numeric oracle, called as /usr/bin/python3), clang + compiler-rt
 #            (libFuzzer), node + npm packages in tests/tokenizer (the HF tokenizers oracle)
 #   bench:   the same OpenBLAS is the fair PyTorch anchor's BLAS
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(build-essential libjansson-dev libpcre2-dev libutf8proc-dev libopenblas-openmp-dev pkg-config
+          libmicrohttpd-dev libcurl4-openssl-dev curl
           python3-torch python3-numpy clang libclang-rt-14-dev nodejs npm)
 
 missing=()

@@ -44,13 +44,33 @@ typedef struct {
 
 void seal_arc_task_list_free(arc_task_list *l);
 
+/* The reference's leave-n tasks of t's demonstrations, appended to out (the
+ * query is never used): for each demo i (the pseudo-test, with its output)
+ * and each (n-1)-combination of the other demos in itertools order, the
+ * remaining demos in ascending order (a 2-demo task gives leave-2 tasks with
+ * no demos). 0, or -1 + seal_err when n < 1. */
+int seal_arc_leave_n_tasks(const arc_task *t, int n, arc_task_list *out);
+
+/* arclib's PermuteColors on t, drawing from rng: rng.shuffle of the unused
+ * colours 1-9, rng.permutation of the used ones (0 excluded), then each used
+ * colour, in Python's set order, takes an unused colour popped from the end
+ * while any is left, else swaps with a popped used one. map[c] is c's new
+ * colour (map[0] == 0). The colours counted are every demo grid, the query's
+ * input and, when t->has_out, its output (use_test_output=True). */
+void seal_arc_colour_map(const arc_task *t, np_random *rng, unsigned char map[ARC_COLOURS]);
+
 /* The TTT tasks of one self-edit from t's demonstrations (the query is never
- * used): leave-n tasks for each n in leave_n[0..n_leave) (the reference:
- * {1, 2}); every augmenter of groups on each; results over 30x30 dropped;
- * union with the plain tasks, deduplicated; then, when groups != 0, one
- * colour-permuted, demo-shuffled copy of each, union, deduplicated. Order:
- * seal's fixed order (first occurrence). The 8192-token filter and the cap
- * are the caller's (they need the tokenizer): seal_arc_cap. */
+ * used), appended to out: for each n in leave_n[0..n_leave) (the reference:
+ * {1, 2}) in turn, get_test_time_train_data with its own RandomState(0):
+ * every augmenter of groups on every leave-n task, results over 30x30
+ * dropped; union with the plain leave-n tasks, deduplicated; then one
+ * demo-shuffled copy of each (colour-permuted first when groups != 0), union,
+ * deduplicated. The lists of different n are concatenated, not deduplicated
+ * against each other (the reference's process_task). Order: where the
+ * reference takes list(set(L)), seal keeps L's first occurrences in L's
+ * order (L = augmented tasks then plain ones; then permuted copies then their
+ * sources). The 8192-token filter and the cap are the caller's (they need
+ * the tokenizer): seal_arc_cap. 0, or -1 + seal_err when some n < 1. */
 int seal_arc_ttt_tasks(const arc_task *t, unsigned groups, const int *leave_n, int n_leave, arc_task_list *out);
 /* Step 4's cap: when l->n > cap, shuffle with RandomState(seed) and keep the
  * first cap (freeing the rest). */
@@ -71,11 +91,19 @@ typedef struct {
 
 void seal_arc_query_list_free(arc_query_list *l);
 
-/* The reference's evaluation queries for a subtask (include_n = [n],
- * permute_n = 2): each leave-n context with the real test input, 2 random
- * demo-order permutations of each (deduplicated), and up to 5 geometric views
- * (Transpose, Flip0, Flip1, Rot90, Rot180) of a random one, each with its
- * inverse. The caller widens n by one when no query fits the context. */
+/* The reference's evaluation queries for a subtask (get_leave_n_test_task
+ * with n = include_n, permute_n, RandomState(seed); SEAL: 1, 2, 0): for each
+ * include_n-combination of demos left out (itertools order), the context of
+ * the others with the subtask's query, then permute_n demo-order permutations
+ * of it; deduplicated; then for each view of Transpose, Flip0, Flip1, Rot90,
+ * Rot180, a random one of those tasks (randint over the list) seen through
+ * the view, kept with its inverse unless equal to a listed task; finally the
+ * views' tasks then the others, deduplicated (first occurrences, as in
+ * seal_arc_ttt_tasks). A subtask with fewer than include_n demos gives no
+ * queries (the reference's rng.choice raises there). The caller widens n by
+ * one when no query fits the context (the reference then also lists the
+ * n-queries, which did not fit before either). 0, or -1 + seal_err when
+ * include_n < 0. */
 int seal_arc_eval_queries(const arc_task *subtask, int include_n, int permute_n, unsigned seed, arc_query_list *out);
 
 #endif

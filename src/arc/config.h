@@ -5,12 +5,14 @@
  *   ARC_CFG_OK     a valid config: groups, strategy, lr, epochs.
  *   ARC_CFG_ZERO   the reference's rules give 0 epochs (a data_generation or
  *                  training key missing, an unknown strategy, over the step
- *                  budget): the self-edit evaluates as the untrained model.
+ *                  budget), or training would change nothing (0 epochs, lr
+ *                  0): the self-edit evaluates as the untrained model.
  *   ARC_CFG_REJECT not something the reference could apply (not JSON, wrong
  *                  types, non-finite or out-of-range numbers, a
  *                  data_generation that is not an object, huge or deeply
  *                  nested input): resampled up to a limit, then reward 0.
- * Every non-OK outcome carries a one-line reason for the journal. */
+ * Every non-OK outcome carries a one-line printable reason for the journal.
+ * The rules, their order and every choice: config.c's header. */
 #ifndef SEAL_ARC_CONFIG_H
 #define SEAL_ARC_CONFIG_H
 

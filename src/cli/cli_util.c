@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "tok/tokenizer.h"
+#include "util/fsutil.h"
 #include "util/err.h"
 
 int cli_parse_ids(const char *s, int **ids, int *n) {
@@ -49,4 +50,15 @@ int cli_encode_text(const char *dir, const char *text, int **ids, int *n) {
     int rc = seal_tok_encode(tok, text, strlen(text), 1, ids, n);
     seal_tok_free(tok);
     return rc;
+}
+
+int cli_print_run_file(const char *dir, const char *name) {
+    char *path = seal_path_join(dir, name);
+    size_t n;
+    char *text = seal_read_file(path, &n);
+    free(path);
+    if (!text) return -1;
+    fwrite(text, 1, n, stdout);
+    free(text);
+    return 0;
 }

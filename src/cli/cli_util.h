@@ -15,6 +15,9 @@ int cli_encode_text(const char *dir, const char *text, int **ids, int *n);
 /* Print "seal: <last error>" to stderr and return 1 (the command's exit code). */
 int cli_fail(void);
 
+/* Copy dir/name (a run's results.md) to stdout. 0, or -1 + seal_err. */
+int cli_print_run_file(const char *dir, const char *name);
+
 /* Peak resident set size of this process in bytes (getrusage). */
 long long cli_peak_rss(void);
 

@@ -14,6 +14,7 @@
 #include "cli/opt.h"
 #include "seal/continual.h"
 #include "seal/cpt.h"
+#include "seal/judge.h"
 #include "seal/knowledge.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -28,6 +29,8 @@ typedef struct {
     continual_opts *ct;
     int grader, cpt_mode, no_split, eval_passages_given;
     const char *judge_dir;
+    const char *judge_url, *judge_key_env;
+    seal_judge_opts judge; /* --judge-url's client settings */
     char gen_names[CPT_MAX_GENERATORS][32]; /* --generator NAME=DIR: the names (DIR stays in argv) */
 } kn_args;
 
@@ -111,7 +114,13 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {ALL, CLI_SECTION("Grading")},
         {ALL, CLI_OPT_CHOICE("grader", &a->grader, "NAME", "exact match, token F1, or a local judge model", "em|f1|judge", RES)},
         {ALL, CLI_OPT(CLI_F64, "f1-threshold", 0, &o->inner.f1_threshold, "X", "--grader f1: correct when F1 >= X", 0, 1, RES)},
-        {ALL, CLI_OPT_STR("judge-model", 0, &a->judge_dir, "DIR", "--grader judge: the model that answers the reference's grading prompt", RES)},
+        {ALL, CLI_OPT_STR("judge-model", 0, &a->judge_dir, "DIR|NAME", "--grader judge: the model that answers the reference's grading prompt (with --judge-url: the NAME the endpoint serves)", RES)},
+        /* where the judge is served, and how it is reached, change no verdict: not recorded (the API is: judge_api) */
+        {ALL, CLI_OPT_STR("judge-url", 0, &a->judge_url, "URL", "--grader judge: an OpenAI-compatible endpoint instead of a local model: a base URL (.../v1) gets chat completions, a URL ending in /completions the raw prompt (see docs/commands/serve.md)", 0)},
+        {ALL, CLI_OPT_STR("judge-key-env", 0, &a->judge_key_env, "VAR", "--judge-url: the environment variable holding its API key (default OPENAI_API_KEY; unset or empty: no key)", 0)},
+        {ALL, CLI_OPT(CLI_F64, "judge-timeout", 0, &a->judge.timeout_s, "S", "--judge-url: seconds per request", 0, 3600, CLI_GT_MIN)},
+        {ALL, CLI_OPT(CLI_INT, "judge-retries", 0, &a->judge.retries, "N", "--judge-url: retries of a failed request (backoff 0.5 s doubling); then the run stops", 0, 100, 0)},
+        {ALL, CLI_OPT(CLI_INT, "judge-concurrency", 0, &a->judge.concurrency, "N", "--judge-url: requests in flight at most", 1, 1024, 0)},
         {RL, CLI_SECTION("Outer SFT (ReST-EM)")},
         {RL, CLI_OPT(CLI_INT, "sft-rank", 0, &o->sft_rank, "R", "LoRA rank", 1, 4096, RES)},
         {RL, CLI_OPT(CLI_F32, "sft-alpha", 0, &o->sft_alpha, "A", "LoRA alpha", 0, 1e6, RES | CLI_GT_MIN)},
@@ -174,17 +183,32 @@ static cpt_mode mode_from_argv(int argc, char **argv) {
     return mode;
 }
 
-/* Print the run's results.md (the table) unless quiet. */
-static int show_results(const knowledge_opts *o) {
-    if (o->quiet) return 0;
-    char *path = seal_path_join(o->run_dir, "results.md");
-    size_t n;
-    char *text = seal_read_file(path, &n);
-    free(path);
-    if (!text) return -1;
-    fwrite(text, 1, n, stdout);
-    free(text);
-    return 0;
+static int run_which(int which, knowledge_opts *o, cpt_opts *co, continual_opts *ct) {
+    int rc = which == CPT ? seal_knowledge_cpt(co) : which == CONT ? seal_knowledge_continual(ct)
+             : which == RL  ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
+    return rc == 0 && !o->quiet ? cli_print_run_file(o->run_dir, "results.md") : rc;
+}
+
+/* --judge-url: the verdicts come from an OpenAI-compatible endpoint, cached in
+ * RUN/judge_cache.jsonl (a resumed run never asks twice). */
+static int run_remote_judged(int which, knowledge_opts *o, cpt_opts *co, continual_opts *ct, kn_args *a) {
+    const char *env = a->judge_key_env ? a->judge_key_env : "OPENAI_API_KEY";
+    const char *key = getenv(env);
+    a->judge.url = a->judge_url;
+    a->judge.model = a->judge_dir;
+    a->judge.api_key = key && *key ? key : NULL;
+    char *cache = seal_path_join(o->run_dir, "judge_cache.jsonl");
+    a->judge.cache_path = cache;
+    seal_judge *j = seal_judge_open(&a->judge);
+    free(cache);
+    if (!j) return cli_fail();
+    o->inner.judge_remote = j;
+    int rc = run_which(which, o, co, ct);
+    long sent, cached;
+    seal_judge_counts(j, &sent, &cached);
+    fprintf(stderr, "judge %s: %ld requests, %ld verdicts from the cache\n", a->judge_url, sent, cached);
+    seal_judge_close(j);
+    return rc ? cli_fail() : 0;
 }
 
 static int run_knowledge(int which, const char *command, const char *usage, int argc, char **argv) {
@@ -193,7 +217,7 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
     knowledge_opts *o = which == CONT ? &ct.k : &co.k;
     if (which == EVAL || which == RL) *o = seal_knowledge_opts_defaults();
     if (which == EVAL) o->rounds = 0;
-    kn_args a = {.o = o, .co = &co, .ct = &ct, .grader = GRADE_EM, .cpt_mode = co.mode};
+    kn_args a = {.o = o, .co = &co, .ct = &ct, .grader = GRADE_EM, .cpt_mode = co.mode, .judge = seal_judge_defaults()};
     cli_opt opts[80];
     build_table(which, &a, opts, (int)(sizeof opts / sizeof opts[0]));
     const cli_spec spec = {command, usage, about[which], opts, 0, 0, NULL};
@@ -214,6 +238,11 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
         fprintf(stderr, "%s: --grader judge and --judge-model DIR go together\n", command);
         return 2;
     }
+    if (a.judge_url && o->inner.grader != GRADE_JUDGE) {
+        fprintf(stderr, "%s: --judge-url needs --grader judge and --judge-model NAME\n", command);
+        return 2;
+    }
+    if (a.judge_url) return run_remote_judged(which, o, &co, &ct, &a);
     seal_model judge;
     seal_tokenizer *judge_tok = NULL;
     if (a.judge_dir) {
@@ -222,9 +251,7 @@ static int run_knowledge(int which, const char *command, const char *usage, int 
         o->inner.judge = &judge;
         o->inner.judge_tok = judge_tok;
     }
-    rc = which == CPT ? seal_knowledge_cpt(&co) : which == CONT ? seal_knowledge_continual(&ct)
-         : which == RL  ? seal_knowledge_rl(o) : seal_knowledge_eval(o);
-    if (rc == 0) rc = show_results(o);
+    rc = run_which(which, o, &co, &ct);
     if (a.judge_dir) { seal_tok_free(judge_tok); seal_model_free(&judge); }
     return rc ? cli_fail() : 0;
 }

@@ -53,7 +53,7 @@ int cmd_synth(int argc, char **argv) {
     double stdev = 0.02;
     int force = 0;
     const cli_opt opts[] = {
-        CLI_OPT_STR("shape", 0, &shape, "NAME", "qwen2.5-0.5b | tiny | micro | sandbox", CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("shape", 0, &shape, "NAME", "qwen2.5-0.5b | llama3.2-1b | llama3-micro | tiny | micro | sandbox", CLI_REQUIRED | CLI_RESULT),
         CLI_OPT_STR("out", 0, &out, "DIR", "output directory (created; an existing non-empty one needs --force)",
                     CLI_REQUIRED),
         CLI_OPT_CUSTOM("dtype", 0, &dt, "T", "weight dtype (default bf16)", parse_dtype, "bf16|f16|f32", CLI_RESULT),

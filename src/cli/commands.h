@@ -14,9 +14,11 @@ int cmd_chat_template(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_pretrain(int argc, char **argv);
 int cmd_knowledge(int argc, char **argv);
+int cmd_arc(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_world(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

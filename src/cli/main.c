@@ -18,6 +18,7 @@ static const struct {
     {"generate", cmd_generate, "sample continuations of a prompt (batched, streaming)"},
     {"sandbox", cmd_sandbox, "measure the tiny-model sandbox: probe | oracle | faithfulness"},
     {"knowledge", cmd_knowledge, "SEAL knowledge incorporation: eval | rl (ReST-EM) | cpt | continual"},
+    {"arc", cmd_arc, "SEAL few-shot ARC: eval | rl (self-edits choose tools; test-time training)"},
     {"pretrain", cmd_pretrain, "train a Llama model from scratch (checkpoints, resume)"},
     {"train", cmd_train, "finetune with LoRA or fully on a JSONL dataset"},
     {"tokenize", cmd_tokenize, "text on stdin to token ids"},
@@ -27,6 +28,7 @@ static const struct {
     {"synth", cmd_synth, "write a model with random weights (tests, benchmarks)"},
     {"merge", cmd_merge, "merge a LoRA adapter into a full model directory"},
     {"world", cmd_world, "generate the synthetic knowledge world (sandbox data)"},
+    {"serve", cmd_serve, "an OpenAI-compatible HTTP server (completions, chat, LoRA by name)"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -351,3 +351,12 @@ void seal_gen_sample_free(gen_sample *s) {
     free(s->text);
     memset(s, 0, sizeof *s);
 }
+
+int seal_gen_eos_ids(const seal_model *m, const seal_tokenizer *tok, int *ids) {
+    int n = 0;
+    for (int i = 0; i < m->cfg.n_eos && n < SEAL_GEN_MAX_EOS; i++) ids[n++] = m->cfg.eos_ids[i];
+    int e = tok ? seal_tok_eos_id(tok) : -1, seen = 0;
+    for (int i = 0; i < n; i++) seen |= ids[i] == e;
+    if (e >= 0 && !seen && n < SEAL_GEN_MAX_EOS) ids[n++] = e;
+    return n;
+}

@@ -81,6 +81,12 @@ int seal_generate(const seal_model *m, seal_pool *pool, const gen_request *reqs,
              gen_sample *out, gen_stream_fn stream, void *stream_ctx, gen_stats *stats);
 void seal_gen_sample_free(gen_sample *s);
 
+#define SEAL_GEN_MAX_EOS 8
+/* The ids that end a sample: the model's eos_token_id list (config.json /
+ * generation_config.json), then the tokenizer's EOS when not among them, at
+ * most SEAL_GEN_MAX_EOS into ids. Returns how many. */
+int seal_gen_eos_ids(const seal_model *m, const seal_tokenizer *tok, int *ids);
+
 /* Bytes of KV cache and scratch a seal_generate() call would allocate. */
 size_t seal_gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads);
 

@@ -24,13 +24,24 @@ int seal_synth_shape(seal_config *c, const char *name) {
         c->hidden = micro ? 64 : 256; c->n_layers = micro ? 2 : 6; c->n_heads = micro ? 4 : 8; c->n_kv_heads = micro ? 2 : 4;
         c->ffn = micro ? 160 : 704; c->vocab = micro ? 320 : 4096;
         c->tie_embeddings = 1; c->rope_theta = 10000; c->rms_eps = 1e-5; c->bos_id = 1; c->eos_ids[0] = 2; c->n_eos = 1;
+    } else if (strcmp(name, "llama3.2-1b") == 0 || strcmp(name, "llama3-micro") == 0) {
+        /* Llama-3.2-1B-Instruct's config (the ARC experiment's model), or
+         * the same vocabulary, ids and RoPE on a 2-layer, 64-wide body for tests */
+        int micro = strcmp(name, "llama3-micro") == 0;
+        c->arch = ARCH_LLAMA;
+        c->hidden = micro ? 64 : 2048; c->n_layers = micro ? 2 : 16; c->n_heads = micro ? 4 : 32;
+        c->n_kv_heads = micro ? 2 : 8; c->ffn = micro ? 128 : 8192; c->vocab = 128256;
+        c->tie_embeddings = 1; c->rope_theta = 500000; c->rms_eps = 1e-5; c->max_pos = 131072;
+        c->rope_llama3 = 1; c->rope_factor = 32; c->rope_low_freq_factor = 1; c->rope_high_freq_factor = 4;
+        c->rope_original_max_pos = 8192;
+        c->bos_id = 128000; c->eos_ids[0] = 128001; c->eos_ids[1] = 128008; c->eos_ids[2] = 128009; c->n_eos = 3;
     } else if (strcmp(name, "sandbox") == 0) { /* models/tiny-knowledge's shape */
         c->arch = ARCH_LLAMA;
         c->hidden = 192; c->n_layers = 4; c->n_heads = 4; c->n_kv_heads = 2; c->ffn = 512; c->vocab = 2048;
         c->tie_embeddings = 1; c->rope_theta = 10000; c->rms_eps = 1e-5; c->bos_id = -1; c->eos_ids[0] = 0; c->n_eos = 1;
         c->max_pos = 1024;
     } else {
-        return seal_err("unknown model shape \"%s\" (known: qwen2.5-0.5b, tiny, micro, sandbox)", name);
+        return seal_err("unknown model shape \"%s\" (known: qwen2.5-0.5b, llama3.2-1b, llama3-micro, tiny, micro, sandbox)", name);
     }
     c->head_dim = c->hidden / c->n_heads;
     snprintf(c->arch_name, sizeof c->arch_name, "%s", c->arch == ARCH_LLAMA ? "LlamaForCausalLM" : "Qwen2ForCausalLM");

@@ -41,15 +41,6 @@ void seal_qa_result_free(qa_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-static int eos_ids(const seal_model *m, const seal_tokenizer *tok, int *ids) {
-    int n = 0;
-    for (int i = 0; i < m->cfg.n_eos && n < 8; i++) ids[n++] = m->cfg.eos_ids[i];
-    int e = seal_tok_eos_id(tok);
-    int seen = 0;
-    for (int i = 0; i < n; i++) seen |= ids[i] == e;
-    if (e >= 0 && !seen && n < 8) ids[n++] = e;
-    return n;
-}
 
 /* Greedy answers to n prompts, one batch. answers[i] is malloc'd and stripped. */
 static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *a,
@@ -62,7 +53,7 @@ static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_token
         rc = seal_tok_encode(tok, prompts[i], strlen(prompts[i]), 1, &ids[i], &len);
         reqs[i] = (gen_request){.ids = ids[i], .n = len, .n_samples = 1, .seed = 0};
     }
-    gen_params p = {.max_new = max_new, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = eos_ids(m, tok, eos),
+    gen_params p = {.max_new = max_new, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = seal_gen_eos_ids(m, tok, eos),
                     .tok = tok, .adapter = a};
     p.sampling.temperature = 0;
     if (rc == 0) rc = seal_generate(m, pool, reqs, n, &p, out, NULL, NULL, NULL);
@@ -87,8 +78,9 @@ static int grade_one(const inner_opts *o, seal_pool *pool, const char *title, co
     char *q = seal_malloc(qn);
     snprintf(q, qn, "Topic: %s\n%s", title, qa->question);
     char *prompt = seal_grade_judge_prompt(q, qa->answer, answer), *reply = NULL;
-    int rc = greedy_answers(o->judge, pool, o->judge_tok, NULL, &prompt, 1, 8, &reply);
-    if (rc == 0) *correct = seal_grade_parse_verdict(reply);
+    int rc = o->judge_remote ? seal_judge_ask(o->judge_remote, prompt, correct)
+                             : greedy_answers(o->judge, pool, o->judge_tok, NULL, &prompt, 1, 8, &reply);
+    if (rc == 0 && !o->judge_remote) *correct = seal_grade_parse_verdict(reply);
     free(reply);
     free(prompt);
     free(q);
@@ -99,7 +91,8 @@ int seal_answer_questions(const seal_model *m, seal_pool *pool, const seal_token
                      const seal_passage *p, const inner_opts *o, qa_result *r) {
     memset(r, 0, sizeof *r);
     if (p->n_qa <= 0) return seal_err("passage \"%s\" has no questions", p->title);
-    if (o->grader == GRADE_JUDGE && (!o->judge || !o->judge_tok)) return seal_err("judge grading needs a judge model");
+    if (o->grader == GRADE_JUDGE && !o->judge_remote && (!o->judge || !o->judge_tok))
+        return seal_err("judge grading needs a judge model");
     r->n_q = p->n_qa;
     r->answers = seal_calloc((size_t)p->n_qa, sizeof(char *));
     r->correct = seal_calloc((size_t)p->n_qa, 1);

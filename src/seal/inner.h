@@ -21,6 +21,7 @@
 #include "gen/generate.h"
 #include "model/adapter.h"
 #include "model/model.h"
+#include "seal/judge.h"
 #include "seal/squad.h"
 #include "tok/tokenizer.h"
 #include "train/dataset.h"
@@ -44,6 +45,7 @@ typedef struct {
     double f1_threshold; /* GRADE_F1: correct when F1 >= this */
     const seal_model *judge; /* GRADE_JUDGE: a local model answering the grading prompt */
     const seal_tokenizer *judge_tok;
+    seal_judge *judge_remote; /* GRADE_JUDGE: instead, an OpenAI-compatible endpoint (seal/judge.h) */
 } inner_opts;
 
 /* The reference's defaults (LoRA r32/a64 on q,v; 10 epochs; lr 1e-3; ...), EM grading. */

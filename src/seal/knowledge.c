@@ -15,6 +15,7 @@
 #include "rt/threadpool.h"
 #include "seal/journal.h"
 #include "seal/knowledge_run.h"
+#include "seal/outer_sft.h"
 #include "seal/report.h"
 #include "seal/stats.h"
 #include "seal/squad.h"
@@ -75,9 +76,7 @@ int seal_kn_self_edits(run_state *rs, const seal_model *g, const char *tag, cons
             which[todo++] = start + i;
         }
         if (todo) {
-            int eos[8], n_eos = 0;
-            for (int i = 0; i < g->cfg.n_eos; i++) eos[n_eos++] = g->cfg.eos_ids[i];
-            if (seal_tok_eos_id(rs->tok) >= 0 && n_eos < 8) eos[n_eos++] = seal_tok_eos_id(rs->tok);
+            int eos[SEAL_GEN_MAX_EOS], n_eos = seal_gen_eos_ids(g, rs->tok, eos);
             gen_params p = {.max_new = o->max_new_edit, .sampling = o->sampling, .eos_ids = eos, .n_eos = n_eos, .tok = rs->tok};
             gen_sample *smp = seal_calloc((size_t)todo * o->k, sizeof *smp);
             int rc = seal_generate(g, rs->pool, reqs, todo, &p, smp, NULL, NULL, NULL);
@@ -411,44 +410,15 @@ static char *round_path(const knowledge_opts *o, int r, const char *leaf) {
  * then merged into the generator: round-r/model. */
 static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     const knowledge_opts *o = rs->o;
-    seal_model g;
-    if (seal_model_load(&g, gen_dir)) return -1;
-    train_dataset ds = {0};
-    dataset_opts dopt;
-    seal_dataset_opts_default(&dopt);
-    dopt.max_len = 0; /* the reference: max_length = the longest example */
-    dopt.vocab = g.cfg.vocab;
-    dopt.eos_id = g.cfg.n_eos ? g.cfg.eos_ids[0] : -1;
-    int rc = 0;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        if (rc) break;
-        rc = seal_dataset_add_prompt_completion(&ds, rs->tok, json_string_value(json_object_get(row, "prompt")),
-                                           json_string_value(json_object_get(row, "completion")), &dopt);
-    }
-    seal_adapter a = {0};
-    batch_iter it = {0};
-    int have_it = 0;
-    if (rc == 0 && ds.n == 0) rc = seal_err("round %d: no self-edit was kept for the outer SFT", r);
-    if (rc == 0) rc = seal_batch_iter_init(&it, &ds, o->sft_batch, seal_kn_mix(o->seed, (unsigned long long)r), 1);
-    have_it = rc == 0;
-    if (rc == 0) rc = seal_adapter_init(&a, &g.cfg, o->sft_rank, o->sft_alpha, 0, 0.0f, o->sft_targets, seal_kn_mix(o->seed, 77 + (unsigned long long)r));
-    char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model"), *tmp = round_path(o, r, "model.tmp");
-    if (rc == 0) {
-        train_opts to = seal_train_opts_defaults();
-        to.lr = o->sft_lr; to.epochs = o->sft_epochs; to.grad_accum = o->sft_accum; to.quiet = o->quiet;
-        batch_source src = seal_batch_iter_source(&it);
-        train_result tr;
-        rc = seal_train_run(&g, rs->pool, &a, &src, &to, &tr);
-        if (rc == 0) rc = seal_peft_save(&a, adir, gen_dir, SEAL_F32);
-        if (rc == 0) rc = seal_rm_rf(tmp) || seal_merge_adapter(gen_dir, adir, tmp) || seal_replace_dir(tmp, mdir) ? -1 : 0;
-    }
-    free(adir); free(mdir); free(tmp);
-    if (a.store) seal_adapter_free(&a);
-    if (have_it) seal_batch_iter_free(&it);
-    seal_dataset_free(&ds);
-    seal_model_free(&g);
+    if (json_array_size(rows) == 0) return seal_err("round %d: no self-edit was kept for the outer SFT", r);
+    seal_sft_opts so = {.rank = o->sft_rank, .alpha = o->sft_alpha, .targets = o->sft_targets, .epochs = o->sft_epochs,
+                        .batch = o->sft_batch, .grad_accum = o->sft_accum, .lr = o->sft_lr,
+                        .schedule = seal_train_opts_defaults().schedule, .data_seed = seal_kn_mix(o->seed, (unsigned long long)r),
+                        .init_seed = seal_kn_mix(o->seed, 77 + (unsigned long long)r), .quiet = o->quiet};
+    char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model");
+    int rc = seal_outer_sft(gen_dir, rs->pool, rs->tok, rows, &so, adir, mdir);
+    free(adir);
+    free(mdir);
     return rc;
 }
 
@@ -605,6 +575,9 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
         rc = seal_run_record_real(r, reals[i].key, reals[i].v);
     if (rc == 0 && o->inner.judge) rc = seal_run_record_str(r, "judge_model", o->inner.judge->dir);
+    if (rc == 0 && o->inner.judge_remote) rc = seal_run_record_str(r, "judge_model", seal_judge_model(o->inner.judge_remote));
+    /* the remote judge's API changes what it is asked (raw prompt or chat); its URL (where it is served) does not */
+    if (rc == 0 && o->inner.judge_remote) rc = seal_run_record_str(r, "judge_api", seal_judge_api(o->inner.judge_remote));
     if (rc == 0 && o->distractors) rc = seal_run_record_int(r, "distractors", o->distractors);
     if (rc == 0 && o->inner.batch_size != 1) rc = seal_run_record_int(r, "inner_batch", o->inner.batch_size);
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);

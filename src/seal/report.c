@@ -13,12 +13,12 @@
 
 /* Bars with 95% CI whiskers, one per condition; y from 0 to 1. */
 static void render_svg(strbuf *s, const condition *c, int n, const double *acc, const double *lo, const double *hi,
-                       const char *metric) {
+                       const char *title, const char *metric) {
     int W = 120 + 110 * n, H = 360, top = 30, bottom = 300;
     seal_strbuf_printf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
                   "font-size=\"12\">\n", W, H);
-    seal_strbuf_printf(s, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">SEAL knowledge incorporation: "
-                  "%s (95%% CI)</text>\n", W / 2, metric);
+    seal_strbuf_printf(s, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">%s: "
+                  "%s (95%% CI)</text>\n", W / 2, title, metric);
     for (int t = 0; t <= 10; t += 2) {
         double y = bottom - (bottom - top) * t / 10.0;
         seal_strbuf_printf(s, "<line x1=\"60\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"55\" y=\"%.1f\" "
@@ -81,6 +81,8 @@ static void add_comparison(json_t *cmp, strbuf *md, const seal_report *r, const 
     seal_strbuf_printf(md, "| %s - %s | %+.3f | [%+.3f, %+.3f] |\n", a->name, b->name, d, dlo, dhi);
 }
 
+static const char *const knowledge_keys[3] = {"accuracy", "n_passages", "n_questions"};
+
 /* The conditions table: rows of results.json's "conditions" and results.md,
  * under a line that names the metric. */
 static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, double *lo, double *hi) {
@@ -93,6 +95,9 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
                            "accuracy (all their questions). 95%% CIs: bootstrap over passages.\n\n"
                            "| condition | accuracy | 95%% CI | per-passage mean | 95%% CI | passages | questions |\n"
                            "|---|---|---|---|---|---|---|\n", r->label ? r->label : "every question");
+    else if (r->words)
+        seal_strbuf_printf(md, "%s\n\n| condition | %s | 95%% CI | %s | %s |\n|---|---|---|---|---|\n",
+                           r->words->metric_line, r->words->metric, r->words->units, r->words->items);
     else
         seal_strbuf_printf(md, "accuracy: the mean over passages of per-passage accuracy (per-passage mean), as the "
                            "paper's single-passage figures. 95%% CI: bootstrap over passages.\n\n"
@@ -102,9 +107,10 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
         double acc = accs[i] = headline(r, c, &lo[i], &hi[i]);
         json_t *row = json_object();
         json_object_set_new(row, "name", json_string(c->name));
-        json_object_set_new(row, "accuracy", seal_json_real(acc));
-        json_object_set_new(row, "n_passages", json_integer(P));
-        json_object_set_new(row, "n_questions", json_integer(nq));
+        const char *const *keys = r->words ? r->words->keys : knowledge_keys;
+        json_object_set_new(row, keys[0], seal_json_real(acc));
+        json_object_set_new(row, keys[1], json_integer(P));
+        json_object_set_new(row, keys[2], json_integer(nq));
         json_object_set_new(row, "ci95", interval(lo[i], hi[i]));
         if (r->counted) {
             double pm = seal_mean_of(c->acc, P), plo, phi;
@@ -122,7 +128,8 @@ static json_t *condition_rows(const seal_report *r, strbuf *md, double *accs, do
 
 static json_t *comparison_rows(const seal_report *r, strbuf *md) {
     json_t *cmp = json_array();
-    seal_strbuf_printf(md, "\n| comparison | difference | 95%% CI (paired bootstrap over passages) |\n|---|---|---|\n");
+    seal_strbuf_printf(md, "\n| comparison | difference | 95%% CI (paired bootstrap over %s) |\n|---|---|---|\n",
+                       r->words ? r->words->units : "passages");
     int ps = -1;
     for (int i = 0; i < r->n; i++)
         if (!strcmp(r->c[i].name, "passage+self-edit")) ps = i;
@@ -141,14 +148,16 @@ int seal_report_write(const char *run_dir, const seal_report *r) {
     json_t *root = json_object();
     json_object_set_new(root, "conditions", condition_rows(r, &md, accs, lo, hi));
     json_object_set_new(root, "comparisons", comparison_rows(r, &md));
-    json_object_set_new(root, "metric", json_string(r->counted ? "per-question" : "per-passage-mean"));
+    json_object_set_new(root, "metric",
+                        json_string(r->words ? r->words->metric : r->counted ? "per-question" : "per-passage-mean"));
     if (r->md_notes) seal_strbuf_printf(&md, "%s", r->md_notes);
     if (r->header) json_object_update(root, r->header);
     char *text = json_dumps(root, JSON_INDENT(2));
-    render_svg(&svg, r->c, r->n, accs, lo, hi, r->counted ? "per-question accuracy" : "mean per-passage accuracy");
+    render_svg(&svg, r->c, r->n, accs, lo, hi, r->words ? r->words->title : "SEAL knowledge incorporation",
+               r->words ? r->words->axis : r->counted ? "per-question accuracy" : "mean per-passage accuracy");
     int rc = !text || seal_write_file_in(run_dir, "results.json", text, strlen(text)) ||
                      seal_write_file_in(run_dir, "results.md", md.s, md.len) ||
-                     seal_write_file_in(run_dir, "accuracy.svg", svg.s, svg.len) ? -1 : 0;
+                     seal_write_file_in(run_dir, r->words ? r->words->svg : "accuracy.svg", svg.s, svg.len) ? -1 : 0;
     free(text);
     seal_strbuf_free(&md);
     seal_strbuf_free(&svg);

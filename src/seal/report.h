@@ -32,6 +32,20 @@ typedef struct {
     double *right; /* per-question reports: per passage, the counted questions answered right */
 } condition;
 
+/* How a non-knowledge experiment names its table (ARC: success rate over
+ * (task, self-edit) pairs, units = tasks). NULL in seal_report: knowledge's. */
+typedef struct {
+    const char *title;       /* the chart's title, e.g. "SEAL few-shot ARC" */
+    const char *metric;      /* results.json's "metric", e.g. "success-rate" */
+    const char *metric_line; /* results.md's line above the table (what the figure is, how the CI is drawn) */
+    const char *axis;        /* the chart's y label */
+    const char *units;       /* the resampled units' column, e.g. "tasks" */
+    const char *items;       /* the counted items' column, e.g. "pairs" */
+    const char *svg;         /* the chart's file name */
+    const char *keys[3];     /* results.json's row keys for the figure, units and items
+                                (knowledge: "accuracy", "n_passages", "n_questions") */
+} seal_report_words;
+
 typedef struct {
     const condition *c;     /* the conditions, in table order */
     int n;
@@ -41,6 +55,7 @@ typedef struct {
     const char *label;      /* per-question: what is counted, for results.md (NULL: "every question") */
     json_t *header;         /* borrowed: top-level keys of results.json besides the tables */
     const char *md_notes;   /* appended to results.md after the tables (may be NULL) */
+    const seal_report_words *words; /* NULL: knowledge's per-passage or per-question accuracy */
 } seal_report;
 
 /* Write results.json, results.md and accuracy.svg into run_dir, each

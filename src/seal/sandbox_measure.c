@@ -131,8 +131,8 @@ static int sample_and_judge(const world *w, const seal_model *m, const seal_toke
     gen_request *reqs = seal_calloc((size_t)n, sizeof *reqs);
     gen_sample *out = seal_calloc((size_t)n * k, sizeof *out);
     seal_pool *pool = seal_pool_create(threads);
-    int eos[2] = {m->cfg.n_eos ? m->cfg.eos_ids[0] : -1, seal_tok_eos_id(tok)};
-    gen_params gp = {.max_new = 160, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = 2, .tok = tok};
+    int eos[SEAL_GEN_MAX_EOS], n_eos = seal_gen_eos_ids(m, tok, eos);
+    gen_params gp = {.max_new = 160, .sampling = seal_sampling_defaults(), .eos_ids = eos, .n_eos = n_eos, .tok = tok};
     gp.sampling.temperature = 1.0f;
     gp.sampling.top_p = 0.95f;
     int rc = !pool || build_requests(ps, tok, n, k, seed, reqs) || seal_generate(m, pool, reqs, n, &gp, out, NULL, NULL, NULL);

@@ -31,7 +31,9 @@ double seal_nprandom_rand(np_random *r);
 /* randint(low, high) with the default int64 dtype, low < high: masked
  * rejection sampling on 32-bit draws when high - low - 1 fits 32 bits, else
  * on 64-bit ones. The array form randint(low, high, size=k) draws the same
- * sequence as k scalar calls. */
+ * sequence as k scalar calls. Only the default dtype: NumPy's int8/int16 (and
+ * bool) dtypes draw from buffered 8/16-bit words instead. high <= low returns
+ * low and draws nothing (NumPy raises ValueError). */
 int64_t seal_nprandom_randint(np_random *r, int64_t low, int64_t high);
 /* shuffle(x) on n elements of elem_size bytes: for i from n-1 down to 1, swap
  * x[i] with x[random_interval(i)] (legacy path). */
@@ -39,8 +41,9 @@ void seal_nprandom_shuffle(np_random *r, void *base, size_t n, size_t elem_size)
 /* permutation(n) into out[0..n): arange(n) shuffled. */
 void seal_nprandom_permutation(np_random *r, int *out, int n);
 /* choice(n, size=k, replace=...) without p into out[0..k): with replacement
- * randint(0, n, k); without, permutation(n)[:k]. -1 if k > n without
- * replacement or n < 1. */
+ * randint(0, n, k); without, permutation(n)[:k], drawn whole, so out must then
+ * hold n ints (out[k..n) is scratch). -1 if k > n without replacement, k < 0
+ * or n < 1 (nothing drawn). */
 int seal_nprandom_choice(np_random *r, int n, int k, int replace, int *out);
 
 #endif

@@ -10,7 +10,7 @@ cd "$SEAL_ROOT" || exit 1
 /usr/bin/python3 - "$BUILD" <<'PY'
 import collections, glob, os, re, subprocess, sys
 build = sys.argv[1]
-layers = "util io rt kern tok arc model gen train sandbox seal cli".split()
+layers = "util io rt kern tok arc model gen train sandbox seal serve cli".split()
 rank = {name: i for i, name in enumerate(layers)}
 bad = []
 for path in sorted(glob.glob("src/*/*.[ch]")):

