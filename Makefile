@@ -8,8 +8,23 @@
 #   make tiny-models  rebuild models/tiny-knowledge/ from scratch
 CC      ?= cc
 BUILD   ?= build
-OPT     ?= -O2 -march=native
+OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
+# One binary per architecture, not per machine: no -march=native. On x86-64
+# the baseline is x86-64-v3 (AVX2, FMA, F16C: every x86-64 CPU since 2013-15);
+# BASE_ARCH=-march=x86-64 builds for older ones. The kernels of each
+# instruction set are compiled with their own flags (KERN_FLAGS below) and
+# chosen at run time by CPUID (src/kern/isa.c); see docs/kernels.md.
+MACHINE := $(shell $(CC) -dumpmachine)
+ifneq ($(filter x86_64% i686% i386%,$(MACHINE)),)
+BASE_ARCH ?= -march=x86-64-v3
+KERN_AVX2   := -mavx2 -mfma -mf16c
+KERN_AVX512 := $(KERN_AVX2) -mavx512f -mavx512bw -mavx512dq -mavx512vl
+$(BUILD)/src/kern/matmul_avx2.o: KERN_FLAGS := $(KERN_AVX2)
+$(BUILD)/src/kern/matmul_avx512.o: KERN_FLAGS := $(KERN_AVX512)
+$(BUILD)/src/kern/matmul_bf16.o: KERN_FLAGS := $(KERN_AVX512) -mavx512bf16
+endif
+CFLAGS  += $(BASE_ARCH)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Isrc -MMD -MP $(BLAS_CFLAGS)
@@ -36,7 +51,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(KERN_FLAGS) -c $< -o $@
 
 $(BUILD)/libseal.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,7 +81,7 @@ test-unit: $(TEST_BIN)
 
 # Unit tests again, under ASan+UBSan, in their own build folder.
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    build-asan/seal $(TEST_SRC:tests/unit/%.c=build-asan/tests/%)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan
 

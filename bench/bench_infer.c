@@ -16,7 +16,10 @@
  *   decode_bf16_b8                8 such sequences, one batched call per step
  *   decode_bf16_b1_bandwidth      weight bytes read per token / time per token
  *   peak_rss                      ru_maxrss beside the weight file size
- * Each timing: one warm-up, then the median of R repetitions (default 3). */
+ * Each timing: one warm-up, then the median of R repetitions (default 3).
+ * Run in exact mode (the default), the matmul, prefill and decode figures
+ * are then measured again in the bf16 compute mode (docs/kernels.md), their
+ * names ending in "_bf16mode"; with SEAL_COMPUTE=bf16 only that pass runs. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +49,16 @@
 #define MAX_REPS BENCH_MAX_REPS
 
 static int g_threads = 2;
+/* Appended to every figure's name: "" in exact mode, "_bf16mode" in the bf16
+ * compute mode (SEAL_COMPUTE=bf16, or the second pass; see main). */
+static const char *g_mode_tag = "";
 
 /* The anchor's JSON line: {"name", "shape", "value", "unit", then extra
  * fields}. extra is either "" or starts with ", ". */
 static void emit(const char *name, const char *shape, double value, const char *unit, const char *extra) {
-    printf("{\"name\": \"%s\", \"shape\": \"%s\", \"value\": %.5g, \"unit\": \"%s\", \"engine\": \"seal\", "
-           "\"threads\": %d%s}\n",
-           name, shape, value, unit, g_threads, extra);
+    printf("{\"name\": \"%s%s\", \"shape\": \"%s\", \"value\": %.5g, \"unit\": \"%s\", \"engine\": \"seal\", "
+           "\"threads\": %d, \"compute\": \"%s\"%s}\n",
+           name, g_mode_tag, shape, value, unit, g_threads, seal_compute_name(seal_kernel_mode()), extra);
     fflush(stdout);
 }
 
@@ -299,6 +305,7 @@ int main(int argc, char **argv) {
         i++;
     }
     if (reps < 1 || reps > MAX_REPS || g_threads < 1) seal_die("--reps must be 1..%d and --threads >= 1", MAX_REPS);
+    bench_kernel_report();
     seal_config cfg;
     if (seal_synth_shape(&cfg, shape)) seal_die("unknown shape %s", shape);
     char defdir[512];
@@ -315,6 +322,7 @@ int main(int argc, char **argv) {
            seal_dtype_name(m.dtype), seal_now() - t0, seal_pool_threads(pool));
     fflush(stdout);
 
+    if (seal_kernel_mode() == SEAL_COMPUTE_BF16) g_mode_tag = "_bf16mode";
     bench_matmul(pool, "matmul_2048_bf16", "-", 2048, 2048, 2048, reps);
     bench_matmul(pool, "matmul_896x4864_512tok_bf16", "qwen2.5-0.5b", 512, 4864, 896, reps);
 
@@ -334,6 +342,17 @@ int main(int argc, char **argv) {
     bench_prefill(&b, shape, reps);
     double dec1 = bench_decode(&b, shape, 1, reps);
     bench_decode(&b, shape, MAX_BATCH, reps);
+    if (seal_kernel_mode() == SEAL_COMPUTE_EXACT) { /* the same figures again in the bf16 compute mode */
+        seal_kernel_set_mode(SEAL_COMPUTE_BF16);
+        g_mode_tag = "_bf16mode";
+        bench_matmul(pool, "matmul_2048_bf16", "-", 2048, 2048, 2048, reps);
+        bench_matmul(pool, "matmul_896x4864_512tok_bf16", "qwen2.5-0.5b", 512, 4864, 896, reps);
+        bench_prefill(&b, shape, reps);
+        bench_decode(&b, shape, 1, reps);
+        bench_decode(&b, shape, MAX_BATCH, reps);
+        seal_kernel_set_mode(SEAL_COMPUTE_EXACT);
+        g_mode_tag = "";
+    }
 
     double wb = weight_bytes_per_token(&m);
     char extra[512];

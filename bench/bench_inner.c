@@ -71,6 +71,7 @@ int main(int argc, char **argv) {
         i++;
     }
     if (!dir || !name || threads < 1 || reps < 1 || reps > BENCH_MAX_REPS) { fputs(usage, stderr); return 1; }
+    bench_kernel_report();
     seal_model m;
     if (seal_model_load(&m, dir)) seal_die("%s", seal_errmsg());
     seal_tokenizer *tok = seal_tok_load(tokdir ? tokdir : dir);

@@ -288,6 +288,7 @@ int main(int argc, char **argv) {
         }
         i++;
     }
+    bench_kernel_report();
     if (reps < 1 || reps > MAX_REPS || g_threads < 1 || !(budget_s > 0))
         seal_die("--reps must be 1..%d, --threads >= 1, --budget-s > 0", MAX_REPS);
 

@@ -265,6 +265,7 @@ function row(label, mode, s, f, b, lower,   best) {
 }
 {
   e = field($0, "engine"); n = field($0, "name"); v = field($0, "value")
+  if (e == "seal" && n == "kernel") { kpath = field($0, "path"); kbest = field($0, "best") }
   if (e == "seal") { S[n] = v; if (n == "decode_bf16_b1_bandwidth") wb = field($0, "weight_bytes_per_token")
                      if (n == "peak_rss") { wmb = field($0, "weights_mb"); rw = field($0, "rss_over_weights") }
                      if (n == "tokenizer_encode") { stok = field($0, "n_tokens"); tbytes = field($0, "bytes") }
@@ -285,6 +286,12 @@ END {
   row("prefill 512 tok, last logits (tok/s)", inf, S["prefill_bf16"], T["prefill_f32"], T["prefill_bf16"])
   row("decode batch 1 (tok/s)", inf, S["decode_bf16_b1"], T["decode_f32_b1"], T["decode_bf16_b1"])
   row("decode batch 8, aggregate (tok/s)", inf, S["decode_bf16_b8"], T["decode_f32_b8"], T["decode_bf16_b8"])
+  bm = "bf16 compute: act. rounded to bf16"
+  row("GEMM 2048x2048x2048 (GFLOP/s)", bm, S["matmul_2048_bf16_bf16mode"], T["matmul_2048_f32"], T["matmul_2048_bf16"])
+  row("linear 512 tok x (4864x896) (GFLOP/s)", bm, S["matmul_896x4864_512tok_bf16_bf16mode"], T["matmul_896x4864_512tok_f32"], T["matmul_896x4864_512tok_bf16"])
+  row("prefill 512 tok, last logits (tok/s)", bm, S["prefill_bf16_bf16mode"], T["prefill_f32"], T["prefill_bf16"])
+  row("decode batch 1 (tok/s)", bm, S["decode_bf16_b1_bf16mode"], T["decode_f32_b1"], T["decode_bf16_b1"])
+  row("decode batch 8, aggregate (tok/s)", bm, S["decode_bf16_b8_bf16mode"], T["decode_f32_b8"], T["decode_bf16_b8"])
   tf = (T["decode_f32_b1"] != "" && wb != "") ? T["decode_f32_b1"] * 2 * wb / 1e9 : ""
   tb = (T["decode_bf16_b1"] != "" && wb != "") ? T["decode_bf16_b1"] * wb / 1e9 : ""
   row("decode batch 1, weights streamed (GB/s)", inf, S["decode_bf16_b1_bandwidth"], tf, tb)
@@ -304,11 +311,12 @@ END {
   row("tokenizer load, qwen3 tokenizer.json (s, lower is better)", "1 thread", S["tokenizer_load"], J["tokenizer_load"], "", 1)
   print ""
   if (wmb != "") printf "seal: 2 threads, bf16 weights mmapped, f32 activations. Weight file %s MB; seal inference peak RSS / weights = %s.\n", fmt(wmb), fmt(rw)
-  if (S["lora_r32_qv_bf16"] S["lora_r64_all7_bf16"] S["train_full_tiny_f32"] != "") print "Training is in exact mode (seal has no other on this CPU): f32 activations, adapters, gradients and AdamW against the bf16 base as stored; PyTorch f32 holds and computes everything in f32. Steps: forward + cross-entropy + backward + AdamW over 511 labels per 512-token sequence; peak RSS is ru_maxrss of the process that ran that item alone."
+  if (S["lora_r32_qv_bf16"] S["lora_r64_all7_bf16"] S["train_full_tiny_f32"] != "") print "Training is in exact mode (the default): f32 activations, adapters, gradients and AdamW against the bf16 base as stored; PyTorch f32 holds and computes everything in f32. Steps: forward + cross-entropy + backward + AdamW over 511 labels per 512-token sequence; peak RSS is ru_maxrss of the process that ran that item alone."
   if (arctok != "") printf "ARC oracle TTT (6150a2bd): %s tokens per epoch (padded to the longest of the set), 2 epochs, %s optimizer steps at batch 2; the whole run is projected from the timed steps.\n", arctok, arcsteps
   if (wb != "") printf "Batch-1 decode reads %.3f GB of weights per token (PyTorch f32: twice that); the machine streams about 34 GB/s.\n", wb / 1e9
   if (blas != "") print "PyTorch: torch_anchor.py, 2 threads, BLAS " (blas == "" ? "-" : blas) "; its inference RSS is the current RSS after the prefill figure."
   if (jlib != "") printf "Tokenizer reference: %s, same text, same tokenizer.json; token counts seal %s, JS %s%s.\n", jlib, stok, jtok, stok == jtok ? " (equal)" : " (DIFFERENT: check the tokenizer tests)"
+  if (kpath != "") printf "seal kernel path: %s (the best this CPU offers: %s; SEAL_KERNEL forces a lower one, docs/kernels.md).\n", kpath, kbest
   print "Machine " load "; 1-minute load as each phase started: " loads "; the run took about " minutes " minutes."
   if (note != "") print note
 }' "$JSONL" | tee "$TABLE"

@@ -6,6 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "kern/isa.h"
 #include "model/model.h"
 #include "util/err.h"
 
@@ -19,7 +20,9 @@ int cmd_info(int argc, char **argv) {
     const cli_spec spec = {"seal info", "-m DIR [--json]",
                            "Load a Hugging Face model directory (config.json, model.safetensors or a\n"
                            "sharded index) and print its architecture, sizes, parameter count and dtype.\n"
-                           "Every tensor is validated; an unsupported architecture or option is refused.\n",
+                           "Every tensor is validated; an unsupported architecture or option is refused.\n"
+                           "Also prints the kernel path and compute mode products run on (SEAL_KERNEL,\n"
+                           "SEAL_COMPUTE; see docs/kernels.md).\n",
                            opts, 0, 0, NULL};
     int prc = cli_parse(&spec, argc, argv, NULL, NULL);
     if (prc != CLI_CONTINUE) return prc;
@@ -35,6 +38,9 @@ int cmd_info(int argc, char **argv) {
             "tie_word_embeddings", k->tie_embeddings, "qkv_bias", k->qkv_bias, "rope_scaling_llama3", k->rope_llama3,
             "parameters", (json_int_t)m.n_params, "dtype", seal_dtype_name(m.dtype),
             "weight_bytes", (json_int_t)m.weights.total_bytes, "files", m.weights.n_files);
+        json_object_set_new(o, "kernel", json_string(seal_isa_name(seal_kernel_isa())));
+        json_object_set_new(o, "kernel_best", json_string(seal_isa_name(seal_isa_best())));
+        json_object_set_new(o, "compute", json_string(seal_compute_name(seal_kernel_mode())));
         char *s = json_dumps(o, JSON_COMPACT);
         puts(s);
         free(s);
@@ -50,6 +56,8 @@ int cmd_info(int argc, char **argv) {
         printf("vocab        %d, embeddings %s\n", k->vocab, k->tie_embeddings ? "tied" : "untied");
         printf("rope         theta %g%s, max positions %d\n", k->rope_theta, k->rope_llama3 ? ", llama3 scaling" : "", k->max_pos);
         printf("rms_norm_eps %g\n", k->rms_eps);
+        printf("kernels      %s (best on this CPU: %s), compute %s\n", seal_isa_name(seal_kernel_isa()),
+               seal_isa_name(seal_isa_best()), seal_compute_name(seal_kernel_mode()));
     }
     seal_model_free(&m);
     return 0;

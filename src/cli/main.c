@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "kern/isa.h"
+#include "util/err.h"
 #include "util/version.h"
 
 static const struct {
@@ -49,6 +51,11 @@ int main(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return finish_stdout(0); }
     if (!strcmp(argv[1], "--version")) { printf("seal %s\n", SEAL_VERSION); return finish_stdout(0); }
+    /* A forced kernel path the CPU lacks (SEAL_KERNEL) is refused up front. */
+    if (seal_kernel_init()) {
+        fprintf(stderr, "seal: %s\n", seal_errmsg());
+        return 1;
+    }
     for (int i = 0; i < N_COMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name)) return finish_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "seal: unknown command '%s'\n", argv[1]);

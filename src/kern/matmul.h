@@ -7,8 +7,11 @@
  * cols (never on n, on the tiling, or on the thread count), so a token gives
  * bit-identical results alone, in a batch, prefilled or decoded.
  *
- * seal_matmul_ref() is the readable scalar oracle; seal_matmul() is the tiled SIMD
- * kernel run on the pool. Tests hold one against the other. */
+ * seal_matmul_ref() is the readable scalar oracle; seal_matmul() runs the tiled
+ * kernels of the instruction-set path isa.h chose, on the pool. Every path
+ * gives the same bits in exact mode (matmul_isa.h states the order). Tests
+ * hold each path against the scalar path and the oracle. In the bf16 compute
+ * mode (isa.h) seal_matmul rounds x to bf16 first when W is bf16. */
 #ifndef SEAL_KERN_MATMUL_H
 #define SEAL_KERN_MATMUL_H
 
@@ -34,28 +37,19 @@ void seal_matmul_ref(float *y, const float *x, const seal_mat *w, const float *b
 void seal_matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
 void seal_matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
 
-/* The same two products through OpenBLAS sgemm, about twice as fast as the
- * kernels above on this class of machine, for training. They are NOT batch
- * invariant (BLAS blocks by problem size), so inference, whose contract is
- * bit-identical results in any batch, keeps the kernels above. Narrow weights
- * are converted to f32 a block of rows at a time into per-thread scratch;
- * the work is split across the pool, each thread calling single-threaded BLAS. */
+/* The same two products for training. On AVX-512 CPUs these are the kernels
+ * above (faster there than OpenBLAS, and batch invariant). Below AVX-512 they
+ * go through OpenBLAS sgemm, about twice as fast as the AVX2 kernels, and are
+ * NOT batch invariant (BLAS blocks by problem size), so inference, whose
+ * contract is bit-identical results in any batch, keeps the kernels above.
+ * Narrow weights are converted to f32 a block of rows at a time into
+ * per-thread scratch; the work is split across the pool, each thread calling
+ * single-threaded BLAS. */
 void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
 void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
 /* C [m][n] = alpha * op(A) op(B) + beta * C, row-major, single-threaded sgemm. */
 void seal_sgemm_rm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
               int ldb, float beta, float *c, int ldc);
-
-/* The kernels behind seal_matmul() and seal_matmul_t(), for the dispatcher in
- * matmul.c (not for callers): outputs [o0, o1) (W rows for seal_matmul_block,
- * W columns for seal_matmul_t_block) x tokens [t0, t1), over the full arrays.
- * matmul_avx2.c provides them (AVX2+FMA tiles, or scalar loops without),
- * with the summation order of each element fixed as stated above. */
-void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
-                  int o0, int o1, int t0, int t1);
-void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int o0, int o1, int t0, int t1);
-/* seal_matmul_t_block sums W rows in passes of this many (continuing each chain). */
-#define MATMUL_T_ROW_BLOCK 256
 
 /* Element (r, c) of W as f32 (for gathers such as the embedding lookup). */
 float seal_mat_at(const seal_mat *w, int r, int c);

@@ -1,5 +1,6 @@
-/* matmul_avx2.c: the register-tiled kernels behind seal_matmul() (and, further
- * down, seal_matmul_t()).
+/* matmul_avx2.c: the AVX2+FMA path of seal_matmul() (and, further down,
+ * seal_matmul_t()), compiled with its own target flags and run only on CPUs
+ * that have them (isa.c).
  *
  * A tile computes R <= 4 rows of W against T <= 3 tokens: 12 ymm accumulators,
  * 3 x vectors and one W vector, converted from bf16/f16 in register. Every
@@ -10,15 +11,16 @@
  *   s = s + bias[o]
  * so a token's result does not depend on the tile it lands in, on n, or on
  * which thread computes it. */
-#include "kern/matmul.h"
+#include "kern/matmul_isa.h"
 
 #include <math.h>
 #include <string.h>
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#if defined(__x86_64__) || defined(__i386__)
+#if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
+#error "matmul_avx2.c needs -mavx2 -mfma -mf16c (see the Makefile)"
+#endif
+#include "kern/simd_x86.h"
 
 /* 8 weights starting at p (any 2-byte alignment) as f32. The bf16 and f16
  * conversions are exact, so they cannot perturb the result. */
@@ -27,25 +29,6 @@ ALWAYS_INLINE __m256 load_w8(seal_dtype dt, const unsigned char *p) {
     __m128i h = _mm_loadu_si128((const void *)p);
     if (dt == SEAL_F16) return _mm256_cvtph_ps(h);
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-}
-
-ALWAYS_INLINE float load_w1(seal_dtype dt, const unsigned char *p) {
-    if (dt == SEAL_F32) {
-        float f;
-        memcpy(&f, p, 4);
-        return f;
-    }
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return dt == SEAL_F16 ? _cvtsh_ss(h) : seal_bf16_to_f32(h);
-}
-
-/* The one horizontal-sum tree: (l0+l4 + l2+l6) + (l1+l5 + l3+l7). */
-ALWAYS_INLINE float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /* y[t][r] for r < R, t < T. y points at the tile's first output (row stride
@@ -126,14 +109,9 @@ ALWAYS_INLINE void block_dt(seal_dtype dt, float *y, const float *x, const seal_
     }
 }
 
-void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
+void seal_matmul_block_avx2(float *y, const float *x, const seal_mat *w, const float *bias,
                   int r0, int r1, int t0, int t1) {
-    switch (w->dtype) {
-    case SEAL_F32: block_dt(SEAL_F32, y, x, w, bias, r0, r1, t0, t1); break;
-    case SEAL_BF16: block_dt(SEAL_BF16, y, x, w, bias, r0, r1, t0, t1); break;
-    case SEAL_F16: block_dt(SEAL_F16, y, x, w, bias, r0, r1, t0, t1); break;
-    default: break; /* seal_matmul() rejects other dtypes before dispatch */
-    }
+    DTYPE_SWITCH(w->dtype, block_dt, y, x, w, bias, r0, r1, t0, t1)
 }
 
 /* seal_matmul_t's tile: y[t][c .. c + 8V) for t < T, as V x T accumulators fed
@@ -218,37 +196,8 @@ ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const se
         }
 }
 
-void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
-    switch (w->dtype) {
-    case SEAL_F32: block_t_dt(SEAL_F32, y, dy, w, c0, c1, t0, t1); break;
-    case SEAL_BF16: block_t_dt(SEAL_BF16, y, dy, w, c0, c1, t0, t1); break;
-    case SEAL_F16: block_t_dt(SEAL_F16, y, dy, w, c0, c1, t0, t1); break;
-    default: break;
-    }
-}
-
-#else /* no AVX2+FMA: the reference loops, deterministic too */
-
-void seal_matmul_block(float *y, const float *x, const seal_mat *w, const float *bias,
-                  int r0, int r1, int t0, int t1) {
-    for (int t = t0; t < t1; t++) {
-        const float *xt = x + (size_t)t * (size_t)w->cols;
-        for (int o = r0; o < r1; o++) {
-            float s = 0.0f;
-            for (int k = 0; k < w->cols; k++) s += xt[k] * seal_mat_at(w, o, k);
-            y[(size_t)t * (size_t)w->rows + o] = bias ? s + bias[o] : s;
-        }
-    }
-}
-
-void seal_matmul_t_block(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
-    for (int t = t0; t < t1; t++)
-        for (int c = c0; c < c1; c++) {
-            float s = 0.0f;
-            for (int o = 0; o < w->rows; o++)
-                s = fmaf(dy[(size_t)t * (size_t)w->rows + o], seal_mat_at(w, o, c), s);
-            y[(size_t)t * (size_t)w->cols + c] = s;
-        }
+void seal_matmul_t_block_avx2(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
+    DTYPE_SWITCH(w->dtype, block_t_dt, y, dy, w, c0, c1, t0, t1)
 }
 
 #endif

@@ -1,10 +1,10 @@
 /* matmul_blas.c: seal_matmul_fast / seal_matmul_t_fast on OpenBLAS (see matmul.h). */
 #include <cblas.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kern/matmul.h"
+#include "kern/isa.h"
+#include "kern/matmul_isa.h"
 #include "util/err.h"
 
 /* Below MIN_TOKENS rows of x the weights' conversion and BLAS's packing cost
@@ -26,36 +26,6 @@ void seal_sgemm_rm(int ta, int tb, int m, int n, int k, float alpha, const float
                 b, ldb, beta, c, ldc);
 }
 
-/* Per-thread f32 scratch for converted weight blocks; grows, then is reused.
- * Held through a pthread key so that a pool thread's buffer is freed when the
- * thread exits. */
-typedef struct { float *p; size_t cap; } scratch_buf;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_free(void *v) {
-    scratch_buf *b = v;
-    free(b->p);
-    free(b);
-}
-
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_free); }
-
-static float *thread_scratch(size_t floats) {
-    pthread_once(&scratch_once, scratch_key_init);
-    scratch_buf *b = pthread_getspecific(scratch_key);
-    if (!b) {
-        b = seal_calloc(1, sizeof *b);
-        pthread_setspecific(scratch_key, b);
-    }
-    if (floats > b->cap) {
-        free(b->p);
-        b->p = seal_aligned_alloc(sizeof(float) * floats);
-        b->cap = floats;
-    }
-    return b->p;
-}
-
 /* Rows [r0, r1) of W, columns [c0, c1), as f32 (a view when W is f32 and
  * whole rows are wanted, else converted into scratch); *ld is its row stride. */
 static const float *rows_f32(const seal_mat *w, int r0, int r1, int c0, int c1, int *ld) {
@@ -64,7 +34,7 @@ static const float *rows_f32(const seal_mat *w, int r0, int r1, int c0, int c1, 
         return (const float *)w->data + (size_t)r0 * w->cols + c0;
     }
     int nc = c1 - c0;
-    float *s = thread_scratch((size_t)(r1 - r0) * nc);
+    float *s = seal_kern_scratch(SEAL_KERN_SCRATCH_W, sizeof(float) * (size_t)(r1 - r0) * nc);
     size_t es = seal_dtype_size(w->dtype);
     for (int r = r0; r < r1; r++)
         seal_to_f32(s + (size_t)(r - r0) * nc, (const char *)w->data + ((size_t)r * w->cols + c0) * es, w->dtype, (size_t)nc);
@@ -118,15 +88,20 @@ static int split(seal_pool *pool, int outs, int *per_task) {
     return (outs + *per_task - 1) / *per_task;
 }
 
+/* On AVX-512 our kernels outrun OpenBLAS's sgemm (which also needs the
+ * weights converted to f32 first; bench_matmul's "fast" rows), and are batch
+ * invariant besides: they take every call there. */
+static int own_kernels(int n) { return n < MIN_TOKENS || seal_kernel_isa() >= SEAL_ISA_AVX512; }
+
 void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
-    if (n < MIN_TOKENS) { seal_matmul(pool, y, x, w, bias, n); return; }
+    if (own_kernels(n)) { seal_matmul(pool, y, x, w, bias, n); return; }
     blas_job j = {y, x, w, bias, n, 0, w->rows};
     int tasks = split(pool, w->rows, &j.per_task);
     seal_pool_run(pool, tasks, fwd_task, &j);
 }
 
 void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n) {
-    if (n < MIN_TOKENS) { seal_matmul_t(pool, y, dy, w, n); return; }
+    if (own_kernels(n)) { seal_matmul_t(pool, y, dy, w, n); return; }
     blas_job j = {y, dy, w, NULL, n, 0, w->cols};
     int tasks = split(pool, w->cols, &j.per_task);
     seal_pool_run(pool, tasks, back_task, &j);

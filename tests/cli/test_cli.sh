@@ -23,6 +23,11 @@ assert abs(o["nll"] + sum(o["logprobs"])) < 1e-5, o
 PY
 info=$("$SEAL" info -m "$tmp/m" --json) || fail "info --json"
 echo "$info" | grep -q '"parameters":' || fail "info --json lacks parameters"
+# The kernel path: printed, forced lower by SEAL_KERNEL, an unknown one refused.
+SEAL_KERNEL=scalar "$SEAL" info -m "$tmp/m" | grep -q '^kernels      scalar (best on this CPU: [a-z0-9]*), compute exact$' \
+  || fail "info does not print the forced kernel path"
+SEAL_KERNEL=scalar SEAL_COMPUTE=bf16 "$SEAL" info -m "$tmp/m" --json | grep -Eq '"kernel": ?"scalar".*"compute": ?"bf16"' \
+  || fail "info --json lacks the kernel path and compute mode"
 
 # Errors: exit 1, one line on stderr, no crash.
 expect_err() { # needle, command...
@@ -36,6 +41,7 @@ expect_err "not a token id" "$SEAL" score -m "$tmp/m" --ids "1 x 3"
 expect_err "at least 2" "$SEAL" score -m "$tmp/m" --ids "7"
 expect_err "out of range" "$SEAL" score -m "$tmp/m" --ids "1 99999"
 expect_err "shape" "$SEAL" synth --shape nosuch --out "$tmp/x"
+SEAL_KERNEL=sse9 expect_err "SEAL_KERNEL=sse9: expected scalar, avx2, avx512 or avx512bf16" "$SEAL" info -m "$tmp/m"
 # Standard output that cannot be written (a full disk) is an error, never exit 0 with nothing delivered.
 "$SEAL" info -m "$tmp/m" --json >/dev/full 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "cannot write standard output" "$tmp/err" || fail "info --json >/dev/full: exit $rc, $(cat "$tmp/err")"

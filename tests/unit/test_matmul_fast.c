@@ -1,5 +1,5 @@
-/* The training products (OpenBLAS-backed seal_matmul_fast, seal_matmul_t_fast, wgrad)
- * against their scalar references, for f32, bf16 and f16 weights, shapes on
+/* The training products (seal_matmul_fast, seal_matmul_t_fast: OpenBLAS below
+ * AVX-512, the kernels of seal_matmul on it; wgrad: OpenBLAS) against their scalar references, for f32, bf16 and f16 weights, shapes on
  * both sides of the small-batch fallback, with 1 and 2 threads. */
 #include <stdlib.h>
 
