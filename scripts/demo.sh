@@ -29,9 +29,9 @@ fi
     "${AVOID[@]}" >/dev/null
 RUN=$OUT/knowledge
 [ "$SEED" = 1 ] || RUN=$OUT/knowledge-seed$SEED
-# A run left by another model (a retrained models/tiny-knowledge) or other
+# A run left by another model (a retrained models/tiny-knowledge), another seal or other
 # settings is started over: seal refuses to resume a run over other inputs.
-stamp="model: $(cksum <"$MODEL/model.safetensors"); script: $(cksum <"$0")"
+stamp="model: $(cksum <"$MODEL/model.safetensors"); script: $(cksum <"$0"); $($SEAL --version)"
 if [ -d "$RUN" ] && [ "$(cat "$RUN.stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "demo: $RUN was made by another model or settings; starting it over"
   rm -rf "$RUN"

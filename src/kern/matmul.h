@@ -47,6 +47,12 @@ void seal_matmul_t_ref(float *y, const float *dy, const seal_mat *w, int n);
  * single-threaded BLAS. */
 void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n);
 void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_mat *w, int n);
+/* What the training products' arithmetic depends on, for run records:
+ * "openblas" (below AVX-512) or "seal" (our kernels), then the compute mode,
+ * and in bf16 mode the path (its sums' order differs by path), e.g.
+ * "seal exact", "openblas exact", "seal bf16 avx512bf16". A resume under
+ * another value would not reproduce the run's numbers. */
+const char *seal_matmul_fast_arithmetic(void);
 /* C [m][n] = alpha * op(A) op(B) + beta * C, row-major, single-threaded sgemm. */
 void seal_sgemm_rm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
               int ldb, float beta, float *c, int ldc);

@@ -1,5 +1,6 @@
 /* matmul_blas.c: seal_matmul_fast / seal_matmul_t_fast on OpenBLAS (see matmul.h). */
 #include <cblas.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,12 @@ void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_m
     blas_job j = {y, dy, w, NULL, n, 0, w->cols};
     int tasks = split(pool, w->cols, &j.per_task);
     seal_pool_run(pool, tasks, back_task, &j);
+}
+
+const char *seal_matmul_fast_arithmetic(void) {
+    static _Thread_local char name[48];
+    int own = own_kernels(MIN_TOKENS);
+    if (seal_kernel_mode() == SEAL_COMPUTE_EXACT) return own ? "seal exact" : "openblas exact";
+    snprintf(name, sizeof name, "%s bf16 %s", own ? "seal" : "openblas", seal_isa_name(seal_kernel_isa()));
+    return name;
 }

@@ -11,6 +11,7 @@
 #include "arc/augment.h"
 #include "arc/format.h"
 #include "gen/generate.h"
+#include "kern/matmul.h"
 #include "seal/journal.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
@@ -214,7 +215,7 @@ static int record_options(seal_run_record *r, const arc_opts *o, int threads) {
                             {"train_solutions", o->train_solutions}, {"train_tasks", o->train_tasks},
                             {"train_select", o->train_challenges ? o->train_select : NULL},
                             {"conditions", o->conditions}, {"given_config", o->given_config}};
-    int rc = seal_run_record_threads(r, threads);
+    int rc = seal_run_record_threads(r, threads, seal_matmul_fast_arithmetic());
     for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++) rc = seal_run_record_int(r, ints[i].key, ints[i].v);
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
         rc = seal_run_record_real(r, reals[i].key, reals[i].v);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gen/generate.h"
+#include "kern/matmul.h"
 #include "model/merge.h"
 #include "model/peft.h"
 #include "rt/threadpool.h"
@@ -569,7 +570,7 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     json_t *train = o->train_path ? json_string(o->train_path) : json_null(); /* null: none, as always */
     int rc = seal_run_record_str(r, "model", o->model_dir) || seal_run_record_json(r, "train", train) ||
              seal_run_record_str(r, "eval", o->eval_path) ||
-             seal_run_record_str(r, "prompt", seal_self_edit_name(o->prompt)) || seal_run_record_threads(r, threads);
+             seal_run_record_str(r, "prompt", seal_self_edit_name(o->prompt)) || seal_run_record_threads(r, threads, seal_matmul_fast_arithmetic());
     for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++)
         rc = seal_run_record_int(r, ints[i].key, ints[i].v);
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)

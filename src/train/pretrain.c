@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kern/matmul.h"
 #include "model/save.h"
 #include "model/synth.h"
 #include "tok/tokenizer.h"
@@ -286,7 +287,7 @@ static int run_record(const pretrain_run *r, seal_run_record *rec) {
            seal_run_record_str(rec, "train.packing", p->pack_rows ? "rows" : "documents") ||
            seal_run_record_int(rec, "data.train_documents", r->tr.n) ||
            seal_run_record_int(rec, "data.held_out_documents", r->ev.n) ||
-           seal_run_record_str(rec, "data.fingerprint", fp) || seal_run_record_threads(rec, r->o->threads)
+           seal_run_record_str(rec, "data.fingerprint", fp) || seal_run_record_threads(rec, r->o->threads, seal_matmul_fast_arithmetic())
                ? -1
                : 0;
 }

@@ -77,7 +77,9 @@ int seal_run_record_file(seal_run_record *r, const char *key, const char *path) 
     return seal_run_record_fingerprint(r, key, h);
 }
 
-int seal_run_record_threads(seal_run_record *r, int threads) { return seal_run_record_int(r, THREADS_KEY, threads); }
+int seal_run_record_threads(seal_run_record *r, int threads, const char *arithmetic) {
+    return seal_run_record_int(r, THREADS_KEY, threads) || seal_run_record_str(r, "arithmetic", arithmetic) ? -1 : 0;
+}
 
 /* Is there a value at the dotted key? (Looks only: makes nothing.) */
 static int has_dotted(const json_t *root, const char *key) {

@@ -60,8 +60,11 @@ int seal_run_record_json(seal_run_record *r, const char *key, json_t *v);
  * seal_err naming it if unreadable). */
 int seal_run_record_fingerprint(seal_run_record *r, const char *key, uint64_t h);
 int seal_run_record_file(seal_run_record *r, const char *key, const char *path);
-/* The kernel thread count, under "threads" (results-changing: see above). */
-int seal_run_record_threads(seal_run_record *r, int threads);
+/* The kernel thread count, under "threads", and what the training products'
+ * arithmetic depends on, under "arithmetic" (kern/matmul.h's
+ * seal_matmul_fast_arithmetic(): OpenBLAS or seal's kernels, the compute
+ * mode; NULL: not recorded). Both change results: see above. */
+int seal_run_record_threads(seal_run_record *r, int threads, const char *arithmetic);
 
 /* Compare r with the record stored at path. *found: whether a record is
  * there (0: nothing compared). Every differing key is appended to changes as

@@ -4,6 +4,6 @@
 #ifndef SEAL_UTIL_VERSION_H
 #define SEAL_UTIL_VERSION_H
 
-#define SEAL_VERSION "0.7.0"
+#define SEAL_VERSION "0.8.0"
 
 #endif

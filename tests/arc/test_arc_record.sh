@@ -83,4 +83,13 @@ for sub in ("eval", "rl"):
         print(f"FAIL: arc {sub}: --answer-batch changed a resume: {p.stderr[-300:]}"); fails += 1
 sys.exit(1 if fails else 0)
 PY
+# The training products' arithmetic is recorded: on an AVX-512 CPU seal's kernels do them, below it OpenBLAS, so
+# resuming with SEAL_KERNEL=avx2 (OpenBLAS) must be refused naming "arithmetic".
+if grep -q avx512f /proc/cpuinfo && [ -f "$tmp/rec-eval/config.json" ]; then
+  SEAL_KERNEL=avx2 "$SEAL" arc eval -m "$tmp/m" --challenges "$ARC/arc-agi_training_challenges_filtered_1B_training_set.json" \
+      --solutions "$ARC/arc-agi_training_solutions_filtered_1B_training_set.json" --tasks 6150a2bd -k 1 \
+      --max-edit-tokens 4 --max-answer-tokens 4 --max-len 1024 --edit-tries 1 --conditions icl --quiet -t 1 \
+      --run "$tmp/rec-eval" >"$tmp/ar.out" 2>&1 && fail "a resume on other training arithmetic was accepted"
+  grep -q 'arithmetic "seal exact" -> "openblas exact"' "$tmp/ar.out" || fail "arithmetic not named: $(cat "$tmp/ar.out")"
+fi
 [ $fails -eq 0 ]
