@@ -1,0 +1,27 @@
+# tests/mpi/mpi_lib.sh: sourced by the MPI tests (not a test itself), after tests/lib.sh.
+# need_mpi: skip unless mpirun is installed and $SEAL was built with OpenMPI.
+# mpi N ARGS...: run ARGS as N ranks over TCP on the loopback, oversubscribed
+# (2 cores here), as root when the tests run as root.
+need_mpi() {
+  command -v mpirun >/dev/null || skip "mpirun not found (scripts/install-deps.sh installs openmpi-bin, libopenmpi-dev)"
+  nm "$BUILD/src/rt/rank.o" 2>/dev/null | grep -q MPI_Init_thread ||
+    skip "$SEAL was built without MPI (install libopenmpi-dev, then make clean && make)"
+}
+mpi() {
+  local n=$1; shift
+  local root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+  mpirun "${root[@]}" --oversubscribe -np "$n" --mca btl tcp,self --mca btl_tcp_if_include lo \
+      --mca oob_tcp_if_include lo "$@"
+}
+# same_results A B WHAT: results.json of run dirs A and B byte-identical.
+same_results() {
+  cmp -s "$1/results.json" "$2/results.json" || fail "$3: results.json differs from the single-process run's"
+}
+# unique_keys JOURNAL WHAT: no key journaled twice (a resumed run redid no finished job).
+unique_keys() {
+  /usr/bin/python3 - "$1" <<'PY' || fail "$2: a key journaled twice in $1"
+import json, sys
+keys = [json.loads(l)["key"] for l in open(sys.argv[1])]
+assert len(keys) == len(set(keys))
+PY
+}
