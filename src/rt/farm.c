@@ -22,6 +22,9 @@ enum { TAG_REQ = 1, TAG_JOB = 2, TAG_STOP = 3, TAG_LEAVE = 4 };
 /* What rank 0 knows of each rank (the table lives as long as the process). */
 enum { R_UNHEARD, R_PARKED, R_BUSY, R_GONE, R_STOPPED };
 static int *rstate, *rjob;
+/* The first failure of a job every rank ran (seal_farm_all_begin). */
+static int all_failed;
+static char all_err[600];
 
 /* Rank 0's view of one farm, shared with its local worker thread. */
 typedef struct {
@@ -141,6 +144,46 @@ int seal_farm_run(const seal_farm *f) {
     return q.failed ? seal_err("%s", q.err) : 0;
 }
 
+/* Wait until rank r has said something since its last job (parked or gone). */
+static int settle(int r) {
+    while (rstate[r] == R_UNHEARD || rstate[r] == R_BUSY) {
+        char *buf = NULL;
+        size_t len;
+        int tag;
+        if (seal_rank_recv(r, -1, -1, &buf, &len, NULL, &tag) < 0) return -1;
+        if (tag == TAG_REQ && rstate[r] == R_BUSY && len && buf[0] == 'E' && !all_failed) {
+            all_failed = 1;
+            snprintf(all_err, sizeof all_err, "rank %d: %s", r, buf + 1);
+        }
+        handle(NULL, r, tag, buf, len);
+        free(buf);
+    }
+    return 0;
+}
+
+int seal_farm_all_begin(const char *job, size_t len) {
+    if (seal_rank_size() == 1) return 1;
+    ensure_table();
+    int all = 1;
+    for (int r = 1; r < seal_rank_size(); r++) {
+        if (settle(r)) return -1;
+        all &= rstate[r] == R_PARKED;
+    }
+    if (!all) return 0;
+    all_failed = 0;
+    for (int r = 1; r < seal_rank_size(); r++) {
+        if (seal_rank_send(r, TAG_JOB, job, len)) return -1;
+        rstate[r] = R_BUSY, rjob[r] = -1;
+    }
+    return 1;
+}
+
+int seal_farm_all_end(void) {
+    for (int r = 1; r < seal_rank_size(); r++)
+        if (settle(r)) return -1;
+    return all_failed ? seal_err("%s", all_err) : 0;
+}
+
 static int served_to_end; /* this rank got STOP or sent LEAVE */
 
 /* Test hook: SIGKILL this rank after it has sent n results. */
@@ -200,14 +243,7 @@ void seal_farm_stop(void) {
     }
     ensure_table();
     for (int r = 1; r < seal_rank_size(); r++) {
-        while (rstate[r] == R_UNHEARD || rstate[r] == R_BUSY) {
-            char *buf = NULL;
-            size_t len;
-            int tag;
-            if (seal_rank_recv(r, -1, -1, &buf, &len, NULL, &tag) < 0) return;
-            handle(NULL, r, tag, buf, len);
-            free(buf);
-        }
+        if (settle(r)) return;
         if (rstate[r] == R_PARKED && seal_rank_send(r, TAG_STOP, "", 0) == 0) rstate[r] = R_STOPPED;
     }
 }

@@ -39,6 +39,15 @@ typedef struct {
  * the farm naming it. */
 int seal_farm_run(const seal_farm *f);
 
+/* Rank 0, between farms: hand every other rank the same job, to run together
+ * with rank 0 (one data-parallel training, train/trainer.h). 1 when every rank
+ * took it; 0, nothing sent, when a rank has left (rank 0 then goes alone);
+ * -1 + seal_err. Then rank 0 does its part and calls seal_farm_all_end. */
+int seal_farm_all_begin(const char *job, size_t len);
+/* Wait for every rank's result of that job (discarded): 0, or -1 + seal_err
+ * naming the first rank that failed. */
+int seal_farm_all_end(void);
+
 /* A rank's side: answer jobs until rank 0 says stop. fn computes one job into
  * *result (malloc'd); its failure (-1 + seal_err) goes to rank 0 as the job's
  * error, and the rank goes on. 0 after stop; -1 + seal_err when messaging fails.

@@ -321,10 +321,20 @@ static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
     return &w->cur;
 }
 
+static int worker_sft(run_state *rs, json_t *msg);
+
 static int worker_job(void *ctx, const char *text, size_t len, char **result, size_t *rlen) {
     kn_worker *w = ctx;
     json_error_t e;
     json_t *msg = json_loadb(text, len, 0, &e), *pool = json_object_get(msg, "pool");
+    const char *kind = json_string_value(json_object_get(msg, "kind"));
+    if (kind && !strcmp(kind, "sft")) {
+        int rc = worker_sft(&w->rs, msg);
+        json_decref(msg);
+        *result = seal_strdup("{}");
+        *rlen = 2;
+        return rc;
+    }
     inner_target t = {0};
     inner_job j = {0};
     const char *key = json_string_value(json_object_get(msg, "key")), *seed = json_string_value(json_object_get(msg, "seed"));
@@ -567,18 +577,50 @@ static char *round_path(const knowledge_opts *o, int r, const char *leaf) {
 
 /* Outer SFT: a LoRA on (prompt, best self-edit) pairs, completion-only loss,
  * then merged into the generator: round-r/model. */
+static seal_sft_opts sft_opts(const knowledge_opts *o, int r) {
+    return (seal_sft_opts){.rank = o->sft_rank, .alpha = o->sft_alpha, .targets = o->sft_targets,
+                           .epochs = o->sft_epochs, .batch = o->sft_batch, .grad_accum = o->sft_accum, .lr = o->sft_lr,
+                           .schedule = seal_train_opts_defaults().schedule,
+                           .data_seed = seal_kn_mix(o->seed, (unsigned long long)r),
+                           .init_seed = seal_kn_mix(o->seed, 77 + (unsigned long long)r), .quiet = o->quiet};
+}
+
+/* --sft-data-parallel under MPI: every rank joins round r's outer SFT (the
+ * message carries the rows and the generator's directory). 1 when they did,
+ * 0 when rank 0 trains alone, -1. */
+static int sft_with_ranks(const knowledge_opts *o, int r, const char *gen_dir, json_t *rows) {
+    if (!o->sft_data_parallel || seal_rank_size() == 1) return 0;
+    json_t *msg = json_pack("{s:s, s:i, s:s, s:O}", "kind", "sft", "round", r, "gen_dir", gen_dir, "rows", rows);
+    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+    int all = text ? seal_farm_all_begin(text, strlen(text)) : seal_err("round %d: the SFT rows cannot be sent", r);
+    free(text);
+    json_decref(msg);
+    return all;
+}
+
 static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     const knowledge_opts *o = rs->o;
     if (json_array_size(rows) == 0) return seal_err("round %d: no self-edit was kept for the outer SFT", r);
-    seal_sft_opts so = {.rank = o->sft_rank, .alpha = o->sft_alpha, .targets = o->sft_targets, .epochs = o->sft_epochs,
-                        .batch = o->sft_batch, .grad_accum = o->sft_accum, .lr = o->sft_lr,
-                        .schedule = seal_train_opts_defaults().schedule, .data_seed = seal_kn_mix(o->seed, (unsigned long long)r),
-                        .init_seed = seal_kn_mix(o->seed, 77 + (unsigned long long)r), .quiet = o->quiet};
+    seal_sft_opts so = sft_opts(o, r);
+    int all = sft_with_ranks(o, r, gen_dir, rows);
+    if (all < 0) return -1;
+    so.data_parallel = all;
     char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model");
     int rc = seal_outer_sft(gen_dir, rs->pool, rs->tok, rows, &so, adir, mdir);
+    if (all && seal_farm_all_end() && rc == 0) rc = -1;
     free(adir);
     free(mdir);
     return rc;
+}
+
+/* Another rank's part of round r's outer SFT: the same training, nothing saved. */
+static int worker_sft(run_state *rs, json_t *msg) {
+    seal_sft_opts so = sft_opts(rs->o, (int)json_integer_value(json_object_get(msg, "round")));
+    so.data_parallel = 1;
+    so.quiet = 1;
+    const char *gen_dir = json_string_value(json_object_get(msg, "gen_dir"));
+    if (!gen_dir) return seal_err("an SFT message without the generator");
+    return seal_outer_sft(gen_dir, rs->pool, rs->tok, json_object_get(msg, "rows"), &so, NULL, NULL);
 }
 
 /* One ReST-EM round: k self-edits per new training passage from the current
@@ -739,6 +781,7 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
     if (rc == 0 && o->inner.pad_to) rc = seal_run_record_int(r, "pad_to", o->inner.pad_to);
     if (rc == 0 && o->inner.pad_labels) rc = seal_run_record_int(r, "pad_labels", o->inner.pad_labels);
+    if (rc == 0 && o->sft_data_parallel) rc = seal_run_record_int(r, "sft_data_parallel", 1);
     if (rc == 0) rc = seal_run_record_str(r, "conditions", o->conditions);
     if (rc == 0) rc = seal_run_record_str(r, "given_self_edits", o->given_path);
     /* recorded only under the current rule: a record without the key (every
