@@ -19,7 +19,7 @@ ifeq ($(MPI),1)
 MPI_CFLAGS := -DSEAL_HAVE_MPI $(shell mpicc --showme:compile 2>/dev/null || pkg-config --cflags ompi-c)
 MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null || pkg-config --libs ompi-c)
 else
-$(info seal: building without MPI (no mpicc): install openmpi-bin and libopenmpi-dev (scripts/install-deps.sh) and rebuild for `mpirun` runs)
+$(info seal: building without MPI (mpicc not found, or MPI=0): install openmpi-bin and libopenmpi-dev (scripts/install-deps.sh) and rebuild for `mpirun` runs)
 endif
 CFLAGS  += $(MPI_CFLAGS)
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Isrc -MMD -MP $(BLAS_CFLAGS)

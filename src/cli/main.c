@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "rt/farm.h"
 #include "rt/rank.h"
 #include "util/err.h"
 #include "util/version.h"
@@ -78,6 +79,7 @@ int main(int argc, char **argv) {
         rc = dispatch(argc, argv);
         if (rc && rc != 2) fprintf(stderr, "seal: (rank %d) exited with status %d\n", seal_rank(), rc);
     }
+    seal_farm_stop();
     seal_rank_finalize();
     return rc;
 }

@@ -10,8 +10,7 @@
  * which rank ran it never shows in the result.
  *
  * Between farms (rank 0 generating, training, merging) the other ranks wait,
- * sleeping, on their last request; seal_farm_stop (from seal_rank_finalize)
- * releases them at the end. */
+ * sleeping, on their last request; seal_farm_stop releases them at the end. */
 #ifndef SEAL_RT_FARM_H
 #define SEAL_RT_FARM_H
 
@@ -60,8 +59,8 @@ int seal_farm_serve(void *ctx, seal_farm_job_fn fn);
 void seal_farm_leave(const char *why);
 
 /* Rank 0: wait for every rank still serving to be idle and tell it to stop.
- * Other ranks: tell rank 0 this one leaves, unless it was told to stop. Called
- * by seal_rank_finalize; a no-op in a single process. */
+ * Other ranks: tell rank 0 this one leaves, unless it was told to stop. The
+ * CLI calls it before seal_rank_finalize; a no-op in a single process. */
 void seal_farm_stop(void);
 
 #endif

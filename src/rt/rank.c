@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "rt/farm.h"
 #include "util/err.h"
 
 /* Was this process started as one of `n` ranks by a launcher? (mpirun sets
@@ -70,7 +69,6 @@ int seal_rank_init(int *argc, char ***argv) {
 
 void seal_rank_finalize(void) {
     if (!g_mpi) return;
-    seal_farm_stop();
     MPI_Finalize();
     g_mpi = 0;
 }

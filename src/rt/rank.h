@@ -21,8 +21,8 @@
 /* Join the MPI job when launched as one of its ranks; 0, or -1 + seal_err (a
  * non-MPI build launched as one of several ranks; MPI_Init failing). */
 int seal_rank_init(int *argc, char ***argv);
-/* Leave it: every other rank is told to stop (rt/farm.h), then MPI_Finalize.
- * A no-op in a single process. */
+/* Leave it (MPI_Finalize; call seal_farm_stop first, so that no rank waits on
+ * a message that never comes). A no-op in a single process. */
 void seal_rank_finalize(void);
 /* End the whole job now (MPI_Abort) with exit code code: the way a rank that
  * cannot go on stops the others. A plain exit in a single process. */
