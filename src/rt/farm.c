@@ -235,6 +235,14 @@ void seal_farm_leave(const char *why) {
     seal_rank_send(0, TAG_LEAVE, why, strlen(why));
 }
 
+int seal_farm_join(int loaded, void *ctx, seal_farm_job_fn fn) {
+    if (loaded == 0) return seal_farm_serve(ctx, fn);
+    char why[600];
+    snprintf(why, sizeof why, "cannot load the inputs: %s", seal_errmsg());
+    seal_farm_leave(why);
+    return -1;
+}
+
 void seal_farm_stop(void) {
     if (seal_rank_size() == 1) return;
     if (seal_rank() != 0) {

@@ -57,6 +57,10 @@ int seal_farm_serve(void *ctx, seal_farm_job_fn fn);
 
 /* A rank that cannot serve (its inputs failed to load) tells rank 0 why. */
 void seal_farm_leave(const char *why);
+/* A rank's side once it loaded its inputs (loaded 0) or failed to (-1, the
+ * error set): seal_farm_serve, or seal_farm_leave with "cannot load the
+ * inputs: <error>" and -1. */
+int seal_farm_join(int loaded, void *ctx, seal_farm_job_fn fn);
 
 /* Rank 0: wait for every rank still serving to be idle and tell it to stop.
  * Other ranks: tell rank 0 this one leaves, unless it was told to stop. The

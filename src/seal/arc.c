@@ -536,10 +536,7 @@ static int pair_local(void *ctx, int i) {
 
 static int pair_accept(void *ctx, int i, const char *res, size_t len) {
     arc_farm *f = ctx;
-    json_error_t e;
-    json_t *rec = json_loadb(res, len, 0, &e);
-    if (!json_is_object(rec)) { json_decref(rec); return seal_err("a result that is not a JSON object (%s)", e.text); }
-    if (seal_journal_put(&f->st->ttt, f->jobs[f->todo[i]].key, rec)) return -1;
+    if (seal_journal_put_text(&f->st->ttt, f->jobs[f->todo[i]].key, res, len)) return -1;
     maybe_die();
     return 0;
 }
@@ -634,11 +631,7 @@ static int arc_serve(const arc_opts *o, int rl) {
     quiet.quiet = 1; /* rank 0 draws the progress */
     int rc = load_inputs(&w.st, &quiet, rl);
     if (rc == 0 && !(w.st.pool = seal_pool_create(w.st.threads))) rc = -1;
-    if (rc) {
-        char why[600];
-        snprintf(why, sizeof why, "cannot load the inputs: %s", seal_errmsg());
-        seal_farm_leave(why);
-    } else rc = seal_farm_serve(&w, pair_serve);
+    rc = seal_farm_join(rc, &w, pair_serve);
     if (w.have_m1) seal_model_free(&w.m1);
     close_run(&w.st);
     return rc;

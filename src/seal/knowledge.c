@@ -275,10 +275,7 @@ static int job_local(void *ctx, int i) {
 
 static int job_accept(void *ctx, int i, const char *res, size_t len) {
     job_queue *q = ctx;
-    json_error_t e;
-    json_t *rec = json_loadb(res, len, 0, &e);
-    if (!json_is_object(rec)) { json_decref(rec); return seal_err("a result that is not a JSON object (%s)", e.text); }
-    if (seal_journal_put(&q->rs->inner, q->jobs[i].key, rec)) return -1;
+    if (seal_journal_put_text(&q->rs->inner, q->jobs[i].key, res, len)) return -1;
     seal_kn_maybe_die();
     return 0;
 }
@@ -372,11 +369,7 @@ static int kn_serve(const knowledge_opts *o) {
     memset(&w, 0, sizeof w);
     int rc = seal_kn_load_inputs(&w.rs, o, "--eval-passages");
     if (rc == 0 && !(w.rs.pool = seal_pool_create(w.rs.threads))) rc = -1;
-    if (rc) {
-        char why[600];
-        snprintf(why, sizeof why, "cannot load the inputs: %s", seal_errmsg());
-        seal_farm_leave(why);
-    } else rc = seal_farm_serve(&w, worker_job);
+    rc = seal_farm_join(rc, &w, worker_job);
     if (w.have_cur) seal_model_free(&w.cur);
     seal_kn_close_run(&w.rs);
     return rc;

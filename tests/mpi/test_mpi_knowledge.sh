@@ -7,12 +7,7 @@
 # journal, redoes no finished inner loop and ends with the same results; a
 # rank whose inputs fail names itself; --workers N > 1 is refused under MPI.
 set -u
-. "$(dirname "$0")/../lib.sh"
-need_seal
 . "$(dirname "$0")/mpi_lib.sh"
-need_mpi
-need_python
-use_tmp
 . "$SEAL_ROOT/tests/cli/tiny_world_model.sh"
 tiny_world_model "$tmp" 48 96 60 8 128 10
 ev=(knowledge eval -m "$tmp/m" --eval "$tmp/w/eval.json" --eval-passages 6 -k 3 --inner-epochs 4 --max-edit-tokens 32
