@@ -9,10 +9,12 @@ need_mpi() {
   nm "$BUILD/src/rt/rank.o" 2>/dev/null | grep -q MPI_Init_thread ||
     skip "$SEAL was built without MPI (install libopenmpi-dev, then make clean && make)"
 }
+# Under ASan (make test-asan) leak checking is off in the ranks: OpenMPI's plugins leak at exit from modules
+# already unloaded, which no suppression can name; the same code paths are leak-checked in one process.
 mpi() {
   local n=$1; shift
   local root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
-  mpirun "${root[@]}" --oversubscribe -np "$n" --mca btl tcp,self --mca btl_tcp_if_include lo \
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun "${root[@]}" --oversubscribe -np "$n" --mca btl tcp,self --mca btl_tcp_if_include lo \
       --mca oob_tcp_if_include lo "$@"
 }
 need_seal
