@@ -37,7 +37,8 @@ typedef struct {
 static void note_failure(farm_run *q, int i, int rank, const char *why) {
     if (q->failed) return;
     q->failed = 1;
-    snprintf(q->err, sizeof q->err, "%s (rank %d): %s", i >= 0 ? q->f->key(q->f->ctx, i) : "", rank, why);
+    if (i >= 0) snprintf(q->err, sizeof q->err, "%s (rank %d): %s", q->f->key(q->f->ctx, i), rank, why);
+    else snprintf(q->err, sizeof q->err, "rank %d: %s", rank, why);
 }
 
 static void *local_worker(void *arg) {

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,7 +239,8 @@ static void *worker(void *arg) {
 
 /* A passage as the other ranks find it: its set ('e' eval, 't' train) and index. */
 static json_t *passage_ref(const run_state *rs, const seal_passage *p) {
-    int in_eval = rs->eval.n && p >= rs->eval.p && p < rs->eval.p + rs->eval.n;
+    uintptr_t at = (uintptr_t)p, e0 = (uintptr_t)rs->eval.p, e1 = (uintptr_t)(rs->eval.p + rs->eval.n);
+    int in_eval = rs->eval.n && at >= e0 && at < e1; /* else it is a training passage */
     return json_pack("[s, i]", in_eval ? "e" : "t", (int)(p - (in_eval ? rs->eval.p : rs->train.p)));
 }
 
@@ -341,9 +343,11 @@ static int worker_job(void *ctx, const char *text, size_t len, char **result, si
     int rc = key && seed && j.p ? 0 : seal_err("a job message that is not one (%s)", text);
     for (int k = 0; k < j.n_pool && rc == 0; k++)
         if (!(ps[k] = passage_of(&w->rs, json_array_get(pool, (size_t)k)))) rc = seal_err("a job's passage is not in the inputs");
+    j.self_idx = (int)json_integer_value(json_object_get(msg, "self_idx"));
+    if (rc == 0 && (j.self_idx < 0 || j.self_idx >= j.n_pool)) rc = seal_err("a job's passage is not in its pool");
     if (rc == 0) {
         snprintf(j.key, sizeof j.key, "%s", key);
-        j.pool = ps, j.self_idx = (int)json_integer_value(json_object_get(msg, "self_idx"));
+        j.pool = ps;
         j.self_edit = json_string_value(json_object_get(msg, "self_edit"));
         j.seed = strtoull(seed, NULL, 10);
         snprintf(t.name, sizeof t.name, "%s", json_string_value(json_object_get(json_object_get(msg, "target"), "name")));
