@@ -5,7 +5,8 @@
 # never by the rank); a rank killed by SIGKILL ends the job with a message
 # naming it, and rerunning with 2 ranks, or without MPI, resumes from rank 0's
 # journal, redoes no finished inner loop and ends with the same results; a
-# rank whose inputs fail names itself; --workers N > 1 is refused under MPI.
+# rank whose inputs fail is named and ends the run; --workers N > 1 is refused
+# under MPI.
 set -u
 . "$(dirname "$0")/mpi_lib.sh"
 . "$SEAL_ROOT/tests/cli/tiny_world_model.sh"
@@ -50,4 +51,11 @@ unique_keys "$tmp/k2/inner.jsonl" "killed, resumed without MPI"
 # 4. refusals
 mpi 2 "$SEAL" "${ev[@]}" --run "$tmp/w2" --workers 2 >"$tmp/w2.out" 2>&1 && fail "--workers 2 under MPI accepted"
 grep -q "use more ranks" "$tmp/w2.out" || fail "--workers 2 under MPI: $(tail -3 "$tmp/w2.out")"
+# a rank whose inputs fail (here its own -m, through mpirun's MPMD form) ends the run naming it, no hang
+bad=("${ev[@]}"); bad[3]=$tmp/no-such-model
+timeout 120 bash -c "$(declare -f mpi); mpi 1 '$SEAL' ${ev[*]} --run '$tmp/lv' : -np 1 '$SEAL' ${bad[*]} --run '$tmp/lv'" \
+    >"$tmp/lv.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "a rank that cannot load its inputs: exit $rc (124: hung)"
+grep -q "rank 1: cannot load the inputs: .*no-such-model" "$tmp/lv.out" || fail "the failing rank not named: $(head -3 "$tmp/lv.out")"
 [ $fails -eq 0 ]
