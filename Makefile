@@ -27,8 +27,18 @@ endif
 CFLAGS  += $(BASE_ARCH)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+# OpenMPI when present (docs/scale-out.md): src/rt/rank.c is then compiled with
+# SEAL_HAVE_MPI; without it the same file is the one-rank stub. MPI=0 forces the stub.
+MPI ?= $(shell command -v mpicc >/dev/null 2>&1 && echo 1 || (pkg-config --exists ompi-c 2>/dev/null && echo 1) || echo 0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DSEAL_HAVE_MPI $(shell mpicc --showme:compile 2>/dev/null || pkg-config --cflags ompi-c)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null || pkg-config --libs ompi-c)
+else
+$(info seal: building without MPI (mpicc not found, or MPI=0): install openmpi-bin and libopenmpi-dev (scripts/install-deps.sh) and rebuild for `mpirun` runs)
+endif
+CFLAGS  += $(MPI_CFLAGS)
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Isrc -MMD -MP $(BLAS_CFLAGS)
-LDLIBS  += $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null || echo -lmicrohttpd -lcurl) -ljansson -lpcre2-8 -lutf8proc $(BLAS_LIBS) -lm -lpthread
+LDLIBS  += $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null || echo -lmicrohttpd -lcurl) -ljansson -lpcre2-8 -lutf8proc $(BLAS_LIBS) $(MPI_LIBS) -lm -lpthread
 
 LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))

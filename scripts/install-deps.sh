@@ -6,12 +6,14 @@
 #   tests:   python3-torch + numpy (numeric oracle, called as /usr/bin/python3), clang + compiler-rt
 #            (libFuzzer), node + npm packages in tests/tokenizer (the HF tokenizers oracle)
 #   bench:   the same OpenBLAS is the fair PyTorch anchor's BLAS
+#   scale-out: OpenMPI (openmpi-bin: mpirun; libopenmpi-dev: mpicc, mpi.h), so that `mpirun -np N seal ...`
+#            spreads runs over ranks (docs/scale-out.md); without it seal builds as one process
 # Set SEAL_NO_INSTALL=1 to only report what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(build-essential libjansson-dev libpcre2-dev libutf8proc-dev libopenblas-openmp-dev pkg-config
-          libmicrohttpd-dev libcurl4-openssl-dev curl
+          libmicrohttpd-dev libcurl4-openssl-dev curl openmpi-bin libopenmpi-dev
           python3-torch python3-numpy clang libclang-rt-14-dev nodejs npm)
 
 missing=()

@@ -129,6 +129,9 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {RL, CLI_OPT(CLI_INT, "sft-epochs", 0, &o->sft_epochs, "N", "epochs", 1, 10000, RES)},
         {RL, CLI_OPT(CLI_INT, "sft-accum", 0, &o->sft_accum, "N", "gradient accumulation steps", 1, 4096, RES)},
         {RL, CLI_OPT_FLAG("positive-gain", 0, &o->positive_gain_only, "keep only self-edits that beat the base model", RES)},
+        {RL, CLI_OPT_FLAG("sft-data-parallel", 0, &o->sft_data_parallel,
+                          "under mpirun, spread each outer SFT step over the ranks (results then equal one process's "
+                          "to float tolerance, not bit for bit)", RES)},
         {EVAL | RL | CPT, CLI_SECTION("Conditions")},
         {EVAL | RL | CPT, CLI_OPT_STR("conditions", 0, &o->conditions, "LIST", "comma list of base, passage, passage+self-edit (default all)", RES)},
         {EVAL | RL | CPT, CLI_OPT_STR("given-self-edits", 0, &o->given_path, "FILE", "also evaluate fixed self-edits, a JSON object {title: text}", RES)},

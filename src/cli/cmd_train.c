@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rt/rank.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
@@ -227,15 +228,38 @@ static int train_into(train_args *a, const char *tmp, seal_model *m, seal_adapte
     return nonfinite;
 }
 
+/* A rank other than 0 of a data-parallel run (docs/scale-out.md): the same
+ * training, its share of each step's micro-batches, and nothing written. */
+static int train_rank(train_args *a, seal_model *m, seal_adapter *ad, batch_iter *it, int threads) {
+    a->o.quiet = 1;
+    batch_source src = seal_batch_iter_source(it);
+    seal_pool *pool = seal_pool_create(threads);
+    train_result r;
+    int rc = pool ? seal_train_run(m, pool, a->full ? NULL : ad, &src, &a->o, &r) : -1;
+    if (pool) seal_pool_destroy(pool);
+    return rc ? -1 : 0;
+}
+
+/* Did any rank fail to get ready (failed != 0 on it)? Every rank asks, so that
+ * none starts a data-parallel step the others never join. One process: failed. */
+static int ranks_failed(int failed) {
+    double v = failed != 0;
+    if (seal_rank_sum_f64(&v, 1)) return 1;
+    if (v > 0 && !failed) seal_err("another rank could not start the training (rank 0 says why)");
+    return v > 0;
+}
+
 int cmd_train(int argc, char **argv) {
     train_args a;
     int prc = parse(&a, argc, argv), threads;
     if (prc != CLI_CONTINUE) return prc;
+    a.o.data_parallel = seal_rank_size() > 1;
     const char *inputs[] = {a.model, a.data, a.init_adapter, NULL};
-    if (seal_threads_resolve(a.threads, &threads) || seal_output_check(a.out, "--out", a.force, inputs))
-        return cli_fail();
+    if (seal_threads_resolve(a.threads, &threads)) return cli_fail();
+    /* rank 0 alone checks and writes --out; the others learn of its refusal below */
+    int failed = seal_rank() == 0 && seal_output_check(a.out, "--out", a.force, inputs);
     seal_model m;
-    if (seal_model_load(&m, a.model)) return cli_fail();
+    if (!failed && seal_model_load(&m, a.model)) failed = 2;
     seal_tokenizer *tok = NULL;
     seal_adapter ad = {0};
     train_dataset ds = {0};
@@ -243,9 +267,15 @@ int cmd_train(int argc, char **argv) {
     int code = 1, have_it = 0;
     char *tmp = NULL;
     train_result r;
-    if (prepare(&a, &m, &tok, &ds, &ad) || seal_batch_iter_init(&it, &ds, a.batch, a.o.seed, !a.no_shuffle)) goto done;
-    have_it = 1;
-    if (!(tmp = seal_outdir_begin(a.out))) goto done;
+    if (!failed && (prepare(&a, &m, &tok, &ds, &ad) || seal_batch_iter_init(&it, &ds, a.batch, a.o.seed, !a.no_shuffle)))
+        failed = 3;
+    have_it = failed == 0;
+    if (!failed && seal_rank() == 0 && !(tmp = seal_outdir_begin(a.out))) failed = 3;
+    if (ranks_failed(failed)) goto done;
+    if (seal_rank() != 0) {
+        code = train_rank(&a, &m, &ad, &it, threads) ? 1 : 0;
+        goto done;
+    }
     int rc = train_into(&a, tmp, &m, &ad, &it, &ds, threads, &r);
     if (rc < 0) goto done;
     int committed = seal_outdir_commit(tmp, a.out);
@@ -268,6 +298,6 @@ done:
     seal_dataset_free(&ds);
     if (ad.store) seal_adapter_free(&ad);
     if (tok) seal_tok_free(tok);
-    seal_model_free(&m);
+    if (failed != 1 && failed != 2) seal_model_free(&m);
     return code;
 }

@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "kern/isa.h"
+#include "rt/farm.h"
+#include "rt/rank.h"
 #include "util/err.h"
 #include "util/version.h"
 
@@ -47,7 +49,15 @@ static int finish_stdout(int rc) {
     return rc;
 }
 
-int main(int argc, char **argv) {
+/* Does the command spread its work over MPI ranks (docs/scale-out.md)? The
+ * others run on rank 0 alone while the other ranks leave at once. */
+static int spreads(int argc, char **argv) {
+    const char *sub = argc > 2 ? argv[2] : "";
+    if (!strcmp(argv[1], "knowledge") || !strcmp(argv[1], "arc")) return !strcmp(sub, "eval") || !strcmp(sub, "rl");
+    return !strcmp(argv[1], "train");
+}
+
+static int dispatch(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return finish_stdout(0); }
     if (!strcmp(argv[1], "--version")) { printf("seal %s\n", SEAL_VERSION); return finish_stdout(0); }
@@ -61,4 +71,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "seal: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv) {
+    if (seal_rank_init(&argc, &argv)) {
+        fprintf(stderr, "seal: %s\n", seal_errmsg());
+        return 2;
+    }
+    int rc = 0;
+    if (seal_rank() == 0) rc = dispatch(argc, argv);
+    else if (argc >= 2 && spreads(argc, argv)) {
+        /* only rank 0 prints a command's output; the others' errors still reach stderr, named by rank */
+        if (!freopen("/dev/null", "w", stdout)) return 2;
+        rc = dispatch(argc, argv);
+        if (rc && rc != 2) fprintf(stderr, "seal: (rank %d) exited with status %d\n", seal_rank(), rc);
+    }
+    seal_farm_stop();
+    seal_rank_finalize();
+    return rc;
 }

@@ -12,6 +12,8 @@
 #include "arc/format.h"
 #include "gen/generate.h"
 #include "kern/matmul.h"
+#include "rt/farm.h"
+#include "rt/rank.h"
 #include "seal/journal.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
@@ -424,7 +426,8 @@ static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapt
     return rc;
 }
 
-static int run_job(arc_state *st, const arc_job *jb) {
+/* Run pair jb into *out (its journal record, without the key). */
+static int job_record(arc_state *st, const arc_job *jb, json_t **out) {
     arc_config c = jb->cfg;
     seal_adapter a = {0};
     arc_ttt_info info;
@@ -457,7 +460,14 @@ static int run_job(arc_state *st, const arc_job *jb) {
                             (json_int_t)info.tokens, "steps", (json_int_t)info.steps, "loss_first",
                             seal_json_real(info.loss_first), "loss_last", seal_json_real(info.loss_last), "subtasks",
                             subs, "solved", !failed && solved);
-    return seal_journal_put(&st->ttt, jb->key, rec);
+    if (!rec) return seal_err("the record of %s cannot be encoded", jb->key);
+    *out = rec;
+    return 0;
+}
+
+static int run_job(arc_state *st, const arc_job *jb) {
+    json_t *rec;
+    return job_record(st, jb, &rec) ? -1 : seal_journal_put(&st->ttt, jb->key, rec);
 }
 
 /* Test hook (tests/arc/): die like a SIGKILL after this many pairs have been
@@ -468,7 +478,157 @@ static void maybe_die(void) {
     if (left >= 0 && --left <= 0) _exit(137);
 }
 
+/* ------------------------------------------------------------ over MPI ranks */
+
+static char *round_path(const arc_opts *o, const char *leaf);
+
+/* Rank 0's farm (rt/farm.h) over the pairs not yet journaled. */
+typedef struct {
+    arc_state *st;
+    arc_job *jobs;
+    int *todo, done;
+    seal_progress bar;
+    const arc_target *fp_of; /* the target whose fingerprint fp is */
+    char fp[17];
+} arc_farm;
+
+/* How a worker rebuilds a pair's config: the self-edit's text, or which fixed one. */
+static const char *job_kind(const arc_state *st, const arc_job *jb) {
+    if (jb->text) return "edit";
+    if (jb->no_config) return "icl";
+    return jb->leave_n_all ? "oracle" : (st->o->given_config ? "given" : "?");
+}
+
+static char *pair_describe(void *ctx, int i, size_t *len) {
+    arc_farm *f = ctx;
+    const arc_job *jb = &f->jobs[f->todo[i]];
+    if (f->fp_of != jb->target) {
+        snprintf(f->fp, sizeof f->fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&jb->target->m->weights));
+        f->fp_of = jb->target;
+    }
+    json_t *msg = json_pack("{s:s, s:s, s:i, s:s, s:o, s:s, s:s}", "key", jb->key, "set",
+                            jb->set == &f->st->eval.set ? "eval" : "train", "grp",
+                            (int)(jb->grp - (jb->set == &f->st->eval.set ? f->st->eval.g : f->st->train.g)), "kind",
+                            job_kind(f->st, jb), "text", jb->text ? json_string(jb->text) : json_null(), "target",
+                            jb->target->name, "fingerprint", f->fp);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    *len = strlen(text);
+    return text;
+}
+
+static int pair_local(void *ctx, int i) {
+    arc_farm *f = ctx;
+    int rc = run_job(f->st, &f->jobs[f->todo[i]]);
+    if (rc == 0) maybe_die();
+    return rc;
+}
+
+static int pair_accept(void *ctx, int i, const char *res, size_t len) {
+    arc_farm *f = ctx;
+    if (seal_journal_put_text(&f->st->ttt, f->jobs[f->todo[i]].key, res, len)) return -1;
+    maybe_die();
+    return 0;
+}
+
+static void pair_finished(void *ctx, int i) {
+    arc_farm *f = ctx;
+    f->done++;
+    if (!f->st->o->quiet) seal_progress_update(&f->bar, f->done, f->jobs[f->todo[i]].key);
+}
+
+static const char *pair_key(void *ctx, int i) { arc_farm *f = ctx; return f->jobs[f->todo[i]].key; }
+
+static int run_jobs_ranks(arc_state *st, arc_job *jobs, int n, const char *label) {
+    arc_farm f = {.st = st, .jobs = jobs, .todo = seal_calloc((size_t)n + 1, sizeof(int))};
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!seal_journal_get(&st->ttt, jobs[i].key)) f.todo[m++] = i;
+    if (!st->o->quiet && m) seal_progress_start(&f.bar, label, m, "pair");
+    seal_farm farm = {&f, m, pair_describe, pair_local, pair_accept, pair_finished, pair_key};
+    int rc = seal_farm_run(&farm);
+    if (!st->o->quiet && m) seal_progress_finish(&f.bar, f.done, NULL);
+    free(f.todo);
+    return rc ? seal_err_prefix("pair") : 0;
+}
+
+/* A rank other than 0: the inputs, and round 1's model once a job names it. */
+typedef struct {
+    arc_state st;
+    seal_model m1;
+    int have_m1;
+} arc_worker;
+
+static const arc_target *worker_target(arc_worker *w, const char *name, const char *fp, arc_target *t) {
+    t->name = name;
+    t->m = &w->st.base;
+    if (!strcmp(name, "base")) return t;
+    char *dir = round_path(w->st.o, "model");
+    int rc = w->have_m1 ? 0 : seal_model_load(&w->m1, dir);
+    w->have_m1 = rc == 0;
+    char got[17] = "";
+    if (rc == 0) snprintf(got, sizeof got, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->m1.weights));
+    if (rc == 0 && strcmp(got, fp))
+        rc = seal_err("%s holds other weights (%s) than rank 0 wrote (%s): the run directory must be on a filesystem "
+                      "every rank shares", dir, got, fp);
+    free(dir);
+    t->m = &w->m1;
+    return rc ? NULL : t;
+}
+
+static int pair_serve(void *ctx, const char *text, size_t len, char **result, size_t *rlen) {
+    arc_worker *w = ctx;
+    arc_state *st = &w->st;
+    json_error_t e;
+    json_t *msg = json_loadb(text, len, 0, &e);
+    const char *key = json_string_value(json_object_get(msg, "key")), *set = json_string_value(json_object_get(msg, "set")),
+               *kind = json_string_value(json_object_get(msg, "kind")), *tname = json_string_value(json_object_get(msg, "target")),
+               *fp = json_string_value(json_object_get(msg, "fingerprint"));
+    const arc_tasks *ts = set && !strcmp(set, "train") ? &st->train : &st->eval;
+    json_int_t g = json_integer_value(json_object_get(msg, "grp"));
+    arc_job jb = {0};
+    arc_target t;
+    int rc = key && kind && tname && fp && g >= 0 && g < ts->n ? 0 : seal_err("a job message that is not one (%s)", text);
+    if (rc == 0) {
+        snprintf(jb.key, sizeof jb.key, "%s", key);
+        jb.grp = &ts->g[g], jb.set = &ts->set;
+        jb.text = json_string_value(json_object_get(msg, "text"));
+        if (!strcmp(kind, "edit") && jb.text) seal_arc_config_parse(jb.text, strlen(jb.text), &jb.cfg);
+        else if (!strcmp(kind, "icl")) {
+            jb.cfg = (arc_config){.status = ARC_CFG_ZERO, .reason = "in-context learning: no adapter"};
+            jb.no_config = 1;
+        } else if (!strcmp(kind, "oracle")) jb.cfg = st->o->oracle, jb.leave_n_all = 1;
+        else if (!strcmp(kind, "given")) jb.cfg = st->given;
+        else rc = seal_err("a job of unknown kind \"%s\"", kind);
+    }
+    if (rc == 0 && !(jb.target = worker_target(w, tname, fp, &t))) rc = -1;
+    json_t *rec = NULL;
+    if (rc == 0) rc = job_record(st, &jb, &rec);
+    if (rc == 0) {
+        *result = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+        *rlen = strlen(*result);
+    }
+    json_decref(rec);
+    json_decref(msg);
+    return rc;
+}
+
+/* Load the inputs, then run the pairs rank 0 hands out until it says stop. */
+static int arc_serve(const arc_opts *o, int rl) {
+    arc_worker w;
+    memset(&w, 0, sizeof w);
+    arc_opts quiet = *o;
+    quiet.quiet = 1; /* rank 0 draws the progress */
+    int rc = load_inputs(&w.st, &quiet, rl);
+    if (rc == 0 && !(w.st.pool = seal_pool_create(w.st.threads))) rc = -1;
+    rc = seal_farm_join(rc, &w, pair_serve);
+    if (w.have_m1) seal_model_free(&w.m1);
+    close_run(&w.st);
+    return rc;
+}
+
 static int run_jobs(arc_state *st, arc_job *jobs, int n, const char *label) {
+    if (seal_rank_size() > 1) return run_jobs_ranks(st, jobs, n, label);
     int todo = 0, done = 0, rc = 0;
     for (int i = 0; i < n; i++) todo += !seal_journal_get(&st->ttt, jobs[i].key);
     seal_progress bar;
@@ -656,6 +816,7 @@ static int write_results(arc_state *st, condition *c, int n) {
 }
 
 static int run(const arc_opts *o, int rl) {
+    if (seal_rank() != 0) return arc_serve(o, rl);
     arc_state st;
     int rc = load_inputs(&st, o, rl);
     if (rc == 0) rc = claim_run(&st);

@@ -84,3 +84,13 @@ int seal_journal_put(journal *j, const char *key, json_t *rec) {
     json_decref(rec);
     return rc;
 }
+
+int seal_journal_put_text(journal *j, const char *key, const char *text, size_t len) {
+    json_error_t e;
+    json_t *rec = json_loadb(text, len, 0, &e);
+    if (!json_is_object(rec)) {
+        json_decref(rec);
+        return seal_err("%s: the result for \"%s\" is not a JSON object (%s)", j->path, key, e.text);
+    }
+    return seal_journal_put(j, key, rec);
+}

@@ -25,6 +25,9 @@ json_t *seal_journal_get(journal *j, const char *key);
  * and fsynced. A key already present is an error, and so is a NULL record
  * (what json_pack returns for a non-finite number or ill-formed UTF-8). */
 int seal_journal_put(journal *j, const char *key, json_t *record);
+/* seal_journal_put of a record given as JSON text (another MPI rank's result,
+ * docs/scale-out.md); text that is not a JSON object is an error. */
+int seal_journal_put_text(journal *j, const char *key, const char *text, size_t len);
 /* Number of records. */
 size_t seal_journal_size(journal *j);
 

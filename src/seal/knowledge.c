@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "kern/matmul.h"
 #include "model/merge.h"
 #include "model/peft.h"
+#include "rt/farm.h"
+#include "rt/rank.h"
 #include "rt/threadpool.h"
 #include "seal/journal.h"
 #include "seal/knowledge_run.h"
@@ -115,6 +118,7 @@ typedef struct {
     seal_model *m;
     char name[32];
     char fingerprint[17];
+    const char *dir; /* where another rank loads it from (the run directory is shared) */
 } inner_target;
 
 typedef struct {
@@ -162,7 +166,8 @@ static int add_distractors(const knowledge_opts *o, const inner_job *j, char ***
     return 0;
 }
 
-static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
+/* Run inner loop j into *rec (the journal record, without its key). */
+static int job_record(run_state *rs, const inner_job *j, seal_pool *pool, json_t **rec_out) {
     const knowledge_opts *o = rs->o;
     char **seqs;
     int n;
@@ -189,11 +194,16 @@ static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
         json_object_set_new(rec, "train_loss_last", seal_json_real(r.train_loss_last));
         json_object_set_new(rec, "train_steps", json_integer(r.train_steps));
         json_object_set_new(rec, "seconds", seal_json_real(r.seconds));
-        rc = seal_journal_put(&rs->inner, j->key, rec);
+        *rec_out = rec;
         seal_qa_result_free(&r);
     } else json_decref(distract);
     seal_selfedit_free(seqs, n);
     return rc;
+}
+
+static int run_job(run_state *rs, const inner_job *j, seal_pool *pool) {
+    json_t *rec;
+    return job_record(rs, j, pool, &rec) ? -1 : seal_journal_put(&rs->inner, j->key, rec);
 }
 
 /* Test hook (tests/cli/test_knowledge.sh): die like a SIGKILL after this many
@@ -224,7 +234,152 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* Run every job not yet in the journal, o->workers at a time. */
+/* ------------------------------------------------------------ over MPI ranks */
+
+/* A passage as the other ranks find it: its set ('e' eval, 't' train) and index. */
+static json_t *passage_ref(const run_state *rs, const seal_passage *p) {
+    uintptr_t at = (uintptr_t)p, e0 = (uintptr_t)rs->eval.p, e1 = (uintptr_t)(rs->eval.p + rs->eval.n);
+    int in_eval = rs->eval.n && at >= e0 && at < e1; /* else it is a training passage */
+    return json_pack("[s, i]", in_eval ? "e" : "t", (int)(p - (in_eval ? rs->eval.p : rs->train.p)));
+}
+
+static const seal_passage *passage_of(const run_state *rs, json_t *ref) {
+    const char *set = json_string_value(json_array_get(ref, 0));
+    json_int_t i = json_integer_value(json_array_get(ref, 1));
+    const seal_passages *ps = set && set[0] == 'e' ? &rs->eval : &rs->train;
+    return set && i >= 0 && i < ps->n ? &ps->p[i] : NULL;
+}
+
+static char *job_describe(void *ctx, int i, size_t *len) {
+    job_queue *q = ctx;
+    const inner_job *j = &q->jobs[i];
+    json_t *pool = json_array();
+    for (int k = 0; k < j->n_pool; k++) json_array_append_new(pool, passage_ref(q->rs, j->pool[k]));
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", j->seed);
+    json_t *msg = json_pack("{s:s, s:o, s:o, s:i, s:o, s:s, s:{s:s, s:s, s:s}}", "key", j->key, "p",
+                            passage_ref(q->rs, j->p), "pool", pool, "self_idx", j->self_idx, "self_edit",
+                            j->self_edit ? json_string(j->self_edit) : json_null(), "seed", seed, "target", "name",
+                            j->target->name, "fingerprint", j->target->fingerprint, "dir", j->target->dir);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    *len = strlen(text);
+    return text;
+}
+
+static int job_local(void *ctx, int i) {
+    job_queue *q = ctx;
+    int rc = run_job(q->rs, &q->jobs[i], q->rs->pool);
+    if (rc == 0) seal_kn_maybe_die();
+    return rc;
+}
+
+static int job_accept(void *ctx, int i, const char *res, size_t len) {
+    job_queue *q = ctx;
+    if (seal_journal_put_text(&q->rs->inner, q->jobs[i].key, res, len)) return -1;
+    seal_kn_maybe_die();
+    return 0;
+}
+
+static void job_finished(void *ctx, int i) {
+    job_queue *q = ctx;
+    q->done++;
+    if (!q->rs->o->quiet) seal_progress_update(&q->bar, q->done, q->jobs[i].key);
+}
+
+static const char *job_key(void *ctx, int i) { return ((job_queue *)ctx)->jobs[i].key; }
+
+/* What a rank other than 0 holds: the run's inputs, and the last model it
+ * adapted other than the base one (reloaded when a round's model changes). */
+typedef struct {
+    run_state rs;
+    seal_model cur;
+    char cur_fp[17];
+    int have_cur;
+} kn_worker;
+
+/* The model a job names: the base one, the one loaded last, or the one in its
+ * directory, which must hold the weights rank 0 fingerprinted. */
+static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
+    const char *fp = json_string_value(json_object_get(t, "fingerprint")), *dir = json_string_value(json_object_get(t, "dir"));
+    char base_fp[17];
+    snprintf(base_fp, sizeof base_fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->rs.base.weights));
+    if (!fp || !dir) return seal_err("a job without its target model"), NULL;
+    snprintf(fp_out, 17, "%s", fp);
+    if (!strcmp(fp, base_fp)) return &w->rs.base;
+    if (w->have_cur && !strcmp(fp, w->cur_fp)) return &w->cur;
+    if (w->have_cur) seal_model_free(&w->cur);
+    w->have_cur = 0;
+    if (seal_model_load(&w->cur, dir)) return NULL;
+    w->have_cur = 1;
+    snprintf(w->cur_fp, sizeof w->cur_fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->cur.weights));
+    if (strcmp(fp, w->cur_fp))
+        return seal_err("%s holds other weights (%s) than rank 0 wrote (%s): the run directory must be on a filesystem "
+                        "every rank shares", dir, w->cur_fp, fp), NULL;
+    return &w->cur;
+}
+
+static int worker_sft(run_state *rs, json_t *msg);
+
+static int worker_job(void *ctx, const char *text, size_t len, char **result, size_t *rlen) {
+    kn_worker *w = ctx;
+    json_error_t e;
+    json_t *msg = json_loadb(text, len, 0, &e), *pool = json_object_get(msg, "pool");
+    const char *kind = json_string_value(json_object_get(msg, "kind"));
+    if (kind && !strcmp(kind, "sft")) {
+        int rc = worker_sft(&w->rs, msg);
+        json_decref(msg);
+        *result = seal_strdup("{}");
+        *rlen = 2;
+        return rc;
+    }
+    inner_target t = {0};
+    inner_job j = {0};
+    const char *key = json_string_value(json_object_get(msg, "key")), *seed = json_string_value(json_object_get(msg, "seed"));
+    j.p = passage_of(&w->rs, json_object_get(msg, "p"));
+    j.n_pool = (int)json_array_size(pool);
+    const seal_passage **ps = seal_calloc((size_t)j.n_pool + 1, sizeof *ps);
+    int rc = key && seed && j.p ? 0 : seal_err("a job message that is not one (%s)", text);
+    for (int k = 0; k < j.n_pool && rc == 0; k++)
+        if (!(ps[k] = passage_of(&w->rs, json_array_get(pool, (size_t)k)))) rc = seal_err("a job's passage is not in the inputs");
+    j.self_idx = (int)json_integer_value(json_object_get(msg, "self_idx"));
+    if (rc == 0 && (j.self_idx < 0 || j.self_idx >= j.n_pool)) rc = seal_err("a job's passage is not in its pool");
+    if (rc == 0) {
+        snprintf(j.key, sizeof j.key, "%s", key);
+        j.pool = ps;
+        j.self_edit = json_string_value(json_object_get(msg, "self_edit"));
+        j.seed = strtoull(seed, NULL, 10);
+        snprintf(t.name, sizeof t.name, "%s", json_string_value(json_object_get(json_object_get(msg, "target"), "name")));
+        if (!(t.m = worker_target(w, json_object_get(msg, "target"), t.fingerprint))) rc = -1;
+        j.target = &t;
+    }
+    json_t *rec = NULL;
+    if (rc == 0) rc = job_record(&w->rs, &j, w->rs.pool, &rec);
+    if (rc == 0) {
+        *result = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+        *rlen = strlen(*result);
+    }
+    json_decref(rec);
+    json_decref(msg);
+    free(ps);
+    return rc;
+}
+
+/* A rank other than 0: load the inputs, then run the inner loops rank 0 hands
+ * out until it says stop. Nothing is written. */
+static int kn_serve(const knowledge_opts *o) {
+    kn_worker w;
+    memset(&w, 0, sizeof w);
+    int rc = seal_kn_load_inputs(&w.rs, o, "--eval-passages");
+    if (rc == 0 && !(w.rs.pool = seal_pool_create(w.rs.threads))) rc = -1;
+    rc = seal_farm_join(rc, &w, worker_job);
+    if (w.have_cur) seal_model_free(&w.cur);
+    seal_kn_close_run(&w.rs);
+    return rc;
+}
+
+/* Run every job not yet in the journal, o->workers at a time, or over the MPI
+ * ranks when there are several (rank 0 journals every result). */
 static int run_jobs(run_state *rs, inner_job *all, int n, const char *label) {
     inner_job *todo = seal_malloc(sizeof(inner_job) * (size_t)(n ? n : 1));
     int m = 0;
@@ -233,6 +388,14 @@ static int run_jobs(run_state *rs, inner_job *all, int n, const char *label) {
     job_queue q = {.rs = rs, .jobs = todo, .n = m};
     pthread_mutex_init(&q.mu, NULL);
     if (!rs->o->quiet && m) seal_progress_start(&q.bar, label, m, "loop");
+    if (seal_rank_size() > 1) {
+        seal_farm f = {&q, m, job_describe, job_local, job_accept, job_finished, job_key};
+        int rc = seal_farm_run(&f);
+        if (!rs->o->quiet && m) seal_progress_finish(&q.bar, q.done, NULL);
+        pthread_mutex_destroy(&q.mu);
+        free(todo);
+        return rc ? seal_err_prefix("inner loop") : 0;
+    }
     pthread_t th[KN_MAX_WORKERS];
     int started = 1; /* this thread is worker 0 */
     while (started < rs->o->workers && started < KN_MAX_WORKERS && started < m) {
@@ -326,8 +489,9 @@ static int journal_dropped(run_state *rs, const char *tag, int i, int j, const s
 }
 
 /* The inner loops adapt m, named name ("base", "round-1", ...). */
-static void set_target(inner_target *t, seal_model *m, const char *name) {
+static void set_target(inner_target *t, seal_model *m, const char *name, const char *dir) {
     t->m = m;
+    t->dir = dir;
     snprintf(t->name, sizeof t->name, "%s", name);
     snprintf(t->fingerprint, sizeof t->fingerprint, "%016llx", (unsigned long long)seal_st_set_fingerprint(&m->weights));
 }
@@ -409,18 +573,50 @@ static char *round_path(const knowledge_opts *o, int r, const char *leaf) {
 
 /* Outer SFT: a LoRA on (prompt, best self-edit) pairs, completion-only loss,
  * then merged into the generator: round-r/model. */
+static seal_sft_opts sft_opts(const knowledge_opts *o, int r) {
+    return (seal_sft_opts){.rank = o->sft_rank, .alpha = o->sft_alpha, .targets = o->sft_targets,
+                           .epochs = o->sft_epochs, .batch = o->sft_batch, .grad_accum = o->sft_accum, .lr = o->sft_lr,
+                           .schedule = seal_train_opts_defaults().schedule,
+                           .data_seed = seal_kn_mix(o->seed, (unsigned long long)r),
+                           .init_seed = seal_kn_mix(o->seed, 77 + (unsigned long long)r), .quiet = o->quiet};
+}
+
+/* --sft-data-parallel under MPI: every rank joins round r's outer SFT (the
+ * message carries the rows and the generator's directory). 1 when they did,
+ * 0 when rank 0 trains alone, -1. */
+static int sft_with_ranks(const knowledge_opts *o, int r, const char *gen_dir, json_t *rows) {
+    if (!o->sft_data_parallel || seal_rank_size() == 1) return 0;
+    json_t *msg = json_pack("{s:s, s:i, s:s, s:O}", "kind", "sft", "round", r, "gen_dir", gen_dir, "rows", rows);
+    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+    int all = text ? seal_farm_all_begin(text, strlen(text)) : seal_err("round %d: the SFT rows cannot be sent", r);
+    free(text);
+    json_decref(msg);
+    return all;
+}
+
 static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
     const knowledge_opts *o = rs->o;
     if (json_array_size(rows) == 0) return seal_err("round %d: no self-edit was kept for the outer SFT", r);
-    seal_sft_opts so = {.rank = o->sft_rank, .alpha = o->sft_alpha, .targets = o->sft_targets, .epochs = o->sft_epochs,
-                        .batch = o->sft_batch, .grad_accum = o->sft_accum, .lr = o->sft_lr,
-                        .schedule = seal_train_opts_defaults().schedule, .data_seed = seal_kn_mix(o->seed, (unsigned long long)r),
-                        .init_seed = seal_kn_mix(o->seed, 77 + (unsigned long long)r), .quiet = o->quiet};
+    seal_sft_opts so = sft_opts(o, r);
+    int all = sft_with_ranks(o, r, gen_dir, rows);
+    if (all < 0) return -1;
+    so.data_parallel = all;
     char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model");
     int rc = seal_outer_sft(gen_dir, rs->pool, rs->tok, rows, &so, adir, mdir);
+    if (all && seal_farm_all_end() && rc == 0) rc = -1;
     free(adir);
     free(mdir);
     return rc;
+}
+
+/* Another rank's part of round r's outer SFT: the same training, nothing saved. */
+static int worker_sft(run_state *rs, json_t *msg) {
+    seal_sft_opts so = sft_opts(rs->o, (int)json_integer_value(json_object_get(msg, "round")));
+    so.data_parallel = 1;
+    so.quiet = 1;
+    const char *gen_dir = json_string_value(json_object_get(msg, "gen_dir"));
+    if (!gen_dir) return seal_err("an SFT message without the generator");
+    return seal_outer_sft(gen_dir, rs->pool, rs->tok, json_object_get(msg, "rows"), &so, NULL, NULL);
 }
 
 /* One ReST-EM round: k self-edits per new training passage from the current
@@ -584,6 +780,7 @@ static int record_options(seal_run_record *r, const knowledge_opts *o, int threa
     if (rc == 0 && o->inner.grad_accum != 1) rc = seal_run_record_int(r, "inner_accum", o->inner.grad_accum);
     if (rc == 0 && o->inner.pad_to) rc = seal_run_record_int(r, "pad_to", o->inner.pad_to);
     if (rc == 0 && o->inner.pad_labels) rc = seal_run_record_int(r, "pad_labels", o->inner.pad_labels);
+    if (rc == 0 && o->sft_data_parallel) rc = seal_run_record_int(r, "sft_data_parallel", 1);
     if (rc == 0) rc = seal_run_record_str(r, "conditions", o->conditions);
     if (rc == 0) rc = seal_run_record_str(r, "given_self_edits", o->given_path);
     /* recorded only under the current rule: a record without the key (every
@@ -768,6 +965,8 @@ int seal_kn_check_common(const knowledge_opts *o) {
 static int check_rl_opts(const knowledge_opts *o) {
     if (o->workers < 1 || o->workers > KN_MAX_WORKERS)
         return seal_err("--workers: need 1 <= N <= %d (got %d)", KN_MAX_WORKERS, o->workers);
+    if (o->workers > 1 && seal_rank_size() > 1)
+        return seal_err("--workers %d: under MPI each rank runs one inner loop at a time; use more ranks", o->workers);
     if (o->reps <= 0 || o->eval_reps <= 0) return seal_err("--reps and --eval-reps: need N >= 1");
     if (o->rounds < 0) return seal_err("--rounds: need N >= 0 (got %d)", o->rounds);
     if (o->distractors < 0) return seal_err("--distractors: need N >= 0 (got %d)", o->distractors);
@@ -822,7 +1021,7 @@ static int run_round(run_state *rs, int r, char **gen_dir, const inner_target *b
         if (rc == 0) {
             char name[32];
             snprintf(name, sizeof name, r == 1 ? "base" : "round-%d", r - 1);
-            set_target(&t, &g, name);
+            set_target(&t, &g, name, *gen_dir);
             rc = rl_round(rs, r, *gen_dir, &g, o->inner_model_base ? base : &t);
             seal_model_free(&g);
         }
@@ -835,7 +1034,7 @@ static int run_round(run_state *rs, int r, char **gen_dir, const inner_target *b
         snprintf(tag, sizeof tag, "eval%d", r);
         snprintf(model, sizeof model, "round-%d", r);
         inner_target t;
-        set_target(&t, &g, model);
+        set_target(&t, &g, model, mdir);
         const inner_target *target = o->inner_model_base ? base : &t;
         double *acc = seal_calloc((size_t)rs->n_eval, sizeof(double));
         int dropped = 0;
@@ -854,6 +1053,7 @@ static int run_round(run_state *rs, int r, char **gen_dir, const inner_target *b
 
 int seal_knowledge_rl(const knowledge_opts *o) {
     if (seal_kn_check_common(o) || check_rl_opts(o)) return -1;
+    if (seal_rank() != 0) return kn_serve(o);
     run_state rs;
     condition conds[16] = {0}; /* a failed round leaves its acc NULL */
     inner_target base;
@@ -861,7 +1061,7 @@ int seal_knowledge_rl(const knowledge_opts *o) {
                                         o->inner_model_base ? "base" : "current", "baselines",
                                         "empty_self_edits_dropped")};
     int nc = 0, dropped = 0, rc = kn_open_run(&rs, o, NULL);
-    if (rc == 0) set_target(&base, &rs.base, "base");
+    if (rc == 0) set_target(&base, &rs.base, "base", o->model_dir);
     if (rc == 0 && seal_kn_wanted(o, "base")) {
         rc = seal_kn_cond_base(&rs, &conds[nc++]);
         if (rc == 0) note_baseline(&nt, "base", conds[nc - 1].acc, rs.n_eval);

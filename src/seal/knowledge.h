@@ -65,6 +65,7 @@ typedef struct {
     unsigned sft_targets;
     double sft_lr;
     int positive_gain_only;  /* keep the best self-edit only if it beats the baseline */
+    int sft_data_parallel;   /* under MPI, the outer SFT's micro-batches over the ranks (docs/scale-out.md) */
     int inner_model_base;    /* 1: every inner loop adapts the base model (--inner-model base, the
                                 old rule, an ablation); 0: the current policy (see above) */
     int workers;             /* inner loops run in parallel, one per worker (1..KN_MAX_WORKERS) */

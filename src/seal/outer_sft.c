@@ -58,10 +58,11 @@ int seal_outer_sft(const char *gen_dir, seal_pool *pool, const seal_tokenizer *t
         to.grad_accum = o->grad_accum;
         to.schedule = o->schedule;
         to.quiet = o->quiet;
+        to.data_parallel = o->data_parallel;
         batch_source src = seal_batch_iter_source(&it);
         train_result tr;
         rc = seal_train_run(&g, pool, &a, &src, &to, &tr);
-        if (rc == 0) rc = save_and_merge(&a, gen_dir, adapter_dir, model_dir);
+        if (rc == 0 && adapter_dir) rc = save_and_merge(&a, gen_dir, adapter_dir, model_dir);
     }
     if (a.store) seal_adapter_free(&a);
     if (have_it) seal_batch_iter_free(&it);

@@ -21,6 +21,7 @@ typedef struct {
     sched_kind schedule;
     unsigned long long data_seed, init_seed; /* batch order; A's initial values */
     int quiet;
+    int data_parallel; /* one of the MPI ranks training together (train/trainer.h) */
 } seal_sft_opts;
 
 /* Train on rows (a JSON array of {"prompt", "completion"} objects, at least

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "io/safetensors.h"
+#include "rt/rank.h"
 #include "util/err.h"
 #include "util/progress.h"
 
@@ -66,15 +67,30 @@ void seal_train_session_free(train_session *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* Gradients of the next grad_accum micro-batches, summed (unnormalized). */
+/* Data parallel: the step's gradients, loss and counts summed over the ranks
+ * (trainer.h, data_parallel). */
+static int sum_over_ranks(train_session *s, double *nll, long *labels, long *tokens) {
+    double v[3] = {*nll, (double)*labels, (double)*tokens};
+    if (seal_rank_sum_f32(s->g.store, s->g.n) || seal_rank_sum_f64(v, 3)) return -1;
+    *nll = v[0], *labels = (long)v[1], *tokens = (long)v[2];
+    return 0;
+}
+
+/* Gradients of the next grad_accum micro-batches, summed (unnormalized);
+ * data parallel, this rank's share of them, then the sum over the ranks. */
 static int accumulate(train_session *s, const batch_source *src, double *nll, long *labels, long *tokens) {
     int per_epoch = src->batches(src->ctx);
+    int ranks = s->o->data_parallel ? seal_rank_size() : 1, me = ranks > 1 ? seal_rank() : 0;
     seal_grads_zero(&s->g);
     for (int micro = 0; micro < s->o->grad_accum; micro++) {
         if (s->next_batch >= per_epoch) {
             if (micro > 0) break; /* HF: an epoch's last step may have fewer micro-batches */
             s->epoch++;
             s->next_batch = 0;
+        }
+        if (micro % ranks != me) { /* another rank's micro-batch */
+            if (++s->next_batch >= per_epoch) break;
+            continue;
         }
         train_batch b;
         double nll_b, w_loss;
@@ -87,7 +103,7 @@ static int accumulate(train_session *s, const batch_source *src, double *nll, lo
         *nll += w_loss;
         if (s->next_batch >= per_epoch) break;
     }
-    return 0;
+    return ranks > 1 ? sum_over_ranks(s, nll, labels, tokens) : 0;
 }
 
 int seal_train_session_step(train_session *s, const batch_source *src, double *loss, double *gnorm_out, double *lr_out) {

