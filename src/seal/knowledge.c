@@ -736,7 +736,7 @@ int seal_kn_write_results(run_state *rs, condition *c, int n, const double *coun
 /* config.json keys that records written before seal 0.6 lack: such a run
  * resumes without them being checked (its options were not recorded). */
 static const char *const kn_new_keys[] = {
-    "seal_version", "threads", "inner_threads", "answer_tokens", "f1_threshold", "max_segments", "split_newlines",
+    "seal_version", "threads", "arithmetic", "inner_threads", "answer_tokens", "f1_threshold", "max_segments", "split_newlines",
     "inner_targets", "sft_targets", "sft_accum", "positive_gain", "generator_fingerprints", NULL};
 
 typedef struct { const char *key; long long v; } int_key;

@@ -299,7 +299,7 @@ typedef struct {
 } dir_state;
 
 static int inspect_dir(const pretrain_run *r, const seal_run_record *rec, const char *path, dir_state *d) {
-    static const char *const new_keys[] = {"threads", "seal_version", NULL};
+    static const char *const new_keys[] = {"threads", "arithmetic", "seal_version", NULL};
     char *ck = seal_path_join(r->o->out, "checkpoint");
     strbuf unrecorded = {0};
     seal_replace_dir_recover(ck);

@@ -16,7 +16,7 @@ static void build(seal_run_record *r, double lr, int threads, int rank) {
     CHECK(seal_run_record_str(r, "prompt", "implications") == 0);
     CHECK(seal_run_record_str(r, "given", NULL) == 0); /* NULL: not recorded */
     CHECK(seal_run_record_int(r, "train.steps", 10) == 0);
-    CHECK(seal_run_record_threads(r, threads) == 0);
+    CHECK(seal_run_record_threads(r, threads, "openblas exact") == 0);
 }
 
 static void test_claim_and_refuse(const char *dir) {
@@ -62,13 +62,13 @@ static void test_legacy(const char *dir) {
     const char *old = "{\"inner_lr\": 0.10000000000000001, \"inner_rank\": 32, \"prompt\": \"implications\", "
                       "\"train\": {\"steps\": 10}}";
     CHECK(seal_write_file_atomic(path, old, strlen(old)) == 0);
-    const char *new_keys[] = {"threads", "seal_version", "answer_tokens", NULL};
+    const char *new_keys[] = {"threads", "arithmetic", "seal_version", "answer_tokens", NULL};
     seal_run_record r;
     build(&r, 0.1, 4, 32);
     CHECK(seal_run_record_int(&r, "answer_tokens", 16) == 0);
     strbuf note = {0};
     CHECK_MSG(seal_run_record_claim(&r, path, "hint", new_keys, &note) == 0, "%s", seal_errmsg());
-    CHECK_MSG(note.s && strstr(note.s, "without threads, seal_version, answer_tokens"), "%s", note.s ? note.s : "");
+    CHECK_MSG(note.s && strstr(note.s, "without threads, arithmetic, seal_version, answer_tokens"), "%s", note.s ? note.s : "");
     CHECK(seal_run_record_claim(&r, path, "hint", NULL, NULL) != 0); /* without new_keys they count */
     seal_run_record_free(&r);
     build(&r, 0.1, 4, 64); /* an old key still counts */
