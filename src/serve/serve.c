@@ -136,6 +136,21 @@ static int format_events(conn *cs) {
     return wrote;
 }
 
+/* Wait (under srv->mu) for the job to make progress, at most 100 ms: then
+ * look whether the client hung up, and if so cancel the job (the scheduler
+ * frees its slots at its next step). Returns 1 when the client is gone. */
+static int wait_job(conn *cs) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100000000;
+    if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+    if (pthread_cond_timedwait(&cs->j->cv, &cs->s->mu, &until) == 0) return 0;
+    if (!seal_serve_guard_hungup(cs->guard)) return 0;
+    cs->j->cancel = 1;
+    pthread_cond_signal(&cs->s->work);
+    return 1;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max) {
     (void)pos;
     conn *cs = cls;
@@ -145,8 +160,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max) {
         seal_strbuf_clear(&cs->pending);
         cs->pend_off = 0;
         pthread_mutex_lock(&s->mu);
-        while (!format_events(cs)) pthread_cond_wait(&cs->j->cv, &s->mu);
+        int gone = 0;
+        while (!gone && !format_events(cs)) gone = wait_job(cs);
         pthread_mutex_unlock(&s->mu);
+        if (gone) return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t n = cs->pending.len - cs->pend_off;
     n = n < max ? n : max;
@@ -191,8 +208,10 @@ static enum MHD_Result generate_route(seal_server *s, struct MHD_Connection *c, 
     if (cs->j->stream) return reply_stream(s, c, cs);
     job *j = cs->j;
     pthread_mutex_lock(&s->mu);
-    while (!j->done) pthread_cond_wait(&j->cv, &s->mu);
+    int gone = 0;
+    while (!j->done && !gone) gone = wait_job(cs);
     pthread_mutex_unlock(&s->mu);
+    if (gone) return MHD_NO; /* nobody to answer: the library closes the connection */
     if (j->failed) return reply_error(s, c, j->status, "%s", j->error);
     return reply(s, c, 200, seal_serve_response(s, j));
 }
@@ -272,9 +291,29 @@ static enum MHD_Result adapt_route(seal_server *s, struct MHD_Connection *c, con
     return r ? reply(s, c, 200, r) : reply_error(s, c, 404, "no adaptation job %s", id);
 }
 
+/* GET /metrics: Prometheus text, as vLLM's /metrics (seal's own names). */
+static enum MHD_Result metrics(seal_server *s, struct MHD_Connection *c) {
+    char t[512];
+    pthread_mutex_lock(&s->mu);
+    snprintf(t, sizeof t,
+             "# TYPE seal_requests_waiting gauge\nseal_requests_waiting %d\n"
+             "# TYPE seal_samples_running gauge\nseal_samples_running %d\n"
+             "# TYPE seal_decode_steps_total counter\nseal_decode_steps_total %ld\n"
+             "# TYPE seal_samples_cancelled_total counter\nseal_samples_cancelled_total %ld\n"
+             "# TYPE seal_merges_total counter\nseal_merges_total %ld\n",
+             s->queued, s->running, s->batches, s->cancelled_samples, s->merges);
+    pthread_mutex_unlock(&s->mu);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(t), t, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+    enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 static enum MHD_Result route(seal_server *s, struct MHD_Connection *c, conn *cs, const char *url, const char *method) {
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     if (!strcmp(url, "/health")) return get ? reply(s, c, 200, json_object()) : reply_error(s, c, 405, "use GET");
+    if (!strcmp(url, "/metrics")) return get ? metrics(s, c) : reply_error(s, c, 405, "use GET");
     if (strncmp(url, "/v1/", 4)) return reply_error(s, c, 404, "no route %s", url);
     if (!authorized(s, c)) return reply_error(s, c, 401, "a valid API key is required (Authorization: Bearer KEY)");
     static const char *posts[] = {"/v1/completions", "/v1/chat/completions", "/v1/load_lora_adapter",
@@ -323,6 +362,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     conn *cs = *con_cls;
     if (!cs) return;
     seal_serve_guard_mark(cls, cs->guard, 0);
+    if (cs->j) { /* a stream cut short (the client went away): stop its samples */
+        seal_server *s = cls;
+        pthread_mutex_lock(&s->mu);
+        if (!cs->j->done) { cs->j->cancel = 1; pthread_cond_signal(&s->work); }
+        pthread_mutex_unlock(&s->mu);
+    }
     seal_serve_job_release(cls, cs->j);
     seal_strbuf_free(&cs->body);
     seal_strbuf_free(&cs->pending);

@@ -65,6 +65,8 @@ typedef struct job {
     double **lp, **top_lp;   /* [n][n_tokens], [n][n_tokens * logprobs] */
     int **top_ids;
     int done, failed, status; /* status: the HTTP status of a failure */
+    int cancel;              /* the client went away: the scheduler frees its slots */
+    int left;                /* samples still running (the scheduler's) */
     char *error;
     pthread_cond_t cv;
     int refs;
@@ -112,7 +114,10 @@ struct seal_server {
     job *queue_head, *queue_tail;
     int queued, stopping;
     lora_entry *loras;
-    long next_id, requests, batches;
+    long next_id, requests, batches; /* batches: decode steps */
+    long cancelled_samples;  /* samples stopped because their client went away (the scheduler's) */
+    int running;             /* samples in the decode batch now */
+    long merges;             /* adapters folded into the served weights */
     /* guard.c: open connections and the watchdog */
     pthread_mutex_t guard_mu;
     pthread_cond_t guard_cv;
@@ -163,6 +168,8 @@ void seal_serve_guard_stop(seal_server *s);
 seal_serve_guard *seal_serve_guard_add(seal_server *s, int fd);
 void seal_serve_guard_remove(seal_server *s, seal_serve_guard *g);
 void seal_serve_guard_mark(seal_server *s, seal_serve_guard *g, int arrived);
+/* Whether the client closed the connection (NULL: no). No lock needed. */
+int seal_serve_guard_hungup(const seal_serve_guard *g);
 
 /* logprobs.c: lp[k] = log p(gen[k] | prompt, gen[..k)) under the raw model
  * (with adapter a, or none), and the top_n ids and log-probabilities at
