@@ -52,6 +52,8 @@ static int parse_opts(seal_serve_opts *o, const char **port_file, int argc, char
                 "kernel threads of adaptation jobs, beside serving's (0: /v1/adapt off)", 0, 1024, 0),
         CLI_OPT(CLI_INT, "adapt-queue", 0, &o->adapt_queue, "N", "adaptation jobs waiting or running at most", 1, 1024, 0),
         CLI_OPT(CLI_INT, "adapt-edit-tokens", 0, &o->adapt_edit_tokens, "N", "a self-edit's tokens at most", 1, 1 << 20, 0),
+        CLI_OPT(CLI_INT, "adapt-memory", 0, &o->adapt_memory_mb, "MB",
+                "memory budget of one adaptation job: a job estimated to need more is refused (0: none)", 0, 1 << 30, 0),
         {0}};
     const cli_spec spec = {
         "seal serve", "-m DIR [--lora NAME=DIR ...] [--host 127.0.0.1] [--port 8000] [options]",

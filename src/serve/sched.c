@@ -7,6 +7,7 @@
 
 #include "kern/ops.h"
 #include "model/forward.h"
+#include "model/merge.h"
 #include "model/peft.h"
 #include "rt/threadpool.h"
 #include "serve/serve_internal.h"
@@ -457,6 +458,28 @@ static void drain(seal_server *s) {
     }
 }
 
+/* Fold a pending /v1/adapt merge into the served weights, between steps.
+ * Samples running now go on with the merged weights (their earlier tokens'
+ * KV came from the old ones); adapters served by name stay, applied over
+ * the merged weights. The first merge copies the weights to owned f32
+ * (seal_model_to_f32); each merge rounds them to the file's dtype, as a
+ * merged model saved and loaded again would hold. */
+static void apply_merge(seal_server *s) {
+    pthread_mutex_lock(&s->mu);
+    const seal_adapter *a = s->merge_state == 1 ? s->merge_ad : NULL;
+    pthread_mutex_unlock(&s->mu);
+    if (!a) return;
+    if (!s->m.owned) seal_model_to_f32(&s->m);
+    int rc = seal_merge_adapter_in_memory(&s->m, a, s->weights_dtype);
+    pthread_mutex_lock(&s->mu);
+    s->merge_state = 2;
+    s->merge_rc = rc;
+    if (rc) s->merge_err = seal_strdup(seal_errmsg());
+    else s->merges++;
+    pthread_cond_broadcast(&s->adapt_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* Admit what fits from the queue (growing the cache first when idle). */
 static void admit_queued(engine *e, job **taken) {
     seal_server *s = e->s;
@@ -485,14 +508,24 @@ static void *sched_main(void *arg) {
     int ok = engine_init(&e, s) == 0;
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (ok && !s->queue_head && e.active == 0 && !s->stopping) pthread_cond_wait(&s->work, &s->mu);
+        while (ok && !s->queue_head && e.active == 0 && !s->stopping && s->merge_state != 1)
+            pthread_cond_wait(&s->work, &s->mu);
         int stop = s->stopping || !ok;
         pthread_mutex_unlock(&s->mu);
         if (stop && e.active == 0) break;
+        apply_merge(s);
         if (!stop) admit_queued(&e, taken);
         if (e.active && step(&e)) { fail_all(&e, seal_errmsg()); gc_groups(&e); }
     }
     drain(s);
+    pthread_mutex_lock(&s->mu);
+    if (s->merge_state == 1) { /* stopping: the merge is not applied */
+        s->merge_state = 2;
+        s->merge_rc = -1;
+        s->merge_err = seal_strdup("the server is shutting down");
+        pthread_cond_broadcast(&s->adapt_cv);
+    }
+    pthread_mutex_unlock(&s->mu);
     for (int k = 0; k < e.n_slots; k++) free(e.slots[k].hist);
     engine_free(&e);
     free(taken);

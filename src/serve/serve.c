@@ -404,8 +404,8 @@ static int check_opts(const seal_serve_opts *o) {
     if (o->max_batch < 1 || o->max_queue < 1 || o->max_tokens < 1 || o->max_n < 1 || o->max_body < 1 ||
         o->max_connections < 1 || o->timeout_s < 1 || o->port < 0 || o->port > 65535)
         return seal_err("serve: every limit must be positive and the port in [0, 65535]");
-    if (o->adapt_threads < 0 || o->adapt_queue < 1 || o->adapt_edit_tokens < 1)
-        return seal_err("serve: --adapt-threads must be >= 0, --adapt-queue and --adapt-edit-tokens >= 1");
+    if (o->adapt_threads < 0 || o->adapt_queue < 1 || o->adapt_edit_tokens < 1 || o->adapt_memory_mb < 0)
+        return seal_err("serve: --adapt-threads and --adapt-memory must be >= 0, --adapt-queue and --adapt-edit-tokens >= 1");
     if (o->max_n > o->max_batch) return seal_err("serve: --max-n %d is more than --max-batch %d", o->max_n, o->max_batch);
     if (o->api_key && !*o->api_key) return seal_err("serve: the API key is empty");
     return 0;
@@ -415,6 +415,7 @@ static int check_opts(const seal_serve_opts *o) {
 static int load_model(seal_server *s) {
     const char *dir = s->o.model_dir;
     if (seal_model_load(&s->m, dir)) return -1;
+    s->weights_dtype = s->m.dtype;
     s->gdef = (seal_gen_defaults){.do_sample = -1, .temperature = 1.0, .top_p = 1.0, .repetition_penalty = 1.0};
     if (seal_config_load_generation(&s->m.cfg, dir, &s->gdef)) return -1;
     char *tj = seal_path_join(dir, "tokenizer.json");
@@ -498,6 +499,7 @@ void seal_serve_stop(seal_server *s) {
     if (s->pool) seal_pool_destroy(s->pool);
     if (s->tok) seal_tok_free(s->tok);
     if (s->m.cfg.vocab) seal_model_free(&s->m);
+    free(s->merge_err);
     pthread_cond_destroy(&s->work);
     pthread_cond_destroy(&s->guard_cv);
     pthread_mutex_destroy(&s->guard_mu);

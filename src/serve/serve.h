@@ -48,6 +48,7 @@ typedef struct {
     int adapt_threads;       /* /v1/adapt jobs' kernel threads (0: /v1/adapt off) */
     int adapt_queue;         /* adaptation jobs waiting or running at most (more: 429) */
     int adapt_edit_tokens;   /* cap on a self-edit's tokens */
+    int adapt_memory_mb;     /* a job estimated to need more is refused (0: no budget) */
 } seal_serve_opts;
 
 seal_serve_opts seal_serve_defaults(void);

@@ -77,8 +77,8 @@ typedef struct seal_serve_guard seal_serve_guard;
 
 /* A /v1/adapt job (adapt.c). Its fields are written by the adapt thread;
  * status, cancel and self_edits are read and written under srv->mu. */
-enum { ADAPT_QUEUED, ADAPT_GENERATING, ADAPT_TRAINING, ADAPT_EVALUATING, ADAPT_SUCCEEDED, ADAPT_FAILED,
-       ADAPT_CANCELLED };
+enum { ADAPT_QUEUED, ADAPT_GENERATING, ADAPT_TRAINING, ADAPT_EVALUATING, ADAPT_MERGING, ADAPT_SUCCEEDED,
+       ADAPT_FAILED, ADAPT_CANCELLED };
 typedef struct adapt_job {
     long id;
     char *name;                /* the adapter's name once registered */
@@ -89,6 +89,8 @@ typedef struct adapt_job {
     unsigned long long seed;
     inner_opts inner;
     int status, cancel;
+    int merge, merged;         /* "merge": true: fold the adapter into the served weights, not serve it by name */
+    double mem_mb;             /* the job's estimated memory (--adapt-memory) */
     char *error;
     json_t *self_edits;
     double loss_first, loss_last, base_acc, adapted_acc;
@@ -118,6 +120,14 @@ struct seal_server {
     long cancelled_samples;  /* samples stopped because their client went away (the scheduler's) */
     int running;             /* samples in the decode batch now */
     long merges;             /* adapters folded into the served weights */
+    /* A merge the adapt thread hands to the scheduler (under mu): state 1
+     * pending, 2 done (merge_rc, merge_err). The scheduler applies it between
+     * decode steps; the adapt thread is the only other reader of the weights
+     * and waits meanwhile, so nothing reads them while they change. */
+    const seal_adapter *merge_ad;
+    int merge_state, merge_rc;
+    char *merge_err;
+    seal_dtype weights_dtype; /* the served weights' file dtype: a merge rounds to it */
     /* guard.c: open connections and the watchdog */
     pthread_mutex_t guard_mu;
     pthread_cond_t guard_cv;

@@ -45,7 +45,7 @@ post /v1/adapt '{"name":"w4","passages":[{"title":"x","context":"y"}]}'; [ "$cod
 post /v1/adapt '{"name":"x","passages":[]}'; [ "$code" = 400 ] || fail "no passages: $code"
 post /v1/adapt '{"name":"x","passages":[{"title":"x"}]}'; [ "$code" = 400 ] || fail "no context: $code"
 post /v1/adapt '{"name":"x","passages":[{"title":"x","context":"y"}],"epochs":0}'; [ "$code" = 400 ] || fail "epochs 0: $code"
-post /v1/adapt '{"name":"x","passages":[{"title":"x","context":"y"}],"merge":true}'; [ "$code" = 400 ] || fail "merge: $code"
+post /v1/adapt '{"name":"x","passages":[{"title":"x","context":"y"}],"merge":1}'; [ "$code" = 400 ] || fail "merge 1: $code"
 c=$(curl -s -o /dev/null -w '%{http_code}' "$base/v1/adapt/adapt-99"); [ "$c" = 404 ] || fail "unknown job: $c"
 [[ "$(curl -s "$base/v1/models")" != *never* ]] || fail "the cancelled job's adapter is served"
 stop_server
