@@ -60,8 +60,8 @@ static int parse_opts(seal_serve_opts *o, const char **port_file, int argc, char
         "Serve the model over the OpenAI HTTP API (as vLLM and llama.cpp's server do):\n"
         "GET /v1/models, POST /v1/completions, POST /v1/chat/completions (\"stream\": true\n"
         "for server-sent events), and with --allow-runtime-lora vLLM's\n"
-        "POST /v1/load_lora_adapter and /v1/unload_lora_adapter. Concurrent requests with\n"
-        "the same settings share decode steps. Stops on SIGINT or SIGTERM.\n"
+        "POST /v1/load_lora_adapter and /v1/unload_lora_adapter. Concurrent requests share\n"
+        "decode steps (continuous batching). Stops on SIGINT or SIGTERM.\n"
         "See docs/commands/serve.md.\n",
         opts, 0, 0, NULL};
     return cli_parse(&spec, argc, argv, NULL, NULL);
@@ -93,7 +93,7 @@ int cmd_serve(int argc, char **argv) {
     long requests, batches;
     seal_serve_counts(s, &requests, &batches);
     seal_serve_stop(s);
-    fprintf(stderr, "seal serve: stopped by signal %d after %ld requests in %ld batches\n", sig, requests, batches);
+    fprintf(stderr, "seal serve: stopped by signal %d after %ld requests in %ld decode steps\n", sig, requests, batches);
     code = 0;
 done:
     if (code) cli_fail();

@@ -494,7 +494,13 @@ static void admit_queued(engine *e, job **taken) {
     pthread_mutex_unlock(&s->mu);
     for (int b = 0; b < nb; b++) {
         job *j = taken[b];
-        if (j->cancel) { job_done(s, j, 499, "the client went away"); continue; }
+        if (j->cancel) {
+            pthread_mutex_lock(&s->mu);
+            s->cancelled_samples += j->n;
+            pthread_mutex_unlock(&s->mu);
+            job_done(s, j, 499, "the client went away");
+            continue;
+        }
         if (admit(e, j) == 0) continue;
         for (int r = nb - 1; r >= b; r--) requeue_front(s, taken[r]); /* no adapter group free: wait */
         break;

@@ -3,7 +3,7 @@
  *
  *   serve.c  HTTP (libmicrohttpd): connections, routes, auth, SSE streaming
  *   api.c    OpenAI request bodies -> jobs, results -> response bodies
- *   sched.c  the bounded queue, the batching scheduler thread, the adapters
+ *   sched.c  the bounded queue, the continuous-batching scheduler, the adapters
  *   guard.c  the deadline for a request to arrive (slow senders)
  *
  * One mutex (srv->mu) guards the queue, every job's progress and the adapter
@@ -37,7 +37,7 @@ typedef struct lora_entry {
     struct lora_entry *next;
 } lora_entry;
 
-/* What must be equal for requests to share one seal_generate call. */
+/* A request's generation settings (each sample decodes with its own). */
 typedef struct {
     seal_sampling sampling;
     int max_new, ignore_eos;
