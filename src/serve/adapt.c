@@ -355,7 +355,7 @@ static void *adapt_main(void *arg) {
         const char *err = rc ? seal_errmsg() : NULL;
         pthread_mutex_lock(&s->mu);
         if (rc) { j->status = ADAPT_FAILED; j->error = seal_strdup(err); }
-        else j->status = j->cancel || s->stopping ? ADAPT_CANCELLED : ADAPT_SUCCEEDED;
+        else j->status = (j->cancel || s->stopping) && !j->merged ? ADAPT_CANCELLED : ADAPT_SUCCEEDED; /* a merge is done */
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
