@@ -52,14 +52,16 @@ static int parse_opts(seal_serve_opts *o, const char **port_file, int argc, char
                 "kernel threads of adaptation jobs, beside serving's (0: /v1/adapt off)", 0, 1024, 0),
         CLI_OPT(CLI_INT, "adapt-queue", 0, &o->adapt_queue, "N", "adaptation jobs waiting or running at most", 1, 1024, 0),
         CLI_OPT(CLI_INT, "adapt-edit-tokens", 0, &o->adapt_edit_tokens, "N", "a self-edit's tokens at most", 1, 1 << 20, 0),
+        CLI_OPT(CLI_INT, "adapt-memory", 0, &o->adapt_memory_mb, "MB",
+                "memory budget of one adaptation job: a job estimated to need more is refused (0: none)", 0, 1 << 30, 0),
         {0}};
     const cli_spec spec = {
         "seal serve", "-m DIR [--lora NAME=DIR ...] [--host 127.0.0.1] [--port 8000] [options]",
         "Serve the model over the OpenAI HTTP API (as vLLM and llama.cpp's server do):\n"
         "GET /v1/models, POST /v1/completions, POST /v1/chat/completions (\"stream\": true\n"
         "for server-sent events), and with --allow-runtime-lora vLLM's\n"
-        "POST /v1/load_lora_adapter and /v1/unload_lora_adapter. Concurrent requests with\n"
-        "the same settings share decode steps. Stops on SIGINT or SIGTERM.\n"
+        "POST /v1/load_lora_adapter and /v1/unload_lora_adapter. Concurrent requests share\n"
+        "decode steps (continuous batching). Stops on SIGINT or SIGTERM.\n"
         "See docs/commands/serve.md.\n",
         opts, 0, 0, NULL};
     return cli_parse(&spec, argc, argv, NULL, NULL);
@@ -91,7 +93,7 @@ int cmd_serve(int argc, char **argv) {
     long requests, batches;
     seal_serve_counts(s, &requests, &batches);
     seal_serve_stop(s);
-    fprintf(stderr, "seal serve: stopped by signal %d after %ld requests in %ld batches\n", sig, requests, batches);
+    fprintf(stderr, "seal serve: stopped by signal %d after %ld requests in %ld decode steps\n", sig, requests, batches);
     code = 0;
 done:
     if (code) cli_fail();

@@ -1,5 +1,6 @@
 #include "gen/generate.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -90,20 +91,23 @@ static void text_append(slot *s, const char *b, size_t n) {
     s->text[s->text_len] = '\0';
 }
 
-/* Search only the tail a new piece could have completed. */
-static int find_stop(const gen_run *g, slot *s, size_t old_len) {
-    for (int i = 0; i < g->p->n_stops; i++) {
-        size_t sl = strlen(g->p->stops[i]);
-        if (!sl || s->text_len < sl) continue;
+size_t seal_gen_find_stop(const char *const *stops, int n_stops, const char *text, size_t len, size_t old_len) {
+    for (int i = 0; i < n_stops; i++) {
+        size_t sl = strlen(stops[i]);
+        if (!sl || len < sl) continue;
         size_t from = old_len >= sl ? old_len - sl + 1 : 0;
-        char *hit = memmem(s->text + from, s->text_len - from, g->p->stops[i], sl);
-        if (hit) {
-            s->text_len = (size_t)(hit - s->text);
-            s->text[s->text_len] = '\0';
-            return 1;
-        }
+        const char *hit = memmem(text + from, len - from, stops[i], sl);
+        if (hit) return (size_t)(hit - text);
     }
-    return 0;
+    return SIZE_MAX;
+}
+
+static int find_stop(const gen_run *g, slot *s, size_t old_len) {
+    size_t cut = seal_gen_find_stop(g->p->stops, g->p->n_stops, s->text, s->text_len, old_len);
+    if (cut == SIZE_MAX) return 0;
+    s->text_len = cut;
+    s->text[cut] = '\0';
+    return 1;
 }
 
 static void emit(gen_run *g, slot *s, int idx) {

@@ -87,6 +87,11 @@ void seal_gen_sample_free(gen_sample *s);
  * most SEAL_GEN_MAX_EOS into ids. Returns how many. */
 int seal_gen_eos_ids(const seal_model *m, const seal_tokenizer *tok, int *ids);
 
+/* Where the first of stops begins in text[0..len) when text[old_len..len)
+ * was just appended (only the tail a new piece could have completed is
+ * searched), or SIZE_MAX. The text is cut there (the stop string excluded). */
+size_t seal_gen_find_stop(const char *const *stops, int n_stops, const char *text, size_t len, size_t old_len);
+
 /* Bytes of KV cache and scratch a seal_generate() call would allocate. */
 size_t seal_gen_memory(const seal_model *m, const gen_request *reqs, int n_reqs, const gen_params *p, int n_threads);
 

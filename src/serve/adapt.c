@@ -30,7 +30,8 @@
 enum { ADAPT_MAX_PASSAGES = 64, ADAPT_MAX_JOBS = 64 };
 
 static const char *status_name(int st) {
-    static const char *n[] = {"queued", "generating", "training", "evaluating", "succeeded", "failed", "cancelled"};
+    static const char *n[] = {"queued", "generating", "training", "evaluating", "merging", "succeeded", "failed",
+                              "cancelled"};
     return n[st];
 }
 
@@ -114,6 +115,63 @@ static void adapt_free(adapt_job *j) {
     free(j);
 }
 
+/* ---- the memory budget ---- */
+
+/* Tokens of a passage as a training sequence may hold it. */
+static int passage_tokens(seal_server *s, const seal_passage *p) {
+    int *ids = NULL, n = 0, total = 0;
+    if (seal_tok_encode(s->tok, p->title, strlen(p->title), 0, &ids, &n) == 0) total += n;
+    free(ids);
+    ids = NULL;
+    if (seal_tok_encode(s->tok, p->context, strlen(p->context), 0, &ids, &n) == 0) total += n;
+    free(ids);
+    return total;
+}
+
+/* What a job may allocate, in bytes, before it starts: the self-edit
+ * generation's KV cache and scratch (exact, seal_gen_memory's terms), the
+ * adapter with its gradient and two Adam moments (exact), and the training
+ * activations of the longest sequence (an upper estimate from the layer's
+ * buffers: the sequence is at most a passage, its self-edit and the prompt
+ * around them). The served model's weights are shared and not counted, nor
+ * (a merge) their one-time f32 copy. */
+static double job_bytes(seal_server *s, const adapt_job *j) {
+    const seal_config *c = &s->m.cfg;
+    int longest = 0, threads = s->o.adapt_threads;
+    for (int i = 0; i < j->ps.n; i++) {
+        int n = passage_tokens(s, &j->ps.p[i]);
+        longest = n > longest ? n : longest;
+    }
+    int L = longest + j->edit_tokens + 128;
+    double gen = (double)seal_kv_bytes(c, j->ps.n, L) + (double)seal_fwd_bytes(c, 256, L, threads) +
+                 4.0 * 16 * c->vocab;
+    double params = 0;
+    for (int mod = 0; mod < MOD_COUNT; mod++) {
+        int in, out;
+        if (!(j->inner.targets & (1u << mod))) continue;
+        seal_adapter_module_shape(c, mod, &in, &out);
+        params += (double)c->n_layers * j->inner.rank * (in + out);
+    }
+    double qd = (double)c->n_heads * c->head_dim, kvd = (double)c->n_kv_heads * c->head_dim;
+    double per_token = c->n_layers * (6.0 * c->hidden + 2 * qd + c->n_heads + 2.0 * c->ffn + 7.0 * j->inner.rank) +
+                       8.0 * c->hidden + 3 * qd + 2 * kvd + 3.0 * c->ffn + 2.0 * c->vocab;
+    double train = 16.0 * params + 4.0 * per_token * L + (double)seal_kv_bytes(c, 1, L) +
+                   (double)seal_fwd_bytes(c, L, L, threads);
+    return gen > train ? gen : train; /* the stages run one after another */
+}
+
+/* --adapt-memory: refuse a job whose estimate is over the budget. */
+static int check_memory(seal_server *s, adapt_job *j, errbuf *e) {
+    j->mem_mb = job_bytes(s, j) / (1024.0 * 1024.0);
+    if (s->o.adapt_memory_mb <= 0 || j->mem_mb <= s->o.adapt_memory_mb) return 0;
+    snprintf(e->msg, e->cap,
+             "this adaptation job needs about %.1f MB (%d passages, the longest with %d self-edit tokens, rank %d), "
+             "more than --adapt-memory %d MB: send fewer or shorter passages, fewer 'self_edit_tokens' or a lower "
+             "'rank', or start seal serve with a larger --adapt-memory",
+             j->mem_mb, j->ps.n, j->edit_tokens, j->inner.rank, s->o.adapt_memory_mb);
+    return 400;
+}
+
 int seal_serve_adapt_parse(seal_server *s, json_t *body, adapt_job **out, char *msg, size_t cap) {
     errbuf e = {msg, cap};
     const char *name = str_field(body, "name");
@@ -126,7 +184,7 @@ int seal_serve_adapt_parse(seal_server *s, json_t *body, adapt_job **out, char *
         return bad(&e, "%s", m);
     }
     json_t *merge = json_object_get(body, "merge");
-    if (json_is_true(merge)) return bad(&e, "%s", "'merge' is not supported yet: the adapter is served by name");
+    if (merge && !json_is_boolean(merge) && !json_is_null(merge)) return bad(&e, "%s", "'merge' must be true or false");
     adapt_job *j = seal_calloc(1, sizeof *j);
     j->name = seal_strdup(name);
     j->prompt = SELF_EDIT_IMPLICATIONS;
@@ -135,6 +193,8 @@ int seal_serve_adapt_parse(seal_server *s, json_t *body, adapt_job **out, char *
     int rc = parse_settings(s, body, j, &e);
     for (size_t i = 0; i < json_array_size(ps) && !rc; i++, j->ps.n++)
         rc = parse_passage(json_array_get(ps, i), &j->ps.p[i], &e);
+    j->merge = json_is_true(merge);
+    if (!rc) rc = check_memory(s, j, &e);
     if (rc) { adapt_free(j); return rc; }
     *out = j;
     return 0;
@@ -213,7 +273,28 @@ static int evaluate(seal_server *s, adapt_job *j, const seal_adapter *a, double 
     return 0;
 }
 
-/* Generate, train, evaluate, register. 0, or -1 + seal_err (cancel: 0 with
+/* Hand the adapter to the scheduler, which folds it into the served weights
+ * between two decode steps, and wait for it. 0, or -1 + seal_err. */
+static int merge(seal_server *s, adapt_job *j, const seal_adapter *a) {
+    set_status(s, j, ADAPT_MERGING);
+    pthread_mutex_lock(&s->mu);
+    s->merge_ad = a;
+    s->merge_state = 1;
+    pthread_cond_signal(&s->work);
+    while (s->merge_state == 1) pthread_cond_wait(&s->adapt_cv, &s->mu);
+    int rc = s->merge_rc;
+    char *err = s->merge_err;
+    s->merge_state = 0;
+    s->merge_ad = NULL;
+    s->merge_err = NULL;
+    j->merged = rc == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (rc) rc = seal_err("merging the adapter into the served model: %s", err ? err : "failed");
+    free(err);
+    return rc;
+}
+
+/* Generate, train, evaluate, register (or merge). 0, or -1 + seal_err (cancel: 0 with
  * the status set). */
 static int run_job(seal_server *s, adapt_job *j) {
     char **edits = seal_calloc((size_t)j->ps.n, sizeof *edits), **seqs = NULL;
@@ -240,7 +321,8 @@ static int run_job(seal_server *s, adapt_job *j) {
         rc = evaluate(s, j, NULL, &j->base_acc, &j->n_questions);
         if (rc == 0) rc = evaluate(s, j, &ad, &j->adapted_acc, &j->n_questions);
     }
-    if (rc == 0 && ad.store && !cancelled(s, j)) {
+    if (rc == 0 && ad.store && !cancelled(s, j) && j->merge) rc = merge(s, j, &ad);
+    else if (rc == 0 && ad.store && !cancelled(s, j)) {
         char label[64], msg[512];
         snprintf(label, sizeof label, "(adapt-%ld)", j->id);
         if (seal_serve_lora_add(s, j->name, label, &ad, msg, sizeof msg)) rc = seal_err("%s", msg);
@@ -273,7 +355,7 @@ static void *adapt_main(void *arg) {
         const char *err = rc ? seal_errmsg() : NULL;
         pthread_mutex_lock(&s->mu);
         if (rc) { j->status = ADAPT_FAILED; j->error = seal_strdup(err); }
-        else j->status = j->cancel || s->stopping ? ADAPT_CANCELLED : ADAPT_SUCCEEDED;
+        else j->status = (j->cancel || s->stopping) && !j->merged ? ADAPT_CANCELLED : ADAPT_SUCCEEDED; /* a merge is done */
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -328,6 +410,9 @@ json_t *seal_serve_adapt_json(const adapt_job *j) {
         json_object_set_new(r, "eval", json_pack("{s:i, s:s, s:o, s:o}", "questions", j->n_questions, "grader",
                                                  "exact match", "base_accuracy", seal_json_real(j->base_acc),
                                                  "adapted_accuracy", seal_json_real(j->adapted_acc)));
+    json_object_set_new(r, "merge", json_boolean(j->merge));
+    if (j->merge) json_object_set_new(r, "merged", json_boolean(j->merged));
+    json_object_set_new(r, "memory_mb", seal_json_real(j->mem_mb));
     if (j->error) json_object_set_new(r, "error", seal_serve_json_text(j->error, strlen(j->error)));
     return r;
 }

@@ -5,6 +5,7 @@
  * watchdog thread shuts down the socket of any request still arriving after
  * timeout_s, and the library then closes the connection as a hung-up client.
  * Generation and streaming, after the request has arrived, have no deadline. */
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -52,6 +53,14 @@ void seal_serve_guard_mark(seal_server *s, seal_serve_guard *g, int arrived) {
     g->arrived = arrived;
     if (!arrived) g->start = now(); /* the next request on a kept-alive connection */
     pthread_mutex_unlock(&s->guard_mu);
+}
+
+/* POLLRDHUP: the peer closed its side. A kept-alive client that pipelines
+ * its next request only makes the socket readable, which is not a hang-up. */
+int seal_serve_guard_hungup(const seal_serve_guard *g) {
+    if (!g) return 0;
+    struct pollfd p = {.fd = g->fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 static void *watchdog(void *arg) {

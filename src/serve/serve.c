@@ -136,6 +136,21 @@ static int format_events(conn *cs) {
     return wrote;
 }
 
+/* Wait (under srv->mu) for the job to make progress, at most 100 ms: then
+ * look whether the client hung up, and if so cancel the job (the scheduler
+ * frees its slots at its next step). Returns 1 when the client is gone. */
+static int wait_job(conn *cs) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100000000;
+    if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+    if (pthread_cond_timedwait(&cs->j->cv, &cs->s->mu, &until) == 0) return 0;
+    if (!seal_serve_guard_hungup(cs->guard)) return 0;
+    cs->j->cancel = 1;
+    pthread_cond_signal(&cs->s->work);
+    return 1;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max) {
     (void)pos;
     conn *cs = cls;
@@ -145,8 +160,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max) {
         seal_strbuf_clear(&cs->pending);
         cs->pend_off = 0;
         pthread_mutex_lock(&s->mu);
-        while (!format_events(cs)) pthread_cond_wait(&cs->j->cv, &s->mu);
+        int gone = 0;
+        while (!gone && !format_events(cs)) gone = wait_job(cs);
         pthread_mutex_unlock(&s->mu);
+        if (gone) return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t n = cs->pending.len - cs->pend_off;
     n = n < max ? n : max;
@@ -191,8 +208,10 @@ static enum MHD_Result generate_route(seal_server *s, struct MHD_Connection *c, 
     if (cs->j->stream) return reply_stream(s, c, cs);
     job *j = cs->j;
     pthread_mutex_lock(&s->mu);
-    while (!j->done) pthread_cond_wait(&j->cv, &s->mu);
+    int gone = 0;
+    while (!j->done && !gone) gone = wait_job(cs);
     pthread_mutex_unlock(&s->mu);
+    if (gone) return MHD_NO; /* nobody to answer: the library closes the connection */
     if (j->failed) return reply_error(s, c, j->status, "%s", j->error);
     return reply(s, c, 200, seal_serve_response(s, j));
 }
@@ -272,9 +291,29 @@ static enum MHD_Result adapt_route(seal_server *s, struct MHD_Connection *c, con
     return r ? reply(s, c, 200, r) : reply_error(s, c, 404, "no adaptation job %s", id);
 }
 
+/* GET /metrics: Prometheus text, as vLLM's /metrics (seal's own names). */
+static enum MHD_Result metrics(seal_server *s, struct MHD_Connection *c) {
+    char t[512];
+    pthread_mutex_lock(&s->mu);
+    snprintf(t, sizeof t,
+             "# TYPE seal_requests_waiting gauge\nseal_requests_waiting %d\n"
+             "# TYPE seal_samples_running gauge\nseal_samples_running %d\n"
+             "# TYPE seal_decode_steps_total counter\nseal_decode_steps_total %ld\n"
+             "# TYPE seal_samples_cancelled_total counter\nseal_samples_cancelled_total %ld\n"
+             "# TYPE seal_merges_total counter\nseal_merges_total %ld\n",
+             s->queued, s->running, s->batches, s->cancelled_samples, s->merges);
+    pthread_mutex_unlock(&s->mu);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(t), t, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+    enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 static enum MHD_Result route(seal_server *s, struct MHD_Connection *c, conn *cs, const char *url, const char *method) {
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     if (!strcmp(url, "/health")) return get ? reply(s, c, 200, json_object()) : reply_error(s, c, 405, "use GET");
+    if (!strcmp(url, "/metrics")) return get ? metrics(s, c) : reply_error(s, c, 405, "use GET");
     if (strncmp(url, "/v1/", 4)) return reply_error(s, c, 404, "no route %s", url);
     if (!authorized(s, c)) return reply_error(s, c, 401, "a valid API key is required (Authorization: Bearer KEY)");
     static const char *posts[] = {"/v1/completions", "/v1/chat/completions", "/v1/load_lora_adapter",
@@ -323,6 +362,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     conn *cs = *con_cls;
     if (!cs) return;
     seal_serve_guard_mark(cls, cs->guard, 0);
+    if (cs->j) { /* a stream cut short (the client went away): stop its samples */
+        seal_server *s = cls;
+        pthread_mutex_lock(&s->mu);
+        if (!cs->j->done) { cs->j->cancel = 1; pthread_cond_signal(&s->work); }
+        pthread_mutex_unlock(&s->mu);
+    }
     seal_serve_job_release(cls, cs->j);
     seal_strbuf_free(&cs->body);
     seal_strbuf_free(&cs->pending);
@@ -359,8 +404,8 @@ static int check_opts(const seal_serve_opts *o) {
     if (o->max_batch < 1 || o->max_queue < 1 || o->max_tokens < 1 || o->max_n < 1 || o->max_body < 1 ||
         o->max_connections < 1 || o->timeout_s < 1 || o->port < 0 || o->port > 65535)
         return seal_err("serve: every limit must be positive and the port in [0, 65535]");
-    if (o->adapt_threads < 0 || o->adapt_queue < 1 || o->adapt_edit_tokens < 1)
-        return seal_err("serve: --adapt-threads must be >= 0, --adapt-queue and --adapt-edit-tokens >= 1");
+    if (o->adapt_threads < 0 || o->adapt_queue < 1 || o->adapt_edit_tokens < 1 || o->adapt_memory_mb < 0)
+        return seal_err("serve: --adapt-threads and --adapt-memory must be >= 0, --adapt-queue and --adapt-edit-tokens >= 1");
     if (o->max_n > o->max_batch) return seal_err("serve: --max-n %d is more than --max-batch %d", o->max_n, o->max_batch);
     if (o->api_key && !*o->api_key) return seal_err("serve: the API key is empty");
     return 0;
@@ -370,6 +415,7 @@ static int check_opts(const seal_serve_opts *o) {
 static int load_model(seal_server *s) {
     const char *dir = s->o.model_dir;
     if (seal_model_load(&s->m, dir)) return -1;
+    s->weights_dtype = s->m.dtype;
     s->gdef = (seal_gen_defaults){.do_sample = -1, .temperature = 1.0, .top_p = 1.0, .repetition_penalty = 1.0};
     if (seal_config_load_generation(&s->m.cfg, dir, &s->gdef)) return -1;
     char *tj = seal_path_join(dir, "tokenizer.json");
@@ -453,6 +499,7 @@ void seal_serve_stop(seal_server *s) {
     if (s->pool) seal_pool_destroy(s->pool);
     if (s->tok) seal_tok_free(s->tok);
     if (s->m.cfg.vocab) seal_model_free(&s->m);
+    free(s->merge_err);
     pthread_cond_destroy(&s->work);
     pthread_cond_destroy(&s->guard_cv);
     pthread_mutex_destroy(&s->guard_mu);

@@ -9,12 +9,11 @@
  * they make the server read a client-named directory).
  *
  * HTTP is libmicrohttpd's, one thread per connection. Requests go into a
- * bounded queue (full: 429); one scheduler thread takes every queued request
- * whose generation settings match the oldest one's (the same sampling, max
- * tokens, stop strings and adapter), up to max_batch samples, and runs them as
- * one seal_generate call, so concurrent requests share each decode step.
- * A request that arrives while a batch decodes waits for the next batch
- * (static batching: the batch is fixed once its prefill starts). Greedy output
+ * bounded queue (full: 429); one scheduler thread decodes up to max_batch
+ * samples together, one token each per step (continuous batching: before
+ * each step queued requests join in free slots, their prompts prefilled in
+ * the same forward calls, and finished samples leave). A client that hangs up
+ * stops its samples. Greedy output
  * equals `seal generate` for the same prompt, and sampled output with a seed
  * equals `seal generate --seed` (generation is batch-invariant).
  *
@@ -48,6 +47,7 @@ typedef struct {
     int adapt_threads;       /* /v1/adapt jobs' kernel threads (0: /v1/adapt off) */
     int adapt_queue;         /* adaptation jobs waiting or running at most (more: 429) */
     int adapt_edit_tokens;   /* cap on a self-edit's tokens */
+    int adapt_memory_mb;     /* a job estimated to need more is refused (0: no budget) */
 } seal_serve_opts;
 
 seal_serve_opts seal_serve_defaults(void);
@@ -59,9 +59,9 @@ typedef struct seal_server seal_server;
 seal_server *seal_serve_start(const seal_serve_opts *o);
 /* The port actually bound (useful with port 0). */
 int seal_serve_port(const seal_server *s);
-/* Requests answered so far (any status), and generation batches run. */
+/* Requests answered so far (any status), and decode steps run. */
 void seal_serve_counts(const seal_server *s, long *requests, long *batches);
-/* Stop listening, finish the running batch, answer waiting requests with 503,
+/* Stop listening, finish the samples decoding, answer waiting requests with 503,
  * free everything. */
 void seal_serve_stop(seal_server *s);
 

@@ -3,7 +3,7 @@
  *
  *   serve.c  HTTP (libmicrohttpd): connections, routes, auth, SSE streaming
  *   api.c    OpenAI request bodies -> jobs, results -> response bodies
- *   sched.c  the bounded queue, the batching scheduler thread, the adapters
+ *   sched.c  the bounded queue, the continuous-batching scheduler, the adapters
  *   guard.c  the deadline for a request to arrive (slow senders)
  *
  * One mutex (srv->mu) guards the queue, every job's progress and the adapter
@@ -37,7 +37,7 @@ typedef struct lora_entry {
     struct lora_entry *next;
 } lora_entry;
 
-/* What must be equal for requests to share one seal_generate call. */
+/* A request's generation settings (each sample decodes with its own). */
 typedef struct {
     seal_sampling sampling;
     int max_new, ignore_eos;
@@ -65,6 +65,8 @@ typedef struct job {
     double **lp, **top_lp;   /* [n][n_tokens], [n][n_tokens * logprobs] */
     int **top_ids;
     int done, failed, status; /* status: the HTTP status of a failure */
+    int cancel;              /* the client went away: the scheduler frees its slots */
+    int left;                /* samples still running (the scheduler's) */
     char *error;
     pthread_cond_t cv;
     int refs;
@@ -75,8 +77,8 @@ typedef struct seal_serve_guard seal_serve_guard;
 
 /* A /v1/adapt job (adapt.c). Its fields are written by the adapt thread;
  * status, cancel and self_edits are read and written under srv->mu. */
-enum { ADAPT_QUEUED, ADAPT_GENERATING, ADAPT_TRAINING, ADAPT_EVALUATING, ADAPT_SUCCEEDED, ADAPT_FAILED,
-       ADAPT_CANCELLED };
+enum { ADAPT_QUEUED, ADAPT_GENERATING, ADAPT_TRAINING, ADAPT_EVALUATING, ADAPT_MERGING, ADAPT_SUCCEEDED,
+       ADAPT_FAILED, ADAPT_CANCELLED };
 typedef struct adapt_job {
     long id;
     char *name;                /* the adapter's name once registered */
@@ -87,6 +89,8 @@ typedef struct adapt_job {
     unsigned long long seed;
     inner_opts inner;
     int status, cancel;
+    int merge, merged;         /* "merge": true: fold the adapter into the served weights, not serve it by name */
+    double mem_mb;             /* the job's estimated memory (--adapt-memory) */
     char *error;
     json_t *self_edits;
     double loss_first, loss_last, base_acc, adapted_acc;
@@ -112,7 +116,18 @@ struct seal_server {
     job *queue_head, *queue_tail;
     int queued, stopping;
     lora_entry *loras;
-    long next_id, requests, batches;
+    long next_id, requests, batches; /* batches: decode steps */
+    long cancelled_samples;  /* samples stopped because their client went away (the scheduler's) */
+    int running;             /* samples in the decode batch now */
+    long merges;             /* adapters folded into the served weights */
+    /* A merge the adapt thread hands to the scheduler (under mu): state 1
+     * pending, 2 done (merge_rc, merge_err). The scheduler applies it between
+     * decode steps; the adapt thread is the only other reader of the weights
+     * and waits meanwhile, so nothing reads them while they change. */
+    const seal_adapter *merge_ad;
+    int merge_state, merge_rc;
+    char *merge_err;
+    seal_dtype weights_dtype; /* the served weights' file dtype: a merge rounds to it */
     /* guard.c: open connections and the watchdog */
     pthread_mutex_t guard_mu;
     pthread_cond_t guard_cv;
@@ -163,6 +178,8 @@ void seal_serve_guard_stop(seal_server *s);
 seal_serve_guard *seal_serve_guard_add(seal_server *s, int fd);
 void seal_serve_guard_remove(seal_server *s, seal_serve_guard *g);
 void seal_serve_guard_mark(seal_server *s, seal_serve_guard *g, int arrived);
+/* Whether the client closed the connection (NULL: no). No lock needed. */
+int seal_serve_guard_hungup(const seal_serve_guard *g);
 
 /* logprobs.c: lp[k] = log p(gen[k] | prompt, gen[..k)) under the raw model
  * (with adapter a, or none), and the top_n ids and log-probabilities at

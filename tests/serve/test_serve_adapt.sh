@@ -12,7 +12,10 @@ S='{"seed":1,"self_edit_tokens":160,"targets":"all-linear"}'
 
 # A long job (12 passages) runs in the background; meanwhile a completion is answered.
 node "$here/adapt_client.mjs" "$base" "$tmp/w/eval.json" 8 12 big "$S" >"$tmp/big.json" & bigp=$!
-sleep 0.5
+for _ in $(seq 1 100); do  # until the client (node, slow to start on a loaded machine) has submitted it
+  st=$(curl -s "$base/v1/adapt/adapt-1" | grep -o '"status":"[a-z]*"')
+  case $st in *generating*|*training*|*evaluating*) break;; esac; sleep 0.1
+done
 post /v1/completions '{"prompt":"Mira Okafor was born in","max_tokens":4,"temperature":0}'
 [ "$code" = 200 ] || fail "a completion while adapting: $code $b"
 st=$(curl -s "$base/v1/adapt/adapt-1" | grep -o '"status":"[a-z]*"')
@@ -45,7 +48,7 @@ post /v1/adapt '{"name":"w4","passages":[{"title":"x","context":"y"}]}'; [ "$cod
 post /v1/adapt '{"name":"x","passages":[]}'; [ "$code" = 400 ] || fail "no passages: $code"
 post /v1/adapt '{"name":"x","passages":[{"title":"x"}]}'; [ "$code" = 400 ] || fail "no context: $code"
 post /v1/adapt '{"name":"x","passages":[{"title":"x","context":"y"}],"epochs":0}'; [ "$code" = 400 ] || fail "epochs 0: $code"
-post /v1/adapt '{"name":"x","passages":[{"title":"x","context":"y"}],"merge":true}'; [ "$code" = 400 ] || fail "merge: $code"
+post /v1/adapt '{"name":"x","passages":[{"title":"x","context":"y"}],"merge":1}'; [ "$code" = 400 ] || fail "merge 1: $code"
 c=$(curl -s -o /dev/null -w '%{http_code}' "$base/v1/adapt/adapt-99"); [ "$c" = 404 ] || fail "unknown job: $c"
 [[ "$(curl -s "$base/v1/models")" != *never* ]] || fail "the cancelled job's adapter is served"
 stop_server
