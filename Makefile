@@ -55,6 +55,10 @@ all: $(BUILD)/seal $(BUILD)/libseal.a
 
 # Install what is missing (apt, npm) before the first build; see scripts/install-deps.sh.
 deps: $(DEPS_STAMP)
+# Read as a makefile, so that on a fresh machine make installs the dependencies
+# first and then restarts: what the Makefile detects (mpicc for MPI, pkg-config
+# flags) is then looked up after they are installed, not before.
+-include $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/install-deps.sh
 	@scripts/install-deps.sh
 	@mkdir -p $(BUILD) && touch $@
