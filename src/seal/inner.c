@@ -41,7 +41,6 @@ void seal_qa_result_free(qa_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-
 /* Greedy answers to n prompts, one batch. answers[i] is malloc'd and stripped. */
 static int greedy_answers(const seal_model *m, seal_pool *pool, const seal_tokenizer *tok, const seal_adapter *a,
                           char **prompts, int n, int max_new, char **answers) {
