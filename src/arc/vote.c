@@ -9,6 +9,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "arc/augment.h"
 #include "util/err.h"
 #include "util/pyorder.h"
 #include "util/utf8.h"
@@ -268,13 +269,6 @@ static int set_mode(vote_scratch *s, int n, seal_py_eq_fn eq, const eq_ctx *ctx)
     return s->first[best];
 }
 
-static void transpose(const arc_grid *in, arc_grid *out) {
-    out->h = in->w;
-    out->w = in->h;
-    for (int r = 0; r < in->h; r++)
-        for (int c = 0; c < in->w; c++) out->c[c * out->w + r] = arc_at(in, r, c);
-}
-
 /* row_base_majority_voting: the most common shape (H, W), then for each row
  * r < H the most common r-th row among the grids with more than r rows and
  * exactly W columns, whatever their height. Transposed: the same on the
@@ -282,7 +276,7 @@ static void transpose(const arc_grid *in, arc_grid *out) {
 static void line_majority(vote_scratch *s, const arc_grid *const *g, int n, int transposed, arc_grid *out) {
     if (transposed) {
         for (int i = 0; i < n; i++) {
-            transpose(g[i], &s->tr[i]);
+            seal_arc_view_apply(ARC_VIEW_TRANSPOSE, g[i], &s->tr[i]);
             s->tptr[i] = &s->tr[i];
         }
         g = s->tptr;
@@ -302,7 +296,7 @@ static void line_majority(vote_scratch *s, const arc_grid *const *g, int n, int 
         const arc_grid *win = s->sub[set_mode(s, m, row_eq, &rows)];
         memcpy(res.c + r * res.w, win->c + r * win->w, (size_t)res.w);
     }
-    if (transposed) transpose(&res, out);
+    if (transposed) seal_arc_view_apply(ARC_VIEW_TRANSPOSE, &res, out);
     else *out = res;
 }
 

@@ -233,7 +233,7 @@ static int record_fingerprints(seal_run_record *r, const arc_state *st) {
                              {"given_config_fingerprint", o->given_config}};
     int rc = seal_run_record_fingerprint(r, "model_fingerprint", seal_st_set_fingerprint(&st->base.weights));
     for (size_t i = 0; i < sizeof files / sizeof files[0] && rc == 0; i++)
-        if (files[i].v && seal_is_file(files[i].v)) rc = seal_run_record_file(r, files[i].key, files[i].v);
+        if (files[i].v) rc = seal_run_record_file(r, files[i].key, files[i].v);
     return rc;
 }
 
@@ -278,7 +278,7 @@ static void close_run(arc_state *st) {
 
 static unsigned long long mix2(unsigned long long a, unsigned long long b) { return seal_mix64(a ^ seal_mix64(b)); }
 
-static unsigned long long str_seed(const char *s) { return seal_fnv1a64(1469598103934665603ull, s, strlen(s)); }
+static unsigned long long str_seed(const char *s) { return seal_fnv1a64(FNV1A64_INIT, s, strlen(s)); }
 
 static json_t *config_json(const arc_config *c) {
     if (c->status == ARC_CFG_REJECT) return json_null();

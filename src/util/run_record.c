@@ -73,7 +73,7 @@ int seal_run_record_fingerprint(seal_run_record *r, const char *key, uint64_t h)
 
 int seal_run_record_file(seal_run_record *r, const char *key, const char *path) {
     uint64_t h;
-    if (seal_file_fingerprint(path, &h)) return -1;
+    if (seal_path_fingerprint(path, &h)) return -1;
     return seal_run_record_fingerprint(r, key, h);
 }
 

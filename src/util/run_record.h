@@ -56,7 +56,8 @@ int seal_run_record_int(seal_run_record *r, const char *key, long long v);
 int seal_run_record_real(seal_run_record *r, const char *key, double v);
 int seal_run_record_str(seal_run_record *r, const char *key, const char *v);
 int seal_run_record_json(seal_run_record *r, const char *key, json_t *v);
-/* A fingerprint as 16 hex digits; _file hashes the whole file at path (-1 +
+/* A fingerprint as 16 hex digits; _file hashes the whole file at path, or
+ * every file of a directory (util/hash.h's seal_path_fingerprint; -1 +
  * seal_err naming it if unreadable). */
 int seal_run_record_fingerprint(seal_run_record *r, const char *key, uint64_t h);
 int seal_run_record_file(seal_run_record *r, const char *key, const char *path);

@@ -92,4 +92,22 @@ if grep -q avx512f /proc/cpuinfo && [ -f "$tmp/rec-eval/config.json" ]; then
       --run "$tmp/rec-eval" >"$tmp/ar.out" 2>&1 && fail "a resume on other training arithmetic was accepted"
   grep -q 'arithmetic "seal exact" -> "openblas exact"' "$tmp/ar.out" || fail "arithmetic not named: $(cat "$tmp/ar.out")"
 fi
+# A folder of one-task files is fingerprinted too: a changed file refuses the resume.
+$py - "$ARC" "$tmp/dir" <<'PY'
+import json, os, sys
+c = json.load(open(sys.argv[1] + "/arc-agi_training_challenges_filtered_1B_training_set.json"))["6150a2bd"]
+s = json.load(open(sys.argv[1] + "/arc-agi_training_solutions_filtered_1B_training_set.json"))["6150a2bd"]
+os.makedirs(sys.argv[2])
+json.dump({"train": c["train"], "test": [{"input": t["input"], "output": o} for t, o in zip(c["test"], s)]},
+          open(sys.argv[2] + "/6150a2bd.json", "w"))
+PY
+dir_run() {
+  SEAL_TEST_KILL_AFTER_LOOPS=1 "$SEAL" arc eval -m "$tmp/m" --challenges "$tmp/dir" -k 1 --max-edit-tokens 4 \
+      --max-answer-tokens 4 --max-len 1024 --edit-tries 1 --conditions icl --quiet -t 1 --run "$tmp/rec-dir" >"$tmp/dir.out" 2>&1
+}
+dir_run
+[ -f "$tmp/rec-dir/config.json" ] || fail "a folder of tasks: no run: $(cat "$tmp/dir.out")"
+sed -i 's/\[\[3, 3, 8\]/[[3, 3, 7]/' "$tmp/dir/6150a2bd.json"
+dir_run && fail "a resume over a changed task file was accepted"
+grep -q "challenges_fingerprint" "$tmp/dir.out" || fail "changed task folder not named: $(cat "$tmp/dir.out")"
 [ $fails -eq 0 ]
