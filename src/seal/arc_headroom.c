@@ -567,8 +567,8 @@ static void md_groups(strbuf *b, json_t *h) {
         }
         seal_strbuf_puts(b, " |\n");
     }
-    seal_strbuf_puts(b, "\n(preserves / mixed / poisons: on minus off over the puzzles world.json tags so for the "
-                        "group, with their count.)\n");
+    seal_strbuf_puts(b, "\n(preserves / mixed / poisons: the same difference over the puzzles whose world.json tag "
+                        "for the group is that, with their count.)\n");
 }
 
 static void md_by(strbuf *b, json_t *h) {
