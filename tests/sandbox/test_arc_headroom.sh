@@ -22,22 +22,8 @@ set -u
 need_seal
 need_python
 use_tmp
-"$SEAL" world arc --seed 5 --out "$tmp/w" --pretrain 200 --train 4 --eval 6 --selfedit-docs 60 >/dev/null ||
-  { fail "world arc"; exit 1; }
-specials=()
-while read -r s; do specials+=(--special "$s"); done < <($py -c '
-import json, sys
-for s in json.load(open(sys.argv[1]))["special_tokens"]: print(s)' "$tmp/w/world.json")
-"$SEAL" tokenizer train --data "$tmp/w/pretrain.jsonl" --vocab-size 400 --out "$tmp/tok" "${specials[@]}" --quiet \
-  >/dev/null 2>&1 || { fail "tokenizer train"; exit 1; }
-$py - "$tmp/w/world.json" "$tmp/tok/tokenizer_config.json" <<'PY'
-import json, sys
-w, path = json.load(open(sys.argv[1])), sys.argv[2]
-c = json.load(open(path))
-c["chat_template"], c["eos_token"] = w["chat_template"], "<|eot_id|>"
-json.dump(c, open(path, "w"))
-PY
-"$SEAL" synth --shape micro --tokenizer "$tmp/tok" --out "$tmp/m" >/dev/null 2>&1 || { fail "synth"; exit 1; }
+. "$(dirname "$0")/arc_world_model.sh"
+arc_world_model "$tmp" || exit 1
 
 # 1. the arithmetic, on a journal written here (no job runs: every key is there)
 mkdir -p "$tmp/fab"
