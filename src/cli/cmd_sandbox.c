@@ -10,6 +10,7 @@
 #include "cli/opt.h"
 #include "rt/threadpool.h"
 #include "sandbox/world.h"
+#include "seal/arc_sandbox_measure.h"
 #include "seal/sandbox_measure.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -123,11 +124,39 @@ static int faithfulness(int argc, char **argv) {
     return 0;
 }
 
+static int arc_selfedits(int argc, char **argv) {
+    const char *wdir = NULL, *run = NULL, *gen = "base";
+    int compact = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("world", 0, &wdir, "DIR", "the ARC world (DIR/world.json, `seal world arc`)", CLI_REQUIRED),
+        CLI_OPT_STR("run", 0, &run, "RUN", "a `seal arc` run directory (its selfedits.jsonl)", CLI_REQUIRED),
+        CLI_OPT_STR("generator", 0, &gen, "GEN", "the self-edits under key gen/GEN/: base, train or round-1", 0),
+        CLI_OPT_FLAG("json", 0, &compact, "one JSON line instead of indented JSON", 0),
+        {0}};
+    const cli_spec spec = {"seal sandbox arc-selfedits", "--world DIR --run RUN [--generator GEN] [--json]",
+                           "Judge the self-edits of a `seal arc` run against the ARC world: how many of the\n"
+                           "sampled responses are configs (and why the others are not), the distribution of\n"
+                           "tools, strategy, learning rate and epochs, and whether tools are chosen by the\n"
+                           "puzzle: per group, the share on among puzzles it preserves and among those it\n"
+                           "poisons (docs/commands/sandbox.md).", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    json_t *j = seal_arc_selfedit_stats(wdir, run, gen);
+    if (!j) return cli_fail();
+    char *text = json_dumps(j, compact ? JSON_COMPACT : JSON_INDENT(1));
+    json_decref(j);
+    if (!text) return cli_fail();
+    puts(text);
+    free(text);
+    return 0;
+}
+
 int cmd_sandbox(int argc, char **argv) {
     static const cli_subcommand subs[] = {
         {"probe", probe, "closed-book questions about pretraining people"},
         {"oracle", oracle, "the ideal self-edit of each passage"},
         {"faithfulness", faithfulness, "judge self-edits line by line against the world"},
+        {"arc-selfedits", arc_selfedits, "ARC: self-edits' validity, diversity and tool choice against the world"},
         {0}};
     return cli_dispatch("seal sandbox", subs, argc, argv);
 }
