@@ -151,11 +151,35 @@ static int arc_selfedits(int argc, char **argv) {
     return 0;
 }
 
+static int arc_oracle(int argc, char **argv) {
+    const char *wdir = NULL, *out = NULL;
+    int split = 1, strategy = 1, epochs = 2;
+    double lr = 1e-4;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("world", 0, &wdir, "DIR", "the ARC world (DIR/world.json, `seal world arc`)", CLI_REQUIRED),
+        CLI_OPT_STR("out", 0, &out, "FILE", "{puzzle id: config}, for `seal arc --oracle-configs`", CLI_REQUIRED),
+        CLI_OPT_CHOICE("split", &split, "S", "the puzzles", "train|eval", 0),
+        CLI_OPT_CHOICE("strategy", &strategy, "S", "loss on all tokens or the output tokens", "all|output", 0),
+        CLI_OPT(CLI_F64, "lr", 0, &lr, "X", "learning rate", 1e-12, 10, 0),
+        CLI_OPT(CLI_INT, "epochs", 0, &epochs, "N", "epochs", 1, 1000, 0),
+        {0}};
+    const cli_spec spec = {"seal sandbox arc-oracle", "--world DIR --out FILE [--split train|eval] [options]",
+                           "The ground truth's self-edit for every puzzle of the split: the tool groups that\n"
+                           "preserve its program on, the others off (none when the colour permutation, which\n"
+                           "every tool brings, does not preserve it), with the strategy, lr and epochs given;\n"
+                           "for `seal arc --oracle-configs FILE` (docs/commands/sandbox.md).", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    rc = write_json(out, seal_arc_oracle_configs(wdir, split ? "eval" : "train", strategy, lr, epochs));
+    return rc ? cli_fail() : 0;
+}
+
 int cmd_sandbox(int argc, char **argv) {
     static const cli_subcommand subs[] = {
         {"probe", probe, "closed-book questions about pretraining people"},
         {"oracle", oracle, "the ideal self-edit of each passage"},
         {"faithfulness", faithfulness, "judge self-edits line by line against the world"},
+        {"arc-oracle", arc_oracle, "ARC: the ground truth's self-edit of every puzzle (tools that preserve it)"},
         {"arc-selfedits", arc_selfedits, "ARC: self-edits' validity, diversity and tool choice against the world"},
         {0}};
     return cli_dispatch("seal sandbox", subs, argc, argv);

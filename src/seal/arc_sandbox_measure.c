@@ -170,3 +170,33 @@ json_t *seal_arc_selfedit_stats(const char *world_dir, const char *run_dir, cons
     free(path);
     return out;
 }
+
+/* The ground truth's config for a puzzle with these tags. */
+static json_t *oracle_config(const json_t *tags, int output_tokens, double lr, int epochs) {
+    arc_config c = {.strategy = output_tokens ? ARC_LOSS_OUTPUT_TOKENS : ARC_LOSS_ALL_TOKENS, .lr = lr, .epochs = epochs};
+    if (tag_of(tags, "colour") == 0)
+        for (int g = 0; g < N_GROUPS; g++)
+            if (tag_of(tags, group_names[g]) == 0) c.groups |= group_bits[g];
+    char *text = seal_arc_config_json(&c);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return j;
+}
+
+json_t *seal_arc_oracle_configs(const char *world_dir, const char *split, int output_tokens, double lr, int epochs) {
+    json_t *puzzles = load_puzzles(world_dir), *out = puzzles ? json_object() : NULL;
+    const char *id;
+    json_t *p;
+    json_object_foreach(puzzles, id, p) {
+        const char *sp = json_string_value(json_object_get(p, "split"));
+        if (sp && !strcmp(sp, split))
+            json_object_set_new(out, id, oracle_config(json_object_get(p, "tags"), output_tokens, lr, epochs));
+    }
+    json_decref(puzzles);
+    if (out && !json_object_size(out)) {
+        json_decref(out);
+        seal_err("%s/world.json: no puzzle of split %s", world_dir, split);
+        return NULL;
+    }
+    return out;
+}

@@ -28,4 +28,12 @@
  * ARC world, no record of GEN, a task missing from the world). */
 json_t *seal_arc_selfedit_stats(const char *world_dir, const char *run_dir, const char *generator);
 
+/* The ground truth's self-edit for every puzzle of split ("train" or "eval")
+ * of WORLD_DIR/world.json, as {puzzle id: config} in the reference's schema
+ * (`seal arc --oracle-configs`): the tool groups that preserve the puzzle's
+ * program on, the others off, and no tool at all when the colour permutation
+ * (which every tool brings) does not preserve it; strategy, lr and epochs as
+ * given. A new reference, or NULL + seal_err naming the file. */
+json_t *seal_arc_oracle_configs(const char *world_dir, const char *split, int output_tokens, double lr, int epochs);
+
 #endif

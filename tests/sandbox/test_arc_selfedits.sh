@@ -81,6 +81,24 @@ PY
   fail "round-1 generator"
 grep -q '"rejected": *1' "$tmp/r1.json" || grep -q '"rejected":1' "$tmp/r1.json" || fail "round-1: $(cat "$tmp/r1.json")"
 
+# arc-oracle: the groups that preserve on, none when the colour permutation does not preserve
+"$SEAL" sandbox arc-oracle --world "$tmp/w" --split train --out "$tmp/oc.json" --strategy all --lr 3e-3 --epochs 4 ||
+  fail "arc-oracle"
+$py - "$tmp/w/world.json" "$tmp/oc.json" <<'PY' || fail "arc-oracle configs differ"
+import json, sys
+w, got = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+want = {}
+for p in w["puzzles"]:
+    if p["split"] != "train": continue
+    t = p["tags"]
+    use = {g: t["colour"] == "preserves" and t[g] == "preserves" for g in ("basic", "size", "chain", "repeat")}
+    want[p["id"]] = {"data_generation": {"use_%s_augmentations" % g: u for g, u in use.items()},
+                     "training": {"strategy": "train_using_all_tokens", "learning_rate": 3e-3, "num_train_epochs": 4}}
+assert got == want and len(got) == 3, (got, want)
+PY
+err=$("$SEAL" sandbox arc-oracle --world "$tmp/w" --out "$tmp/oc2.json" --epochs 0 2>&1) && fail "--epochs 0 passed"
+grep -q -- "--epochs" <<<"$err" || fail "--epochs 0: $err"
+
 err=$("$SEAL" sandbox arc-selfedits --world "$tmp/w" --run "$tmp/run" --generator train 2>&1) && fail "an absent generator passed"
 grep -q "no self-edits under key gen/train/" <<<"$err" || fail "absent generator: $err"
 printf '{"format": "seal-world-knowledge"}' >"$tmp/kw.json"; mkdir -p "$tmp/kw"; mv "$tmp/kw.json" "$tmp/kw/world.json"
