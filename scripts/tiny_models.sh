@@ -6,7 +6,7 @@
 #   tokenizer trained on its pretraining corpus (space-after pre-tokenizer: an
 #   answer on its own line has the same ids as the value in a sentence), then
 #   pretraining from random weights with models/tiny-knowledge/recipe.json.
-# arc: the ARC puzzle world (seed 1, the options in models/tiny-arc/world.args),
+# arc: the ARC puzzle world (seed 1 and the options in models/tiny-arc/world.args),
 #   a 512-id BPE with the world's four special tokens, its chat template and
 #   <|eot_id|> as EOS, then pretraining with models/tiny-arc/recipe.json.
 #
@@ -55,8 +55,8 @@ arc() {
   local W=build/tiny-arc
   local WORLD_ARGS TOKENIZER_ARGS=(--vocab-size 512)
   read -r -a WORLD_ARGS < models/tiny-arc/world.args
-  check_stamp "$W" "world: ${WORLD_ARGS[*]}; tokenizer: ${TOKENIZER_ARGS[*]}; recipe: $(cksum < models/tiny-arc/recipe.json)"
-  [ -f "$W/world/world.json" ] || $SEAL world arc "${WORLD_ARGS[@]}" --out "$W/world"
+  check_stamp "$W" "world: --seed 1 ${WORLD_ARGS[*]}; tokenizer: ${TOKENIZER_ARGS[*]}; recipe: $(cksum < models/tiny-arc/recipe.json)"
+  [ -f "$W/world/world.json" ] || $SEAL world arc --seed 1 "${WORLD_ARGS[@]}" --out "$W/world"
   if [ ! -f "$W/tokenizer/tokenizer.json" ]; then
     local specials=()
     while read -r s; do specials+=(--special "$s"); done < <(python3 -c '

@@ -72,6 +72,7 @@ static int build_table(int which, arc_opts *o, cli_opt *out, int cap) {
         {BOTH, CLI_SECTION("Other")},
         {BOTH, CLI_OPT(CLI_U64, "seed", 0, &o->seed, "S", "sampling, query and initialisation seeds", 0, 0, RES)},
         {BOTH, CLI_THREADS_OPT(&o->threads)},
+        {BOTH, CLI_OPT(CLI_INT, "workers", 0, &o->workers, "N", "(task, self-edit) pairs run in parallel, one thread each (a small model's fastest use of the cores; self-edit generation keeps -t)", 1, ARC_MAX_WORKERS, RES)},
         {BOTH, CLI_OPT_FLAG("quiet", 0, &o->quiet, "no progress and no table on the terminal", 0)},
     };
     int n = 0;
