@@ -529,7 +529,7 @@ static int worker_job(void *ctx, const char *text, size_t len, char **result, si
     int r = (int)json_integer_value(json_object_get(msg, "order")), s = (int)json_integer_value(json_object_get(msg, "step"));
     json_t *fps = json_object_get(msg, "fps");
     seal_adapter a = {0};
-    int rc = r >= 0 && r < cs->R && s >= 0 && s <= cs->n && json_array_size(fps) == (size_t)(s > 0 ? s - 1 : 0)
+    int rc = json_is_object(msg) && r >= 0 && r < cs->R && s >= 0 && s <= cs->n && json_array_size(fps) == (size_t)(s > 0 ? s - 1 : 0)
                  ? unit_run(cs, r, s, fps, &a, &rec)
                  : seal_err("a job message that is not one (%.200s)", text);
     if (rc == 0) {
