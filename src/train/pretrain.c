@@ -417,6 +417,18 @@ static int log_eval(FILE *log, long step, double eval_loss, double train_loss, d
     return fflush(log) || ferror(log) ? seal_err("pretrain_log.jsonl: write error") : 0;
 }
 
+/* Rank 0 failed alone (its evaluation, log or checkpoint) while the other
+ * ranks wait in the next step's gradient sum, which it will never join: say
+ * why and end the job (MPI_Abort), rather than leave them waiting. One
+ * process: -1, the error set. */
+static int lead_failed(void) {
+    if (seal_rank_size() > 1) {
+        fprintf(stderr, "pretrain: %s (ending the other ranks)\n", seal_errmsg());
+        seal_rank_abort(1);
+    }
+    return -1;
+}
+
 /* The steps, with held-out evaluation and checkpoints on their schedule. */
 static int train_loop(pretrain_run *r, const batch_source *src, const batch_source *esrc, seal_pretrain_result *res) {
     const seal_pretrain_config *p = &r->cfg;
@@ -435,8 +447,9 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
         if (r->have_eval && (s->step % p->eval_every == 0 || last))
             if (seal_train_session_eval(s, esrc, &res->eval_loss) ||
                 log_eval(r->log, s->step, res->eval_loss, res->train_loss, seal_now() - s->t0))
-                return -1;
-        if (((p->checkpoint_every > 0 && s->step % p->checkpoint_every == 0) || last) && save_checkpoint(r)) return -1;
+                return lead_failed();
+        if (((p->checkpoint_every > 0 && s->step % p->checkpoint_every == 0) || last) && save_checkpoint(r))
+            return lead_failed();
         char status[128], ev[24] = "-";
         double el = seal_now() - s->t0;
         if (!isnan(res->eval_loss)) snprintf(ev, sizeof ev, "%.3f", res->eval_loss);
