@@ -4,8 +4,9 @@
 #   make test-asan  every test again against an AddressSanitizer + UBSan build
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60 each)
 #   make bench      speed against the PyTorch anchor, measured in the same run
-#   make demo       the SEAL loop (ReST-EM) on the tiny sandbox model
-#   make tiny-models  rebuild models/tiny-knowledge/ from scratch
+#   make demo       SEAL on the tiny sandbox models: knowledge, then ARC
+#                   (demo-knowledge, demo-arc: one of them)
+#   make tiny-models  rebuild models/tiny-knowledge/ and models/tiny-arc/ from scratch
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2
@@ -50,7 +51,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test test-unit test-asan fuzz bench demo tiny-models clean
+.PHONY: all deps test test-unit test-asan fuzz bench demo demo-knowledge demo-arc tiny-models tiny-knowledge tiny-arc clean
 all: $(BUILD)/seal $(BUILD)/libseal.a
 
 # Install what is missing (apt, npm) before the first build; see scripts/install-deps.sh.
@@ -106,13 +107,26 @@ fuzz: $(DEPS_STAMP)
 bench: all $(BENCH_BIN)
 	@bench/run.sh $(BUILD)
 
-# The SEAL loop on the embedded tiny model (see scripts/demo.sh).
+# SEAL's two experiments on the shipped tiny models: knowledge incorporation
+# (scripts/demo.sh) then few-shot ARC (scripts/demo_arc.sh); one each with
+# demo-knowledge and demo-arc.
 demo: all
 	@scripts/demo.sh
+	@scripts/demo_arc.sh
 
-# Rebuild models/tiny-knowledge/ from scratch (world, tokenizer, pretraining).
+demo-knowledge: all
+	@scripts/demo.sh
+
+demo-arc: all
+	@scripts/demo_arc.sh
+
+# Rebuild models/tiny-knowledge/ and models/tiny-arc/ from scratch (world,
+# tokenizer, pretraining); tiny-knowledge or tiny-arc for one of them.
 tiny-models: all
-	@scripts/tiny_models.sh
+	@scripts/tiny_models.sh all
+
+tiny-knowledge tiny-arc: all
+	@scripts/tiny_models.sh $(@:tiny-%=%)
 
 clean:
 	rm -rf build build-asan build-fuzz

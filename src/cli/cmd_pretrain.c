@@ -20,10 +20,12 @@ static const char *about =
     "tokenizer files, generation_config.json). Rerunning the same command after a\n"
     "kill resumes from DIR/checkpoint. DIR/pretrain_run.json records what shapes the\n"
     "run (the train values but eval_every, checkpoint_every, keep_checkpoints and\n"
-    "save_dtype; the documents' token ids; the thread count); a resume under other\n"
+    "save_dtype; the documents' token ids; the thread and MPI rank counts); a resume under other\n"
     "values is refused, naming each change, unless --allow-config-change (a larger\n"
     "steps then extends the cosine schedule from the checkpoint's step). A DIR that\n"
-    "is not empty and not this run is refused unless --force (which empties it).";
+    "is not empty and not this run is refused unless --force (which empties it).\n"
+    "Under mpirun every rank trains on its share of each batch's rows and rank 0\n"
+    "writes DIR (docs/scale-out.md).";
 
 static const char *epilog =
     "CONFIG.json: {\"model\": {hidden_size, intermediate_size, num_hidden_layers,\n"

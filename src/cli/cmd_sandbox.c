@@ -13,6 +13,7 @@
 #include "rt/threadpool.h"
 #include "sandbox/world.h"
 #include "seal/arc_headroom.h"
+#include "seal/arc_sandbox_measure.h"
 #include "seal/sandbox_measure.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -126,6 +127,56 @@ static int faithfulness(int argc, char **argv) {
     return 0;
 }
 
+static int arc_selfedits(int argc, char **argv) {
+    const char *wdir = NULL, *run = NULL, *gen = "base";
+    int compact = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("world", 0, &wdir, "DIR", "the ARC world (DIR/world.json, `seal world arc`)", CLI_REQUIRED),
+        CLI_OPT_STR("run", 0, &run, "RUN", "a `seal arc` run directory (its selfedits.jsonl)", CLI_REQUIRED),
+        CLI_OPT_STR("generator", 0, &gen, "GEN", "the self-edits under key gen/GEN/: base, train or round-1", 0),
+        CLI_OPT_FLAG("json", 0, &compact, "one JSON line instead of indented JSON", 0),
+        {0}};
+    const cli_spec spec = {"seal sandbox arc-selfedits", "--world DIR --run RUN [--generator GEN] [--json]",
+                           "Judge the self-edits of a `seal arc` run against the ARC world: how many of the\n"
+                           "sampled responses are configs (and why the others are not), the distribution of\n"
+                           "tools, strategy, learning rate and epochs, and whether tools are chosen by the\n"
+                           "puzzle: per group, the share on among puzzles it preserves and among those it\n"
+                           "poisons (docs/commands/sandbox.md).", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    json_t *j = seal_arc_selfedit_stats(wdir, run, gen);
+    if (!j) return cli_fail();
+    char *text = json_dumps(j, compact ? JSON_COMPACT : JSON_INDENT(1));
+    json_decref(j);
+    if (!text) return cli_fail();
+    puts(text);
+    free(text);
+    return 0;
+}
+
+static int arc_oracle(int argc, char **argv) {
+    const char *wdir = NULL, *out = NULL;
+    int split = 1, strategy = 1, epochs = 2;
+    double lr = 1e-4;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("world", 0, &wdir, "DIR", "the ARC world (DIR/world.json, `seal world arc`)", CLI_REQUIRED),
+        CLI_OPT_STR("out", 0, &out, "FILE", "{puzzle id: config}, for `seal arc --oracle-configs`", CLI_REQUIRED),
+        CLI_OPT_CHOICE("split", &split, "S", "the puzzles", "train|eval", 0),
+        CLI_OPT_CHOICE("strategy", &strategy, "S", "loss on all tokens or the output tokens", "all|output", 0),
+        CLI_OPT(CLI_F64, "lr", 0, &lr, "X", "learning rate", 1e-12, 10, 0),
+        CLI_OPT(CLI_INT, "epochs", 0, &epochs, "N", "epochs", 1, 1000, 0),
+        {0}};
+    const cli_spec spec = {"seal sandbox arc-oracle", "--world DIR --out FILE [--split train|eval] [options]",
+                           "The ground truth's self-edit for every puzzle of the split: the tool groups that\n"
+                           "preserve its program on, the others off (none when the colour permutation, which\n"
+                           "every tool brings, does not preserve it), with the strategy, lr and epochs given;\n"
+                           "for `seal arc --oracle-configs FILE` (docs/commands/sandbox.md).", opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    rc = write_json(out, seal_arc_oracle_configs(wdir, split ? "eval" : "train", strategy, lr, epochs));
+    return rc ? cli_fail() : 0;
+}
+
 static int arc_headroom(int argc, char **argv) {
     arc_headroom_opts o = seal_arc_headroom_defaults();
     cli_opt opts[64] = {
@@ -166,6 +217,8 @@ int cmd_sandbox(int argc, char **argv) {
         {"oracle", oracle, "the ideal self-edit of each passage"},
         {"faithfulness", faithfulness, "judge self-edits line by line against the world"},
         {"arc-headroom", arc_headroom, "ARC: icl and TTT under every configuration of a grid, per puzzle"},
+        {"arc-oracle", arc_oracle, "ARC: the ground truth's self-edit of every puzzle (tools that preserve it)"},
+        {"arc-selfedits", arc_selfedits, "ARC: self-edits' validity, diversity and tool choice against the world"},
         {0}};
     return cli_dispatch("seal sandbox", subs, argc, argv);
 }

@@ -240,15 +240,6 @@ static int train_rank(train_args *a, seal_model *m, seal_adapter *ad, batch_iter
     return rc ? -1 : 0;
 }
 
-/* Did any rank fail to get ready (failed != 0 on it)? Every rank asks, so that
- * none starts a data-parallel step the others never join. One process: failed. */
-static int ranks_failed(int failed) {
-    double v = failed != 0;
-    if (seal_rank_sum_f64(&v, 1)) return 1;
-    if (v > 0 && !failed) seal_err("another rank could not start the training (rank 0 says why)");
-    return v > 0;
-}
-
 int cmd_train(int argc, char **argv) {
     train_args a;
     int prc = parse(&a, argc, argv), threads;
@@ -271,7 +262,7 @@ int cmd_train(int argc, char **argv) {
         failed = 3;
     have_it = failed == 0;
     if (!failed && seal_rank() == 0 && !(tmp = seal_outdir_begin(a.out))) failed = 3;
-    if (ranks_failed(failed)) goto done;
+    if (seal_rank_any_failed(failed, "start the training")) goto done;
     if (seal_rank() != 0) {
         code = train_rank(&a, &m, &ad, &it, threads) ? 1 : 0;
         goto done;

@@ -53,8 +53,10 @@ static int finish_stdout(int rc) {
  * others run on rank 0 alone while the other ranks leave at once. */
 static int spreads(int argc, char **argv) {
     const char *sub = argc > 2 ? argv[2] : "";
-    if (!strcmp(argv[1], "knowledge") || !strcmp(argv[1], "arc")) return !strcmp(sub, "eval") || !strcmp(sub, "rl");
-    return !strcmp(argv[1], "train");
+    if (!strcmp(argv[1], "knowledge"))
+        return !strcmp(sub, "eval") || !strcmp(sub, "rl") || !strcmp(sub, "cpt") || !strcmp(sub, "continual");
+    if (!strcmp(argv[1], "arc")) return !strcmp(sub, "eval") || !strcmp(sub, "rl");
+    return !strcmp(argv[1], "train") || !strcmp(argv[1], "pretrain");
 }
 
 static int dispatch(int argc, char **argv) {

@@ -20,6 +20,13 @@ static int launched_ranks(void) {
     return v ? atoi(v) : 1;
 }
 
+int seal_rank_any_failed(int failed, const char *what) {
+    double v = failed != 0;
+    if (seal_rank_sum_f64(&v, 1)) return 1;
+    if (v > 0 && !failed) seal_err("another rank could not %s (rank 0 says why)", what);
+    return v > 0;
+}
+
 #ifndef SEAL_HAVE_MPI
 
 int seal_rank_init(int *argc, char ***argv) {

@@ -48,4 +48,11 @@ int seal_rank_recv(int src, int tag, double timeout_s, char **buf, size_t *len, 
 int seal_rank_sum_f32(float *x, size_t n);
 int seal_rank_sum_f64(double *x, size_t n);
 
+/* Did any rank fail to get ready (failed != 0 on it)? Every rank calls it at
+ * the same point before a collective step (data-parallel training), so that
+ * none starts a sum the others never join. 1 when one did, with seal_err set
+ * on the ranks that did not fail themselves ("another rank could not <what>
+ * (rank 0 says why)"); 0 when none did. One process: failed != 0. */
+int seal_rank_any_failed(int failed, const char *what);
+
 #endif

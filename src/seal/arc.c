@@ -3,6 +3,7 @@
 #include "seal/arc.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ arc_opts seal_arc_opts_defaults(void) {
     o.train_select = "all";
     o.k = 5;
     o.k_train = 15;
+    o.workers = 1;
     o.edit_tries = 8;
     o.max_new_edit = 128;
     o.temperature = 0.8;
@@ -194,6 +196,10 @@ int seal_arc_state_load(arc_state *st, const arc_opts *o, int rl) {
     if (seal_output_check(o->run_dir, "--run", 1, inputs)) return -1;
     if (check_conditions(o->conditions) || check_given_name(o) || seal_threads_resolve(o->threads, &st->threads))
         return -1;
+    if (o->workers < 1 || o->workers > ARC_MAX_WORKERS)
+        return seal_err("--workers: need 1 <= N <= %d (got %d)", ARC_MAX_WORKERS, o->workers);
+    if (o->workers > 1 && seal_rank_size() > 1)
+        return seal_err("--workers %d: under MPI each rank runs one pair at a time; use more ranks", o->workers);
     if (rl && !o->train_challenges) return seal_err("arc rl: --train-challenges is required");
     if (!rl && wanted(o, "seal") && o->conditions) return seal_err("--conditions: seal needs `seal arc rl`");
     if (o->given_config && load_given(st)) return -1;
@@ -231,7 +237,7 @@ int seal_arc_record_jobs(seal_run_record *r, const arc_opts *o, int threads) {
         {"ttt_warmup", o->ttt.warmup_steps}, {"ttt_max_steps", o->ttt.max_steps}, {"ttt_cap", o->ttt.cap},
         {"max_len", o->ttt.max_len}, {"ttt_pad", o->ttt.pad_longest}, {"ttt_leave_n", o->ttt.n_leave},
         {"max_answer_tokens", o->solve.max_answer}, {"include_n", o->solve.include_n}, {"permute_n", o->solve.permute_n},
-        {"seed", (long long)o->seed}};
+        {"seed", (long long)o->seed}, {"workers", o->workers}};
     const real_key reals[] = {{"ttt_alpha", o->ttt.alpha}};
     const str_key strs[] = {{"model", o->model_dir}};
     if (seal_run_record_threads(r, threads, seal_matmul_fast_arithmetic())) return -1;
@@ -421,8 +427,8 @@ static json_t *solve_json(const char *id, const arc_solve_result *r) {
 
 /* TTT for the job when its config trains: *have_a set when an adapter came
  * out; a non-finite loss is a failed pair (reason), not an error. */
-static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapter *a, int *have_a, arc_ttt_info *info,
-                     const char **failed) {
+static int job_train(arc_state *st, const arc_job *jb, seal_pool *pool, arc_config *c, seal_adapter *a, int *have_a,
+                     arc_ttt_info *info, const char **failed) {
     const arc_opts *o = st->o;
     arc_ttt_opts to = o->ttt;
     if (jb->leave_n_all) {
@@ -431,7 +437,7 @@ static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapt
         to.leave_n[1] = 2;
     }
     to.seed = mix2(o->seed, 0xA11CEull); /* one A for the whole run, as the reference restores it */
-    to.progress = o->ttt.progress && !o->quiet;
+    to.progress = o->ttt.progress && !o->quiet && o->workers == 1; /* workers share one bar: pairs */
     train_dataset ds = {0};
     int rc = seal_arc_ttt_dataset(&jb->set->sub[jb->grp->sub[0]].t, c, st->tok, &st->tpl, jb->target->m->cfg.vocab,
                                   &to, &ds, info);
@@ -441,7 +447,7 @@ static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapt
     }
     if (rc == 0 && !jb->leave_n_all) seal_arc_config_budget(c, ds.n, to.batch, to.max_steps);
     if (rc == 0 && c->status == ARC_CFG_OK && c->epochs > 0) {
-        rc = seal_arc_ttt_train(jb->target->m, st->pool, &ds, c, &to, 0, a, info);
+        rc = seal_arc_ttt_train(jb->target->m, pool, &ds, c, &to, 0, a, info);
         if (rc == 0) *have_a = 1;
         else if (info->nonfinite) {
             *failed = "TTT stopped: a non-finite loss or gradient";
@@ -452,22 +458,23 @@ static int job_train(arc_state *st, const arc_job *jb, arc_config *c, seal_adapt
     return rc;
 }
 
-/* Run pair jb into *out (its journal record, without the key). */
-static int job_record(arc_state *st, const arc_job *jb, json_t **out) {
+/* Run pair jb into *out (its journal record, without the key), on pool's
+ * threads (NULL: this thread alone). */
+static int job_record(arc_state *st, const arc_job *jb, seal_pool *pool, json_t **out) {
     arc_config c = jb->cfg;
     seal_adapter a = {0};
     arc_ttt_info info;
     memset(&info, 0, sizeof info);
     int have_a = 0, rc = 0, solved = 1;
     const char *failed = c.status == ARC_CFG_REJECT ? c.reason : NULL;
-    if (!failed && c.status == ARC_CFG_OK) rc = job_train(st, jb, &c, &a, &have_a, &info, &failed);
+    if (!failed && c.status == ARC_CFG_OK) rc = job_train(st, jb, pool, &c, &a, &have_a, &info, &failed);
     json_t *subs = json_array();
     for (int i = 0; rc == 0 && !failed && i < jb->grp->n; i++) {
         const arc_subtask *s = &jb->set->sub[jb->grp->sub[i]];
         arc_solve_result r;
         arc_solve_opts so = st->o->solve;
         so.seed = (unsigned)mix2(st->o->seed, str_seed(s->id));
-        rc = seal_arc_solve(jb->target->m, st->pool, st->tok, &st->tpl, have_a ? &a : NULL, &s->t, &so, &r);
+        rc = seal_arc_solve(jb->target->m, pool, st->tok, &st->tpl, have_a ? &a : NULL, &s->t, &so, &r);
         if (rc) break;
         solved &= r.solved;
         json_array_append_new(subs, solve_json(s->id, &r));
@@ -491,9 +498,9 @@ static int job_record(arc_state *st, const arc_job *jb, json_t **out) {
     return 0;
 }
 
-static int run_job(arc_state *st, const arc_job *jb) {
+static int run_job(arc_state *st, const arc_job *jb, seal_pool *pool) {
     json_t *rec;
-    return job_record(st, jb, &rec) ? -1 : seal_journal_put(&st->ttt, jb->key, rec);
+    return job_record(st, jb, pool, &rec) ? -1 : seal_journal_put(&st->ttt, jb->key, rec);
 }
 
 /* Test hook (tests/arc/): die like a SIGKILL after this many pairs have been
@@ -545,7 +552,7 @@ static char *pair_describe(void *ctx, int i, size_t *len) {
 
 static int pair_local(void *ctx, int i) {
     arc_farm *f = ctx;
-    int rc = run_job(f->st, &f->jobs[f->todo[i]]);
+    int rc = run_job(f->st, &f->jobs[f->todo[i]], f->st->pool);
     if (rc == 0) maybe_die();
     return rc;
 }
@@ -629,7 +636,7 @@ static int pair_serve(void *ctx, const char *text, size_t len, char **result, si
     }
     if (rc == 0 && !(jb.target = worker_target(w, tname, fp, &t))) rc = -1;
     json_t *rec = NULL;
-    if (rc == 0) rc = job_record(st, &jb, &rec);
+    if (rc == 0) rc = job_record(st, &jb, st->pool, &rec);
     if (rc == 0) {
         *result = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
         *rlen = strlen(*result);
@@ -653,21 +660,65 @@ int seal_arc_serve(const arc_opts *o, int rl) {
     return rc;
 }
 
+/* The pairs still to run, shared by the workers. */
+typedef struct {
+    arc_state *st;
+    arc_job *jobs;
+    int n, next, done, failed;
+    char err[512];
+    seal_progress bar;
+    pthread_mutex_t mu;
+} pair_queue;
+
+/* One worker: takes the next pair not yet journaled until none is left or a
+ * pair failed. With several workers each runs on its own thread alone (no
+ * pool): small models gain more from pairs in parallel than from splitting
+ * each product (docs/commands/arc.md, --workers). */
+static void *pair_worker(void *arg) {
+    pair_queue *q = arg;
+    seal_pool *pool = q->st->o->workers > 1 ? NULL : q->st->pool;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->failed && q->next < q->n && seal_journal_get(&q->st->ttt, q->jobs[q->next].key)) q->next++;
+        int i = q->failed ? q->n : q->next++;
+        pthread_mutex_unlock(&q->mu);
+        if (i >= q->n) break;
+        int rc = run_job(q->st, &q->jobs[i], pool);
+        pthread_mutex_lock(&q->mu);
+        if (rc == 0) maybe_die();
+        if (rc && !q->failed) {
+            q->failed = 1;
+            snprintf(q->err, sizeof q->err, "%s: %s", q->jobs[i].key, seal_errmsg());
+        }
+        q->done++;
+        if (!q->st->o->quiet) seal_progress_update(&q->bar, q->done, q->jobs[i].key);
+        pthread_mutex_unlock(&q->mu);
+    }
+    return NULL;
+}
+
 int seal_arc_run_jobs(arc_state *st, arc_job *jobs, int n, const char *label) {
     if (seal_rank_size() > 1) return run_jobs_ranks(st, jobs, n, label);
-    int todo = 0, done = 0, rc = 0;
+    pair_queue q = {.st = st, .jobs = jobs, .n = n};
+    int todo = 0;
     for (int i = 0; i < n; i++) todo += !seal_journal_get(&st->ttt, jobs[i].key);
-    seal_progress bar;
-    if (!st->o->quiet && todo) seal_progress_start(&bar, label, todo, "pair");
-    for (int i = 0; i < n && rc == 0; i++) {
-        if (seal_journal_get(&st->ttt, jobs[i].key)) continue;
-        rc = run_job(st, &jobs[i]);
-        if (rc) seal_err_prefix("%s", jobs[i].key);
-        else maybe_die();
-        if (!st->o->quiet) seal_progress_update(&bar, ++done, jobs[i].key);
+    pthread_mutex_init(&q.mu, NULL);
+    if (!st->o->quiet && todo) seal_progress_start(&q.bar, label, todo, "pair");
+    pthread_t th[ARC_MAX_WORKERS];
+    int started = 1; /* this thread is worker 0 */
+    while (started < st->o->workers && started < todo) {
+        int err = pthread_create(&th[started], NULL, pair_worker, &q);
+        if (err) { /* the others take its share */
+            if (!st->o->quiet) fprintf(stderr, "arc: worker %d not started (%s)\n", started, strerror(err));
+            break;
+        }
+        started++;
     }
-    if (!st->o->quiet && todo) seal_progress_finish(&bar, done, NULL);
-    return rc;
+    pair_worker(&q);
+    for (int w = 1; w < started; w++) pthread_join(th[w], NULL);
+    if (!st->o->quiet && todo) seal_progress_finish(&q.bar, q.done, NULL);
+    pthread_mutex_destroy(&q.mu);
+    return q.failed ? seal_err("%s", q.err) : 0;
 }
 
 static int job_solved(arc_state *st, const char *key) {

@@ -41,6 +41,8 @@
 #include "seal/arc_solve.h"
 #include "seal/arc_ttt.h"
 
+enum { ARC_MAX_WORKERS = 64 };
+
 typedef struct {
     const char *model_dir;
     const char *challenges, *solutions;            /* evaluation tasks */
@@ -68,6 +70,7 @@ typedef struct {
     unsigned sft_targets;
     unsigned long long seed;
     int threads;        /* 0: automatic */
+    int workers;        /* (task, self-edit) pairs run in parallel, each on one thread (1..ARC_MAX_WORKERS) */
     int quiet;
 } arc_opts;
 

@@ -8,6 +8,8 @@
 
 #include "model/merge.h"
 #include "model/peft.h"
+#include "rt/farm.h"
+#include "rt/rank.h"
 #include "seal/knowledge_run.h"
 #include "seal/pyrandom.h"
 #include "util/err.h"
@@ -89,26 +91,31 @@ static int evaluate(cstate *cs, const seal_model *cur, const seal_adapter *a, in
     return 0;
 }
 
-/* Row 0: the untouched model on all n passages. */
-static int row0(cstate *cs, const seal_model *cur, int r) {
-    char key[64];
-    step_key(key, sizeof key, r, 0);
+/* Row 0: the untouched model on all n passages, into *rec. */
+static int row0_record(cstate *cs, const seal_model *cur, int r, json_t **rec) {
     json_t *accs = json_array(), *answers = json_array(), *titles = json_array();
     for (int j = 0; j < cs->n; j++) json_array_append_new(titles, json_string(passage(cs, r, j)->title));
     int rc = evaluate(cs, cur, NULL, r, 0, cs->n, accs, answers);
     if (rc == 0)
-        rc = seal_journal_put(&cs->steps, key, json_pack("{s:i, s:i, s:o, s:o, s:o}", "order", r, "step", 0, "titles",
-                                                         titles, "accuracy", accs, "answers", answers));
+        *rec = json_pack("{s:i, s:i, s:o, s:o, s:o}", "order", r, "step", 0, "titles", titles, "accuracy", accs,
+                         "answers", answers);
     else { json_decref(accs); json_decref(answers); json_decref(titles); }
     return rc;
 }
 
-/* Step s >= 1 of order r on the current model: self-edit, train, evaluate,
- * save the adapter and journal the step. *a gets the adapter (to merge). */
-static int step(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a) {
+static int row0(cstate *cs, const seal_model *cur, int r) {
+    char key[64];
+    json_t *rec;
+    step_key(key, sizeof key, r, 0);
+    return row0_record(cs, cur, r, &rec) ? -1 : seal_journal_put(&cs->steps, key, rec);
+}
+
+/* Step s >= 1 of order r on the current model: self-edit, train, evaluate
+ * into *rec. *a gets the adapter (to save and merge; freed on failure). */
+static int step_record(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a, json_t **rec_out) {
     const seal_passage *p = passage(cs, r, s - 1);
     unsigned long long seed = seal_kn_mix(cs->co->k.seed, seal_kn_mix((unsigned long long)r, (unsigned long long)s));
-    char tag[64], key[64];
+    char tag[64];
     snprintf(tag, sizeof tag, "continual-o%d-s%d", r, s);
     cs->k.seed = seed; /* the self-edit's sampling seed: per order and step */
     json_t *edits;
@@ -123,9 +130,6 @@ static int step(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a) {
     int rc = seal_inner_train(cur, cs->rs.pool, cs->rs.tok, seqs, n_seqs, &cs->k.inner, seed + 1, &unused, a, &tr);
     json_t *accs = json_array(), *answers = json_array();
     if (rc == 0) rc = evaluate(cs, cur, a, r, s, s, accs, answers);
-    char *dir = adapter_dir(cs, r, s);
-    if (rc == 0) rc = seal_peft_save(a, dir, cs->co->k.model_dir, SEAL_F32);
-    free(dir);
     if (rc == 0) {
         char fp[17];
         snprintf(fp, sizeof fp, "%016llx", (unsigned long long)adapter_fingerprint(a));
@@ -135,11 +139,35 @@ static int step(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a) {
                                 "train_loss_first", seal_json_real(tr.train_loss_first),
                                 "train_loss_last", seal_json_real(tr.train_loss_last),
                                 "train_steps", (json_int_t)tr.train_steps, "adapter_fingerprint", fp);
-        step_key(key, sizeof key, r, s);
-        rc = seal_journal_put(&cs->steps, key, rec);
+        if (!rec) rc = seal_err("continual: order %d, step %d: its record cannot be encoded as JSON", r, s);
+        *rec_out = rec;
     } else { json_decref(accs); json_decref(answers); }
     seal_selfedit_free(seqs, n_seqs);
     if (rc && a->store) seal_adapter_free(a);
+    return rc;
+}
+
+/* Save step s's adapter, then journal its self-edit (when another rank made
+ * it) and its record: the adapter is on disk before the journal says so. */
+static int commit_step(cstate *cs, int r, int s, const seal_adapter *a, json_t *rec, json_t *edit_rec) {
+    char key[64], gen_key[96];
+    char *dir = adapter_dir(cs, r, s);
+    int rc = seal_peft_save(a, dir, cs->co->k.model_dir, SEAL_F32);
+    free(dir);
+    snprintf(gen_key, sizeof gen_key, "gen/continual-o%d-s%d/0", r, s);
+    if (rc == 0 && edit_rec && !seal_journal_get(&cs->rs.edits, gen_key))
+        rc = seal_journal_put(&cs->rs.edits, gen_key, json_deep_copy(edit_rec));
+    step_key(key, sizeof key, r, s);
+    if (rc == 0) return seal_journal_put(&cs->steps, key, rec);
+    json_decref(rec);
+    return rc;
+}
+
+static int step(cstate *cs, seal_model *cur, int r, int s, seal_adapter *a) {
+    json_t *rec;
+    if (step_record(cs, cur, r, s, a, &rec)) return -1;
+    int rc = commit_step(cs, r, s, a, rec, NULL);
+    if (rc) seal_adapter_free(a);
     return rc;
 }
 
@@ -150,21 +178,25 @@ static void read_row(cstate *cs, int r, int s, json_t *rec) {
         *cell(cs, r, s, (int)j) = json_is_number(json_array_get(accs, j)) ? json_number_value(json_array_get(accs, j)) : NAN;
 }
 
-/* Merge the saved adapter of step s into cur, checking it is the one the journal recorded. */
-static int remerge(cstate *cs, seal_model *cur, int r, int s, json_t *rec) {
+/* Merge the saved adapter of step s into cur, checking it is the one the
+ * journal recorded (its fingerprint want). */
+static int remerge_fp(cstate *cs, seal_model *cur, int r, int s, const char *want) {
     seal_adapter a;
     char *dir = adapter_dir(cs, r, s);
     int rc = seal_peft_load(&a, &cur->cfg, dir);
     if (rc == 0) {
         char fp[17];
         snprintf(fp, sizeof fp, "%016llx", (unsigned long long)adapter_fingerprint(&a));
-        const char *want = json_string_value(json_object_get(rec, "adapter_fingerprint"));
         if (!want || strcmp(fp, want)) rc = seal_err("%s: not the adapter continual.jsonl recorded for this step", dir);
     }
     if (rc == 0) rc = seal_merge_adapter_in_memory(cur, &a, cs->rs.base.dtype);
     seal_adapter_free(&a);
     free(dir);
     return rc;
+}
+
+static int remerge(cstate *cs, seal_model *cur, int r, int s, json_t *rec) {
+    return remerge_fp(cs, cur, r, s, json_string_value(json_object_get(rec, "adapter_fingerprint")));
 }
 
 /* One order: the journaled steps are read (and, when a later one is still to
@@ -325,16 +357,21 @@ static int write_results(cstate *cs) {
 
 /* ------------------------------------------------------------ the run */
 
-static int open_run(cstate *cs) {
-    const continual_opts *co = cs->co;
-    seal_run_record record;
+/* What every rank loads: the passages, the model and the orders. */
+static int load_inputs(cstate *cs) {
     cs->k.eval_passages = 1 << 30; /* load the whole file: the orders draw from it */
     cs->k.eval_passages_at_most = 1;
     cs->k.rounds = 0;
     cs->k.train_path = NULL;
     cs->k.conditions = NULL;
     cs->k.given_path = NULL;
-    if (seal_kn_load_inputs(&cs->rs, &cs->k, "--passages") || draw_orders(cs)) return -1;
+    return seal_kn_load_inputs(&cs->rs, &cs->k, "--passages") || draw_orders(cs) ? -1 : 0;
+}
+
+static int open_run(cstate *cs) {
+    const continual_opts *co = cs->co;
+    seal_run_record record;
+    if (load_inputs(cs)) return -1;
     json_t *extra = json_pack("{s:s, s:i, s:i}", "experiment", "continual", "passages", co->passages, "orders", co->orders);
     int rc = seal_kn_build_record(&cs->rs, extra, &record);
     json_decref(extra);
@@ -351,12 +388,191 @@ static int open_run(cstate *cs) {
     return rc;
 }
 
+/* ------------------------------------------------------------ over MPI ranks */
+
+/* Under mpirun the orders run side by side (docs/scale-out.md): wave w hands
+ * out, for every order not finished, its next step (and row 0 where it is
+ * missing) as a job. A job rebuilds its model from the base and the saved
+ * adapters of the order's earlier steps (the bits a resume gets, so a step's
+ * result is the one a single process computes), and comes back as its record
+ * followed by its adapter's f32 values, which rank 0 saves and journals. */
+typedef struct {
+    int r, s;
+    char key[64];
+} unit;
+
+typedef struct {
+    cstate *cs;
+    unit *u;
+} wave;
+
+/* Run row 0 (s 0) or step s of order r on the base model with the order's
+ * steps 1..s-1 merged (fps: their adapter fingerprints). */
+static int unit_run(cstate *cs, int r, int s, json_t *fps, seal_adapter *a, json_t **rec) {
+    seal_model cur;
+    if (seal_model_load(&cur, cs->co->k.model_dir)) return -1;
+    seal_model_to_f32(&cur);
+    int rc = 0;
+    for (int q = 1; q < s && rc == 0; q++) rc = remerge_fp(cs, &cur, r, q, json_string_value(json_array_get(fps, q - 1)));
+    if (rc == 0) rc = s == 0 ? row0_record(cs, &cur, r, rec) : step_record(cs, &cur, r, s, a, rec);
+    seal_model_free(&cur);
+    return rc;
+}
+
+/* The adapter fingerprints of order r's journaled steps 1..s-1. */
+static json_t *earlier_fps(cstate *cs, int r, int s) {
+    json_t *fps = json_array();
+    for (int q = 1; q < s; q++) {
+        char key[64];
+        step_key(key, sizeof key, r, q);
+        json_array_append(fps, json_object_get(seal_journal_get(&cs->steps, key), "adapter_fingerprint"));
+    }
+    return fps;
+}
+
+/* Journal a unit's record (and save a step's adapter); a is freed. */
+static int commit_unit(cstate *cs, const unit *u, json_t *rec, json_t *edit_rec, seal_adapter *a) {
+    int rc;
+    if (u->s == 0) rc = seal_journal_put(&cs->steps, u->key, rec);
+    else {
+        rc = commit_step(cs, u->r, u->s, a, rec, edit_rec);
+        seal_adapter_free(a);
+    }
+    if (rc == 0) seal_kn_maybe_die();
+    return rc;
+}
+
+static int unit_local(void *ctx, int i) {
+    wave *w = ctx;
+    const unit *u = &w->u[i];
+    json_t *fps = earlier_fps(w->cs, u->r, u->s), *rec;
+    seal_adapter a = {0};
+    int rc = unit_run(w->cs, u->r, u->s, fps, &a, &rec);
+    json_decref(fps);
+    return rc ? -1 : commit_unit(w->cs, u, rec, NULL, &a);
+}
+
+static char *unit_describe(void *ctx, int i, size_t *len) {
+    wave *w = ctx;
+    const unit *u = &w->u[i];
+    json_t *msg = json_pack("{s:i, s:i, s:o}", "order", u->r, "step", u->s, "fps", earlier_fps(w->cs, u->r, u->s));
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    *len = strlen(text);
+    return text;
+}
+
+/* Another rank's result: {"rec", "edit"}, a NUL, and for a step its adapter's values. */
+static int unit_accept(void *ctx, int i, const char *res, size_t len) {
+    wave *w = ctx;
+    cstate *cs = w->cs;
+    const unit *u = &w->u[i];
+    size_t jlen = strnlen(res, len);
+    json_error_t e;
+    json_t *msg = json_loadb(res, jlen, 0, &e), *rec = json_object_get(msg, "rec");
+    seal_adapter a = {0};
+    int rc = json_is_object(rec) ? 0 : seal_err("%s: a result that is not one", u->key);
+    if (rc == 0 && u->s > 0) {
+        const inner_opts *in = &cs->k.inner;
+        rc = seal_adapter_init(&a, &cs->rs.base.cfg, in->rank, in->alpha, 0, in->dropout, in->targets, 0);
+        size_t bytes = a.n_params * sizeof(float);
+        char fp[17] = "";
+        if (rc == 0 && len - jlen - (jlen < len) == bytes) {
+            memcpy(a.store, res + jlen + 1, bytes);
+            snprintf(fp, sizeof fp, "%016llx", (unsigned long long)adapter_fingerprint(&a));
+        }
+        const char *want = json_string_value(json_object_get(rec, "adapter_fingerprint"));
+        if (rc == 0 && (!want || strcmp(fp, want))) rc = seal_err("%s: the adapter came back damaged", u->key);
+        if (rc && a.store) seal_adapter_free(&a);
+    }
+    if (rc == 0) rc = commit_unit(cs, u, json_incref(rec), json_object_get(msg, "edit"), &a);
+    json_decref(msg);
+    return rc;
+}
+
+static const char *unit_key(void *ctx, int i) { return ((wave *)ctx)->u[i].key; }
+
+/* Rank 0: waves until every order is journaled to its last step. */
+static int run_waves(cstate *cs) {
+    unit *u = seal_calloc((size_t)cs->R * 2, sizeof *u);
+    int rc = 0;
+    for (;;) {
+        int m = 0;
+        for (int r = 0; r < cs->R; r++) {
+            int s = 1;
+            char key[64];
+            while (s <= cs->n && (step_key(key, sizeof key, r, s), seal_journal_get(&cs->steps, key))) s++;
+            int next[2] = {0, s}; /* row 0, and the next step */
+            for (int k = 0; k < 2; k++) {
+                int q = next[k];
+                step_key(key, sizeof key, r, q);
+                if (q > cs->n || seal_journal_get(&cs->steps, key)) continue;
+                u[m] = (unit){.r = r, .s = q};
+                snprintf(u[m++].key, sizeof u[0].key, "%s", key);
+            }
+        }
+        if (m == 0) break;
+        wave w = {cs, u};
+        seal_farm f = {&w, m, unit_describe, unit_local, unit_accept, NULL, unit_key};
+        if ((rc = seal_farm_run(&f))) { rc = seal_err_prefix("knowledge continual"); break; }
+    }
+    free(u);
+    return rc;
+}
+
+/* A rank other than 0: run the units rank 0 hands out; it writes nothing
+ * (its self-edits are cached in memory and go back with the results). */
+static int worker_job(void *ctx, const char *text, size_t len, char **result, size_t *rlen) {
+    cstate *cs = ctx;
+    json_error_t e;
+    json_t *msg = json_loadb(text, len, 0, &e), *rec = NULL;
+    int r = (int)json_integer_value(json_object_get(msg, "order")), s = (int)json_integer_value(json_object_get(msg, "step"));
+    json_t *fps = json_object_get(msg, "fps");
+    seal_adapter a = {0};
+    int rc = json_is_object(msg) && r >= 0 && r < cs->R && s >= 0 && s <= cs->n && json_array_size(fps) == (size_t)(s > 0 ? s - 1 : 0)
+                 ? unit_run(cs, r, s, fps, &a, &rec)
+                 : seal_err("a job message that is not one (%.200s)", text);
+    if (rc == 0) {
+        char gen_key[96];
+        snprintf(gen_key, sizeof gen_key, "gen/continual-o%d-s%d/0", r, s);
+        json_t *edit = s ? seal_journal_get(&cs->rs.edits, gen_key) : NULL;
+        json_t *out = json_pack("{s:o, s:O}", "rec", rec, "edit", edit ? edit : json_null());
+        char *js = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(out);
+        size_t jl = strlen(js), bytes = s ? a.n_params * sizeof(float) : 0;
+        *result = seal_malloc(jl + 1 + bytes);
+        memcpy(*result, js, jl + 1);
+        if (bytes) memcpy(*result + jl + 1, a.store, bytes);
+        *rlen = jl + 1 + bytes;
+        free(js);
+    }
+    if (a.store) seal_adapter_free(&a);
+    json_decref(msg);
+    return rc;
+}
+
+static int continual_serve(const continual_opts *co) {
+    cstate cs = {.co = co, .k = co->k, .n = co->passages, .R = co->orders};
+    cs.k.quiet = 1;
+    cs.acc = seal_malloc(sizeof(double) * (size_t)cs.R * (cs.n + 1) * cs.n);
+    int rc = load_inputs(&cs);
+    if (rc == 0 && !(cs.rs.pool = seal_pool_create(cs.rs.threads))) rc = -1;
+    if (rc == 0) seal_journal_open_memory(&cs.rs.edits);
+    rc = seal_farm_join(rc, &cs, worker_job);
+    seal_kn_close_run(&cs.rs);
+    free(cs.order);
+    free(cs.acc);
+    return rc;
+}
+
 int seal_knowledge_continual(const continual_opts *co) {
     if (seal_continual_check(co)) return -1;
+    if (seal_rank() != 0) return continual_serve(co);
     cstate cs = {.co = co, .k = co->k, .n = co->passages, .R = co->orders};
     cs.acc = seal_malloc(sizeof(double) * (size_t)cs.R * (cs.n + 1) * cs.n);
     for (size_t i = 0; i < (size_t)cs.R * (cs.n + 1) * cs.n; i++) cs.acc[i] = NAN;
     int rc = open_run(&cs);
+    if (rc == 0 && seal_rank_size() > 1) rc = run_waves(&cs); /* then run_order only reads the journal */
     for (int r = 0; r < cs.R && rc == 0; r++) rc = run_order(&cs, r);
     if (rc == 0) rc = write_results(&cs);
     if (cs.steps.path) seal_journal_close(&cs.steps);

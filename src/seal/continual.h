@@ -23,7 +23,12 @@
  * adapters 1..s into the base again, which gives the same bits: no merged
  * model is ever written (a 7B merged model is ~15 GB per step, its r32 q,v
  * adapter ~40 MB). Everything else the knowledge run directory holds
- * (knowledge.h) is there too, empty. */
+ * (knowledge.h) is there too, empty.
+ *
+ * Under mpirun (docs/scale-out.md) the orders run side by side, a wave of one
+ * step per order at a time; each step rebuilds its model from the saved
+ * adapters as a resume does, and rank 0 saves every adapter and journals
+ * every step, so results.json is the single process's, byte for byte. */
 #ifndef SEAL_SEAL_CONTINUAL_H
 #define SEAL_SEAL_CONTINUAL_H
 

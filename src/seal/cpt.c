@@ -10,6 +10,8 @@
 #include "seal/grade.h"
 #include "seal/knowledge_run.h"
 #include "seal/pyrandom.h"
+#include "rt/farm.h"
+#include "rt/rank.h"
 #include "train/dataset.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -103,20 +105,22 @@ static int cpt_passage_sequences(cpt_mode mode, const seq_opts *seq, const seal_
 static const seal_passage *passage_at(run_state *rs, int i) { return &rs->eval.p[rs->eval_idx[i]]; }
 
 /* Build the condition's sequences, finetune model m once over all of them
- * (LoRA or an f32 copy), answer every passage's questions, and journal it
- * under key. edits[i]: a JSON array of passage i's self-edits, or edits NULL
- * for the passages alone. m_name names m in the record ("base", a generator). */
-static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t **edits, const char *key,
-                   seal_model *m, const char *m_name) {
+ * (LoRA or an f32 copy), answer every passage's questions, and make its
+ * journal record *rec_out. edits: a JSON array of each passage's array of
+ * self-edits, or NULL for the passages alone. m_name names m in the record
+ * ("base", a generator). */
+static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *edits, seal_model *m,
+                   const char *m_name, json_t **rec_out) {
     const knowledge_opts *o = rs->o;
     const inner_opts *in = &o->inner;
     int n = rs->n_eval, ns = 0, rc = 0;
     double t0 = seal_now();
     char **seqs = NULL;
     for (int i = 0; i < n && rc == 0; i++) {
-        int ne = edits ? (int)json_array_size(edits[i]) : 0;
+        json_t *pe = json_array_get(edits, (size_t)i);
+        int ne = (int)json_array_size(pe);
         const char **e = seal_calloc((size_t)(ne ? ne : 1), sizeof *e);
-        for (int j = 0; j < ne && edits; j++) e[j] = json_string_value(json_array_get(edits[i], (size_t)j));
+        for (int j = 0; j < ne; j++) e[j] = json_string_value(json_array_get(pe, (size_t)j));
         rc = cpt_passage_sequences(co->mode, &o->seq, passage_at(rs, i), e, ne, &seqs, &ns);
         free(e);
     }
@@ -181,7 +185,7 @@ static int cpt_run(run_state *rs, const cpt_opts *co, const char *name, json_t *
         json_object_set_new(rec, "train_loss_last", seal_json_real(tr.last_loss));
         json_object_set_new(rec, "seconds", seal_json_real(seal_now() - t0));
         json_object_set_new(rec, "passages", passages);
-        rc = seal_journal_put(&rs->cpt, key, rec);
+        *rec_out = rec;
     } else json_decref(passages);
     if (have_it) seal_batch_iter_free(&it);
     seal_dataset_free(&ds);
@@ -246,55 +250,179 @@ static void questions_right(run_state *rs, json_t *const *correct, const questio
     }
 }
 
-/* Where a condition's self-edits come from when it still has to run. */
+/* Where a condition's self-edits come from. */
 typedef enum { SRC_PASSAGE, SRC_GIVEN, SRC_MODEL } edit_source;
 
-/* Run condition name unless journaled; fill c (per-passage accuracy, and the
- * sample's questions right per passage) from its record. src SRC_MODEL:
- * self-edits of the model in dir (NULL: the base model), cached under tag;
- * SRC_GIVEN: given[title] for every passage. */
-static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, edit_source src, const char *dir,
-                         const char *tag, json_t *given, const question_sample *sample, condition *c) {
-    const knowledge_opts *o = rs->o;
+/* One finetuned condition: SRC_MODEL takes its self-edits from --generator
+ * gen (-1: the base model), cached in the journal under tag. */
+typedef struct {
+    const char *name;
+    edit_source src;
+    int gen;
+    char tag[40];
+} cpt_cond;
+
+/* A condition still to run, as a job another MPI rank can run
+ * (docs/scale-out.md): everything its record depends on. */
+typedef struct {
+    char name[40], key[64];
+    json_t *edits;        /* each passage's array of self-edits, or NULL: the passages alone */
+    int gen;              /* the --generator finetuned (its own condition, the current policy), or -1: base */
+    char fingerprint[17]; /* of that generator's weights, as rank 0 read them */
+} cpt_job;
+
+typedef struct {
+    run_state *rs;
+    const cpt_opts *co;
+    cpt_job *jobs;
+} cpt_jobs;
+
+/* Passage i's self-edits for condition cc (JSON arrays in *out, NULL for the
+ * passages alone): given, or generated (and journaled) unless cached. */
+static int cond_edits(run_state *rs, const cpt_opts *co, const cpt_cond *cc, json_t **out) {
     int n = rs->n_eval, rc = 0;
+    *out = NULL;
+    if (cc->src == SRC_PASSAGE) return 0;
+    const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
+    for (int i = 0; i < n; i++) ps[i] = passage_at(rs, i);
+    json_t **e = seal_calloc((size_t)n, sizeof *e);
+    if (cc->src == SRC_GIVEN) {
+        for (int i = 0; i < n && rc == 0; i++) {
+            json_t *t = json_object_get(rs->given, ps[i]->title);
+            if (!json_is_string(t)) rc = seal_err("%s: no self-edit for passage \"%s\"", rs->o->given_path, ps[i]->title);
+            else e[i] = json_pack("[O]", t);
+        }
+    } else {
+        seal_model g;
+        int loaded = cc->gen >= 0;
+        if (loaded && seal_model_load(&g, co->gen_dir[cc->gen])) rc = -1, loaded = 0;
+        if (rc == 0) rc = seal_kn_self_edits(rs, loaded ? &g : &rs->base, cc->tag, ps, n, e);
+        for (int i = 0; i < n && rc == 0; i++) json_incref(e[i]); /* borrowed from the journal */
+        if (loaded) seal_model_free(&g);
+    }
+    if (rc == 0) {
+        *out = json_array();
+        for (int i = 0; i < n; i++) json_array_append(*out, e[i]);
+    }
+    for (int i = 0; i < n; i++) json_decref(e[i]);
+    free(e);
+    free(ps);
+    return rc;
+}
+
+static void model_fingerprint(const seal_model *m, char *hex) {
+    snprintf(hex, 17, "%016llx", (unsigned long long)seal_st_set_fingerprint(&m->weights));
+}
+
+/* Run job j into its record: finetune the base model, or its generator. */
+static int job_record(run_state *rs, const cpt_opts *co, const cpt_job *j, json_t **rec) {
+    seal_model g;
+    if (j->gen < 0) return cpt_run(rs, co, j->name, j->edits, &rs->base, "base", rec);
+    if (seal_model_load(&g, co->gen_dir[j->gen])) return -1;
+    char fp[17];
+    model_fingerprint(&g, fp);
+    int rc = strcmp(fp, j->fingerprint)
+                 ? seal_err("--generator %s: %s holds other weights (%s) than rank 0 read (%s)", j->name,
+                            co->gen_dir[j->gen], fp, j->fingerprint)
+                 : cpt_run(rs, co, j->name, j->edits, &g, j->name, rec);
+    seal_model_free(&g);
+    return rc;
+}
+
+static int job_local(void *ctx, int i) {
+    cpt_jobs *q = ctx;
+    json_t *rec;
+    if (job_record(q->rs, q->co, &q->jobs[i], &rec) || seal_journal_put(&q->rs->cpt, q->jobs[i].key, rec)) return -1;
+    seal_kn_maybe_die();
+    return 0;
+}
+
+static int job_accept(void *ctx, int i, const char *res, size_t len) {
+    cpt_jobs *q = ctx;
+    if (seal_journal_put_text(&q->rs->cpt, q->jobs[i].key, res, len)) return -1;
+    seal_kn_maybe_die();
+    return 0;
+}
+
+static const char *job_key(void *ctx, int i) { return ((cpt_jobs *)ctx)->jobs[i].key; }
+
+static char *job_describe(void *ctx, int i, size_t *len) {
+    const cpt_job *j = &((cpt_jobs *)ctx)->jobs[i];
+    json_t *msg = json_pack("{s:s, s:s, s:O, s:i, s:s}", "name", j->name, "key", j->key, "edits",
+                            j->edits ? j->edits : json_null(), "gen", j->gen, "fingerprint", j->fingerprint);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    *len = strlen(text);
+    return text;
+}
+
+/* Every job not journaled: over the MPI ranks when there are several (rank 0
+ * journals every record), else one after another. */
+static int run_cpt_jobs(run_state *rs, const cpt_opts *co, cpt_job *jobs, int n) {
+    cpt_jobs q = {rs, co, jobs};
+    if (seal_rank_size() > 1) {
+        seal_farm f = {&q, n, job_describe, job_local, job_accept, NULL, job_key};
+        return seal_farm_run(&f) ? seal_err_prefix("knowledge cpt") : 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (job_local(&q, i)) return -1;
+    return 0;
+}
+
+/* A rank other than 0: the run's inputs, and the jobs rank 0 hands out. */
+typedef struct {
+    run_state rs;
+    const cpt_opts *co;
+} cpt_worker;
+
+static int worker_job(void *ctx, const char *text, size_t len, char **result, size_t *rlen) {
+    cpt_worker *w = ctx;
+    json_error_t e;
+    json_t *msg = json_loadb(text, len, 0, &e), *rec = NULL;
+    const char *name = json_string_value(json_object_get(msg, "name")), *key = json_string_value(json_object_get(msg, "key")),
+               *fp = json_string_value(json_object_get(msg, "fingerprint"));
+    int gen = (int)json_integer_value(json_object_get(msg, "gen")), rc = 0;
+    json_t *edits = json_object_get(msg, "edits");
+    if (!name || !key || !fp || gen < -1 || gen >= w->co->n_generators ||
+        (!json_is_null(edits) && json_array_size(edits) != (size_t)w->rs.n_eval))
+        rc = seal_err("a job message that is not one (%.200s)", text);
+    cpt_job j = {.edits = json_is_array(edits) ? edits : NULL, .gen = gen};
+    if (rc == 0) {
+        snprintf(j.name, sizeof j.name, "%s", name);
+        snprintf(j.fingerprint, sizeof j.fingerprint, "%s", fp);
+        rc = job_record(&w->rs, w->co, &j, &rec);
+    }
+    if (rc == 0) {
+        *result = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+        *rlen = strlen(*result);
+    }
+    json_decref(rec);
+    json_decref(msg);
+    return rc;
+}
+
+/* Load the inputs (as rank 0 does, o its knowledge options) and serve; nothing is written. */
+static int cpt_serve(const cpt_opts *co, const knowledge_opts *o) {
+    knowledge_opts quiet = *o;
+    quiet.quiet = 1;
+    cpt_worker w = {.co = co};
+    int rc = seal_kn_load_inputs(&w.rs, &quiet, "--cpt-passages");
+    if (rc == 0 && !(w.rs.pool = seal_pool_create(w.rs.threads))) rc = -1;
+    rc = seal_farm_join(rc, &w, worker_job);
+    seal_kn_close_run(&w.rs);
+    return rc;
+}
+
+/* Fill c (per-passage accuracy, and the sample's questions right per
+ * passage) from condition name's journal record. */
+static int cond_from_record(run_state *rs, const char *name, const question_sample *sample, condition *c) {
+    int n = rs->n_eval;
+    char key[64];
+    snprintf(key, sizeof key, "cpt/%s", name);
     snprintf(c->name, sizeof c->name, "%s", name);
     c->acc = seal_calloc((size_t)n, sizeof(double));
     c->right = seal_calloc((size_t)n, sizeof(double));
-    char key[64];
-    snprintf(key, sizeof key, "cpt/%s", name);
-    json_t *rec = seal_journal_get(&rs->cpt, key);
-    if (rec && !o->quiet) fprintf(stderr, "cpt %s: already done\n", name);
-    if (!rec) {
-        json_t **edits = NULL;
-        const seal_passage **ps = seal_calloc((size_t)n, sizeof *ps);
-        for (int i = 0; i < n; i++) ps[i] = passage_at(rs, i);
-        if (src != SRC_PASSAGE) edits = seal_calloc((size_t)n, sizeof *edits);
-        seal_model g;
-        int loaded = 0;
-        if (src == SRC_GIVEN) {
-            for (int i = 0; i < n && rc == 0; i++) {
-                json_t *t = json_object_get(given, ps[i]->title);
-                if (!json_is_string(t)) rc = seal_err("%s: no self-edit for passage \"%s\"", o->given_path, ps[i]->title);
-                else edits[i] = json_pack("[O]", t);
-            }
-        } else if (src == SRC_MODEL) {
-            loaded = dir && seal_model_load(&g, dir) == 0;
-            if (dir && !loaded) rc = -1;
-            if (rc == 0) rc = seal_kn_self_edits(rs, loaded ? &g : &rs->base, tag, ps, n, edits);
-            for (int i = 0; i < n && rc == 0; i++) json_incref(edits[i]); /* borrowed from the journal */
-        }
-        /* the current policy: a generator's condition finetunes and asks the generator itself */
-        int own = loaded && !o->inner_model_base;
-        if (rc == 0) rc = cpt_run(rs, co, name, edits, key, own ? &g : &rs->base, own ? name : "base");
-        if (loaded) seal_model_free(&g);
-        for (int i = 0; edits && i < n; i++) json_decref(edits[i]);
-        free(edits);
-        free(ps);
-        if (rc) return -1;
-        rec = seal_journal_get(&rs->cpt, key);
-        seal_kn_maybe_die();
-    }
-    json_t *prs = json_object_get(rec, "passages");
+    json_t *prs = json_object_get(seal_journal_get(&rs->cpt, key), "passages");
     if (json_array_size(prs) != (size_t)n) return seal_err("cpt.jsonl: %s: %zu passages, expected %d", key, json_array_size(prs), n);
     json_t **correct = seal_malloc(sizeof *correct * (size_t)n);
     for (int i = 0; i < n; i++) {
@@ -305,6 +433,34 @@ static int cpt_condition(run_state *rs, const cpt_opts *co, const char *name, ed
     questions_right(rs, correct, sample, c->right);
     free(correct);
     return 0;
+}
+
+/* The finetuned conditions cc[0..n): those not journaled get their
+ * self-edits first (on rank 0), then run as jobs; c[i] is filled from each
+ * record. */
+static int cpt_conditions(run_state *rs, const cpt_opts *co, const cpt_cond *cc, int n, const question_sample *qs,
+                          const char (*gen_fp)[17], condition *c) {
+    cpt_job *jobs = seal_calloc((size_t)n + 1, sizeof *jobs);
+    int nj = 0, rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        cpt_job *j = &jobs[nj];
+        snprintf(j->key, sizeof j->key, "cpt/%s", cc[i].name);
+        if (seal_journal_get(&rs->cpt, j->key)) {
+            if (!rs->o->quiet) fprintf(stderr, "cpt %s: already done\n", cc[i].name);
+            continue;
+        }
+        snprintf(j->name, sizeof j->name, "%s", cc[i].name);
+        /* the current policy: a generator's condition finetunes and asks the generator itself */
+        j->gen = cc[i].gen >= 0 && !rs->o->inner_model_base ? cc[i].gen : -1;
+        if (j->gen >= 0) snprintf(j->fingerprint, sizeof j->fingerprint, "%s", gen_fp[j->gen]);
+        rc = cond_edits(rs, co, &cc[i], &j->edits);
+        nj++;
+    }
+    if (rc == 0) rc = run_cpt_jobs(rs, co, jobs, nj);
+    for (int i = 0; i < n && rc == 0; i++) rc = cond_from_record(rs, cc[i].name, qs, &c[i]);
+    for (int i = 0; i < nj; i++) json_decref(jobs[i].edits);
+    free(jobs);
+    return rc;
 }
 
 /* The base condition (baseline.jsonl, shared with eval) with its questions
@@ -350,20 +506,20 @@ static int check_opts(const cpt_opts *co) {
 
 /* The fingerprint of each --generator's weights: the generators are inputs
  * too, and a missing one is refused before the run directory is claimed. */
-static int generator_fingerprints(const cpt_opts *co, json_t *out) {
+static int generator_fingerprints(const cpt_opts *co, json_t *out, char (*hex)[17]) {
     for (int i = 0; i < co->n_generators; i++) {
         seal_model g;
         if (seal_model_load(&g, co->gen_dir[i])) return seal_err_prefix("--generator %s", co->gen_name[i]);
-        char hex[17];
-        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)seal_st_set_fingerprint(&g.weights));
-        json_array_append_new(out, json_string(hex));
+        model_fingerprint(&g, hex[i]);
+        json_array_append_new(out, json_string(hex[i]));
         seal_model_free(&g);
     }
     return 0;
 }
 
-/* knowledge's record plus what cpt adds (under the keys it has always had). */
-static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record *r) {
+/* knowledge's record plus what cpt adds (under the keys it has always had);
+ * gen_fp gets each generator's fingerprint. */
+static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record *r, char (*gen_fp)[17]) {
     const knowledge_opts *o = rs->o;
     json_t *gens = json_array(), *fps = json_array();
     for (int i = 0; i < co->n_generators; i++)
@@ -382,7 +538,7 @@ static int build_record(const run_state *rs, const cpt_opts *co, seal_run_record
     json_object_set_new(extra, "split_newlines", json_integer(o->seq.split_newlines));
     json_object_set_new(extra, "max_segments", json_integer(o->seq.max_segments));
     json_object_set_new(extra, "generators", gens);
-    int rc = generator_fingerprints(co, fps); /* filled before extra takes it (or it is dropped) */
+    int rc = generator_fingerprints(co, fps, gen_fp); /* filled before extra takes it (or it is dropped) */
     if (co->n_generators) json_object_set_new(extra, "generator_fingerprints", fps);
     else json_decref(fps);
     if (co->eval_questions > 0) json_object_set_new(extra, "eval_questions", json_integer(co->eval_questions));
@@ -398,14 +554,16 @@ int seal_knowledge_cpt(const cpt_opts *co) {
     o.train_path = NULL;
     o.eval_passages = co->passages;
     o.inner.full = co->mode == CPT_FULL;
+    if (seal_rank() != 0) return cpt_serve(co, &o);
     run_state rs;
     condition conds[4 + CPT_MAX_GENERATORS];
     memset(conds, 0, sizeof conds);
     question_sample qs = {0};
     seal_run_record record = {0};
+    char gen_fp[CPT_MAX_GENERATORS][17];
     int nc = 0, rc = seal_kn_load_inputs(&rs, &o, "--cpt-passages");
     if (rc == 0) rc = question_sample_draw(&rs, co->eval_questions, &qs);
-    if (rc == 0) rc = build_record(&rs, co, &record);
+    if (rc == 0) rc = build_record(&rs, co, &record, gen_fp);
     if (rc == 0) rc = seal_kn_claim_run(&rs, &record);
     seal_run_record_free(&record);
     if (rc == 0) {
@@ -419,24 +577,18 @@ int seal_knowledge_cpt(const cpt_opts *co) {
         rc = cpt_cond_base(&rs, &qs, &conds[nc]);
         nc++;
     }
-    if (rc == 0 && seal_kn_wanted(&o, "passage")) {
-        rc = cpt_condition(&rs, co, "passage", SRC_PASSAGE, NULL, NULL, NULL, &qs, &conds[nc]);
-        nc++;
+    cpt_cond cc[3 + CPT_MAX_GENERATORS];
+    int ncc = 0;
+    if (seal_kn_wanted(&o, "passage")) cc[ncc++] = (cpt_cond){"passage", SRC_PASSAGE, -1, ""};
+    if (o.given_path) cc[ncc++] = (cpt_cond){o.given_name ? o.given_name : "passage+given", SRC_GIVEN, -1, ""};
+    if (seal_kn_wanted(&o, "passage+self-edit")) cc[ncc++] = (cpt_cond){"passage+self-edit", SRC_MODEL, -1, "eval0"};
+    for (int i = 0; i < co->n_generators; i++) {
+        cc[ncc] = (cpt_cond){co->gen_name[i], SRC_MODEL, i, ""};
+        snprintf(cc[ncc++].tag, sizeof cc[0].tag, "gen-%s", co->gen_name[i]);
     }
-    if (rc == 0 && o.given_path) {
-        const char *nm = o.given_name ? o.given_name : "passage+given";
-        rc = cpt_condition(&rs, co, nm, SRC_GIVEN, NULL, NULL, rs.given, &qs, &conds[nc]);
-        nc++;
-    }
-    if (rc == 0 && seal_kn_wanted(&o, "passage+self-edit")) {
-        rc = cpt_condition(&rs, co, "passage+self-edit", SRC_MODEL, NULL, "eval0", NULL, &qs, &conds[nc]);
-        nc++;
-    }
-    for (int i = 0; i < co->n_generators && rc == 0; i++) {
-        char tag[40];
-        snprintf(tag, sizeof tag, "gen-%s", co->gen_name[i]);
-        rc = cpt_condition(&rs, co, co->gen_name[i], SRC_MODEL, co->gen_dir[i], tag, NULL, &qs, &conds[nc]);
-        nc++;
+    if (rc == 0) {
+        rc = cpt_conditions(&rs, co, cc, ncc, &qs, (const char (*)[17])gen_fp, &conds[nc]);
+        nc += ncc;
     }
     if (rc == 0) {
         json_t *res_extra = json_pack("{s:s, s:i}", "mode", cpt_mode_name(co->mode), "n_passages", rs.n_eval);

@@ -31,6 +31,10 @@
  * record per finished condition (its sequences, training loss, answers and
  * per-passage correctness), so a killed run resumes without redoing it.
  *
+ * Under mpirun (docs/scale-out.md) rank 0 generates the self-edits and hands
+ * out the finetuned conditions, one per rank at a time; results.json is the
+ * one a single process writes, byte for byte.
+ *
  * The headline is per-question accuracy, as the paper's CPT figures; the mean
  * of per-passage accuracies follows as a second figure (report.h). */
 #ifndef SEAL_SEAL_CPT_H

@@ -43,6 +43,13 @@ int seal_journal_open(journal *j, const char *path) {
     return 0;
 }
 
+void seal_journal_open_memory(journal *j) {
+    memset(j, 0, sizeof *j);
+    j->path = seal_strdup("(in memory)");
+    j->index = json_object();
+    pthread_mutex_init(&j->mu, NULL);
+}
+
 void seal_journal_close(journal *j) {
     if (j->f) fclose(j->f);
     json_decref(j->index);
@@ -76,7 +83,7 @@ int seal_journal_put(journal *j, const char *key, json_t *rec) {
     pthread_mutex_lock(&j->mu);
     if (!line) rc = seal_err("%s: record \"%s\" cannot be encoded as JSON", j->path, key);
     else if (json_object_get(j->index, key)) rc = seal_err("%s: record \"%s\" already present", j->path, key);
-    else if (fprintf(j->f, "%s\n", line) < 0 || fflush(j->f) != 0 || fsync(fileno(j->f)) != 0)
+    else if (j->f && (fprintf(j->f, "%s\n", line) < 0 || fflush(j->f) != 0 || fsync(fileno(j->f)) != 0))
         rc = seal_err("%s: cannot append", j->path);
     else json_object_set(j->index, key, rec);
     pthread_mutex_unlock(&j->mu);

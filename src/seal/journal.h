@@ -18,6 +18,9 @@ typedef struct {
 } journal;
 
 int seal_journal_open(journal *j, const char *path);
+/* A journal of no file: records are kept in memory only (an MPI rank other
+ * than 0, which writes nothing, caching what it computes for rank 0). */
+void seal_journal_open_memory(journal *j);
 void seal_journal_close(journal *j);
 /* The record stored under key (borrowed; valid until close), or NULL. */
 json_t *seal_journal_get(journal *j, const char *key);

@@ -12,6 +12,7 @@
 #include "kern/matmul.h"
 #include "model/save.h"
 #include "model/synth.h"
+#include "rt/rank.h"
 #include "tok/tokenizer.h"
 #include "train/dataset.h"
 #include "train/trainer.h"
@@ -191,6 +192,11 @@ static int check_fits(const seal_config *m) {
 
 /* ---- the run ---- */
 
+/* Under mpirun every rank trains the same model on its rows of each batch
+ * (docs/scale-out.md); rank 0 leads: it alone claims DIR, writes the log,
+ * the checkpoints and the model, evaluates and reports. */
+static int lead(void) { return seal_rank() == 0; }
+
 /* Everything a run holds; zeroed at the start, so that run_free is safe at any point. */
 typedef struct {
     const seal_pretrain_opts *o;
@@ -251,10 +257,10 @@ static int load_data(pretrain_run *r) {
     dopt.packing = p->pack_rows;
     dopt.vocab = p->model.vocab;
     dopt.eos_id = p->model.n_eos ? p->model.eos_ids[0] : -1;
-    fprintf(stderr, "pretrain: tokenizing %s\n", r->o->data);
+    if (lead()) fprintf(stderr, "pretrain: tokenizing %s\n", r->o->data);
     train_dataset all = {0};
     int rc = seal_dataset_load_jsonl(&all, r->o->data, r->tok, &dopt) || split(&all, p->eval_fraction, &r->tr, &r->ev, &dopt);
-    if (rc == 0 && !p->pack_rows && all.stats.truncated)
+    if (rc == 0 && !p->pack_rows && all.stats.truncated && lead())
         fprintf(stderr, "pretrain: %ld of %ld documents longer than seq_len %d were truncated\n",
                 (long)all.stats.truncated, (long)all.stats.examples, p->seq_len);
     seal_dataset_free(&all);
@@ -267,7 +273,8 @@ static int load_data(pretrain_run *r) {
 /* What shapes the run's trajectory: a resume under other values would not
  * continue the same run. eval_every, checkpoint_every, keep_checkpoints and
  * save_dtype are left out: they may change freely. The thread count is in:
- * the training path's BLAS sums split by thread. */
+ * the training path's BLAS sums split by thread, and so is the rank count
+ * (under mpirun the step's gradient sums group its rows by rank). */
 static int run_record(const pretrain_run *r, seal_run_record *rec) {
     const seal_pretrain_config *p = &r->cfg;
     char fp[40];
@@ -287,7 +294,8 @@ static int run_record(const pretrain_run *r, seal_run_record *rec) {
            seal_run_record_str(rec, "train.packing", p->pack_rows ? "rows" : "documents") ||
            seal_run_record_int(rec, "data.train_documents", r->tr.n) ||
            seal_run_record_int(rec, "data.held_out_documents", r->ev.n) ||
-           seal_run_record_str(rec, "data.fingerprint", fp) || seal_run_record_threads(rec, r->o->threads, seal_matmul_fast_arithmetic())
+           seal_run_record_str(rec, "data.fingerprint", fp) || seal_run_record_int(rec, "ranks", seal_rank_size()) ||
+           seal_run_record_threads(rec, r->o->threads, seal_matmul_fast_arithmetic())
                ? -1
                : 0;
 }
@@ -299,7 +307,7 @@ typedef struct {
 } dir_state;
 
 static int inspect_dir(const pretrain_run *r, const seal_run_record *rec, const char *path, dir_state *d) {
-    static const char *const new_keys[] = {"threads", "arithmetic", "seal_version", NULL};
+    static const char *const new_keys[] = {"threads", "arithmetic", "seal_version", "ranks", NULL};
     char *ck = seal_path_join(r->o->out, "checkpoint");
     strbuf unrecorded = {0};
     seal_replace_dir_recover(ck);
@@ -361,10 +369,14 @@ static int start_session(pretrain_run *r, const batch_source *src) {
     t->max_grad_norm = p->max_grad_norm;
     t->schedule = SCHED_COSINE; t->warmup_steps = (long)p->warmup_steps; t->max_steps = p->steps;
     t->epochs = (int)((p->steps + per_epoch - 1) / per_epoch);
-    char *log_path = seal_path_join(r->o->out, "pretrain_log.jsonl");
-    r->log = fopen(log_path, r->resumed ? "a" : "w");
-    free(log_path);
-    if (!r->log) return seal_err("%s: cannot write the log", r->o->out);
+    t->data_parallel = seal_rank_size() > 1;
+    t->split_rows = 1; /* a step is one micro-batch of batch_size rows: its rows are split */
+    if (lead()) {
+        char *log_path = seal_path_join(r->o->out, "pretrain_log.jsonl");
+        r->log = fopen(log_path, r->resumed ? "a" : "w");
+        free(log_path);
+        if (!r->log) return seal_err("%s: cannot write the log", r->o->out);
+    }
     t->log = r->log;
     if (!(r->pool = seal_pool_create(r->o->threads))) return -1;
     if (seal_train_session_init(&r->s, &r->m, r->pool, NULL, src, t)) return -1;
@@ -373,9 +385,10 @@ static int start_session(pretrain_run *r, const batch_source *src) {
         int rc = seal_train_session_load_state(&r->s, st);
         free(st);
         if (rc) return -1;
-        fprintf(stderr, "pretrain: resuming at step %ld of %ld\n", r->s.step, r->s.total);
+        if (lead()) fprintf(stderr, "pretrain: resuming at step %ld of %ld\n", r->s.step, r->s.total);
     }
-    fprintf(stderr, "pretrain: %lld parameters, %d train / %d held-out documents, %ld %s per epoch, %ld steps\n",
+    if (lead())
+        fprintf(stderr, "pretrain: %lld parameters, %d train / %d held-out documents, %ld %s per epoch, %ld steps\n",
             r->m.n_params, r->tr.n, r->ev.n, per_epoch * p->batch_size, p->pack_rows ? "rows" : "documents",
             r->s.total);
     return 0;
@@ -404,23 +417,39 @@ static int log_eval(FILE *log, long step, double eval_loss, double train_loss, d
     return fflush(log) || ferror(log) ? seal_err("pretrain_log.jsonl: write error") : 0;
 }
 
+/* Rank 0 failed alone (its evaluation, log or checkpoint) while the other
+ * ranks wait in the next step's gradient sum, which it will never join: say
+ * why and end the job (MPI_Abort), rather than leave them waiting. One
+ * process: -1, the error set. */
+static int lead_failed(void) {
+    if (seal_rank_size() > 1) {
+        fprintf(stderr, "pretrain: %s (ending the other ranks)\n", seal_errmsg());
+        seal_rank_abort(1);
+    }
+    return -1;
+}
+
 /* The steps, with held-out evaluation and checkpoints on their schedule. */
 static int train_loop(pretrain_run *r, const batch_source *src, const batch_source *esrc, seal_pretrain_result *res) {
     const seal_pretrain_config *p = &r->cfg;
     train_session *s = &r->s;
     seal_progress bar;
-    seal_progress_start(&bar, "pretrain", s->total, "step");
-    seal_progress_resume_from(&bar, s->step);
+    if (lead()) {
+        seal_progress_start(&bar, "pretrain", s->total, "step");
+        seal_progress_resume_from(&bar, s->step);
+    }
     double gn, lr;
     int rc;
     while ((rc = seal_train_session_step(s, src, &res->train_loss, &gn, &lr)) == 1) {
         if (s->step == r->o->exit_after_step) _exit(137);
+        if (!lead()) continue; /* the others only take their part of the steps */
         int last = s->step == s->total;
         if (r->have_eval && (s->step % p->eval_every == 0 || last))
             if (seal_train_session_eval(s, esrc, &res->eval_loss) ||
                 log_eval(r->log, s->step, res->eval_loss, res->train_loss, seal_now() - s->t0))
-                return -1;
-        if (((p->checkpoint_every > 0 && s->step % p->checkpoint_every == 0) || last) && save_checkpoint(r)) return -1;
+                return lead_failed();
+        if (((p->checkpoint_every > 0 && s->step % p->checkpoint_every == 0) || last) && save_checkpoint(r))
+            return lead_failed();
         char status[128], ev[24] = "-";
         double el = seal_now() - s->t0;
         if (!isnan(res->eval_loss)) snprintf(ev, sizeof ev, "%.3f", res->eval_loss);
@@ -429,7 +458,7 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
         seal_progress_update(&bar, s->step, status);
     }
     if (rc < 0) return -1;
-    seal_progress_finish(&bar, s->step, NULL);
+    if (lead()) seal_progress_finish(&bar, s->step, NULL);
     res->steps = s->step;
     return 0;
 }
@@ -454,16 +483,19 @@ int seal_pretrain_run(const seal_pretrain_opts *o, seal_pretrain_result *res) {
     r->cfg = o->cfg;
     seal_run_record record = {0};
     int rc = seal_pretrain_config_check(&r->cfg, "pretrain config") || load_tokenizer(r) || load_data(r) ||
-             run_record(r, &record) || claim_dir(r, &record) || init_model(r);
+             run_record(r, &record) || (lead() && claim_dir(r, &record));
+    /* every rank waits for rank 0's claim (it may empty DIR) before reading the checkpoint */
+    if (seal_rank_any_failed(rc, "start the pretraining")) rc = -1;
     batch_source src = seal_batch_iter_source(&r->it), esrc = seal_batch_iter_source(&r->eit);
-    if (rc == 0) rc = start_session(r, &src);
+    if (rc == 0) rc = init_model(r) || start_session(r, &src);
+    if (seal_rank_any_failed(rc, "load the model or its checkpoint")) rc = -1;
     if (rc == 0) {
         res->resumed_from = r->resumed ? r->s.step : 0;
         rc = train_loop(r, &src, &esrc, res);
     }
-    if (rc == 0) rc = seal_model_save(&r->m, o->out, r->cfg.save_dtype, r->cfg.tokenizer) ||
-                      seal_config_save_generation(&r->m.cfg, o->out) || close_log(r);
-    if (rc == 0) {
+    if (rc == 0 && lead()) rc = seal_model_save(&r->m, o->out, r->cfg.save_dtype, r->cfg.tokenizer) ||
+                                seal_config_save_generation(&r->m.cfg, o->out) || close_log(r);
+    if (rc == 0 && lead()) {
         res->train_docs = r->tr.n;
         res->eval_docs = r->ev.n;
         res->n_params = r->m.n_params;

@@ -14,7 +14,13 @@
  * "eval_loss"), checkpoint/ (weights, optimizer state and data position, every
  * checkpoint_every steps), checkpoints/step-N/ (with keep_checkpoints), and at
  * the end the model as a Hugging Face directory (config.json,
- * model.safetensors, tokenizer files, generation_config.json). */
+ * model.safetensors, tokenizer files, generation_config.json).
+ *
+ * Under mpirun (docs/scale-out.md) every rank trains the same model on its
+ * share of each batch's rows (train_opts.split_rows), the gradients summed in
+ * rank order; rank 0 alone writes DIR. The rank count is recorded like the
+ * thread count: a resume under another one is refused unless
+ * allow_config_change. DIR must be on a filesystem every rank shares. */
 #ifndef SEAL_TRAIN_PRETRAIN_H
 #define SEAL_TRAIN_PRETRAIN_H
 

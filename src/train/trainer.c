@@ -55,6 +55,10 @@ int seal_train_session_init(train_session *s, seal_model *m, seal_pool *pool, se
     seal_grads_init(&s->g, m, a);
     seal_params_build(&s->pl, m, a, &s->g);
     seal_adamw_init(&s->opt, &s->pl, (adamw_hparams){o->lr, o->beta1, o->beta2, o->eps, o->weight_decay});
+    if (o->data_parallel && o->split_rows) {
+        s->sub_seq = seal_malloc(sizeof(int) * (size_t)(src->max_tokens > 0 ? src->max_tokens : 1));
+        s->sub_start = seal_malloc(sizeof(int) * (size_t)(src->max_seqs > 0 ? src->max_seqs : 1));
+    }
     s->t0 = seal_now();
     return 0;
 }
@@ -64,6 +68,8 @@ void seal_train_session_free(train_session *s) {
     seal_params_free(&s->pl);
     seal_grads_free(&s->g);
     seal_train_ctx_free(&s->tc);
+    free(s->sub_seq);
+    free(s->sub_start);
     memset(s, 0, sizeof *s);
 }
 
@@ -76,11 +82,25 @@ static int sum_over_ranks(train_session *s, double *nll, long *labels, long *tok
     return 0;
 }
 
+/* split_rows: rank me of ranks takes its share of b's sequences, renumbered
+ * into the session's buffers (*b becomes a view; n 0 when it has none). */
+static void own_rows(train_session *s, train_batch *b, int me, int ranks) {
+    int a = (int)((long)b->n_seq * me / ranks), e = (int)((long)b->n_seq * (me + 1) / ranks);
+    if (a == e) { b->n = b->n_seq = 0; return; }
+    int t0 = b->start[a], t1 = b->start[e - 1] + b->len[e - 1];
+    for (int t = t0; t < t1; t++) s->sub_seq[t - t0] = b->seq[t] - a;
+    for (int q = a; q < e; q++) s->sub_start[q - a] = b->start[q] - t0;
+    b->tok += t0, b->pos += t0, b->weight += t0, b->seq = s->sub_seq;
+    b->start = s->sub_start, b->len += a, b->n_seq = e - a, b->n = t1 - t0;
+    if (b->vis) b->vis += a;
+}
+
 /* Gradients of the next grad_accum micro-batches, summed (unnormalized);
  * data parallel, this rank's share of them, then the sum over the ranks. */
 static int accumulate(train_session *s, const batch_source *src, double *nll, long *labels, long *tokens) {
     int per_epoch = src->batches(src->ctx);
     int ranks = s->o->data_parallel ? seal_rank_size() : 1, me = ranks > 1 ? seal_rank() : 0;
+    int split = ranks > 1 && s->o->split_rows; /* every rank reads every micro-batch, and takes its rows */
     seal_grads_zero(&s->g);
     for (int micro = 0; micro < s->o->grad_accum; micro++) {
         if (s->next_batch >= per_epoch) {
@@ -88,7 +108,7 @@ static int accumulate(train_session *s, const batch_source *src, double *nll, lo
             s->epoch++;
             s->next_batch = 0;
         }
-        if (micro % ranks != me) { /* another rank's micro-batch */
+        if (!split && micro % ranks != me) { /* another rank's micro-batch */
             if (++s->next_batch >= per_epoch) break;
             continue;
         }
@@ -96,11 +116,12 @@ static int accumulate(train_session *s, const batch_source *src, double *nll, lo
         double nll_b, w_loss;
         if (src->next(src->ctx, s->epoch, s->next_batch, &b)) return -1;
         s->next_batch++;
+        if (split) own_rows(s, &b, me, ranks);
         for (int t = 0; t < b.n; t++) *labels += b.weight[t] != 0.0f;
         *tokens += b.n;
         unsigned long long dseed = s->o->seed ? s->o->seed * 1000003ull + (unsigned long long)s->step + 1 : 0;
-        if (seal_train_step_grads(&s->tc, &b, &s->g, dseed, &w_loss, &nll_b)) return -1;
-        *nll += w_loss;
+        if (b.n && seal_train_step_grads(&s->tc, &b, &s->g, dseed, &w_loss, &nll_b)) return -1;
+        *nll += b.n ? w_loss : 0;
         if (s->next_batch >= per_epoch) break;
     }
     return ranks > 1 ? sum_over_ranks(s, nll, labels, tokens) : 0;

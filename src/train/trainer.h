@@ -32,6 +32,13 @@ typedef struct {
      * single-process one to float tolerance. A rank whose micro-batch fails
      * (bad data) leaves the others waiting: the data is checked first. */
     int data_parallel;
+    /* With data_parallel: split each micro-batch's sequences (rows) over the
+     * ranks instead of the micro-batches: rank r takes sequences
+     * [r * n / size, (r + 1) * n / size) of every micro-batch of n (pretrain,
+     * whose step is one micro-batch of batch_size rows). Labels never cross a
+     * sequence, so the same label tokens are summed, grouped by rank. Dropout
+     * masks are drawn per sub-batch: use it where there is no dropout. */
+    int split_rows;
 } train_opts;
 
 /* HF TrainingArguments defaults: lr 5e-5, AdamW(0.9, 0.999, 1e-8), wd 0,
@@ -71,6 +78,7 @@ typedef struct {
     long tokens0;           /* tokens already trained when this process began (resume) */
     int epoch, next_batch;  /* where the data stream stands */
     double t0;
+    int *sub_seq, *sub_start; /* split_rows: this rank's share of a micro-batch, renumbered */
 } train_session;
 
 int seal_train_session_init(train_session *s, seal_model *m, seal_pool *pool, seal_adapter *a, const batch_source *src,

@@ -66,6 +66,21 @@ assert "success rate" in md and "| given-config |" in md, md
 assert open(d + "/success.svg").read().startswith("<svg")
 PY
 
+# 1b. --workers 2 (pairs in parallel, one thread each) journals the same pairs as one worker on one thread
+for w in 1 2; do
+  "$SEAL" arc eval -m "$tmp/m" --challenges "$TR_C" --solutions "$TR_S" --tasks 6150a2bd,44f52bb0 \
+      --given-config "$tmp/cfg.json" --run "$tmp/w$w" --ttt-cap 6 "${small[@]}" -t 1 --workers $w >"$tmp/w$w.out" 2>&1 ||
+    fail "arc eval --workers $w: $(tail -3 "$tmp/w$w.out")"
+done
+$py - "$tmp/w1" "$tmp/w2" <<'PY' || fail "--workers 2 changed the results"
+import json, sys
+a, b = ({json.loads(l)["key"]: json.loads(l) for l in open(d + "/ttt.jsonl")} for d in sys.argv[1:])
+assert a == b and len(a) == 10, (sorted(a), sorted(b))
+ra, rb = (json.load(open(d + "/results.json"))["conditions"] for d in sys.argv[1:])
+assert ra == rb, (ra, rb)
+assert json.load(open(sys.argv[2] + "/config.json"))["workers"] == 2
+PY
+
 # 2. rl: one ReST-EM round; SEAL_TEST_ARC_REWARD_FIRST=1 rewards each training task's first self-edit
 rl() { # dir
   SEAL_TEST_ARC_REWARD_FIRST=1 "$SEAL" arc rl -m "$tmp/m" --train-challenges "$TR_C" --train-solutions "$TR_S" \

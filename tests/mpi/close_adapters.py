@@ -1,7 +1,9 @@
-"""close_adapters.py A B [A2 B2 ...]: each pair of PEFT adapter directories holds the same tensors, within 5e-4
+"""close_adapters.py A B [A2 B2 ...]: each pair of PEFT adapter directories (or model directories: their
+model.safetensors, F32) holds the same tensors, within 5e-4
 of each tensor's largest magnitude (the data-parallel tolerance, docs/scale-out.md). Exit 1 naming the first
 tensor outside it."""
 import json
+import os
 import struct
 import sys
 
@@ -9,7 +11,8 @@ import numpy as np
 
 
 def tensors(d):
-    b = open(d + "/adapter_model.safetensors", "rb").read()
+    f = d + "/adapter_model.safetensors"
+    b = open(f if os.path.exists(f) else d + "/model.safetensors", "rb").read()
     n = struct.unpack("<Q", b[:8])[0]
     h = json.loads(b[8:8 + n])
     return {k: np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]], dtype=np.float32)
