@@ -18,6 +18,7 @@
 #include "seal/journal.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
+#include "seal/transfer.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
@@ -566,20 +567,33 @@ typedef struct {
     int have_m1;
 } arc_worker;
 
+/* seal_transfer_read's reader of round 1's model into w->m1. */
+static int m1_load(void *ctx, const char *path, char fp[17]) {
+    arc_worker *w = ctx;
+    if (seal_model_load(&w->m1, path)) return -1;
+    w->have_m1 = 1;
+    snprintf(fp, 17, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->m1.weights));
+    return 0;
+}
+
+static void m1_drop(void *ctx) {
+    arc_worker *w = ctx;
+    seal_model_free(&w->m1);
+    w->have_m1 = 0;
+}
+
+/* The model a job names: the base one, or round 1's, read once as
+ * --model-transfer says and checked against the fingerprint rank 0 sent. */
 static const arc_target *worker_target(arc_worker *w, const char *name, const char *fp, arc_target *t) {
     t->name = name;
     t->m = &w->st.base;
     if (!strcmp(name, "base")) return t;
-    char *dir = round_path(w->st.o, "model");
-    int rc = w->have_m1 ? 0 : seal_model_load(&w->m1, dir);
-    w->have_m1 = rc == 0;
-    char got[17] = "";
-    if (rc == 0) snprintf(got, sizeof got, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->m1.weights));
-    if (rc == 0 && strcmp(got, fp))
-        rc = seal_err("%s holds other weights (%s) than rank 0 wrote (%s): the run directory must be on a filesystem "
-                      "every rank shares", dir, got, fp);
-    free(dir);
     t->m = &w->m1;
+    if (w->have_m1) return t;
+    char *dir = round_path(w->st.o, "model");
+    seal_transfer_reader r = {w, "weights", m1_load, m1_drop};
+    int rc = seal_transfer_read(w->st.o->model_transfer, dir, fp, &r);
+    free(dir);
     return rc ? NULL : t;
 }
 

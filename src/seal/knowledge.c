@@ -18,6 +18,7 @@
 #include "rt/rank.h"
 #include "rt/threadpool.h"
 #include "seal/journal.h"
+#include "seal/transfer.h"
 #include "seal/knowledge_run.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
@@ -298,8 +299,24 @@ typedef struct {
     int have_cur;
 } kn_worker;
 
+/* seal_transfer_read's reader of a round's model into w->cur. */
+static int cur_load(void *ctx, const char *path, char fp[17]) {
+    kn_worker *w = ctx;
+    if (seal_model_load(&w->cur, path)) return -1;
+    w->have_cur = 1;
+    snprintf(fp, 17, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->cur.weights));
+    return 0;
+}
+
+static void cur_drop(void *ctx) {
+    kn_worker *w = ctx;
+    seal_model_free(&w->cur);
+    w->have_cur = 0;
+}
+
 /* The model a job names: the base one, the one loaded last, or the one in its
- * directory, which must hold the weights rank 0 fingerprinted. */
+ * directory (read as --model-transfer says), which must hold the weights rank 0
+ * fingerprinted. */
 static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
     const char *fp = json_string_value(json_object_get(t, "fingerprint")), *dir = json_string_value(json_object_get(t, "dir"));
     char base_fp[17];
@@ -308,14 +325,10 @@ static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
     snprintf(fp_out, 17, "%s", fp);
     if (!strcmp(fp, base_fp)) return &w->rs.base;
     if (w->have_cur && !strcmp(fp, w->cur_fp)) return &w->cur;
-    if (w->have_cur) seal_model_free(&w->cur);
-    w->have_cur = 0;
-    if (seal_model_load(&w->cur, dir)) return NULL;
-    w->have_cur = 1;
-    snprintf(w->cur_fp, sizeof w->cur_fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->cur.weights));
-    if (strcmp(fp, w->cur_fp))
-        return seal_err("%s holds other weights (%s) than rank 0 wrote (%s): the run directory must be on a filesystem "
-                        "every rank shares", dir, w->cur_fp, fp), NULL;
+    if (w->have_cur) cur_drop(w);
+    seal_transfer_reader r = {w, "weights", cur_load, cur_drop};
+    if (seal_transfer_read(w->rs.o->model_transfer, dir, fp, &r)) return NULL;
+    snprintf(w->cur_fp, sizeof w->cur_fp, "%s", fp);
     return &w->cur;
 }
 
