@@ -567,21 +567,6 @@ typedef struct {
     int have_m1;
 } arc_worker;
 
-/* seal_transfer_read's reader of round 1's model into w->m1. */
-static int m1_load(void *ctx, const char *path, char fp[17]) {
-    arc_worker *w = ctx;
-    if (seal_model_load(&w->m1, path)) return -1;
-    w->have_m1 = 1;
-    snprintf(fp, 17, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->m1.weights));
-    return 0;
-}
-
-static void m1_drop(void *ctx) {
-    arc_worker *w = ctx;
-    seal_model_free(&w->m1);
-    w->have_m1 = 0;
-}
-
 /* The model a job names: the base one, or round 1's, read once as
  * --model-transfer says and checked against the fingerprint rank 0 sent. */
 static const arc_target *worker_target(arc_worker *w, const char *name, const char *fp, arc_target *t) {
@@ -591,8 +576,7 @@ static const arc_target *worker_target(arc_worker *w, const char *name, const ch
     t->m = &w->m1;
     if (w->have_m1) return t;
     char *dir = round_path(w->st.o, "model");
-    seal_transfer_reader r = {w, "weights", m1_load, m1_drop};
-    int rc = seal_transfer_read(w->st.o->model_transfer, dir, fp, &r);
+    int rc = seal_transfer_model(w->st.o->model_transfer, dir, fp, &w->m1, &w->have_m1);
     free(dir);
     return rc ? NULL : t;
 }

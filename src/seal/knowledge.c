@@ -299,21 +299,6 @@ typedef struct {
     int have_cur;
 } kn_worker;
 
-/* seal_transfer_read's reader of a round's model into w->cur. */
-static int cur_load(void *ctx, const char *path, char fp[17]) {
-    kn_worker *w = ctx;
-    if (seal_model_load(&w->cur, path)) return -1;
-    w->have_cur = 1;
-    snprintf(fp, 17, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->cur.weights));
-    return 0;
-}
-
-static void cur_drop(void *ctx) {
-    kn_worker *w = ctx;
-    seal_model_free(&w->cur);
-    w->have_cur = 0;
-}
-
 /* The model a job names: the base one, the one loaded last, or the one in its
  * directory (read as --model-transfer says), which must hold the weights rank 0
  * fingerprinted. */
@@ -325,9 +310,9 @@ static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
     snprintf(fp_out, 17, "%s", fp);
     if (!strcmp(fp, base_fp)) return &w->rs.base;
     if (w->have_cur && !strcmp(fp, w->cur_fp)) return &w->cur;
-    if (w->have_cur) cur_drop(w);
-    seal_transfer_reader r = {w, "weights", cur_load, cur_drop};
-    if (seal_transfer_read(w->rs.o->model_transfer, dir, fp, &r)) return NULL;
+    if (w->have_cur) seal_model_free(&w->cur);
+    w->have_cur = 0;
+    if (seal_transfer_model(w->rs.o->model_transfer, dir, fp, &w->cur, &w->have_cur)) return NULL;
     snprintf(w->cur_fp, sizeof w->cur_fp, "%s", fp);
     return &w->cur;
 }

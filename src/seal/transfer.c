@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/safetensors.h"
 #include "rt/farm.h"
 #include "rt/rank.h"
 #include "util/err.h"
@@ -61,4 +62,29 @@ int seal_transfer_read(int mode, const char *dir, const char *want, const seal_t
     if (!said) fprintf(stderr, "rank %d: %s; reading it from rank 0 instead (--model-transfer auto)\n", seal_rank(), why);
     said = 1;
     return read_broadcast(dir, want, r);
+}
+
+typedef struct {
+    seal_model *m;
+    int *have;
+} model_read;
+
+static int model_load(void *ctx, const char *path, char fp[17]) {
+    model_read *mr = ctx;
+    if (seal_model_load(mr->m, path)) return -1;
+    *mr->have = 1;
+    snprintf(fp, 17, "%016llx", (unsigned long long)seal_st_set_fingerprint(&mr->m->weights));
+    return 0;
+}
+
+static void model_drop(void *ctx) {
+    model_read *mr = ctx;
+    seal_model_free(mr->m);
+    *mr->have = 0;
+}
+
+int seal_transfer_model(int mode, const char *dir, const char *want, seal_model *m, int *have) {
+    model_read mr = {m, have};
+    seal_transfer_reader r = {&mr, "weights", model_load, model_drop};
+    return seal_transfer_read(mode, dir, want, &r);
 }

@@ -18,6 +18,8 @@
 #ifndef SEAL_SEAL_TRANSFER_H
 #define SEAL_SEAL_TRANSFER_H
 
+#include "model/model.h"
+
 enum { SEAL_TRANSFER_AUTO, SEAL_TRANSFER_SHARED, SEAL_TRANSFER_BROADCAST }; /* --model-transfer's order */
 
 typedef struct {
@@ -36,5 +38,9 @@ typedef struct {
  * under shared ("... the run directory must be on a filesystem every rank
  * shares"), rank 0 could not send it, or it sent other bits. */
 int seal_transfer_read(int mode, const char *dir, const char *want, const seal_transfer_reader *r);
+
+/* seal_transfer_read of a model (its weights' fingerprint is want) into *m;
+ * *have is 1 while *m holds one (the caller frees it). 0, or -1 + seal_err. */
+int seal_transfer_model(int mode, const char *dir, const char *want, seal_model *m, int *have);
 
 #endif
