@@ -1,15 +1,18 @@
 /* seal sandbox: the knowledge sandbox's measurements (seal/sandbox_measure.h),
- * written to a file or printed as JSON. */
+ * written to a file or printed as JSON, and the ARC sandbox's headroom grid
+ * (seal/arc_headroom.h). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_util.h"
+#include "cli/cmd_arc.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
 #include "rt/threadpool.h"
 #include "sandbox/world.h"
+#include "seal/arc_headroom.h"
 #include "seal/arc_sandbox_measure.h"
 #include "seal/sandbox_measure.h"
 #include "util/err.h"
@@ -174,11 +177,46 @@ static int arc_oracle(int argc, char **argv) {
     return rc ? cli_fail() : 0;
 }
 
+static int arc_headroom(int argc, char **argv) {
+    arc_headroom_opts o = seal_arc_headroom_defaults();
+    cli_opt opts[64] = {
+        CLI_SECTION("Inputs and run"),
+        CLI_OPT_STR("world", 0, &o.world_dir, "DIR", "a `seal world arc` directory (world.json and the Kaggle files)", CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("model", 'm', &o.arc.model_dir, "DIR", "the model test-time trained", CLI_REQUIRED | CLI_RESULT),
+        CLI_OPT_STR("run", 0, &o.arc.run_dir, "DIR", "run directory (resumed when it holds a run of the same options)", CLI_REQUIRED),
+        CLI_OPT_CHOICE("split", &o.split_train, "SPLIT", "the world's evaluation or training puzzles", "eval|train", CLI_RESULT),
+        CLI_OPT(CLI_INT, "puzzles", 0, &o.puzzles, "N", "the first N puzzles of the split (0: all)", 0, 1000000, CLI_RESULT),
+        CLI_SECTION("The grid (every combination; ties broken by this order)"),
+        CLI_OPT_STR("tools", 0, &o.tools, "all|LIST", "tool subsets: all 16, or a comma list of none / letters of b (basic) s (size) c (chain) r (repeat), e.g. none,b,sr,bscr", CLI_RESULT),
+        CLI_OPT_CHOICE("strategies", &o.strategies, "WHICH", "loss strategies: train_using_all_tokens, train_using_output_tokens, or both", "all|output|both", CLI_RESULT),
+        CLI_OPT_STR("lrs", 0, &o.lrs, "LR,...", "learning rates, each in (0, 1]", CLI_RESULT),
+        CLI_OPT_STR("epochs", 0, &o.epochs, "E,...", "epochs, each 1..1000", CLI_RESULT)};
+    int n = 0;
+    while (opts[n].type != CLI_END) n++;
+    cli_arc_table(CLI_ARC_HEADROOM, &o.arc, opts + n, (int)(sizeof opts / sizeof opts[0]) - n);
+    const cli_spec spec = {
+        "seal sandbox arc-headroom", "--world DIR -m MODEL --run DIR [--split eval|train] [--puzzles N] [grid] [options]",
+        "The ARC sandbox's headroom table (issue 16): on the first N puzzles of the split, icl and test-time "
+        "training under every configuration of the grid (tool subsets x strategies x learning rates x epochs), "
+        "each (configuration, puzzle) run as `seal arc` runs that self-edit. DIR gets config.json, ttt.jsonl (every "
+        "job), headroom.json and headroom.md (icl, each configuration, the best fixed one, the per-puzzle oracle, "
+        "each tool group's effect per family and per tag, by learning rate, epochs and strategy), "
+        "best_fixed_config.json (for `seal arc --given-config`) and oracle_configs.json (for `seal arc "
+        "--oracle-configs`); a killed run resumes from DIR.",
+        opts, 0, 0, NULL};
+    int rc = cli_parse(&spec, argc, argv, NULL, NULL);
+    if (rc != CLI_CONTINUE) return rc;
+    rc = seal_arc_headroom(&o);
+    if (rc == 0 && !o.arc.quiet) rc = cli_print_run_file(o.arc.run_dir, "headroom.md");
+    return rc ? cli_fail() : 0;
+}
+
 int cmd_sandbox(int argc, char **argv) {
     static const cli_subcommand subs[] = {
         {"probe", probe, "closed-book questions about pretraining people"},
         {"oracle", oracle, "the ideal self-edit of each passage"},
         {"faithfulness", faithfulness, "judge self-edits line by line against the world"},
+        {"arc-headroom", arc_headroom, "ARC: icl and TTT under every configuration of a grid, per puzzle"},
         {"arc-oracle", arc_oracle, "ARC: the ground truth's self-edit of every puzzle (tools that preserve it)"},
         {"arc-selfedits", arc_selfedits, "ARC: self-edits' validity, diversity and tool choice against the world"},
         {0}};

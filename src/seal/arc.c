@@ -15,6 +15,7 @@
 #include "kern/matmul.h"
 #include "rt/farm.h"
 #include "rt/rank.h"
+#include "seal/arc_run.h"
 #include "seal/journal.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
@@ -40,6 +41,7 @@ arc_opts seal_arc_opts_defaults(void) {
     o.max_new_edit = 128;
     o.temperature = 0.8;
     o.ttt = seal_arc_ttt_defaults();
+    o.ttt.progress = 1; /* a TTT of a real model takes minutes: its bar shows (unless quiet) */
     o.solve = seal_arc_solve_defaults();
     o.oracle = (arc_config){.groups = ARC_TOOL_ALL, .strategy = ARC_LOSS_OUTPUT_TOKENS, .lr = 1e-4, .epochs = 2,
                             .status = ARC_CFG_OK};
@@ -54,34 +56,6 @@ arc_opts seal_arc_opts_defaults(void) {
 }
 
 /* ------------------------------------------------------------ run state */
-
-/* The subtasks of one task, in set order: the unit a self-edit is written
- * for and rewarded on. */
-typedef struct {
-    const char *task_id;
-    int *sub; /* indices into the set */
-    int n;
-} arc_group;
-
-typedef struct {
-    arc_set set;
-    arc_group *g;
-    int n;
-} arc_tasks;
-
-typedef struct {
-    const arc_opts *o;
-    seal_model base;
-    seal_tokenizer *tok;
-    chat_template tpl;
-    seal_pool *pool;
-    arc_tasks eval, train;
-    arc_config given;
-    int threads;
-    journal edits, ttt;
-    strbuf notes;   /* results.md's notes */
-    json_t *header; /* results.json's extra keys */
-} arc_state;
 
 static const char *const arc_condition_names[] = {"icl", "ttt-base-self-edit", "seal", "oracle-ttt", "given-config",
                                                   NULL};
@@ -174,13 +148,55 @@ static int load_given(arc_state *st) {
     return 0;
 }
 
-static int load_inputs(arc_state *st, const arc_opts *o, int rl) {
+/* --given-name: a results label and journal key prefix, so no '/', none of
+ * the other conditions' names, and short enough for results.json's names. */
+static int check_given_name(const arc_opts *o) {
+    const char *n = o->given_name;
+    if (!n) return 0;
+    if (!o->given_config) return seal_err("--given-name \"%s\": it names --given-config's condition; give that too", n);
+    if (!*n || strlen(n) > 31 || strchr(n, '/') || strchr(n, ','))
+        return seal_err("--given-name \"%s\": expected 1 to 31 characters, no '/' or ','", n);
+    for (int i = 0; arc_condition_names[i]; i++)
+        if (!strcmp(n, arc_condition_names[i]) && strcmp(n, "given-config"))
+            return seal_err("--given-name \"%s\": that is another condition's name", n);
+    return 0;
+}
+
+/* --oracle-configs: {task id: config in the reference's schema}. Every
+ * evaluation task needs one (a missing task is named); a value that is not
+ * a config under the self-edit rules is refused naming its task. Each job
+ * keeps the value's compact JSON as its self-edit text (a worker rank parses
+ * it again). */
+static int load_oracle_map(arc_state *st) {
+    const char *path = st->o->oracle_configs;
+    json_t *root = seal_json_load_file(path, 0);
+    if (!root) return -1;
+    int n = st->eval.n, rc = json_is_object(root) ? 0 : seal_err("%s: not a JSON object {task id: config}", path);
+    st->oracle_cfg = seal_calloc((size_t)n, sizeof *st->oracle_cfg);
+    st->oracle_text = seal_calloc((size_t)n, sizeof *st->oracle_text);
+    for (int t = 0; t < n && rc == 0; t++) {
+        const char *id = st->eval.g[t].task_id;
+        json_t *v = json_object_get(root, id);
+        char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        arc_config *c = &st->oracle_cfg[t];
+        if (!v) rc = seal_err("%s: no configuration for task %s", path, id);
+        else if (!text) rc = seal_err("%s: task %s: the configuration cannot be encoded", path, id);
+        else if (seal_arc_config_parse(text, strlen(text), c) == ARC_CFG_REJECT)
+            rc = seal_err("%s: task %s: %s", path, id, c->reason);
+        st->oracle_text[t] = text;
+    }
+    json_decref(root);
+    return rc;
+}
+
+int seal_arc_state_load(arc_state *st, const arc_opts *o, int rl) {
     memset(st, 0, sizeof *st);
     st->o = o;
     const char *inputs[] = {o->model_dir, NULL};
     if (!o->model_dir || !o->challenges || !o->run_dir) return seal_err("a model, --challenges and --run are required");
     if (seal_output_check(o->run_dir, "--run", 1, inputs)) return -1;
-    if (check_conditions(o->conditions) || seal_threads_resolve(o->threads, &st->threads)) return -1;
+    if (check_conditions(o->conditions) || check_given_name(o) || seal_threads_resolve(o->threads, &st->threads))
+        return -1;
     if (o->workers < 1 || o->workers > ARC_MAX_WORKERS)
         return seal_err("--workers: need 1 <= N <= %d (got %d)", ARC_MAX_WORKERS, o->workers);
     if (o->workers > 1 && seal_rank_size() > 1)
@@ -189,6 +205,7 @@ static int load_inputs(arc_state *st, const arc_opts *o, int rl) {
     if (!rl && wanted(o, "seal") && o->conditions) return seal_err("--conditions: seal needs `seal arc rl`");
     if (o->given_config && load_given(st)) return -1;
     if (load_tasks(&st->eval, o->challenges, o->solutions, o->tasks, o->select, 0, "--select")) return -1;
+    if (o->oracle_configs && load_oracle_map(st)) return -1;
     if (rl && load_tasks(&st->train, o->train_challenges, o->train_solutions, o->train_tasks, o->train_select, 1,
                          "--train-select"))
         return -1;
@@ -204,74 +221,100 @@ typedef struct { const char *key; long long v; } int_key;
 typedef struct { const char *key; double v; } real_key;
 typedef struct { const char *key; const char *v; } str_key;
 
-/* Every option that changes results, under its option's name ('_' for '-');
- * the oracle's fixed tools, loss and leave-n too. */
-static int record_options(seal_run_record *r, const arc_opts *o, int threads) {
+static int record_keys(seal_run_record *r, const int_key *ints, size_t ni, const real_key *reals, size_t nr,
+                       const str_key *strs, size_t ns) {
+    int rc = 0;
+    for (size_t i = 0; i < ni && rc == 0; i++) rc = seal_run_record_int(r, ints[i].key, ints[i].v);
+    for (size_t i = 0; i < nr && rc == 0; i++) rc = seal_run_record_real(r, reals[i].key, reals[i].v);
+    for (size_t i = 0; i < ns && rc == 0; i++) rc = seal_run_record_str(r, strs[i].key, strs[i].v);
+    return rc;
+}
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+int seal_arc_record_jobs(seal_run_record *r, const arc_opts *o, int threads) {
     const int_key ints[] = {
-        {"k", o->k}, {"k_train", o->k_train}, {"edit_tries", o->edit_tries}, {"max_edit_tokens", o->max_new_edit},
         {"ttt_rank", o->ttt.rank}, {"ttt_targets", o->ttt.targets}, {"ttt_batch", o->ttt.batch},
         {"ttt_warmup", o->ttt.warmup_steps}, {"ttt_max_steps", o->ttt.max_steps}, {"ttt_cap", o->ttt.cap},
         {"max_len", o->ttt.max_len}, {"ttt_pad", o->ttt.pad_longest}, {"ttt_leave_n", o->ttt.n_leave},
         {"max_answer_tokens", o->solve.max_answer}, {"include_n", o->solve.include_n}, {"permute_n", o->solve.permute_n},
+        {"seed", (long long)o->seed}, {"workers", o->workers}};
+    const real_key reals[] = {{"ttt_alpha", o->ttt.alpha}};
+    const str_key strs[] = {{"model", o->model_dir}};
+    if (seal_run_record_threads(r, threads, seal_matmul_fast_arithmetic())) return -1;
+    return record_keys(r, ints, NKEYS(ints), reals, NKEYS(reals), strs, NKEYS(strs));
+}
+
+/* Every other option of `seal arc` that changes results, under its option's
+ * name ('_' for '-'); the oracle's fixed tools, loss and leave-n too. */
+static int record_options(seal_run_record *r, const arc_opts *o, int threads) {
+    const int_key ints[] = {
+        {"k", o->k}, {"k_train", o->k_train}, {"edit_tries", o->edit_tries}, {"max_edit_tokens", o->max_new_edit},
         {"oracle_groups", o->oracle.groups}, {"oracle_strategy", o->oracle.strategy},
         {"oracle_epochs", o->oracle.epochs}, {"oracle_leave_n", o->oracle_leave_n}, {"sft_rank", o->sft_rank},
-        {"sft_epochs", o->sft_epochs}, {"sft_batch", o->sft_batch}, {"sft_targets", o->sft_targets},
-        {"seed", (long long)o->seed}, {"workers", o->workers}};
-    const real_key reals[] = {{"temperature", o->temperature}, {"ttt_alpha", o->ttt.alpha},
-                              {"oracle_lr", o->oracle.lr}, {"sft_alpha", o->sft_alpha}, {"sft_lr", o->sft_lr}};
-    const str_key strs[] = {{"model", o->model_dir}, {"challenges", o->challenges}, {"solutions", o->solutions},
+        {"sft_epochs", o->sft_epochs}, {"sft_batch", o->sft_batch}, {"sft_targets", o->sft_targets}};
+    const real_key reals[] = {{"temperature", o->temperature}, {"oracle_lr", o->oracle.lr},
+                              {"sft_alpha", o->sft_alpha}, {"sft_lr", o->sft_lr}};
+    const str_key strs[] = {{"challenges", o->challenges}, {"solutions", o->solutions},
                             {"tasks", o->tasks}, {"select", o->select}, {"train_challenges", o->train_challenges},
                             {"train_solutions", o->train_solutions}, {"train_tasks", o->train_tasks},
                             {"train_select", o->train_challenges ? o->train_select : NULL},
-                            {"conditions", o->conditions}, {"given_config", o->given_config}};
-    int rc = seal_run_record_threads(r, threads, seal_matmul_fast_arithmetic());
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && rc == 0; i++) rc = seal_run_record_int(r, ints[i].key, ints[i].v);
-    for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
-        rc = seal_run_record_real(r, reals[i].key, reals[i].v);
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0] && rc == 0; i++) rc = seal_run_record_str(r, strs[i].key, strs[i].v);
-    return rc;
+                            {"conditions", o->conditions}, {"given_config", o->given_config},
+                            {"given_name", o->given_name}, {"oracle_configs", o->oracle_configs}};
+    if (seal_arc_record_jobs(r, o, threads)) return -1;
+    return record_keys(r, ints, NKEYS(ints), reals, NKEYS(reals), strs, NKEYS(strs));
 }
 
-static int record_fingerprints(seal_run_record *r, const arc_state *st) {
+int seal_arc_record_inputs(seal_run_record *r, const arc_state *st) {
     const arc_opts *o = st->o;
     const str_key files[] = {{"challenges_fingerprint", o->challenges}, {"solutions_fingerprint", o->solutions},
                              {"train_challenges_fingerprint", o->train_challenges},
                              {"train_solutions_fingerprint", o->train_solutions},
-                             {"given_config_fingerprint", o->given_config}};
+                             {"given_config_fingerprint", o->given_config},
+                             {"oracle_configs_fingerprint", o->oracle_configs}};
     int rc = seal_run_record_fingerprint(r, "model_fingerprint", seal_st_set_fingerprint(&st->base.weights));
-    for (size_t i = 0; i < sizeof files / sizeof files[0] && rc == 0; i++)
+    for (size_t i = 0; i < NKEYS(files) && rc == 0; i++)
         if (files[i].v) rc = seal_run_record_file(r, files[i].key, files[i].v);
     return rc;
 }
 
-static int claim_run(arc_state *st) {
+int seal_arc_state_claim(arc_state *st, const seal_run_record *r, int with_edits) {
     const arc_opts *o = st->o;
-    seal_run_record r;
-    seal_run_record_init(&r);
-    int rc = record_options(&r, o, st->threads) || record_fingerprints(&r, st) ? -1 : 0;
     char *path = seal_path_join(o->run_dir, "config.json");
-    if (rc == 0) rc = seal_mkdir_p(o->run_dir);
+    int rc = seal_mkdir_p(o->run_dir);
     if (rc == 0) {
         seal_clean_stale_tmp(o->run_dir);
-        rc = seal_run_record_claim(&r, path, "use a new --run directory, or the same options and inputs to resume",
+        rc = seal_run_record_claim(r, path, "use a new --run directory, or the same options and inputs to resume",
                                    NULL, NULL);
     }
     free(path);
-    seal_run_record_free(&r);
     if (rc == 0 && !(st->pool = seal_pool_create(st->threads))) rc = -1;
     char *p1 = seal_path_join(o->run_dir, "selfedits.jsonl"), *p2 = seal_path_join(o->run_dir, "ttt.jsonl");
-    if (rc == 0 && (seal_journal_open(&st->edits, p1) || seal_journal_open(&st->ttt, p2))) rc = -1;
+    if (rc == 0 && with_edits && seal_journal_open(&st->edits, p1)) rc = -1;
+    if (rc == 0 && seal_journal_open(&st->ttt, p2)) rc = -1;
     free(p1);
     free(p2);
     if (rc == 0 && !o->quiet && seal_journal_size(&st->ttt))
-        fprintf(stderr, "arc: resuming %s: %zu (task, self-edit) pairs already done\n", o->run_dir,
+        fprintf(stderr, "arc: resuming %s: %zu (task, config) pairs already done\n", o->run_dir,
                 seal_journal_size(&st->ttt));
     return rc;
 }
 
-static void close_run(arc_state *st) {
+static int claim_run(arc_state *st) {
+    seal_run_record r;
+    seal_run_record_init(&r);
+    int rc = record_options(&r, st->o, st->threads) || seal_arc_record_inputs(&r, st) ? -1 : 0;
+    if (rc == 0) rc = seal_arc_state_claim(st, &r, 1);
+    seal_run_record_free(&r);
+    return rc;
+}
+
+void seal_arc_state_close(arc_state *st) {
     if (st->edits.path) seal_journal_close(&st->edits);
     if (st->ttt.path) seal_journal_close(&st->ttt);
+    for (int t = 0; st->oracle_text && t < st->eval.n; t++) free(st->oracle_text[t]);
+    free(st->oracle_text);
+    free(st->oracle_cfg);
     free_tasks(&st->eval);
     free_tasks(&st->train);
     if (st->pool) seal_pool_destroy(st->pool);
@@ -287,7 +330,7 @@ static unsigned long long mix2(unsigned long long a, unsigned long long b) { ret
 
 static unsigned long long str_seed(const char *s) { return seal_fnv1a64(FNV1A64_INIT, s, strlen(s)); }
 
-static json_t *config_json(const arc_config *c) {
+json_t *seal_arc_config_value(const arc_config *c) {
     if (c->status == ARC_CFG_REJECT) return json_null();
     char *t = seal_arc_config_json(c);
     json_t *j = t ? json_loads(t, 0, NULL) : NULL;
@@ -304,7 +347,7 @@ static json_t *attempt_json(const char *text) {
     arc_config c;
     seal_arc_config_parse(text, strlen(text), &c);
     return json_pack("{s:s, s:s, s:s, s:o}", "text", text, "status", status_name(c.status), "reason", c.reason,
-                     "config", config_json(&c));
+                     "config", seal_arc_config_value(&c));
 }
 
 static int sample_round(arc_state *st, const seal_model *g, const int *ids, int n_ids, int need, unsigned long long seed,
@@ -369,23 +412,6 @@ static json_t *self_edits(arc_state *st, const seal_model *g, const char *tag, c
 
 /* ------------------------------------------------------------ (task, self-edit) jobs */
 
-/* One model a condition adapts and answers with. */
-typedef struct {
-    seal_model *m;
-    const char *name; /* "base", "round-1" */
-} arc_target;
-
-typedef struct {
-    char key[200];
-    const arc_group *grp;
-    const arc_set *set;
-    const char *text;   /* the self-edit (NULL: icl, oracle, given config) */
-    arc_config cfg;     /* parsed; status ZERO with epochs 0 = no training */
-    const arc_target *target;
-    int leave_n_all;    /* oracle: the reference's leave-n {1, 2}; else o->ttt's */
-    int no_config;      /* icl: nothing to apply */
-} arc_job;
-
 static json_t *solve_json(const char *id, const arc_solve_result *r) {
     json_t *texts = json_array(), *preds = json_array();
     for (int i = 0; i < r->n_queries; i++) {
@@ -412,7 +438,7 @@ static int job_train(arc_state *st, const arc_job *jb, seal_pool *pool, arc_conf
         to.leave_n[1] = 2;
     }
     to.seed = mix2(o->seed, 0xA11CEull); /* one A for the whole run, as the reference restores it */
-    to.progress = !o->quiet && o->workers == 1; /* workers share one progress bar: pairs */
+    to.progress = o->ttt.progress && !o->quiet && o->workers == 1; /* workers share one bar: pairs */
     train_dataset ds = {0};
     int rc = seal_arc_ttt_dataset(&jb->set->sub[jb->grp->sub[0]].t, c, st->tok, &st->tpl, jb->target->m->cfg.vocab,
                                   &to, &ds, info);
@@ -462,7 +488,7 @@ static int job_record(arc_state *st, const arc_job *jb, seal_pool *pool, json_t 
     }
     json_t *rec = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:{s:i, s:i, s:i, s:I, s:I, s:o, s:o}, s:o, s:b}", "task_id",
                             jb->grp->task_id, "target", jb->target->name, "self_edit",
-                            jb->text ? json_string(jb->text) : json_null(), "config", jb->no_config ? json_null() : config_json(&c),
+                            jb->text ? json_string(jb->text) : json_null(), "config", jb->no_config ? json_null() : seal_arc_config_value(&c),
                             "status", jb->no_config ? "no-adapter" : failed && c.status != ARC_CFG_REJECT ? "failed" : status_name(c.status), "reason", failed ? failed : c.reason, "ttt",
                             "tasks", info.tasks, "dropped_long", info.dropped_long, "examples", info.examples, "tokens",
                             (json_int_t)info.tokens, "steps", (json_int_t)info.steps, "loss_first",
@@ -619,16 +645,16 @@ static int pair_serve(void *ctx, const char *text, size_t len, char **result, si
 }
 
 /* Load the inputs, then run the pairs rank 0 hands out until it says stop. */
-static int arc_serve(const arc_opts *o, int rl) {
+int seal_arc_serve(const arc_opts *o, int rl) {
     arc_worker w;
     memset(&w, 0, sizeof w);
     arc_opts quiet = *o;
     quiet.quiet = 1; /* rank 0 draws the progress */
-    int rc = load_inputs(&w.st, &quiet, rl);
+    int rc = seal_arc_state_load(&w.st, &quiet, rl);
     if (rc == 0 && !(w.st.pool = seal_pool_create(w.st.threads))) rc = -1;
     rc = seal_farm_join(rc, &w, pair_serve);
     if (w.have_m1) seal_model_free(&w.m1);
-    close_run(&w.st);
+    seal_arc_state_close(&w.st);
     return rc;
 }
 
@@ -669,7 +695,7 @@ static void *pair_worker(void *arg) {
     return NULL;
 }
 
-static int run_jobs(arc_state *st, arc_job *jobs, int n, const char *label) {
+int seal_arc_run_jobs(arc_state *st, arc_job *jobs, int n, const char *label) {
     if (seal_rank_size() > 1) return run_jobs_ranks(st, jobs, n, label);
     pair_queue q = {.st = st, .jobs = jobs, .n = n};
     int todo = 0;
@@ -728,7 +754,7 @@ static int cond_self_edits(arc_state *st, const arc_tasks *ts, const char *name,
         }
     }
     if (!st->o->quiet && todo) seal_progress_finish(&bar, ts->n, NULL);
-    if (rc == 0) rc = run_jobs(st, jobs, n, name);
+    if (rc == 0) rc = seal_arc_run_jobs(st, jobs, n, name);
     for (int t = 0; rc == 0 && t < ts->n; t++) {
         acc[t] = 0;
         for (int j = 0; j < k; j++) acc[t] += job_solved(st, jobs[t * k + j].key);
@@ -739,7 +765,8 @@ static int cond_self_edits(arc_state *st, const arc_tasks *ts, const char *name,
 }
 
 /* A condition with one fixed config per task (icl: none; oracle-ttt;
- * given-config). */
+ * given-config). oracle-ttt under --oracle-configs takes each task's own
+ * config, as the self-edit it is (its JSON the job's text). */
 static int cond_fixed(arc_state *st, const char *name, const arc_config *c, int oracle, const arc_target *target,
                       double *acc) {
     const arc_tasks *ts = &st->eval;
@@ -751,13 +778,17 @@ static int cond_fixed(arc_state *st, const char *name, const arc_config *c, int 
         jb->set = &ts->set;
         jb->target = target;
         jb->leave_n_all = oracle;
-        if (c) jb->cfg = *c;
+        if (oracle && st->oracle_cfg) {
+            jb->cfg = st->oracle_cfg[t];
+            jb->text = st->oracle_text[t];
+            jb->leave_n_all = 0;
+        } else if (c) jb->cfg = *c;
         else {
             jb->cfg = (arc_config){.status = ARC_CFG_ZERO, .reason = "in-context learning: no adapter"};
             jb->no_config = 1;
         }
     }
-    int rc = run_jobs(st, jobs, ts->n, name);
+    int rc = seal_arc_run_jobs(st, jobs, ts->n, name);
     for (int t = 0; rc == 0 && t < ts->n; t++) acc[t] = job_solved(st, jobs[t].key);
     free(jobs);
     return rc;
@@ -865,9 +896,9 @@ static int write_results(arc_state *st, condition *c, int n) {
 }
 
 static int run(const arc_opts *o, int rl) {
-    if (seal_rank() != 0) return arc_serve(o, rl);
+    if (seal_rank() != 0) return seal_arc_serve(o, rl);
     arc_state st;
-    int rc = load_inputs(&st, o, rl);
+    int rc = seal_arc_state_load(&st, o, rl);
     if (rc == 0) rc = claim_run(&st);
     st.header = json_object();
     condition conds[5];
@@ -902,15 +933,19 @@ static int run(const arc_opts *o, int rl) {
         snprintf(conds[nc].name, sizeof conds[nc].name, "oracle-ttt");
         conds[nc].acc = seal_calloc((size_t)st.eval.n, sizeof(double));
         rc = cond_fixed(&st, "oracle-ttt", &o->oracle, 1, &base, conds[nc++].acc);
+        if (o->oracle_configs)
+            seal_strbuf_printf(&st.notes, "\noracle-ttt: each task's own configuration from %s, run as that self-edit "
+                               "(the step budget, --ttt-leave-n).\n", o->oracle_configs);
     }
     if (rc == 0 && o->given_config) {
-        snprintf(conds[nc].name, sizeof conds[nc].name, "given-config");
+        const char *name = o->given_name ? o->given_name : "given-config";
+        snprintf(conds[nc].name, sizeof conds[nc].name, "%s", name);
         conds[nc].acc = seal_calloc((size_t)st.eval.n, sizeof(double));
-        rc = cond_fixed(&st, "given-config", &st.given, 0, &base, conds[nc++].acc);
+        rc = cond_fixed(&st, name, &st.given, 0, &base, conds[nc++].acc);
     }
     if (rc == 0) rc = write_results(&st, conds, nc);
     for (int i = 0; i < nc; i++) free(conds[i].acc);
-    close_run(&st);
+    seal_arc_state_close(&st);
     return rc;
 }
 

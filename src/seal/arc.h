@@ -12,8 +12,12 @@
  *   ttt-base-self-edit  the base model's own self-edits (k per task)
  *   seal                (rl) the round-1 model's self-edits, each TTT-trained
  *                       on the round-1 model (the paper's theta is updated)
- *   oracle-ttt          the reference's fixed configuration (ttt.py)
- *   given-config        (eval --given-config) a config file the user wrote
+ *   oracle-ttt          the reference's fixed configuration (ttt.py), or with
+ *                       oracle_configs each task's own config (a headroom
+ *                       run's oracle_configs.json), run as that self-edit
+ *                       would be (the step budget, o->ttt's leave-n)
+ *   given-config        (--given-config) a config file the user wrote, the
+ *                       same on every task; given_name renames it
  * RL (one ReST-EM round): k_train self-edits per training task on the base
  * model, reward 1 when the pair succeeds; behaviour cloning on every rewarded
  * (prompt, response) (LoRA r16 a16 on the five TTT modules, 8 epochs, batch
@@ -48,7 +52,9 @@ typedef struct {
     const char *train_tasks, *train_select;
     const char *run_dir;
     const char *conditions;                        /* comma-separated, NULL: all */
-    const char *given_config;                      /* eval: a config file applied to every task */
+    const char *given_config;                      /* a config file applied to every task */
+    const char *given_name;                        /* given_config's condition name (NULL: "given-config") */
+    const char *oracle_configs;                    /* {task id: config}: oracle-ttt's per-task configs, or NULL */
     int k;              /* self-edits per evaluation task (5) */
     int k_train;        /* self-edits per training task (15) */
     int edit_tries;     /* draws per self-edit at most */

@@ -23,6 +23,10 @@ cat >"$tmp/cfg.json" <<'EOF'
   "use_chain_augmentations": false, "use_repeat_augmentations": false},
  "training": {"strategy": "train_using_all_tokens", "learning_rate": 1e-4, "num_train_epochs": 1}}
 EOF
+$py - "$tmp/cfg.json" "$tmp/map.json" <<'PY'
+import json, sys
+json.dump({"6150a2bd": json.load(open(sys.argv[1]))}, open(sys.argv[2], "w"))
+PY
 $py - "$SEAL" "$tmp" "$ARC" <<'PY' || fail "an option that changes results is not recorded (see above)"
 import json, os, subprocess, sys
 seal, tmp, arc = sys.argv[1:4]
@@ -36,7 +40,7 @@ special = {"model": tmp + "/m2", "challenges": tmp + "/c2.json", "solutions": tm
            "train-challenges": tmp + "/c2.json", "train-solutions": tmp + "/s2.json", "tasks": "6150a2bd,5582e5ca",
            "train-tasks": "5582e5ca", "select": "first:3", "train-select": "reference", "ttt-targets": "q_proj",
            "sft-targets": "q_proj", "conditions": "icl,oracle-ttt", "given-config": tmp + "/cfg.json",
-           "ttt-pad": "none", "temperature": "0.5"}
+           "ttt-pad": "none", "temperature": "0.5", "oracle-configs": tmp + "/map.json", "given-name": "mine"}
 fails = 0
 def run(args, env=None):
     return subprocess.run([seal] + args, capture_output=True, text=True, timeout=300, env=env)
@@ -73,6 +77,7 @@ for sub in ("eval", "rl"):
         print(f"FAIL: arc {sub}: base run wrote no config.json: {p.stderr[-300:]}"); fails += 1; continue
     for o in results:
         args = replace(base[sub], o, changed(o, base[sub])) if o["type"] != "flag" else base[sub] + ["--" + o["name"]]
+        if o["name"] == "given-name": args += ["--given-config", tmp + "/cfg.json"]  # it names that condition
         p = run(["arc", sub] + args + ["--run", rundir], dict(os.environ, SEAL_TEST_KILL_AFTER_LOOPS="1"))
         key = o["name"].replace("-", "_")
         if p.returncode == 0 or p.returncode == 137 or f"  {key} " not in p.stderr:
