@@ -27,7 +27,7 @@ static int read_shared(const char *dir, const char *want, const seal_transfer_re
     if (r->load(r->ctx, dir, fp)) {
         char why[600];
         snprintf(why, sizeof why, "%s", seal_errmsg());
-        return seal_err("cannot read %s on rank %d (%s)", dir, seal_rank(), why);
+        return seal_err("cannot read %s here (%s)", dir, why);
     }
     unshared_hook(fp);
     if (!strcmp(fp, want)) return 0;
@@ -46,7 +46,7 @@ static int read_broadcast(const char *dir, const char *want, const seal_transfer
     int rc = seal_farm_fetch_dir(dir, path) || r->load(r->ctx, path, fp) ? -1 : 0;
     if (rc == 0 && strcmp(fp, want)) {
         r->drop(r->ctx);
-        rc = seal_err("%s: rank 0 sent other %s (%s) than it wrote (%s)", dir, r->what, fp, want);
+        rc = seal_err("it holds other %s (%s) than rank 0 wrote (%s)", r->what, fp, want);
     }
     seal_rm_rf(path);
     return rc ? seal_err_prefix("%s from rank 0", dir) : 0;
