@@ -582,9 +582,12 @@ static seal_sft_opts sft_opts(const knowledge_opts *o, int r) {
 /* --sft-data-parallel under MPI: every rank joins round r's outer SFT (the
  * message carries the rows and the generator's directory). 1 when they did,
  * 0 when rank 0 trains alone, -1. */
-static int sft_with_ranks(const knowledge_opts *o, int r, const char *gen_dir, json_t *rows) {
+static int sft_with_ranks(const knowledge_opts *o, int r, const char *gen_dir, const seal_model *g, json_t *rows) {
     if (!o->sft_data_parallel || seal_rank_size() == 1) return 0;
-    json_t *msg = json_pack("{s:s, s:i, s:s, s:O}", "kind", "sft", "round", r, "gen_dir", gen_dir, "rows", rows);
+    char fp[17];
+    snprintf(fp, sizeof fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&g->weights));
+    json_t *msg = json_pack("{s:s, s:i, s:s, s:s, s:O}", "kind", "sft", "round", r, "gen_dir", gen_dir, "fingerprint",
+                            fp, "rows", rows);
     char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     int all = text ? seal_farm_all_begin(text, strlen(text)) : seal_err("round %d: the SFT rows cannot be sent", r);
     free(text);
@@ -592,11 +595,11 @@ static int sft_with_ranks(const knowledge_opts *o, int r, const char *gen_dir, j
     return all;
 }
 
-static int outer_sft(run_state *rs, int r, const char *gen_dir, json_t *rows) {
+static int outer_sft(run_state *rs, int r, const char *gen_dir, const seal_model *g, json_t *rows) {
     const knowledge_opts *o = rs->o;
     if (json_array_size(rows) == 0) return seal_err("round %d: no self-edit was kept for the outer SFT", r);
     seal_sft_opts so = sft_opts(o, r);
-    int all = sft_with_ranks(o, r, gen_dir, rows);
+    int all = sft_with_ranks(o, r, gen_dir, g, rows);
     if (all < 0) return -1;
     so.data_parallel = all;
     char *adir = round_path(o, r, "adapter"), *mdir = round_path(o, r, "model");
@@ -612,6 +615,7 @@ static int worker_sft(run_state *rs, json_t *msg) {
     seal_sft_opts so = sft_opts(rs->o, (int)json_integer_value(json_object_get(msg, "round")));
     so.data_parallel = 1;
     so.quiet = 1;
+    so.expect_fingerprint = json_string_value(json_object_get(msg, "fingerprint"));
     const char *gen_dir = json_string_value(json_object_get(msg, "gen_dir"));
     if (!gen_dir) return seal_err("an SFT message without the generator");
     return seal_outer_sft(gen_dir, rs->pool, rs->tok, json_object_get(msg, "rows"), &so, NULL, NULL);
@@ -704,7 +708,7 @@ static int rl_round(run_state *rs, int r, const char *gen_dir, const seal_model 
         if (rc == 0) rc = seal_write_file_atomic(sp, text, strlen(text));
         free(text); free(sp); free(sft); free(dir);
         json_decref(summary);
-        if (rc == 0) rc = outer_sft(rs, r, gen_dir, rows);
+        if (rc == 0) rc = outer_sft(rs, r, gen_dir, g, rows);
     } else json_decref(sel);
     json_decref(rows);
     free(jobs); free(keep); free(edits); free(ps); free(idx);

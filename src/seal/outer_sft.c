@@ -7,6 +7,8 @@
 #include "model/merge.h"
 #include "model/model.h"
 #include "model/peft.h"
+#include "rt/rank.h"
+#include "seal/transfer.h"
 #include "train/dataset.h"
 #include "train/trainer.h"
 #include "util/err.h"
@@ -43,11 +45,19 @@ static int save_and_merge(const seal_adapter *a, const char *gen_dir, const char
 int seal_outer_sft(const char *gen_dir, seal_pool *pool, const seal_tokenizer *tok, json_t *rows,
                    const seal_sft_opts *o, const char *adapter_dir, const char *model_dir) {
     seal_model g;
-    if (seal_model_load(&g, gen_dir)) return -1;
+    int rc = seal_model_load(&g, gen_dir), loaded = rc == 0;
+    if (rc == 0 && o->expect_fingerprint) rc = seal_transfer_check_model(&g, gen_dir, o->expect_fingerprint);
+    /* data-parallel: every rank gets here before the first gradient sum, so one that cannot train ends them all */
+    if (o->data_parallel && seal_rank_any_failed(rc, "read the generator of the outer SFT")) rc = -1;
+    if (rc) {
+        if (loaded) seal_model_free(&g);
+        return -1;
+    }
     train_dataset ds = {0};
     seal_adapter a = {0};
     batch_iter it = {0};
-    int have_it = 0, rc = load_rows(&ds, &g, tok, rows);
+    int have_it = 0;
+    rc = load_rows(&ds, &g, tok, rows);
     if (rc == 0) rc = seal_batch_iter_init(&it, &ds, o->batch, o->data_seed, 1);
     have_it = rc == 0;
     if (rc == 0) rc = seal_adapter_init(&a, &g.cfg, o->rank, o->alpha, 0, 0.0f, o->targets, o->init_seed);

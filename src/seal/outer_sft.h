@@ -22,6 +22,8 @@ typedef struct {
     unsigned long long data_seed, init_seed; /* batch order; A's initial values */
     int quiet;
     int data_parallel; /* one of the MPI ranks training together (train/trainer.h) */
+    const char *expect_fingerprint; /* NULL, or the weights gen_dir must hold (seal_st_set_fingerprint, %016llx):
+                                     * another rank's copy that differs is an error, not a silent mistake */
 } seal_sft_opts;
 
 /* Train on rows (a JSON array of {"prompt", "completion"} objects, at least

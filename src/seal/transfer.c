@@ -77,6 +77,15 @@ static int model_load(void *ctx, const char *path, char fp[17]) {
     return 0;
 }
 
+int seal_transfer_check_model(const seal_model *m, const char *dir, const char *want) {
+    char fp[17];
+    snprintf(fp, sizeof fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&m->weights));
+    unshared_hook(fp);
+    if (!strcmp(fp, want)) return 0;
+    return seal_err("%s holds other weights (%s) than rank 0 trains (%s): the run directory must be on a filesystem "
+                    "every rank shares (--sft-data-parallel reads the generator from it)", dir, fp, want);
+}
+
 static void model_drop(void *ctx) {
     model_read *mr = ctx;
     seal_model_free(mr->m);

@@ -39,6 +39,12 @@ typedef struct {
  * shares"), rank 0 could not send it, or it sent other bits. */
 int seal_transfer_read(int mode, const char *dir, const char *want, const seal_transfer_reader *r);
 
+/* Check that m, read by this rank from dir (a path every rank must share:
+ * --sft-data-parallel's generator, which rank 0 cannot send while it trains),
+ * holds the weights whose fingerprint rank 0 sent (want); the test hook
+ * applies. 0, or -1 + seal_err naming dir and both fingerprints. */
+int seal_transfer_check_model(const seal_model *m, const char *dir, const char *want);
+
 /* seal_transfer_read of a model (its weights' fingerprint is want) into *m;
  * *have is 1 while *m holds one (the caller frees it). 0, or -1 + seal_err. */
 int seal_transfer_model(int mode, const char *dir, const char *want, seal_model *m, int *have);

@@ -48,4 +48,12 @@ mpi 3 "$SEAL" "${rl[@]}" --run "$tmp/rl3" >"$tmp/rl3.out" 2>&1 || fail "rl -np 3
 grep -q '"sft_data_parallel": 1' "$tmp/rl3/config.json" || fail "--sft-data-parallel not recorded"
 $py "$here/close_adapters.py" "$tmp/rl1/round-1/adapter" "$tmp/rl3/round-1/adapter" ||
   fail "rl --sft-data-parallel: adapter outside the tolerance"
+# a rank whose copy of the generator holds other weights (the test hook: as on a machine with a stale copy) fails
+# the run naming the directory, instead of training its share on other weights (and nothing hangs)
+SEAL_TEST_UNSHARED_RUN=1 timeout 120 bash -c "$(declare -f mpi); mpi 3 \"\$@\"" _ "$SEAL" "${rl[@]}" --run "$tmp/rl3h" \
+  >"$tmp/rl3h.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "rl --sft-data-parallel over a stale generator copy: exit $rc (124: hung)"
+grep -q "holds other weights .* than rank 0 trains" "$tmp/rl3h.out" ||
+  fail "stale generator copy not named: $(tail -5 "$tmp/rl3h.out")"
 [ $fails -eq 0 ]
