@@ -78,11 +78,30 @@ static int encode_segments(const seal_tokenizer *tok, const char *text, size_t l
     return 0;
 }
 
+/* The offsets path: each of the text's own ids (plain) decoded alone must
+ * give the next bytes of the text; then an id is trained iff one of its bytes
+ * is marked. 1 when the pieces spell the text exactly (mask filled), else 0. */
+static int mask_by_offsets(const seal_tokenizer *tok, const char *text, size_t len, const unsigned char *marked,
+                           const int *plain, int np, unsigned char *mask) {
+    size_t off = 0;
+    for (int i = 0; i < np; i++) {
+        char *piece;
+        size_t k;
+        if (seal_tok_decode(tok, plain + i, 1, 0, &piece, &k)) return 0;
+        int same = k <= len - off && !memcmp(piece, text + off, k);
+        free(piece);
+        if (!same) return 0;
+        mask[i] = memchr(marked + off, 1, k) != NULL;
+        off += k;
+    }
+    return off == len;
+}
+
 int seal_loss_spans_encode(const seal_loss_spans *s, const seal_tokenizer *tok, const char *text, size_t len,
                            int **ids, unsigned char **mask, int *n, int *differs, int *open_end) {
     int *whole = NULL, *plain = NULL, nw = 0, np = 0, cap = 0, rc = -1;
     unsigned char *marked = seal_malloc(len ? len : 1);
-    *ids = NULL, *mask = NULL, *n = 0;
+    *ids = NULL, *mask = NULL, *n = 0, *differs = 0;
     *open_end = seal_loss_spans_mark(s, text, len, marked);
     if (seal_tok_encode(tok, text, len, 1, &whole, &nw) || seal_tok_encode(tok, text, len, 0, &plain, &np)) goto done;
     int p = find_plain(whole, nw, plain, np);
@@ -90,7 +109,12 @@ int seal_loss_spans_encode(const seal_loss_spans *s, const seal_tokenizer *tok, 
         seal_err("loss_spans: the tokenizer's post-processor does not keep the text's own ids in one piece");
         goto done;
     }
-    append(ids, mask, n, &cap, whole, p, 0);
+    append(ids, mask, n, &cap, whole, nw, 0);
+    if (mask_by_offsets(tok, text, len, marked, plain, np, *mask + p)) {
+        rc = 0;
+        goto done;
+    }
+    *n = p; /* no offsets: the text's ids again, cut at the span boundaries */
     if (encode_segments(tok, text, len, marked, ids, mask, n, &cap)) goto done;
     append(ids, mask, n, &cap, whole + p + np, nw - p - np, 0);
     *differs = *n != nw || memcmp(*ids, whole, (size_t)nw * sizeof *whole);

@@ -12,16 +12,19 @@
  *   text   "[[1]] -> [[2]]#\n[[3]] -> [[4]]#"   pair {" -> ", "#"}
  *   marked          ^^^^^^           ^^^^^^     ("[[2]]#" and "[[4]]#")
  *
- * Which tokens are marked: seal's tokenizer has no offsets, so the document
- * is cut at every boundary between marked and unmarked bytes, each segment is
- * encoded alone (without special tokens) and the ids are concatenated; a
- * token is marked iff its segment is. The tokens the post-processor adds
- * (a template's BOS) are unmarked. This equals whole-text tokenization
- * whenever no cut falls inside a pre-token or merge (byte-level tokenizers
- * whose pre-tokenizer already splits at the markers' edges, such as single
- * digits and grid punctuation); when it differs, the segments' ids are the
- * ones trained, and the document is counted (seal_loss_spans_encode's
- * *differs) so the caller can report it. */
+ * Which tokens are marked: the text is encoded whole, and each of its ids is
+ * decoded alone (special tokens included). When those pieces, concatenated,
+ * are exactly the text (a byte-level tokenizer, whose tokens are the text's
+ * bytes), an id is marked iff at least one of its bytes is: a token that
+ * straddles a span's edge (a merge such as "]]#\n") is trained whole. The ids
+ * the post-processor adds around the text (a template's BOS) are unmarked.
+ * Otherwise (no offsets: a normalizer, a Metaspace decoder, a token that ends
+ * inside a UTF-8 character) the text is cut at every boundary between marked
+ * and unmarked bytes, each segment encoded alone (no special tokens) and the
+ * ids concatenated, a token marked iff its segment is; that can differ from
+ * encoding the text whole when a cut falls inside a pre-token or a merge, and
+ * then the segments' ids are the ones trained and the document is counted
+ * (seal_loss_spans_encode's *differs) so that the caller can report it. */
 #ifndef SEAL_TRAIN_LOSS_SPANS_H
 #define SEAL_TRAIN_LOSS_SPANS_H
 
@@ -50,13 +53,12 @@ int seal_loss_spans_check(const seal_loss_spans *s, const char *what);
  * the text (its `end` never came), else 0. Markers must be non-empty. */
 int seal_loss_spans_mark(const seal_loss_spans *s, const char *text, size_t len, unsigned char *marked);
 
-/* The ids of text[0..len) cut at the span boundaries (see above), with
- * add_special_tokens on, and mask[i] = 1 for the ids of marked segments.
- * *ids and *mask are malloc'd (caller frees). *differs = 1 when these ids are
- * not those of encoding the whole text at once; *open_end = mark's result (a
- * span still open at the end: an EOS id the caller appends belongs to it).
- * 0, or -1 + seal_err (encode errors, or a post-processor whose added tokens
- * do not surround the text's). */
+/* The ids of text[0..len) with add_special_tokens on, and mask[i] = 1 for
+ * the marked ids (rule above). *ids and *mask are malloc'd (caller frees).
+ * *differs = 1 when these ids are not those of encoding the text whole (only
+ * without offsets); *open_end = mark's result (a span still open at the end:
+ * an EOS id the caller appends belongs to it). 0, or -1 + seal_err (encode
+ * errors, or a post-processor whose added tokens do not surround the text's). */
 int seal_loss_spans_encode(const seal_loss_spans *s, const seal_tokenizer *tok, const char *text, size_t len,
                            int **ids, unsigned char **mask, int *n, int *differs, int *open_end);
 

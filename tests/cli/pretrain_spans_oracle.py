@@ -19,7 +19,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle"))
 
 SPECIAL = ["<|endoftext|>", "<|eot_id|>"]
-MERGES = [("Ġ", "-"), ("Ġ-", ">"), ("Ġ->", "Ġ"), ("#", "Ċ"), ("1", "2"), ("]", "]"), ("a", "s")]
+# "#Ċ" straddles the end marker "#"; "xÃ" ends inside the UTF-8 character "é" (C3 A9), so a document with
+# "xé" has no offsets and takes the segment rule.
+MERGES = [("Ġ", "-"), ("Ġ-", ">"), ("Ġ->", "Ġ"), ("#", "Ċ"), ("1", "2"), ("]", "]"), ("a", "s"), ("x", "Ã")]
 DOCS = [
     "[[1 2]\n [3 4]] -> [[12]]#\n[[5]] -> [[6 7]]#\n",
     "rule: [[1]] -> [[2 2]]#\n[[3]] -> [[12 12]]#\n",
@@ -31,6 +33,7 @@ DOCS = [
     "[[7]] -> [[7 7]]#\n[[1 2]] -> [[2 1]]#\n[[3]] -> [[3]]#\n",
     "assistant: <|eot_id|>",
     "[[4 4]] -> [[12]]#",
+    "xé -> [[1]]#\n[[2]] -> xé#",
 ]
 
 
@@ -129,19 +132,49 @@ def marked_chars(text, spans):
     return m
 
 
+def token_bytes(i):
+    """A token's bytes when decoded alone, or None when they are not valid UTF-8 (seal then gets U+FFFD)."""
+    base = len(vocab())
+    if i >= base:
+        b = SPECIAL[i - base].encode()
+    else:
+        u2b = {c: b for b, c in B2U.items()}
+        b = bytes(u2b[c] for c in {v: k for k, v in vocab().items()}[i])
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return b
+
+
 def doc_ids_mask(text, spans):
+    """docs/commands/pretrain.md: offsets when every token decodes alone to its bytes, else segments."""
     full = text if text.endswith("<|endoftext|>") else text + "<|endoftext|>"
-    m = marked_chars(full, spans)
+    raw = full.encode()
+    m = [0] * len(raw)
+    for k, c in enumerate(marked_chars(full, spans)):  # characters -> their bytes
+        at = len(full[:k].encode())
+        for j in range(len(full[k].encode())):
+            m[at + j] = c
+    whole = encode(full)
+    pieces = [token_bytes(i) for i in whole]
+    if all(p is not None for p in pieces) and b"".join(pieces) == raw:
+        mask, off = [], 0
+        for p in pieces:
+            mask.append(int(any(m[off:off + len(p)])))
+            off += len(p)
+        return whole, mask, False
     ids, mask, a = [], [], 0
+    chars = marked_chars(full, spans)
     while a < len(full):
         b = a
-        while b < len(full) and m[b] == m[a]:
+        while b < len(full) and chars[b] == chars[a]:
             b += 1
         seg = encode(full[a:b])
         ids += seg
-        mask += [m[a]] * len(seg)
+        mask += [chars[a]] * len(seg)
         a = b
-    return ids, mask, ids != encode(full)
+    return ids, mask, ids != whole
 
 
 def held_out(i, frac):
