@@ -297,7 +297,8 @@ static int split(const train_dataset *all, double frac, train_dataset *tr, train
 /* What train.loss_spans did to the corpus (docs/commands/pretrain.md). */
 static void report_spans(const seal_pretrain_config *p, const dataset_stats *st, long unlabelled) {
     fprintf(stderr, "pretrain: loss on the marked spans of %d pair(s) only (train.loss_spans), for the held-out "
-            "loss too: %ld of %ld tokens trained; %ld of %ld documents have no marked token and are left out\n",
+            "loss too: %ld of %ld next-token positions trained; %ld of %ld documents have no marked token and are "
+            "left out\n",
             p->loss_spans.n, st->loss_tokens, st->tokens - st->examples, unlabelled, st->examples);
     if (st->span_resegmented)
         fprintf(stderr, "pretrain: %ld of %ld documents, whose tokens do not decode to their text one by one, tokenize "
