@@ -22,6 +22,7 @@ void seal_dataset_opts_default(dataset_opts *o) {
     o->pad_to = 0;
     o->pad_labels = 0;
     o->pad_id = -1;
+    o->spans = NULL;
 }
 
 /* ---- examples ---- */
@@ -147,6 +148,29 @@ static void append_id(int **ids, int *n, int id) {
     (*ids)[(*n)++] = id;
 }
 
+/* A text row under loss spans (dataset.h): the markers are found in text + tail. */
+static int add_spans_text(train_dataset *d, const seal_tokenizer *tok, const char *text, size_t len,
+                          const char *tail, int eos_id, const dataset_opts *o) {
+    size_t nt = strlen(tail);
+    char *buf = seal_malloc(len + nt + 1);
+    memcpy(buf, text, len);
+    memcpy(buf + len, tail, nt + 1);
+    int *ids, n, differs, open;
+    unsigned char *mask;
+    int rc = seal_loss_spans_encode(o->spans, tok, buf, len + nt, &ids, &mask, &n, &differs, &open);
+    free(buf);
+    if (rc) return -1;
+    if (eos_id >= 0 && !(n > 0 && ids[n - 1] == eos_id)) {
+        append_id(&ids, &n, eos_id);
+        mask = seal_realloc(mask, (size_t)n);
+        mask[n - 1] = (unsigned char)open;
+    }
+    if (n == 0) return free(ids), free(mask), seal_err("empty example after tokenization");
+    if (push_example(d, ids, mask, n, o)) return -1;
+    d->stats.span_resegmented += differs;
+    return 0;
+}
+
 static int add_text_n(train_dataset *d, const seal_tokenizer *tok, const char *text, size_t len,
                       const dataset_opts *o) {
     if (!tok) return seal_err("\"text\" rows need a tokenizer (none given)");
@@ -154,6 +178,7 @@ static int add_text_n(train_dataset *d, const seal_tokenizer *tok, const char *t
     int eos_id, *ids, n;
     if (eos_plan(tok, o, &eos_text, &eos_id)) return -1;
     const char *tail = eos_text && !ends_with(text, len, eos_text) ? eos_text : "";
+    if (o->spans && o->spans->n > 0) return add_spans_text(d, tok, text, len, tail, eos_id, o);
     if (encode3(tok, text, len, tail, strlen(tail), "", 0, &ids, &n)) return -1;
     if (eos_id >= 0) append_id(&ids, &n, eos_id);
     unsigned char *mask = seal_malloc((size_t)(n ? n : 1));
@@ -319,7 +344,8 @@ int seal_dataset_load_jsonl(train_dataset *d, const char *path, const seal_token
     if (!rc && d->n == before.n) rc = seal_err("file %s: no examples (empty dataset)", path);
     if (!rc && d->stats.loss_tokens == before.stats.loss_tokens)
         rc = seal_err("file %s: no label tokens: no example has a token to learn (empty completions, an all-zero "
-                      "completion_mask, or everything truncated by max_len)", path);
+                      "completion_mask, %severything truncated by max_len)", path,
+                      o->spans && o->spans->n ? "no text with a marked span (loss_spans), " : "");
     if (rc) {
         for (int i = before.n; i < d->n; i++) {
             free(d->ex[i].ids);

@@ -25,6 +25,15 @@
  * to it), or the tokenizer has no eos_token, the id (tokenizer's, else
  * opts.eos_id) is appended to the ids instead, unless they already end in it.
  *
+ * Loss spans (opts.spans with n > 0; train/loss_spans.h): a "text" row's mask
+ * is 1 only on the tokens of its marked spans, the text cut at the span
+ * boundaries and encoded segment by segment (loss_spans.h says how that can
+ * differ from encoding it whole; such rows are counted in
+ * stats.span_resegmented). The EOS text, when appended, is part of the text
+ * the markers are found in; an EOS id appended after is marked iff a span is
+ * still open at the text's end. Prompt/completion and pre-tokenized rows are
+ * not affected.
+ *
  * Labels: the token at t+1 is a label (loss weight 1 on position t) iff
  * mask[t+1] == 1, inside one sequence; the first token is never a label.
  *
@@ -56,6 +65,7 @@
 
 #include "tok/tokenizer.h"
 #include "train/backward.h"
+#include "train/loss_spans.h"
 #include "train/trainer.h"
 
 typedef struct {
@@ -72,6 +82,7 @@ typedef struct {
     long truncated;       /* examples cut to max_len */
     long prompt_mismatch; /* prompt rows where encode(prompt) is not a prefix */
     long pad_tokens;      /* pads added (padded layout), counted in tokens too */
+    long span_resegmented; /* loss spans: text rows whose segment-wise ids differ from encoding them whole */
 } dataset_stats;
 
 typedef struct {
@@ -93,10 +104,12 @@ typedef struct {
     int pad_to;     /* > 0: the padded layout (see above); 0: none */
     int pad_labels; /* padded layout: 1 = pads are labels (the reference), 0 = masked */
     int pad_id;     /* padded layout: the pad token (the reference: EOS) */
+    const seal_loss_spans *spans; /* NULL or n == 0: loss on every token of a text row */
 } dataset_opts;
 
-/* TRL 0.18's defaults: append_eos 1, max_len 1024, no packing, no padding;
- * eos_id and pad_id -1 and vocab 0 (no check) until the caller knows the model. */
+/* TRL 0.18's defaults: append_eos 1, max_len 1024, no packing, no padding, no
+ * loss spans; eos_id and pad_id -1 and vocab 0 (no check) until the caller
+ * knows the model. */
 void seal_dataset_opts_default(dataset_opts *o);
 
 /* A zeroed train_dataset ({0}) is an empty dataset; every add appends to it.

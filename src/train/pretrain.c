@@ -79,6 +79,37 @@ static int get_int(json_t *train, const char *key, const char *path, int *v) {
     return 0;
 }
 
+/* One marker of train.loss_spans[i]: a non-empty string without NUL, shorter than the buffer. */
+static int get_marker(json_t *pair, const char *key, int i, const char *path, char *out) {
+    json_t *j = json_object_get(pair, key);
+    if (!json_is_string(j)) return seal_err("%s: train.loss_spans[%d].%s: expected a string", path, i, key);
+    size_t n = json_string_length(j);
+    if (n == 0 || n >= SEAL_LOSS_SPANS_MARKER_MAX || strlen(json_string_value(j)) != n)
+        return seal_err("%s: train.loss_spans[%d].%s: expected 1 to %d bytes without NUL, got %zu", path, i, key,
+                        SEAL_LOSS_SPANS_MARKER_MAX - 1, n);
+    memcpy(out, json_string_value(j), n + 1);
+    return 0;
+}
+
+/* train.loss_spans: absent, or 1..SEAL_LOSS_SPANS_MAX {"start", "end"} objects. */
+static int parse_loss_spans(seal_loss_spans *s, json_t *arr, const char *path) {
+    s->n = 0;
+    if (!arr) return 0;
+    size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+    if (n < 1 || n > SEAL_LOSS_SPANS_MAX)
+        return seal_err("%s: train.loss_spans: expected an array of 1 to %d {\"start\", \"end\"} objects", path,
+                        SEAL_LOSS_SPANS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        json_t *pair = json_array_get(arr, i);
+        if (!json_is_object(pair) || json_object_size(pair) != 2)
+            return seal_err("%s: train.loss_spans[%zu]: expected an object with exactly \"start\" and \"end\"", path, i);
+        if (get_marker(pair, "start", (int)i, path, s->start[i]) || get_marker(pair, "end", (int)i, path, s->end[i]))
+            return -1;
+    }
+    s->n = (int)n;
+    return 0;
+}
+
 static int parse_train(seal_pretrain_config *c, json_t *train, const char *path) {
     double steps = (double)c->steps, seed = (double)c->seed;
     int rc = get_whole(train, "steps", path, &steps) || get_int(train, "batch_size", path, &c->batch_size) ||
@@ -102,6 +133,7 @@ static int parse_train(seal_pretrain_config *c, json_t *train, const char *path)
     if (!pks || (strcmp(pks, "rows") && strcmp(pks, "documents")))
         return seal_err("%s: train.packing: expected \"rows\" or \"documents\"", path);
     c->pack_rows = !strcmp(pks, "rows");
+    if (parse_loss_spans(&c->loss_spans, json_object_get(train, "loss_spans"), path)) return -1;
     json_t *sd = json_object_get(train, "save_dtype");
     if (sd && (!json_is_string(sd) || seal_dtype_parse(json_string_value(sd), &c->save_dtype) ||
                (c->save_dtype != SEAL_F32 && c->save_dtype != SEAL_BF16 && c->save_dtype != SEAL_F16)))
@@ -170,7 +202,7 @@ int seal_pretrain_config_check(const seal_pretrain_config *c, const char *what) 
              in_range(c->eval_fraction, 0, 0.999999, what, "train.eval_fraction") ||
              in_range(c->checkpoint_every, 0, 1e9, what, "train.checkpoint_every") ||
              in_range(c->init_std, 0, 10, what, "train.init_std");
-    if (rc) return -1;
+    if (rc || seal_loss_spans_check(&c->loss_spans, what)) return -1;
     if (m->hidden % m->n_heads || m->n_heads % m->n_kv_heads)
         return seal_err("%s: model.hidden_size %d must be a multiple of num_attention_heads %d, and that of "
                         "num_key_value_heads %d", what, m->hidden, m->n_heads, m->n_kv_heads);
@@ -237,15 +269,41 @@ static int load_tokenizer(pretrain_run *r) {
     return check_fits(c);
 }
 
-/* Split documents: every example whose index hashes below frac is held out. */
-static int split(const train_dataset *all, double frac, train_dataset *tr, train_dataset *ev, const dataset_opts *o) {
+/* Whether an example has a label (mask[1..n): the first token is never one). */
+static int has_label(const train_example *e) {
+    for (int t = 1; t < e->n; t++)
+        if (e->mask[t]) return 1;
+    return 0;
+}
+
+/* Split documents: every example whose index hashes below frac is held out.
+ * Under loss spans a document without a marked token (after truncation)
+ * would cost compute and teach nothing: left out, counted in *unlabelled. */
+static int split(const train_dataset *all, double frac, train_dataset *tr, train_dataset *ev, const dataset_opts *o,
+                 long *unlabelled) {
     for (int i = 0; i < all->n; i++) {
         uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15ull;
         int held = (double)(h >> 11) * (1.0 / 9007199254740992.0) < frac;
+        if (o->spans && o->spans->n && !has_label(&all->ex[i])) {
+            (*unlabelled)++;
+            continue;
+        }
         if (seal_dataset_add_ids(held ? ev : tr, all->ex[i].ids, all->ex[i].mask, all->ex[i].n, o)) return -1;
     }
     if (tr->n == 0) return seal_err("pretrain: no training documents left after the held-out split");
     return 0;
+}
+
+/* What train.loss_spans did to the corpus (docs/commands/pretrain.md). */
+static void report_spans(const seal_pretrain_config *p, const dataset_stats *st, long unlabelled) {
+    fprintf(stderr, "pretrain: loss on the marked spans of %d pair(s) only (train.loss_spans), for the held-out "
+            "loss too: %ld of %ld next-token positions trained; %ld of %ld documents have no marked token and are "
+            "left out\n",
+            p->loss_spans.n, st->loss_tokens, st->tokens - st->examples, unlabelled, st->examples);
+    if (st->span_resegmented)
+        fprintf(stderr, "pretrain: %ld of %ld documents, whose tokens do not decode to their text one by one, tokenize "
+                "differently when cut at the span markers (their segment-wise tokens are trained)\n",
+                st->span_resegmented, st->examples);
 }
 
 /* Tokenize the documents, split off the held-out ones and set up both streams. */
@@ -258,16 +316,27 @@ static int load_data(pretrain_run *r) {
     dopt.vocab = p->model.vocab;
     dopt.eos_id = p->model.n_eos ? p->model.eos_ids[0] : -1;
     if (lead()) fprintf(stderr, "pretrain: tokenizing %s\n", r->o->data);
+    dopt.spans = p->loss_spans.n ? &p->loss_spans : NULL;
     train_dataset all = {0};
-    int rc = seal_dataset_load_jsonl(&all, r->o->data, r->tok, &dopt) || split(&all, p->eval_fraction, &r->tr, &r->ev, &dopt);
+    long unlabelled = 0;
+    int rc = seal_dataset_load_jsonl(&all, r->o->data, r->tok, &dopt) ||
+             split(&all, p->eval_fraction, &r->tr, &r->ev, &dopt, &unlabelled);
     if (rc == 0 && !p->pack_rows && all.stats.truncated && lead())
         fprintf(stderr, "pretrain: %ld of %ld documents longer than seq_len %d were truncated\n",
                 (long)all.stats.truncated, (long)all.stats.examples, p->seq_len);
+    if (rc == 0 && dopt.spans && lead()) report_spans(p, &all.stats, unlabelled);
     seal_dataset_free(&all);
     if (rc || seal_batch_iter_init(&r->it, &r->tr, p->batch_size, p->seed, 1)) return -1;
     /* no held-out documents (or none that make a batch): no evaluation */
     r->have_eval = r->ev.n && seal_batch_iter_init(&r->eit, &r->ev, p->batch_size, p->seed, 0) == 0;
     return 0;
+}
+
+/* train.loss_spans as the config wrote it: [{"start", "end"}, ...]. */
+static json_t *spans_json(const seal_loss_spans *s) {
+    json_t *a = json_array();
+    for (int i = 0; i < s->n; i++) json_array_append_new(a, json_pack("{s:s, s:s}", "start", s->start[i], "end", s->end[i]));
+    return a;
 }
 
 /* What shapes the run's trajectory: a resume under other values would not
@@ -292,6 +361,7 @@ static int run_record(const pretrain_run *r, seal_run_record *rec) {
            seal_run_record_int(rec, "train.seed", (long long)p->seed) ||
            seal_run_record_real(rec, "train.init_std", p->init_std) ||
            seal_run_record_str(rec, "train.packing", p->pack_rows ? "rows" : "documents") ||
+           (p->loss_spans.n && seal_run_record_json(rec, "train.loss_spans", spans_json(&p->loss_spans))) ||
            seal_run_record_int(rec, "data.train_documents", r->tr.n) ||
            seal_run_record_int(rec, "data.held_out_documents", r->ev.n) ||
            seal_run_record_str(rec, "data.fingerprint", fp) || seal_run_record_int(rec, "ranks", seal_rank_size()) ||
@@ -411,9 +481,10 @@ static int save_checkpoint(const pretrain_run *r) {
     return rc ? -1 : 0;
 }
 
-static int log_eval(FILE *log, long step, double eval_loss, double train_loss, double seconds) {
-    fprintf(log, "{\"step\":%ld,\"eval_loss\":%.6g,\"train_loss\":%.6g,\"elapsed_s\":%.1f}\n", step, eval_loss,
-            train_loss, seconds);
+/* An eval line; "loss_spans":true when both losses are over the marked spans only. */
+static int log_eval(FILE *log, long step, double eval_loss, double train_loss, double seconds, int spans) {
+    fprintf(log, "{\"step\":%ld,\"eval_loss\":%.6g,\"train_loss\":%.6g,\"elapsed_s\":%.1f%s}\n", step, eval_loss,
+            train_loss, seconds, spans ? ",\"loss_spans\":true" : "");
     return fflush(log) || ferror(log) ? seal_err("pretrain_log.jsonl: write error") : 0;
 }
 
@@ -446,7 +517,7 @@ static int train_loop(pretrain_run *r, const batch_source *src, const batch_sour
         int last = s->step == s->total;
         if (r->have_eval && (s->step % p->eval_every == 0 || last))
             if (seal_train_session_eval(s, esrc, &res->eval_loss) ||
-                log_eval(r->log, s->step, res->eval_loss, res->train_loss, seal_now() - s->t0))
+                log_eval(r->log, s->step, res->eval_loss, res->train_loss, seal_now() - s->t0, p->loss_spans.n > 0))
                 return lead_failed();
         if (((p->checkpoint_every > 0 && s->step % p->checkpoint_every == 0) || last) && save_checkpoint(r))
             return lead_failed();

@@ -25,6 +25,7 @@
 #define SEAL_TRAIN_PRETRAIN_H
 
 #include "model/config.h"
+#include "train/loss_spans.h"
 #include "util/dtype.h"
 
 /* The run's config: CONFIG.json's "model" and "train" objects and its
@@ -44,12 +45,14 @@ typedef struct {
     unsigned long long seed;
     double init_std;        /* std of the random weights */
     seal_dtype save_dtype;  /* of the final model (checkpoints are F32) */
+    seal_loss_spans loss_spans; /* n == 0: loss on every token; else on the marked spans only
+                                   (train/loss_spans.h; documents without one are left out) */
 } seal_pretrain_config;
 
 /* The defaults: steps 1000, batch_size 8, seq_len 256, lr 1e-3, warmup 100,
  * weight_decay 0.1, betas 0.9/0.95, max_grad_norm 1, eval_every 200,
  * eval_fraction 0.01, checkpoint_every 200, seed 1234, init_std 0.02, F32,
- * packing rows. The model shape has no default (all zero). */
+ * packing rows, no loss spans. The model shape has no default (all zero). */
 void seal_pretrain_config_default(seal_pretrain_config *c);
 
 /* Read a CONFIG.json ({"model": {...}, "tokenizer": DIR, "train": {...}}) over
