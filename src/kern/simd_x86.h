@@ -33,14 +33,4 @@ ALWAYS_INLINE float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* f(DT, ...) with DT the weights' dtype as a compile-time constant, so each
- * kernel specializes per dtype; matmul.c rejects other dtypes before dispatch. */
-#define DTYPE_SWITCH(dt, f, ...)                                                                                  \
-    switch (dt) {                                                                                                 \
-    case SEAL_F32: f(SEAL_F32, __VA_ARGS__); break;                                                               \
-    case SEAL_BF16: f(SEAL_BF16, __VA_ARGS__); break;                                                             \
-    case SEAL_F16: f(SEAL_F16, __VA_ARGS__); break;                                                               \
-    default: break;                                                                                               \
-    }
-
 #endif

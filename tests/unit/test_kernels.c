@@ -110,7 +110,7 @@ static void fill(bufs *b, seal_dtype dt) {
 
 static void test_env(void) {
     setenv("SEAL_KERNEL", "sse9", 1);
-    CHECK_ERR(seal_kernel_init(), "SEAL_KERNEL=sse9: expected scalar, avx2, avx512 or avx512bf16");
+    CHECK_ERR(seal_kernel_init(), "SEAL_KERNEL=sse9: expected scalar, avx2, avx512, avx512bf16, neon or neon-bf16");
     setenv("SEAL_KERNEL", "scalar", 1);
     setenv("SEAL_COMPUTE", "fp8", 1);
     CHECK_ERR(seal_kernel_init(), "SEAL_COMPUTE=fp8: expected exact or bf16");
