@@ -12,9 +12,10 @@
  * 16 accumulators. Each element's sum is the 4 lanes' chains over k in steps
  * of 8, then the across-vector add (faddp order), then the bias: its order
  * depends on cols only, so the mode stays batch invariant. bfdot's own
- * arithmetic (Arm: intermediate products not rounded to f32 separately,
- * subnormals flushed) makes its last bits differ from the exact kernels' on
- * the same rounded x (docs/kernels.md). */
+ * arithmetic (Arm's BFDotAdd: with FPCR.EBF clear it ignores the FPCR,
+ * flushes subnormals and rounds its intermediate sums its own way) makes its
+ * last bits differ from the exact kernels' on the same rounded x
+ * (docs/kernels.md). */
 #include "kern/matmul_isa.h"
 
 #if defined(__aarch64__)
