@@ -16,6 +16,7 @@
 #define SEAL_KERN_MATMUL_ISA_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "kern/matmul.h"
 
@@ -62,6 +63,19 @@ void *seal_kern_scratch(int slot, size_t bytes);
     case SEAL_F16: f(SEAL_F16, __VA_ARGS__); break;                                                               \
     default: break;                                                                                               \
     }
+
+/* One weight at p (any alignment) as f32, for the kernels' ragged edges; the
+ * bf16 and f16 conversions are exact, so they cannot perturb the result. */
+static inline float load_w1(seal_dtype dt, const unsigned char *p) {
+    if (dt == SEAL_F32) {
+        float f;
+        memcpy(&f, p, 4);
+        return f;
+    }
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return dt == SEAL_F16 ? seal_f16_to_f32(h) : seal_bf16_to_f32(h);
+}
 
 /* seal_matmul_t's pass size over W rows. */
 #define MATMUL_T_ROW_BLOCK 256

@@ -36,18 +36,6 @@ ALWAYS_INLINE float32x4_t load_w4(seal_dtype dt, const unsigned char *p) {
     return vreinterpretq_f32_u32(vshll_n_u16(h, 16));
 }
 
-/* One weight at p as f32. */
-ALWAYS_INLINE float load_w1(seal_dtype dt, const unsigned char *p) {
-    if (dt == SEAL_F32) {
-        float f;
-        memcpy(&f, p, 4);
-        return f;
-    }
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return dt == SEAL_F16 ? seal_f16_to_f32(h) : seal_bf16_to_f32(h);
-}
-
 /* The shared tree over the 8 lanes held as lo (0-3) and hi (4-7). */
 ALWAYS_INLINE float hsum8(float32x4_t lo, float32x4_t hi) {
     float32x4_t s = vaddq_f32(lo, hi);                          /* a0+a4, a1+a5, a2+a6, a3+a7 */
@@ -185,22 +173,14 @@ ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const 
 
 ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0,
                               int t1) {
-    const size_t ldy = (size_t)w->cols, lddy = (size_t)w->rows;
-    const size_t es = dt == SEAL_F32 ? 4 : 2;
     const int rows = w->rows;
-    const unsigned char *data = w->data;
     const int cv = c0 + (c1 - c0) / 4 * 4; /* columns [c0, cv) in whole vectors */
     for (int o0 = 0; o0 < rows; o0 += MATMUL_T_ROW_BLOCK) {
         const int o1 = rows - o0 < MATMUL_T_ROW_BLOCK ? rows : o0 + MATMUL_T_ROW_BLOCK;
         block_t_pass(dt, y, dy, w, c0, cv, t0, t1, o0, o1);
     }
-    /* The last (c1 - c0) % 4 columns: the same chain, one element at a time. */
-    for (int t = t0; t < t1; t++)
-        for (int c = cv; c < c1; c++) {
-            float s = 0.0f;
-            for (int o = 0; o < rows; o++) s = fmaf(dy[t * lddy + o], load_w1(dt, data + ((size_t)o * ldy + c) * es), s);
-            y[t * ldy + c] = s;
-        }
+    /* The last (c1 - c0) % 4 columns: the same chain, by the scalar path. */
+    if (cv < c1) seal_matmul_t_block_scalar(y, dy, w, cv, c1, t0, t1);
 }
 
 void seal_matmul_t_block_neon(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {
