@@ -2,6 +2,8 @@
 #   make            build/seal and build/libseal.a
 #   make test       install missing dependencies, build, run every test (unit, oracle, CLI)
 #   make test-asan  every test again against an AddressSanitizer + UBSan build
+#   make cross-aarch64  the NEON kernels and their unit tests for aarch64 (build-aarch64/, run
+#                   under qemu by tests/cross/test_aarch64.sh; docs/kernels.md)
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60 each)
 #   make bench      speed against the PyTorch anchor, measured in the same run
 #   make demo       SEAL on the tiny sandbox models: knowledge, then ARC

@@ -20,7 +20,8 @@ command -v qemu-aarch64 >/dev/null || skip "qemu-aarch64 not installed (apt-get 
 [ -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ] || skip "$SYSROOT/lib has no aarch64 libc (apt-get install libc6-dev-arm64-cross)"
 
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-if ! nice make -j2 -C "$SEAL_ROOT" --no-print-directory AARCH64_CC="$CROSS_CC" cross-aarch64 >"$log" 2>&1; then
+# MAKEFLAGS cleared: an outer make's variables (CC, OPT) are for the host build.
+if ! MAKEFLAGS= nice make -j2 -C "$SEAL_ROOT" --no-print-directory AARCH64_CC="$CROSS_CC" cross-aarch64 >"$log" 2>&1; then
   tail -n 30 "$log"; echo "FAIL: make cross-aarch64"; exit 1
 fi
 bin=$SEAL_ROOT/build-aarch64/tests
