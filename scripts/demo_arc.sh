@@ -44,9 +44,9 @@ $SEAL arc rl -m "$MODEL" \
     --challenges "$D/arc-world_evaluation_challenges.json" --solutions "$D/arc-world_evaluation_solutions.json" \
     --select "first:${ARC_EVAL_TASKS:-20}" -k "${ARC_K:-2}" \
     --conditions icl,ttt-base-self-edit,seal,oracle-ttt --oracle-configs "$D/oracle_configs.json" \
-    --given-config "$MODEL/best_fixed_config.json" --given-name best-fixed-config \
-    --ttt-cap "${ARC_TTT_CAP:-16}" --ttt-max-steps "${ARC_TTT_MAX_STEPS:-64}" --ttt-pad none \
-    --max-answer-tokens 240 --permute-n "${ARC_PERMUTE_N:-1}" --run "$RUN"
+    --given-config "${ARC_BEST_FIXED:-models/tiny-arc/best_fixed_config.json}" --given-name best-fixed-config \
+    --ttt-cap "${ARC_TTT_CAP:-16}" --ttt-max-steps "${ARC_TTT_MAX_STEPS:-64}" --ttt-warmup 2 --ttt-pad none \
+    --max-len 2048 --max-answer-tokens 240 --permute-n "${ARC_PERMUTE_N:-1}" --workers 2 --run "$RUN"
 echo
 echo "demo-arc: $(( ($(date +%s) - t0) / 60 )) min; results in $RUN/results.md, every pair in $RUN/ttt.jsonl, plot $RUN/success.svg"
 $SEAL sandbox arc-selfedits --world "$D" --run "$RUN" --generator base --json >"$RUN/selfedits-base.json"

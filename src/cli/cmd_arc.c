@@ -76,6 +76,11 @@ int cli_arc_table(int which, arc_opts *o, cli_opt *out, int cap) {
         {ALL, CLI_OPT(CLI_U64, "seed", 0, &o->seed, "S", "sampling, query and initialisation seeds", 0, 0, RES)},
         {ALL, CLI_THREADS_OPT(&o->threads)},
         {ALL, CLI_OPT(CLI_INT, "workers", 0, &o->workers, "N", "(task, self-edit) pairs run in parallel, one thread each (a small model's fastest use of the cores; self-edit generation keeps -t)", 1, ARC_MAX_WORKERS, RES)},
+        /* how the ranks read rank 0's files changes no bit of a result (fingerprints check it): not recorded */
+        {RL, CLI_OPT_CHOICE("model-transfer", &o->model_transfer, "HOW",
+                            "under mpirun, how the other ranks read round 1's model from the run directory: shared "
+                            "(on a filesystem every rank sees), broadcast (rank 0 sends its files) or auto (shared, "
+                            "else broadcast)", "auto|shared|broadcast", 0)},
         {ALL, CLI_OPT_FLAG("quiet", 0, &o->quiet, "no progress and no table on the terminal", 0)},
     };
     int n = 0;

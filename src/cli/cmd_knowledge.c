@@ -143,6 +143,12 @@ static void build_table(int which, kn_args *a, cli_opt *out, int cap) {
         {CPT, CLI_OPT_CUSTOM("generator", 0, a, "NAME=DIR", "also a condition with the self-edits of the model in DIR (repeatable)", parse_generator, NULL, RES | CLI_REPEAT)},
         {ALL, CLI_SECTION("Other")},
         {ALL, CLI_OPT(CLI_U64, "seed", 0, &o->seed, "S", "sampling and inner-loop seeds", 0, 0, RES)},
+        /* how the ranks read rank 0's files changes no bit of a result (fingerprints check it): not recorded */
+        {RL | CONT, CLI_OPT_CHOICE("model-transfer", &o->model_transfer, "HOW",
+                                   "under mpirun, how the other ranks read what rank 0 wrote into the run directory "
+                                   "(a round's model; continual: adapters): shared (the directory is on a filesystem "
+                                   "every rank sees), broadcast (rank 0 sends the files) or auto (shared, else "
+                                   "broadcast)", "auto|shared|broadcast", 0)},
         {EVAL | RL, CLI_OPT(CLI_INT, "workers", 0, &o->workers, "N", "inner loops in parallel (each single-threaded when N > 1)", 1, KN_MAX_WORKERS, 0)},
         {ALL, CLI_THREADS_OPT(&o->threads)},
         {ALL, CLI_OPT_FLAG("quiet", 0, &o->quiet, "no progress and no table on the terminal", 0)},

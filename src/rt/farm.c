@@ -4,20 +4,27 @@
  *   REQ   rank -> 0: "" (first request), "R<result>" or "E<error>" for its last job
  *   JOB   0 -> rank: the job
  *   STOP  0 -> rank: no more jobs, ever
- *   LEAVE rank -> 0: the rank stops serving; a message saying why, or "" */
+ *   LEAVE rank -> 0: the rank stops serving; a message saying why, or ""
+ *   FETCH rank -> 0: a directory whose files the rank wants (seal_farm_fetch_dir)
+ *   FILES 0 -> rank: "E<why>", or "N<count>"; then per file "<size> <name>" and
+ *         its bytes in chunks (MPI keeps one sender's messages of a tag in order) */
 #include "rt/farm.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rt/rank.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 
-enum { TAG_REQ = 1, TAG_JOB = 2, TAG_STOP = 3, TAG_LEAVE = 4 };
+enum { TAG_REQ = 1, TAG_JOB = 2, TAG_STOP = 3, TAG_LEAVE = 4, TAG_FETCH = 5, TAG_FILES = 6 };
 
 /* What rank 0 knows of each rank (the table lives as long as the process). */
 enum { R_UNHEARD, R_PARKED, R_BUSY, R_GONE, R_STOPPED };
@@ -66,8 +73,135 @@ static void ensure_table(void) {
     rjob = seal_calloc((size_t)seal_rank_size(), sizeof *rjob);
 }
 
-/* A message from rank r (REQ or LEAVE) while a farm runs (q) or at stop (NULL). */
+/* ------------------------------------------------- files for a rank (FETCH) */
+
+/* The largest message a file travels in: 256 MiB, far under MPI's int count. */
+static size_t fetch_chunk(void) {
+    const char *v = getenv("SEAL_TEST_FETCH_CHUNK");
+    long n = v ? atol(v) : 0;
+    return n > 0 ? (size_t)n : (size_t)256 << 20;
+}
+
+/* The regular files of dir (their names, malloc'd; *n set), or NULL + seal_err. */
+static char **list_files(const char *dir, int *n) {
+    DIR *d = opendir(dir);
+    if (!d) return seal_err("%s: %s", dir, strerror(errno)), NULL;
+    char **names = NULL;
+    int cap = 0;
+    *n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char *path = seal_path_join(dir, e->d_name);
+        struct stat st;
+        int reg = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+        free(path);
+        if (!reg) continue;
+        if (*n == cap) names = seal_realloc(names, sizeof *names * (size_t)(cap = cap ? 2 * cap : 8));
+        names[(*n)++] = seal_strdup(e->d_name);
+    }
+    closedir(d);
+    return names ? names : seal_calloc(1, sizeof *names);
+}
+
+/* Send file dir/name to rank r: its header ("-1 name" when it cannot be
+ * opened), then its bytes. A read failing midway sends an empty message, which
+ * the rank takes as the end of the fetch. 0, or -1 (rank 0 sends no more). */
+static int send_file(int r, const char *dir, const char *name, char *chunk, size_t cap) {
+    char *path = seal_path_join(dir, name);
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    int rc = f && fstat(fileno(f), &st) == 0 ? 0 : -1;
+    char head[600];
+    snprintf(head, sizeof head, "%lld %s", rc ? -1LL : (long long)st.st_size, name);
+    if (seal_rank_send(r, TAG_FILES, head, strlen(head))) rc = -1;
+    for (off_t left = rc ? 0 : st.st_size; left > 0 && rc == 0;) {
+        size_t want = (size_t)left < cap ? (size_t)left : cap, got = fread(chunk, 1, want, f);
+        if (got != want) {
+            seal_rank_send(r, TAG_FILES, "", 0);
+            rc = -1;
+        } else if (seal_rank_send(r, TAG_FILES, chunk, got)) rc = -1;
+        left -= (off_t)got;
+    }
+    if (f) fclose(f);
+    free(path);
+    return rc;
+}
+
+/* Rank 0: answer rank r's FETCH of dir. A failure to read goes to the rank as
+ * its error; rank 0 goes on (the rank's job fails, naming it). */
+static void serve_fetch(int r, const char *dir) {
+    int n = 0;
+    char **names = list_files(dir, &n), msg[700];
+    if (!names) snprintf(msg, sizeof msg, "E%s (on rank 0)", seal_errmsg());
+    else snprintf(msg, sizeof msg, "N%d", n);
+    if (seal_rank_send(r, TAG_FILES, msg, strlen(msg)) || !names) return;
+    size_t cap = fetch_chunk();
+    char *chunk = seal_malloc(cap);
+    for (int i = 0, ok = 1; i < n; i++) {
+        if (ok && send_file(r, dir, names[i], chunk, cap)) ok = 0;
+        free(names[i]);
+    }
+    free(names);
+    free(chunk);
+}
+
+/* Receive one file of a FETCH of `from` into directory into. Its bytes are
+ * drained even when writing fails, so that no message of it is left for a
+ * later fetch. 0; 1 + seal_err when rank 0 ended the fetch (it sends no more);
+ * -1 + seal_err otherwise. */
+static int recv_file(const char *from, const char *into) {
+    char *head = NULL, *buf = NULL;
+    size_t len;
+    if (seal_rank_recv(0, TAG_FILES, -1, &head, &len, NULL, NULL) < 0) return 1;
+    long long size = -1;
+    int name_at = 0;
+    sscanf(head, "%lld %n", &size, &name_at);
+    const char *name = head + name_at;
+    if (size < 0 || name_at == 0 || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+        seal_err("%s: rank 0 could not read a file of it (%s)", from, head);
+        free(head);
+        return 1;
+    }
+    char *path = seal_path_join(into, name);
+    FILE *f = fopen(path, "wb");
+    int rc = f ? 0 : seal_err("%s: %s", path, strerror(errno));
+    for (long long left = size; left > 0; left -= (long long)len) {
+        if (seal_rank_recv(0, TAG_FILES, -1, &buf, &len, NULL, NULL) < 0) rc = 1;
+        else if (len == 0 || (long long)len > left) rc = 1, seal_err("%s/%s: rank 0 could not read all of it", from, name);
+        else if (rc == 0 && fwrite(buf, 1, len, f) != len) rc = seal_err("%s: %s", path, strerror(errno));
+        free(buf);
+        buf = NULL;
+        if (rc == 1) break;
+    }
+    if (f && seal_fclose_checked(f, path) && rc == 0) rc = -1;
+    free(path);
+    free(head);
+    return rc;
+}
+
+int seal_farm_fetch_dir(const char *dir, const char *into) {
+    if (seal_rank() == 0) return seal_err("%s: rank 0 fetches nothing", dir);
+    char *msg = NULL;
+    size_t len;
+    if (seal_rank_send(0, TAG_FETCH, dir, strlen(dir)) || seal_rank_recv(0, TAG_FILES, -1, &msg, &len, NULL, NULL) < 0)
+        return -1;
+    int n = 0, rc = msg[0] == 'N' && sscanf(msg + 1, "%d", &n) == 1 && n >= 0 ? 0
+                    : seal_err("%s", msg[0] == 'E' ? msg + 1 : "rank 0 answered a fetch with something else");
+    free(msg);
+    char first[600] = "";
+    for (int i = 0; i < n && rc == 0; i++) {
+        int got = recv_file(dir, into); /* after a write failure, drain the rest: rank 0 sends it */
+        if (got && !first[0]) snprintf(first, sizeof first, "%s", seal_errmsg());
+        if (got == 1) break;
+    }
+    return first[0] ? seal_err("%s", first) : rc;
+}
+
+/* A message from rank r (REQ, LEAVE or FETCH) while a farm runs (q) or at stop (NULL). */
 static void handle(farm_run *q, int r, int tag, const char *buf, size_t len) {
+    if (tag == TAG_FETCH) {
+        serve_fetch(r, buf);
+        return;
+    }
     if (tag == TAG_LEAVE) {
         if (q && (rstate[r] == R_BUSY || len)) {
             pthread_mutex_lock(&q->mu);

@@ -62,6 +62,16 @@ void seal_farm_leave(const char *why);
  * inputs: <error>" and -1. */
 int seal_farm_join(int loaded, void *ctx, seal_farm_job_fn fn);
 
+/* A rank other than 0, inside a job: copy the regular files of directory dir
+ * as rank 0 sees it (files a rank 0 wrote into the run directory: a round's
+ * model, an adapter) into the existing directory into, for a rank that does not
+ * share rank 0's filesystem. Rank 0's main thread sends them while it hands out
+ * jobs (or waits between farms), each file in messages of at most 256 MiB (MPI
+ * counts are int; SEAL_TEST_FETCH_CHUNK=bytes makes them smaller, for tests).
+ * Subdirectories are not copied. 0, or -1 + seal_err (rank 0 could not read
+ * dir: its message; messaging failed; a file could not be written). */
+int seal_farm_fetch_dir(const char *dir, const char *into);
+
 /* Rank 0: wait for every rank still serving to be idle and tell it to stop.
  * Other ranks: tell rank 0 this one leaves, unless it was told to stop. The
  * CLI calls it before seal_rank_finalize; a no-op in a single process. */

@@ -19,6 +19,7 @@
 #include "seal/journal.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
+#include "seal/transfer.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
@@ -592,20 +593,17 @@ typedef struct {
     int have_m1;
 } arc_worker;
 
+/* The model a job names: the base one, or round 1's, read once as
+ * --model-transfer says and checked against the fingerprint rank 0 sent. */
 static const arc_target *worker_target(arc_worker *w, const char *name, const char *fp, arc_target *t) {
     t->name = name;
     t->m = &w->st.base;
     if (!strcmp(name, "base")) return t;
-    char *dir = round_path(w->st.o, "model");
-    int rc = w->have_m1 ? 0 : seal_model_load(&w->m1, dir);
-    w->have_m1 = rc == 0;
-    char got[17] = "";
-    if (rc == 0) snprintf(got, sizeof got, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->m1.weights));
-    if (rc == 0 && strcmp(got, fp))
-        rc = seal_err("%s holds other weights (%s) than rank 0 wrote (%s): the run directory must be on a filesystem "
-                      "every rank shares", dir, got, fp);
-    free(dir);
     t->m = &w->m1;
+    if (w->have_m1) return t;
+    char *dir = round_path(w->st.o, "model");
+    int rc = seal_transfer_model(w->st.o->model_transfer, dir, fp, &w->m1, &w->have_m1);
+    free(dir);
     return rc ? NULL : t;
 }
 

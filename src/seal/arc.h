@@ -71,6 +71,7 @@ typedef struct {
     unsigned long long seed;
     int threads;        /* 0: automatic */
     int workers;        /* (task, self-edit) pairs run in parallel, each on one thread (1..ARC_MAX_WORKERS) */
+    int model_transfer; /* how ranks other than 0 read round 1's model: SEAL_TRANSFER_* (seal/transfer.h); not recorded */
     int quiet;
 } arc_opts;
 

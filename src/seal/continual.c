@@ -12,6 +12,7 @@
 #include "rt/rank.h"
 #include "seal/knowledge_run.h"
 #include "seal/pyrandom.h"
+#include "seal/transfer.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
@@ -178,19 +179,45 @@ static void read_row(cstate *cs, int r, int s, json_t *rec) {
         *cell(cs, r, s, (int)j) = json_is_number(json_array_get(accs, j)) ? json_number_value(json_array_get(accs, j)) : NAN;
 }
 
-/* Merge the saved adapter of step s into cur, checking it is the one the
- * journal recorded (its fingerprint want). */
-static int remerge_fp(cstate *cs, seal_model *cur, int r, int s, const char *want) {
+/* seal_transfer_read's reader of a saved adapter (a rank other than 0). */
+typedef struct {
     seal_adapter a;
+    const seal_model *cur;
+    int have;
+} adapter_read;
+
+static int adapter_load(void *ctx, const char *path, char fp[17]) {
+    adapter_read *ar = ctx;
+    if (seal_peft_load(&ar->a, &ar->cur->cfg, path)) return -1;
+    ar->have = 1;
+    snprintf(fp, 17, "%016llx", (unsigned long long)adapter_fingerprint(&ar->a));
+    return 0;
+}
+
+static void adapter_drop(void *ctx) {
+    adapter_read *ar = ctx;
+    seal_adapter_free(&ar->a);
+    ar->have = 0;
+}
+
+/* Merge the saved adapter of step s into cur, checking it is the one the
+ * journal recorded (its fingerprint want). A rank other than 0 reads it as
+ * --model-transfer says (rank 0 wrote it). */
+static int remerge_fp(cstate *cs, seal_model *cur, int r, int s, const char *want) {
+    adapter_read ar = {.cur = cur};
     char *dir = adapter_dir(cs, r, s);
-    int rc = seal_peft_load(&a, &cur->cfg, dir);
-    if (rc == 0) {
-        char fp[17];
-        snprintf(fp, sizeof fp, "%016llx", (unsigned long long)adapter_fingerprint(&a));
-        if (!want || strcmp(fp, want)) rc = seal_err("%s: not the adapter continual.jsonl recorded for this step", dir);
+    int rc;
+    if (seal_rank() != 0) {
+        seal_transfer_reader rd = {&ar, "adapter values", adapter_load, adapter_drop};
+        rc = want ? seal_transfer_read(cs->co->k.model_transfer, dir, want, &rd)
+                  : seal_err("%s: no fingerprint recorded for this step", dir);
+    } else {
+        char fp[17] = "";
+        rc = adapter_load(&ar, dir, fp);
+        if (rc == 0 && (!want || strcmp(fp, want))) rc = seal_err("%s: not the adapter continual.jsonl recorded for this step", dir);
     }
-    if (rc == 0) rc = seal_merge_adapter_in_memory(cur, &a, cs->rs.base.dtype);
-    seal_adapter_free(&a);
+    if (rc == 0) rc = seal_merge_adapter_in_memory(cur, &ar.a, cs->rs.base.dtype);
+    if (ar.have) seal_adapter_free(&ar.a);
     free(dir);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include "rt/rank.h"
 #include "rt/threadpool.h"
 #include "seal/journal.h"
+#include "seal/transfer.h"
 #include "seal/knowledge_run.h"
 #include "seal/outer_sft.h"
 #include "seal/report.h"
@@ -299,7 +300,8 @@ typedef struct {
 } kn_worker;
 
 /* The model a job names: the base one, the one loaded last, or the one in its
- * directory, which must hold the weights rank 0 fingerprinted. */
+ * directory (read as --model-transfer says), which must hold the weights rank 0
+ * fingerprinted. */
 static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
     const char *fp = json_string_value(json_object_get(t, "fingerprint")), *dir = json_string_value(json_object_get(t, "dir"));
     char base_fp[17];
@@ -310,12 +312,8 @@ static seal_model *worker_target(kn_worker *w, json_t *t, char *fp_out) {
     if (w->have_cur && !strcmp(fp, w->cur_fp)) return &w->cur;
     if (w->have_cur) seal_model_free(&w->cur);
     w->have_cur = 0;
-    if (seal_model_load(&w->cur, dir)) return NULL;
-    w->have_cur = 1;
-    snprintf(w->cur_fp, sizeof w->cur_fp, "%016llx", (unsigned long long)seal_st_set_fingerprint(&w->cur.weights));
-    if (strcmp(fp, w->cur_fp))
-        return seal_err("%s holds other weights (%s) than rank 0 wrote (%s): the run directory must be on a filesystem "
-                        "every rank shares", dir, w->cur_fp, fp), NULL;
+    if (seal_transfer_model(w->rs.o->model_transfer, dir, fp, &w->cur, &w->have_cur)) return NULL;
+    snprintf(w->cur_fp, sizeof w->cur_fp, "%s", fp);
     return &w->cur;
 }
 

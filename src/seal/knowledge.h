@@ -69,6 +69,8 @@ typedef struct {
     int inner_model_base;    /* 1: every inner loop adapts the base model (--inner-model base, the
                                 old rule, an ablation); 0: the current policy (see above) */
     int workers;             /* inner loops run in parallel, one per worker (1..KN_MAX_WORKERS) */
+    int model_transfer;      /* how ranks other than 0 read a round's model (continual: adapters)
+                                rank 0 wrote: SEAL_TRANSFER_* (seal/transfer.h); not recorded */
     int threads;             /* kernel threads (inner loops: when workers == 1); 0: seal_threads_resolve */
     int quiet;
     const char *conditions;  /* comma list of conditions to evaluate (NULL: all) */
