@@ -1,5 +1,6 @@
 /* test_kernels: every kernel path this CPU has (scalar, AVX2, AVX-512,
- * AVX512_BF16), forced in turn, against the scalar path and the scalar
+ * AVX512_BF16; on aarch64 NEON and NEON BF16, run under qemu by
+ * tests/cross/test_aarch64.sh), forced in turn, against the scalar path and the scalar
  * oracle, at every tail length of cols (1..70: each residue of the 8-, 16-,
  * 32- and 64-wide steps), ragged row panels and token tiles, plus long rows
  * (999) and many rows (300, several passes of seal_matmul_t), for F32, BF16
@@ -9,7 +10,8 @@
  *   bf16 mode:  within 1e-5 of sum |x||w| of the oracle run on x rounded to
  *               bf16 (rounding worked out here, independently of the kernels),
  *               and batch invariant (a token alone gives its batch bits).
- * Paths the CPU lacks are skipped with a message naming the instructions.
+ * Paths the CPU lacks (another architecture's included) are skipped with a
+ * message naming the instructions.
  * Also: SEAL_KERNEL / SEAL_COMPUTE errors name the bad value. */
 #include <stdint.h>
 #include <stdlib.h>
