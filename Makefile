@@ -31,6 +31,10 @@ else ifneq ($(filter aarch64%,$(MACHINE)),)
 # (bfdot) needs Armv8.6's BF16 extension, compiled in its own file and chosen
 # at run time by the hwcaps.
 BASE_ARCH ?= -march=armv8-a
+# GCC's scheduling before register allocation hoists a step's 8 weight loads
+# above the fmas and spills the 4x3 tile's 24 accumulators; without it they
+# stay in registers (scheduling moves instructions, never changes a result).
+$(BUILD)/src/kern/matmul_neon.o: KERN_FLAGS := -fno-schedule-insns
 $(BUILD)/src/kern/matmul_neon_bf16.o: KERN_FLAGS := -march=armv8.6-a+bf16
 endif
 CFLAGS  += $(BASE_ARCH)
