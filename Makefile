@@ -2,6 +2,8 @@
 #   make            build/seal and build/libseal.a
 #   make test       install missing dependencies, build, run every test (unit, oracle, CLI)
 #   make test-asan  every test again against an AddressSanitizer + UBSan build
+#   make cross-aarch64  the NEON kernels and their unit tests for aarch64 (build-aarch64/, run
+#                   under qemu by tests/cross/test_aarch64.sh; docs/kernels.md)
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS, default 60 each)
 #   make bench      speed against the PyTorch anchor, measured in the same run
 #   make demo       SEAL on the tiny sandbox models: knowledge, then ARC
@@ -24,6 +26,16 @@ KERN_AVX512 := $(KERN_AVX2) -mavx512f -mavx512bw -mavx512dq -mavx512vl
 $(BUILD)/src/kern/matmul_avx2.o: KERN_FLAGS := $(KERN_AVX2)
 $(BUILD)/src/kern/matmul_avx512.o: KERN_FLAGS := $(KERN_AVX512)
 $(BUILD)/src/kern/matmul_bf16.o: KERN_FLAGS := $(KERN_AVX512) -mavx512bf16
+else ifneq ($(filter aarch64%,$(MACHINE)),)
+# aarch64: NEON (asimd) is in the armv8-a baseline; the bf16 dot product
+# (bfdot) needs Armv8.6's BF16 extension, compiled in its own file and chosen
+# at run time by the hwcaps.
+BASE_ARCH ?= -march=armv8-a
+# GCC's scheduling before register allocation hoists a step's 8 weight loads
+# above the fmas and spills the 4x3 tile's 24 accumulators; without it they
+# stay in registers (scheduling moves instructions, never changes a result).
+$(BUILD)/src/kern/matmul_neon.o: KERN_FLAGS := -fno-schedule-insns
+$(BUILD)/src/kern/matmul_neon_bf16.o: KERN_FLAGS := -march=armv8.6-a+bf16
 endif
 CFLAGS  += $(BASE_ARCH)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
@@ -51,7 +63,21 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test test-unit test-asan fuzz bench demo demo-knowledge demo-arc tiny-models tiny-knowledge tiny-arc clean
+# The aarch64 cross build (`make cross-aarch64`, docs/kernels.md): the util, rt
+# and kern layers without their third-party parts (jansson, OpenBLAS), and the
+# unit tests they suffice for, built by Debian's gcc-aarch64-linux-gnu into
+# build-aarch64/ and run under qemu-aarch64 by tests/cross/test_aarch64.sh.
+# KERN_ONLY=1 restricts a build to that subset and links only libc and libm.
+AARCH64_CC ?= aarch64-linux-gnu-gcc
+AARCH64_TESTS := test_kernels test_matmul test_vexp test_threadpool test_nprandom test_pyorder test_strbuf
+ifeq ($(KERN_ONLY),1)
+LIB_SRC := $(filter-out src/util/json_diff.c src/util/json_load.c src/util/run_record.c src/kern/matmul_blas.c \
+             src/kern/wgrad.c,$(sort $(wildcard src/util/*.c src/rt/*.c src/kern/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LDLIBS  := -lm -lpthread
+endif
+
+.PHONY: all deps cross-aarch64 test test-unit test-asan fuzz bench demo demo-knowledge demo-arc tiny-models tiny-knowledge tiny-arc clean
 all: $(BUILD)/seal $(BUILD)/libseal.a
 
 # Install what is missing (apt, npm) before the first build; see scripts/install-deps.sh.
@@ -87,6 +113,10 @@ $(BUILD)/tests/test_opt: tests/unit/test_opt.c $(BUILD)/src/cli/opt.o $(BUILD)/l
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libseal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libseal.a $(LDLIBS)
+
+cross-aarch64:
+	@$(MAKE) --no-print-directory CC=$(AARCH64_CC) BUILD=build-aarch64 MPI=0 BLAS_CFLAGS= KERN_ONLY=1 \
+	    $(AARCH64_TESTS:%=build-aarch64/tests/%)
 
 test: all $(TEST_BIN)
 	@tests/run.sh $(BUILD)
@@ -130,6 +160,6 @@ tiny-knowledge tiny-arc: all
 	@scripts/tiny_models.sh $(@:tiny-%=%)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-aarch64
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -6,6 +6,9 @@
 #   tests:   python3-torch + numpy (numeric oracle, called as /usr/bin/python3), clang + compiler-rt
 #            (libFuzzer), node + npm packages in tests/tokenizer (the HF tokenizers oracle)
 #   bench:   the same OpenBLAS is the fair PyTorch anchor's BLAS
+#   aarch64: gcc-aarch64-linux-gnu + libc6-dev-arm64-cross (the cross compiler and its libc) and qemu-user
+#            (qemu-aarch64), for `make cross-aarch64` and tests/cross/test_aarch64.sh: the NEON kernels and the
+#            unit tests that need no third-party library, run under emulation (docs/kernels.md)
 #   scale-out: OpenMPI (openmpi-bin: mpirun; libopenmpi-dev: mpicc, mpi.h), so that `mpirun -np N seal ...`
 #            spreads runs over ranks (docs/scale-out.md); without it seal builds as one process
 # Set SEAL_NO_INSTALL=1 to only report what is missing.
@@ -15,6 +18,8 @@ cd "$(dirname "$0")/.."
 APT_PKGS=(build-essential libjansson-dev libpcre2-dev libutf8proc-dev libopenblas-openmp-dev pkg-config
           libmicrohttpd-dev libcurl4-openssl-dev curl openmpi-bin libopenmpi-dev
           python3-torch python3-numpy clang libclang-rt-14-dev nodejs npm)
+# The aarch64 cross toolchain and emulator exist as Debian packages on x86-64 hosts only.
+[ "$(uname -m)" = x86_64 ] && APT_PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

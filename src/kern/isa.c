@@ -10,9 +10,23 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #define ISA_X86 1
+#elif defined(__aarch64__)
+#include <sys/auxv.h>
+#define ISA_ARM64 1
+/* The hwcap bits (linux/arch/arm64/include/uapi/asm/hwcap.h), spelled out
+ * where an older libc's headers lack them. */
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1UL << 1)
+#endif
+#ifndef HWCAP2_BF16
+#define HWCAP2_BF16 (1UL << 14)
+#endif
 #endif
 
-static const char *const isa_names[SEAL_ISA_COUNT] = {"scalar", "avx2", "avx512", "avx512bf16"};
+static const char *const isa_names[SEAL_ISA_COUNT] = {"scalar", "avx2", "avx512", "avx512bf16", "neon", "neon-bf16"};
+
+/* The aarch64 paths; the rest past scalar are x86-64's. */
+static int is_arm64_path(seal_isa isa) { return isa == SEAL_ISA_NEON || isa == SEAL_ISA_NEON_BF16; }
 
 const char *seal_isa_name(seal_isa isa) { return isa >= 0 && isa < SEAL_ISA_COUNT ? isa_names[isa] : "?"; }
 
@@ -52,14 +66,28 @@ static const char *x86_missing(seal_isa isa) {
 }
 #endif
 
+#ifdef ISA_ARM64
+/* What aarch64 path `isa` needs and this CPU lacks, or NULL, from the hwcaps
+ * the kernel reports (the instructions are enabled for user space exactly
+ * when their bit is set). Cumulative, as on x86. */
+static const char *arm64_missing(seal_isa isa) {
+    if (!(getauxval(AT_HWCAP) & HWCAP_ASIMD)) return "asimd";
+    if (isa == SEAL_ISA_NEON) return NULL;
+    if (!(getauxval(AT_HWCAP2) & HWCAP2_BF16)) return "bf16";
+    return NULL;
+}
+#endif
+
 int seal_isa_supported(seal_isa isa, const char **missing) {
     const char *m;
     if (isa < 0 || isa >= SEAL_ISA_COUNT) m = "a known path";
     else if (isa == SEAL_ISA_SCALAR) m = NULL;
-#ifdef ISA_X86
-    else m = x86_missing(isa);
+#if defined(ISA_X86)
+    else m = is_arm64_path(isa) ? "aarch64" : x86_missing(isa);
+#elif defined(ISA_ARM64)
+    else m = is_arm64_path(isa) ? arm64_missing(isa) : "x86-64";
 #else
-    else m = "x86-64";
+    else m = is_arm64_path(isa) ? "aarch64" : "x86-64";
 #endif
     if (missing) *missing = m;
     return m == NULL;
@@ -96,7 +124,7 @@ static int from_env(seal_isa *isa, seal_compute *mode) {
             *isa = (seal_isa)i;
             return 0;
         }
-    return seal_err("SEAL_KERNEL=%s: expected scalar, avx2, avx512 or avx512bf16", k);
+    return seal_err("SEAL_KERNEL=%s: expected scalar, avx2, avx512, avx512bf16, neon or neon-bf16", k);
 }
 
 static void resolve(void) {

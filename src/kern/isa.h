@@ -1,11 +1,12 @@
 /* isa.h: which instruction-set path the kernels run, chosen at run time.
  *
- * One x86-64 binary carries every path (each compiled in its own file with its
- * own target flags, see the Makefile); the first product asks the CPU (CPUID
- * and the OS's saved register state, XGETBV) and takes the fastest path it
- * supports. SEAL_KERNEL=scalar|avx2|avx512|avx512bf16 in the environment
- * forces a lower path (tests, comparisons); asking for one the CPU lacks is
- * an error naming the missing instructions.
+ * One binary carries every path of its architecture (each compiled in its own
+ * file with its own target flags, see the Makefile); the first product asks
+ * the CPU (x86-64: CPUID and the OS's saved register state, XGETBV; aarch64:
+ * the kernel's hwcaps, getauxval) and takes the fastest path it supports.
+ * SEAL_KERNEL=scalar|avx2|avx512|avx512bf16|neon|neon-bf16 in the environment
+ * forces a lower path (tests, comparisons); asking for one the CPU lacks
+ * (another architecture's included) is an error naming what is missing.
  *
  * Exact mode gives the same bits on every path (see matmul.h), so the choice
  * changes speed only. The bf16 compute mode (SEAL_COMPUTE=bf16) differs by
@@ -18,6 +19,8 @@ typedef enum {
     SEAL_ISA_AVX2,       /* AVX2 + FMA + F16C */
     SEAL_ISA_AVX512,     /* AVX-512 F/BW/VL/DQ (+ FMA, F16C) */
     SEAL_ISA_AVX512BF16, /* AVX-512 above + AVX512_BF16 (vdpbf16ps) */
+    SEAL_ISA_NEON,       /* aarch64 Advanced SIMD (asimd) */
+    SEAL_ISA_NEON_BF16,  /* NEON + the BF16 extension (bfdot), Armv8.6 */
     SEAL_ISA_COUNT
 } seal_isa;
 
@@ -27,11 +30,12 @@ typedef enum {
     SEAL_COMPUTE_BF16   /* activations rounded to bf16 into products with bf16 weights, f32 sums */
 } seal_compute;
 
-/* "scalar", "avx2", "avx512" or "avx512bf16". */
+/* "scalar", "avx2", "avx512", "avx512bf16", "neon" or "neon-bf16". */
 const char *seal_isa_name(seal_isa isa);
 
 /* 1 if this CPU (and OS) can run `isa`; else 0, and *missing (if non-NULL)
- * names the instructions it lacks, e.g. "avx512_bf16". */
+ * names the instructions it lacks, e.g. "avx512_bf16", "bf16", or the
+ * architecture ("aarch64") for another architecture's path. */
 int seal_isa_supported(seal_isa isa, const char **missing);
 
 /* The fastest path this CPU supports. */

@@ -1,6 +1,7 @@
 /* matmul.c: splits a product into tasks for the pool and hands each to the
  * tile kernels of the path isa.c chose (matmul_scalar.c, matmul_avx2.c,
- * matmul_avx512.c, matmul_bf16.c). seal_matmul_t is split the same way, with
+ * matmul_avx512.c, matmul_bf16.c; on aarch64 matmul_neon.c and
+ * matmul_neon_bf16.c). seal_matmul_t is split the same way, with
  * W columns in place of W rows.
  *
  * A task is (a block of tokens) x (a chunk of W rows). Token blocks are sized
@@ -42,6 +43,14 @@ static const kern_path paths[SEAL_ISA_COUNT] = {
     [SEAL_ISA_AVX512] = {seal_matmul_block_avx512, seal_matmul_t_block_avx512, 8, 64},
     [SEAL_ISA_AVX512BF16] = {seal_matmul_block_avx512, seal_matmul_t_block_avx512, 8, 64},
 };
+#define ISA_X86 1
+#elif defined(__aarch64__)
+static const kern_path paths[SEAL_ISA_COUNT] = {
+    [SEAL_ISA_SCALAR] = {seal_matmul_block_scalar, seal_matmul_t_block_scalar, 4, 32},
+    [SEAL_ISA_NEON] = {seal_matmul_block_neon, seal_matmul_t_block_neon, 4, 16},
+    [SEAL_ISA_NEON_BF16] = {seal_matmul_block_neon, seal_matmul_t_block_neon, 4, 16},
+};
+#define ISA_ARM64 1
 #else
 static const kern_path paths[SEAL_ISA_COUNT] = {
     [SEAL_ISA_SCALAR] = {seal_matmul_block_scalar, seal_matmul_t_block_scalar, 4, 32},
@@ -52,7 +61,7 @@ typedef struct {
     const kern_path *k;
     float *y;
     const float *x; /* x for matmul, dy for seal_matmul_t */
-    const uint16_t *xb; /* bf16 mode on AVX512_BF16: x in bf16, row stride ldxb */
+    const uint16_t *xb; /* bf16 mode on AVX512_BF16 or NEON BF16: x in bf16, row stride ldxb */
     int ldxb;
     const seal_mat *w;
     const float *bias;
@@ -74,9 +83,14 @@ static void matmul_task(void *ctx, int task, int thread) {
     const matmul_job *j = ctx;
     int o0, o1, t0, t1;
     task_range(j, task, &o0, &o1, &t0, &t1);
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(ISA_X86)
     if (j->xb) {
         seal_matmul_block_bf16dp(j->y, j->xb, j->ldxb, j->w, j->bias, o0, o1, t0, t1);
+        return;
+    }
+#elif defined(ISA_ARM64)
+    if (j->xb) {
+        seal_matmul_block_bfdot(j->y, j->xb, j->ldxb, j->w, j->bias, o0, o1, t0, t1);
         return;
     }
 #endif
@@ -148,17 +162,21 @@ void *seal_kern_scratch(int slot, size_t bytes) {
 }
 
 /* The bf16 compute mode's input: x rounded to bf16 (round to nearest even),
- * as bf16 for the vdpbf16ps kernel (rows padded with a zero to an even
- * length, *ld elements a row; only called on that path) or as f32 values for
- * the exact kernels. */
-static const uint16_t *x_to_bf16(const float *x, int n, int cols, int *ld) {
-    *ld = (cols + 1) & ~1;
+ * as bf16 for the dot-product kernels (rows zero-padded to a multiple of
+ * `pad` elements, *ld a row: 2 for vdpbf16ps, 8 for bfdot; only called on
+ * those paths) or as f32 values for the exact kernels. */
+static const uint16_t *x_to_bf16(const float *x, int n, int cols, int pad, int *ld) {
+    *ld = (cols + pad - 1) / pad * pad;
     uint16_t *xb = seal_kern_scratch(SEAL_KERN_SCRATCH_X, (size_t)n * *ld * sizeof *xb);
     for (int t = 0; t < n; t++) {
-#if defined(__x86_64__) || defined(__i386__)
-        seal_f32_to_bf16_avx512bf16(xb + (size_t)t * *ld, x + (size_t)t * cols, cols);
+        uint16_t *row = xb + (size_t)t * *ld;
+        const float *xt = x + (size_t)t * cols;
+#if defined(ISA_X86)
+        seal_f32_to_bf16_avx512bf16(row, xt, cols);
+#else
+        for (int k = 0; k < cols; k++) row[k] = seal_f32_to_bf16(xt[k]);
 #endif
-        if (*ld > cols) xb[(size_t)t * *ld + cols] = 0;
+        for (int k = cols; k < *ld; k++) row[k] = 0;
     }
     return xb;
 }
@@ -180,7 +198,8 @@ void seal_matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, c
     seal_isa isa = seal_kernel_isa();
     matmul_job j = {.k = &paths[isa], .y = y, .x = x, .w = w, .bias = bias, .n = n, .outs = w->rows};
     if (seal_kernel_mode() == SEAL_COMPUTE_BF16 && w->dtype == SEAL_BF16) {
-        if (isa == SEAL_ISA_AVX512BF16) j.xb = x_to_bf16(x, n, w->cols, &j.ldxb);
+        if (isa == SEAL_ISA_AVX512BF16) j.xb = x_to_bf16(x, n, w->cols, 2, &j.ldxb);
+        else if (isa == SEAL_ISA_NEON_BF16) j.xb = x_to_bf16(x, n, w->cols, 8, &j.ldxb);
         else j.x = x_round_bf16(x, n, w->cols);
     }
     /* bf16 x rows take half the L2 of f32 ones: twice the tokens per block. */

@@ -177,23 +177,14 @@ ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const 
 
 ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const seal_mat *w,
                               int c0, int c1, int t0, int t1) {
-    const size_t ldy = (size_t)w->cols, lddy = (size_t)w->rows;
-    const size_t es = dt == SEAL_F32 ? 4 : 2;
     const int rows = w->rows;
-    const unsigned char *data = w->data;
     int cv = c0 + (c1 - c0) / 8 * 8; /* columns [c0, cv) in whole vectors */
     for (int o0 = 0; o0 < rows; o0 += MATMUL_T_ROW_BLOCK) {
         const int o1 = rows - o0 < MATMUL_T_ROW_BLOCK ? rows : o0 + MATMUL_T_ROW_BLOCK;
         block_t_pass(dt, y, dy, w, c0, cv, t0, t1, o0, o1);
     }
-    /* The last cols % 8 columns: the same fma chain, one element at a time. */
-    for (int t = t0; t < t1; t++)
-        for (int c = cv; c < c1; c++) {
-            float s = 0.0f;
-            for (int o = 0; o < rows; o++)
-                s = fmaf(dy[t * lddy + o], load_w1(dt, data + ((size_t)o * ldy + c) * es), s);
-            y[t * ldy + c] = s;
-        }
+    /* The last cols % 8 columns: the same fma chain, by the scalar path. */
+    if (cv < c1) seal_matmul_t_block_scalar(y, dy, w, cv, c1, t0, t1);
 }
 
 void seal_matmul_t_block_avx2(float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0, int t1) {

@@ -91,8 +91,12 @@ static int split(seal_pool *pool, int outs, int *per_task) {
 
 /* On AVX-512 our kernels outrun OpenBLAS's sgemm (which also needs the
  * weights converted to f32 first; bench_matmul's "fast" rows), and are batch
- * invariant besides: they take every call there. */
-static int own_kernels(int n) { return n < MIN_TOKENS || seal_kernel_isa() >= SEAL_ISA_AVX512; }
+ * invariant besides: they take every call there. The NEON paths, not yet
+ * measured against OpenBLAS on real hardware, stay on it like AVX2. */
+static int own_kernels(int n) {
+    const seal_isa isa = seal_kernel_isa();
+    return n < MIN_TOKENS || isa == SEAL_ISA_AVX512 || isa == SEAL_ISA_AVX512BF16;
+}
 
 void seal_matmul_fast(seal_pool *pool, float *y, const float *x, const seal_mat *w, const float *bias, int n) {
     if (own_kernels(n)) { seal_matmul(pool, y, x, w, bias, n); return; }

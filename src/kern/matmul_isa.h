@@ -16,6 +16,7 @@
 #define SEAL_KERN_MATMUL_ISA_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "kern/matmul.h"
 
@@ -27,6 +28,7 @@
 SEAL_MATMUL_PATH(scalar)
 SEAL_MATMUL_PATH(avx2)
 SEAL_MATMUL_PATH(avx512)
+SEAL_MATMUL_PATH(neon)
 
 /* The bf16 compute mode on AVX512_BF16: y[t][o] (+ bias) for W rows [o0, o1)
  * and tokens [t0, t1), xb holding x rounded to bf16 ([n][cols], cols rounded up
@@ -36,6 +38,13 @@ SEAL_MATMUL_PATH(avx512)
 void seal_matmul_block_bf16dp(float *y, const uint16_t *xb, int ldx, const seal_mat *w, const float *bias, int o0,
                               int o1, int t0, int t1);
 
+/* The bf16 compute mode on aarch64 with the BF16 extension: as above with
+ * bfdot, xb's rows zero-padded to a multiple of 8 (ldx elements a row). Each
+ * element is the 4 lanes over k pairs (2l, 2l+1) + 8j, then the across-vector
+ * add: its order depends on cols only. */
+void seal_matmul_block_bfdot(float *y, const uint16_t *xb, int ldx, const seal_mat *w, const float *bias, int o0,
+                             int o1, int t0, int t1);
+
 /* dst[i] = src[i] rounded to bf16 (nearest even; subnormals flush to zero,
  * as vdpbf16ps would read them) with vcvtne2ps2bf16, for i < n. */
 void seal_f32_to_bf16_avx512bf16(uint16_t *dst, const float *src, int n);
@@ -44,6 +53,29 @@ void seal_f32_to_bf16_avx512bf16(uint16_t *dst, const float *src, int n);
  * and kept for the thread's life: the slot's previous contents are lost. */
 enum { SEAL_KERN_SCRATCH_W, SEAL_KERN_SCRATCH_X, SEAL_KERN_SCRATCH_SLOTS };
 void *seal_kern_scratch(int slot, size_t bytes);
+
+/* f(DT, ...) with DT the weights' dtype as a compile-time constant, so each
+ * kernel specializes per dtype; matmul.c rejects other dtypes before dispatch. */
+#define DTYPE_SWITCH(dt, f, ...)                                                                                  \
+    switch (dt) {                                                                                                 \
+    case SEAL_F32: f(SEAL_F32, __VA_ARGS__); break;                                                               \
+    case SEAL_BF16: f(SEAL_BF16, __VA_ARGS__); break;                                                             \
+    case SEAL_F16: f(SEAL_F16, __VA_ARGS__); break;                                                               \
+    default: break;                                                                                               \
+    }
+
+/* One weight at p (any alignment) as f32, for the kernels' ragged edges; the
+ * bf16 and f16 conversions are exact, so they cannot perturb the result. */
+static inline float load_w1(seal_dtype dt, const unsigned char *p) {
+    if (dt == SEAL_F32) {
+        float f;
+        memcpy(&f, p, 4);
+        return f;
+    }
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return dt == SEAL_F16 ? seal_f16_to_f32(h) : seal_bf16_to_f32(h);
+}
 
 /* seal_matmul_t's pass size over W rows. */
 #define MATMUL_T_ROW_BLOCK 256

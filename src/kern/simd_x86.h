@@ -12,19 +12,6 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/* One weight at p (any 2-byte alignment) as f32; the bf16 and f16
- * conversions are exact. */
-ALWAYS_INLINE float load_w1(seal_dtype dt, const unsigned char *p) {
-    if (dt == SEAL_F32) {
-        float f;
-        memcpy(&f, p, 4);
-        return f;
-    }
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return dt == SEAL_F16 ? _cvtsh_ss(h) : seal_bf16_to_f32(h);
-}
-
 /* The one horizontal-sum tree of the exact mode: (l0+l4 + l2+l6) + (l1+l5 + l3+l7). */
 ALWAYS_INLINE float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -32,15 +19,5 @@ ALWAYS_INLINE float hsum8(__m256 v) {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
-
-/* f(DT, ...) with DT the weights' dtype as a compile-time constant, so each
- * kernel specializes per dtype; matmul.c rejects other dtypes before dispatch. */
-#define DTYPE_SWITCH(dt, f, ...)                                                                                  \
-    switch (dt) {                                                                                                 \
-    case SEAL_F32: f(SEAL_F32, __VA_ARGS__); break;                                                               \
-    case SEAL_BF16: f(SEAL_BF16, __VA_ARGS__); break;                                                             \
-    case SEAL_F16: f(SEAL_F16, __VA_ARGS__); break;                                                               \
-    default: break;                                                                                               \
-    }
 
 #endif

@@ -171,7 +171,9 @@ int seal_threads_resolve(int requested, int *out) {
 
 seal_pool *seal_pool_create(int n_threads) {
     if (n_threads <= 0 && seal_threads_resolve(0, &n_threads)) return NULL;
-    seal_pool *p = seal_calloc(1, sizeof *p);
+    /* Cache-line aligned as its _Alignas members require (calloc gives 16). */
+    seal_pool *p = seal_aligned_alloc(sizeof *p);
+    memset(p, 0, sizeof *p);
     p->n_threads = n_threads;
     p->threads = seal_calloc((size_t)n_threads, sizeof *p->threads);
     for (int i = 1; i < n_threads; i++) {

@@ -41,7 +41,7 @@ expect_err "not a token id" "$SEAL" score -m "$tmp/m" --ids "1 x 3"
 expect_err "at least 2" "$SEAL" score -m "$tmp/m" --ids "7"
 expect_err "out of range" "$SEAL" score -m "$tmp/m" --ids "1 99999"
 expect_err "shape" "$SEAL" synth --shape nosuch --out "$tmp/x"
-SEAL_KERNEL=sse9 expect_err "SEAL_KERNEL=sse9: expected scalar, avx2, avx512 or avx512bf16" "$SEAL" info -m "$tmp/m"
+SEAL_KERNEL=sse9 expect_err "SEAL_KERNEL=sse9: expected scalar, avx2, avx512, avx512bf16, neon or neon-bf16" "$SEAL" info -m "$tmp/m"
 # Standard output that cannot be written (a full disk) is an error, never exit 0 with nothing delivered.
 "$SEAL" info -m "$tmp/m" --json >/dev/full 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "cannot write standard output" "$tmp/err" || fail "info --json >/dev/full: exit $rc, $(cat "$tmp/err")"

@@ -1,5 +1,6 @@
 /* test_kernels: every kernel path this CPU has (scalar, AVX2, AVX-512,
- * AVX512_BF16), forced in turn, against the scalar path and the scalar
+ * AVX512_BF16; on aarch64 NEON and NEON BF16, run under qemu by
+ * tests/cross/test_aarch64.sh), forced in turn, against the scalar path and the scalar
  * oracle, at every tail length of cols (1..70: each residue of the 8-, 16-,
  * 32- and 64-wide steps), ragged row panels and token tiles, plus long rows
  * (999) and many rows (300, several passes of seal_matmul_t), for F32, BF16
@@ -9,7 +10,8 @@
  *   bf16 mode:  within 1e-5 of sum |x||w| of the oracle run on x rounded to
  *               bf16 (rounding worked out here, independently of the kernels),
  *               and batch invariant (a token alone gives its batch bits).
- * Paths the CPU lacks are skipped with a message naming the instructions.
+ * Paths the CPU lacks (another architecture's included) are skipped with a
+ * message naming the instructions.
  * Also: SEAL_KERNEL / SEAL_COMPUTE errors name the bad value. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -110,7 +112,7 @@ static void fill(bufs *b, seal_dtype dt) {
 
 static void test_env(void) {
     setenv("SEAL_KERNEL", "sse9", 1);
-    CHECK_ERR(seal_kernel_init(), "SEAL_KERNEL=sse9: expected scalar, avx2, avx512 or avx512bf16");
+    CHECK_ERR(seal_kernel_init(), "SEAL_KERNEL=sse9: expected scalar, avx2, avx512, avx512bf16, neon or neon-bf16");
     setenv("SEAL_KERNEL", "scalar", 1);
     setenv("SEAL_COMPUTE", "fp8", 1);
     CHECK_ERR(seal_kernel_init(), "SEAL_COMPUTE=fp8: expected exact or bf16");
