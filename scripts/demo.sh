@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEAL=build/seal
+. scripts/demo_lib.sh
 SEED=${DEMO_SEED:-1}
 MODEL=${DEMO_MODEL:-models/tiny-knowledge}
 OUT=${DEMO_OUT:-runs/demo}
@@ -29,14 +30,7 @@ fi
     "${AVOID[@]}" >/dev/null
 RUN=$OUT/knowledge
 [ "$SEED" = 1 ] || RUN=$OUT/knowledge-seed$SEED
-# A run left by another model (a retrained models/tiny-knowledge), another seal or other
-# settings is started over: seal refuses to resume a run over other inputs.
-stamp="model: $(cksum <"$MODEL/model.safetensors"); script: $(cksum <"$0"); $($SEAL --version)"
-if [ -d "$RUN" ] && [ "$(cat "$RUN.stamp" 2>/dev/null)" != "$stamp" ]; then
-  echo "demo: $RUN was made by another model or settings; starting it over"
-  rm -rf "$RUN"
-fi
-echo "$stamp" >"$RUN.stamp"
+start_over_if_changed demo "$RUN" "$MODEL" "$0"
 t0=$(date +%s)
 $SEAL knowledge rl -m "$MODEL" --train "$D/train.json" --eval "$D/eval.json" --run "$RUN" \
     --eval-passages 40 --passages-per-round ${DEMO_PASSAGES_PER_ROUND:-50} --rounds 2 -k 5 --reps 1 \

@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEAL=build/seal
+. scripts/demo_lib.sh
 SEED=${DEMO_SEED:-1}
 MODEL=${DEMO_MODEL:-models/tiny-arc}
 OUT=${DEMO_OUT:-runs/demo}
@@ -29,14 +30,7 @@ D=$OUT/arc-world-$SEED
     --strategy "${ARC_ORACLE_STRATEGY:-output}" --lr "${ARC_ORACLE_LR:-1e-3}" --epochs "${ARC_ORACLE_EPOCHS:-2}"
 RUN=$OUT/arc
 [ "$SEED" = 1 ] || RUN=$OUT/arc-seed$SEED
-# A run left by another model, another seal or other settings is started over:
-# seal refuses to resume a run over other inputs.
-stamp="model: $(cksum <"$MODEL/model.safetensors"); script: $(cksum <"$0"); $($SEAL --version)"
-if [ -d "$RUN" ] && [ "$(cat "$RUN.stamp" 2>/dev/null)" != "$stamp" ]; then
-  echo "demo-arc: $RUN was made by another model or settings; starting it over"
-  rm -rf "$RUN"
-fi
-echo "$stamp" >"$RUN.stamp"
+start_over_if_changed demo-arc "$RUN" "$MODEL" "$0"
 t0=$(date +%s)
 $SEAL arc rl -m "$MODEL" \
     --train-challenges "$D/arc-world_training_challenges.json" --train-solutions "$D/arc-world_training_solutions.json" \
