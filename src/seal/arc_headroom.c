@@ -11,6 +11,7 @@
 #include "arc/augment.h"
 #include "rt/rank.h"
 #include "seal/arc_run.h"
+#include "seal/arc_sandbox_measure.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/json_load.h"
@@ -205,20 +206,14 @@ static int puzzle_facts(const json_t *p, const char *path, hr_puzzle *z) {
 /* Each selected task's facts from the world's world.json (every one must be
  * there). */
 static int load_facts(const char *path, const arc_tasks *ts, hr_puzzle *z) {
-    json_t *w = seal_json_load_file(path, 0);
-    if (!w) return -1;
-    json_t *ps = json_object_get(w, "puzzles");
-    int rc = json_is_array(ps) ? 0 : seal_err("%s: no \"puzzles\" array (not a seal world arc world.json?)", path);
+    json_t *by_id = seal_arc_world_puzzles(path);
+    int rc = by_id ? 0 : -1;
     for (int t = 0; t < ts->n && rc == 0; t++) {
         z[t].id = ts->g[t].task_id;
-        json_t *hit = NULL;
-        for (size_t i = 0; i < json_array_size(ps) && !hit; i++) {
-            const char *id = json_string_value(json_object_get(json_array_get(ps, i), "id"));
-            if (id && !strcmp(id, z[t].id)) hit = json_array_get(ps, i);
-        }
+        json_t *hit = json_object_get(by_id, z[t].id);
         rc = hit ? puzzle_facts(hit, path, &z[t]) : seal_err("%s: puzzle %s is not in it (another world's files?)", path, z[t].id);
     }
-    json_decref(w);
+    json_decref(by_id);
     return rc;
 }
 

@@ -96,9 +96,7 @@ static int tally_record(stats *s, const json_t *rec, const json_t *puzzles, cons
     return 0;
 }
 
-/* world.json's puzzles as {id: puzzle}. */
-static json_t *load_puzzles(const char *world_dir) {
-    char *path = seal_path_join(world_dir, "world.json");
+json_t *seal_arc_world_puzzles(const char *path) {
     json_t *w = seal_json_load_file(path, 0), *by_id = NULL;
     const char *format = json_string_value(json_object_get(w, "format"));
     if (w && (!format || strcmp(format, "seal-world-arc")))
@@ -113,6 +111,13 @@ static json_t *load_puzzles(const char *world_dir) {
         }
     }
     json_decref(w);
+    return by_id;
+}
+
+/* DIR/world.json's puzzles. */
+static json_t *load_puzzles(const char *world_dir) {
+    char *path = seal_path_join(world_dir, "world.json");
+    json_t *by_id = seal_arc_world_puzzles(path);
     free(path);
     return by_id;
 }

@@ -11,6 +11,12 @@
 
 #include <jansson.h>
 
+/* The puzzles of WORLD_JSON (a `seal world arc` world.json) as {id: puzzle
+ * object}: the one reader of the ARC world's ground truth, for the
+ * measurements below and arc_headroom.c. A new reference, or NULL + seal_err
+ * naming the file (unreadable, not JSON, not an ARC world). */
+json_t *seal_arc_world_puzzles(const char *world_json);
+
 /* Every response generator GEN sampled in RUN_DIR/selfedits.jsonl (records
  * "gen/GEN/<task>"), judged against WORLD_DIR/world.json's tags:
  *   responses, ok, zero_epochs, rejected (with reasons counted), valid_share
