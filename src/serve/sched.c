@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kern/ops.h"
 #include "model/forward.h"
@@ -97,6 +98,7 @@ typedef struct {
     float *hidden, *hsel, *logits;
     char *piece;
     size_t piece_cap;
+    long step_delay_ms; /* test hook SEAL_TEST_SERVE_STEP_MS: sleep after each step */
 } engine;
 
 /* KV cache and forward scratch for max_len positions per slot. */
@@ -134,6 +136,10 @@ static int engine_init(engine *e, seal_server *s) {
     e->logits = seal_aligned_alloc(sizeof(float) * (size_t)LOGIT_ROWS * V);
     e->piece_cap = s->tok ? seal_tok_stream_max_out(s->tok) : 0;
     e->piece = seal_malloc(e->piece_cap + 1);
+    /* Test hook: a slow decode step, so that a test can fill the queue on any
+     * machine however fast (tests/serve/test_serve.sh's 429 check). */
+    const char *delay = getenv("SEAL_TEST_SERVE_STEP_MS");
+    e->step_delay_ms = delay ? atol(delay) : 0;
     int len = s->m.cfg.max_pos < MIN_LEN ? s->m.cfg.max_pos : MIN_LEN;
     return engine_alloc(e, len);
 }
@@ -427,6 +433,8 @@ static int step(engine *e) {
     e->s->batches++;
     e->s->running = e->active;
     pthread_mutex_unlock(&e->s->mu);
+    if (e->step_delay_ms > 0)
+        nanosleep(&(struct timespec){e->step_delay_ms / 1000, (e->step_delay_ms % 1000) * 1000000L}, NULL);
     return 0;
 }
 

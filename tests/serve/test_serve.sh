@@ -97,11 +97,15 @@ post /v1/completions "{\"model\":\"ad2\",\"prompt\":\"$P\",\"max_tokens\":4}"
 post /v1/load_lora_adapter "{\"lora_name\":\"bad\",\"lora_path\":\"$tmp/nowhere\"}"
 [ "$code" = 400 ] || fail "load a missing adapter: $code $b"
 
-# A queue of 2: 24 simultaneous requests each get 200 or 429, and at least one 429 (the batch under way takes the
-# first; two wait; the rest are refused).
+stop_server
+
+# A queue of 2 on a server that decodes one request at a time, each step slowed to 20 ms by a test hook (so that
+# the queue fills on any machine, however fast): 24 simultaneous requests each get 200 or 429, and at least one
+# 429 (the batch under way takes the first; two wait; the rest are refused).
+SEAL_TEST_SERVE_STEP_MS=20 start_server "$tmp/log2" -m "$M" --api-key "$key" -t 1 --max-batch 1 --max-n 1 --max-queue 2
 for i in $(seq 1 24); do
   curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $key" \
-       -d "{\"prompt\":\"$P\",\"max_tokens\":200,\"temperature\":0,\"ignore_eos\":true,\"seed\":$i}" \
+       -d "{\"prompt\":\"$P\",\"max_tokens\":50,\"temperature\":0,\"ignore_eos\":true,\"seed\":$i}" \
        "$base/v1/completions" >>"$tmp/codes" &
 done
 wait $(jobs -p | grep -v "^$srv_pid$") 2>/dev/null
