@@ -133,6 +133,11 @@ static int parse_train(seal_pretrain_config *c, json_t *train, const char *path)
     if (!pks || (strcmp(pks, "rows") && strcmp(pks, "documents")))
         return seal_err("%s: train.packing: expected \"rows\" or \"documents\"", path);
     c->pack_rows = !strcmp(pks, "rows");
+    json_t *od = json_object_get(train, "order");
+    const char *ods = od ? json_string_value(od) : "shuffled";
+    if (!ods || (strcmp(ods, "shuffled") && strcmp(ods, "file")))
+        return seal_err("%s: train.order: expected \"shuffled\" or \"file\"", path);
+    c->file_order = !strcmp(ods, "file");
     if (parse_loss_spans(&c->loss_spans, json_object_get(train, "loss_spans"), path)) return -1;
     json_t *sd = json_object_get(train, "save_dtype");
     if (sd && (!json_is_string(sd) || seal_dtype_parse(json_string_value(sd), &c->save_dtype) ||
@@ -326,7 +331,7 @@ static int load_data(pretrain_run *r) {
                 (long)all.stats.truncated, (long)all.stats.examples, p->seq_len);
     if (rc == 0 && dopt.spans && lead()) report_spans(p, &all.stats, unlabelled);
     seal_dataset_free(&all);
-    if (rc || seal_batch_iter_init(&r->it, &r->tr, p->batch_size, p->seed, 1)) return -1;
+    if (rc || seal_batch_iter_init(&r->it, &r->tr, p->batch_size, p->seed, !p->file_order)) return -1;
     /* no held-out documents (or none that make a batch): no evaluation */
     r->have_eval = r->ev.n && seal_batch_iter_init(&r->eit, &r->ev, p->batch_size, p->seed, 0) == 0;
     return 0;
@@ -361,6 +366,7 @@ static int run_record(const pretrain_run *r, seal_run_record *rec) {
            seal_run_record_int(rec, "train.seed", (long long)p->seed) ||
            seal_run_record_real(rec, "train.init_std", p->init_std) ||
            seal_run_record_str(rec, "train.packing", p->pack_rows ? "rows" : "documents") ||
+           (p->file_order && seal_run_record_str(rec, "train.order", "file")) ||
            (p->loss_spans.n && seal_run_record_json(rec, "train.loss_spans", spans_json(&p->loss_spans))) ||
            seal_run_record_int(rec, "data.train_documents", r->tr.n) ||
            seal_run_record_int(rec, "data.held_out_documents", r->ev.n) ||

@@ -37,6 +37,7 @@ typedef struct {
     int batch_size;         /* rows (packing rows) or documents per step */
     int seq_len;            /* tokens per row; longest document (packing documents) */
     int pack_rows;          /* packing "rows" (1) or "documents" (0) */
+    int file_order;         /* order "file" (1): every epoch in the file's order, a curriculum; "shuffled" (0) */
     double lr, warmup_steps, weight_decay, beta1, beta2, max_grad_norm;
     int eval_every;         /* held-out loss every N steps (and at the end) */
     double eval_fraction;   /* share of the documents held out, [0, 1) */
