@@ -155,6 +155,22 @@ static int parse_list(const char *s, int reals, double *lr, int *ep, int *n) {
     return seal_err("\"%s\": more than 16 values", s);
 }
 
+/* A comma-separated list of family names (docs/world.md's table) into a bit set. */
+static int parse_families(const char *s, void *dst) {
+    aw_opts *o = dst;
+    o->pre_families = 0;
+    char *copy = seal_strdup(s), *save = NULL;
+    int rc = 0;
+    for (char *name = strtok_r(copy, ",", &save); name && rc == 0; name = strtok_r(NULL, ",", &save)) {
+        int f = seal_aw_family_by_name(name);
+        if (f < 0) rc = seal_err("\"%s\" is not a family (recolour, flip, turn, gravity, ...: docs/world.md)", name);
+        else o->pre_families |= 1u << f;
+    }
+    free(copy);
+    if (rc == 0 && !o->pre_families) rc = seal_err("no family named");
+    return rc;
+}
+
 static int parse_lrs(const char *s, void *dst) {
     aw_opts *o = dst;
     return parse_list(s, 1, o->lrs, NULL, &o->n_lr);
@@ -200,6 +216,9 @@ static int world_arc(int argc, char **argv) {
                 "held-out compositions)", 0, 1, CLI_RESULT),
         CLI_OPT(CLI_F64, "pretrain-single", 0, &o.pre_single, "F",
                 "share of pretraining puzzles that are one rule (the rest: seen compositions)", 0, 1, CLI_RESULT),
+        CLI_OPT_CUSTOM("pretrain-families", 0, &o, "NAME,...",
+                       "the families pretraining programs may use (default all 14; e.g. the first stage of a curriculum)",
+                       parse_families, NULL, CLI_RESULT),
         CLI_SECTION("Self-edit documents"),
         CLI_OPT(CLI_INT, "selfedit-docs", 0, &o.n_selfedit, "N",
                 "self-edit documents: the self-edit prompt over a pretraining puzzle and a config drawn whatever "

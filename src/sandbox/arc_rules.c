@@ -25,6 +25,12 @@ static const char *const family_name[AW_N_FAMILY] = {
 
 const char *seal_aw_family_name(int f) { return f >= 0 && f < AW_N_FAMILY ? family_name[f] : "?"; }
 
+int seal_aw_family_by_name(const char *name) {
+    for (int f = 0; f < AW_N_FAMILY; f++)
+        if (!strcmp(family_name[f], name)) return f;
+    return -1;
+}
+
 const char *seal_aw_group_name(int g) {
     static const char *const n[AW_N_GROUP] = {"basic", "size", "chain", "repeat", "colour"};
     return g >= 0 && g < AW_N_GROUP ? n[g] : "?";

@@ -38,7 +38,8 @@ void seal_aw_opts_default(aw_opts *o) {
     static const int epochs[] = {1, 2, 3, 4, 5, 6, 8, 10};
     *o = (aw_opts){.seed = 1, .n_pretrain = 6000, .n_train = 64, .n_eval = 160, .n_selfedit = 3000,
                    .min_side = 3, .max_side = 8, .max_out_side = 12, .demos_min = 4, .demos_max = 5, .pre_demos_min = 2,
-                   .pre_demos_max = 5, .eval_single = 0.3, .pre_single = 0.5};
+                   .pre_demos_max = 5, .eval_single = 0.3, .pre_single = 0.5,
+                   .pre_families = (1u << AW_N_FAMILY) - 1};
     o->n_lr = (int)(sizeof lrs / sizeof lrs[0]);
     o->n_epochs = (int)(sizeof epochs / sizeof epochs[0]);
     memcpy(o->lrs, lrs, sizeof lrs);
@@ -376,7 +377,9 @@ static void draw_program(seal_rng *r, const aw_opts *o, aw_split split, aw_progr
     double single = heldout ? o->eval_single : o->pre_single;
     if (seal_rng_double(r) < single) {
         p->n = 1;
-        int fam = heldout ? heldout_singles[below(r, N_HELDOUT_SINGLES)] : below(r, AW_N_FAMILY);
+        int fam;
+        do fam = heldout ? heldout_singles[below(r, N_HELDOUT_SINGLES)] : below(r, AW_N_FAMILY);
+        while (!heldout && !(o->pre_families >> fam & 1u));
         do draw_rule(r, fam, &p->r[0]);
         while (seal_aw_rule_heldout(&p->r[0]) != heldout);
         return;
@@ -385,7 +388,8 @@ static void draw_program(seal_rng *r, const aw_opts *o, aw_split split, aw_progr
     do {
         first = below(r, AW_N_FAMILY);
         then = then_families[below(r, N_THEN)];
-    } while (seal_aw_composition_heldout(first, then) != heldout);
+    } while (seal_aw_composition_heldout(first, then) != heldout ||
+             (!heldout && !(o->pre_families >> first & o->pre_families >> then & 1u)));
     p->n = 2;
     do { /* pretraining shows no held-out parameter value, not even inside a composition */
         draw_rule(r, first, &p->r[0]);
@@ -425,6 +429,16 @@ static int check_opts(const aw_opts *o) {
     if (o->n_selfedit > 0 && o->n_pretrain < 1) return seal_err("world arc: self-edit documents need pretraining puzzles");
     if (o->n_pretrain < 0 || o->n_train < 0 || o->n_eval < 0 || o->n_selfedit < 0)
         return seal_err("world arc: negative puzzle count");
+    if (o->n_pretrain > 0 && !(o->pre_families & ((1u << AW_N_FAMILY) - 1)))
+        return seal_err("world arc: no family left for pretraining puzzles");
+    int pairs = 0; /* the drawing loops of draw_program must end */
+    for (int f = 0; f < AW_N_FAMILY; f++)
+        for (int t = 0; t < N_THEN; t++)
+            pairs += (o->pre_families >> f & o->pre_families >> then_families[t] & 1u) &&
+                     seal_aw_composition_heldout(f, then_families[t]) == 0;
+    if (o->n_pretrain > 0 && o->pre_single < 1 && pairs == 0)
+        return seal_err("world arc: the pretraining families allow no seen composition (use --pretrain-single 1, "
+                        "or allow one of the second rules: recolour, flip, turn, gravity, shift, zoom, mirror, border)");
     return 0;
 }
 

@@ -60,6 +60,8 @@ typedef struct {
 } aw_program;
 
 const char *seal_aw_family_name(int family);
+/* The family named NAME (e.g. "gravity_wall"), or -1. */
+int seal_aw_family_by_name(const char *name);
 const char *seal_aw_group_name(int group);
 const char *seal_aw_tag_name(aw_tag t);
 
@@ -88,6 +90,7 @@ typedef struct {
     int pre_demos_min, pre_demos_max;   /* ... of pretraining puzzles */
     double eval_single;                 /* share of train/eval puzzles that are one rule (held-out parameters) */
     double pre_single;                  /* share of pretraining puzzles that are one rule */
+    unsigned pre_families;              /* bit f: family f may appear in pretraining programs (all by default) */
     int n_lr, n_epochs;
     double lrs[16];                     /* the self-edit documents' learning rates, drawn uniformly */
     int epochs[16];                     /* ... and epochs */

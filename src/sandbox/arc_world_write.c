@@ -168,11 +168,15 @@ static json_t *opts_json(const aw_opts *o) {
     json_t *lrs = json_array(), *ep = json_array();
     for (int i = 0; i < o->n_lr; i++) json_array_append_new(lrs, json_real(o->lrs[i]));
     for (int i = 0; i < o->n_epochs; i++) json_array_append_new(ep, json_integer(o->epochs[i]));
-    return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:o,s:o}", "pretrain", o->n_pretrain,
+    json_t *fams = json_array();
+    for (int f = 0; f < AW_N_FAMILY; f++)
+        if (o->pre_families >> f & 1u) json_array_append_new(fams, json_string(seal_aw_family_name(f)));
+    return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:o,s:o,s:o}", "pretrain", o->n_pretrain,
                      "train", o->n_train, "eval", o->n_eval, "selfedit_docs", o->n_selfedit, "min_side", o->min_side,
                      "max_side", o->max_side, "max_out_side", o->max_out_side, "demos_min", o->demos_min, "demos_max", o->demos_max,
                      "pretrain_demos_min", o->pre_demos_min, "pretrain_demos_max", o->pre_demos_max, "eval_single",
-                     o->eval_single, "pretrain_single", o->pre_single, "selfedit_lrs", lrs, "selfedit_epochs", ep);
+                     o->eval_single, "pretrain_single", o->pre_single, "pretrain_families", fams, "selfedit_lrs", lrs,
+                     "selfedit_epochs", ep);
 }
 
 static char *world_text(const aw_world *w) {

@@ -29,6 +29,25 @@ grep -q "sides 9-4" <<<"$err" || fail "bad sides: $err"
 err=$("$SEAL" world arc --out "$tmp/d" --selfedit-lrs 1e-4,x 2>&1) && fail "a bad learning rate list accepted"
 grep -q -- "--selfedit-lrs" <<<"$err" || fail "bad lr list: $err"
 
+# --pretrain-families (a curriculum's first stage): every pretraining rule is of the named families, the held-out
+# puzzles are not restricted, and world.json records the list; an unknown family, or a list that allows no seen
+# composition while some pretraining puzzles must be compositions, is refused naming the reason.
+"$SEAL" world arc --seed 5 --out "$tmp/f" --pretrain 120 --train 0 --eval 12 --selfedit-docs 0 \
+    --pretrain-single 0.5 --pretrain-families recolour,gravity,border >/dev/null || fail "world arc --pretrain-families"
+$py - "$tmp/f/world.json" <<'PY' || fail "--pretrain-families not kept"
+import json, sys
+w = json.load(open(sys.argv[1]))
+fams = lambda split: {r["family"] for p in w["puzzles"] if p["split"] == split for r in p["rules"]}
+assert fams("pretrain") == {"recolour", "gravity", "border"}, fams("pretrain")
+assert len(fams("eval") - {"recolour", "gravity", "border"}) > 0, fams("eval")
+assert w["options"]["pretrain_families"] == ["recolour", "gravity", "border"], w["options"]["pretrain_families"]
+assert sum(len(p["rules"]) == 2 for p in w["puzzles"] if p["split"] == "pretrain") > 30
+PY
+err=$("$SEAL" world arc --out "$tmp/d" --pretrain-families recolour,sideways 2>&1) && fail "an unknown family accepted"
+grep -q -- "--pretrain-families.*sideways" <<<"$err" || fail "unknown family: $err"
+err=$("$SEAL" world arc --out "$tmp/d" --pretrain-families fill_holes,largest 2>&1) && fail "no composition allowed, accepted"
+grep -q "no seen composition" <<<"$err" || fail "families without a composition: $err"
+
 # The tokenizer the tiny model will carry: the world's special tokens and chat template, <|eot_id|> as EOS.
 specials=()
 while read -r s; do specials+=(--special "$s"); done < <($py -c '
