@@ -7,7 +7,7 @@
  *             dS = P * (dP - D) * scale, dQ = dS K, dK += dS^T Q, dV += P^T dO.
  * Strided views: head vectors are hd floats at a row stride (token-major
  * layouts [L][heads][hd]). Scratch comes from seal_attn_scratch_floats(L, hd) per
- * calling thread. Inference decode uses the per-row path in model/forward.c.
+ * calling thread. Inference decode uses seal_attn_decode, one token at a time.
  * Key padding (vis > 0): keys at positions >= vis are invisible to every
  * query, so query i attends to keys 0..min(i, vis-1): HF's attention_mask 0
  * on right padding, where a pad query sees the content but neither the other
@@ -38,5 +38,17 @@ void seal_attn_group_forward(const attn_view *v, float *scratch);
  * with dkv_stride) are overwritten with the group's gradients. */
 void seal_attn_group_backward(const attn_view *v, const float *dout, float *dq, float *dk, float *dvv, int dkv_stride,
                          float *scratch);
+
+/* Decode: one query token at position npos-1 attends to cached positions
+ * 0..npos-1, for `group` query heads sharing a KV head.
+ *   q, out   [group][hd] (consecutive heads)     lse  [group] or NULL
+ *   k, v     npos rows at kv_stride floats        scores: npos floats of scratch
+ * out[g] = softmax(scale q[g].k_j) . v_j. seal_attn_decode (AVX2 when hd is a
+ * multiple of 8) gives seal_attn_decode_ref's bits exactly; the ref is the
+ * readable oracle (seal_vec_dot and seal_vec_axpy per position). */
+void seal_attn_decode(float *out, float *lse, const float *q, const float *k, const float *v, size_t kv_stride,
+                      int npos, int hd, int group, float scale, float *scores);
+void seal_attn_decode_ref(float *out, float *lse, const float *q, const float *k, const float *v, size_t kv_stride,
+                          int npos, int hd, int group, float scale, float *scores);
 
 #endif

@@ -178,9 +178,36 @@ int seal_first_nonfinite(const float *x, int n) {
     return -1;
 }
 
-int seal_argmax(const float *x, int n) {
+int seal_argmax_ref(const float *x, int n) {
     int best = 0;
     for (int i = 1; i < n; i++)
         if (x[i] > x[best]) best = i;
     return best;
+}
+
+int seal_argmax(const float *x, int n) {
+#ifdef HAVE_AVX2
+    if (n < 16 || isnan(x[0])) return seal_argmax_ref(x, n);
+    /* max_ps(v, m) returns m where v is NaN, and m starts from x[0] (not NaN),
+     * so NaNs never enter m, as in the ref. */
+    __m256 m8 = _mm256_set1_ps(x[0]);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) m8 = _mm256_max_ps(_mm256_loadu_ps(x + i), m8);
+    float lanes[8], mx = x[0];
+    _mm256_storeu_ps(lanes, m8);
+    for (int l = 0; l < 8; l++) mx = lanes[l] > mx ? lanes[l] : mx;
+    for (; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+    /* The ref keeps the first index whose value equals the maximum (x[0] is
+     * not NaN, so its running best never is). */
+    __m256 want = _mm256_set1_ps(mx);
+    for (i = 0; i + 8 <= n; i += 8) {
+        int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), want, _CMP_EQ_OQ));
+        if (hit) return i + __builtin_ctz((unsigned)hit);
+    }
+    for (; i < n; i++)
+        if (x[i] == mx) return i;
+    return 0; /* not reached: mx is one of the elements */
+#else
+    return seal_argmax_ref(x, n);
+#endif
 }

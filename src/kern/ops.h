@@ -47,8 +47,12 @@ void seal_swiglu_backward_pool(seal_pool *pool, float *dg, float *du, const floa
 /* In place: x = log_softmax(x)[target] for one row of logits; returns the
  * log-probability of target (max-shifted, summed in double). */
 double seal_log_softmax_at(const float *logits, int n, int target);
-/* Index of the largest logit (first on ties). */
+/* Index of the largest logit (first on ties; NaNs are passed over unless x[0]
+ * is NaN, which gives 0). seal_argmax_ref is the scalar definition and oracle;
+ * seal_argmax (two vector passes: the maximum, then its first index) returns
+ * the same index for every input. n >= 1. */
 int seal_argmax(const float *x, int n);
+int seal_argmax_ref(const float *x, int n);
 /* Index of the first NaN or infinite element of x[n], or -1 when all are
  * finite. Generation and scoring check each row of logits with it: weights
  * that hold NaN would otherwise sample garbage or print "nan". */

@@ -171,23 +171,10 @@ static void attn_task(void *ctx, int task, int thread) {
     float scale = (float)(1.0 / sqrt((double)hd));
     const float *k0 = kv_row(J->kv, J->kv->k, J->layer, seq, 0) + kvh * hd;
     const float *v0 = kv_row(J->kv, J->kv->v, J->layer, seq, 0) + kvh * hd;
-    size_t stride = (size_t)J->kv->kv_dim;
-    for (int g = 0; g < group; g++) {
-        int h = kvh * group + g;
-        const float *q = J->f->q + ((size_t)t * c->n_heads + h) * hd;
-        float *out = J->f->att + ((size_t)t * c->n_heads + h) * hd;
-        float mx = -INFINITY;
-        for (int j = 0; j < npos; j++) {
-            scores[j] = seal_vec_dot(q, k0 + j * stride, hd) * scale;
-            mx = scores[j] > mx ? scores[j] : mx;
-        }
-        float sum = 0.0f;
-        for (int j = 0; j < npos; j++) { scores[j] = expf(scores[j] - mx); sum += scores[j]; }
-        float inv = 1.0f / sum;
-        if (J->lse) J->lse[(size_t)t * c->n_heads + h] = mx + logf(sum);
-        memset(out, 0, sizeof(float) * hd);
-        for (int j = 0; j < npos; j++) seal_vec_axpy(out, scores[j] * inv, v0 + j * stride, hd);
-    }
+    int h0 = kvh * group;
+    seal_attn_decode(J->f->att + ((size_t)t * c->n_heads + h0) * hd, J->lse ? J->lse + (size_t)t * c->n_heads + h0 : NULL,
+                     J->f->q + ((size_t)t * c->n_heads + h0) * hd, k0, v0, (size_t)J->kv->kv_dim, npos, hd, group, scale,
+                     scores);
 }
 
 /* Training layout: one task per (sequence, kv head), as matrix products. */
