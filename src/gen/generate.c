@@ -138,7 +138,10 @@ static int accept(gen_run *g, int si, int id) {
     s->hist[s->prompt_len + s->n_new++] = id;
     for (int i = 0; i < g->p->n_eos; i++)
         if (id == g->p->eos_ids[i]) return finish_slot(g, s, si, GEN_EOS);
-    if (s->text) {
+    /* An id the tokenizer has no text for (a model's padding rows past the
+     * tokenizer's ids: Qwen2.5 has 151,936 rows for 151,665 ids) adds no text,
+     * as HF's decode skips ids it does not know; an untrained model samples them. */
+    if (s->text && seal_tok_piece(g->p->tok, id)) {
         size_t n, old = s->text_len;
         if (seal_tok_stream_push(&s->ts, id, g->piece, g->piece_cap, &n)) return -1;
         text_append(s, g->piece, n);

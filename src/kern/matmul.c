@@ -7,7 +7,8 @@
  * A task is (a block of tokens) x (a chunk of W rows). Token blocks are sized
  * so the block's x rows stay in L2 while the task sweeps them across each
  * 4-row W panel; row chunks are the parallel unit, small enough that the
- * atomic task counter balances the threads. Decode (n = 1) is just one token
+ * atomic task counter balances the threads (seal_matmul_t takes few wide
+ * column chunks instead: see there). Decode (n = 1) is just one token
  * block: a matrix-vector product split by rows, bound by memory bandwidth.
  * The split never changes any element's summation order (see matmul.h), so
  * the result is the same for every n, block size and thread count. */
@@ -22,6 +23,7 @@
 #define L2_X_BUDGET (256 * 1024) /* bytes of x per token block */
 #define MAX_TOKEN_BLOCK 96
 #define TASKS_PER_THREAD 16      /* per token block, for load balance */
+#define TASKS_PER_THREAD_T 2     /* the same for seal_matmul_t (see there) */
 #define MIN_OUTS_PER_TASK 16 /* W rows (or columns for seal_matmul_t) */
 #define SERIAL_MACS (64 * 1024)  /* below this a dispatch costs more than it saves */
 
@@ -109,9 +111,10 @@ static int valid_dtype(seal_dtype t) { return t == SEAL_F32 || t == SEAL_BF16 ||
 
 /* Split n tokens x `outs` outputs into tasks: token blocks whose x rows
  * (`in` floats each) fit the L2 budget, times output chunks that are
- * multiples of `align`. Returns the task count; may set *pool to NULL when
- * the product is too small to be worth a dispatch. */
-static int plan(matmul_job *j, seal_pool **pool, int in, int align) {
+ * multiples of `align`, about tasks_per_thread of them per thread. Returns the
+ * task count; may set *pool to NULL when the product is too small to be worth
+ * a dispatch. */
+static int plan(matmul_job *j, seal_pool **pool, int in, int align, int tasks_per_thread) {
     double macs = (double)j->outs * (double)in * (double)j->n;
     int tpb = L2_X_BUDGET / (in > 0 ? in * 4 : 4);
     tpb = tpb > MAX_TOKEN_BLOCK ? MAX_TOKEN_BLOCK : tpb;
@@ -121,7 +124,7 @@ static int plan(matmul_job *j, seal_pool **pool, int in, int align) {
 
     int threads = seal_pool_threads(*pool);
     if (threads == 1 || macs < SERIAL_MACS) *pool = NULL, threads = 1;
-    int opt = (j->outs + threads * TASKS_PER_THREAD - 1) / (threads * TASKS_PER_THREAD);
+    int opt = (j->outs + threads * tasks_per_thread - 1) / (threads * tasks_per_thread);
     opt = (opt + align - 1) / align * align;
     if (opt < MIN_OUTS_PER_TASK) opt = MIN_OUTS_PER_TASK;
     if (threads == 1) opt = j->outs; /* one chunk: the panel sweeps the whole block */
@@ -203,7 +206,7 @@ void seal_matmul(seal_pool *pool, float *y, const float *x, const seal_mat *w, c
         else j.x = x_round_bf16(x, n, w->cols);
     }
     /* bf16 x rows take half the L2 of f32 ones: twice the tokens per block. */
-    int tasks = plan(&j, &pool, j.xb ? (w->cols + 1) / 2 : w->cols, j.k->fwd_align);
+    int tasks = plan(&j, &pool, j.xb ? (w->cols + 1) / 2 : w->cols, j.k->fwd_align, TASKS_PER_THREAD);
     seal_pool_run(pool, tasks, matmul_task, &j);
 }
 
@@ -216,6 +219,9 @@ void seal_matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w
     matmul_job j = {.k = &paths[seal_kernel_isa()], .y = y, .x = dy, .w = w, .n = n, .outs = w->cols};
     /* Each pass over W rows touches only MATMUL_T_ROW_BLOCK floats of a dy row. */
     int in = w->rows < MATMUL_T_ROW_BLOCK ? w->rows : MATMUL_T_ROW_BLOCK;
-    int tasks = plan(&j, &pool, in, j.k->bwd_align); /* whole column panels */
+    /* Whole column panels, in few wide tasks: a task reads its columns of
+     * every W row, and wide column ranges read W in long runs (the AVX-512
+     * path packs up to MATMUL_T_PACK_COLS of them at a time). */
+    int tasks = plan(&j, &pool, in, j.k->bwd_align, TASKS_PER_THREAD_T);
     seal_pool_run(pool, tasks, matmul_t_task, &j);
 }

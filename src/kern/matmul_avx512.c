@@ -11,7 +11,13 @@
  * Transposed: 16 columns per register, one fma per W row in increasing
  * order, so every element is the same chain as on the other paths; the
  * ragged last columns use masked loads rather than a scalar loop. A tile is
- * 4 vectors (64 columns) x 6 tokens. */
+ * 4 vectors (64 columns) x 6 tokens. Each pass of 256 W rows is first packed,
+ * 512 columns at a time, into f32 panels [64-column panel][row][64] in
+ * per-thread scratch: W is then read from memory row by row (a tile alone
+ * walks 128 bytes per row at the row stride, which the prefetchers do not
+ * follow: half the speed of W in cache when training reads W from memory),
+ * converted once rather than once per token tile, and the tiles read the
+ * panels contiguously. The conversions are exact, so the bits do not change. */
 #include "kern/matmul_isa.h"
 
 #include <math.h>
@@ -131,23 +137,23 @@ ALWAYS_INLINE __m512 load_w16(seal_dtype dt, const unsigned char *p, __mmask16 m
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
-/* seal_matmul_t's tile: y[t][c .. c + 16V) for t < T over W rows [o0, o1),
- * continuing each element's chain from y when o0 > 0. w points at W[0][c];
+/* seal_matmul_t's tile: y[t][c .. c + 16V) for t < T over the rows of a
+ * packed block (f32 panel rows of 64 floats, nrows of them; dy already at the
+ * block's first row), continuing each element's chain from y when `cont`.
  * mask[v] selects the columns of vector v that exist. */
-ALWAYS_INLINE void tile_t(seal_dtype dt, int V, int T, float *y, size_t ldy, const float *dy, size_t lddy,
-                          const unsigned char *w, size_t ldw, int o0, int o1, const __mmask16 *mask) {
-    const size_t es = dt == SEAL_F32 ? 4 : 2;
+ALWAYS_INLINE void tile_t(int V, int T, float *y, size_t ldy, const float *dy, size_t lddy, const float *panel,
+                          int nrows, int cont, const __mmask16 *mask) {
     __m512 acc[4][TILE_TOKENS];
 #pragma GCC unroll 4
     for (int v = 0; v < V; v++)
 #pragma GCC unroll 6
         for (int t = 0; t < T; t++)
-            acc[v][t] = o0 == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[v], y + t * ldy + v * 16);
-    for (int o = o0; o < o1; o++) {
-        const unsigned char *wo = w + (size_t)o * ldw;
+            acc[v][t] = cont ? _mm512_maskz_loadu_ps(mask[v], y + t * ldy + v * 16) : _mm512_setzero_ps();
+    for (int o = 0; o < nrows; o++) {
+        const float *wo = panel + (size_t)o * 64;
         __m512 wv[4];
 #pragma GCC unroll 4
-        for (int v = 0; v < V; v++) wv[v] = load_w16(dt, wo + (size_t)v * 16 * es, mask[v]);
+        for (int v = 0; v < V; v++) wv[v] = _mm512_load_ps(wo + v * 16);
 #pragma GCC unroll 6
         for (int t = 0; t < T; t++) {
             __m512 dv = _mm512_set1_ps(dy[t * lddy + o]);
@@ -161,38 +167,83 @@ ALWAYS_INLINE void tile_t(seal_dtype dt, int V, int T, float *y, size_t ldy, con
         for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(y + t * ldy + v * 16, mask[v], acc[v][t]);
 }
 
-#define TILE_T_CASE(V, T) case (V) * 8 + (T): tile_t(dt, V, T, yt, ldy, dyt, lddy, wc, ldw, o0, o1, mask); break;
+#define TILE_T_CASE(V, T) case (V) * 8 + (T): tile_t(V, T, yt, ldy, dyt, lddy, panel, nrows, cont, mask); break;
 #define TILE_T_ROW(V) TILE_T_CASE(V, 6) TILE_T_CASE(V, 5) TILE_T_CASE(V, 4) TILE_T_CASE(V, 3) TILE_T_CASE(V, 2) TILE_T_CASE(V, 1)
 
-/* One pass over W rows [o0, o1): 64-column panels (32 KiB of bf16 at 256 rows,
- * in L1), the block's tokens swept across each. */
-ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0,
-                                int t1, int o0, int o1) {
-    const size_t ldy = (size_t)w->cols, lddy = (size_t)w->rows;
-    const size_t es = dt == SEAL_F32 ? 4 : 2, ldw = ldy * es;
-    const unsigned char *data = w->data;
-    for (int c = c0; c < c1; c += 64) {
-        const int nc = c1 - c < 64 ? c1 - c : 64, nv = (nc + 15) / 16;
-        __mmask16 mask[4];
-        for (int v = 0; v < 4; v++) {
-            int left = nc - 16 * v;
-            mask[v] = left >= 16 ? 0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+/* W rows [o0, o0 + nrows) x columns [c, c + nc) as f32 into panels
+ * [nc / 64 rounded up][nrows][64], columns past nc zero. Row by row, so that
+ * W streams from memory in order. */
+ALWAYS_INLINE void pack_t(seal_dtype dt, float *panels, const seal_mat *w, int o0, int nrows, int c, int nc) {
+    const size_t es = dt == SEAL_F32 ? 4 : 2, ldw = (size_t)w->cols * es;
+    const unsigned char *base = (const unsigned char *)w->data + (size_t)o0 * ldw + (size_t)c * es;
+    const size_t panel_floats = (size_t)nrows * 64;
+    for (int o = 0; o < nrows; o++) {
+        const unsigned char *row = base + (size_t)o * ldw;
+        if (o + 4 < nrows) /* rows ahead, so that several lines are in flight */
+            for (size_t b = 0; b < (size_t)nc * es; b += 64) _mm_prefetch((const char *)row + 4 * ldw + b, _MM_HINT_T0);
+        for (int k = 0; k < nc; k += 16) {
+            int left = nc - k;
+            __mmask16 m = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+            _mm512_store_ps(panels + (size_t)(k / 64) * panel_floats + (size_t)o * 64 + k % 64,
+                            load_w16(dt, row + (size_t)k * es, m));
         }
-        const unsigned char *wc = data + (size_t)c * es;
-        for (int t = t0; t < t1; t += TILE_TOKENS) {
-            const int nt = t1 - t < TILE_TOKENS ? t1 - t : TILE_TOKENS;
-            float *yt = y + (size_t)t * ldy + c;
-            const float *dyt = dy + (size_t)t * lddy;
-            switch (nv * 8 + nt) { TILE_T_ROW(4) TILE_T_ROW(3) TILE_T_ROW(2) TILE_T_ROW(1) }
+        for (int k = (nc + 15) / 16 * 16; k % 64; k += 16)
+            _mm512_store_ps(panels + (size_t)(k / 64) * panel_floats + (size_t)o * 64 + k % 64, _mm512_setzero_ps());
+    }
+}
+
+/* Part `part` of `parts` of the rows of the next chunk to pack (W rows
+ * [o0, o0 + nrows), columns [c, c + nc)) toward L2, while this one computes. */
+ALWAYS_INLINE void prefetch_chunk(seal_dtype dt, const seal_mat *w, int o0, int nrows, int c, int nc, int part,
+                                  int parts) {
+    if (nrows <= 0) return;
+    const size_t es = dt == SEAL_F32 ? 4 : 2, ldw = (size_t)w->cols * es;
+    const unsigned char *base = (const unsigned char *)w->data + (size_t)o0 * ldw + (size_t)c * es;
+    for (int o = part * nrows / parts; o < (part + 1) * nrows / parts; o++)
+        for (size_t b = 0; b < (size_t)nc * es; b += 64) _mm_prefetch((const char *)base + o * ldw + b, _MM_HINT_T1);
+}
+
+/* One pass over W rows [o0, o1) for columns [c0, c1): pack up to MATMUL_T_PACK_COLS columns,
+ * then sweep the block's tokens across each 64-column panel, prefetching the
+ * next chunk (the next columns, else the next pass's first) meanwhile. */
+ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0,
+                                int t1, int o0, int o1, float *panels) {
+    const size_t ldy = (size_t)w->cols, lddy = (size_t)w->rows;
+    const int nrows = o1 - o0, cont = o0 > 0;
+    for (int cg = c0; cg < c1; cg += MATMUL_T_PACK_COLS) {
+        const int ncg = c1 - cg < MATMUL_T_PACK_COLS ? c1 - cg : MATMUL_T_PACK_COLS;
+        pack_t(dt, panels, w, o0, nrows, cg, ncg);
+        const int last = cg + MATMUL_T_PACK_COLS >= c1;
+        const int next_o = last ? o1 : o0, next_c = last ? c0 : cg + MATMUL_T_PACK_COLS;
+        const int next_rows = last ? (w->rows - o1 < MATMUL_T_ROW_BLOCK ? w->rows - o1 : MATMUL_T_ROW_BLOCK) : nrows;
+        const int next_nc = c1 - next_c < MATMUL_T_PACK_COLS ? c1 - next_c : MATMUL_T_PACK_COLS;
+        const int parts = (ncg + 63) / 64 * ((t1 - t0 + TILE_TOKENS - 1) / TILE_TOKENS);
+        int part = 0;
+        for (int c = cg; c < cg + ncg; c += 64) {
+            const int nc = cg + ncg - c < 64 ? cg + ncg - c : 64, nv = (nc + 15) / 16;
+            __mmask16 mask[4];
+            for (int v = 0; v < 4; v++) {
+                int left = nc - 16 * v;
+                mask[v] = left >= 16 ? 0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+            }
+            const float *panel = panels + (size_t)((c - cg) / 64) * nrows * 64;
+            for (int t = t0; t < t1; t += TILE_TOKENS) {
+                const int nt = t1 - t < TILE_TOKENS ? t1 - t : TILE_TOKENS;
+                float *yt = y + (size_t)t * ldy + c;
+                const float *dyt = dy + (size_t)t * lddy + o0;
+                prefetch_chunk(dt, w, next_o, next_rows, next_c, next_nc, part++, parts);
+                switch (nv * 8 + nt) { TILE_T_ROW(4) TILE_T_ROW(3) TILE_T_ROW(2) TILE_T_ROW(1) }
+            }
         }
     }
 }
 
 ALWAYS_INLINE void block_t_dt(seal_dtype dt, float *y, const float *dy, const seal_mat *w, int c0, int c1, int t0,
                               int t1) {
+    float *panels = seal_kern_scratch(SEAL_KERN_SCRATCH_PANEL, sizeof(float) * MATMUL_T_ROW_BLOCK * MATMUL_T_PACK_COLS);
     for (int o0 = 0; o0 < w->rows; o0 += MATMUL_T_ROW_BLOCK) {
         const int o1 = w->rows - o0 < MATMUL_T_ROW_BLOCK ? w->rows : o0 + MATMUL_T_ROW_BLOCK;
-        block_t_pass(dt, y, dy, w, c0, c1, t0, t1, o0, o1);
+        block_t_pass(dt, y, dy, w, c0, c1, t0, t1, o0, o1, panels);
     }
 }
 

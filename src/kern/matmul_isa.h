@@ -51,7 +51,7 @@ void seal_f32_to_bf16_avx512bf16(uint16_t *dst, const float *src, int n);
 
 /* A per-thread buffer of at least `bytes` (64-byte aligned), grown as needed
  * and kept for the thread's life: the slot's previous contents are lost. */
-enum { SEAL_KERN_SCRATCH_W, SEAL_KERN_SCRATCH_X, SEAL_KERN_SCRATCH_SLOTS };
+enum { SEAL_KERN_SCRATCH_W, SEAL_KERN_SCRATCH_X, SEAL_KERN_SCRATCH_PANEL, SEAL_KERN_SCRATCH_SLOTS };
 void *seal_kern_scratch(int slot, size_t bytes);
 
 /* f(DT, ...) with DT the weights' dtype as a compile-time constant, so each
@@ -79,5 +79,8 @@ static inline float load_w1(seal_dtype dt, const unsigned char *p) {
 
 /* seal_matmul_t's pass size over W rows. */
 #define MATMUL_T_ROW_BLOCK 256
+/* The AVX-512 transposed product packs a pass's W rows, this many columns at
+ * a time, as f32 panels (256 rows x 512 columns: 512 KiB of L2 per thread). */
+#define MATMUL_T_PACK_COLS 512
 
 #endif

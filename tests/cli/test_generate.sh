@@ -2,8 +2,9 @@
 # seal generate through the CLI with a real tokenizer (one trained here with
 # `seal tokenizer train`): streamed text equals the JSON text, stop strings cut
 # the text and report "stop", K samples equal K single runs with seeds S+i,
-# score --text equals score --ids of the same tokens, and clear errors for a
-# missing tokenizer or chat template.
+# score --text equals score --ids of the same tokens, ids past the tokenizer's
+# (a model with more rows) add no text, and clear errors for a missing tokenizer
+# or chat template.
 set -u
 . "$(dirname "$0")/../lib.sh"
 need_seal
@@ -64,6 +65,19 @@ ids=$(printf 'the dog ran home.' | "$SEAL" tokenize -m "$tmp/m") || fail tokeniz
 a=$("$SEAL" score -m "$tmp/m" --text "the dog ran home." --json) || fail "score --text"
 b=$("$SEAL" score -m "$tmp/m" --ids "$ids" --json) || fail "score --ids"
 [ "$a" = "$b" ] || fail "score --text differs from score --ids: $a vs $b"
+# a model with more rows than its tokenizer has ids (Qwen2.5: 151,936 for 151,665): sampled ids past the
+# tokenizer add no text, as HF's decode skips them, and the text is that of the ids the tokenizer knows
+"$SEAL" synth --shape micro --dtype f32 --std 0.3 --out "$tmp/wide" >/dev/null && cp "$tmp/tok"/tokenizer*.json "$tmp/wide/"
+"$SEAL" generate -m "$tmp/wide" --prompt "the cat sat" -n 200 --ignore-eos --seed 3 --json >"$tmp/w.json" 2>"$tmp/err" ||
+  fail "generate with ids past the tokenizer: $(cat "$tmp/err")"
+$py - "$tmp/w.json" >"$tmp/w.ids" <<'PY' || fail "no id past the tokenizer's 300 was sampled"
+import json, sys
+s = json.load(open(sys.argv[1]))["samples"][0]
+assert len(s["ids"]) == 200 and any(i >= 300 for i in s["ids"]), s["ids"]
+print(" ".join(str(i) for i in s["ids"] if i < 300))
+PY
+[ "$(tr -d '\n' <"$tmp/w.ids" | "$SEAL" detokenize -m "$tmp/m")" = "$($py -c "import json; print(json.load(open('$tmp/w.json'))['samples'][0]['text'])")" ] ||
+  fail "text of a wide model's sample differs from the text of its known ids"
 # errors
 "$SEAL" generate -m "$tmp/m" --prompt "hi" --chat 2>"$tmp/err" >/dev/null; rc=$?
 { [ $rc -eq 1 ] && grep -q "chat_template" "$tmp/err"; } || fail "--chat without a template: rc $rc $(cat "$tmp/err")"

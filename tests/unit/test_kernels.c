@@ -3,7 +3,8 @@
  * tests/cross/test_aarch64.sh), forced in turn, against the scalar path and the scalar
  * oracle, at every tail length of cols (1..70: each residue of the 8-, 16-,
  * 32- and 64-wide steps), ragged row panels and token tiles, plus long rows
- * (999) and many rows (300, several passes of seal_matmul_t), for F32, BF16
+ * (999) and many rows (300, several passes of seal_matmul_t; both at once on
+ * one thread, one task over every column), for F32, BF16
  * and F16 weights stored 2-byte misaligned.
  *   exact mode: seal_matmul and seal_matmul_t give the scalar path's bits
  *               exactly on every path, within 1e-5 of sum |x||w| of the oracle;
@@ -130,8 +131,8 @@ static void test_env(void) {
 }
 
 int main(void) {
-    seal_pool *pool = seal_pool_create(2);
-    if (!pool) {
+    seal_pool *pool = seal_pool_create(2), *pool1 = seal_pool_create(1);
+    if (!pool || !pool1) {
         fprintf(stderr, "test_kernels: %s\n", seal_errmsg());
         return 1;
     }
@@ -155,10 +156,14 @@ int main(void) {
             /* Long rows: many steps, and seal_matmul_t's passes over W rows. */
             check_path(pool, (seal_isa)isa, &b, dts[d], 17, 999, 13);
             check_path(pool, (seal_isa)isa, &b, dts[d], 300, 17, 7);
+            /* One thread: one seal_matmul_t task over all 999 columns and 300
+             * rows (the AVX-512 path's packing: two column groups, two passes). */
+            check_path(pool1, (seal_isa)isa, &b, dts[d], 300, 999, 7);
         }
         printf("path %s: checked\n", seal_isa_name((seal_isa)isa));
     }
     seal_kernel_init();
     seal_pool_destroy(pool);
+    seal_pool_destroy(pool1);
     return check_report("test_kernels");
 }
