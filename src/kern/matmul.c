@@ -104,6 +104,12 @@ static void matmul_t_task(void *ctx, int task, int thread) {
     const matmul_job *j = ctx;
     int o0, o1, t0, t1;
     task_range(j, task, &o0, &o1, &t0, &t1);
+#if defined(ISA_X86)
+    if (j->xb) {
+        seal_matmul_t_block_bf16dp(j->y, j->xb, j->ldxb, j->w, o0, o1, t0, t1);
+        return;
+    }
+#endif
     j->k->bwd(j->y, j->x, j->w, o0, o1, t0, t1);
 }
 
@@ -216,7 +222,14 @@ void seal_matmul_t(seal_pool *pool, float *y, const float *dy, const seal_mat *w
         for (size_t i = 0; i < (size_t)n * (size_t)w->cols; i++) y[i] = NAN;
         return;
     }
-    matmul_job j = {.k = &paths[seal_kernel_isa()], .y = y, .x = dy, .w = w, .n = n, .outs = w->cols};
+    seal_isa isa = seal_kernel_isa();
+    matmul_job j = {.k = &paths[isa], .y = y, .x = dy, .w = w, .n = n, .outs = w->cols};
+    /* bf16 mode: dy rounded to bf16, as the forward rounds x (vdpbf16ps on
+     * AVX512_BF16; elsewhere the rounded values through the exact kernels). */
+    if (seal_kernel_mode() == SEAL_COMPUTE_BF16 && w->dtype == SEAL_BF16) {
+        if (isa == SEAL_ISA_AVX512BF16) j.xb = x_to_bf16(dy, n, w->rows, 2, &j.ldxb);
+        else j.x = x_round_bf16(dy, n, w->rows);
+    }
     /* Each pass over W rows touches only MATMUL_T_ROW_BLOCK floats of a dy row. */
     int in = w->rows < MATMUL_T_ROW_BLOCK ? w->rows : MATMUL_T_ROW_BLOCK;
     /* Whole column panels, in few wide tasks: a task reads its columns of

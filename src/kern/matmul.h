@@ -50,7 +50,8 @@ void seal_matmul_t_fast(seal_pool *pool, float *y, const float *dy, const seal_m
 /* What the training products' arithmetic depends on, for run records:
  * "openblas" (below AVX-512) or "seal" (our kernels), then the compute mode,
  * and in bf16 mode the path (its sums' order differs by path), e.g.
- * "seal exact", "openblas exact", "seal bf16 avx512bf16". A resume under
+ * "seal exact", "openblas exact", "seal bf16 avx512bf16 dx-bf16" (our
+ * transposed product rounds dy to bf16 too; OpenBLAS's does not). A resume under
  * another value would not reproduce the run's numbers. */
 const char *seal_matmul_fast_arithmetic(void);
 /* C [m][n] = alpha * op(A) op(B) + beta * C, row-major, single-threaded sgemm. */

@@ -116,6 +116,8 @@ const char *seal_matmul_fast_arithmetic(void) {
     static _Thread_local char name[48];
     int own = own_kernels(MIN_TOKENS);
     if (seal_kernel_mode() == SEAL_COMPUTE_EXACT) return own ? "seal exact" : "openblas exact";
-    snprintf(name, sizeof name, "%s bf16 %s", own ? "seal" : "openblas", seal_isa_name(seal_kernel_isa()));
+    /* "dx-bf16": seal_matmul_t rounds dy too (OpenBLAS's transposed product does not). */
+    snprintf(name, sizeof name, "%s bf16 %s%s", own ? "seal" : "openblas", seal_isa_name(seal_kernel_isa()),
+             own ? " dx-bf16" : "");
     return name;
 }

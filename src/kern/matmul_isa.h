@@ -37,6 +37,13 @@ SEAL_MATMUL_PATH(neon)
  * tree, then the odd k tail: its order depends on cols only. */
 void seal_matmul_block_bf16dp(float *y, const uint16_t *xb, int ldx, const seal_mat *w, const float *bias, int o0,
                               int o1, int t0, int t1);
+/* The bf16 mode's transposed product on AVX512_BF16: y[t][c] for W columns
+ * [c0, c1) and tokens [t0, t1), dyb holding dy rounded to bf16 ([n][rows],
+ * rows rounded up to even with a zero pad: ldyb elements a row), W in bf16.
+ * Each element: one vdpbf16ps chain over W row pairs (o, o+1) in increasing
+ * order: its order depends on rows only. */
+void seal_matmul_t_block_bf16dp(float *y, const uint16_t *dyb, int ldyb, const seal_mat *w, int c0, int c1, int t0,
+                                int t1);
 
 /* The bf16 compute mode on aarch64 with the BF16 extension: as above with
  * bfdot, xb's rows zero-padded to a multiple of 8 (ldx elements a row). Each

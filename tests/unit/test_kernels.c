@@ -8,9 +8,10 @@
  * and F16 weights stored 2-byte misaligned.
  *   exact mode: seal_matmul and seal_matmul_t give the scalar path's bits
  *               exactly on every path, within 1e-5 of sum |x||w| of the oracle;
- *   bf16 mode:  within 1e-5 of sum |x||w| of the oracle run on x rounded to
- *               bf16 (rounding worked out here, independently of the kernels),
- *               and batch invariant (a token alone gives its batch bits).
+ *   bf16 mode:  within 1e-5 of sum |x||w| of the oracle run on x (dy for
+ *               seal_matmul_t) rounded to bf16 (rounding worked out here,
+ *               independently of the kernels), and batch invariant (a token
+ *               alone gives its batch bits).
  * Paths the CPU lacks (another architecture's included) are skipped with a
  * message naming the instructions.
  * Also: SEAL_KERNEL / SEAL_COMPUTE errors name the bad value. */
@@ -100,6 +101,12 @@ static void check_path(seal_pool *pool, seal_isa isa, bufs *b, seal_dtype dt, in
     CHECK_MSG(near(b->y, b->ref, b->xr, b->wf, rows, cols, n, 0), "%s bf16 mode %dx%d n=%d: far from the oracle", p,
               rows, cols, n);
     CHECK_MSG(!memcmp(b->y, b->alone, fwd), "%s bf16 mode %dx%d n=%d: batch changed bits", p, rows, cols, n);
+    seal_matmul_t(pool, b->y, b->x, &w, n);
+    for (int t = 0; t < n; t++) seal_matmul_t(pool, b->alone + (size_t)t * cols, b->x + (size_t)t * rows, &w, 1);
+    seal_matmul_t_ref(b->ref, b->xr, &w, n);
+    CHECK_MSG(near(b->y, b->ref, b->xr, b->wf, rows, cols, n, 1), "%s bf16 mode t %dx%d n=%d: far from the oracle", p,
+              rows, cols, n);
+    CHECK_MSG(!memcmp(b->y, b->alone, bwd), "%s bf16 mode t %dx%d n=%d: batch changed bits", p, rows, cols, n);
     seal_kernel_set_mode(SEAL_COMPUTE_EXACT);
 }
 
