@@ -222,10 +222,7 @@ ALWAYS_INLINE void block_t_pass(seal_dtype dt, float *y, const float *dy, const 
         for (int c = cg; c < cg + ncg; c += 64) {
             const int nc = cg + ncg - c < 64 ? cg + ncg - c : 64, nv = (nc + 15) / 16;
             __mmask16 mask[4];
-            for (int v = 0; v < 4; v++) {
-                int left = nc - 16 * v;
-                mask[v] = left >= 16 ? 0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
-            }
+            panel_masks(mask, nc);
             const float *panel = panels + (size_t)((c - cg) / 64) * nrows * 64;
             for (int t = t0; t < t1; t += TILE_TOKENS) {
                 const int nt = t1 - t < TILE_TOKENS ? t1 - t : TILE_TOKENS;

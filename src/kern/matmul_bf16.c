@@ -18,9 +18,7 @@
 #if !defined(__AVX512F__) || !defined(__AVX512BW__) || !defined(__AVX512BF16__)
 #error "matmul_bf16.c needs -mavx512f -mavx512bw -mavx512bf16 (see the Makefile)"
 #endif
-#include <immintrin.h>
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#include "kern/simd_x86.h"
 #define PANEL_ROWS 4
 #define TILE_TOKENS 6
 
@@ -171,10 +169,7 @@ void seal_matmul_t_block_bf16dp(float *y, const uint16_t *dyb, int ldyb, const s
             for (int c = cg; c < cg + ncg; c += 64) {
                 const int nc = cg + ncg - c < 64 ? cg + ncg - c : 64, nv = (nc + 15) / 16;
                 __mmask16 mask[4];
-                for (int v = 0; v < 4; v++) {
-                    int left = nc - 16 * v;
-                    mask[v] = left >= 16 ? 0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
-                }
+                panel_masks(mask, nc);
                 const uint16_t *panel = panels + (size_t)((c - cg) / 64) * npairs * 128;
                 for (int t = t0; t < t1; t += TILE_TOKENS) {
                     const int nt = t1 - t < TILE_TOKENS ? t1 - t : TILE_TOKENS;
