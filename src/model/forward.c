@@ -171,10 +171,9 @@ static void attn_task(void *ctx, int task, int thread) {
     float scale = (float)(1.0 / sqrt((double)hd));
     const float *k0 = kv_row(J->kv, J->kv->k, J->layer, seq, 0) + kvh * hd;
     const float *v0 = kv_row(J->kv, J->kv->v, J->layer, seq, 0) + kvh * hd;
-    int h0 = kvh * group;
-    seal_attn_decode(J->f->att + ((size_t)t * c->n_heads + h0) * hd, J->lse ? J->lse + (size_t)t * c->n_heads + h0 : NULL,
-                     J->f->q + ((size_t)t * c->n_heads + h0) * hd, k0, v0, (size_t)J->kv->kv_dim, npos, hd, group, scale,
-                     scores);
+    size_t head0 = (size_t)t * c->n_heads + (size_t)kvh * group; /* the group's first query head, over all rows */
+    seal_attn_decode(J->f->att + head0 * hd, J->lse ? J->lse + head0 : NULL, J->f->q + head0 * hd, k0, v0,
+                     (size_t)J->kv->kv_dim, npos, hd, group, scale, scores);
 }
 
 /* Training layout: one task per (sequence, kv head), as matrix products. */
